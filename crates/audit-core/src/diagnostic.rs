@@ -1,0 +1,104 @@
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::{Confidence, Location, RuleId, Severity};
+
+/// What a check reports: a rule, where, and the sentence that explains it.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule: RuleId,
+    pub location: Location,
+    pub message: String,
+}
+
+/// A suppression comment that silenced a finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Suppressed {
+    pub reason: String,
+    /// 1-based line of the suppression comment.
+    pub line: u32,
+}
+
+/// A finding with the settings it is reported under.
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub rule: RuleId,
+    pub rule_name: String,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub location: Location,
+    pub message: String,
+    pub fingerprint: String,
+    pub suppressed: Option<Suppressed>,
+}
+
+/// Why a file, or a part of it, was not fully analysed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoteKind {
+    /// The file could not be read (permissions, I/O error).
+    ReadError,
+    /// Skipped on purpose: binary content or over the size limit.
+    Skipped,
+    /// The parser rejected the file or part of it; the rest was analysed.
+    ParseError,
+    /// Parsing took longer than the per-file budget.
+    Timeout,
+    /// Text was not valid UTF-8 and was decoded with replacement characters.
+    Encoding,
+    /// A suppression comment that suppressed nothing.
+    UnusedSuppression,
+    /// Anything else about the scan, e.g. a walk error.
+    Walk,
+}
+
+/// Something about the scan itself rather than the code: it never fails the scan.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Note {
+    pub path: Option<String>,
+    pub line: Option<u32>,
+    pub kind: NoteKind,
+    pub message: String,
+}
+
+/// Counts over the whole scan.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ScanSummary {
+    pub files_scanned: usize,
+    pub files_skipped: usize,
+    pub parse_errors: usize,
+    pub bytes_scanned: u64,
+}
+
+/// A stable identity for a finding that survives unrelated edits: the rule, the path
+/// and the finding's own code with whitespace collapsed, plus the occurrence number of
+/// identical code in the same file. Line numbers are deliberately not part of it.
+pub fn fingerprint(rule: &RuleId, path: &str, code: &str, occurrence: usize) -> String {
+    let mut key = String::with_capacity(rule.0.len() + path.len() + code.len() + 8);
+    let _ = write!(key, "{rule}\0{path}\0");
+    for word in code.split_whitespace() {
+        key.push_str(word);
+        key.push(' ');
+    }
+    let _ = write!(key, "\0{occurrence}");
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(key.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_ignores_whitespace_but_not_rule_path_or_occurrence() {
+        let rule = RuleId("SEC010".into());
+        let a = fingerprint(&rule, "a.py", "verify = False", 0);
+        assert_eq!(a, fingerprint(&rule, "a.py", "  verify  =\tFalse ", 0));
+        assert_ne!(a, fingerprint(&rule, "b.py", "verify = False", 0));
+        assert_ne!(a, fingerprint(&rule, "a.py", "verify = False", 1));
+        assert_ne!(
+            a,
+            fingerprint(&RuleId("SEC003".into()), "a.py", "verify = False", 0)
+        );
+    }
+}

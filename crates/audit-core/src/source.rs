@@ -1,0 +1,221 @@
+use std::sync::Arc;
+
+/// A half-open byte range `start..end` into a file's text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start,
+            end: end.max(start),
+        }
+    }
+}
+
+impl From<std::ops::Range<usize>> for Span {
+    fn from(r: std::ops::Range<usize>) -> Span {
+        Span::new(r.start, r.end)
+    }
+}
+
+/// A 1-based line and 1-based column counted in Unicode scalar values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Byte offsets of line starts. `\n`, `\r\n` and a lone `\r` all end a line, so
+/// positions are right for Unix, Windows and classic Mac files alike.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        for i in line_break_offsets(bytes) {
+            let is_crlf = bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n');
+            if !is_crlf {
+                starts.push(i + 1);
+            }
+        }
+        LineIndex { starts }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// 0-based line holding `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset) - 1
+    }
+
+    /// Byte range of 0-based `line` without its line terminator.
+    pub fn line_range(&self, text: &str, line: usize) -> std::ops::Range<usize> {
+        let start = self.starts[line];
+        let mut end = self.starts.get(line + 1).copied().unwrap_or(text.len());
+        let bytes = text.as_bytes();
+        while end > start && matches!(bytes[end - 1], b'\n' | b'\r') {
+            end -= 1;
+        }
+        start..end
+    }
+
+    pub fn position(&self, text: &str, offset: usize) -> Position {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let line = self.line_of(offset);
+        let column = text[self.starts[line]..offset].chars().count() + 1;
+        Position {
+            line: line as u32 + 1,
+            column: column as u32,
+        }
+    }
+
+    /// Byte offset of a 1-based line and 1-based character column, clamped to the line.
+    pub fn offset(&self, text: &str, line: usize, column: usize) -> usize {
+        let Some(&start) = self.starts.get(line.saturating_sub(1)) else {
+            return text.len();
+        };
+        let range = self.line_range(text, line.saturating_sub(1));
+        text[range.clone()]
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(range.end, |(i, _)| start + i)
+    }
+}
+
+fn line_break_offsets(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| matches!(b, b'\n' | b'\r'))
+        .map(|(i, _)| i)
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// A scanned file's text with its path relative to the scanned root (forward slashes).
+#[derive(Debug)]
+pub struct SourceText {
+    pub path: Arc<str>,
+    pub text: String,
+    pub lines: LineIndex,
+}
+
+/// The source lines around a finding, kept so reports never re-read files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Context {
+    /// 1-based number of the first line of `text`.
+    pub first_line: u32,
+    pub text: String,
+    /// The finding's span within `text`.
+    pub span: Span,
+}
+
+/// Where a finding is: path, byte span, positions and the surrounding lines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    pub path: Arc<str>,
+    pub span: Span,
+    pub start: Position,
+    pub end: Position,
+    pub context: Context,
+}
+
+/// Longest code frame kept for one finding; longer spans are cut to their first lines.
+const MAX_CONTEXT_LINES: usize = 12;
+
+impl SourceText {
+    pub fn new(path: Arc<str>, text: String) -> SourceText {
+        let lines = LineIndex::new(&text);
+        SourceText { path, text, lines }
+    }
+
+    pub fn position(&self, offset: usize) -> Position {
+        self.lines.position(&self.text, offset)
+    }
+
+    pub fn line_text(&self, line: usize) -> &str {
+        &self.text[self.lines.line_range(&self.text, line)]
+    }
+
+    pub fn locate(&self, span: Span) -> Location {
+        let span = Span::new(
+            floor_char_boundary(&self.text, span.start.min(self.text.len())),
+            floor_char_boundary(&self.text, span.end.min(self.text.len())),
+        );
+        let first = self.lines.line_of(span.start);
+        let last = self
+            .lines
+            .line_of(span.end)
+            .min(first + MAX_CONTEXT_LINES - 1);
+        let from = self.lines.line_range(&self.text, first).start;
+        let to = self.lines.line_range(&self.text, last).end.max(from);
+        let text = self.text[from..to].to_string();
+        let context_span = Span::new(span.start - from, span.end.min(to).max(span.start) - from);
+        Location {
+            path: self.path.clone(),
+            span,
+            start: self.position(span.start),
+            end: self.position(span.end),
+            context: Context {
+                first_line: first as u32 + 1,
+                text,
+                span: context_span,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_crlf_and_lone_cr_as_one_line_break() {
+        let text = "a\r\nbé\rc\nd";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_count(), 4);
+        assert_eq!(
+            index.position(text, text.find('c').unwrap()),
+            Position { line: 3, column: 1 }
+        );
+        let d = text.find('d').unwrap();
+        assert_eq!(index.position(text, d), Position { line: 4, column: 1 });
+        assert_eq!(index.line_range(text, 1), 3..6);
+        assert_eq!(index.offset(text, 2, 2), 4);
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let text = "let é = 1;";
+        let index = LineIndex::new(text);
+        assert_eq!(index.position(text, text.find('=').unwrap()).column, 7);
+    }
+
+    #[test]
+    fn locate_keeps_the_lines_of_the_span() {
+        let source = SourceText::new("a.py".into(), "x = 1\ny = eval(z)\n".to_string());
+        let start = source.text.find("eval").unwrap();
+        let loc = source.locate(Span::new(start, start + 7));
+        assert_eq!(loc.context.text, "y = eval(z)");
+        assert_eq!(loc.context.first_line, 2);
+        assert_eq!(
+            &loc.context.text[loc.context.span.start..loc.context.span.end],
+            "eval(z)"
+        );
+    }
+}

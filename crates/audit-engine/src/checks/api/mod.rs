@@ -1,0 +1,1 @@
+pub mod api004_missing_security_headers;

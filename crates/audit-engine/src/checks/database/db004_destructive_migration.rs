@@ -1,0 +1,91 @@
+//! DB004: a forward migration that drops, truncates or renames what running code uses.
+
+use audit_core::Span;
+use audit_syntax::StatementKind;
+use audit_syntax::sqlparser::ast::{
+    AlterTableOperation, ObjectName, ObjectType, Spanned, Statement,
+};
+
+use crate::checks::{Emit, table_key};
+use crate::project::{MigrationRole, SqlContext};
+
+pub fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
+    if ctx.migration != Some(MigrationRole::Forward) {
+        return;
+    }
+    let statement = ctx.statement;
+    let whole = statement.span;
+    match &statement.ast {
+        Ok(Statement::Drop {
+            object_type: ObjectType::Table,
+            names,
+            ..
+        }) => {
+            for name in names.iter().filter(|n| !created_here(ctx, n)) {
+                report(ctx, out, whole, "DROP TABLE", &table_key(name));
+            }
+        }
+        Ok(Statement::Truncate(truncate)) => {
+            for target in truncate
+                .table_names
+                .iter()
+                .filter(|t| !created_here(ctx, &t.name))
+            {
+                report(ctx, out, whole, "TRUNCATE", &table_key(&target.name));
+            }
+        }
+        Ok(Statement::RenameTable(renames)) => {
+            for rename in renames.iter().filter(|r| !created_here(ctx, &r.old_name)) {
+                report(
+                    ctx,
+                    out,
+                    whole,
+                    "RENAME TABLE",
+                    &table_key(&rename.old_name),
+                );
+            }
+        }
+        Ok(Statement::AlterTable(alter)) if !created_here(ctx, &alter.name) => {
+            let table = table_key(&alter.name);
+            for operation in &alter.operations {
+                let action = match operation {
+                    AlterTableOperation::DropColumn { .. } => "DROP COLUMN",
+                    AlterTableOperation::RenameColumn { .. } => "RENAME COLUMN",
+                    AlterTableOperation::RenameTable { .. } => "RENAME TO",
+                    _ => continue,
+                };
+                let span = ctx
+                    .file
+                    .byte_span(&ctx.source.text, operation.span())
+                    .unwrap_or(whole);
+                report(ctx, out, span, action, &table);
+            }
+        }
+        // The dialect rejected the statement, but its head still says what it does.
+        Err(_)
+            if matches!(
+                statement.kind,
+                StatementKind::DropTable | StatementKind::Truncate
+            ) =>
+        {
+            let action = if statement.kind == StatementKind::Truncate {
+                "TRUNCATE"
+            } else {
+                "DROP TABLE"
+            };
+            report(ctx, out, whole, action, "?");
+        }
+        _ => {}
+    }
+}
+
+/// Dropping or renaming a table this same migration created touches no live data.
+fn created_here(ctx: &SqlContext<'_>, name: &ObjectName) -> bool {
+    ctx.schema
+        .table(&table_key(name))
+        .is_some_and(|t| *t.created_in == *ctx.source.path)
+}
+
+fn report(ctx: &SqlContext<'_>, out: &mut Emit<'_>, span: Span, action: &str, table: &str) {
+    out.report(ctx.source, span, &[("action", action), ("table", table)]);
+}

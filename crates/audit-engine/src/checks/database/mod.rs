@@ -1,0 +1,2 @@
+pub mod db002_index_blocks_writes;
+pub mod db004_destructive_migration;

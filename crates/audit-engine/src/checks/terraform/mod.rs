@@ -1,0 +1,1 @@
+pub mod tf005_open_ingress;

@@ -1,0 +1,219 @@
+//! The backend-audit engine: walk, read, parse once, run every rule in one pass,
+//! gather facts, run project rules, then apply settings, suppressions and order.
+
+mod analyze;
+mod checks;
+mod facts;
+mod plan;
+mod project;
+pub mod rules;
+pub mod settings;
+mod suppress;
+mod walk;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use audit_core::{
+    Diagnostic, Finding, Note, NoteKind, RuleMeta, ScanSummary, Severity, Suppressed, fingerprint,
+};
+
+pub use audit_syntax::Grammar;
+pub use plan::{Plan, PlanError, compile_alone};
+pub use rules::{Rule, RuleError};
+pub use settings::{CliSelection, ConfigError, ConfigFile, Settings};
+
+/// What to scan and how.
+#[derive(Debug)]
+pub struct ScanRequest {
+    pub root: PathBuf,
+    /// When set, findings are reported only for these root-relative paths (files, or
+    /// folders ending in `/`); the whole root is still analysed for project facts.
+    pub only: Option<Vec<String>>,
+    pub config: ConfigFile,
+    pub cli: CliSelection,
+    pub threads: usize,
+    pub extra_rules: Option<PathBuf>,
+}
+
+#[derive(Debug)]
+pub struct ScanOutput {
+    pub diagnostics: Vec<Diagnostic>,
+    pub notes: Vec<Note>,
+    pub summary: ScanSummary,
+    /// The enabled rules, in id order.
+    pub rules: Vec<RuleMeta>,
+    /// `fail-on` from the config file, if set.
+    pub fail_on: Option<Severity>,
+}
+
+/// Why a scan could not run at all: always exit code 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanError(pub String);
+
+impl std::fmt::Display for ScanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Built-in rules plus those of `extra` (a `--rules` folder).
+pub fn load_rules(extra: Option<&Path>) -> Result<Vec<Rule>, ScanError> {
+    let builtin = rules::builtin_rules().map_err(|e| ScanError(e.to_string()))?;
+    let custom = match extra {
+        Some(dir) => rules::load_rules_dir(dir).map_err(|e| ScanError(e.to_string()))?,
+        None => Vec::new(),
+    };
+    rules::merge(builtin, custom).map_err(|e| ScanError(e.to_string()))
+}
+
+pub fn scan(request: ScanRequest) -> Result<ScanOutput, ScanError> {
+    let rules = load_rules(request.extra_rules.as_deref())?;
+    let settings = Settings::resolve(&request.config, &request.cli, &rules)
+        .map_err(|e| ScanError(e.to_string()))?;
+    let plan = Plan::compile(rules, &settings.enabled).map_err(|e| ScanError(e.to_string()))?;
+
+    let (mut results, mut notes) =
+        walk::walk(&request.root, &plan, &settings, request.threads.max(1));
+    results.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let mut summary = ScanSummary::default();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut suppressions = HashMap::new();
+    let mut facts = facts::ProjectFacts::default();
+    for result in results {
+        summary.files_scanned += usize::from(result.scanned);
+        summary.files_skipped += usize::from(!result.scanned);
+        summary.parse_errors += usize::from(result.parse_failed);
+        summary.bytes_scanned += result.bytes;
+        findings.extend(result.findings);
+        notes.extend(result.notes);
+        if !result.suppressions.is_empty() {
+            suppressions.insert(result.path.clone(), result.suppressions);
+        }
+        facts.files.push((result.path, result.facts));
+    }
+    findings.extend(project::run(&plan, &facts, settings.sql_dialect));
+    drop(facts);
+
+    let reported = |path: &str| match &request.only {
+        None => true,
+        Some(only) => only.iter().any(|o| {
+            o == path || (o.ends_with('/') && path.starts_with(o.as_str())) || o.is_empty()
+        }),
+    };
+    findings.retain(|f| {
+        reported(&f.location.path) && !settings.is_ignored_at(&f.rule, &f.location.path)
+    });
+    notes.retain(|n| n.path.as_deref().is_none_or(&reported));
+    findings.sort_by(|a, b| {
+        (&a.location.path, a.location.start, &a.rule, a.location.span).cmp(&(
+            &b.location.path,
+            b.location.start,
+            &b.rule,
+            b.location.span,
+        ))
+    });
+
+    let by_id: HashMap<&str, usize> = plan
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id().as_str(), i))
+        .collect();
+    let mut used: HashMap<(Arc<str>, usize), bool> = HashMap::new();
+    let mut occurrences: HashMap<(String, Arc<str>, String), usize> = HashMap::new();
+    let mut diagnostics = Vec::with_capacity(findings.len());
+    for finding in findings {
+        let index = by_id[finding.rule.as_str()];
+        let rule = &plan.rules[index];
+        let code = finding
+            .location
+            .context
+            .text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let occurrence = occurrences
+            .entry((
+                finding.rule.0.clone(),
+                finding.location.path.clone(),
+                code.clone(),
+            ))
+            .or_insert(0);
+        let print = fingerprint(&finding.rule, &finding.location.path, &code, *occurrence);
+        *occurrence += 1;
+        let suppressed = suppressions.get(&finding.location.path).and_then(
+            |list: &Vec<suppress::Suppression>| {
+                let (i, s) = list
+                    .iter()
+                    .enumerate()
+                    .find(|(_, s)| s.covers(finding.rule.as_str(), finding.location.start.line))?;
+                used.insert((finding.location.path.clone(), i), true);
+                Some(Suppressed {
+                    reason: s.reason.clone(),
+                    line: s.line,
+                })
+            },
+        );
+        diagnostics.push(Diagnostic {
+            rule: finding.rule,
+            rule_name: rule.meta.name.clone(),
+            severity: settings.severity[index],
+            confidence: rule.meta.confidence,
+            location: finding.location,
+            message: finding.message,
+            fingerprint: print,
+            suppressed,
+        });
+    }
+
+    for (path, list) in &suppressions {
+        if !reported(path) {
+            continue;
+        }
+        for (i, s) in list.iter().enumerate() {
+            if used.contains_key(&(path.clone(), i)) {
+                continue;
+            }
+            let known = s
+                .rules
+                .iter()
+                .all(|r| by_id.keys().any(|id| id.starts_with(r.as_str())));
+            let message = if known {
+                format!(
+                    "suppression of {} suppresses nothing; remove it",
+                    s.rules.join(", ")
+                )
+            } else {
+                format!(
+                    "suppression names an unknown rule ({}); see `backend-audit rules`",
+                    s.rules.join(", ")
+                )
+            };
+            notes.push(Note {
+                path: Some(path.to_string()),
+                line: Some(s.line),
+                kind: NoteKind::UnusedSuppression,
+                message,
+            });
+        }
+    }
+    notes.sort();
+
+    let rules = plan
+        .rules
+        .iter()
+        .zip(&settings.enabled)
+        .filter(|(_, on)| **on)
+        .map(|(r, _)| r.meta.clone())
+        .collect();
+    Ok(ScanOutput {
+        diagnostics,
+        notes,
+        summary,
+        rules,
+        fail_on: settings.fail_on,
+    })
+}

@@ -1,0 +1,227 @@
+//! The plan: enabled rules compiled once, indexed by what dispatches them.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use audit_syntax::tree_sitter::Query;
+use audit_syntax::{Grammar, StatementKind};
+
+use crate::checks::{self, CheckFn};
+use crate::facts;
+use crate::rules::{Dispatch, Matcher, Rule, TerraformAssertion};
+
+/// What a pattern of a combined query stands for.
+#[derive(Clone, Copy, Debug)]
+pub enum PatternOwner {
+    Rule(usize),
+    Facts,
+}
+
+/// One grammar's combined query: every enabled rule's patterns plus the fact patterns.
+pub struct GrammarPlan {
+    pub query: Query,
+    /// Pattern index -> owner.
+    pub owners: Vec<PatternOwner>,
+    pub report_capture: Option<u32>,
+}
+
+pub struct Plan {
+    pub rules: Vec<Rule>,
+    pub grammars: HashMap<Grammar, GrammarPlan>,
+    pub sql: HashMap<StatementKind, Vec<(usize, CheckFn)>>,
+    /// Terraform resource type -> rules (assertions or Rust checks).
+    pub terraform: HashMap<String, Vec<(usize, TerraformMatcher)>>,
+    pub project: Vec<(usize, CheckFn)>,
+}
+
+#[derive(Clone)]
+pub enum TerraformMatcher {
+    Assertion(TerraformAssertion),
+    Check(CheckFn),
+}
+
+/// A rule whose matcher does not compile, named so the author knows which.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanError(pub String);
+
+impl std::fmt::Display for PlanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Plan {
+    /// Compiles the rules for which `enabled` is true; others are kept for metadata only.
+    pub fn compile(rules: Vec<Rule>, enabled: &[bool]) -> Result<Plan, PlanError> {
+        let mut plan = Plan {
+            rules: Vec::new(),
+            grammars: HashMap::new(),
+            sql: HashMap::new(),
+            terraform: HashMap::new(),
+            project: Vec::new(),
+        };
+        let mut sources: HashMap<Grammar, (String, Vec<(Range<usize>, PatternOwner)>)> =
+            HashMap::new();
+
+        for (index, rule) in rules.iter().enumerate() {
+            if !enabled[index] {
+                continue;
+            }
+            match &rule.matcher {
+                Matcher::Query(queries) => {
+                    for grammar in Grammar::ALL {
+                        let Some(text) = query_for(queries, grammar) else {
+                            continue;
+                        };
+                        if !rule_covers(rule, grammar) {
+                            continue;
+                        }
+                        compile_alone(rule, grammar, text)?;
+                        let (source, owners) = sources.entry(grammar).or_default();
+                        let start = source.len();
+                        source.push_str(text);
+                        source.push('\n');
+                        owners.push((start..source.len(), PatternOwner::Rule(index)));
+                    }
+                }
+                Matcher::Terraform(assertions) => {
+                    for assertion in assertions {
+                        for resource in &assertion.resources {
+                            plan.terraform
+                                .entry(resource.clone())
+                                .or_default()
+                                .push((index, TerraformMatcher::Assertion(assertion.clone())));
+                        }
+                    }
+                }
+                Matcher::Rust(dispatch) => {
+                    let check = checks::lookup(rule.id().as_str()).ok_or_else(|| {
+                        PlanError(format!(
+                            "{}: no Rust check is registered for {}",
+                            rule.origin,
+                            rule.id()
+                        ))
+                    })?;
+                    match dispatch {
+                        Dispatch::Sql(kinds) => {
+                            for kind in kinds {
+                                let kind = StatementKind::from_name(kind).ok_or_else(|| {
+                                    PlanError(format!(
+                                        "{}: unknown SQL statement kind `{kind}`",
+                                        rule.origin
+                                    ))
+                                })?;
+                                plan.sql.entry(kind).or_default().push((index, check));
+                            }
+                        }
+                        Dispatch::Terraform(types) => {
+                            for ty in types {
+                                plan.terraform
+                                    .entry(ty.clone())
+                                    .or_default()
+                                    .push((index, TerraformMatcher::Check(check)));
+                            }
+                        }
+                        Dispatch::Phase(phase) if phase == "project" => {
+                            plan.project.push((index, check))
+                        }
+                        Dispatch::Phase(other) => {
+                            return Err(PlanError(format!(
+                                "{}: unknown phase `{other}` (expected \"project\")",
+                                rule.origin
+                            )));
+                        }
+                    }
+                    check
+                        .validate(dispatch)
+                        .map_err(|e| PlanError(format!("{}: {e}", rule.origin)))?;
+                }
+            }
+        }
+
+        for grammar in Grammar::ALL
+            .into_iter()
+            .filter(|g| g.is_javascript_family())
+        {
+            let (source, owners) = sources.entry(grammar).or_default();
+            let start = source.len();
+            source.push_str(facts::JAVASCRIPT_FACTS);
+            owners.push((start..source.len(), PatternOwner::Facts));
+        }
+
+        for (grammar, (source, ranges)) in sources {
+            let query = Query::new(&grammar.language(), &source)
+                .map_err(|e| PlanError(format!("combined {grammar:?} query: {e}")))?;
+            let owners = (0..query.pattern_count())
+                .map(|i| {
+                    let start = query.start_byte_for_pattern(i);
+                    ranges
+                        .iter()
+                        .find(|(r, _)| r.contains(&start))
+                        .map(|(_, o)| *o)
+                        .expect("pattern inside a source range")
+                })
+                .collect();
+            let report_capture = query.capture_index_for_name("report");
+            plan.grammars.insert(
+                grammar,
+                GrammarPlan {
+                    query,
+                    owners,
+                    report_capture,
+                },
+            );
+        }
+        plan.rules = rules;
+        Ok(plan)
+    }
+}
+
+fn query_for(
+    queries: &std::collections::BTreeMap<String, String>,
+    grammar: Grammar,
+) -> Option<&str> {
+    let key = if grammar.is_javascript_family() {
+        "javascript"
+    } else {
+        "python"
+    };
+    queries.get(key).map(String::as_str)
+}
+
+fn rule_covers(rule: &Rule, grammar: Grammar) -> bool {
+    use audit_core::Language;
+    match grammar {
+        // JS files may be parsed with the TSX grammar (Flow, JSX); JS rules follow them.
+        Grammar::JavaScript => rule.applies_to(Language::JavaScript),
+        Grammar::TypeScript => rule.applies_to(Language::TypeScript),
+        Grammar::Tsx => {
+            rule.applies_to(Language::Tsx)
+                || rule.applies_to(Language::JavaScript)
+                || rule.applies_to(Language::TypeScript)
+        }
+        Grammar::Python => rule.applies_to(Language::Python),
+    }
+}
+
+/// Compiles one rule's query alone, so an error names the rule, and checks that it
+/// has a `@report` capture and only predicates tree-sitter evaluates itself.
+pub fn compile_alone(rule: &Rule, grammar: Grammar, text: &str) -> Result<Query, PlanError> {
+    let query = Query::new(&grammar.language(), text)
+        .map_err(|e| PlanError(format!("{} ({grammar:?} query): {e}", rule.origin)))?;
+    if query.capture_index_for_name("report").is_none() {
+        return Err(PlanError(format!(
+            "{}: the query has no @report capture",
+            rule.origin
+        )));
+    }
+    for i in 0..query.pattern_count() {
+        if let Some(p) = query.general_predicates(i).first() {
+            return Err(PlanError(format!(
+                "{}: unsupported predicate #{}",
+                rule.origin, p.operator
+            )));
+        }
+    }
+    Ok(query)
+}

@@ -1,0 +1,152 @@
+//! The TOML rule format. See docs/writing-rules.md.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use audit_core::{
+    Confidence, Domain, Language, RuleDocs, RuleId, RuleMeta, RuleReferences, Severity,
+};
+use serde::Deserialize;
+
+use super::{Rule, RuleError};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    id: String,
+    name: String,
+    domain: Domain,
+    severity: Severity,
+    confidence: Confidence,
+    languages: Vec<Language>,
+    message: String,
+    docs: RuleDocs,
+    references: RuleReferences,
+    /// Tree-sitter query per query language (`javascript` also covers TS/TSX, `python`).
+    query: Option<BTreeMap<String, String>>,
+    /// Checkov-style attribute assertions.
+    terraform: Option<Vec<TerraformAssertion>>,
+    /// `check = "rust"`: the logic is a Rust function registered under the id.
+    check: Option<String>,
+    dispatch: Option<Dispatch>,
+}
+
+/// What a Terraform attribute must be, on which resource types.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TerraformAssertion {
+    pub resources: Vec<String>,
+    /// Attribute path; dots step into nested blocks or object keys.
+    pub attribute: String,
+    /// The value the attribute must have.
+    pub expect: toml::Value,
+    /// What an absent attribute means (Terraform's default for it).
+    pub missing: MissingValue,
+    /// What a value that cannot be known statically means.
+    pub unknown: UnknownValue,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MissingValue {
+    Pass,
+    Fail,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnknownValue {
+    Pass,
+    Fail,
+}
+
+/// Which slice of the scan a Rust check is called for.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "lowercase")]
+pub enum Dispatch {
+    /// Called for each SQL statement of these kinds (`create_index`, `alter_table`, ...).
+    Sql(Vec<String>),
+    /// Called for each Terraform resource of these types.
+    Terraform(Vec<String>),
+    /// Called once with the facts of the whole project (`"project"`).
+    Phase(String),
+}
+
+#[derive(Debug)]
+pub enum Matcher {
+    Query(BTreeMap<String, String>),
+    Terraform(Vec<TerraformAssertion>),
+    Rust(Dispatch),
+}
+
+pub(super) fn parse_rule(
+    origin: &str,
+    rel_path: &Path,
+    text: &str,
+    builtin: bool,
+) -> Result<Rule, RuleError> {
+    let err = |message: String| RuleError {
+        origin: origin.to_string(),
+        message,
+    };
+    let file: RuleFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+
+    let stem = rel_path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    if builtin && stem != format!("{}-{}", file.id, file.name) {
+        return Err(err(format!(
+            "file name must be `{}-{}.toml`",
+            file.id, file.name
+        )));
+    }
+    if !is_rule_id(&file.id) {
+        return Err(err(format!(
+            "rule id `{}` must be upper-case letters followed by digits",
+            file.id
+        )));
+    }
+    if file.languages.is_empty() {
+        return Err(err("`languages` is empty".into()));
+    }
+
+    let matcher = match (file.query, file.terraform, file.check, file.dispatch) {
+        (Some(query), None, None, None) => {
+            if let Some(key) = query.keys().find(|k| !matches!(k.as_str(), "javascript" | "python")) {
+                return Err(err(format!("unknown query language `{key}` (expected javascript or python)")));
+            }
+            Matcher::Query(query)
+        }
+        (None, Some(assertions), None, None) => Matcher::Terraform(assertions),
+        (None, None, Some(check), Some(dispatch)) if check == "rust" => {
+            if !builtin {
+                return Err(err("custom rules cannot use `check = \"rust\"`; use `query` or `terraform`".into()));
+            }
+            Matcher::Rust(dispatch)
+        }
+        (None, None, Some(check), _) if check != "rust" => {
+            return Err(err(format!("unknown check `{check}` (only \"rust\" exists)")));
+        }
+        (None, None, Some(_), None) => return Err(err("`check = \"rust\"` needs a `dispatch`".into())),
+        _ => return Err(err("a rule needs exactly one matcher: `query`, `terraform` or `check = \"rust\"` with `dispatch`".into())),
+    };
+
+    Ok(Rule {
+        meta: RuleMeta {
+            id: RuleId(file.id),
+            name: file.name,
+            domain: file.domain,
+            severity: file.severity,
+            confidence: file.confidence,
+            languages: file.languages,
+            message: file.message,
+            docs: file.docs,
+            references: file.references,
+        },
+        matcher,
+        origin: origin.to_string(),
+    })
+}
+
+fn is_rule_id(id: &str) -> bool {
+    let letters = id.chars().take_while(|c| c.is_ascii_uppercase()).count();
+    letters > 0 && letters < id.len() && id[letters..].chars().all(|c| c.is_ascii_digit())
+}

@@ -1,0 +1,317 @@
+//! `backend-audit.toml` and the rule selection it and the command line make.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use audit_core::{RuleId, Severity};
+use audit_syntax::SqlDialect;
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use crate::rules::Rule;
+
+pub const CONFIG_FILE_NAME: &str = "backend-audit.toml";
+
+/// Paths nobody wants scanned: dependencies and build output.
+const DEFAULT_EXCLUDES: &[&str] = &[
+    "**/node_modules/**",
+    "**/bower_components/**",
+    "**/vendor/**",
+    "**/.venv/**",
+    "**/venv/**",
+    "**/site-packages/**",
+    "**/__pycache__/**",
+    "**/dist/**",
+    "**/*.min.js",
+];
+
+/// Folder names whose `.sql` files are migrations, besides the configured globs.
+const MIGRATION_DIRS: &[&str] = &["migrations", "migration", "migrate", "changelog", "flyway"];
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConfigFile {
+    /// Rule ids or prefixes to enable (default: all).
+    pub select: Option<Vec<String>>,
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Globs (relative to the scanned root) of paths not to scan.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    pub fail_on: Option<Severity>,
+    /// Files larger than this many bytes are skipped with a note.
+    pub max_file_size: Option<u64>,
+    /// Per-file parse budget in milliseconds.
+    pub parse_timeout_ms: Option<u64>,
+    /// Severity overrides by rule id or prefix.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+    /// Glob -> rule ids or prefixes ignored in matching files.
+    #[serde(default)]
+    pub per_path_ignores: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub sql: SqlConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SqlConfig {
+    /// postgres (default), mysql, sqlite or generic.
+    pub dialect: Option<String>,
+    /// Globs of `.sql` files that are migrations, besides the usual folder names.
+    #[serde(default)]
+    pub migrations: Vec<String>,
+}
+
+/// A configuration problem: always exit code 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl ConfigFile {
+    pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+        toml::from_str(&text).map_err(|e| ConfigError(format!("{}: {e}", path.display())))
+    }
+
+    /// The config file at `root`, if there is one.
+    pub fn discover(root: &Path) -> Result<(ConfigFile, Option<PathBuf>), ConfigError> {
+        let path = root.join(CONFIG_FILE_NAME);
+        if path.is_file() {
+            Ok((ConfigFile::load(&path)?, Some(path)))
+        } else {
+            Ok((ConfigFile::default(), None))
+        }
+    }
+}
+
+/// Selectors from the command line, which win over the config file's.
+#[derive(Debug, Default, Clone)]
+pub struct CliSelection {
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+}
+
+/// Everything the engine needs to know, resolved and validated.
+#[derive(Debug)]
+pub struct Settings {
+    pub enabled: Vec<bool>,
+    pub severity: Vec<Severity>,
+    pub exclude: GlobSet,
+    pub per_path_ignores: Vec<(GlobSet, Vec<RuleId>)>,
+    pub migrations: GlobSet,
+    pub sql_dialect: SqlDialect,
+    pub max_file_size: u64,
+    pub parse_timeout: std::time::Duration,
+    pub fail_on: Option<Severity>,
+}
+
+struct Selector<'a> {
+    text: &'a str,
+    enable: bool,
+    /// Command-line selectors break ties with the config file's.
+    from_cli: bool,
+}
+
+impl Settings {
+    pub fn resolve(
+        config: &ConfigFile,
+        cli: &CliSelection,
+        rules: &[Rule],
+    ) -> Result<Settings, ConfigError> {
+        let mut selectors = Vec::new();
+        let config_select: Vec<&str> = match &config.select {
+            Some(s) => s.iter().map(String::as_str).collect(),
+            None => vec![""],
+        };
+        for (list, enable, from_cli) in [
+            (config_select, true, false),
+            (
+                config.ignore.iter().map(String::as_str).collect(),
+                false,
+                false,
+            ),
+            (cli.select.iter().map(String::as_str).collect(), true, true),
+            (cli.ignore.iter().map(String::as_str).collect(), false, true),
+        ] {
+            for text in list {
+                if !text.is_empty() {
+                    check_selector(text, rules)?;
+                }
+                selectors.push(Selector {
+                    text,
+                    enable,
+                    from_cli,
+                });
+            }
+        }
+        // `--select` on the command line replaces the config file's selection.
+        if !cli.select.is_empty() {
+            selectors.retain(|s| !(s.enable && !s.from_cli));
+        }
+        let enabled = rules
+            .iter()
+            .map(|rule| is_enabled(rule.id().as_str(), &selectors))
+            .collect();
+
+        for key in config.severity.keys() {
+            check_selector(key, rules)?;
+        }
+        let severity = rules
+            .iter()
+            .map(|rule| {
+                config
+                    .severity
+                    .iter()
+                    .filter(|(k, _)| rule.id().as_str().starts_with(k.as_str()))
+                    .max_by_key(|(k, _)| k.len())
+                    .map_or(rule.meta.severity, |(_, s)| *s)
+            })
+            .collect();
+
+        let mut per_path_ignores = Vec::new();
+        for (glob, ids) in &config.per_path_ignores {
+            let mut matched = Vec::new();
+            for id in ids {
+                check_selector(id, rules)?;
+                matched.extend(
+                    rules
+                        .iter()
+                        .filter(|r| r.id().as_str().starts_with(id.as_str()))
+                        .map(|r| r.id().clone()),
+                );
+            }
+            per_path_ignores.push((glob_set(std::slice::from_ref(glob))?, matched));
+        }
+
+        let mut excludes: Vec<String> = DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect();
+        excludes.extend(config.exclude.iter().cloned());
+        let sql_dialect = match &config.sql.dialect {
+            None => SqlDialect::default(),
+            Some(name) => SqlDialect::from_name(name).ok_or_else(|| {
+                ConfigError(format!(
+                    "unknown sql.dialect `{name}` (expected postgres, mysql, sqlite or generic)"
+                ))
+            })?,
+        };
+        Ok(Settings {
+            enabled,
+            severity,
+            exclude: glob_set(&excludes)?,
+            per_path_ignores,
+            migrations: glob_set(&config.sql.migrations)?,
+            sql_dialect,
+            max_file_size: config.max_file_size.unwrap_or(2 * 1024 * 1024),
+            parse_timeout: std::time::Duration::from_millis(
+                config.parse_timeout_ms.unwrap_or(10_000),
+            ),
+            fail_on: config.fail_on,
+        })
+    }
+
+    pub fn is_excluded(&self, rel_path: &str) -> bool {
+        self.exclude.is_match(rel_path)
+    }
+
+    pub fn is_ignored_at(&self, rule: &RuleId, rel_path: &str) -> bool {
+        self.per_path_ignores
+            .iter()
+            .any(|(globs, ids)| ids.contains(rule) && globs.is_match(rel_path))
+    }
+
+    /// Whether a `.sql` file is a migration: under a migrations folder, a Flyway
+    /// `V<n>__` file, or matched by `sql.migrations`.
+    pub fn is_migration(&self, rel_path: &str) -> bool {
+        let mut parts = rel_path.rsplit('/');
+        let file = parts.next().unwrap_or("");
+        let flyway = file.strip_prefix('V').is_some_and(|rest| {
+            rest.split_once("__").is_some_and(|(version, _)| {
+                !version.is_empty()
+                    && version
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c == '.' || c == '_')
+            })
+        });
+        flyway
+            || parts.any(|dir| MIGRATION_DIRS.contains(&dir))
+            || self.migrations.is_match(rel_path)
+    }
+}
+
+/// The longest matching selector decides; on a tie the command line wins, then ignore.
+fn is_enabled(id: &str, selectors: &[Selector<'_>]) -> bool {
+    selectors
+        .iter()
+        .filter(|s| id.starts_with(s.text))
+        .max_by_key(|s| (s.text.len(), s.from_cli, !s.enable))
+        .is_some_and(|s| s.enable)
+}
+
+fn check_selector(selector: &str, rules: &[Rule]) -> Result<(), ConfigError> {
+    if rules.iter().any(|r| r.id().as_str().starts_with(selector)) {
+        Ok(())
+    } else {
+        Err(ConfigError(format!(
+            "`{selector}` matches no rule id or prefix (see `backend-audit rules`)"
+        )))
+    }
+}
+
+fn glob_set(globs: &[String]) -> Result<GlobSet, ConfigError> {
+    let mut builder = GlobSetBuilder::new();
+    for glob in globs {
+        let glob =
+            Glob::new(glob).map_err(|e| ConfigError(format!("invalid glob `{glob}`: {e}")))?;
+        builder.add(glob);
+    }
+    builder.build().map_err(|e| ConfigError(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn selectors<'a>(list: &[(&'a str, bool, bool)]) -> Vec<Selector<'a>> {
+        list.iter()
+            .map(|&(text, enable, from_cli)| Selector {
+                text,
+                enable,
+                from_cli,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn longest_selector_wins() {
+        let s = selectors(&[
+            ("", true, false),
+            ("SEC", false, false),
+            ("SEC010", true, false),
+        ]);
+        assert!(is_enabled("SEC010", &s));
+        assert!(!is_enabled("SEC003", &s));
+        assert!(is_enabled("DB002", &s));
+    }
+
+    #[test]
+    fn command_line_breaks_ties() {
+        let s = selectors(&[("SEC", false, false), ("SEC", true, true)]);
+        assert!(is_enabled("SEC003", &s));
+    }
+
+    #[test]
+    fn migration_paths() {
+        let settings =
+            Settings::resolve(&ConfigFile::default(), &CliSelection::default(), &[]).unwrap();
+        assert!(settings.is_migration("db/migrations/001_init.sql"));
+        assert!(settings.is_migration("sql/V2__add_users.sql"));
+        assert!(!settings.is_migration("queries/report.sql"));
+        assert!(!settings.is_migration("sql/Vendor__x.sql"));
+    }
+}

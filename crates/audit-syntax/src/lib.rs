@@ -1,0 +1,23 @@
+//! Parse each file once: tree-sitter for JS/TS/TSX/Python, sqlparser statement by
+//! statement for SQL, hcl-edit (with spans) for Terraform. Failures are values.
+
+mod hcl;
+mod sql;
+mod tree;
+
+pub use hcl::{HclFile, parse_hcl};
+pub use sql::{SqlDialect, SqlFile, SqlStatement, StatementKind, parse_sql};
+pub use tree::{Grammar, parse_tree};
+
+pub use hcl_edit;
+pub use sqlparser;
+pub use tree_sitter;
+
+/// Why a file, or part of it, could not be parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseProblem {
+    /// Byte offset the parser stopped at, when it says.
+    pub offset: Option<usize>,
+    pub message: String,
+    pub timed_out: bool,
+}

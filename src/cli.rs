@@ -1,0 +1,90 @@
+use std::path::PathBuf;
+
+use audit_core::Severity;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Read-only diagnostic analyzer for backend repositories: JavaScript/TypeScript and
+/// Python code, SQL migrations and Terraform, checked against backend engineering
+/// standards (security, API design, database, infrastructure).
+#[derive(Parser, Debug)]
+#[command(name = "backend-audit", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan a repository (default: the current folder) or some of its files.
+    Scan(ScanArgs),
+    /// List the rules.
+    Rules {
+        #[arg(long, value_enum, default_value = "text")]
+        format: RulesFormat,
+        /// Also load custom rules from this folder.
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+    },
+    /// Show a rule's documentation.
+    Explain {
+        /// Rule id, e.g. SEC010.
+        id: String,
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// A folder to scan, or files inside the repository (the whole repository is still
+    /// analysed for project-level rules; findings are reported for these files only).
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output (the only file ever written).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Rule ids or prefixes to enable (replaces the config file's `select`).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub select: Vec<String>,
+    /// Rule ids or prefixes to disable.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub ignore: Vec<String>,
+    /// Exit 1 when an unsuppressed finding has at least this severity [default: info].
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    /// Exit 0 even with findings (errors still exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Use this config file instead of `backend-audit.toml` at the repository root.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Also load custom rules (TOML, `query` or `terraform` matchers) from this folder.
+    #[arg(long, value_name = "DIR", value_parser = parse_dir)]
+    pub rules: Option<PathBuf>,
+    /// Worker threads [default: the number of CPUs].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(usize))]
+    pub threads: Option<usize>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RulesFormat {
+    Text,
+    Json,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+        .map_err(|e: audit_core::ParseEnumError| e.to_string())
+}
+
+fn parse_dir(s: &str) -> Result<PathBuf, String> {
+    crate::existing_dir(std::path::Path::new(s))
+}
