@@ -58,6 +58,11 @@ impl std::fmt::Display for ScanError {
     }
 }
 
+/// Ids of the rules whose logic is a registered Rust check.
+pub fn rust_check_ids() -> impl Iterator<Item = &'static str> {
+    checks::REGISTRY.iter().map(|(id, _)| *id)
+}
+
 /// Built-in rules plus those of `extra` (a `--rules` folder).
 pub fn load_rules(extra: Option<&Path>) -> Result<Vec<Rule>, ScanError> {
     let builtin = rules::builtin_rules().map_err(|e| ScanError(e.to_string()))?;

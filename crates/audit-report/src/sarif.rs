@@ -82,7 +82,9 @@ fn rule_descriptor(rule: &RuleMeta) -> Value {
     let mut tags = vec![rule.domain.as_str().to_string()];
     let mut properties = j!({ "precision": precision(rule) });
     if rule.is_security() {
-        tags.insert(0, "security".to_string());
+        if !tags.iter().any(|t| t == "security") {
+            tags.insert(0, "security".to_string());
+        }
         tags.extend(
             rule.references
                 .cwe

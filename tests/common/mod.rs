@@ -1,0 +1,78 @@
+//! Shared by the integration tests: reading fixture annotations.
+//!
+//! Annotations live in comments (`#`, `//`, `--`): `expect: ID[, ID]` must be found on
+//! that line (or, alone on a line, on the next code line); `ok: ID` must not be;
+//! `todo-expect: ID` is a known gap that must stay unfound until promoted to `expect:`.
+
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use audit_core::Language;
+
+pub type Key = (String, u32, String);
+
+#[derive(Default)]
+pub struct Annotations {
+    pub expect: BTreeSet<Key>,
+    pub ok: BTreeSet<Key>,
+    pub todo: BTreeSet<Key>,
+}
+
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in ignore::WalkBuilder::new(dir).standard_filters(false).build().flatten() {
+        if entry.file_type().is_some_and(|t| t.is_file()) {
+            files.push(entry.into_path());
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Reads the annotations of every file below `dir`.
+pub fn annotations(dir: &Path) -> Annotations {
+    let mut all = Annotations::default();
+    for path in files_under(dir) {
+        let Some(language) = Language::from_path(&path) else { continue };
+        let rel = path.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let leaders = language.comment_leaders();
+        for (i, line) in lines.iter().enumerate() {
+            let Some(comment_at) = leaders.iter().filter_map(|l| line.find(l)).min() else { continue };
+            let comment = &line[comment_at..];
+            let own_line = line[..comment_at].trim().is_empty();
+            // An annotation alone on its line applies to the next line that is not a comment.
+            let target = if own_line {
+                let next = (i + 1..lines.len()).find(|&j| {
+                    let t = lines[j].trim();
+                    !t.is_empty() && !leaders.iter().any(|l| t.starts_with(l))
+                });
+                match next {
+                    Some(j) => j,
+                    None => continue,
+                }
+            } else {
+                i
+            };
+            let words: Vec<&str> = comment.split_whitespace().collect();
+            for (w, word) in words.iter().enumerate() {
+                let set = match *word {
+                    "expect:" => &mut all.expect,
+                    "ok:" => &mut all.ok,
+                    "todo-expect:" => &mut all.todo,
+                    _ => continue,
+                };
+                for id in words[w + 1..].iter().take_while(|t| !t.ends_with(':')) {
+                    let id = id.trim_matches(|c: char| c == ',' || c == '*' || c == '/');
+                    if id.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && id.chars().any(|c| c.is_ascii_digit()) {
+                        set.insert((rel.clone(), target as u32 + 1, id.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    all
+}
