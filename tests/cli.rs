@@ -10,7 +10,9 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 fn repo(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/repos").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/repos")
+        .join(name)
 }
 
 fn run(args: &[&str], cwd: Option<&Path>) -> Output {
@@ -33,7 +35,13 @@ fn json_findings(output: &Output) -> BTreeSet<common::Key> {
         .unwrap()
         .iter()
         .filter(|f| f["suppressed"].is_null())
-        .map(|f| (f["path"].as_str().unwrap().to_string(), f["line"].as_u64().unwrap() as u32, f["rule_id"].as_str().unwrap().to_string()))
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap() as u32,
+                f["rule_id"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
@@ -41,47 +49,98 @@ fn json_findings(output: &Output) -> BTreeSet<common::Key> {
 fn mixed_repository_json_matches_its_annotations_and_exits_1() {
     let root = repo("mixed");
     let output = run(&["scan", root.to_str().unwrap(), "--format", "json"], None);
-    assert_eq!(output.status.code(), Some(1), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let expected = common::annotations(&root).expect;
     assert_eq!(json_findings(&output), expected);
     // Every rule of the first set is exercised by this repository.
     let rules: BTreeSet<&str> = expected.iter().map(|(_, _, r)| r.as_str()).collect();
-    for rule in ["SEC003", "SEC005", "SEC010", "DB002", "DB004", "TF001", "TF005", "API004"] {
-        assert!(rules.contains(rule), "{rule} has no case in fixtures/repos/mixed");
+    for rule in [
+        "SEC003", "SEC005", "SEC010", "DB002", "DB004", "TF001", "TF005", "API004",
+    ] {
+        assert!(
+            rules.contains(rule),
+            "{rule} has no case in fixtures/repos/mixed"
+        );
     }
 }
 
 #[test]
 fn json_reports_suppressions_positions_and_summary() {
-    let output = run(&["scan", repo("mixed").to_str().unwrap(), "--format", "json"], None);
+    let output = run(
+        &["scan", repo("mixed").to_str().unwrap(), "--format", "json"],
+        None,
+    );
     let document: Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(document["schema_version"], 1);
     assert_eq!(document["tool"]["name"], "backend-audit");
     let findings = document["findings"].as_array().unwrap();
-    let suppressed: Vec<&Value> = findings.iter().filter(|f| !f["suppressed"].is_null()).collect();
+    let suppressed: Vec<&Value> = findings
+        .iter()
+        .filter(|f| !f["suppressed"].is_null())
+        .collect();
     assert_eq!(suppressed.len(), 1);
     assert_eq!(suppressed[0]["path"], "src/routes/orders.ts");
-    assert_eq!(suppressed[0]["suppressed"]["reason"], "the legacy partner sandbox only serves a self-signed certificate");
-    let tls = findings.iter().find(|f| f["rule_id"] == "SEC010" && f["path"] == "service/worker.py").unwrap();
+    assert_eq!(
+        suppressed[0]["suppressed"]["reason"],
+        "the legacy partner sandbox only serves a self-signed certificate"
+    );
+    let tls = findings
+        .iter()
+        .find(|f| f["rule_id"] == "SEC010" && f["path"] == "service/worker.py")
+        .unwrap();
     // `verify=False` starts at column 35 of `    requests.post(url, json=payload, verify=False, timeout=5)`.
-    assert_eq!((tls["line"].as_u64(), tls["column"].as_u64(), tls["end_column"].as_u64()), (Some(21), Some(38), Some(50)));
+    assert_eq!(
+        (
+            tls["line"].as_u64(),
+            tls["column"].as_u64(),
+            tls["end_column"].as_u64()
+        ),
+        (Some(21), Some(38), Some(50))
+    );
     assert_eq!(document["summary"]["files_scanned"], 9);
     assert_eq!(document["summary"]["suppressed"], 1);
     assert_eq!(document["summary"]["findings"], findings.len() - 1);
-    let fingerprints: BTreeSet<&str> = findings.iter().map(|f| f["fingerprint"].as_str().unwrap()).collect();
-    assert_eq!(fingerprints.len(), findings.len(), "fingerprints are unique");
+    let fingerprints: BTreeSet<&str> = findings
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fingerprints.len(),
+        findings.len(),
+        "fingerprints are unique"
+    );
 }
 
 #[test]
 fn sarif_validates_against_the_official_schema() {
-    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/sarif/sarif-schema-2.1.0.json");
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&schema_path).expect("shared/sarif/sarif-schema-2.1.0.json next to the repository")).unwrap();
+    let schema_path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/sarif/sarif-schema-2.1.0.json");
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(&schema_path)
+            .expect("shared/sarif/sarif-schema-2.1.0.json next to the repository"),
+    )
+    .unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
     for name in ["mixed", "clean"] {
-        let output = run(&["scan", repo(name).to_str().unwrap(), "--format", "sarif"], None);
+        let output = run(
+            &["scan", repo(name).to_str().unwrap(), "--format", "sarif"],
+            None,
+        );
         let sarif: Value = serde_json::from_str(&stdout(&output)).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-        assert!(errors.is_empty(), "{name}: SARIF schema errors:\n{}", errors.join("\n"));
+        let errors: Vec<String> = validator
+            .iter_errors(&sarif)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{name}: SARIF schema errors:\n{}",
+            errors.join("\n")
+        );
 
         let run = &sarif["runs"][0];
         assert_eq!(run["tool"]["driver"]["name"], "backend-audit");
@@ -92,13 +151,28 @@ fn sarif_validates_against_the_official_schema() {
             assert_eq!(rules[index]["id"], result["ruleId"]);
             let location = &result["locations"][0]["physicalLocation"];
             assert_eq!(location["artifactLocation"]["uriBaseId"], "%SRCROOT%");
-            assert!(!location["artifactLocation"]["uri"].as_str().unwrap().starts_with('/'));
+            assert!(
+                !location["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with('/')
+            );
             assert!(result["partialFingerprints"]["backendAudit/v1"].is_string());
         }
         let sec010 = rules.iter().find(|r| r["id"] == "SEC010").unwrap();
         assert_eq!(sec010["properties"]["security-severity"], "8.0");
-        assert!(sec010["properties"]["tags"].as_array().unwrap().contains(&Value::from("security")));
-        assert!(sec010["properties"]["tags"].as_array().unwrap().contains(&Value::from("external/cwe/cwe-295")));
+        assert!(
+            sec010["properties"]["tags"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from("security"))
+        );
+        assert!(
+            sec010["properties"]["tags"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from("external/cwe/cwe-295"))
+        );
         let db002 = rules.iter().find(|r| r["id"] == "DB002").unwrap();
         assert!(db002["properties"]["security-severity"].is_null());
     }
@@ -106,14 +180,30 @@ fn sarif_validates_against_the_official_schema() {
 
 #[test]
 fn sarif_marks_suppressed_results_with_their_justification() {
-    let output = run(&["scan", repo("mixed").to_str().unwrap(), "--format", "sarif"], None);
+    let output = run(
+        &["scan", repo("mixed").to_str().unwrap(), "--format", "sarif"],
+        None,
+    );
     let sarif: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    let suppressed: Vec<&Value> = sarif["runs"][0]["results"].as_array().unwrap().iter().filter(|r| r.get("suppressions").is_some()).collect();
+    let suppressed: Vec<&Value> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
     assert_eq!(suppressed.len(), 1);
     assert_eq!(suppressed[0]["suppressions"][0]["kind"], "inSource");
-    assert_eq!(suppressed[0]["suppressions"][0]["justification"], "the legacy partner sandbox only serves a self-signed certificate");
-    let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"].as_array().unwrap();
-    assert!(notes.iter().any(|n| n["descriptor"]["id"] == "parse-error"), "the rejected DROP INDEX statement is a notification");
+    assert_eq!(
+        suppressed[0]["suppressions"][0]["justification"],
+        "the legacy partner sandbox only serves a self-signed certificate"
+    );
+    let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert!(
+        notes.iter().any(|n| n["descriptor"]["id"] == "parse-error"),
+        "the rejected DROP INDEX statement is a notification"
+    );
 }
 
 #[test]
@@ -125,7 +215,11 @@ fn text_output_has_code_frames_and_a_summary_without_colour_when_piped() {
     assert!(text.contains("--> src/server.ts:10:8"));
     assert!(text.contains("exec(`convert ${req.body.path} -resize 200x200 /tmp/thumb.png`);"));
     assert!(text.contains("command-injection"));
-    assert!(text.trim_end().ends_with("in 9 files scanned; 1 suppressed."), "summary line: {text}");
+    assert!(
+        text.trim_end()
+            .ends_with("in 9 files scanned; 1 suppressed."),
+        "summary line: {text}"
+    );
     assert!(text.contains("Found 10 findings (1 critical, 8 high, 1 medium)"));
 }
 
@@ -140,32 +234,82 @@ fn clean_repository_reports_nothing_and_exits_0() {
 fn errors_exit_2_with_a_clear_message() {
     let missing = run(&["scan", "/nonexistent/repository"], None);
     assert_eq!(missing.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/repository: no such file or folder"));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr)
+            .contains("/nonexistent/repository: no such file or folder")
+    );
 
     let usage = run(&["scan", "--format", "xml"], None);
     assert_eq!(usage.status.code(), Some(2));
 
-    let unknown_rule = run(&["scan", repo("clean").to_str().unwrap(), "--select", "NOPE1"], None);
+    let unknown_rule = run(
+        &["scan", repo("clean").to_str().unwrap(), "--select", "NOPE1"],
+        None,
+    );
     assert_eq!(unknown_rule.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&unknown_rule.stderr).contains("`NOPE1` matches no rule id or prefix"));
+    assert!(
+        String::from_utf8_lossy(&unknown_rule.stderr)
+            .contains("`NOPE1` matches no rule id or prefix")
+    );
 
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("backend-audit.toml"), "selct = [\"SEC\"]\n").unwrap();
     let bad_config = run(&["scan", dir.path().to_str().unwrap(), "--exit-zero"], None);
-    assert_eq!(bad_config.status.code(), Some(2), "--exit-zero never hides an error");
+    assert_eq!(
+        bad_config.status.code(),
+        Some(2),
+        "--exit-zero never hides an error"
+    );
     let stderr = String::from_utf8_lossy(&bad_config.stderr);
-    assert!(stderr.contains("backend-audit.toml") && stderr.contains("unknown field `selct`"), "{stderr}");
+    assert!(
+        stderr.contains("backend-audit.toml") && stderr.contains("unknown field `selct`"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn fail_on_and_exit_zero_decide_the_exit_code() {
     let mixed = repo("mixed");
     let mixed = mixed.to_str().unwrap();
-    assert_eq!(run(&["scan", mixed, "--fail-on", "critical"], None).status.code(), Some(1), "TF005 is critical");
-    assert_eq!(run(&["scan", mixed, "--fail-on", "critical", "--ignore", "TF005"], None).status.code(), Some(0));
-    assert_eq!(run(&["scan", mixed, "--exit-zero"], None).status.code(), Some(0));
-    assert_eq!(run(&["scan", mixed, "--select", "SEC005", "--fail-on", "high"], None).status.code(), Some(1));
-    assert_eq!(run(&["scan", mixed, "--select", "API", "--fail-on", "high"], None).status.code(), Some(0), "API004 is medium");
+    assert_eq!(
+        run(&["scan", mixed, "--fail-on", "critical"], None)
+            .status
+            .code(),
+        Some(1),
+        "TF005 is critical"
+    );
+    assert_eq!(
+        run(
+            &["scan", mixed, "--fail-on", "critical", "--ignore", "TF005"],
+            None
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(&["scan", mixed, "--exit-zero"], None).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(
+            &["scan", mixed, "--select", "SEC005", "--fail-on", "high"],
+            None
+        )
+        .status
+        .code(),
+        Some(1)
+    );
+    assert_eq!(
+        run(
+            &["scan", mixed, "--select", "API", "--fail-on", "high"],
+            None
+        )
+        .status
+        .code(),
+        Some(0),
+        "API004 is medium"
+    );
 }
 
 #[test]
@@ -174,9 +318,25 @@ fn output_is_byte_identical_across_runs_and_thread_counts() {
     for format in ["text", "json", "sarif"] {
         let outputs: Vec<Vec<u8>> = ["1", "2", "8", "8"]
             .iter()
-            .map(|threads| run(&["scan", mixed.to_str().unwrap(), "--format", format, "--threads", threads], None).stdout)
+            .map(|threads| {
+                run(
+                    &[
+                        "scan",
+                        mixed.to_str().unwrap(),
+                        "--format",
+                        format,
+                        "--threads",
+                        threads,
+                    ],
+                    None,
+                )
+                .stdout
+            })
             .collect();
-        assert!(outputs.windows(2).all(|w| w[0] == w[1]), "{format} output differs across thread counts");
+        assert!(
+            outputs.windows(2).all(|w| w[0] == w[1]),
+            "{format} output differs across thread counts"
+        );
     }
 }
 
@@ -184,7 +344,17 @@ fn output_is_byte_identical_across_runs_and_thread_counts() {
 fn output_file_is_written_and_stdout_stays_empty() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("report.sarif");
-    let output = run(&["scan", repo("mixed").to_str().unwrap(), "--format", "sarif", "--output", target.to_str().unwrap()], None);
+    let output = run(
+        &[
+            "scan",
+            repo("mixed").to_str().unwrap(),
+            "--format",
+            "sarif",
+            "--output",
+            target.to_str().unwrap(),
+        ],
+        None,
+    );
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
     let written: Value = serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
@@ -196,8 +366,21 @@ fn file_arguments_report_only_those_files_but_keep_project_facts() {
     // A copy of the mixed repository with its own config, as pre-commit sees it.
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&repo("mixed"), dir.path());
-    std::fs::write(dir.path().join("backend-audit.toml"), "ignore = [\"SEC010\"]\n").unwrap();
-    let output = run(&["scan", "src/server.ts", "db/migrations/003_drop_legacy_status.sql", "--format", "json"], Some(dir.path()));
+    std::fs::write(
+        dir.path().join("backend-audit.toml"),
+        "ignore = [\"SEC010\"]\n",
+    )
+    .unwrap();
+    let output = run(
+        &[
+            "scan",
+            "src/server.ts",
+            "db/migrations/003_drop_legacy_status.sql",
+            "--format",
+            "json",
+        ],
+        Some(dir.path()),
+    );
     let found = json_findings(&output);
     let expected: BTreeSet<common::Key> = [
         ("db/migrations/003_drop_legacy_status.sql", 1, "DB004"),
@@ -207,7 +390,10 @@ fn file_arguments_report_only_those_files_but_keep_project_facts() {
     .iter()
     .map(|(p, l, r)| (p.to_string(), *l, r.to_string()))
     .collect();
-    assert_eq!(found, expected, "API004 needs the whole project's imports; SEC010 is ignored by the config");
+    assert_eq!(
+        found, expected,
+        "API004 needs the whole project's imports; SEC010 is ignored by the config"
+    );
 
     let outside = run(&["scan", "/etc/hostname"], Some(dir.path()));
     assert_eq!(outside.status.code(), Some(2));
@@ -218,13 +404,23 @@ fn rules_and_explain_document_every_rule() {
     let listing = run(&["rules", "--format", "json"], None);
     assert_eq!(listing.status.code(), Some(0));
     let rules: Value = serde_json::from_str(&stdout(&listing)).unwrap();
-    assert!(rules.as_array().unwrap().iter().any(|r| r["id"] == "SEC010" && r["name"] == "tls-verification-disabled"));
+    assert!(
+        rules
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == "SEC010" && r["name"] == "tls-verification-disabled")
+    );
 
     let explain = run(&["explain", "sec010"], None);
     assert_eq!(explain.status.code(), Some(0));
     let text = stdout(&explain);
     assert!(text.starts_with("# SEC010 tls-verification-disabled"));
-    assert!(text.contains("## Bad") && text.contains("## Fix") && text.contains("backend-audit: ignore[SEC010]"));
+    assert!(
+        text.contains("## Bad")
+            && text.contains("## Fix")
+            && text.contains("backend-audit: ignore[SEC010]")
+    );
 
     let unknown = run(&["explain", "XYZ999"], None);
     assert_eq!(unknown.status.code(), Some(2));
@@ -235,13 +431,42 @@ fn custom_rules_folder_adds_query_rules_and_rejects_broken_ones() {
     let rules = tempfile::tempdir().unwrap();
     std::fs::write(rules.path().join("ORG001-no-console-log.toml"), CUSTOM_RULE).unwrap();
     let repo_dir = tempfile::tempdir().unwrap();
-    std::fs::write(repo_dir.path().join("a.js"), "console.log(user.password);\n").unwrap();
-    let output = run(&["scan", repo_dir.path().to_str().unwrap(), "--rules", rules.path().to_str().unwrap(), "--format", "json"], None);
+    std::fs::write(
+        repo_dir.path().join("a.js"),
+        "console.log(user.password);\n",
+    )
+    .unwrap();
+    let output = run(
+        &[
+            "scan",
+            repo_dir.path().to_str().unwrap(),
+            "--rules",
+            rules.path().to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        None,
+    );
     assert_eq!(output.status.code(), Some(1));
-    assert_eq!(json_findings(&output), BTreeSet::from([("a.js".to_string(), 1, "ORG001".to_string())]));
+    assert_eq!(
+        json_findings(&output),
+        BTreeSet::from([("a.js".to_string(), 1, "ORG001".to_string())])
+    );
 
-    std::fs::write(rules.path().join("ORG001-no-console-log.toml"), CUSTOM_RULE.replace("(call_expression", "(call_expresion")).unwrap();
-    let broken = run(&["scan", repo_dir.path().to_str().unwrap(), "--rules", rules.path().to_str().unwrap()], None);
+    std::fs::write(
+        rules.path().join("ORG001-no-console-log.toml"),
+        CUSTOM_RULE.replace("(call_expression", "(call_expresion"),
+    )
+    .unwrap();
+    let broken = run(
+        &[
+            "scan",
+            repo_dir.path().to_str().unwrap(),
+            "--rules",
+            rules.path().to_str().unwrap(),
+        ],
+        None,
+    );
     assert_eq!(broken.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&broken.stderr).contains("ORG001-no-console-log.toml"));
 }

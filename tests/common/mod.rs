@@ -22,7 +22,11 @@ pub struct Annotations {
 
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for entry in ignore::WalkBuilder::new(dir).standard_filters(false).build().flatten() {
+    for entry in ignore::WalkBuilder::new(dir)
+        .standard_filters(false)
+        .build()
+        .flatten()
+    {
         if entry.file_type().is_some_and(|t| t.is_file()) {
             files.push(entry.into_path());
         }
@@ -35,13 +39,21 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 pub fn annotations(dir: &Path) -> Annotations {
     let mut all = Annotations::default();
     for path in files_under(dir) {
-        let Some(language) = Language::from_path(&path) else { continue };
-        let rel = path.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+        let Some(language) = Language::from_path(&path) else {
+            continue;
+        };
+        let rel = path
+            .strip_prefix(dir)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         let text = std::fs::read_to_string(&path).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         let leaders = language.comment_leaders();
         for (i, line) in lines.iter().enumerate() {
-            let Some(comment_at) = leaders.iter().filter_map(|l| line.find(l)).min() else { continue };
+            let Some(comment_at) = leaders.iter().filter_map(|l| line.find(l)).min() else {
+                continue;
+            };
             let comment = &line[comment_at..];
             let own_line = line[..comment_at].trim().is_empty();
             // An annotation alone on its line applies to the next line that is not a comment.
@@ -67,7 +79,9 @@ pub fn annotations(dir: &Path) -> Annotations {
                 };
                 for id in words[w + 1..].iter().take_while(|t| !t.ends_with(':')) {
                     let id = id.trim_matches(|c: char| c == ',' || c == '*' || c == '/');
-                    if id.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && id.chars().any(|c| c.is_ascii_digit()) {
+                    if id.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                        && id.chars().any(|c| c.is_ascii_digit())
+                    {
                         set.insert((rel.clone(), target as u32 + 1, id.to_string()));
                     }
                 }

@@ -40,6 +40,9 @@ pub enum TerraformMatcher {
     Check(CheckFn),
 }
 
+/// A grammar's combined query text and which byte range of it belongs to whom.
+type QuerySource = (String, Vec<(Range<usize>, PatternOwner)>);
+
 /// A rule whose matcher does not compile, named so the author knows which.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanError(pub String);
@@ -60,8 +63,7 @@ impl Plan {
             terraform: HashMap::new(),
             project: Vec::new(),
         };
-        let mut sources: HashMap<Grammar, (String, Vec<(Range<usize>, PatternOwner)>)> =
-            HashMap::new();
+        let mut sources: HashMap<Grammar, QuerySource> = HashMap::new();
 
         for (index, rule) in rules.iter().enumerate() {
             if !enabled[index] {

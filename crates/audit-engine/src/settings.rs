@@ -153,7 +153,7 @@ impl Settings {
         }
         // `--select` on the command line replaces the config file's selection.
         if !cli.select.is_empty() {
-            selectors.retain(|s| !(s.enable && !s.from_cli));
+            selectors.retain(|s| !s.enable || s.from_cli);
         }
         let enabled = rules
             .iter()

@@ -63,12 +63,12 @@ pub fn parse_tree(
 ) -> Result<(Tree, Grammar), ParseProblem> {
     let deadline = Instant::now() + budget;
     let tree = parse_with(grammar, text, deadline)?;
-    if grammar == Grammar::JavaScript && tree.root_node().has_error() {
-        if let Ok(tsx) = parse_with(Grammar::Tsx, text, deadline) {
-            if !tsx.root_node().has_error() {
-                return Ok((tsx, Grammar::Tsx));
-            }
-        }
+    if grammar == Grammar::JavaScript
+        && tree.root_node().has_error()
+        && let Ok(tsx) = parse_with(Grammar::Tsx, text, deadline)
+        && !tsx.root_node().has_error()
+    {
+        return Ok((tsx, Grammar::Tsx));
     }
     Ok((tree, grammar))
 }

@@ -85,10 +85,10 @@ fn run_sql(plan: &Plan, facts: &ProjectFacts, dialect: SqlDialect, findings: &mu
                 file_role
             };
             check_statement(plan, sql, statement, Some(role), &schema, dialect, findings);
-            if role == MigrationRole::Forward {
-                if let Ok(ast) = &statement.ast {
-                    schema.apply(ast, &sql.source.path);
-                }
+            if role == MigrationRole::Forward
+                && let Ok(ast) = &statement.ast
+            {
+                schema.apply(ast, &sql.source.path);
             }
         }
     }

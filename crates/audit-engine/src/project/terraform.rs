@@ -81,11 +81,10 @@ impl ModuleScope {
             context.declare_var("local", Value::Object(resolved.clone()));
             for attr in &locals {
                 let key = attr.key.as_str();
-                if !resolved.contains_key(key) {
-                    if let Ok(value) = hcl::Expression::from(attr.value.clone()).evaluate(&context)
-                    {
-                        resolved.insert(key.to_string(), value);
-                    }
+                if !resolved.contains_key(key)
+                    && let Ok(value) = hcl::Expression::from(attr.value.clone()).evaluate(&context)
+                {
+                    resolved.insert(key.to_string(), value);
                 }
             }
             if resolved.len() == before {
