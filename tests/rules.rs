@@ -9,17 +9,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use audit_core::Language;
+mod common;
+
+use common::{Key, annotations};
+
 use audit_engine::{CliSelection, ConfigFile, Grammar, ScanRequest};
-
-type Key = (String, u32, String);
-
-#[derive(Default)]
-struct Annotations {
-    expect: BTreeSet<Key>,
-    ok: BTreeSet<Key>,
-    todo: BTreeSet<Key>,
-}
 
 fn fixtures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules")
@@ -54,77 +48,6 @@ fn found(output: &audit_engine::ScanOutput) -> BTreeSet<Key> {
             )
         })
         .collect()
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in ignore::WalkBuilder::new(dir)
-        .standard_filters(false)
-        .build()
-        .flatten()
-    {
-        if entry.file_type().is_some_and(|t| t.is_file()) {
-            files.push(entry.into_path());
-        }
-    }
-    files.sort();
-    files
-}
-
-/// Reads the annotations of every file below `dir`.
-fn annotations(dir: &Path) -> Annotations {
-    let mut all = Annotations::default();
-    for path in files_under(dir) {
-        let Some(language) = Language::from_path(&path) else {
-            continue;
-        };
-        let rel = path
-            .strip_prefix(dir)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        let text = std::fs::read_to_string(&path).unwrap();
-        let lines: Vec<&str> = text.lines().collect();
-        let leaders = language.comment_leaders();
-        for (i, line) in lines.iter().enumerate() {
-            let Some(comment_at) = leaders.iter().filter_map(|l| line.find(l)).min() else {
-                continue;
-            };
-            let comment = &line[comment_at..];
-            let own_line = line[..comment_at].trim().is_empty();
-            // An annotation alone on its line applies to the next line that is not a comment.
-            let target = if own_line {
-                let next = (i + 1..lines.len()).find(|&j| {
-                    let t = lines[j].trim();
-                    !t.is_empty() && !leaders.iter().any(|l| t.starts_with(l))
-                });
-                match next {
-                    Some(j) => j,
-                    None => continue,
-                }
-            } else {
-                i
-            };
-            let words: Vec<&str> = comment.split_whitespace().collect();
-            for (w, word) in words.iter().enumerate() {
-                let set = match *word {
-                    "expect:" => &mut all.expect,
-                    "ok:" => &mut all.ok,
-                    "todo-expect:" => &mut all.todo,
-                    _ => continue,
-                };
-                for id in words[w + 1..].iter().take_while(|t| !t.ends_with(':')) {
-                    let id = id.trim_matches(|c: char| c == ',' || c == '*' || c == '/');
-                    if id.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-                        && id.chars().any(|c| c.is_ascii_digit())
-                    {
-                        set.insert((rel.clone(), target as u32 + 1, id.to_string()));
-                    }
-                }
-            }
-        }
-    }
-    all
 }
 
 fn fixture_dirs() -> Vec<PathBuf> {
