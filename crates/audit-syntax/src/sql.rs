@@ -176,10 +176,8 @@ pub fn parse_sql(text: &str, dialect: SqlDialect) -> Result<SqlFile, ParseProble
             Token::Whitespace(Whitespace::SingleLineComment { comment, .. })
                 if current.is_empty() =>
             {
-                match comment.trim() {
-                    "migrate:down" => in_down_section = true,
-                    "migrate:up" => in_down_section = false,
-                    _ => {}
+                if let Some(down) = section_marker(comment) {
+                    in_down_section = down;
                 }
             }
             Token::Whitespace(_) if current.is_empty() => {}
@@ -220,6 +218,22 @@ pub fn parse_sql(text: &str, dialect: SqlDialect) -> Result<SqlFile, ParseProble
         file.statements.push(statement);
     }
     Ok(file)
+}
+
+/// Whether a comment opens a down (`Some(true)`) or up (`Some(false)`) section of a
+/// migration file: dbmate `-- migrate:down` / `-- migrate:up ...`, goose `-- +goose Down`.
+fn section_marker(comment: &str) -> Option<bool> {
+    let mut words = comment.split_whitespace();
+    match words.next()? {
+        "migrate:down" => Some(true),
+        "migrate:up" => Some(false),
+        "+goose" => match words.next()? {
+            w if w.eq_ignore_ascii_case("down") => Some(true),
+            w if w.eq_ignore_ascii_case("up") => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 fn statement_from(
@@ -299,6 +313,14 @@ mod tests {
         let file = parse_sql(text, SqlDialect::Postgres).unwrap();
         assert_eq!(file.statements.len(), 2);
         assert_eq!(file.statements[1].kind, StatementKind::Truncate);
+    }
+
+    #[test]
+    fn goose_down_sections_are_marked() {
+        let text = "-- +goose Up\nALTER TABLE t ADD c int;\n\n-- +goose Down\n-- +goose StatementBegin\nALTER TABLE t DROP COLUMN c;\n-- +goose StatementEnd\n";
+        let file = parse_sql(text, SqlDialect::Postgres).unwrap();
+        assert!(!file.statements[0].in_down_section);
+        assert!(file.statements[1].in_down_section);
     }
 
     #[test]

@@ -7,7 +7,6 @@ use audit_syntax::sqlparser::keywords::Keyword;
 use audit_syntax::sqlparser::tokenizer::{Token, Tokenizer};
 use audit_syntax::{SqlDialect, StatementKind};
 
-use super::migration_role;
 use crate::checks::{Emit, table_key};
 use crate::project::{MigrationRole, SqlContext};
 
@@ -51,10 +50,6 @@ pub fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
     let created_in = ctx.schema.table(&table).map(|t| t.created_in.clone());
     // A table created by this same migration is empty: a plain index is fine there.
     if created_in.as_deref() == Some(&*ctx.source.path) {
-        return;
-    }
-    // A goose `-- +goose Down` section is a rollback, like dbmate's `-- migrate:down`.
-    if migration_role(ctx) != Some(MigrationRole::Forward) {
         return;
     }
     let origin = match &created_in {

@@ -6,7 +6,6 @@ use audit_syntax::sqlparser::ast::{
     AlterTableOperation, ObjectName, ObjectType, Spanned, Statement,
 };
 
-use super::migration_role;
 use crate::checks::{Emit, table_key};
 use crate::project::{MigrationRole, SqlContext};
 
@@ -88,9 +87,5 @@ fn created_here(ctx: &SqlContext<'_>, name: &ObjectName) -> bool {
 }
 
 fn report(ctx: &SqlContext<'_>, out: &mut Emit<'_>, span: Span, action: &str, table: &str) {
-    // A goose `-- +goose Down` section is a rollback too.
-    if migration_role(ctx) != Some(MigrationRole::Forward) {
-        return;
-    }
     out.report(ctx.source, span, &[("action", action), ("table", table)]);
 }
