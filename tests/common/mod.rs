@@ -90,3 +90,29 @@ pub fn annotations(dir: &Path) -> Annotations {
     }
     all
 }
+
+/// Copies every file below `from` to the same place below `to`.
+pub fn copy_tree(from: &Path, to: &Path) {
+    for path in files_under(from) {
+        let target = to.join(path.strip_prefix(from).unwrap());
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(&path, &target).unwrap();
+    }
+}
+
+/// The findings of a JSON report as (path, line, rule), unsuppressed only.
+pub fn json_keys(document: &serde_json::Value) -> BTreeSet<Key> {
+    document["findings"]
+        .as_array()
+        .expect("a findings array")
+        .iter()
+        .filter(|f| f["suppressed"].is_null())
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap() as u32,
+                f["rule_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}

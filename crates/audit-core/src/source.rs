@@ -138,6 +138,11 @@ pub struct Location {
 /// Longest code frame kept for one finding; longer spans are cut to their first lines.
 const MAX_CONTEXT_LINES: usize = 12;
 
+/// Bytes of a long line kept on each side of a finding (minified code has one line of
+/// megabytes), and the longest span kept in the frame.
+const LONG_LINE_MARGIN: usize = 160;
+const MAX_CONTEXT_SPAN: usize = 2 * 1024;
+
 impl SourceText {
     pub fn new(path: Arc<str>, text: String) -> SourceText {
         let lines = LineIndex::new(&text);
@@ -162,8 +167,14 @@ impl SourceText {
             .lines
             .line_of(span.end)
             .min(first + MAX_CONTEXT_LINES - 1);
-        let from = self.lines.line_range(&self.text, first).start;
-        let to = self.lines.line_range(&self.text, last).end.max(from);
+        let mut from = self.lines.line_range(&self.text, first).start;
+        let mut to = self.lines.line_range(&self.text, last).end.max(from);
+        if to - from > MAX_CONTEXT_SPAN + 2 * LONG_LINE_MARGIN {
+            let end = span.end.min(span.start + MAX_CONTEXT_SPAN);
+            from = floor_char_boundary(&self.text, span.start.saturating_sub(LONG_LINE_MARGIN))
+                .max(from);
+            to = floor_char_boundary(&self.text, (end + LONG_LINE_MARGIN).min(to)).max(end);
+        }
         let text = self.text[from..to].to_string();
         let context_span = Span::new(span.start - from, span.end.min(to).max(span.start) - from);
         Location {
@@ -183,6 +194,26 @@ impl SourceText {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_finding_on_a_huge_line_keeps_a_window_of_it() {
+        let text = format!("{}eval(x){}", "a;".repeat(100_000), "b;".repeat(100_000));
+        let source = SourceText::new(Arc::from("min.js"), text.clone());
+        let start = text.find("eval").unwrap();
+        let loc = source.locate(Span::new(start, start + 7));
+        assert_eq!(
+            loc.start,
+            Position {
+                line: 1,
+                column: start as u32 + 1
+            }
+        );
+        assert!(loc.context.text.len() <= 7 + 2 * LONG_LINE_MARGIN);
+        assert_eq!(
+            &loc.context.text[loc.context.span.start..loc.context.span.end],
+            "eval(x)"
+        );
+    }
 
     #[test]
     fn positions_count_crlf_and_lone_cr_as_one_line_break() {

@@ -2,10 +2,12 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use audit_syntax::tree_sitter::Query;
 use audit_syntax::{Grammar, StatementKind};
 
+use crate::anchors::Anchors;
 use crate::checks::{self, CheckFn};
 use crate::facts;
 use crate::rules::{Dispatch, Matcher, Rule, TerraformAssertion};
@@ -17,12 +19,54 @@ pub enum PatternOwner {
     Facts,
 }
 
-/// One grammar's combined query: every enabled rule's patterns plus the fact patterns.
+/// One grammar's combined query: every enabled rule's patterns plus the fact patterns,
+/// compiled when the scan first meets a file of that grammar. tree-sitter's analysis of
+/// a query is most of the start-up, so a repository without TypeScript never pays for it.
 pub struct GrammarPlan {
+    grammar: Grammar,
+    source: String,
+    ranges: Vec<(Range<usize>, PatternOwner)>,
+    compiled: OnceLock<Result<CompiledQuery, PlanError>>,
+}
+
+pub struct CompiledQuery {
     pub query: Query,
     /// Pattern index -> owner.
     pub owners: Vec<PatternOwner>,
     pub report_capture: Option<u32>,
+    /// Where in a file the query can match; `None`: anywhere (some pattern has no anchor).
+    pub anchors: Option<Anchors>,
+}
+
+impl GrammarPlan {
+    /// The compiled query; `rules` are the plan's, to name a rule that breaks it.
+    pub fn compiled(&self, rules: &[Rule]) -> Result<&CompiledQuery, &PlanError> {
+        self.compiled.get_or_init(|| self.compile(rules)).as_ref()
+    }
+
+    fn compile(&self, rules: &[Rule]) -> Result<CompiledQuery, PlanError> {
+        let (grammar, source, ranges) = (self.grammar, &self.source, &self.ranges);
+        let query = Query::new(&grammar.language(), source)
+            .map_err(|e| blame(rules, grammar, source, ranges, e))?;
+        let owners = (0..query.pattern_count())
+            .map(|i| {
+                let start = query.start_byte_for_pattern(i);
+                ranges
+                    .iter()
+                    .find(|(r, _)| r.contains(&start))
+                    .map(|(_, o)| *o)
+                    .expect("pattern inside a source range")
+            })
+            .collect();
+        let report_capture = query.capture_index_for_name("report");
+        let anchors = Anchors::new(&query, source);
+        Ok(CompiledQuery {
+            query,
+            owners,
+            report_capture,
+            anchors,
+        })
+    }
 }
 
 pub struct Plan {
@@ -78,7 +122,11 @@ impl Plan {
                         if !rule_covers(rule, grammar) {
                             continue;
                         }
-                        compile_alone(rule, grammar, text)?;
+                        // Built-in queries are checked by the test suite; compiling each
+                        // again here would double the start-up cost.
+                        if !rule.builtin {
+                            compile_alone(rule, grammar, text)?;
+                        }
                         let (source, owners) = sources.entry(grammar).or_default();
                         let start = source.len();
                         source.push_str(text);
@@ -152,31 +200,60 @@ impl Plan {
         }
 
         for (grammar, (source, ranges)) in sources {
-            let query = Query::new(&grammar.language(), &source)
-                .map_err(|e| PlanError(format!("combined {grammar:?} query: {e}")))?;
-            let owners = (0..query.pattern_count())
-                .map(|i| {
-                    let start = query.start_byte_for_pattern(i);
-                    ranges
-                        .iter()
-                        .find(|(r, _)| r.contains(&start))
-                        .map(|(_, o)| *o)
-                        .expect("pattern inside a source range")
-                })
-                .collect();
-            let report_capture = query.capture_index_for_name("report");
             plan.grammars.insert(
                 grammar,
                 GrammarPlan {
-                    query,
-                    owners,
-                    report_capture,
+                    grammar,
+                    source,
+                    ranges,
+                    compiled: OnceLock::new(),
                 },
             );
         }
         plan.rules = rules;
         Ok(plan)
     }
+
+    /// Compiles every grammar's query now rather than on first use: the first error.
+    pub fn compile_queries(&self) -> Result<(), PlanError> {
+        for grammar in self.grammars.values() {
+            grammar.compiled(&self.rules).map_err(Clone::clone)?;
+        }
+        Ok(())
+    }
+
+    /// The error of a query compiled during the scan, if one failed.
+    pub fn query_error(&self) -> Option<&PlanError> {
+        self.grammars
+            .values()
+            .find_map(|g| g.compiled.get()?.as_ref().err())
+    }
+}
+
+/// Names the rule whose patterns break a combined query, by compiling each part alone.
+fn blame(
+    rules: &[Rule],
+    grammar: Grammar,
+    source: &str,
+    ranges: &[(Range<usize>, PatternOwner)],
+    error: audit_syntax::tree_sitter::QueryError,
+) -> PlanError {
+    for (range, owner) in ranges {
+        let text = &source[range.clone()];
+        match owner {
+            PatternOwner::Rule(index) => {
+                if let Err(e) = compile_alone(&rules[*index], grammar, text) {
+                    return e;
+                }
+            }
+            PatternOwner::Facts => {
+                if let Err(e) = Query::new(&grammar.language(), text) {
+                    return PlanError(format!("fact patterns ({grammar:?}): {e}"));
+                }
+            }
+        }
+    }
+    PlanError(format!("combined {grammar:?} query: {error}"))
 }
 
 fn query_for(

@@ -51,6 +51,9 @@ pub struct ConfigFile {
     pub per_path_ignores: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub sql: SqlConfig,
+    /// The file this came from, named in errors found after parsing.
+    #[serde(skip)]
+    pub origin: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -77,7 +80,15 @@ impl ConfigFile {
     pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
-        toml::from_str(&text).map_err(|e| ConfigError(format!("{}: {e}", path.display())))
+        let origin = path.display().to_string();
+        let mut config = ConfigFile::parse(&text, &origin)?;
+        config.origin = Some(origin);
+        Ok(config)
+    }
+
+    /// Parses config text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<ConfigFile, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError(format!("{origin}: {e}")))
     }
 
     /// The config file at `root`, if there is one.
@@ -121,6 +132,17 @@ struct Selector<'a> {
 
 impl Settings {
     pub fn resolve(
+        config: &ConfigFile,
+        cli: &CliSelection,
+        rules: &[Rule],
+    ) -> Result<Settings, ConfigError> {
+        Settings::resolve_unnamed(config, cli, rules).map_err(|e| match &config.origin {
+            Some(origin) => ConfigError(format!("{origin}: {}", e.0)),
+            None => e,
+        })
+    }
+
+    fn resolve_unnamed(
         config: &ConfigFile,
         cli: &CliSelection,
         rules: &[Rule],
@@ -187,7 +209,10 @@ impl Settings {
                         .map(|r| r.id().clone()),
                 );
             }
-            per_path_ignores.push((glob_set(std::slice::from_ref(glob))?, matched));
+            per_path_ignores.push((
+                glob_set("per-path-ignores", std::slice::from_ref(glob))?,
+                matched,
+            ));
         }
 
         let mut excludes: Vec<String> = DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect();
@@ -203,9 +228,9 @@ impl Settings {
         Ok(Settings {
             enabled,
             severity,
-            exclude: glob_set(&excludes)?,
+            exclude: glob_set("exclude", &excludes)?,
             per_path_ignores,
-            migrations: glob_set(&config.sql.migrations)?,
+            migrations: glob_set("sql.migrations", &config.sql.migrations)?,
             sql_dialect,
             max_file_size: config.max_file_size.unwrap_or(2 * 1024 * 1024),
             parse_timeout: std::time::Duration::from_millis(
@@ -263,11 +288,11 @@ fn check_selector(selector: &str, rules: &[Rule]) -> Result<(), ConfigError> {
     }
 }
 
-fn glob_set(globs: &[String]) -> Result<GlobSet, ConfigError> {
+fn glob_set(key: &str, globs: &[String]) -> Result<GlobSet, ConfigError> {
     let mut builder = GlobSetBuilder::new();
     for glob in globs {
-        let glob =
-            Glob::new(glob).map_err(|e| ConfigError(format!("invalid glob `{glob}`: {e}")))?;
+        let glob = Glob::new(glob)
+            .map_err(|e| ConfigError(format!("{key}: invalid glob `{glob}`: {e}")))?;
         builder.add(glob);
     }
     builder.build().map_err(|e| ConfigError(e.to_string()))

@@ -143,6 +143,7 @@ pub(super) fn parse_rule(
         },
         matcher,
         origin: origin.to_string(),
+        builtin,
     })
 }
 

@@ -18,6 +18,8 @@ pub struct Rule {
     pub matcher: Matcher,
     /// Where the rule came from, for error messages.
     pub origin: String,
+    /// Embedded in the binary, so already checked by the test suite.
+    pub builtin: bool,
 }
 
 /// A rule file that could not be used, with the file it came from.

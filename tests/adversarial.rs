@@ -1,0 +1,528 @@
+//! Bad input never breaks a scan: a corpus generated here (nothing committed) of binary,
+//! mis-encoded, huge, deeply nested, truncated, unreadable and oddly named files, next to
+//! good files whose findings must still be reported with exact positions. Every case's id
+//! appears in the table of docs/reliability.md.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const PICKLE: &str = "import pickle\n\n\ndef load(blob):\n    return pickle.loads(blob)\n";
+
+/// One generated input: a case id (named in docs/reliability.md), its files and what the
+/// scan must say about them.
+struct Case {
+    id: &'static str,
+    files: Vec<(PathBuf, Vec<u8>)>,
+    expect: Expect,
+}
+
+enum Expect {
+    /// These (path, line, column, rule) findings, and no note.
+    Findings(Vec<(&'static str, u32, u32, &'static str)>),
+    /// A note on each file whose message contains this text, and no finding there.
+    Note(&'static str),
+    /// Scanned, or noted; never a finding, never a crash.
+    NoFinding,
+    /// A note on each file (why it was not fully understood); findings that error
+    /// recovery still sees may be reported.
+    Noted,
+}
+
+/// Deterministic bytes (xorshift), so a failing case can be reproduced.
+fn random_bytes(len: usize, mut seed: u64) -> Vec<u8> {
+    (0..len)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed as u8
+        })
+        .collect()
+}
+
+fn file(path: &str, bytes: impl Into<Vec<u8>>) -> (PathBuf, Vec<u8>) {
+    (PathBuf::from(path), bytes.into())
+}
+
+fn cases() -> Vec<Case> {
+    const DEEP: usize = 100_000;
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(
+            "import pickle\r\nx = pickle.loads(data)\r\n"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        )
+        .collect();
+    let mut minified = String::from("const cp=require(\"child_process\");");
+    while minified.len() < 4 * 1024 * 1024 {
+        minified.push_str("function f(a,b){return a.map(x=>x*b).filter(Boolean)};");
+    }
+    // SEC003 points at the command argument.
+    let minified_column = minified.len() as u32 + 9;
+    minified.push_str("cp.exec(command,()=>{});");
+    vec![
+        Case {
+            id: "good-files",
+            files: vec![file("app/good.py", PICKLE)],
+            expect: Expect::Findings(vec![("app/good.py", 5, 12, "SEC005")]),
+        },
+        Case {
+            id: "binary",
+            files: vec![
+                file("bin/image.js", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec()),
+                file("bin/data.py", b"\0\0\0\x01pickle.loads(x)".to_vec()),
+                file("bin/dump.sql", b"SQLite format 3\0".to_vec()),
+                file("bin/blob.tf", b"\0resource".to_vec()),
+            ],
+            expect: Expect::Note("binary content"),
+        },
+        Case {
+            id: "random-bytes",
+            files: ["js", "py", "sql", "tf"]
+                .iter()
+                .enumerate()
+                .map(|(i, ext)| {
+                    (
+                        PathBuf::from(format!("random/noise.{ext}")),
+                        random_bytes(1024 * 1024, 0x9E37_79B9_7F4A_7C15 + i as u64),
+                    )
+                })
+                .collect(),
+            expect: Expect::Note("binary content"),
+        },
+        Case {
+            id: "invalid-utf8",
+            files: vec![file(
+                "enc/latin1.py",
+                b"import pickle\n# caf\xe9 \xff\nx = pickle.loads(data)\n".to_vec(),
+            )],
+            expect: Expect::Findings(vec![("enc/latin1.py", 3, 5, "SEC005")]),
+        },
+        Case {
+            id: "utf16-bom",
+            files: vec![file("enc/utf16.py", utf16)],
+            expect: Expect::Findings(vec![("enc/utf16.py", 2, 5, "SEC005")]),
+        },
+        Case {
+            id: "utf8-bom",
+            files: vec![file("enc/bom.py", format!("\u{FEFF}{PICKLE}"))],
+            expect: Expect::Findings(vec![("enc/bom.py", 5, 12, "SEC005")]),
+        },
+        Case {
+            id: "crlf",
+            files: vec![file("eol/crlf.py", PICKLE.replace('\n', "\r\n"))],
+            expect: Expect::Findings(vec![("eol/crlf.py", 5, 12, "SEC005")]),
+        },
+        Case {
+            id: "cr-only",
+            files: vec![file(
+                "eol/cr.js",
+                "const cp = require('child_process');\r\rcp.exec(command);\r",
+            )],
+            expect: Expect::Findings(vec![("eol/cr.js", 3, 9, "SEC003")]),
+        },
+        Case {
+            id: "empty",
+            files: ["js", "ts", "py", "sql", "tf"]
+                .iter()
+                .map(|ext| (PathBuf::from(format!("empty/empty.{ext}")), Vec::new()))
+                .collect(),
+            expect: Expect::Findings(vec![]),
+        },
+        Case {
+            id: "huge-50mb",
+            files: vec![file(
+                "big/generated.py",
+                PICKLE.repeat(50 * 1024 * 1024 / PICKLE.len()),
+            )],
+            expect: Expect::Note("over the"),
+        },
+        Case {
+            id: "deep-nesting",
+            files: vec![
+                file(
+                    "deep/deep.js",
+                    format!("x = {}1{};\n", "[".repeat(DEEP), "]".repeat(DEEP)),
+                ),
+                file(
+                    "deep/deep.ts",
+                    format!("let x = {}1{};\n", "(".repeat(DEEP), ")".repeat(DEEP)),
+                ),
+                file(
+                    "deep/deep.py",
+                    format!("x = {}1{}\n", "[".repeat(DEEP), "]".repeat(DEEP)),
+                ),
+                file(
+                    "deep/deep.sql",
+                    format!("SELECT {}1{};\n", "(".repeat(DEEP), ")".repeat(DEEP)),
+                ),
+                file(
+                    "deep/deep.tf",
+                    format!(
+                        "locals {{\n  x = {}1{}\n}}\n",
+                        "[".repeat(DEEP),
+                        "]".repeat(DEEP)
+                    ),
+                ),
+            ],
+            expect: Expect::NoFinding,
+        },
+        Case {
+            id: "unterminated",
+            files: vec![
+                file(
+                    "trunc/string.js",
+                    "const cp = require('child_process');\ncp.exec(`ls ${dir}",
+                ),
+                file("trunc/comment.ts", "/* never closed\nconst a = 1;\n"),
+                file(
+                    "trunc/string.py",
+                    "import pickle\nx = \"\"\"never closed\npickle.loads(x)\n",
+                ),
+                file(
+                    "trunc/string.sql",
+                    "CREATE TABLE t (id int);\nSELECT 'never closed;\n",
+                ),
+                file("trunc/comment.sql", "/* never closed\nDROP TABLE t;\n"),
+                file(
+                    "trunc/string.tf",
+                    "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"never closed\n",
+                ),
+            ],
+            expect: Expect::Noted,
+        },
+        Case {
+            id: "minified-4mb",
+            files: vec![file("dist-like/bundle.js", minified)],
+            expect: Expect::Findings(vec![("dist-like/bundle.js", 1, minified_column, "SEC003")]),
+        },
+        Case {
+            id: "odd-names",
+            files: vec![
+                file("names/with space.py", PICKLE),
+                file("names/new\nline.py", PICKLE),
+                (
+                    PathBuf::from(OsStr::from_bytes(b"names/latin\xe9.py")),
+                    PICKLE.as_bytes().to_vec(),
+                ),
+            ],
+            expect: Expect::Findings(vec![
+                ("names/latin\u{FFFD}.py", 5, 12, "SEC005"),
+                ("names/new\nline.py", 5, 12, "SEC005"),
+                ("names/with space.py", 5, 12, "SEC005"),
+            ]),
+        },
+    ]
+}
+
+fn write_case_files(root: &Path, cases: &[Case]) {
+    for case in cases {
+        for (path, bytes) in &case.files {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, bytes).unwrap();
+        }
+    }
+}
+
+fn scan(root: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_backend-audit"))
+        .arg("scan")
+        .arg(root)
+        .args(["--format", "json", "--threads", "2"])
+        .args(extra)
+        .output()
+        .expect("the binary runs")
+}
+
+/// path -> (findings as (line, column, rule), note messages)
+type PerFile = BTreeMap<String, (BTreeSet<(u32, u32, String)>, Vec<String>)>;
+
+fn per_file(report: &Value) -> PerFile {
+    let mut files = PerFile::new();
+    for f in report["findings"].as_array().unwrap() {
+        files
+            .entry(f["path"].as_str().unwrap().to_string())
+            .or_default()
+            .0
+            .insert((
+                f["line"].as_u64().unwrap() as u32,
+                f["column"].as_u64().unwrap() as u32,
+                f["rule_id"].as_str().unwrap().to_string(),
+            ));
+    }
+    for n in report["notes"].as_array().unwrap() {
+        if let Some(path) = n["path"].as_str() {
+            files
+                .entry(path.to_string())
+                .or_default()
+                .1
+                .push(n["message"].as_str().unwrap().to_string());
+        }
+    }
+    files
+}
+
+#[test]
+fn the_adversarial_corpus_is_scanned_with_a_note_for_every_bad_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // To look at the corpus (and fill docs/reliability.md's observed column):
+    // BACKEND_AUDIT_CORPUS_DIR=/tmp/adversarial cargo test --test adversarial
+    let kept = std::env::var_os("BACKEND_AUDIT_CORPUS_DIR").map(PathBuf::from);
+    let root = kept.as_deref().unwrap_or(dir.path());
+    let cases = cases();
+    write_case_files(root, &cases);
+    // Raised so the 4 MB bundle is parsed; the 50 MB file stays over it.
+    std::fs::write(
+        root.join("backend-audit.toml"),
+        "max-file-size = 8_000_000\n",
+    )
+    .unwrap();
+
+    let output = scan(root, &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
+    let files = per_file(&report);
+
+    let mut failures = Vec::new();
+    for case in &cases {
+        let paths: Vec<String> = case
+            .files
+            .iter()
+            .map(|(p, _)| p.to_string_lossy().into_owned())
+            .collect();
+        match &case.expect {
+            Expect::Findings(expected) => {
+                let expected: BTreeSet<(String, u32, u32, String)> = expected
+                    .iter()
+                    .map(|(p, l, c, r)| (p.to_string(), *l, *c, r.to_string()))
+                    .collect();
+                let found: BTreeSet<(String, u32, u32, String)> = paths
+                    .iter()
+                    .flat_map(|p| {
+                        files.get(p).into_iter().flat_map(move |(f, _)| {
+                            f.iter()
+                                .map(move |(l, c, r)| (p.clone(), *l, *c, r.clone()))
+                        })
+                    })
+                    .collect();
+                if found != expected {
+                    failures.push(format!(
+                        "{}: findings {found:?}, expected {expected:?}",
+                        case.id
+                    ));
+                }
+            }
+            Expect::Note(text) => {
+                for path in &paths {
+                    let (findings, notes) = files.get(path).cloned().unwrap_or_default();
+                    if !findings.is_empty() || !notes.iter().any(|n| n.contains(text)) {
+                        failures.push(format!(
+                            "{} ({path}): expected a note containing {text:?}, got {notes:?} and {findings:?}",
+                            case.id
+                        ));
+                    }
+                }
+            }
+            Expect::Noted => {
+                for path in &paths {
+                    if files.get(path).is_none_or(|(_, notes)| notes.is_empty()) {
+                        failures.push(format!("{} ({path}): no note", case.id));
+                    }
+                }
+            }
+            Expect::NoFinding => {
+                for path in &paths {
+                    if let Some((findings, _)) = files.get(path).filter(|(f, _)| !f.is_empty()) {
+                        failures.push(format!("{} ({path}): unexpected {findings:?}", case.id));
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}\n{stderr}");
+    // The deep and truncated files may be partly analysed; each one says why.
+    for path in ["deep/deep.tf", "deep/deep.sql"] {
+        assert!(
+            files.get(path).is_some_and(|(_, notes)| !notes.is_empty()),
+            "{path} has a note: {files:?}"
+        );
+    }
+}
+
+/// Unreadable files and folders: a note each, the rest scanned. Root reads everything, so
+/// there the files are simply scanned.
+#[test]
+fn unreadable_files_and_folders_are_notes_not_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("locked")).unwrap();
+    std::fs::write(root.join("good.py"), PICKLE).unwrap();
+    std::fs::write(root.join("secret.py"), PICKLE).unwrap();
+    std::fs::write(root.join("locked/inner.py"), PICKLE).unwrap();
+    std::fs::set_permissions(root.join("secret.py"), PermissionsExt::from_mode(0o000)).unwrap();
+    std::fs::set_permissions(root.join("locked"), PermissionsExt::from_mode(0o600)).unwrap();
+    let fifo = root.join("pipe.py");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let as_root = std::fs::metadata(root.join("good.py")).unwrap().uid() == 0;
+
+    let output = scan(root, &[]);
+    std::fs::set_permissions(root.join("locked"), PermissionsExt::from_mode(0o755)).unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let files = per_file(&serde_json::from_slice(&output.stdout).unwrap());
+
+    assert_eq!(files["good.py"].0.len(), 1);
+    assert!(
+        files["pipe.py"]
+            .1
+            .iter()
+            .any(|n| n.contains("not a regular file")),
+        "a FIFO is never opened (it would block): {files:?}"
+    );
+    if as_root {
+        assert_eq!(files["secret.py"].0.len(), 1, "root reads mode 000 files");
+        assert_eq!(
+            files["locked/inner.py"].0.len(),
+            1,
+            "root lists mode 600 folders"
+        );
+    } else {
+        assert!(
+            files["secret.py"]
+                .1
+                .iter()
+                .any(|n| n.contains("cannot open")),
+            "{files:?}"
+        );
+        assert!(
+            files.keys().any(|p| p == "locked"),
+            "the folder has a note: {files:?}"
+        );
+    }
+}
+
+#[test]
+fn a_parse_time_budget_bounds_each_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let mut bundle = String::new();
+    while bundle.len() < 3 * 1024 * 1024 {
+        bundle.push_str("function f(a,b){return a.map(x=>x*b).filter(Boolean)};");
+    }
+    std::fs::write(root.join("bundle.js"), bundle).unwrap();
+    std::fs::write(root.join("good.py"), PICKLE).unwrap();
+    std::fs::write(
+        root.join("backend-audit.toml"),
+        "max-file-size = 8_000_000\nparse-timeout-ms = 1\n",
+    )
+    .unwrap();
+    let output = scan(root, &[]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let files = per_file(&report);
+    assert!(
+        files["bundle.js"].1.iter().any(|n| n.contains("time")),
+        "{files:?}"
+    );
+    assert_eq!(
+        files["good.py"].0.len(),
+        1,
+        "other files are still analysed"
+    );
+}
+
+#[test]
+fn bad_configuration_and_bad_rules_exit_2_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("good.py"), PICKLE).unwrap();
+    let config = root.join("backend-audit.toml");
+    for (text, said) in [
+        (
+            "select = [\"SEC\"\nfail-on = \"high\"\n",
+            "backend-audit.toml",
+        ),
+        ("fail-on = \"catastrophic\"\n", "catastrophic"),
+        ("unknown-key = 1\n", "unknown-key"),
+        ("exclude = [\"[z-a]\"]\n", "exclude"),
+        ("\u{0}\u{1}binary", "backend-audit.toml"),
+    ] {
+        std::fs::write(&config, text).unwrap();
+        let output = scan(root, &[]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{text:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "no partial report for {text:?}");
+        assert!(stderr.contains(said), "{text:?}: {stderr}");
+    }
+    std::fs::remove_file(&config).unwrap();
+
+    let rules = root.join("custom-rules");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::write(
+        rules.join("X001-broken.toml"),
+        include_str!("../rules/security/SEC005-unsafe-deserialization.toml")
+            .replace("id = \"SEC005\"", "id = \"X001\"")
+            .replace("name = \"unsafe-deserialization\"", "name = \"broken\"")
+            .replacen("(call_expression", "(call_expression (((", 1),
+    )
+    .unwrap();
+    let output = scan(root, &["--rules", rules.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("X001-broken.toml"), "{stderr}");
+}
+
+#[test]
+fn every_case_is_in_the_reliability_table() {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/reliability.md"))
+            .expect("docs/reliability.md exists");
+    let ids: Vec<&str> = cases()
+        .iter()
+        .map(|c| c.id)
+        .chain([
+            "unreadable",
+            "fifo",
+            "parse-budget",
+            "bad-config",
+            "bad-rules",
+            "symlinks",
+            "fuzz",
+        ])
+        .collect();
+    let missing: Vec<&&str> = ids
+        .iter()
+        .filter(|id| !doc.contains(&format!("| `{id}` |")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/reliability.md lacks rows for {missing:?}"
+    );
+}
