@@ -2,7 +2,7 @@ use audit_core::{Diagnostic, NoteKind, RuleMeta};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json as j};
 
-use crate::Report;
+use crate::{HOME, Report, rule_doc_url};
 
 /// Characters kept as they are in a relative URI path.
 const PATH: &AsciiSet = &NON_ALPHANUMERIC
@@ -12,13 +12,21 @@ const PATH: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-/// SARIF caps fullDescription for GitHub code scanning.
+/// GitHub code scanning's limit on a rule's fullDescription, in characters.
 const MAX_FULL_DESCRIPTION: usize = 1024;
 
 /// The partialFingerprints key: our own, so GitHub does not recompute it from lines.
-const FINGERPRINT_KEY: &str = "backendAudit/v1";
+pub const FINGERPRINT_KEY: &str = "backendAudit/v1";
 
+/// SARIF without `automationDetails`, so the uploading Action's category applies.
 pub fn sarif(report: &Report<'_>) -> String {
+    sarif_with_category(report, None)
+}
+
+/// SARIF whose `runs[0].automationDetails.id` is `category` (`--sarif-category`), which
+/// GitHub code scanning reads as `category/run-id`: a name without a slash becomes
+/// `name/`, a category with no run id.
+pub fn sarif_with_category(report: &Report<'_>, category: Option<&str>) -> String {
     let rules: Vec<Value> = report.rules.iter().map(rule_descriptor).collect();
     let results: Vec<Value> = report
         .diagnostics
@@ -44,23 +52,33 @@ pub fn sarif(report: &Report<'_>) -> String {
             n
         })
         .collect();
+    let mut run = j!({
+        "tool": { "driver": {
+            "name": "backend-audit",
+            "informationUri": HOME,
+            "version": report.tool_version,
+            "semanticVersion": report.tool_version,
+            "rules": rules,
+        }},
+        "invocations": [{
+            "executionSuccessful": true,
+            "toolExecutionNotifications": notifications,
+        }],
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    });
+    if let Some(category) = category {
+        let id = if category.contains('/') {
+            category.to_string()
+        } else {
+            format!("{category}/")
+        };
+        run["automationDetails"] = j!({ "id": id });
+    }
     let document = j!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "backend-audit",
-                "version": report.tool_version,
-                "semanticVersion": report.tool_version,
-                "rules": rules,
-            }},
-            "invocations": [{
-                "executionSuccessful": true,
-                "toolExecutionNotifications": notifications,
-            }],
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
+        "runs": [run],
     });
     let mut out = serde_json::to_string_pretty(&document).expect("JSON values serialize");
     out.push('\n');
@@ -69,16 +87,10 @@ pub fn sarif(report: &Report<'_>) -> String {
 
 fn rule_descriptor(rule: &RuleMeta) -> Value {
     let docs = &rule.docs;
-    let mut full = docs.why.split_whitespace().collect::<Vec<_>>().join(" ");
-    if full.len() > MAX_FULL_DESCRIPTION {
-        let cut = full
-            .char_indices()
-            .take_while(|(i, _)| *i < MAX_FULL_DESCRIPTION - 1)
-            .last()
-            .map_or(0, |(i, _)| i);
-        full.truncate(cut);
-        full.push('…');
-    }
+    let full = truncate(
+        &docs.why.split_whitespace().collect::<Vec<_>>().join(" "),
+        MAX_FULL_DESCRIPTION,
+    );
     let mut tags = vec![rule.domain.as_str().to_string()];
     let mut properties = j!({ "precision": precision(rule) });
     if rule.is_security() {
@@ -105,6 +117,7 @@ fn rule_descriptor(rule: &RuleMeta) -> Value {
         "name": rule.name,
         "shortDescription": { "text": docs.summary },
         "fullDescription": { "text": full },
+        "helpUri": rule_doc_url(rule),
         "help": { "text": help_text(rule), "markdown": help_markdown(rule) },
         "defaultConfiguration": { "level": rule.severity.sarif_level() },
         "properties": properties,
@@ -127,15 +140,23 @@ fn help_text(rule: &RuleMeta) -> String {
 fn help_markdown(rule: &RuleMeta) -> String {
     let d = &rule.docs;
     format!(
-        "**{} {}**: {}\n\n{}\n\n**Fix:** {}\n\nSee [docs/rules/{}.md](docs/rules/{}.md).",
+        "**{} {}**: {}\n\n{}\n\n**Fix:** {}\n\nSee [docs/rules/{}.md]({}) for examples and references.",
         rule.id,
         rule.name,
         d.summary,
         d.why.trim(),
         d.fix,
         rule.id,
-        rule.id
+        rule_doc_url(rule),
     )
+}
+
+/// At most `max` characters, the last one an ellipsis when cut.
+fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max - 1) {
+        Some((cut, _)) if text[cut..].chars().nth(1).is_some() => format!("{}…", &text[..cut]),
+        _ => text.to_string(),
+    }
 }
 
 fn result(report: &Report<'_>, d: &Diagnostic) -> Value {
@@ -169,4 +190,20 @@ fn result(report: &Report<'_>, d: &Diagnostic) -> Value {
 
 fn artifact(path: &str) -> Value {
     j!({ "uri": utf8_percent_encode(path, PATH).to_string(), "uriBaseId": "%SRCROOT%" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::truncate;
+
+    #[test]
+    fn truncate_counts_characters_and_marks_the_cut() {
+        assert_eq!(truncate("abc", 3), "abc");
+        assert_eq!(truncate("abcd", 3), "ab…");
+        let long = "é".repeat(2000);
+        let cut = truncate(&long, 1024);
+        assert_eq!(cut.chars().count(), 1024);
+        assert!(cut.ends_with('…'));
+        assert_eq!(truncate(&"é".repeat(1024), 1024), "é".repeat(1024));
+    }
 }

@@ -1,3 +1,4 @@
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
@@ -5,7 +6,7 @@ use audit_core::Severity;
 
 use crate::Report;
 
-/// Code frames for each unsuppressed finding, then notes and a summary line.
+/// Code frames for each unsuppressed finding, then notes and the summary.
 pub fn text(report: &Report<'_>, color: bool) -> String {
     let renderer = if color {
         Renderer::styled()
@@ -21,13 +22,16 @@ pub fn text(report: &Report<'_>, color: bool) -> String {
         }
         .with_name(Some(d.severity.as_str()));
         let context = &d.location.context;
+        let message = one_line(&d.message);
+        let path = one_line(&d.location.path);
+        let code = code_frame(&context.text);
         let group = level
-            .primary_title(d.message.as_str())
+            .primary_title(message.as_ref())
             .id(d.rule.as_str())
             .element(
-                Snippet::source(context.text.as_str())
+                Snippet::source(code.as_ref())
                     .line_start(context.first_line as usize)
-                    .path(&*d.location.path)
+                    .path(path.as_ref())
                     .annotation(
                         AnnotationKind::Primary
                             .span(context.span.start..context.span.end)
@@ -38,18 +42,79 @@ pub fn text(report: &Report<'_>, color: bool) -> String {
     }
     for note in report.notes {
         let place = match (&note.path, note.line) {
-            (Some(path), Some(line)) => format!("{path}:{line}: "),
-            (Some(path), None) => format!("{path}: "),
+            (Some(path), Some(line)) => format!("{}:{line}: ", one_line(path)),
+            (Some(path), None) => format!("{}: ", one_line(path)),
             _ => String::new(),
         };
-        let _ = writeln!(out, "note[{}]: {place}{}", kind_name(note), note.message);
+        let message = one_line(&note.message);
+        let _ = writeln!(out, "note[{}]: {place}{message}", kind_name(note));
     }
     if !report.notes.is_empty() {
         out.push('\n');
     }
+    out.push_str(&summary(report));
+    out
+}
+
+/// The closing summary: findings per domain (when there are any), then one line with
+/// findings per severity and the files scanned, skipped and failed to parse. Free of
+/// timings, so the text report stays byte-identical across runs.
+pub fn summary(report: &Report<'_>) -> String {
+    let mut out = String::new();
+    let domains: Vec<String> = report
+        .domain_counts()
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(domain, n)| format!("{n} {domain}"))
+        .collect();
+    if !domains.is_empty() {
+        let _ = writeln!(out, "By domain: {}.", domains.join(", "));
+    }
     out.push_str(&summary_line(report));
     out.push('\n');
     out
+}
+
+/// A path or message from the scanned repository, safe for a terminal on one line: control
+/// characters (newlines in file names, escape sequences in code) are shown escaped, so
+/// they can neither break the layout nor drive the terminal.
+fn one_line(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// Source lines for a code frame: a lone CR becomes the line break it is counted as, and
+/// other control characters but tab become a character of the same UTF-8 length (`?` or
+/// `¿`), so annotation offsets stay valid.
+fn code_frame(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() == Some(&'\n') => out.push('\r'),
+            '\r' => out.push('\n'),
+            c if unsafe_char(c) && c.len_utf8() == 1 => out.push('?'),
+            c if unsafe_char(c) => out.push('\u{BF}'),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 fn kind_name(note: &audit_core::Note) -> String {
@@ -99,4 +164,19 @@ fn summary_line(report: &Report<'_>) -> String {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repository_text_cannot_break_lines_or_drive_the_terminal() {
+        assert_eq!(one_line("new\nline.py"), "new\\nline.py");
+        assert_eq!(one_line("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        assert!(matches!(one_line("plain.py"), Cow::Borrowed(_)));
+        let frame = code_frame("x = 1\r\ry = '\u{1b}[31m\u{9b}'\r\nz\t");
+        assert_eq!(frame, "x = 1\n\ny = '?[31m\u{BF}'\r\nz\t");
+        assert_eq!(frame.len(), "x = 1\r\ry = '\u{1b}[31m\u{9b}'\r\nz\t".len());
+    }
 }
