@@ -16,7 +16,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan a repository (default: the current folder) or some of its files.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the rules.
     Rules {
         #[arg(long, value_enum, default_value = "text")]
@@ -59,12 +59,40 @@ pub struct ScanArgs {
     /// Use this config file instead of `backend-audit.toml` at the repository root.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Report only findings not in this earlier JSON or SARIF report, matched by
+    /// fingerprint (rule, path and code, not line numbers).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Also write every finding of this scan to FILE as a JSON baseline.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Report only findings on lines changed since the merge base of REF and HEAD
+    /// (uncommitted and untracked files included); the whole repository is still analysed.
+    #[arg(long, value_name = "REF")]
+    pub diff_base: Option<String>,
     /// Also load custom rules (TOML, `query` or `terraform` matchers) from this folder.
     #[arg(long, value_name = "DIR", value_parser = parse_dir)]
     pub rules: Option<PathBuf>,
+    /// Say more on standard error: the sandbox's state, among others.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Do not restrict the process with the Landlock sandbox (for debugging).
+    #[arg(long)]
+    pub no_sandbox: bool,
     /// Worker threads [default: the number of CPUs].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(usize))]
     pub threads: Option<usize>,
+    /// Benchmark only (docs/performance.md): scan only files of this language.
+    #[arg(long, hide = true)]
+    pub language: Option<audit_core::Language>,
+    /// Benchmark only: stop each file's pass after `read` or `parse`.
+    #[arg(long, hide = true, default_value = "full")]
+    pub stage: audit_engine::Stage,
+    /// SARIF only: set `runs[0].automationDetails.id`, GitHub code scanning's category
+    /// (`NAME` becomes `NAME/`; `category/run-id` is kept). Without it the uploading
+    /// Action's category applies.
+    #[arg(long, value_name = "NAME")]
+    pub sarif_category: Option<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +100,10 @@ pub enum Format {
     Text,
     Json,
     Sarif,
+    /// JUnit XML: a test case per rule, a failure per finding.
+    Junit,
+    /// GitLab SAST report (security report schema 15.x).
+    Gitlab,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,13 +1,20 @@
 //! `backend-audit`: the command line. Exit codes: 0 nothing at or above `--fail-on`,
 //! 1 findings at or above it, 2 usage, configuration or I/O errors.
 
+mod baseline;
 mod cli;
+mod diff_base;
 mod explain;
+mod progress;
 mod root;
+mod sandbox;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+use std::time::SystemTime;
 
 use audit_core::Severity;
 use audit_engine::{CliSelection, ConfigFile, ScanRequest};
@@ -26,7 +33,7 @@ fn main() -> ExitCode {
         }
     };
     let outcome = match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(*args),
         Command::Rules { format, rules } => explain::list(format, rules.as_deref()),
         Command::Explain { id, rules } => explain::explain(&id, rules.as_deref()),
     };
@@ -40,6 +47,9 @@ fn main() -> ExitCode {
 }
 
 fn scan(args: ScanArgs) -> Result<u8, String> {
+    if args.sarif_category.is_some() && args.format != Format::Sarif {
+        return Err("--sarif-category needs --format sarif".into());
+    }
     let target = root::resolve(&args.paths)?;
     let (config, _) = match &args.config {
         Some(path) => (
@@ -48,7 +58,18 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
         ),
         None => ConfigFile::discover(&target.root).map_err(|e| e.to_string())?,
     };
-    // Open the output before scanning: a bad --output fails fast, and it is the only write.
+    // Read before any output file is created: --baseline and --write-baseline may be one file.
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(baseline::Baseline::read)
+        .transpose()?;
+    // Open the outputs before scanning: a bad path fails fast, and they are the only writes.
+    let mut baseline_output = args
+        .write_baseline
+        .as_deref()
+        .map(|path| baseline::create(path, args.output.as_deref()))
+        .transpose()?;
     let mut output: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(
             std::fs::File::create(path)
@@ -56,10 +77,30 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
         ),
         None => Box::new(std::io::stdout().lock()),
     };
+    // From here on the process can read but not write, delete or connect: before any
+    // thread exists, so every worker inherits it.
+    let sandbox = if args.no_sandbox {
+        sandbox::Sandbox::Disabled
+    } else {
+        sandbox::enforce()
+    };
+    if args.verbose || matches!(sandbox, sandbox::Sandbox::Failed { .. }) {
+        eprintln!("backend-audit: {sandbox}");
+    }
+    // git runs inside the sandbox: whatever a hostile repository's git configuration
+    // starts can neither write nor connect.
+    let changed = args
+        .diff_base
+        .as_deref()
+        .map(|reference| diff_base::ChangedLines::since(&target.root, reference))
+        .transpose()?;
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let started = std::time::Instant::now();
+    let started_at = SystemTime::now();
+    let files = Arc::new(AtomicUsize::new(0));
+    let progress = progress::Progress::start(files.clone());
     let result = audit_engine::scan(ScanRequest {
         root: target.root,
         only: target.only,
@@ -70,8 +111,23 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
         },
         threads,
         extra_rules: args.rules.clone(),
-    })
-    .map_err(|e| e.to_string())?;
+        progress: Some(files),
+        language: args.language,
+        stage: args.stage,
+    });
+    if let Some(progress) = progress {
+        progress.finish();
+    }
+    let mut result = result.map_err(|e| e.to_string())?;
+    if let Some(file) = &mut baseline_output {
+        baseline::write(file, &result, VERSION)?;
+    }
+    if let (Some(changed), Some(reference)) = (&changed, &args.diff_base) {
+        changed.retain_changed(&mut result, reference);
+    }
+    if let (Some(baseline), Some(path)) = (&baseline, &args.baseline) {
+        baseline.remove_known(&mut result, path);
+    }
 
     let report = Report {
         diagnostics: &result.diagnostics,
@@ -88,19 +144,24 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
             audit_report::text(&report, color)
         }
         Format::Json => audit_report::json(&report),
-        Format::Sarif => audit_report::sarif(&report),
+        Format::Sarif => audit_report::sarif_with_category(&report, args.sarif_category.as_deref()),
+        Format::Junit => audit_report::junit(&report),
+        Format::Gitlab => audit_report::gitlab(&report, started_at, SystemTime::now()),
     };
     output
         .write_all(rendered.as_bytes())
         .and_then(|()| output.flush())
         .map_err(|e| format!("cannot write the report: {e}"))?;
-    if args.format == Format::Text || args.output.is_some() {
-        eprintln!(
-            "Scanned {} in {:.2}s.",
-            plural_files(result.summary.files_scanned),
-            started.elapsed().as_secs_f64()
-        );
+    // The text report ends with the summary; any other report gets it on stderr, so
+    // whoever watches the run sees it while stdout stays the document alone.
+    if args.format != Format::Text || args.output.is_some() {
+        eprint!("{}", audit_report::summary(&report));
     }
+    eprintln!(
+        "Scanned {} in {:.2}s.",
+        plural_files(result.summary.files_scanned),
+        started.elapsed().as_secs_f64()
+    );
 
     let fail_on = args.fail_on.or(result.fail_on).unwrap_or(Severity::Info);
     let failing = result

@@ -2,8 +2,8 @@
 //! write are open and before any worker thread exists, the process gives up, with Landlock,
 //! every filesystem right but reading (creating, writing, truncating, renaming, deleting,
 //! linking anywhere), TCP bind and connect, and signals and abstract sockets outside itself.
-//! Threads and child processes started later inherit the restriction; files opened before
-//! (standard streams, `--output`) keep working.
+//! Threads and child processes started later (the `--diff-base` git) inherit the
+//! restriction; files opened before (standard streams, `--output`) keep working.
 
 use std::fmt;
 
@@ -56,6 +56,14 @@ pub fn enforce() -> Sandbox {
         .and_then(|r| r.scope(Scope::from_all(abi)))
         .and_then(|r| r.create())
         .and_then(|r| r.add_rules(path_beneath_rules(["/"], AccessFs::from_read(abi))))
+        // Writing to /dev/null changes nothing; git opens it read-write when started
+        // without standard streams.
+        .and_then(|r| {
+            r.add_rules(path_beneath_rules(
+                ["/dev/null"],
+                AccessFs::ReadFile | AccessFs::WriteFile | AccessFs::Truncate,
+            ))
+        })
         .and_then(|r| r.restrict_self());
     match status {
         Err(e) => Sandbox::Failed {

@@ -5,8 +5,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::os::unix::fs::{MetadataExt, symlink};
+use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -17,43 +16,6 @@ fn run(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("the binary runs")
-}
-
-/// Everything a write could change, per entry below `root`, links included as links.
-fn snapshot(root: &Path) -> BTreeMap<String, (u32, i64, i64, Vec<u8>)> {
-    let mut entries = BTreeMap::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(path) = pending.pop() {
-        let meta = std::fs::symlink_metadata(&path).unwrap();
-        let content = if meta.is_file() {
-            std::fs::read(&path).unwrap()
-        } else if meta.file_type().is_symlink() {
-            std::fs::read_link(&path)
-                .unwrap()
-                .into_os_string()
-                .into_encoded_bytes()
-        } else {
-            let mut names: Vec<_> = std::fs::read_dir(&path)
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .collect();
-            names.sort();
-            let listing = names
-                .iter()
-                .map(|p| p.to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("\n");
-            pending.extend(names);
-            listing.into_bytes()
-        };
-        let rel = path
-            .strip_prefix(root)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        entries.insert(rel, (meta.mode(), meta.mtime(), meta.mtime_nsec(), content));
-    }
-    entries
 }
 
 #[test]
@@ -67,7 +29,7 @@ fn a_scan_in_every_format_leaves_the_tree_byte_for_byte_unchanged() {
     std::fs::write(tree.join("backend-audit.toml"), "fail-on = \"high\"\n").unwrap();
     std::fs::create_dir(tree.join("empty-folder")).unwrap();
     symlink("service/app.py", tree.join("link-to-app.py")).unwrap();
-    let before = snapshot(&tree);
+    let before = common::snapshot(&tree);
     assert!(before.len() > 10, "the copy has the fixture files");
 
     let tree_arg = tree.to_str().unwrap();
@@ -94,7 +56,7 @@ fn a_scan_in_every_format_leaves_the_tree_byte_for_byte_unchanged() {
     ]);
     assert_eq!(output.status.code(), Some(1));
 
-    assert_eq!(snapshot(&tree), before, "the scanned tree changed");
+    assert_eq!(common::snapshot(&tree), before, "the scanned tree changed");
 }
 
 #[test]

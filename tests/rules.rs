@@ -31,6 +31,9 @@ fn scan(root: &Path, select: &[&str]) -> audit_engine::ScanOutput {
         },
         threads: 1,
         extra_rules: None,
+        progress: None,
+        language: None,
+        stage: audit_engine::Stage::Full,
     })
     .expect("scan runs")
 }
@@ -145,7 +148,9 @@ fn rule_ids_are_unique_and_rust_checks_match_rules() {
     }
     // Compiling the plan with everything enabled resolves every dispatch and check.
     let enabled = vec![true; rules.len()];
-    audit_engine::Plan::compile(rules, &enabled).expect("all rules compile together");
+    audit_engine::Plan::compile(rules, &enabled)
+        .and_then(|plan| plan.compile_queries())
+        .expect("all rules compile together");
 }
 
 #[test]

@@ -51,6 +51,10 @@ pub enum NoteKind {
     UnusedSuppression,
     /// Anything else about the scan, e.g. a walk error.
     Walk,
+    /// Findings left out because `--baseline` holds them.
+    Baseline,
+    /// Findings left out because they are not on lines changed since `--diff-base`.
+    DiffBase,
 }
 
 /// Something about the scan itself rather than the code: it never fails the scan.
