@@ -1,5 +1,6 @@
 //! The per-file pass: read once, parse once, run the plan, keep facts.
 
+use std::cell::Cell;
 use std::io::Read;
 use std::ops::ControlFlow;
 use std::path::Path;
@@ -8,11 +9,14 @@ use std::time::Instant;
 
 use audit_core::{Finding, Language, Note, NoteKind, SourceText, Span};
 use audit_syntax::hcl_edit::Span as _;
-use audit_syntax::tree_sitter::{Node, QueryCursor, QueryCursorOptions, StreamingIterator, Tree};
-use audit_syntax::{Grammar, ParseProblem};
+use audit_syntax::hcl_edit::structure::{Body, Structure};
+use audit_syntax::tree_sitter::{
+    Node, QueryCursor, QueryCursorOptions, QueryMatch, StreamingIterator, Tree,
+};
+use audit_syntax::{Grammar, ParseProblem, StatementKind};
 
 use crate::facts::{AppCreation, FileFacts, Framework, SqlSource, TerraformSource};
-use crate::plan::{PatternOwner, Plan};
+use crate::plan::{CompiledQuery, PatternOwner, Plan};
 use crate::settings::Settings;
 use crate::suppress::{self, Suppression};
 
@@ -33,97 +37,203 @@ pub struct FileResult {
 /// How much of a file is sniffed for NUL bytes to call it binary.
 const BINARY_SNIFF: usize = 8 * 1024;
 
+/// How far the per-file pass goes. `Read` and `Parse` stop the very same pass early for
+/// the benchmark (`scan --stage`, hidden), so what `Full` adds is what the rules cost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Walk, read and decode only.
+    Read,
+    /// Also parse, then drop the tree.
+    Parse,
+    Full,
+}
+
+impl std::str::FromStr for Stage {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Stage, String> {
+        match s {
+            "read" => Ok(Stage::Read),
+            "parse" => Ok(Stage::Parse),
+            "full" => Ok(Stage::Full),
+            _ => Err(format!(
+                "unknown stage `{s}` (expected read, parse or full)"
+            )),
+        }
+    }
+}
+
 pub fn analyze_file(
     plan: &Plan,
     settings: &Settings,
     abs: &Path,
     path: Arc<str>,
     language: Language,
+    stage: Stage,
 ) -> FileResult {
-    let mut result = FileResult {
-        path: path.clone(),
-        findings: Vec::new(),
-        notes: Vec::new(),
-        facts: FileFacts::default(),
-        suppressions: Vec::new(),
-        scanned: false,
-        parse_failed: false,
-        bytes: 0,
-    };
-    let text = match read_text(abs, settings.max_file_size, &mut result) {
-        Some(text) => text,
-        None => return result,
-    };
-    result.scanned = true;
-    let source = SourceText::new(path, text);
-    match Grammar::for_language(language) {
-        Some(grammar) => analyze_tree(plan, settings, source, language, grammar, &mut result),
-        None if language == Language::Sql => analyze_sql(settings, source, &mut result),
-        None => analyze_terraform(source, &mut result),
+    let mut result = FileResult::empty(path);
+    if let Some(bytes) = read_bytes(abs, settings.max_file_size, &mut result) {
+        match stage {
+            Stage::Full => analyze_bytes(plan, settings, bytes, language, &mut result),
+            Stage::Read | Stage::Parse => stop_early(settings, bytes, language, stage, &mut result),
+        }
     }
     result
 }
 
-/// Reads the file (opened read-only) and decodes it. `None` means skipped, with a note.
-fn read_text(abs: &Path, max_size: u64, result: &mut FileResult) -> Option<String> {
-    let note = |kind, message: String| Note {
-        path: Some(result.path.to_string()),
-        line: None,
-        kind,
-        message,
+/// `Stage::Read` and `Stage::Parse`: the full pass's own decode and parser calls, and
+/// nothing after them.
+fn stop_early(
+    settings: &Settings,
+    bytes: Vec<u8>,
+    language: Language,
+    stage: Stage,
+    result: &mut FileResult,
+) {
+    result.bytes = bytes.len() as u64;
+    let Some(text) = decode(bytes, result) else {
+        return;
     };
+    result.scanned = true;
+    if stage == Stage::Parse {
+        result.parse_failed = match Grammar::for_language(language) {
+            Some(grammar) => {
+                audit_syntax::parse_tree(grammar, &text, settings.parse_timeout).is_err()
+            }
+            None if language == Language::Sql => {
+                audit_syntax::parse_sql(&text, settings.sql_dialect).is_err()
+            }
+            None => audit_syntax::parse_hcl(&text).is_err(),
+        };
+    }
+}
+
+/// The pass over bytes already in memory: what `analyze_file` does after reading.
+pub fn analyze_source(
+    plan: &Plan,
+    settings: &Settings,
+    path: Arc<str>,
+    bytes: Vec<u8>,
+    language: Language,
+) -> FileResult {
+    let mut result = FileResult::empty(path);
+    if bytes.len() as u64 > settings.max_file_size {
+        let message = format!(
+            "skipped: {} bytes is over the {}-byte limit (max-file-size)",
+            bytes.len(),
+            settings.max_file_size
+        );
+        result.note(NoteKind::Skipped, message);
+    } else {
+        analyze_bytes(plan, settings, bytes, language, &mut result);
+    }
+    result
+}
+
+impl FileResult {
+    fn empty(path: Arc<str>) -> Self {
+        Self {
+            path,
+            findings: Vec::new(),
+            notes: Vec::new(),
+            facts: FileFacts::default(),
+            suppressions: Vec::new(),
+            scanned: false,
+            parse_failed: false,
+            bytes: 0,
+        }
+    }
+
+    /// A note about the whole file.
+    fn note(&mut self, kind: NoteKind, message: String) {
+        self.notes.push(Note {
+            path: Some(self.path.to_string()),
+            line: None,
+            kind,
+            message,
+        });
+    }
+}
+
+fn analyze_bytes(
+    plan: &Plan,
+    settings: &Settings,
+    bytes: Vec<u8>,
+    language: Language,
+    result: &mut FileResult,
+) {
+    result.bytes = bytes.len() as u64;
+    let Some(text) = decode(bytes, result) else {
+        return;
+    };
+    result.scanned = true;
+    let source = SourceText::new(result.path.clone(), text);
+    match Grammar::for_language(language) {
+        Some(grammar) => analyze_tree(plan, settings, source, language, grammar, result),
+        None if language == Language::Sql => analyze_sql(plan, settings, source, result),
+        None => analyze_terraform(plan, source, result),
+    }
+}
+
+/// Reads the file, opened read-only and read once. `None` means skipped, with a note.
+fn read_bytes(abs: &Path, max_size: u64, result: &mut FileResult) -> Option<Vec<u8>> {
     let mut file = match std::fs::File::open(abs) {
         Ok(file) => file,
         Err(e) => {
-            result
-                .notes
-                .push(note(NoteKind::ReadError, format!("cannot open: {e}")));
+            result.note(NoteKind::ReadError, format!("cannot open: {e}"));
             return None;
         }
     };
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size > max_size {
-        result.notes.push(note(
+        result.note(
             NoteKind::Skipped,
             format!("skipped: {size} bytes is over the {max_size}-byte limit (max-file-size)"),
-        ));
+        );
         return None;
     }
     let mut bytes = Vec::with_capacity(size as usize);
     // `take` bounds the read even if the file grows while it is read.
     if let Err(e) = (&mut file).take(max_size + 1).read_to_end(&mut bytes) {
-        result
-            .notes
-            .push(note(NoteKind::ReadError, format!("cannot read: {e}")));
+        result.note(NoteKind::ReadError, format!("cannot read: {e}"));
         return None;
     }
     if bytes.len() as u64 > max_size {
-        result.notes.push(note(
+        result.note(
             NoteKind::Skipped,
             format!("skipped: over the {max_size}-byte limit (max-file-size)"),
-        ));
+        );
         return None;
     }
-    result.bytes = bytes.len() as u64;
+    Some(bytes)
+}
+
+/// Decodes UTF-16 (by BOM) and UTF-8 (BOM stripped; invalid bytes replaced, with a note).
+/// `None` means binary content, with a note.
+fn decode(bytes: Vec<u8>, result: &mut FileResult) -> Option<String> {
     if let Some(text) = decode_utf16(&bytes) {
         return Some(text);
     }
     if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF)]).is_some() {
-        result.notes.push(note(
+        result.note(
             NoteKind::Skipped,
             "skipped: binary content (NUL bytes)".to_string(),
-        ));
+        );
         return None;
     }
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    match std::str::from_utf8(body) {
-        Ok(text) => Some(text.to_string()),
+    let mut bytes = bytes;
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Some(text),
         Err(e) => {
-            result.notes.push(note(
+            let bad = e.utf8_error().valid_up_to();
+            result.note(
                 NoteKind::Encoding,
-                format!("not valid UTF-8 (first bad byte at offset {}); scanned with replacement characters", e.valid_up_to()),
-            ));
-            Some(String::from_utf8_lossy(body).into_owned())
+                format!("not valid UTF-8 (first bad byte at offset {bad}); scanned with replacement characters"),
+            );
+            Some(String::from_utf8_lossy(e.as_bytes()).into_owned())
         }
     }
 }
@@ -189,78 +299,53 @@ fn analyze_tree(
             ),
         });
     }
-    if let Some(grammar_plan) = plan.grammars.get(&grammar) {
-        run_query(plan, grammar_plan, &tree, &source, settings, result);
+    // A query that does not compile fails the scan after the walk (`Plan::query_error`).
+    if let Some(Ok(query)) = plan.grammars.get(&grammar).map(|g| g.compiled(&plan.rules)) {
+        run_query(plan, query, &tree, &source, settings, result);
     }
     result.suppressions = suppress::parse(&source, language, Some(&tree), &[], &mut result.notes);
 }
 
 fn run_query(
     plan: &Plan,
-    gp: &crate::plan::GrammarPlan,
+    gp: &CompiledQuery,
     tree: &Tree,
     source: &SourceText,
     settings: &Settings,
     result: &mut FileResult,
 ) {
     let deadline = Instant::now() + settings.parse_timeout;
-    let mut timed_out = false;
+    let timed_out = Cell::new(false);
     let mut progress = |_: &_| {
         if Instant::now() >= deadline {
-            timed_out = true;
+            timed_out.set(true);
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())
         }
     };
     let mut cursor = QueryCursor::new();
-    let options = QueryCursorOptions::new().progress_callback(&mut progress);
     let text = source.text.as_bytes();
-    let names = gp.query.capture_names();
-    let mut matches = cursor.matches_with_options(&gp.query, tree.root_node(), text, options);
-    while let Some(m) = matches.next() {
-        match gp.owners[m.pattern_index] {
-            PatternOwner::Rule(index) => {
-                let Some(report) = m
-                    .captures()
-                    .iter()
-                    .find(|c| Some(c.index) == gp.report_capture)
-                else {
-                    continue;
-                };
-                let rule = &plan.rules[index];
-                let args: Vec<(&str, String)> = m
-                    .captures()
-                    .iter()
-                    .filter(|c| !names[c.index as usize].starts_with('_'))
-                    .map(|c| {
-                        (
-                            names[c.index as usize],
-                            excerpt(&source.text[c.node.byte_range()]),
-                        )
-                    })
-                    .collect();
-                let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                let span = Span::from(report.node.byte_range());
-                if result
-                    .findings
-                    .iter()
-                    .any(|f| f.rule == *rule.id() && f.location.span == span)
-                {
-                    continue;
-                }
-                let message = crate::checks::render_message(&rule.meta.message, &args);
-                result.findings.push(Finding {
-                    rule: rule.id().clone(),
-                    location: source.locate(span),
-                    message,
-                });
-            }
-            PatternOwner::Facts => collect_fact(m.captures(), names, source, &mut result.facts),
+    // With anchors the query starts only at nodes holding one, each match found once at
+    // its own root; without, one walk over the whole tree.
+    let roots = match &gp.anchors {
+        Some(anchors) => {
+            cursor.set_max_start_depth(Some(0));
+            anchored_nodes(tree, &anchors.positions(text))
+        }
+        None => vec![tree.root_node()],
+    };
+    for root in roots {
+        if timed_out.get() {
+            break;
+        }
+        let options = QueryCursorOptions::new().progress_callback(&mut progress);
+        let mut matches = cursor.matches_with_options(&gp.query, root, text, options);
+        while let Some(m) = matches.next() {
+            record_match(plan, gp, m, source, result);
         }
     }
-    drop(matches);
-    if timed_out {
+    if timed_out.get() {
         result.notes.push(Note {
             path: Some(source.path.to_string()),
             line: None,
@@ -268,6 +353,81 @@ fn run_query(
             message: "rule matching stopped after the time budget; findings may be incomplete"
                 .into(),
         });
+    }
+}
+
+/// The nodes containing one of `positions` (sorted), in document order: where anchored
+/// patterns can be rooted. Subtrees without a position are not entered.
+fn anchored_nodes<'t>(tree: &'t Tree, positions: &[usize]) -> Vec<Node<'t>> {
+    let contains = |node: Node<'_>| {
+        let range = node.byte_range();
+        let first = positions.partition_point(|&p| p < range.start);
+        positions.get(first).is_some_and(|&p| p < range.end)
+    };
+    let mut nodes = Vec::new();
+    let mut cursor = tree.walk();
+    loop {
+        let node = cursor.node();
+        if contains(node) {
+            nodes.push(node);
+            if cursor.goto_first_child() {
+                continue;
+            }
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return nodes;
+            }
+        }
+    }
+}
+
+fn record_match(
+    plan: &Plan,
+    gp: &CompiledQuery,
+    m: &QueryMatch<'_, '_>,
+    source: &SourceText,
+    result: &mut FileResult,
+) {
+    let names = gp.query.capture_names();
+    match gp.owners[m.pattern_index] {
+        PatternOwner::Rule(index) => {
+            let Some(report) = m
+                .captures()
+                .iter()
+                .find(|c| Some(c.index) == gp.report_capture)
+            else {
+                return;
+            };
+            let rule = &plan.rules[index];
+            let args: Vec<(&str, String)> = m
+                .captures()
+                .iter()
+                .filter(|c| !names[c.index as usize].starts_with('_'))
+                .map(|c| {
+                    (
+                        names[c.index as usize],
+                        excerpt(&source.text[c.node.byte_range()]),
+                    )
+                })
+                .collect();
+            let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let span = Span::from(report.node.byte_range());
+            if result
+                .findings
+                .iter()
+                .any(|f| f.rule == *rule.id() && f.location.span == span)
+            {
+                return;
+            }
+            let message = crate::checks::render_message(&rule.meta.message, &args);
+            result.findings.push(Finding {
+                rule: rule.id().clone(),
+                location: source.locate(span),
+                message,
+            });
+        }
+        PatternOwner::Facts => collect_fact(m.captures(), names, source, &mut result.facts),
     }
 }
 
@@ -329,9 +489,9 @@ fn first_error(root: Node<'_>) -> Option<Node<'_>> {
     }
 }
 
-fn analyze_sql(settings: &Settings, source: SourceText, result: &mut FileResult) {
+fn analyze_sql(plan: &Plan, settings: &Settings, source: SourceText, result: &mut FileResult) {
     result.suppressions = suppress::parse(&source, Language::Sql, None, &[], &mut result.notes);
-    let file = match audit_syntax::parse_sql(&source.text, settings.sql_dialect) {
+    let mut file = match audit_syntax::parse_sql(&source.text, settings.sql_dialect) {
         Ok(file) => file,
         Err(problem) => return problem_note(result, &source, "SQL not analysed", &problem),
     };
@@ -352,6 +512,21 @@ fn analyze_sql(settings: &Settings, source: SourceText, result: &mut FileResult)
             ),
         });
     }
+    if plan.sql.is_empty() {
+        return;
+    }
+    // Data changes never change the schema: unless a check reads them, their trees (seed
+    // data is often most of a migration set's bytes, its tree several times more) are not
+    // held until the project phase.
+    file.statements.retain(|s| {
+        !matches!(
+            s.kind,
+            StatementKind::Insert | StatementKind::Update | StatementKind::Delete
+        ) || plan.sql.contains_key(&s.kind)
+    });
+    if file.statements.is_empty() {
+        return;
+    }
     let is_migration = settings.is_migration(&source.path);
     result.facts.sql = Some(SqlSource {
         source,
@@ -360,8 +535,8 @@ fn analyze_sql(settings: &Settings, source: SourceText, result: &mut FileResult)
     });
 }
 
-fn analyze_terraform(source: SourceText, result: &mut FileResult) {
-    let file = match audit_syntax::parse_hcl(&source.text) {
+fn analyze_terraform(plan: &Plan, source: SourceText, result: &mut FileResult) {
+    let mut file = match audit_syntax::parse_hcl(&source.text) {
         Ok(file) => file,
         Err(problem) => {
             result.suppressions =
@@ -387,5 +562,34 @@ fn analyze_terraform(source: SourceText, result: &mut FileResult) {
         &blocks,
         &mut result.notes,
     );
-    result.facts.terraform = Some(TerraformSource { source, file });
+    if plan.terraform.is_empty() {
+        return;
+    }
+    keep_what_rules_read(plan, &mut file.body);
+    if !file.body.is_empty() {
+        result.facts.terraform = Some(TerraformSource { source, file });
+    }
+}
+
+/// Drops the top-level blocks the project phase never reads (data sources, modules,
+/// outputs, providers, resources no enabled rule checks): every file's tree is otherwise
+/// held until the end, at some forty times the file's size.
+fn keep_what_rules_read(plan: &Plan, body: &mut Body) {
+    for i in (0..body.len()).rev() {
+        let read = match body.get(i) {
+            Some(Structure::Block(block)) => match block.ident.as_str() {
+                "variable" | "locals" => true,
+                "resource" => block
+                    .labels
+                    .first()
+                    .is_some_and(|ty| plan.terraform.contains_key(ty.as_str())),
+                _ => false,
+            },
+            // Top-level attributes: the values of a .tfvars file.
+            _ => true,
+        };
+        if !read {
+            body.remove(i);
+        }
+    }
 }

@@ -7,13 +7,16 @@ use audit_syntax::{HclFile, SqlFile};
 
 /// Patterns that gather facts from JavaScript/TypeScript; they join the rules' patterns
 /// in the one combined query, so facts cost no extra pass. Capture names say the fact.
+/// Each names a keyword in a predicate, so the query only starts where it occurs (anchors).
 pub const JAVASCRIPT_FACTS: &str = r#"
-(import_statement source: (string (string_fragment) @import))
+(import_statement
+  "import" @_import (#eq? @_import "import")
+  source: (string (string_fragment) @import))
 (call_expression
   function: (identifier) @_require (#eq? @_require "require")
   arguments: (arguments . (string (string_fragment) @import)))
 (call_expression
-  function: (import)
+  function: (import) @_import (#eq? @_import "import")
   arguments: (arguments . (string (string_fragment) @import)))
 (call_expression
   function: (identifier) @_factory (#any-of? @_factory "express" "fastify" "Fastify")) @app

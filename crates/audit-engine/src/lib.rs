@@ -2,6 +2,7 @@
 //! gather facts, run project rules, then apply settings, suppressions and order.
 
 mod analyze;
+mod anchors;
 mod checks;
 mod facts;
 mod plan;
@@ -14,11 +15,13 @@ mod walk;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 
 use audit_core::{
     Diagnostic, Finding, Note, NoteKind, RuleMeta, ScanSummary, Severity, Suppressed, fingerprint,
 };
 
+pub use analyze::Stage;
 pub use audit_syntax::Grammar;
 pub use plan::{Plan, PlanError, compile_alone};
 pub use rules::{Rule, RuleError};
@@ -35,6 +38,11 @@ pub struct ScanRequest {
     pub cli: CliSelection,
     pub threads: usize,
     pub extra_rules: Option<PathBuf>,
+    /// When set, incremented as each file's analysis finishes (the CLI's progress bar).
+    pub progress: Option<Arc<AtomicUsize>>,
+    /// For the benchmark: only files of this language, and how far each file's pass goes.
+    pub language: Option<audit_core::Language>,
+    pub stage: Stage,
 }
 
 #[derive(Debug)]
@@ -74,13 +82,86 @@ pub fn load_rules(extra: Option<&Path>) -> Result<Vec<Rule>, ScanError> {
 }
 
 pub fn scan(request: ScanRequest) -> Result<ScanOutput, ScanError> {
-    let rules = load_rules(request.extra_rules.as_deref())?;
-    let settings = Settings::resolve(&request.config, &request.cli, &rules)
-        .map_err(|e| ScanError(e.to_string()))?;
-    let plan = Plan::compile(rules, &settings.enabled).map_err(|e| ScanError(e.to_string()))?;
+    let (plan, settings) = prepare(
+        &request.config,
+        &request.cli,
+        request.extra_rules.as_deref(),
+    )?;
+    let (results, notes) = walk::walk(
+        &request.root,
+        &plan,
+        &settings,
+        request.threads.max(1),
+        request.progress.as_deref(),
+        request.language,
+        request.stage,
+    );
+    if let Some(error) = plan.query_error() {
+        return Err(ScanError(error.to_string()));
+    }
+    Ok(finish(
+        &plan,
+        &settings,
+        results,
+        notes,
+        request.only.as_deref(),
+    ))
+}
 
-    let (mut results, mut notes) =
-        walk::walk(&request.root, &plan, &settings, request.threads.max(1));
+/// Rules loaded and compiled for one configuration, ready to scan in-memory files many
+/// times: what the fuzz targets drive.
+pub struct Engine {
+    plan: Plan,
+    settings: Settings,
+}
+
+impl Engine {
+    /// The built-in rules under `config`.
+    pub fn new(config: &ConfigFile) -> Result<Engine, ScanError> {
+        let (plan, settings) = prepare(config, &CliSelection::default(), None)?;
+        Ok(Engine { plan, settings })
+    }
+
+    /// Scans files given as (root-relative path, bytes): the same per-file pass, project
+    /// phase and finish as [`scan`], without the walk.
+    pub fn scan_sources(&self, files: Vec<(String, Vec<u8>)>) -> ScanOutput {
+        let results = files
+            .into_iter()
+            .filter_map(|(path, bytes)| {
+                let language = audit_core::Language::from_path(Path::new(&path))?;
+                Some(analyze::analyze_source(
+                    &self.plan,
+                    &self.settings,
+                    Arc::from(path),
+                    bytes,
+                    language,
+                ))
+            })
+            .collect();
+        finish(&self.plan, &self.settings, results, Vec::new(), None)
+    }
+}
+
+fn prepare(
+    config: &ConfigFile,
+    cli: &CliSelection,
+    extra_rules: Option<&Path>,
+) -> Result<(Plan, Settings), ScanError> {
+    let rules = load_rules(extra_rules)?;
+    let settings = Settings::resolve(config, cli, &rules).map_err(|e| ScanError(e.to_string()))?;
+    let plan = Plan::compile(rules, &settings.enabled).map_err(|e| ScanError(e.to_string()))?;
+    Ok((plan, settings))
+}
+
+/// Merges per-file results, runs the project phase, then applies settings, suppressions,
+/// fingerprints and the deterministic order.
+fn finish(
+    plan: &Plan,
+    settings: &Settings,
+    mut results: Vec<analyze::FileResult>,
+    mut notes: Vec<Note>,
+    only: Option<&[String]>,
+) -> ScanOutput {
     results.sort_by(|a, b| a.path.cmp(&b.path));
 
     let mut summary = ScanSummary::default();
@@ -99,10 +180,10 @@ pub fn scan(request: ScanRequest) -> Result<ScanOutput, ScanError> {
         }
         facts.files.push((result.path, result.facts));
     }
-    findings.extend(project::run(&plan, &facts, settings.sql_dialect));
+    findings.extend(project::run(plan, &facts, settings.sql_dialect));
     drop(facts);
 
-    let reported = |path: &str| match &request.only {
+    let reported = |path: &str| match only {
         None => true,
         Some(only) => only.iter().any(|o| {
             o == path || (o.ends_with('/') && path.starts_with(o.as_str())) || o.is_empty()
@@ -214,11 +295,11 @@ pub fn scan(request: ScanRequest) -> Result<ScanOutput, ScanError> {
         .filter(|(_, on)| **on)
         .map(|(r, _)| r.meta.clone())
         .collect();
-    Ok(ScanOutput {
+    ScanOutput {
         diagnostics,
         notes,
         summary,
         rules,
         fail_on: settings.fail_on,
-    })
+    }
 }

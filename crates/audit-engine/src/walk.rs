@@ -1,22 +1,28 @@
 //! The parallel walk: `ignore`'s walker does the per-file work inside its visitor.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use audit_core::{Language, Note, NoteKind};
 use ignore::{WalkBuilder, WalkState};
 
-use crate::analyze::{FileResult, analyze_file};
+use crate::analyze::{FileResult, Stage, analyze_file};
 use crate::plan::Plan;
 use crate::settings::Settings;
 
 /// Walks `root` (honouring .gitignore, .ignore and `exclude`, never following links) and
-/// analyses each file of a known language. Results come back in no particular order.
+/// analyses each file of a known language. Results come back in no particular order;
+/// `progress` counts the files analysed so far. `only` restricts the scan to one language
+/// and `stage` stops each file's pass early: both exist for the benchmark.
 pub fn walk(
     root: &Path,
     plan: &Plan,
     settings: &Settings,
     threads: usize,
+    progress: Option<&AtomicUsize>,
+    only: Option<Language>,
+    stage: Stage,
 ) -> (Vec<FileResult>, Vec<Note>) {
     let results = Mutex::new(Vec::new());
     let notes = Mutex::new(Vec::new());
@@ -54,6 +60,9 @@ pub fn walk(
                 let Some(language) = Language::from_path(entry.path()) else {
                     return WalkState::Continue;
                 };
+                if only.is_some_and(|only| only != language) {
+                    return WalkState::Continue;
+                }
                 if settings.is_excluded(&rel) {
                     return WalkState::Continue;
                 }
@@ -67,10 +76,27 @@ pub fn walk(
                     return WalkState::Continue;
                 }
                 if !file_type.is_file() {
+                    // Opening a FIFO would block the scan, a device could be endless.
+                    notes.lock().unwrap().push(Note {
+                        path: Some(rel),
+                        line: None,
+                        kind: NoteKind::Skipped,
+                        message: "skipped: not a regular file (FIFO, socket or device)".into(),
+                    });
                     return WalkState::Continue;
                 }
-                let result = analyze_file(plan, settings, entry.path(), Arc::from(rel), language);
+                let result = analyze_file(
+                    plan,
+                    settings,
+                    entry.path(),
+                    Arc::from(rel),
+                    language,
+                    stage,
+                );
                 results.lock().unwrap().push(result);
+                if let Some(progress) = progress {
+                    progress.fetch_add(1, Ordering::Relaxed);
+                }
                 WalkState::Continue
             })
         });
