@@ -376,7 +376,7 @@ fn output_file_is_written_and_stdout_stays_empty() {
 fn file_arguments_report_only_those_files_but_keep_project_facts() {
     // A copy of the mixed repository with its own config, as pre-commit sees it.
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&repo("mixed"), dir.path());
+    common::copy_tree(&repo("mixed"), dir.path());
     std::fs::write(
         dir.path().join("backend-audit.toml"),
         "ignore = [\"SEC010\"]\n",
@@ -440,7 +440,11 @@ fn rules_and_explain_document_every_rule() {
 #[test]
 fn custom_rules_folder_adds_query_rules_and_rejects_broken_ones() {
     let rules = tempfile::tempdir().unwrap();
-    std::fs::write(rules.path().join("ORG001-no-console-log.toml"), CUSTOM_RULE).unwrap();
+    std::fs::write(
+        rules.path().join("ORG001-no-console-log.toml"),
+        common::console_log_rule("security", CONSOLE_MESSAGE),
+    )
+    .unwrap();
     let repo_dir = tempfile::tempdir().unwrap();
     std::fs::write(
         repo_dir.path().join("a.js"),
@@ -466,7 +470,8 @@ fn custom_rules_folder_adds_query_rules_and_rejects_broken_ones() {
 
     std::fs::write(
         rules.path().join("ORG001-no-console-log.toml"),
-        CUSTOM_RULE.replace("(call_expression", "(call_expresion"),
+        common::console_log_rule("security", CONSOLE_MESSAGE)
+            .replace("(call_expression", "(call_expresion"),
     )
     .unwrap();
     let broken = run(
@@ -482,38 +487,4 @@ fn custom_rules_folder_adds_query_rules_and_rejects_broken_ones() {
     assert!(String::from_utf8_lossy(&broken.stderr).contains("ORG001-no-console-log.toml"));
 }
 
-const CUSTOM_RULE: &str = r#"
-id = "ORG001"
-name = "no-console-log"
-domain = "security"
-severity = "low"
-confidence = "high"
-languages = ["javascript"]
-message = "console.log in server code: use the structured logger."
-
-[docs]
-summary = "console.log in server code."
-why = "Unstructured logs are lost."
-bad = "console.log(x);"
-good = "logger.info(x);"
-fix = "Use the logger."
-example_file = "a.js"
-
-[references]
-standard = "Monitoring & Observability"
-
-[query]
-javascript = '''
-(call_expression
-  function: (member_expression object: (identifier) @_o property: (property_identifier) @_p)
-  (#eq? @_o "console") (#eq? @_p "log")) @report
-'''
-"#;
-
-fn copy_dir(from: &Path, to: &Path) {
-    for path in common::files_under(from) {
-        let target = to.join(path.strip_prefix(from).unwrap());
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::copy(&path, &target).unwrap();
-    }
-}
+const CONSOLE_MESSAGE: &str = "console.log in server code: use the structured logger.";

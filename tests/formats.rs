@@ -192,38 +192,14 @@ fn junit_of_a_clean_repository_passes_every_test_case() {
     assert!(!document.descendants().any(|n| n.has_tag_name("failure")));
 }
 
-const MARKUP_RULE: &str = r#"
-id = "ORG001"
-name = "no-console-log"
-domain = "api"
-severity = "low"
-confidence = "high"
-languages = ["javascript"]
-message = "<console> & \"logger\": '{report}' goes to stdout"
-
-[docs]
-summary = "console.log in server code."
-why = "Unstructured logs are lost."
-bad = "console.log(x);"
-good = "logger.info(x);"
-fix = "Use the logger."
-example_file = "a.js"
-
-[references]
-standard = "Monitoring & Observability"
-
-[query]
-javascript = '''
-(call_expression
-  function: (member_expression object: (identifier) @_o property: (property_identifier) @_p)
-  (#eq? @_o "console") (#eq? @_p "log")) @report
-'''
-"#;
-
 #[test]
 fn junit_escapes_markup_and_characters_xml_cannot_carry() {
     let rules = tempfile::tempdir().unwrap();
-    std::fs::write(rules.path().join("ORG001-no-console-log.toml"), MARKUP_RULE).unwrap();
+    std::fs::write(
+        rules.path().join("ORG001-no-console-log.toml"),
+        common::console_log_rule("api", MARKUP_MESSAGE),
+    )
+    .unwrap();
     let repo = tempfile::tempdir().unwrap();
     std::fs::write(
         repo.path().join("a.js"),
@@ -567,3 +543,6 @@ fn piped_runs_never_show_progress() {
         assert!(!text.contains("scanning:"), "{stream}: {text}");
     }
 }
+
+/// Every character XML escapes, in a message the report must carry intact.
+const MARKUP_MESSAGE: &str = "<console> & \"logger\": '{report}' goes to stdout";

@@ -189,3 +189,40 @@ pub fn write(dir: &Path, path: &str, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
 }
+
+/// A custom `--rules` rule (ORG001, JavaScript `console.log`) in `domain`; `message` is
+/// TOML-escaped into its message template.
+pub fn console_log_rule(domain: &str, message: &str) -> String {
+    let message = message.replace('\\', "\\\\").replace('"', "\\\"");
+    RULE_TEMPLATE
+        .replace("{domain}", domain)
+        .replace("{message}", &message)
+}
+
+const RULE_TEMPLATE: &str = r#"
+id = "ORG001"
+name = "no-console-log"
+domain = "{domain}"
+severity = "low"
+confidence = "high"
+languages = ["javascript"]
+message = "{message}"
+
+[docs]
+summary = "console.log in server code."
+why = "Unstructured logs are lost."
+bad = "console.log(x);"
+good = "logger.info(x);"
+fix = "Use the logger."
+example_file = "a.js"
+
+[references]
+standard = "Monitoring & Observability"
+
+[query]
+javascript = '''
+(call_expression
+  function: (member_expression object: (identifier) @_o property: (property_identifier) @_p)
+  (#eq? @_o "console") (#eq? @_p "log")) @report
+'''
+"#;
