@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 
 use audit_core::Severity;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Read-only diagnostic analyzer for backend repositories: JavaScript/TypeScript and
@@ -44,14 +45,17 @@ pub struct ScanArgs {
     /// Write the report to FILE instead of standard output (the only file ever written).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Rule ids or prefixes to enable (replaces the config file's `select`).
+    /// Rules to enable: a comma-separated list of rule ids or prefixes, e.g. `SEC,DB002`
+    /// (replaces the config file's `select`; may be repeated).
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     pub select: Vec<String>,
-    /// Rule ids or prefixes to disable.
+    /// Rules to disable: a comma-separated list of rule ids or prefixes, e.g. `API,DB00`
+    /// (may be repeated).
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     pub ignore: Vec<String>,
-    /// Exit 1 when an unsuppressed finding has at least this severity [default: info].
-    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    /// Exit 1 when an unsuppressed finding has at least this severity [default: the
+    /// config file's `fail-on`, else info: any finding].
+    #[arg(long, value_name = "SEVERITY", value_parser = severity_parser())]
     pub fail_on: Option<Severity>,
     /// Exit 0 even with findings (errors still exit 2).
     #[arg(long)]
@@ -112,9 +116,13 @@ pub enum RulesFormat {
     Json,
 }
 
-fn parse_severity(s: &str) -> Result<Severity, String> {
-    s.parse()
-        .map_err(|e: audit_core::ParseEnumError| e.to_string())
+/// The severities, most severe first, as clap's possible values: listed in `--help` and
+/// in the error for any other value.
+fn severity_parser() -> impl TypedValueParser<Value = Severity> {
+    PossibleValuesParser::new(Severity::ALL.iter().rev().map(|s| s.as_str())).map(|name| {
+        name.parse::<Severity>()
+            .expect("every possible value is a severity")
+    })
 }
 
 fn parse_dir(s: &str) -> Result<PathBuf, String> {

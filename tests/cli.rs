@@ -118,11 +118,11 @@ fn json_reports_suppressions_positions_and_summary() {
 
 #[test]
 fn sarif_validates_against_the_official_schema() {
+    // The official schema, kept in the repository (origin and terms: tests/data/README.md).
     let schema_path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/sarif/sarif-schema-2.1.0.json");
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json");
     let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(&schema_path)
-            .expect("shared/sarif/sarif-schema-2.1.0.json next to the repository"),
+        &std::fs::read_to_string(&schema_path).expect("tests/data/sarif-schema-2.1.0.json"),
     )
     .unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
@@ -201,8 +201,34 @@ fn sarif_marks_suppressed_results_with_their_justification() {
         .as_array()
         .unwrap();
     assert!(
-        notes.iter().any(|n| n["descriptor"]["id"] == "parse-error"),
-        "the rejected DROP INDEX statement is a notification"
+        !notes.iter().any(|n| n["descriptor"]["id"] == "parse-error"),
+        "valid SQL the parser does not model (DROP INDEX CONCURRENTLY IF EXISTS) is no parse error"
+    );
+    assert!(
+        !notes.iter().any(|n| n["descriptor"]["id"] == "unmodelled"),
+        "statements checked from their keywords are shown only with --verbose"
+    );
+    let verbose = run(
+        &[
+            "scan",
+            repo("mixed").to_str().unwrap(),
+            "--format",
+            "sarif",
+            "--verbose",
+        ],
+        None,
+    );
+    let sarif: Value = serde_json::from_str(&stdout(&verbose)).unwrap();
+    let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert!(
+        notes.iter().any(|n| n["descriptor"]["id"] == "unmodelled"
+            && n["message"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("DROP INDEX")),
+        "--verbose shows the statement checked from its keywords: {notes:?}"
     );
 }
 
@@ -406,8 +432,17 @@ fn file_arguments_report_only_those_files_but_keep_project_facts() {
         "API004 needs the whole project's imports; SEC010 is ignored by the config"
     );
 
-    let outside = run(&["scan", "/etc/hostname"], Some(dir.path()));
-    assert_eq!(outside.status.code(), Some(2));
+    // A file of this repository and one outside any repository cannot share a root.
+    let outside = run(
+        &["scan", "src/server.ts", "/etc/hostname"],
+        Some(dir.path()),
+    );
+    assert_eq!(
+        outside.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&outside.stderr)
+    );
 }
 
 #[test]
@@ -426,11 +461,15 @@ fn rules_and_explain_document_every_rule() {
     let explain = run(&["explain", "sec010"], None);
     assert_eq!(explain.status.code(), Some(0));
     let text = stdout(&explain);
-    assert!(text.starts_with("# SEC010 tls-verification-disabled"));
     assert!(
-        text.contains("## Bad")
-            && text.contains("## Fix")
-            && text.contains("backend-audit: ignore[SEC010]")
+        text.starts_with("SEC010 tls-verification-disabled\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nBad\n")
+            && text.contains("\nFix\n")
+            && text.contains("    # backend-audit: ignore[SEC010] <reason>\n"),
+        "{text}"
     );
 
     let unknown = run(&["explain", "XYZ999"], None);
@@ -488,3 +527,255 @@ fn custom_rules_folder_adds_query_rules_and_rejects_broken_ones() {
 }
 
 const CONSOLE_MESSAGE: &str = "console.log in server code: use the structured logger.";
+
+/// The ids of every rule, from `rules --format json`.
+fn rule_ids() -> Vec<String> {
+    let listing = run(&["rules", "--format", "json"], None);
+    let rules: Value = serde_json::from_str(&stdout(&listing)).unwrap();
+    rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn explain_renders_for_a_terminal_not_as_markdown() {
+    for id in rule_ids() {
+        let output = run(&["explain", &id], None);
+        assert_eq!(output.status.code(), Some(0));
+        let text = stdout(&output);
+        for line in text.lines() {
+            assert!(
+                !line.starts_with('#')
+                    && !line.contains("|---")
+                    && !line.trim_start().starts_with("```")
+                    && !line.trim_start().starts_with('|'),
+                "{id}: Markdown in `explain`: {line:?}\n{text}"
+            );
+        }
+        assert!(!text.contains('\x1b'), "{id}: no ANSI escapes when piped");
+        for key in ["domain", "severity", "confidence", "languages"] {
+            assert!(
+                text.lines().any(|l| l.starts_with(&format!("  {key}:"))),
+                "{id}: no `{key}:` line\n{text}"
+            );
+        }
+        for heading in ["Why", "Bad", "Good", "Fix", "Suppress", "References"] {
+            assert!(
+                text.contains(&format!("\n\n{heading}\n")),
+                "{id}: no {heading} heading\n{text}"
+            );
+        }
+        // The examples are indented as code under their heading.
+        let bad = text.split("\nBad\n").nth(1).unwrap();
+        assert!(bad.starts_with("    "), "{id}: {bad}");
+    }
+}
+
+#[test]
+fn rules_text_has_a_header_and_aligned_columns() {
+    let output = run(&["rules"], None);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    let lines: Vec<Vec<char>> = text.lines().map(|l| l.chars().collect()).collect();
+    let header: String = lines[0].iter().collect();
+    let names: Vec<&str> = header.split_whitespace().collect();
+    assert_eq!(
+        names,
+        ["ID", "NAME", "DOMAIN", "SEVERITY", "LANGUAGES", "SUMMARY"],
+        "{text}"
+    );
+    assert_eq!(lines.len(), 1 + rule_ids().len(), "a line per rule: {text}");
+    // Every column starts at its header's column on every line, after a space.
+    let starts: Vec<usize> = names
+        .iter()
+        .map(|name| header.find(&format!(" {name}")).map_or(0, |i| i + 1))
+        .collect();
+    for line in &lines[1..] {
+        let row: String = line.iter().collect();
+        for &start in &starts[1..] {
+            assert!(
+                line.len() > start && line[start - 1] == ' ' && line[start] != ' ',
+                "column at {start} is not aligned in {row:?}\n{text}"
+            );
+        }
+        // Every cell before the summary is one word, so it fills exactly its column.
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert!(cells.len() >= names.len(), "{row:?}");
+    }
+    let sec010 = text.lines().find(|l| l.starts_with("SEC010 ")).unwrap();
+    assert!(
+        sec010.contains("tls-verification-disabled")
+            && sec010.contains("high")
+            && sec010.contains("python"),
+        "{sec010}"
+    );
+}
+
+#[test]
+fn help_lists_the_severities_and_says_selectors_are_comma_separated() {
+    let output = run(&["scan", "--help"], None);
+    assert_eq!(output.status.code(), Some(0));
+    let help = stdout(&output);
+    // The text of one option: from its flag to the next option's.
+    let option = |flag: &str| -> String {
+        let start = help
+            .find(&format!("      {flag} "))
+            .unwrap_or_else(|| panic!("{flag} in\n{help}"));
+        let rest = &help[start + flag.len() + 6..];
+        let end = rest.find("\n  -").unwrap_or(rest.len());
+        rest[..end].split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let fail_on = option("--fail-on");
+    assert!(
+        fail_on.contains("[possible values: critical, high, medium, low, info]"),
+        "{fail_on}"
+    );
+    for flag in ["--select", "--ignore"] {
+        let text = option(flag);
+        assert!(
+            text.contains("comma-separated") && text.contains("ids or prefixes"),
+            "{flag}: {text}"
+        );
+    }
+
+    let bad = run(&["scan", "--fail-on", "severe"], None);
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("critical, high, medium, low, info"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn select_and_ignore_take_comma_separated_ids_and_prefixes() {
+    let mixed = repo("mixed");
+    let scan = |extra: &[&str]| -> BTreeSet<String> {
+        let mut args = vec!["scan", mixed.to_str().unwrap(), "--format", "json"];
+        args.extend_from_slice(extra);
+        let output = run(&args, None);
+        assert_ne!(
+            output.status.code(),
+            Some(2),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        json_findings(&output)
+            .into_iter()
+            .map(|(_, _, rule)| rule)
+            .collect()
+    };
+    let all = scan(&[]);
+    let select = scan(&["--select", "SEC,DB"]);
+    let expected: BTreeSet<String> = all
+        .iter()
+        .filter(|r| r.starts_with("SEC") || r.starts_with("DB"))
+        .cloned()
+        .collect();
+    assert!(
+        expected.iter().any(|r| r.starts_with("SEC"))
+            && expected.iter().any(|r| r.starts_with("DB"))
+    );
+    assert_eq!(select, expected);
+    assert_eq!(scan(&["--select", "SEC", "--select", "DB"]), expected);
+    let ignore = scan(&["--ignore", "SEC,DB00"]);
+    assert!(!ignore.is_empty());
+    assert!(
+        ignore
+            .iter()
+            .all(|r| !r.starts_with("SEC") && !r.starts_with("DB00")),
+        "{ignore:?}"
+    );
+}
+
+#[test]
+fn this_repository_scans_clean_with_its_own_config() {
+    // As the README's set-up command runs it: its fixtures are excluded by backend-audit.toml.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = run(&["scan", root.to_str().unwrap(), "--format", "json"], None);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let document: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        document["findings"].as_array().map(Vec::len),
+        Some(0),
+        "{document:#}"
+    );
+    assert_eq!(document["summary"]["findings"], 0);
+
+    let text = run(&["scan", "."], Some(root));
+    assert_eq!(text.status.code(), Some(0), "{}", stdout(&text));
+    assert!(
+        stdout(&text).starts_with("No findings"),
+        "{}",
+        stdout(&text)
+    );
+}
+
+#[test]
+fn readme_set_up_has_one_scan_and_one_test_command() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let set_up = readme
+        .split("\n## Set up\n")
+        .nth(1)
+        .expect("a Set up section");
+    let block = set_up
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a sh block");
+    let commands: Vec<&str> = block
+        .lines()
+        .map(|l| l.split('#').next().unwrap().trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(
+        commands,
+        [
+            "cargo run --release -- scan .",
+            "cargo test --workspace --locked"
+        ]
+    );
+}
+
+#[test]
+fn nothing_in_the_repository_reads_files_beside_the_checkout() {
+    // A fresh clone has nothing next to it: no test, script or CI step may read the
+    // `shared` folder that once sat beside the checkout.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let needle = ["..", "/shared"].concat();
+    let mut offenders = Vec::new();
+    for entry in ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .require_git(false)
+        .filter_entry(|e| e.file_name() != ".git")
+        .build()
+        .flatten()
+    {
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        for (i, line) in text.lines().enumerate() {
+            if line.contains(&needle) {
+                offenders.push(format!(
+                    "{}:{}: {}",
+                    entry.path().strip_prefix(root).unwrap().display(),
+                    i + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(
+        root.join(".ci/run").is_file() && root.join("tests/cli.rs").is_file(),
+        "the walk covers .ci/run and tests/"
+    );
+    assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+}

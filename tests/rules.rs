@@ -24,6 +24,7 @@ fn scan(root: &Path, select: &[&str]) -> audit_engine::ScanOutput {
     audit_engine::scan(ScanRequest {
         root: root.to_path_buf(),
         only: None,
+        walk_only: None,
         config,
         cli: CliSelection {
             select: select.iter().map(|s| s.to_string()).collect(),

@@ -226,3 +226,21 @@ javascript = '''
   (#eq? @_o "console") (#eq? @_p "log")) @report
 '''
 "#;
+
+/// Called by a test whose outside tool (`tool`, looked for as `looked`) is missing, before it
+/// returns early. With BACKEND_AUDIT_REQUIRE_TOOLS=1 (as `.ci/run` sets) it fails the test
+/// instead. Otherwise the test will pass without having checked anything, so it says so:
+/// `skipped <test>: <tool> not found <looked>; <how>` on stderr. libtest swallows a passing
+/// test's `eprintln!`, but not a direct write to stderr, which `cargo test` always shows.
+pub fn skip_without_tool(tool: &str, looked: &str, how: &str) {
+    use std::io::Write as _;
+    let message = format!("{tool} not found {looked}; {how}");
+    if std::env::var_os("BACKEND_AUDIT_REQUIRE_TOOLS").is_some_and(|v| v == "1") {
+        panic!("{message} (BACKEND_AUDIT_REQUIRE_TOOLS=1: the test may not be skipped)");
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    let _ = writeln!(std::io::stderr(), "skipped {test}: {message}");
+}

@@ -55,6 +55,29 @@ pub enum NoteKind {
     Baseline,
     /// Findings left out because they are not on lines changed since `--diff-base`.
     DiffBase,
+    /// A statement valid for its dialect that the parser does not model, classified from
+    /// its keywords instead: no loss of coverage, so shown only with `--verbose`.
+    Unmodelled,
+    /// A suppression comment that cannot be read, such as a bare `ignore` with no ids.
+    MalformedSuppression,
+    /// A suppression that works but gives no reason: reviewers need one.
+    MissingReason,
+}
+
+impl NoteKind {
+    /// Whether the note says coverage was lost or a suppression cannot be trusted as
+    /// written: SARIF and GitLab show these as warnings, the rest as information.
+    pub fn is_warning(self) -> bool {
+        matches!(
+            self,
+            NoteKind::ReadError
+                | NoteKind::ParseError
+                | NoteKind::Timeout
+                | NoteKind::Walk
+                | NoteKind::MalformedSuppression
+                | NoteKind::MissingReason
+        )
+    }
 }
 
 /// Something about the scan itself rather than the code: it never fails the scan.
@@ -70,9 +93,15 @@ pub struct Note {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ScanSummary {
     pub files_scanned: usize,
+    /// Scanned files of which some parts (syntax errors, statements no dialect rule
+    /// recognises) were not understood: counted in `files_scanned` too.
+    pub files_partly_parsed: usize,
     pub files_skipped: usize,
+    /// Files the parser rejected whole (or that ran out of time): not analysed.
     pub parse_errors: usize,
     pub bytes_scanned: u64,
+    /// Source files of languages backend-audit does not analyse, by language name.
+    pub not_analysed: std::collections::BTreeMap<String, usize>,
 }
 
 /// A stable identity for a finding that survives unrelated edits: the rule, the path

@@ -4,10 +4,12 @@
 mod diagnostic;
 mod rule;
 mod source;
+mod test_code;
 
 pub use diagnostic::{Diagnostic, Finding, Note, NoteKind, ScanSummary, Suppressed, fingerprint};
 pub use rule::{
-    Confidence, Domain, Language, ParseEnumError, RuleDocs, RuleId, RuleMeta, RuleReferences,
-    Severity,
+    Confidence, Domain, Language, LanguageMessages, ParseEnumError, RuleDocs, RuleId, RuleMeta,
+    RuleReferences, Severity, TestCode,
 };
 pub use source::{Context, LineIndex, Location, Position, SourceText, Span};
+pub use test_code::is_test_path;

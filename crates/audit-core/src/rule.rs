@@ -105,6 +105,37 @@ impl Severity {
     }
 }
 
+impl Severity {
+    /// One step less severe (`info` stays `info`): a finding in test code under
+    /// `tests = "lower"`.
+    pub fn lower(self) -> Severity {
+        match self {
+            Severity::Critical => Severity::High,
+            Severity::High => Severity::Medium,
+            Severity::Medium => Severity::Low,
+            Severity::Low | Severity::Info => Severity::Info,
+        }
+    }
+}
+
+named_enum!(
+    /// What a rule does with findings in test code (`audit_core::is_test_path`).
+    TestCode, "tests setting" {
+        Report => "report", Skip => "skip", Lower => "lower",
+    }
+);
+
+impl TestCode {
+    /// The sentence `explain` and the rule docs show.
+    pub fn describe(self) -> &'static str {
+        match self {
+            TestCode::Report => "reported like any other code",
+            TestCode::Skip => "not reported",
+            TestCode::Lower => "reported one severity lower",
+        }
+    }
+}
+
 named_enum!(
     /// How sure a rule is that a finding is a real problem.
     Confidence, "confidence" { Low => "low", Medium => "medium", High => "high" }
@@ -137,6 +168,48 @@ impl Language {
             "py" | "pyi" => Language::Python,
             "sql" => Language::Sql,
             "tf" | "tfvars" => Language::Terraform,
+            _ => return None,
+        })
+    }
+
+    /// The language of a source file backend-audit does not analyse, by its extension (or
+    /// name), for the summary's "not analysed" count; `None` for data, docs and assets.
+    pub fn unanalysed(path: &std::path::Path) -> Option<&'static str> {
+        let name = path.file_name()?.to_str()?;
+        if name == "Dockerfile" || name.starts_with("Dockerfile.") {
+            return Some("Dockerfile");
+        }
+        let ext = path.extension()?.to_str()?;
+        Some(match ext {
+            "go" => "Go",
+            "java" => "Java",
+            "kt" | "kts" => "Kotlin",
+            "scala" => "Scala",
+            "groovy" | "gradle" => "Groovy",
+            "rb" | "rake" => "Ruby",
+            "php" => "PHP",
+            "cs" => "C#",
+            "fs" => "F#",
+            "rs" => "Rust",
+            "c" | "h" => "C",
+            "cc" | "cpp" | "cxx" | "hpp" | "hh" => "C++",
+            "swift" => "Swift",
+            "m" | "mm" => "Objective-C",
+            "ex" | "exs" => "Elixir",
+            "erl" => "Erlang",
+            "clj" | "cljs" => "Clojure",
+            "hs" => "Haskell",
+            "lua" => "Lua",
+            "pl" | "pm" => "Perl",
+            "r" | "R" => "R",
+            "dart" => "Dart",
+            "vue" => "Vue",
+            "svelte" => "Svelte",
+            "sh" | "bash" | "zsh" => "Shell",
+            "ps1" => "PowerShell",
+            "hcl" => "HCL",
+            "prisma" => "Prisma",
+            "graphql" | "gql" => "GraphQL",
             _ => return None,
         })
     }
@@ -186,12 +259,38 @@ pub struct RuleMeta {
     pub severity: Severity,
     pub confidence: Confidence,
     pub languages: Vec<Language>,
+    /// The message template; `{name}` is filled from the finding's captures.
     pub message: String,
+    /// Templates that replace `message` for findings in one language family, where the
+    /// advice differs (`subprocess.run([...])` is no fix for JavaScript).
+    pub messages: LanguageMessages,
+    /// What findings in test code become.
+    pub tests: TestCode,
     pub docs: RuleDocs,
     pub references: RuleReferences,
 }
 
+/// Per-language message templates: `javascript` covers JS, TS and TSX.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageMessages {
+    pub javascript: Option<String>,
+    pub python: Option<String>,
+}
+
 impl RuleMeta {
+    /// The message template for a finding in `path`.
+    pub fn message_for(&self, path: &str) -> &str {
+        let specific = match Language::from_path(std::path::Path::new(path)) {
+            Some(Language::JavaScript | Language::TypeScript | Language::Tsx) => {
+                self.messages.javascript.as_deref()
+            }
+            Some(Language::Python) => self.messages.python.as_deref(),
+            _ => None,
+        };
+        specific.unwrap_or(&self.message)
+    }
+
     pub fn is_security(&self) -> bool {
         self.domain == Domain::Security || !self.references.cwe.is_empty()
     }

@@ -30,7 +30,11 @@ pub struct FileResult {
     pub suppressions: Vec<Suppression>,
     /// False when the file was skipped or unreadable.
     pub scanned: bool,
+    /// The file was not analysed at all: the parser rejected it or ran out of time.
     pub parse_failed: bool,
+    /// Analysed, but parts of it (syntax errors, statements no dialect rule recognises)
+    /// were not understood.
+    pub partly_parsed: bool,
     pub bytes: u64,
 }
 
@@ -101,7 +105,7 @@ fn stop_early(
                 audit_syntax::parse_tree(grammar, &text, settings.parse_timeout).is_err()
             }
             None if language == Language::Sql => {
-                audit_syntax::parse_sql(&text, settings.sql_dialect).is_err()
+                audit_syntax::parse_sql(&text, settings.sql_dialect_for(&result.path)).is_err()
             }
             None => audit_syntax::parse_hcl(&text).is_err(),
         };
@@ -140,6 +144,7 @@ impl FileResult {
             suppressions: Vec::new(),
             scanned: false,
             parse_failed: false,
+            partly_parsed: false,
             bytes: 0,
         }
     }
@@ -289,6 +294,7 @@ fn analyze_tree(
             Err(problem) => return problem_note(result, &source, "not analysed", &problem),
         };
     if let Some(error) = first_error(tree.root_node()) {
+        result.partly_parsed = true;
         result.notes.push(Note {
             path: Some(source.path.to_string()),
             line: Some(error.start_position().row as u32 + 1),
@@ -420,7 +426,7 @@ fn record_match(
             {
                 return;
             }
-            let message = crate::checks::render_message(&rule.meta.message, &args);
+            let message = crate::checks::render_message(rule.meta.message_for(&source.path), &args);
             result.findings.push(Finding {
                 rule: rule.id().clone(),
                 location: source.locate(span),
@@ -491,24 +497,39 @@ fn first_error(root: Node<'_>) -> Option<Node<'_>> {
 
 fn analyze_sql(plan: &Plan, settings: &Settings, source: SourceText, result: &mut FileResult) {
     result.suppressions = suppress::parse(&source, Language::Sql, None, &[], &mut result.notes);
-    let mut file = match audit_syntax::parse_sql(&source.text, settings.sql_dialect) {
+    let dialect = settings.sql_dialect_for(&source.path);
+    let mut file = match audit_syntax::parse_sql(&source.text, dialect) {
         Ok(file) => file,
         Err(problem) => return problem_note(result, &source, "SQL not analysed", &problem),
     };
-    let rejected: Vec<_> = file
+    // Valid SQL the parser does not model is classified from its keywords: a note for
+    // --verbose. Only statements no dialect rule recognises leave the file partly parsed.
+    let (unmodelled, unrecognised): (Vec<_>, Vec<_>) = file
         .statements
         .iter()
-        .filter_map(|s| s.ast.as_ref().err().map(|e| (s.span, e)))
-        .collect();
-    if let Some((span, message)) = rejected.first() {
+        .filter_map(|s| s.ast.as_ref().err().map(|e| (s, e)))
+        .partition(|(s, _)| s.recognised);
+    if let Some((first, _)) = unmodelled.first() {
+        let head = excerpt(&source.text[first.span.start..first.span.end]);
         result.notes.push(Note {
             path: Some(source.path.to_string()),
-            line: Some(source.position(span.start).line),
+            line: Some(source.position(first.span.start).line),
+            kind: NoteKind::Unmodelled,
+            message: format!(
+                "{} {dialect} statement(s) the SQL parser does not model, classified from their keywords (first: `{head}`)",
+                unmodelled.len(),
+            ),
+        });
+    }
+    if let Some((first, message)) = unrecognised.first() {
+        result.partly_parsed = true;
+        result.notes.push(Note {
+            path: Some(source.path.to_string()),
+            line: Some(source.position(first.span.start).line),
             kind: NoteKind::ParseError,
             message: format!(
-                "{} statement(s) not understood by the {:?} SQL parser (first: {message}); only their leading keywords were checked",
-                rejected.len(),
-                settings.sql_dialect
+                "{} statement(s) not understood as {dialect} (first: {message}); only their leading keywords were checked",
+                unrecognised.len(),
             ),
         });
     }

@@ -18,7 +18,8 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
 use audit_core::{
-    Diagnostic, Finding, Note, NoteKind, RuleMeta, ScanSummary, Severity, Suppressed, fingerprint,
+    Diagnostic, Finding, Note, NoteKind, RuleMeta, ScanSummary, Severity, Suppressed, TestCode,
+    fingerprint, is_test_path,
 };
 
 pub use analyze::Stage;
@@ -34,6 +35,9 @@ pub struct ScanRequest {
     /// When set, findings are reported only for these root-relative paths (files, or
     /// folders ending in `/`); the whole root is still analysed for project facts.
     pub only: Option<Vec<String>>,
+    /// When set, only these paths (under `root`) are walked: files outside any repository
+    /// are analysed on their own.
+    pub walk_only: Option<Vec<PathBuf>>,
     pub config: ConfigFile,
     pub cli: CliSelection,
     pub threads: usize,
@@ -87,25 +91,23 @@ pub fn scan(request: ScanRequest) -> Result<ScanOutput, ScanError> {
         &request.cli,
         request.extra_rules.as_deref(),
     )?;
-    let (results, notes) = walk::walk(
-        &request.root,
-        &plan,
-        &settings,
-        request.threads.max(1),
-        request.progress.as_deref(),
-        request.language,
-        request.stage,
-    );
+    let walked = walk::walk(&request, &plan, &settings);
     if let Some(error) = plan.query_error() {
         return Err(ScanError(error.to_string()));
     }
-    Ok(finish(
+    let mut output = finish(
         &plan,
         &settings,
-        results,
-        notes,
+        walked.results,
+        walked.notes,
         request.only.as_deref(),
-    ))
+    );
+    output.summary.not_analysed = walked
+        .not_analysed
+        .into_iter()
+        .map(|(name, n)| (name.to_string(), n))
+        .collect();
+    Ok(output)
 }
 
 /// Rules loaded and compiled for one configuration, ready to scan in-memory files many
@@ -172,6 +174,7 @@ fn finish(
         summary.files_scanned += usize::from(result.scanned);
         summary.files_skipped += usize::from(!result.scanned);
         summary.parse_errors += usize::from(result.parse_failed);
+        summary.files_partly_parsed += usize::from(result.scanned && result.partly_parsed);
         summary.bytes_scanned += result.bytes;
         findings.extend(result.findings);
         notes.extend(result.notes);
@@ -180,7 +183,7 @@ fn finish(
         }
         facts.files.push((result.path, result.facts));
     }
-    findings.extend(project::run(plan, &facts, settings.sql_dialect));
+    findings.extend(project::run(plan, &facts));
     drop(facts);
 
     let reported = |path: &str| match only {
@@ -214,6 +217,13 @@ fn finish(
     for finding in findings {
         let index = by_id[finding.rule.as_str()];
         let rule = &plan.rules[index];
+        let mut severity = settings.severity[index];
+        if rule.meta.tests != TestCode::Report && is_test_path(&finding.location.path) {
+            match rule.meta.tests {
+                TestCode::Skip => continue,
+                _ => severity = severity.lower(),
+            }
+        }
         let code = finding
             .location
             .context
@@ -246,7 +256,7 @@ fn finish(
         diagnostics.push(Diagnostic {
             rule: finding.rule,
             rule_name: rule.meta.name.clone(),
-            severity: settings.severity[index],
+            severity,
             confidence: rule.meta.confidence,
             location: finding.location,
             message: finding.message,

@@ -59,8 +59,12 @@ pub struct ConfigFile {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SqlConfig {
-    /// postgres (default), mysql, sqlite or generic.
+    /// The dialect of `.sql` files no `dialects` glob and no path name decides:
+    /// postgres (default), mysql, mssql, sqlite, ... (`SqlDialect::names`).
     pub dialect: Option<String>,
+    /// Glob -> dialect for the files it matches; the longest matching glob wins.
+    #[serde(default)]
+    pub dialects: BTreeMap<String, String>,
     /// Globs of `.sql` files that are migrations, besides the usual folder names.
     #[serde(default)]
     pub migrations: Vec<String>,
@@ -117,14 +121,18 @@ pub struct Settings {
     pub exclude: GlobSet,
     pub per_path_ignores: Vec<(GlobSet, Vec<RuleId>)>,
     pub migrations: GlobSet,
+    /// The default SQL dialect (`sql.dialect`); see [`Settings::sql_dialect_for`].
     pub sql_dialect: SqlDialect,
+    /// `sql.dialects`: globs with their dialect, longest glob first.
+    pub sql_dialects: Vec<(globset::GlobMatcher, SqlDialect)>,
     pub max_file_size: u64,
     pub parse_timeout: std::time::Duration,
     pub fail_on: Option<Severity>,
 }
 
-struct Selector<'a> {
-    text: &'a str,
+struct Selector {
+    /// An upper-cased rule id or prefix; empty selects every rule.
+    text: String,
     enable: bool,
     /// Command-line selectors break ties with the config file's.
     from_cli: bool,
@@ -147,24 +155,24 @@ impl Settings {
         cli: &CliSelection,
         rules: &[Rule],
     ) -> Result<Settings, ConfigError> {
-        let mut selectors = Vec::new();
-        let config_select: Vec<&str> = match &config.select {
-            Some(s) => s.iter().map(String::as_str).collect(),
-            None => vec![""],
+        // Rule ids are upper-case; users may type them in any case.
+        let config_select: Vec<String> = match &config.select {
+            Some(s) => s.iter().map(|id| id.to_ascii_uppercase()).collect(),
+            None => vec![String::new()],
         };
+        let upper = |list: &[String]| -> Vec<String> {
+            list.iter().map(|id| id.to_ascii_uppercase()).collect()
+        };
+        let mut selectors = Vec::new();
         for (list, enable, from_cli) in [
             (config_select, true, false),
-            (
-                config.ignore.iter().map(String::as_str).collect(),
-                false,
-                false,
-            ),
-            (cli.select.iter().map(String::as_str).collect(), true, true),
-            (cli.ignore.iter().map(String::as_str).collect(), false, true),
+            (upper(&config.ignore), false, false),
+            (upper(&cli.select), true, true),
+            (upper(&cli.ignore), false, true),
         ] {
             for text in list {
                 if !text.is_empty() {
-                    check_selector(text, rules)?;
+                    check_selector(&text, rules)?;
                 }
                 selectors.push(Selector {
                     text,
@@ -182,14 +190,18 @@ impl Settings {
             .map(|rule| is_enabled(rule.id().as_str(), &selectors))
             .collect();
 
-        for key in config.severity.keys() {
+        let severity_overrides: Vec<(String, Severity)> = config
+            .severity
+            .iter()
+            .map(|(k, s)| (k.to_ascii_uppercase(), *s))
+            .collect();
+        for (key, _) in &severity_overrides {
             check_selector(key, rules)?;
         }
         let severity = rules
             .iter()
             .map(|rule| {
-                config
-                    .severity
+                severity_overrides
                     .iter()
                     .filter(|(k, _)| rule.id().as_str().starts_with(k.as_str()))
                     .max_by_key(|(k, _)| k.len())
@@ -201,7 +213,8 @@ impl Settings {
         for (glob, ids) in &config.per_path_ignores {
             let mut matched = Vec::new();
             for id in ids {
-                check_selector(id, rules)?;
+                let id = id.to_ascii_uppercase();
+                check_selector(&id, rules)?;
                 matched.extend(
                     rules
                         .iter()
@@ -219,12 +232,18 @@ impl Settings {
         excludes.extend(config.exclude.iter().cloned());
         let sql_dialect = match &config.sql.dialect {
             None => SqlDialect::default(),
-            Some(name) => SqlDialect::from_name(name).ok_or_else(|| {
-                ConfigError(format!(
-                    "unknown sql.dialect `{name}` (expected postgres, mysql, sqlite or generic)"
-                ))
-            })?,
+            Some(name) => dialect_named("sql.dialect", name)?,
         };
+        let mut sql_dialects = Vec::new();
+        for (glob, name) in &config.sql.dialects {
+            let key = format!("sql.dialects.\"{glob}\"");
+            let dialect = dialect_named(&key, name)?;
+            let matcher = Glob::new(glob)
+                .map_err(|e| ConfigError(format!("{key}: invalid glob `{glob}`: {e}")))?
+                .compile_matcher();
+            sql_dialects.push((matcher, dialect));
+        }
+        sql_dialects.sort_by_key(|(m, _)| std::cmp::Reverse(m.glob().glob().len()));
         Ok(Settings {
             enabled,
             severity,
@@ -232,6 +251,7 @@ impl Settings {
             per_path_ignores,
             migrations: glob_set("sql.migrations", &config.sql.migrations)?,
             sql_dialect,
+            sql_dialects,
             max_file_size: config.max_file_size.unwrap_or(2 * 1024 * 1024),
             parse_timeout: std::time::Duration::from_millis(
                 config.parse_timeout_ms.unwrap_or(10_000),
@@ -248,6 +268,18 @@ impl Settings {
         self.per_path_ignores
             .iter()
             .any(|(globs, ids)| ids.contains(rule) && globs.is_match(rel_path))
+    }
+
+    /// The dialect a `.sql` file is parsed and checked as: the longest `sql.dialects`
+    /// glob matching it, else the dialect its path names (`db/mssql/`, `mysql8/`,
+    /// `x.sqlite.sql`), else `sql.dialect`.
+    pub fn sql_dialect_for(&self, rel_path: &str) -> SqlDialect {
+        self.sql_dialects
+            .iter()
+            .find(|(glob, _)| glob.is_match(rel_path))
+            .map(|(_, dialect)| *dialect)
+            .or_else(|| SqlDialect::from_path(rel_path))
+            .unwrap_or(self.sql_dialect)
     }
 
     /// Whether a `.sql` file is a migration: under a migrations folder, a Flyway
@@ -270,10 +302,10 @@ impl Settings {
 }
 
 /// The longest matching selector decides; on a tie the command line wins, then ignore.
-fn is_enabled(id: &str, selectors: &[Selector<'_>]) -> bool {
+fn is_enabled(id: &str, selectors: &[Selector]) -> bool {
     selectors
         .iter()
-        .filter(|s| id.starts_with(s.text))
+        .filter(|s| id.starts_with(s.text.as_str()))
         .max_by_key(|s| (s.text.len(), s.from_cli, !s.enable))
         .is_some_and(|s| s.enable)
 }
@@ -286,6 +318,16 @@ fn check_selector(selector: &str, rules: &[Rule]) -> Result<(), ConfigError> {
             "`{selector}` matches no rule id or prefix (see `backend-audit rules`)"
         )))
     }
+}
+
+fn dialect_named(key: &str, name: &str) -> Result<SqlDialect, ConfigError> {
+    SqlDialect::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = SqlDialect::names().collect();
+        ConfigError(format!(
+            "{key}: unknown dialect `{name}` (expected one of {})",
+            names.join(", ")
+        ))
+    })
 }
 
 fn glob_set(key: &str, globs: &[String]) -> Result<GlobSet, ConfigError> {
@@ -302,10 +344,10 @@ fn glob_set(key: &str, globs: &[String]) -> Result<GlobSet, ConfigError> {
 mod tests {
     use super::*;
 
-    fn selectors<'a>(list: &[(&'a str, bool, bool)]) -> Vec<Selector<'a>> {
+    fn selectors(list: &[(&str, bool, bool)]) -> Vec<Selector> {
         list.iter()
             .map(|&(text, enable, from_cli)| Selector {
-                text,
+                text: text.to_string(),
                 enable,
                 from_cli,
             })
@@ -338,5 +380,61 @@ mod tests {
         assert!(settings.is_migration("sql/V2__add_users.sql"));
         assert!(!settings.is_migration("queries/report.sql"));
         assert!(!settings.is_migration("sql/Vendor__x.sql"));
+    }
+
+    fn sql_settings(toml: &str) -> Result<Settings, ConfigError> {
+        let config = ConfigFile::parse(toml, "backend-audit.toml")?;
+        Settings::resolve(&config, &CliSelection::default(), &[])
+    }
+
+    #[test]
+    fn sql_dialects_per_folder_then_path_names_then_the_default() {
+        let settings = sql_settings(
+            r#"
+            [sql]
+            dialect = "mysql"
+            dialects = { "db/mssql/**" = "sqlserver", "db/**" = "postgres", "db/legacy/**" = "sqlite" }
+            "#,
+        )
+        .unwrap();
+        let of = |path| settings.sql_dialect_for(path);
+        // The longest matching glob wins, over what the path says.
+        assert_eq!(of("db/mssql/migrations/0001.sql"), SqlDialect::MsSql);
+        assert_eq!(of("db/legacy/postgres/0001.sql"), SqlDialect::Sqlite);
+        assert_eq!(of("db/mysql/0001.sql"), SqlDialect::Postgres);
+        // Then the path's own names, over `dialect`.
+        assert_eq!(
+            of("services/postgres/migrations/1.sql"),
+            SqlDialect::Postgres
+        );
+        assert_eq!(
+            of("database/spanner/examples/migrations/1_users.up.sql"),
+            SqlDialect::Spanner
+        );
+        assert_eq!(of("migrations/0001_init.sql"), SqlDialect::MySql);
+    }
+
+    #[test]
+    fn unknown_sql_dialects_are_errors_naming_the_key() {
+        let err = sql_settings("[sql]\ndialects = { \"db/**\" = \"mongo\" }\n").unwrap_err();
+        assert!(
+            err.0
+                .contains("sql.dialects.\"db/**\": unknown dialect `mongo`"),
+            "{err}"
+        );
+        assert!(err.0.contains("mssql"), "{err}");
+        let err = sql_settings("[sql]\ndialect = \"oracle9\"\n").unwrap_err();
+        assert!(
+            err.0.contains("sql.dialect: unknown dialect `oracle9`"),
+            "{err}"
+        );
+        let err = sql_settings("[sql]\ndialects = { \"db/[\" = \"mysql\" }\n").unwrap_err();
+        assert!(err.0.contains("invalid glob"), "{err}");
+        assert_eq!(
+            sql_settings("[sql]\ndialect = \"PostgreSQL\"\n")
+                .unwrap()
+                .sql_dialect,
+            SqlDialect::Postgres
+        );
     }
 }

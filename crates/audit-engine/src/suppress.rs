@@ -74,11 +74,12 @@ pub fn parse(
         } else if let Some(r) = rest.strip_prefix("ignore[") {
             (false, r)
         } else {
-            notes.push(malformed(
-                source,
-                line_no,
-                "expected `ignore[ID, ...]` or `ignore-file[ID, ...]`",
-            ));
+            let why = if rest.starts_with("ignore") {
+                "it names no rule; write the ids it silences and why, e.g. `backend-audit: ignore[SEC010] reason`"
+            } else {
+                "expected `ignore[ID, ...] reason` or `ignore-file[ID, ...] reason`"
+            };
+            notes.push(malformed(source, line_no, why));
             continue;
         };
         let Some((ids, reason)) = rest.split_once(']') else {
@@ -89,7 +90,8 @@ pub fn parse(
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(String::from)
+            // Rule ids are upper-case; `ignore[sec010]` means SEC010.
+            .map(|s| s.to_ascii_uppercase())
             .collect();
         if rules.is_empty() {
             notes.push(malformed(
@@ -106,6 +108,18 @@ pub fn parse(
             .trim_start_matches([':', '-', '—'])
             .trim()
             .to_string();
+        if reason.is_empty() {
+            notes.push(Note {
+                path: Some(source.path.to_string()),
+                line: Some(line_no),
+                kind: NoteKind::MissingReason,
+                message: format!(
+                    "suppression of {} gives no reason; say why after the brackets, e.g. `ignore[{}] test fixture`",
+                    rules.join(", "),
+                    rules.join(", ")
+                ),
+            });
+        }
         let scope = if is_file {
             Scope::File
         } else if prefix[..leader].trim().is_empty() {
@@ -151,7 +165,7 @@ fn malformed(source: &SourceText, line: u32, why: &str) -> Note {
     Note {
         path: Some(source.path.to_string()),
         line: Some(line),
-        kind: NoteKind::UnusedSuppression,
+        kind: NoteKind::MalformedSuppression,
         message: format!("malformed suppression comment: {why}"),
     }
 }
@@ -218,5 +232,45 @@ mod tests {
         let mut notes = Vec::new();
         assert!(parse(&source, Language::Python, None, &[], &mut notes).is_empty());
         assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].kind, NoteKind::MalformedSuppression);
+    }
+
+    fn notes_of(text: &str) -> (Vec<Suppression>, Vec<Note>) {
+        let source = SourceText::new("a.py".into(), text.to_string());
+        let mut notes = Vec::new();
+        let found = parse(&source, Language::Python, None, &[], &mut notes);
+        (found, notes)
+    }
+
+    #[test]
+    fn bare_ignore_is_malformed_and_shows_the_expected_form() {
+        let (found, notes) = notes_of("call()  # backend-audit: ignore\n");
+        assert!(found.is_empty());
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].kind, NoteKind::MalformedSuppression);
+        assert!(
+            notes[0]
+                .message
+                .contains("`backend-audit: ignore[SEC010] reason`"),
+            "{}",
+            notes[0].message
+        );
+    }
+
+    #[test]
+    fn ids_are_read_in_any_case() {
+        let (found, _) = notes_of("call()  # backend-audit: ignore[sec010, Db00] fixture\n");
+        assert_eq!(found[0].rules, ["SEC010", "DB00"]);
+        assert!(found[0].covers("SEC010", 1));
+    }
+
+    #[test]
+    fn a_suppression_without_reason_works_and_asks_for_one() {
+        let (found, notes) = notes_of("call()  # backend-audit: ignore[SEC010]\n");
+        assert_eq!(found.len(), 1);
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].kind, NoteKind::MissingReason);
+        let (_, notes) = notes_of("call()  # backend-audit: ignore[SEC010] self-signed CA\n");
+        assert!(notes.is_empty());
     }
 }

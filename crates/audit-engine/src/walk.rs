@@ -1,32 +1,40 @@
 //! The parallel walk: `ignore`'s walker does the per-file work inside its visitor.
 
+use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use audit_core::{Language, Note, NoteKind};
 use ignore::{WalkBuilder, WalkState};
 
-use crate::analyze::{FileResult, Stage, analyze_file};
+use crate::ScanRequest;
+use crate::analyze::{FileResult, analyze_file};
 use crate::plan::Plan;
 use crate::settings::Settings;
 
-/// Walks `root` (honouring .gitignore, .ignore and `exclude`, never following links) and
+/// Walks the request's root, or only its `walk_only` paths (honouring .gitignore, .ignore and `exclude`, never following links) and
 /// analyses each file of a known language. Results come back in no particular order;
-/// `progress` counts the files analysed so far. `only` restricts the scan to one language
-/// and `stage` stops each file's pass early: both exist for the benchmark.
-pub fn walk(
-    root: &Path,
-    plan: &Plan,
-    settings: &Settings,
-    threads: usize,
-    progress: Option<&AtomicUsize>,
-    only: Option<Language>,
-    stage: Stage,
-) -> (Vec<FileResult>, Vec<Note>) {
+/// `progress` counts the files analysed so far. `language` restricts the scan to one
+/// language and `stage` stops each file's pass early: both exist for the benchmark.
+pub fn walk(request: &ScanRequest, plan: &Plan, settings: &Settings) -> Walked {
+    let root = request.root.as_path();
+    let (threads, progress) = (request.threads.max(1), request.progress.as_deref());
+    let (only, stage) = (request.language, request.stage);
     let results = Mutex::new(Vec::new());
     let notes = Mutex::new(Vec::new());
-    WalkBuilder::new(root)
+    let not_analysed = Mutex::new(BTreeMap::new());
+    let mut builder = match request.walk_only.as_deref() {
+        Some([first, rest @ ..]) => {
+            let mut builder = WalkBuilder::new(first);
+            for path in rest {
+                builder.add(path);
+            }
+            builder
+        }
+        _ => WalkBuilder::new(root),
+    };
+    builder
         .follow_links(false)
         .require_git(false)
         .threads(threads)
@@ -34,6 +42,7 @@ pub fn walk(
         .run(|| {
             let results = &results;
             let notes = &notes;
+            let not_analysed = &not_analysed;
             Box::new(move |entry| {
                 let entry = match entry {
                     Ok(entry) => entry,
@@ -58,6 +67,13 @@ pub fn walk(
                     };
                 }
                 let Some(language) = Language::from_path(entry.path()) else {
+                    // Said in the summary, so lost coverage is never invisible.
+                    if let Some(name) = Language::unanalysed(entry.path())
+                        && only.is_none()
+                        && !settings.is_excluded(&rel)
+                    {
+                        *not_analysed.lock().unwrap().entry(name).or_insert(0) += 1;
+                    }
                     return WalkState::Continue;
                 };
                 if only.is_some_and(|only| only != language) {
@@ -100,7 +116,19 @@ pub fn walk(
                 WalkState::Continue
             })
         });
-    (results.into_inner().unwrap(), notes.into_inner().unwrap())
+    Walked {
+        results: results.into_inner().unwrap(),
+        notes: notes.into_inner().unwrap(),
+        not_analysed: not_analysed.into_inner().unwrap(),
+    }
+}
+
+/// What the walk found: per-file results in no particular order, notes about the walk,
+/// and the count of source files in languages that are not analysed.
+pub struct Walked {
+    pub results: Vec<FileResult>,
+    pub notes: Vec<Note>,
+    pub not_analysed: BTreeMap<&'static str, usize>,
 }
 
 /// Path relative to the root with forward slashes; `None` outside the root.

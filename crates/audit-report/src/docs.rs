@@ -33,6 +33,11 @@ pub fn rule_markdown(rule: &RuleMeta) -> String {
         rule.confidence,
         languages.join(", ")
     );
+    let _ = writeln!(
+        out,
+        "In test code (test folders and fixtures, `test_*.py`, `*.spec.ts`, `*.test.js`...): {}.\n",
+        rule.tests.describe()
+    );
     let _ = writeln!(out, "## Why\n\n{}\n", d.why.trim());
     let _ = writeln!(out, "## Bad\n\n```{lang}\n{}\n```\n", d.bad.trim());
     let _ = writeln!(out, "## Good\n\n```{lang}\n{}\n```\n", d.good.trim());

@@ -3,7 +3,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use audit_core::{NoteKind, Severity};
+use audit_core::Severity;
 use serde_json::{Value, json as j};
 
 use crate::{HOME, Report, rule_doc_url};
@@ -34,11 +34,10 @@ pub fn gitlab(report: &Report<'_>, started: SystemTime, finished: SystemTime) ->
                 (Some(path), None) => format!("{path}: "),
                 _ => String::new(),
             };
-            let level = match note.kind {
-                NoteKind::ReadError | NoteKind::ParseError | NoteKind::Timeout | NoteKind::Walk => {
-                    "warn"
-                }
-                _ => "info",
+            let level = if note.kind.is_warning() {
+                "warn"
+            } else {
+                "info"
             };
             j!({ "level": level, "value": format!("{place}{}", note.message) })
         })

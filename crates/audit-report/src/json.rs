@@ -32,6 +32,11 @@ pub fn json(report: &Report<'_>) -> String {
         .into_iter()
         .map(|(s, n)| (s.as_str().to_string(), j!(n)))
         .collect();
+    let mut by_rule = serde_json::Map::new();
+    for d in report.active() {
+        let n = by_rule.entry(d.rule.as_str()).or_insert(j!(0));
+        *n = j!(n.as_u64().unwrap_or(0) + 1);
+    }
     let active = report.active().count();
     let document = j!({
         "schema_version": JSON_SCHEMA_VERSION,
@@ -40,12 +45,15 @@ pub fn json(report: &Report<'_>) -> String {
         "notes": report.notes,
         "summary": {
             "files_scanned": report.summary.files_scanned,
+            "files_partly_parsed": report.summary.files_partly_parsed,
+            "not_analysed": report.summary.not_analysed,
             "files_skipped": report.summary.files_skipped,
             "parse_errors": report.summary.parse_errors,
             "bytes_scanned": report.summary.bytes_scanned,
             "findings": active,
             "suppressed": report.diagnostics.len() - active,
             "by_severity": by_severity,
+            "by_rule": by_rule,
         },
     });
     let mut out = serde_json::to_string_pretty(&document).expect("JSON values serialize");

@@ -1,4 +1,4 @@
-use audit_core::{Diagnostic, NoteKind, RuleMeta};
+use audit_core::{Diagnostic, RuleMeta};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json as j};
 
@@ -38,7 +38,7 @@ pub fn sarif_with_category(report: &Report<'_>, category: Option<&str>) -> Strin
         .iter()
         .map(|note| {
             let mut n = j!({
-                "level": if matches!(note.kind, NoteKind::ReadError | NoteKind::ParseError | NoteKind::Timeout | NoteKind::Walk) { "warning" } else { "note" },
+                "level": if note.kind.is_warning() { "warning" } else { "note" },
                 "message": { "text": note.message },
                 "descriptor": { "id": serde_json::to_value(note.kind).unwrap_or(Value::Null) },
             });
@@ -66,6 +66,13 @@ pub fn sarif_with_category(report: &Report<'_>, category: Option<&str>) -> Strin
         }],
         "columnKind": "unicodeCodePoints",
         "results": results,
+        "properties": {
+            "filesScanned": report.summary.files_scanned,
+            "filesPartlyParsed": report.summary.files_partly_parsed,
+            "filesSkipped": report.summary.files_skipped,
+            "filesFailedToParse": report.summary.parse_errors,
+            "notAnalysed": report.summary.not_analysed,
+        },
     });
     if let Some(category) = category {
         let id = if category.contains('/') {

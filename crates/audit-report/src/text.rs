@@ -70,8 +70,56 @@ pub fn summary(report: &Report<'_>) -> String {
     if !domains.is_empty() {
         let _ = writeln!(out, "By domain: {}.", domains.join(", "));
     }
+    out.push_str(&top_rules(report));
     out.push_str(&summary_line(report));
     out.push('\n');
+    if !report.summary.not_analysed.is_empty() {
+        let mut languages: Vec<(&String, &usize)> = report.summary.not_analysed.iter().collect();
+        languages.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let list: Vec<String> = languages
+            .iter()
+            .map(|(name, n)| format!("{n} {name}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "Not analysed: {} (languages backend-audit does not read).",
+            list.join(", ")
+        );
+    }
+    out
+}
+
+/// How many rules the statistics name at most.
+const TOP_RULES: usize = 5;
+
+/// The rules with the most unsuppressed findings, as `ruff --statistics` lists them:
+/// where to start when a first scan reports hundreds.
+fn top_rules(report: &Report<'_>) -> String {
+    let mut counts: Vec<(&str, &str, usize)> = Vec::new();
+    for d in report.active() {
+        match counts.iter_mut().find(|(id, _, _)| *id == d.rule.as_str()) {
+            Some(entry) => entry.2 += 1,
+            None => counts.push((d.rule.as_str(), d.rule_name.as_str(), 1)),
+        }
+    }
+    if counts.len() < 2 {
+        return String::new();
+    }
+    counts.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
+    let shown = &counts[..counts.len().min(TOP_RULES)];
+    let id_width = shown.iter().map(|c| c.0.len()).max().unwrap_or(0);
+    let name_width = shown.iter().map(|c| c.1.len()).max().unwrap_or(0);
+    let count_width = shown[0].2.to_string().len();
+    let mut out = String::from("Most findings:\n");
+    for (id, name, n) in shown {
+        let _ = writeln!(
+            out,
+            "  {n:>count_width$}  {id:<id_width$}  {name:<name_width$}"
+        );
+    }
+    if counts.len() > shown.len() {
+        let _ = writeln!(out, "  (and {} more rules)", counts.len() - shown.len());
+    }
     out
 }
 
@@ -149,6 +197,9 @@ fn summary_line(report: &Report<'_>) -> String {
         s.files_scanned,
         plural(s.files_scanned)
     );
+    if s.files_partly_parsed > 0 {
+        let _ = write!(line, " ({} partly parsed)", s.files_partly_parsed);
+    }
     if s.files_skipped > 0 {
         let _ = write!(line, ", {} skipped", s.files_skipped);
     }

@@ -5,7 +5,7 @@ mod api;
 mod database;
 mod terraform;
 
-use audit_core::{Finding, Location, RuleId, SourceText, Span};
+use audit_core::{Finding, Location, RuleId, RuleMeta, SourceText, Span};
 
 use crate::facts::ProjectFacts;
 use crate::project::SqlContext;
@@ -69,10 +69,12 @@ impl CheckFn {
     }
 }
 
-/// Where a check's findings go; fills the rule's message template.
+/// Where a check's findings go; fills the rule's message template (the one for the
+/// finding's language, where the rule has per-language messages).
 pub struct Emit<'a> {
     rule: &'a RuleId,
     template: &'a str,
+    meta: Option<&'a RuleMeta>,
     pub findings: Vec<Finding>,
 }
 
@@ -81,7 +83,16 @@ impl<'a> Emit<'a> {
         Emit {
             rule,
             template,
+            meta: None,
             findings: Vec::new(),
+        }
+    }
+
+    /// Findings of `meta`'s rule, with its messages.
+    pub fn for_rule(meta: &'a RuleMeta) -> Emit<'a> {
+        Emit {
+            meta: Some(meta),
+            ..Emit::new(&meta.id, &meta.message)
         }
     }
 
@@ -90,10 +101,13 @@ impl<'a> Emit<'a> {
     }
 
     pub fn report_at(&mut self, location: Location, args: &[(&str, &str)]) {
+        let template = self
+            .meta
+            .map_or(self.template, |meta| meta.message_for(&location.path));
         self.findings.push(Finding {
             rule: self.rule.clone(),
             location,
-            message: render_message(self.template, args),
+            message: render_message(template, args),
         });
     }
 }

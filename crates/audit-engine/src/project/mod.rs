@@ -28,16 +28,19 @@ pub struct SqlContext<'a> {
     /// `None` for `.sql` files that are not migrations.
     pub migration: Option<MigrationRole>,
     pub schema: &'a Schema,
+    /// The file's dialect (`sql.dialects`, its path, or `sql.dialect`).
     pub dialect: SqlDialect,
 }
 
-pub fn run(plan: &Plan, facts: &ProjectFacts, dialect: SqlDialect) -> Vec<Finding> {
+/// The project phase: migrations replayed per set, Terraform evaluated per module, then
+/// project checks. Every SQL file carries the dialect it was parsed with.
+pub fn run(plan: &Plan, facts: &ProjectFacts) -> Vec<Finding> {
     let mut findings = Vec::new();
-    run_sql(plan, facts, dialect, &mut findings);
+    run_sql(plan, facts, &mut findings);
     terraform::run(plan, facts, &mut findings);
     for (index, check) in &plan.project {
         let rule = &plan.rules[*index];
-        let mut emit = Emit::new(rule.id(), &rule.meta.message);
+        let mut emit = Emit::for_rule(&rule.meta);
         if let CheckFn::Project(check) = check {
             check(facts, &mut emit);
         }
@@ -49,7 +52,7 @@ pub fn run(plan: &Plan, facts: &ProjectFacts, dialect: SqlDialect) -> Vec<Findin
 /// Replays each migration set in order into its own schema, running the SQL checks on
 /// every statement against the schema as it stood just before it; other `.sql` files
 /// are checked afterwards, against no schema.
-fn run_sql(plan: &Plan, facts: &ProjectFacts, dialect: SqlDialect, findings: &mut Vec<Finding>) {
+fn run_sql(plan: &Plan, facts: &ProjectFacts, findings: &mut Vec<Finding>) {
     let mut migrations: Vec<&SqlSource> = Vec::new();
     let mut others: Vec<&SqlSource> = Vec::new();
     for sql in facts.files.iter().filter_map(|(_, f)| f.sql.as_ref()) {
@@ -84,18 +87,16 @@ fn run_sql(plan: &Plan, facts: &ProjectFacts, dialect: SqlDialect, findings: &mu
             } else {
                 file_role
             };
-            check_statement(plan, sql, statement, Some(role), &schema, dialect, findings);
-            if role == MigrationRole::Forward
-                && let Ok(ast) = &statement.ast
-            {
-                schema.apply(ast, &sql.source.path);
+            check_statement(plan, sql, statement, Some(role), &schema, findings);
+            if role == MigrationRole::Forward {
+                schema.apply(statement, &sql.source.path);
             }
         }
     }
     let empty = Schema::default();
     for sql in others {
         for statement in &sql.file.statements {
-            check_statement(plan, sql, statement, None, &empty, dialect, findings);
+            check_statement(plan, sql, statement, None, &empty, findings);
         }
     }
 }
@@ -106,7 +107,6 @@ fn check_statement(
     statement: &SqlStatement,
     migration: Option<MigrationRole>,
     schema: &Schema,
-    dialect: SqlDialect,
     findings: &mut Vec<Finding>,
 ) {
     let Some(checks) = plan.sql.get(&statement.kind) else {
@@ -118,11 +118,11 @@ fn check_statement(
         statement,
         migration,
         schema,
-        dialect,
+        dialect: sql.file.dialect,
     };
     for (index, check) in checks {
         let rule = &plan.rules[*index];
-        let mut emit = Emit::new(rule.id(), &rule.meta.message);
+        let mut emit = Emit::for_rule(&rule.meta);
         if let CheckFn::Sql(check) = check {
             check(&ctx, &mut emit);
         }
@@ -228,5 +228,156 @@ mod tests {
             "svc/a/migrations"
         );
         assert_eq!(migration_set("sql/V1__a.sql"), "sql");
+    }
+
+    fn scan(config: &str, files: &[(&str, &str)]) -> crate::ScanOutput {
+        let config = crate::ConfigFile::parse(config, "backend-audit.toml").unwrap();
+        let engine = crate::Engine::new(&config).unwrap();
+        engine.scan_sources(
+            files
+                .iter()
+                .map(|(path, text)| (path.to_string(), text.as_bytes().to_vec()))
+                .collect(),
+        )
+    }
+
+    fn messages(output: &crate::ScanOutput, rule: &str) -> Vec<String> {
+        output
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule.as_str() == rule)
+            .map(|d| {
+                format!(
+                    "{}:{}: {}",
+                    d.location.path, d.location.start.line, d.message
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn valid_sql_the_parser_does_not_model_is_no_parse_problem() {
+        let output = scan(
+            "",
+            &[
+                (
+                    "db/migrations/0003_notes.down.sql",
+                    "DROP INDEX CONCURRENTLY IF EXISTS notes_created_at_idx;\n",
+                ),
+                (
+                    "db/migrations/0004_typo.sql",
+                    "SELECT 1;\nCREAT TABLE t (id int);\n",
+                ),
+            ],
+        );
+        let notes: Vec<(&str, audit_core::NoteKind, Option<u32>)> = output
+            .notes
+            .iter()
+            .map(|n| (n.path.as_deref().unwrap(), n.kind, n.line))
+            .collect();
+        assert_eq!(
+            notes,
+            [
+                (
+                    "db/migrations/0003_notes.down.sql",
+                    audit_core::NoteKind::Unmodelled,
+                    Some(1)
+                ),
+                (
+                    "db/migrations/0004_typo.sql",
+                    audit_core::NoteKind::ParseError,
+                    Some(2)
+                ),
+            ]
+        );
+        assert!(
+            output.notes[0]
+                .message
+                .contains("`DROP INDEX CONCURRENTLY IF EXISTS notes_created_at_idx;`"),
+            "{}",
+            output.notes[0].message
+        );
+        assert_eq!(output.summary.files_partly_parsed, 1);
+        assert_eq!(output.summary.parse_errors, 0);
+    }
+
+    #[test]
+    fn a_table_whose_create_was_not_parsed_is_still_created() {
+        let output = scan(
+            "",
+            &[
+                (
+                    "db/migrations/0001_events.sql",
+                    "CREATE TABLE events (id int) WITH (fillfactor = 90) WITH (x = 1);\n",
+                ),
+                (
+                    "db/migrations/0002_events_index.sql",
+                    "CREATE INDEX events_id_idx ON events (id);\n",
+                ),
+            ],
+        );
+        assert_eq!(
+            messages(&output, "DB002")
+                .iter()
+                .map(|m| m.split(" blocks").next().unwrap())
+                .collect::<Vec<_>>(),
+            [
+                "db/migrations/0002_events_index.sql:1: CREATE INDEX without CONCURRENTLY on `events` (created in db/migrations/0001_events.sql)"
+            ]
+        );
+    }
+
+    #[test]
+    fn templated_names_are_the_table_or_the_placeholder_as_written() {
+        let output = scan(
+            "",
+            &[(
+                "migrations/0002_x.sql",
+                "CREATE INDEX a ON {{ index .Options \"Namespace\" }}.sessions (x);\nCREATE INDEX b ON {{ .Table }} (x);\nDROP TABLE \"{{ index .Options \"Namespace\" }}\".\"users\";\n",
+            )],
+        );
+        let table = |m: &String| m.split('`').nth(1).unwrap().to_string();
+        assert_eq!(
+            messages(&output, "DB002")
+                .iter()
+                .map(table)
+                .collect::<Vec<_>>(),
+            ["sessions", "{{ .Table }}"]
+        );
+        assert_eq!(
+            messages(&output, "DB004")
+                .iter()
+                .map(table)
+                .collect::<Vec<_>>(),
+            ["users"]
+        );
+        assert!(output.notes.is_empty(), "{:?}", output.notes);
+    }
+
+    #[test]
+    fn postgres_advice_only_on_postgres_files() {
+        let index = "CREATE INDEX i ON t (x);\n";
+        let output = scan(
+            "[sql]\ndialects = { \"legacy/**\" = \"mysql\" }\n",
+            &[
+                ("database/sqlserver/migrations/1_i.up.sql", index),
+                ("database/cockroachdb/migrations/1_i.up.sql", index),
+                ("database/mysql8/migrations/1_i.up.sql", index),
+                ("legacy/postgres/migrations/1_i.up.sql", index),
+                ("database/postgres/migrations/1_i.up.sql", index),
+                ("db/migrations/1_i.up.sql", index),
+            ],
+        );
+        let found: Vec<String> = messages(&output, "DB002")
+            .iter()
+            .map(|m| m.split(':').next().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "database/postgres/migrations/1_i.up.sql",
+                "db/migrations/1_i.up.sql"
+            ]
+        );
     }
 }

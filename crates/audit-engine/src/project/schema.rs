@@ -7,6 +7,7 @@ use std::sync::Arc;
 use audit_syntax::sqlparser::ast::{
     AlterTableOperation, ObjectType, RenameTableNameKind, Statement,
 };
+use audit_syntax::{SqlStatement, StatementKind};
 
 use crate::checks::table_key;
 
@@ -27,9 +28,33 @@ impl Schema {
         self.tables.get(key)
     }
 
-    /// Applies one migration statement. Statements the parser rejected change nothing:
-    /// the model under-approximates rather than guesses.
-    pub fn apply(&mut self, statement: &Statement, migration: &Arc<str>) {
+    /// Applies one forward migration statement. Of the statements the parser rejected
+    /// only what their keywords make certain counts: `CREATE TABLE name` creates the
+    /// table (its columns unknown), `DROP TABLE name` drops it; the rest changes nothing,
+    /// so the model under-approximates rather than guesses.
+    pub fn apply(&mut self, statement: &SqlStatement, migration: &Arc<str>) {
+        let Ok(ast) = &statement.ast else {
+            let Some(name) = &statement.table else {
+                return;
+            };
+            match statement.kind {
+                StatementKind::CreateTable => {
+                    self.tables.entry(table_key(name)).or_insert_with(|| Table {
+                        created_in: migration.clone(),
+                        columns: Vec::new(),
+                    });
+                }
+                StatementKind::DropTable => {
+                    self.tables.remove(&table_key(name));
+                }
+                _ => {}
+            }
+            return;
+        };
+        self.apply_parsed(ast, migration);
+    }
+
+    fn apply_parsed(&mut self, statement: &Statement, migration: &Arc<str>) {
         match statement {
             Statement::CreateTable(create) => {
                 let columns = create

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use audit_core::{
-    Confidence, Domain, Language, RuleDocs, RuleId, RuleMeta, RuleReferences, Severity,
+    Confidence, Domain, Language, LanguageMessages, RuleDocs, RuleId, RuleMeta, RuleReferences,
+    Severity, TestCode,
 };
 use serde::Deserialize;
 
@@ -20,6 +21,10 @@ struct RuleFile {
     confidence: Confidence,
     languages: Vec<Language>,
     message: String,
+    #[serde(default)]
+    messages: LanguageMessages,
+    /// What findings in test code become (default: reported).
+    tests: Option<TestCode>,
     docs: RuleDocs,
     references: RuleReferences,
     /// Tree-sitter query per query language (`javascript` also covers TS/TSX, `python`).
@@ -36,14 +41,22 @@ struct RuleFile {
 #[serde(deny_unknown_fields)]
 pub struct TerraformAssertion {
     pub resources: Vec<String>,
-    /// Attribute path; dots step into nested blocks or object keys.
+    /// Attribute path; dots step into nested blocks (every block of that name, `dynamic`
+    /// ones through their `content`) or object keys (`tags.Environment`).
     pub attribute: String,
-    /// The value the attribute must have.
-    pub expect: toml::Value,
+    /// The value the attribute must have. Exactly one of `expect` and `expect_set`.
+    pub expect: Option<toml::Value>,
+    /// Instead of `expect`: any value but `null` and `""` passes; this text (HCL, such
+    /// as `"alias/aws/sns"`) is what `{expected}` shows.
+    pub expect_set: Option<String>,
     /// What an absent attribute means (Terraform's default for it).
     pub missing: MissingValue,
     /// What a value that cannot be known statically means.
     pub unknown: UnknownValue,
+    /// Attribute paths that exempt the resource when any of them is set (to anything but
+    /// `null` or `""`, an unknown value included), such as a KMS key superseding a flag.
+    #[serde(default)]
+    pub unless_set: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -115,7 +128,12 @@ pub(super) fn parse_rule(
             }
             Matcher::Query(query)
         }
-        (None, Some(assertions), None, None) => Matcher::Terraform(assertions),
+        (None, Some(assertions), None, None) => {
+            if let Some(a) = assertions.iter().find(|a| a.expect.is_some() == a.expect_set.is_some()) {
+                return Err(err(format!("the assertion on `{}` needs exactly one of `expect` and `expect_set`", a.attribute)));
+            }
+            Matcher::Terraform(assertions)
+        }
         (None, None, Some(check), Some(dispatch)) if check == "rust" => {
             if !builtin {
                 return Err(err("custom rules cannot use `check = \"rust\"`; use `query` or `terraform`".into()));
@@ -138,6 +156,8 @@ pub(super) fn parse_rule(
             confidence: file.confidence,
             languages: file.languages,
             message: file.message,
+            messages: file.messages,
+            tests: file.tests.unwrap_or(TestCode::Report),
             docs: file.docs,
             references: file.references,
         },

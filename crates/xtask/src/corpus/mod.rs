@@ -591,6 +591,7 @@ mod tests {
         let output = audit_engine::scan(audit_engine::ScanRequest {
             root: dir.path().to_path_buf(),
             only: None,
+            walk_only: None,
             config: audit_engine::ConfigFile::default(),
             cli: audit_engine::CliSelection::default(),
             threads: 2,

@@ -7,15 +7,20 @@ use audit_syntax::sqlparser::keywords::Keyword;
 use audit_syntax::sqlparser::tokenizer::{Token, Tokenizer};
 use audit_syntax::{SqlDialect, StatementKind};
 
+use super::table_label;
 use crate::checks::{Emit, table_key};
 use crate::project::{MigrationRole, SqlContext};
 
 pub fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
-    // Only Postgres has CONCURRENTLY; only forward migrations run against live tables.
+    // Only PostgreSQL builds a plain index under a write-blocking lock: MySQL/InnoDB
+    // builds it online, SQL Server and the rest have no CONCURRENTLY, and CockroachDB
+    // and YugabyteDB, though written like PostgreSQL, build every index online (their
+    // CONCURRENTLY is a no-op, or the default). Only forward migrations run against
+    // live tables.
     if ctx.dialect != SqlDialect::Postgres || ctx.migration != Some(MigrationRole::Forward) {
         return;
     }
-    let (table, head) = match &ctx.statement.ast {
+    let (name, head) = match &ctx.statement.ast {
         Ok(Statement::CreateIndex(index)) => {
             if index.concurrently {
                 return;
@@ -25,28 +30,27 @@ pub fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
                 .byte_span(&ctx.source.text, index.table_name.span())
                 .map_or(ctx.statement.span.end, |s| s.end);
             (
-                table_key(&index.table_name),
+                &index.table_name,
                 Span::new(ctx.statement.span.start, head_end),
             )
         }
         // The parser rejected it (a clause it does not know, like TABLESPACE): its words
-        // still say whether it is concurrent and which table it locks.
+        // still say whether it is concurrent, and which table it locks.
         Err(_) if ctx.statement.kind == StatementKind::CreateIndex => {
-            let text = &ctx.source.text[ctx.statement.span.start..ctx.statement.span.end];
-            let Some(table) = rejected_index_table(text) else {
+            let span = ctx.statement.span;
+            let text = &ctx.file.parsed_text(&ctx.source.text)[span.start..span.end];
+            let Some(name) = ctx.statement.table.as_ref() else {
                 return;
             };
+            if !builds_a_plain_index(text) {
+                return;
+            }
             let first_line = text.find('\n').unwrap_or(text.len());
-            (
-                table,
-                Span::new(
-                    ctx.statement.span.start,
-                    ctx.statement.span.start + first_line,
-                ),
-            )
+            (name, Span::new(span.start, span.start + first_line))
         }
         _ => return,
     };
+    let table = table_key(name);
     let created_in = ctx.schema.table(&table).map(|t| t.created_in.clone());
     // A table created by this same migration is empty: a plain index is fine there.
     if created_in.as_deref() == Some(&*ctx.source.path) {
@@ -56,16 +60,18 @@ pub fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
         Some(path) => format!("created in {path}"),
         None => "not created by the scanned migrations, so it already exists".to_string(),
     };
-    out.report(ctx.source, head, &[("table", &table), ("origin", &origin)]);
+    let label = table_label(ctx, name);
+    out.report(ctx.source, head, &[("table", &label), ("origin", &origin)]);
 }
 
-/// The table key of a `CREATE INDEX` the parser rejected, or `None` when it is built
-/// `CONCURRENTLY`, only on a partitioned parent (`ON ONLY`, which builds nothing), or
-/// cannot be read.
-fn rejected_index_table(text: &str) -> Option<String> {
-    let tokens: Vec<Token> = Tokenizer::new(&PostgreSqlDialect {}, text)
-        .tokenize()
-        .ok()?
+/// Whether a `CREATE INDEX` the parser rejected builds an index under the blocking lock:
+/// not when it is `CONCURRENTLY`, nor only on a partitioned parent (`ON ONLY`, which
+/// builds nothing).
+fn builds_a_plain_index(text: &str) -> bool {
+    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, text).tokenize() else {
+        return false;
+    };
+    let tokens: Vec<Token> = tokens
         .into_iter()
         .filter(|t| !matches!(t, Token::Whitespace(_)))
         .collect();
@@ -73,45 +79,29 @@ fn rejected_index_table(text: &str) -> Option<String> {
         Some(Token::Word(w)) => w.quote_style.is_none() && w.keyword == k,
         _ => false,
     };
-    let on = (0..tokens.len()).find(|&i| keyword(i, Keyword::ON))?;
-    if (0..on).any(|i| keyword(i, Keyword::CONCURRENTLY)) || keyword(on + 1, Keyword::ONLY) {
-        return None;
-    }
-    // `schema.table`: the last part names the table.
-    let mut at = on + 1;
-    while let (Some(Token::Period), Some(Token::Word(_))) = (tokens.get(at + 1), tokens.get(at + 2))
-    {
-        at += 2;
-    }
-    let Some(Token::Word(name)) = tokens.get(at) else {
-        return None;
+    let Some(on) = (0..tokens.len()).find(|&i| keyword(i, Keyword::ON)) else {
+        return false;
     };
-    Some(if name.quote_style.is_some() {
-        name.value.clone()
-    } else {
-        name.value.to_lowercase()
-    })
+    !(0..on).any(|i| keyword(i, Keyword::CONCURRENTLY)) && !keyword(on + 1, Keyword::ONLY)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::rejected_index_table;
+    use super::builds_a_plain_index;
 
     #[test]
-    fn tables_of_rejected_index_statements() {
-        let table = |s: &str| rejected_index_table(s);
-        assert_eq!(
-            table("CREATE INDEX i ON orders (x) TABLESPACE fast"),
-            Some("orders".into())
-        );
-        assert_eq!(
-            table("CREATE INDEX i ON public.\"Orders\" (x) TABLESPACE t"),
-            Some("Orders".into())
-        );
-        assert_eq!(
-            table("CREATE INDEX CONCURRENTLY i ON orders (x) TABLESPACE t"),
-            None
-        );
-        assert_eq!(table("CREATE INDEX i ON ONLY measurements (logdate)"), None);
+    fn rejected_index_statements() {
+        assert!(builds_a_plain_index(
+            "CREATE INDEX i ON orders (x) TABLESPACE fast"
+        ));
+        assert!(builds_a_plain_index(
+            "CREATE INDEX i ON public.\"Orders\" (x) TABLESPACE t"
+        ));
+        assert!(!builds_a_plain_index(
+            "CREATE INDEX CONCURRENTLY i ON orders (x) TABLESPACE t"
+        ));
+        assert!(!builds_a_plain_index(
+            "CREATE INDEX i ON ONLY measurements (logdate)"
+        ));
     }
 }

@@ -6,6 +6,7 @@ use audit_syntax::sqlparser::ast::{
     AlterTableOperation, ObjectName, ObjectType, Spanned, Statement,
 };
 
+use super::table_label;
 use crate::checks::{Emit, table_key};
 use crate::project::{MigrationRole, SqlContext};
 
@@ -22,7 +23,7 @@ pub fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
             ..
         }) => {
             for name in names.iter().filter(|n| !created_here(ctx, n)) {
-                report(ctx, out, whole, "DROP TABLE", &table_key(name));
+                report(ctx, out, whole, "DROP TABLE", &table_label(ctx, name));
             }
         }
         Ok(Statement::Truncate(truncate)) => {
@@ -31,7 +32,7 @@ pub fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
                 .iter()
                 .filter(|t| !created_here(ctx, &t.name))
             {
-                report(ctx, out, whole, "TRUNCATE", &table_key(&target.name));
+                report(ctx, out, whole, "TRUNCATE", &table_label(ctx, &target.name));
             }
         }
         Ok(Statement::RenameTable(renames)) => {
@@ -41,12 +42,12 @@ pub fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
                     out,
                     whole,
                     "RENAME TABLE",
-                    &table_key(&rename.old_name),
+                    &table_label(ctx, &rename.old_name),
                 );
             }
         }
         Ok(Statement::AlterTable(alter)) if !created_here(ctx, &alter.name) => {
-            let table = table_key(&alter.name);
+            let table = table_label(ctx, &alter.name);
             for operation in &alter.operations {
                 let action = match operation {
                     AlterTableOperation::DropColumn { .. } => "DROP COLUMN",
@@ -61,7 +62,8 @@ pub fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
                 report(ctx, out, span, action, &table);
             }
         }
-        // The dialect rejected the statement, but its head still says what it does.
+        // The dialect rejected the statement, but its head still says what it does, and
+        // to which table.
         Err(_)
             if matches!(
                 statement.kind,
@@ -73,7 +75,12 @@ pub fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
             } else {
                 "DROP TABLE"
             };
-            report(ctx, out, whole, action, "?");
+            let table = match &statement.table {
+                Some(name) if created_here(ctx, name) => return,
+                Some(name) => table_label(ctx, name),
+                None => "?".to_string(),
+            };
+            report(ctx, out, whole, action, &table);
         }
         _ => {}
     }
