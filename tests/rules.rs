@@ -140,12 +140,66 @@ fn rule_ids_are_unique_and_rust_checks_match_rules() {
     let ids: Vec<&str> = rules.iter().map(|r| r.id().as_str()).collect();
     let unique: BTreeSet<&str> = ids.iter().copied().collect();
     assert_eq!(ids.len(), unique.len(), "duplicate rule ids in {ids:?}");
-    for check in audit_engine::rust_check_ids() {
-        let rule = rules.iter().find(|r| r.id().as_str() == check);
-        assert!(
-            rule.is_some_and(|r| matches!(r.matcher, audit_engine::rules::Matcher::Rust(_))),
-            "Rust check {check} is registered but no rule declares `check = \"rust\"` for it"
+    // A Rust rule and its check agree: the TOML says `check = "rust"`, one check is
+    // registered under its id, and the check's file is checks/<domain>/<id>_<name>.rs.
+    let checks: Vec<(String, &str)> = audit_engine::rust_checks().collect();
+    let checks_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/audit-engine/src/checks");
+    for (id, module) in &checks {
+        let rule = rules.iter().find(|r| r.id().as_str() == id);
+        let Some(rule) = rule.filter(|r| matches!(r.matcher, audit_engine::rules::Matcher::Rust))
+        else {
+            panic!(
+                "Rust check {module} is registered but no rule {id} declares `check = \"rust\"`"
+            );
+        };
+        let expected = format!(
+            "{}/{}_{}",
+            rule.meta.domain,
+            id.to_ascii_lowercase(),
+            rule.meta.name.replace('-', "_")
         );
+        assert_eq!(
+            *module, expected,
+            "{id}: the check's file must be named for its rule and domain"
+        );
+        assert!(
+            checks_dir.join(format!("{module}.rs")).is_file(),
+            "{module}.rs is missing"
+        );
+        assert_eq!(
+            checks.iter().filter(|(other, _)| other == id).count(),
+            1,
+            "{id} is registered twice"
+        );
+    }
+    for rule in &rules {
+        if matches!(rule.matcher, audit_engine::rules::Matcher::Rust) {
+            assert!(
+                checks.iter().any(|(id, _)| id == rule.id().as_str()),
+                "{} says `check = \"rust\"` but no Rust check is registered for it",
+                rule.id()
+            );
+        }
+    }
+    // Every check file is registered.
+    for domain in std::fs::read_dir(&checks_dir).unwrap() {
+        let domain = domain.unwrap().path();
+        if !domain.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&domain).unwrap() {
+            let file = file.unwrap().path();
+            let stem = file.file_stem().unwrap().to_str().unwrap();
+            if stem == "mod" {
+                continue;
+            }
+            let module = format!("{}/{stem}", domain.file_name().unwrap().to_str().unwrap());
+            assert!(
+                checks.iter().any(|(_, m)| *m == module),
+                "{} is not in the registry (checks/mod.rs)",
+                file.display()
+            );
+        }
     }
     // Compiling the plan with everything enabled resolves every dispatch and check.
     let enabled = vec![true; rules.len()];

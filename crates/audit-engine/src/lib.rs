@@ -70,9 +70,9 @@ impl std::fmt::Display for ScanError {
     }
 }
 
-/// Ids of the rules whose logic is a registered Rust check.
-pub fn rust_check_ids() -> impl Iterator<Item = &'static str> {
-    checks::REGISTRY.iter().map(|(id, _)| *id)
+/// The registered Rust checks as (rule id, `<domain>/<file stem>` of the check's file).
+pub fn rust_checks() -> impl Iterator<Item = (String, &'static str)> {
+    checks::REGISTRY.iter().map(|r| (r.id(), r.module))
 }
 
 /// Built-in rules plus those of `extra` (a `--rules` folder).

@@ -8,9 +8,12 @@ use audit_syntax::tree_sitter::Query;
 use audit_syntax::{Grammar, StatementKind};
 
 use crate::anchors::Anchors;
-use crate::checks::{self, CheckFn};
+use crate::checks::{self, Check, Emit};
 use crate::facts;
-use crate::rules::{Dispatch, Matcher, Rule, TerraformAssertion};
+use crate::facts::ProjectFacts;
+use crate::project::SqlContext;
+use crate::project::terraform::ResourceContext;
+use crate::rules::{Matcher, Rule, TerraformAssertion};
 
 /// What a pattern of a combined query stands for.
 #[derive(Clone, Copy, Debug)]
@@ -72,16 +75,20 @@ impl GrammarPlan {
 pub struct Plan {
     pub rules: Vec<Rule>,
     pub grammars: HashMap<Grammar, GrammarPlan>,
-    pub sql: HashMap<StatementKind, Vec<(usize, CheckFn)>>,
+    pub sql: HashMap<StatementKind, Vec<(usize, SqlCheck)>>,
     /// Terraform resource type -> rules (assertions or Rust checks).
     pub terraform: HashMap<String, Vec<(usize, TerraformMatcher)>>,
-    pub project: Vec<(usize, CheckFn)>,
+    pub project: Vec<(usize, ProjectCheck)>,
 }
+
+pub type SqlCheck = fn(&SqlContext<'_>, &mut Emit<'_>);
+pub type ResourceCheck = fn(&ResourceContext<'_>, &mut Emit<'_>);
+pub type ProjectCheck = fn(&ProjectFacts, &mut Emit<'_>);
 
 #[derive(Clone)]
 pub enum TerraformMatcher {
     Assertion(TerraformAssertion),
-    Check(CheckFn),
+    Check(ResourceCheck),
 }
 
 /// A grammar's combined query text and which byte range of it belongs to whom.
@@ -144,7 +151,7 @@ impl Plan {
                         }
                     }
                 }
-                Matcher::Rust(dispatch) => {
+                Matcher::Rust => {
                     let check = checks::lookup(rule.id().as_str()).ok_or_else(|| {
                         PlanError(format!(
                             "{}: no Rust check is registered for {}",
@@ -152,39 +159,22 @@ impl Plan {
                             rule.id()
                         ))
                     })?;
-                    match dispatch {
-                        Dispatch::Sql(kinds) => {
-                            for kind in kinds {
-                                let kind = StatementKind::from_name(kind).ok_or_else(|| {
-                                    PlanError(format!(
-                                        "{}: unknown SQL statement kind `{kind}`",
-                                        rule.origin
-                                    ))
-                                })?;
-                                plan.sql.entry(kind).or_default().push((index, check));
+                    match check {
+                        Check::Sql { statements, run } => {
+                            for kind in statements {
+                                plan.sql.entry(*kind).or_default().push((index, run));
                             }
                         }
-                        Dispatch::Terraform(types) => {
-                            for ty in types {
+                        Check::Terraform { resources, run } => {
+                            for ty in resources {
                                 plan.terraform
-                                    .entry(ty.clone())
+                                    .entry(ty.to_string())
                                     .or_default()
-                                    .push((index, TerraformMatcher::Check(check)));
+                                    .push((index, TerraformMatcher::Check(run)));
                             }
                         }
-                        Dispatch::Phase(phase) if phase == "project" => {
-                            plan.project.push((index, check))
-                        }
-                        Dispatch::Phase(other) => {
-                            return Err(PlanError(format!(
-                                "{}: unknown phase `{other}` (expected \"project\")",
-                                rule.origin
-                            )));
-                        }
+                        Check::Project { run } => plan.project.push((index, run)),
                     }
-                    check
-                        .validate(dispatch)
-                        .map_err(|e| PlanError(format!("{}: {e}", rule.origin)))?;
                 }
             }
         }

@@ -31,22 +31,6 @@ pub enum StatementKind {
 }
 
 impl StatementKind {
-    pub fn from_name(name: &str) -> Option<StatementKind> {
-        Some(match name {
-            "create_table" => StatementKind::CreateTable,
-            "create_index" => StatementKind::CreateIndex,
-            "alter_table" => StatementKind::AlterTable,
-            "drop_table" => StatementKind::DropTable,
-            "drop_index" => StatementKind::DropIndex,
-            "truncate" => StatementKind::Truncate,
-            "insert" => StatementKind::Insert,
-            "update" => StatementKind::Update,
-            "delete" => StatementKind::Delete,
-            "other" => StatementKind::Other,
-            _ => return None,
-        })
-    }
-
     fn from_keywords(words: &[String]) -> StatementKind {
         let mut words = words.iter().map(String::as_str);
         let verb = words.next().unwrap_or("");
@@ -73,8 +57,6 @@ impl StatementKind {
 pub struct SqlStatement {
     pub span: Span,
     pub kind: StatementKind,
-    /// Up to six leading keywords, upper-cased.
-    pub keywords: Vec<String>,
     /// The parsed statement, or the parser's message when it rejected it.
     pub ast: Result<Statement, String>,
     /// Rejected, but its keywords start a statement of the dialect (and its brackets
@@ -353,7 +335,6 @@ impl Split<'_> {
         self.file.statements.push(SqlStatement {
             span: Span::new(start, end),
             kind,
-            keywords,
             ast,
             recognised,
             table,

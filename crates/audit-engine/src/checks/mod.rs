@@ -6,67 +6,67 @@ mod database;
 mod terraform;
 
 use audit_core::{Finding, Location, RuleId, RuleMeta, SourceText, Span};
+use audit_syntax::StatementKind;
 
 use crate::facts::ProjectFacts;
 use crate::project::SqlContext;
 use crate::project::terraform::ResourceContext;
-use crate::rules::Dispatch;
 
-/// A Rust check; the variant says what it is called with.
+/// What a Rust check runs on and the function that does it. Each check file declares
+/// its own as `pub const CHECK: Check`, so the plan needs nothing else from the rule.
 #[derive(Clone, Copy)]
-pub enum CheckFn {
-    Sql(fn(&SqlContext<'_>, &mut Emit<'_>)),
-    Terraform(fn(&ResourceContext<'_>, &mut Emit<'_>)),
-    Project(fn(&ProjectFacts, &mut Emit<'_>)),
+pub enum Check {
+    /// Each statement of these kinds, with the schema replayed before it.
+    Sql {
+        statements: &'static [StatementKind],
+        run: fn(&SqlContext<'_>, &mut Emit<'_>),
+    },
+    /// Each resource of these types, with its module evaluated.
+    Terraform {
+        resources: &'static [&'static str],
+        run: fn(&ResourceContext<'_>, &mut Emit<'_>),
+    },
+    /// Once, with the facts of the whole repository.
+    Project {
+        run: fn(&ProjectFacts, &mut Emit<'_>),
+    },
 }
 
-impl std::fmt::Debug for CheckFn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            CheckFn::Sql(_) => "CheckFn::Sql",
-            CheckFn::Terraform(_) => "CheckFn::Terraform",
-            CheckFn::Project(_) => "CheckFn::Project",
-        })
+/// A check in the registry: `module` is `<domain>/<id>_<name>`, its file under checks/.
+pub struct Registered {
+    pub module: &'static str,
+    pub check: Check,
+}
+
+impl Registered {
+    /// The rule id the file is named for: `database/db002_index_blocks_writes` -> DB002.
+    pub fn id(&self) -> String {
+        let file = self.module.rsplit('/').next().unwrap_or("");
+        file.split('_').next().unwrap_or("").to_ascii_uppercase()
     }
 }
 
-/// Every Rust check, by rule id.
-pub const REGISTRY: &[(&str, CheckFn)] = &[
-    (
-        "API004",
-        CheckFn::Project(api::api004_missing_security_headers::check),
-    ),
-    (
-        "DB002",
-        CheckFn::Sql(database::db002_index_blocks_writes::check),
-    ),
-    (
-        "DB004",
-        CheckFn::Sql(database::db004_destructive_migration::check),
-    ),
-    (
-        "TF005",
-        CheckFn::Terraform(terraform::tf005_open_ingress::check),
-    ),
+/// One registry line: the check file's module, which declares `CHECK`.
+macro_rules! register {
+    ($domain:ident :: $file:ident) => {
+        Registered {
+            module: concat!(stringify!($domain), "/", stringify!($file)),
+            check: $domain::$file::CHECK,
+        }
+    };
+}
+
+/// Every Rust check, one line each.
+pub const REGISTRY: &[Registered] = &[
+    register!(api::api004_missing_security_headers),
+    register!(database::db002_index_blocks_writes),
+    register!(database::db004_destructive_migration),
+    register!(terraform::tf005_open_ingress),
 ];
 
-pub fn lookup(id: &str) -> Option<CheckFn> {
-    REGISTRY
-        .iter()
-        .find(|(rule, _)| *rule == id)
-        .map(|(_, check)| *check)
-}
-
-impl CheckFn {
-    /// A check must be dispatched the way its signature expects.
-    pub fn validate(&self, dispatch: &Dispatch) -> Result<(), String> {
-        match (self, dispatch) {
-            (CheckFn::Sql(_), Dispatch::Sql(_))
-            | (CheckFn::Terraform(_), Dispatch::Terraform(_))
-            | (CheckFn::Project(_), Dispatch::Phase(_)) => Ok(()),
-            (check, dispatch) => Err(format!("{check:?} cannot be dispatched as {dispatch:?}")),
-        }
-    }
+/// The check registered for a rule id.
+pub fn lookup(id: &str) -> Option<Check> {
+    REGISTRY.iter().find(|r| r.id() == id).map(|r| r.check)
 }
 
 /// Where a check's findings go; fills the rule's message template (the one for the

@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 use audit_core::{Finding, SourceText};
 use audit_syntax::{SqlDialect, SqlFile, SqlStatement};
 
-use crate::checks::{CheckFn, Emit};
+use crate::checks::Emit;
 use crate::facts::{ProjectFacts, SqlSource};
 use crate::plan::Plan;
 use schema::Schema;
@@ -41,9 +41,7 @@ pub fn run(plan: &Plan, facts: &ProjectFacts) -> Vec<Finding> {
     for (index, check) in &plan.project {
         let rule = &plan.rules[*index];
         let mut emit = Emit::for_rule(&rule.meta);
-        if let CheckFn::Project(check) = check {
-            check(facts, &mut emit);
-        }
+        check(facts, &mut emit);
         findings.extend(emit.findings);
     }
     findings
@@ -123,9 +121,7 @@ fn check_statement(
     for (index, check) in checks {
         let rule = &plan.rules[*index];
         let mut emit = Emit::for_rule(&rule.meta);
-        if let CheckFn::Sql(check) = check {
-            check(&ctx, &mut emit);
-        }
+        check(&ctx, &mut emit);
         findings.extend(emit.findings);
     }
 }

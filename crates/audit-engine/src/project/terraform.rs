@@ -10,10 +10,10 @@ use audit_syntax::hcl_edit::structure::{Attribute, Block, Body};
 use hcl::Value;
 use hcl::eval::{Context, Evaluate};
 
-use crate::checks::{CheckFn, Emit};
+use crate::checks::Emit;
 use crate::facts::{ProjectFacts, TerraformSource};
 use crate::plan::{Plan, TerraformMatcher};
-use crate::rules::{MissingValue, TerraformAssertion, UnknownValue};
+use crate::rules::{TerraformAssertion, Verdict};
 
 /// A value as far as static evaluation can tell.
 #[derive(Debug, Clone, PartialEq)]
@@ -175,10 +175,7 @@ pub fn run(plan: &Plan, facts: &ProjectFacts, findings: &mut Vec<Finding>) {
                         TerraformMatcher::Assertion(assertion) => {
                             check_assertion(&ctx, assertion, &mut emit)
                         }
-                        TerraformMatcher::Check(CheckFn::Terraform(check)) => {
-                            check(&ctx, &mut emit)
-                        }
-                        TerraformMatcher::Check(_) => {}
+                        TerraformMatcher::Check(check) => check(&ctx, &mut emit),
                     }
                     findings.extend(emit.findings);
                 }
@@ -220,7 +217,7 @@ fn check_assertion(ctx: &ResourceContext<'_>, assertion: &TerraformAssertion, ou
         match value {
             // `x = null` is Terraform's way of leaving an attribute out.
             Resolved::Known(Value::Null) => {
-                if assertion.missing == MissingValue::Fail {
+                if assertion.missing == Verdict::Fail {
                     report(span, "not set");
                 }
             }
@@ -234,7 +231,7 @@ fn check_assertion(ctx: &ResourceContext<'_>, assertion: &TerraformAssertion, ou
                 }
             }
             Resolved::Unknown => {
-                if assertion.unknown == UnknownValue::Fail {
+                if assertion.unknown == Verdict::Fail {
                     report(span, "not statically known");
                 }
             }
@@ -425,8 +422,8 @@ mod tests {
             attribute: attribute.into(),
             expect_set: expect.is_none().then(|| "\"x\"".to_string()),
             expect,
-            missing: MissingValue::Fail,
-            unknown: UnknownValue::Pass,
+            missing: Verdict::Fail,
+            unknown: Verdict::Pass,
             unless_set: Vec::new(),
         }
     }
@@ -557,7 +554,7 @@ mod tests {
         let text = "resource \"r\" \"a\" {\n  encrypted = null\n}\n";
         let mut a = assertion("encrypted", Some(true.into()));
         assert_eq!(one(text, &a), [(2, "not set".to_string())]);
-        a.missing = MissingValue::Pass;
+        a.missing = Verdict::Pass;
         assert!(one(text, &a).is_empty());
     }
 

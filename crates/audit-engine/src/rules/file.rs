@@ -31,9 +31,9 @@ struct RuleFile {
     query: Option<BTreeMap<String, String>>,
     /// Checkov-style attribute assertions.
     terraform: Option<Vec<TerraformAssertion>>,
-    /// `check = "rust"`: the logic is a Rust function registered under the id.
+    /// `check = "rust"`: the logic is a Rust check registered under the id, which
+    /// declares in its own file what it runs on.
     check: Option<String>,
-    dispatch: Option<Dispatch>,
 }
 
 /// What a Terraform attribute must be, on which resource types.
@@ -50,46 +50,28 @@ pub struct TerraformAssertion {
     /// as `"alias/aws/sns"`) is what `{expected}` shows.
     pub expect_set: Option<String>,
     /// What an absent attribute means (Terraform's default for it).
-    pub missing: MissingValue,
+    pub missing: Verdict,
     /// What a value that cannot be known statically means.
-    pub unknown: UnknownValue,
+    pub unknown: Verdict,
     /// Attribute paths that exempt the resource when any of them is set (to anything but
     /// `null` or `""`, an unknown value included), such as a KMS key superseding a flag.
     #[serde(default)]
     pub unless_set: Vec<String>,
 }
 
+/// Whether an absent or unknown attribute value passes the assertion or fails it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum MissingValue {
+pub enum Verdict {
     Pass,
     Fail,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum UnknownValue {
-    Pass,
-    Fail,
-}
-
-/// Which slice of the scan a Rust check is called for.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "lowercase")]
-pub enum Dispatch {
-    /// Called for each SQL statement of these kinds (`create_index`, `alter_table`, ...).
-    Sql(Vec<String>),
-    /// Called for each Terraform resource of these types.
-    Terraform(Vec<String>),
-    /// Called once with the facts of the whole project (`"project"`).
-    Phase(String),
 }
 
 #[derive(Debug)]
 pub enum Matcher {
     Query(BTreeMap<String, String>),
     Terraform(Vec<TerraformAssertion>),
-    Rust(Dispatch),
+    Rust,
 }
 
 pub(super) fn parse_rule(
@@ -121,30 +103,49 @@ pub(super) fn parse_rule(
         return Err(err("`languages` is empty".into()));
     }
 
-    let matcher = match (file.query, file.terraform, file.check, file.dispatch) {
-        (Some(query), None, None, None) => {
-            if let Some(key) = query.keys().find(|k| !matches!(k.as_str(), "javascript" | "python")) {
-                return Err(err(format!("unknown query language `{key}` (expected javascript or python)")));
+    let matcher = match (file.query, file.terraform, file.check) {
+        (Some(query), None, None) => {
+            if let Some(key) = query
+                .keys()
+                .find(|k| !matches!(k.as_str(), "javascript" | "python"))
+            {
+                return Err(err(format!(
+                    "unknown query language `{key}` (expected javascript or python)"
+                )));
             }
             Matcher::Query(query)
         }
-        (None, Some(assertions), None, None) => {
-            if let Some(a) = assertions.iter().find(|a| a.expect.is_some() == a.expect_set.is_some()) {
-                return Err(err(format!("the assertion on `{}` needs exactly one of `expect` and `expect_set`", a.attribute)));
+        (None, Some(assertions), None) => {
+            if let Some(a) = assertions
+                .iter()
+                .find(|a| a.expect.is_some() == a.expect_set.is_some())
+            {
+                return Err(err(format!(
+                    "the assertion on `{}` needs exactly one of `expect` and `expect_set`",
+                    a.attribute
+                )));
             }
             Matcher::Terraform(assertions)
         }
-        (None, None, Some(check), Some(dispatch)) if check == "rust" => {
+        (None, None, Some(check)) if check == "rust" => {
             if !builtin {
-                return Err(err("custom rules cannot use `check = \"rust\"`; use `query` or `terraform`".into()));
+                return Err(err(
+                    "custom rules cannot use `check = \"rust\"`; use `query` or `terraform`".into(),
+                ));
             }
-            Matcher::Rust(dispatch)
+            Matcher::Rust
         }
-        (None, None, Some(check), _) if check != "rust" => {
-            return Err(err(format!("unknown check `{check}` (only \"rust\" exists)")));
+        (None, None, Some(check)) => {
+            return Err(err(format!(
+                "unknown check `{check}` (only \"rust\" exists)"
+            )));
         }
-        (None, None, Some(_), None) => return Err(err("`check = \"rust\"` needs a `dispatch`".into())),
-        _ => return Err(err("a rule needs exactly one matcher: `query`, `terraform` or `check = \"rust\"` with `dispatch`".into())),
+        _ => {
+            return Err(err(
+                "a rule needs exactly one matcher: `query`, `terraform` or `check = \"rust\"`"
+                    .into(),
+            ));
+        }
     };
 
     Ok(Rule {

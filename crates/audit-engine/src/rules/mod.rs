@@ -7,7 +7,7 @@ use std::path::Path;
 use audit_core::{Language, RuleId, RuleMeta};
 use include_dir::{Dir, include_dir};
 
-pub use file::{Dispatch, Matcher, MissingValue, TerraformAssertion, UnknownValue};
+pub use file::{Matcher, TerraformAssertion, Verdict};
 
 static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../rules");
 

@@ -1,6 +1,6 @@
 //! API004: an Express/Fastify/Koa app in a project that never sets security headers.
 
-use crate::checks::Emit;
+use crate::checks::{Check, Emit};
 use crate::facts::ProjectFacts;
 
 /// Packages that set the standard security headers (HSTS, CSP, X-Content-Type-Options...).
@@ -12,7 +12,9 @@ const HEADER_MODULES: &[&str] = &[
     "@koa/helmet",
 ];
 
-pub fn check(facts: &ProjectFacts, out: &mut Emit<'_>) {
+pub const CHECK: Check = Check::Project { run: check };
+
+fn check(facts: &ProjectFacts, out: &mut Emit<'_>) {
     // Headers are usually set once, in a shared bootstrap file: any use anywhere counts.
     if facts
         .imports()

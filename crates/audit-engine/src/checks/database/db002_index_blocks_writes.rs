@@ -8,10 +8,15 @@ use audit_syntax::sqlparser::tokenizer::{Token, Tokenizer};
 use audit_syntax::{SqlDialect, StatementKind};
 
 use super::table_label;
-use crate::checks::{Emit, table_key};
+use crate::checks::{Check, Emit, table_key};
 use crate::project::{MigrationRole, SqlContext};
 
-pub fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
+pub const CHECK: Check = Check::Sql {
+    statements: &[StatementKind::CreateIndex],
+    run: check,
+};
+
+fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
     // Only PostgreSQL builds a plain index under a write-blocking lock: MySQL/InnoDB
     // builds it online, SQL Server and the rest have no CONCURRENTLY, and CockroachDB
     // and YugabyteDB, though written like PostgreSQL, build every index online (their

@@ -7,10 +7,20 @@ use audit_syntax::sqlparser::ast::{
 };
 
 use super::table_label;
-use crate::checks::{Emit, table_key};
+use crate::checks::{Check, Emit, table_key};
 use crate::project::{MigrationRole, SqlContext};
 
-pub fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
+pub const CHECK: Check = Check::Sql {
+    statements: &[
+        StatementKind::DropTable,
+        StatementKind::Truncate,
+        StatementKind::AlterTable,
+        StatementKind::Other,
+    ],
+    run: check,
+};
+
+fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
     if ctx.migration != Some(MigrationRole::Forward) {
         return;
     }

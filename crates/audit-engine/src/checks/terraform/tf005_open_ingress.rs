@@ -3,7 +3,7 @@
 use audit_syntax::hcl_edit::structure::Body;
 use hcl::Value;
 
-use crate::checks::Emit;
+use crate::checks::{Check, Emit};
 use crate::project::terraform::{Resolved, ResourceContext, attribute_span};
 
 /// Ports that must never face the internet, with the service usually behind them.
@@ -39,7 +39,16 @@ const VPC_RULE: RuleShape = RuleShape {
     protocol: "ip_protocol",
 };
 
-pub fn check(ctx: &ResourceContext<'_>, out: &mut Emit<'_>) {
+pub const CHECK: Check = Check::Terraform {
+    resources: &[
+        "aws_security_group",
+        "aws_security_group_rule",
+        "aws_vpc_security_group_ingress_rule",
+    ],
+    run: check,
+};
+
+fn check(ctx: &ResourceContext<'_>, out: &mut Emit<'_>) {
     match ctx.resource_type {
         "aws_security_group" => {
             for ingress in ctx
