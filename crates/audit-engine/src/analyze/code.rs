@@ -1,0 +1,223 @@
+//! The pass over a JavaScript/TypeScript/Python tree: the combined query, facts and
+//! suppressions.
+
+use std::cell::Cell;
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+use audit_core::{Finding, Language, Note, NoteKind, SourceText, Span};
+use audit_syntax::Grammar;
+use audit_syntax::tree_sitter::{
+    Node, QueryCursor, QueryCursorOptions, QueryMatch, StreamingIterator, Tree,
+};
+
+use super::{FileResult, excerpt, problem_note};
+use crate::facts::{AppCreation, FileFacts, Framework};
+use crate::plan::{CompiledQuery, PatternOwner, Plan};
+use crate::settings::Settings;
+use crate::suppress;
+
+pub(super) fn analyze_tree(
+    plan: &Plan,
+    settings: &Settings,
+    source: SourceText,
+    language: Language,
+    grammar: Grammar,
+    result: &mut FileResult,
+) {
+    let (tree, grammar) =
+        match audit_syntax::parse_tree(grammar, &source.text, settings.parse_timeout) {
+            Ok(parsed) => parsed,
+            Err(problem) => return problem_note(result, &source, "not analysed", &problem),
+        };
+    if let Some(error) = first_error(tree.root_node()) {
+        result.partly_parsed = true;
+        result.notes.push(Note {
+            path: Some(source.path.to_string()),
+            line: Some(error.start_position().row as u32 + 1),
+            kind: NoteKind::ParseError,
+            message: format!(
+                "syntax error near here ({} grammar); the rest of the file was analysed",
+                language
+            ),
+        });
+    }
+    // A query that does not compile fails the scan after the walk (`Plan::query_error`).
+    if let Some(Ok(query)) = plan.grammars.get(&grammar).map(|g| g.compiled(&plan.rules)) {
+        run_query(plan, query, &tree, &source, settings, result);
+    }
+    result.suppressions = suppress::parse(&source, language, Some(&tree), &[], &mut result.notes);
+}
+
+fn run_query(
+    plan: &Plan,
+    gp: &CompiledQuery,
+    tree: &Tree,
+    source: &SourceText,
+    settings: &Settings,
+    result: &mut FileResult,
+) {
+    let deadline = Instant::now() + settings.parse_timeout;
+    let timed_out = Cell::new(false);
+    let mut progress = |_: &_| {
+        if Instant::now() >= deadline {
+            timed_out.set(true);
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    };
+    let mut cursor = QueryCursor::new();
+    let text = source.text.as_bytes();
+    // With anchors the query starts only at nodes holding one, each match found once at
+    // its own root; without, one walk over the whole tree.
+    let roots = match &gp.anchors {
+        Some(anchors) => {
+            cursor.set_max_start_depth(Some(0));
+            anchored_nodes(tree, &anchors.positions(text))
+        }
+        None => vec![tree.root_node()],
+    };
+    for root in roots {
+        if timed_out.get() {
+            break;
+        }
+        let options = QueryCursorOptions::new().progress_callback(&mut progress);
+        let mut matches = cursor.matches_with_options(&gp.query, root, text, options);
+        while let Some(m) = matches.next() {
+            record_match(plan, gp, m, source, result);
+        }
+    }
+    if timed_out.get() {
+        result.notes.push(Note {
+            path: Some(source.path.to_string()),
+            line: None,
+            kind: NoteKind::Timeout,
+            message: "rule matching stopped after the time budget; findings may be incomplete"
+                .into(),
+        });
+    }
+}
+
+/// The nodes containing one of `positions` (sorted), in document order: where anchored
+/// patterns can be rooted. Subtrees without a position are not entered.
+fn anchored_nodes<'t>(tree: &'t Tree, positions: &[usize]) -> Vec<Node<'t>> {
+    let contains = |node: Node<'_>| {
+        let range = node.byte_range();
+        let first = positions.partition_point(|&p| p < range.start);
+        positions.get(first).is_some_and(|&p| p < range.end)
+    };
+    let mut nodes = Vec::new();
+    let mut cursor = tree.walk();
+    loop {
+        let node = cursor.node();
+        if contains(node) {
+            nodes.push(node);
+            if cursor.goto_first_child() {
+                continue;
+            }
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return nodes;
+            }
+        }
+    }
+}
+
+fn record_match(
+    plan: &Plan,
+    gp: &CompiledQuery,
+    m: &QueryMatch<'_, '_>,
+    source: &SourceText,
+    result: &mut FileResult,
+) {
+    let names = gp.query.capture_names();
+    match gp.owners[m.pattern_index] {
+        PatternOwner::Rule(index) => {
+            let Some(report) = m
+                .captures()
+                .iter()
+                .find(|c| Some(c.index) == gp.report_capture)
+            else {
+                return;
+            };
+            let rule = &plan.rules[index];
+            let args: Vec<(&str, String)> = m
+                .captures()
+                .iter()
+                .filter(|c| !names[c.index as usize].starts_with('_'))
+                .map(|c| {
+                    (
+                        names[c.index as usize],
+                        excerpt(&source.text[c.node.byte_range()]),
+                    )
+                })
+                .collect();
+            let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let span = Span::from(report.node.byte_range());
+            if result
+                .findings
+                .iter()
+                .any(|f| f.rule == *rule.id() && f.location.span == span)
+            {
+                return;
+            }
+            let message = crate::checks::render_message(rule.meta.message_for(&source.path), &args);
+            result.findings.push(Finding {
+                rule: rule.id().clone(),
+                location: source.locate(span),
+                message,
+            });
+        }
+        PatternOwner::Facts => collect_fact(m.captures(), names, source, &mut result.facts),
+    }
+}
+
+fn collect_fact(
+    captures: &[audit_syntax::tree_sitter::QueryCapture<'_>],
+    names: &[&str],
+    source: &SourceText,
+    facts: &mut FileFacts,
+) {
+    let text = |node: Node<'_>| &source.text[node.byte_range()];
+    let factory = captures
+        .iter()
+        .find(|c| names[c.index as usize] == "_factory")
+        .map(|c| text(c.node));
+    for capture in captures {
+        match names[capture.index as usize] {
+            "import" => facts.imports.push(text(capture.node).to_string()),
+            "app" => {
+                if let Some(framework) = factory.and_then(Framework::from_factory) {
+                    facts.apps.push(AppCreation {
+                        framework,
+                        location: source.locate(capture.node.byte_range().into()),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The innermost-first error or missing node, found without recursion (deep trees).
+fn first_error(root: Node<'_>) -> Option<Node<'_>> {
+    if !root.has_error() {
+        return None;
+    }
+    let mut node = root;
+    'descend: loop {
+        if node.is_error() || node.is_missing() {
+            return Some(node);
+        }
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            if child.has_error() {
+                node = child;
+                continue 'descend;
+            }
+        }
+        return Some(node);
+    }
+}

@@ -1,0 +1,205 @@
+//! The per-file pass: read once, parse once, run the plan, keep facts. Reading is in
+//! `read`, the pass per kind of file in `code`, `sql` and `terraform`.
+
+mod code;
+mod read;
+mod sql;
+mod terraform;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use audit_core::{Finding, Language, Note, NoteKind, SourceText};
+use audit_syntax::{Grammar, ParseProblem};
+
+use crate::facts::FileFacts;
+use crate::plan::Plan;
+use crate::settings::Settings;
+use crate::suppress::Suppression;
+use code::analyze_tree;
+use read::{decode, read_bytes};
+use sql::analyze_sql;
+use terraform::analyze_terraform;
+
+/// Everything one file contributes to the scan.
+#[derive(Debug)]
+pub struct FileResult {
+    pub path: Arc<str>,
+    pub findings: Vec<Finding>,
+    pub notes: Vec<Note>,
+    pub facts: FileFacts,
+    pub suppressions: Vec<Suppression>,
+    /// False when the file was skipped or unreadable.
+    pub scanned: bool,
+    /// The file was not analysed at all: the parser rejected it or ran out of time.
+    pub parse_failed: bool,
+    /// Analysed, but parts of it (syntax errors, statements no dialect rule recognises)
+    /// were not understood.
+    pub partly_parsed: bool,
+    pub bytes: u64,
+}
+
+/// How far the per-file pass goes. `Read` and `Parse` stop the very same pass early for
+/// the benchmark (`scan --stage`, hidden), so what `Full` adds is what the rules cost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Walk, read and decode only.
+    Read,
+    /// Also parse, then drop the tree.
+    Parse,
+    Full,
+}
+
+impl std::str::FromStr for Stage {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Stage, String> {
+        match s {
+            "read" => Ok(Stage::Read),
+            "parse" => Ok(Stage::Parse),
+            "full" => Ok(Stage::Full),
+            _ => Err(format!(
+                "unknown stage `{s}` (expected read, parse or full)"
+            )),
+        }
+    }
+}
+
+pub fn analyze_file(
+    plan: &Plan,
+    settings: &Settings,
+    abs: &Path,
+    path: Arc<str>,
+    language: Language,
+    stage: Stage,
+) -> FileResult {
+    let mut result = FileResult::empty(path);
+    if let Some(bytes) = read_bytes(abs, settings.max_file_size, &mut result) {
+        match stage {
+            Stage::Full => analyze_bytes(plan, settings, bytes, language, &mut result),
+            Stage::Read | Stage::Parse => stop_early(settings, bytes, language, stage, &mut result),
+        }
+    }
+    result
+}
+
+/// `Stage::Read` and `Stage::Parse`: the full pass's own decode and parser calls, and
+/// nothing after them.
+fn stop_early(
+    settings: &Settings,
+    bytes: Vec<u8>,
+    language: Language,
+    stage: Stage,
+    result: &mut FileResult,
+) {
+    result.bytes = bytes.len() as u64;
+    let Some(text) = decode(bytes, result) else {
+        return;
+    };
+    result.scanned = true;
+    if stage == Stage::Parse {
+        result.parse_failed = match Grammar::for_language(language) {
+            Some(grammar) => {
+                audit_syntax::parse_tree(grammar, &text, settings.parse_timeout).is_err()
+            }
+            None if language == Language::Sql => {
+                audit_syntax::parse_sql(&text, settings.sql_dialect_for(&result.path)).is_err()
+            }
+            None => audit_syntax::parse_hcl(&text).is_err(),
+        };
+    }
+}
+
+/// The pass over bytes already in memory: what `analyze_file` does after reading.
+pub fn analyze_source(
+    plan: &Plan,
+    settings: &Settings,
+    path: Arc<str>,
+    bytes: Vec<u8>,
+    language: Language,
+) -> FileResult {
+    let mut result = FileResult::empty(path);
+    if bytes.len() as u64 > settings.max_file_size {
+        let message = format!(
+            "skipped: {} bytes is over the {}-byte limit (max-file-size)",
+            bytes.len(),
+            settings.max_file_size
+        );
+        result.note(NoteKind::Skipped, message);
+    } else {
+        analyze_bytes(plan, settings, bytes, language, &mut result);
+    }
+    result
+}
+
+impl FileResult {
+    fn empty(path: Arc<str>) -> Self {
+        Self {
+            path,
+            findings: Vec::new(),
+            notes: Vec::new(),
+            facts: FileFacts::default(),
+            suppressions: Vec::new(),
+            scanned: false,
+            parse_failed: false,
+            partly_parsed: false,
+            bytes: 0,
+        }
+    }
+
+    /// A note about the whole file.
+    fn note(&mut self, kind: NoteKind, message: String) {
+        self.notes.push(Note {
+            path: Some(self.path.to_string()),
+            line: None,
+            kind,
+            message,
+        });
+    }
+}
+
+fn analyze_bytes(
+    plan: &Plan,
+    settings: &Settings,
+    bytes: Vec<u8>,
+    language: Language,
+    result: &mut FileResult,
+) {
+    result.bytes = bytes.len() as u64;
+    let Some(text) = decode(bytes, result) else {
+        return;
+    };
+    result.scanned = true;
+    let source = SourceText::new(result.path.clone(), text);
+    match Grammar::for_language(language) {
+        Some(grammar) => analyze_tree(plan, settings, source, language, grammar, result),
+        None if language == Language::Sql => analyze_sql(plan, settings, source, result),
+        None => analyze_terraform(plan, source, result),
+    }
+}
+
+fn problem_note(result: &mut FileResult, source: &SourceText, what: &str, problem: &ParseProblem) {
+    result.parse_failed = true;
+    let line = problem.offset.map(|o| source.position(o).line);
+    let kind = if problem.timed_out {
+        NoteKind::Timeout
+    } else {
+        NoteKind::ParseError
+    };
+    result.notes.push(Note {
+        path: Some(source.path.to_string()),
+        line,
+        kind,
+        message: format!("{what}: {}", problem.message),
+    });
+}
+
+/// First line of a capture, shortened, for message templates.
+fn excerpt(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("");
+    if line.chars().count() > 60 {
+        format!("{}…", line.chars().take(59).collect::<String>())
+    } else {
+        line.to_string()
+    }
+}

@@ -1,0 +1,70 @@
+//! The pass over a Terraform file: blocks kept for the module evaluation of the project
+//! phase, and suppressions that cover whole blocks.
+
+use audit_core::{Language, SourceText};
+use audit_syntax::hcl_edit::Span as _;
+use audit_syntax::hcl_edit::structure::{Body, Structure};
+
+use super::{FileResult, problem_note};
+use crate::facts::TerraformSource;
+use crate::plan::Plan;
+use crate::suppress;
+
+pub(super) fn analyze_terraform(plan: &Plan, source: SourceText, result: &mut FileResult) {
+    let mut file = match audit_syntax::parse_hcl(&source.text) {
+        Ok(file) => file,
+        Err(problem) => {
+            result.suppressions =
+                suppress::parse(&source, Language::Terraform, None, &[], &mut result.notes);
+            return problem_note(result, &source, "Terraform not analysed", &problem);
+        }
+    };
+    let blocks: Vec<(u32, u32)> = file
+        .body
+        .blocks()
+        .filter_map(|b| b.span())
+        .map(|r| {
+            (
+                source.position(r.start).line,
+                source.position(r.end.saturating_sub(1)).line,
+            )
+        })
+        .collect();
+    result.suppressions = suppress::parse(
+        &source,
+        Language::Terraform,
+        None,
+        &blocks,
+        &mut result.notes,
+    );
+    if plan.terraform.is_empty() {
+        return;
+    }
+    keep_what_rules_read(plan, &mut file.body);
+    if !file.body.is_empty() {
+        result.facts.terraform = Some(TerraformSource { source, file });
+    }
+}
+
+/// Drops the top-level blocks the project phase never reads (data sources, modules,
+/// outputs, providers, resources no enabled rule checks): every file's tree is otherwise
+/// held until the end, at some forty times the file's size.
+fn keep_what_rules_read(plan: &Plan, body: &mut Body) {
+    for i in (0..body.len()).rev() {
+        let read = match body.get(i) {
+            Some(Structure::Block(block)) => match block.ident.as_str() {
+                "variable" | "locals" => true,
+                "resource" => block
+                    .labels
+                    .first()
+                    .is_some_and(|ty| plan.terraform.contains_key(ty.as_str())),
+                _ => false,
+            },
+            // Top-level attributes: the values of a .tfvars file.
+            _ => true,
+        };
+        if !read {
+            body.remove(i);
+        }
+    }
+}
