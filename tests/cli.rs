@@ -526,6 +526,43 @@ fn custom_rules_folder_adds_query_rules_and_rejects_broken_ones() {
     assert!(String::from_utf8_lossy(&broken.stderr).contains("ORG001-no-console-log.toml"));
 }
 
+#[test]
+fn a_custom_pattern_without_anchors_runs_beside_the_anchored_built_in_ones() {
+    // `(#match? ...)` gives no anchor: this pattern runs over the whole tree in a query
+    // of its own, and the built-in rules in the same grammar keep theirs.
+    let rule = common::console_log_rule("security", CONSOLE_MESSAGE).replace(
+        "(#eq? @_o \"console\") (#eq? @_p \"log\")",
+        "(#match? @_o \"^cons\") (#match? @_p \"^lo\")",
+    );
+    assert!(!rule.contains("#eq?"));
+    let rules = tempfile::tempdir().unwrap();
+    std::fs::write(rules.path().join("ORG001-no-console-log.toml"), rule).unwrap();
+    let repo_dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        repo_dir.path().join("a.js"),
+        "const { exec } = require('child_process');\nconsole.log(user);\nexec('ls ' + dir);\n",
+    )
+    .unwrap();
+    let output = run(
+        &[
+            "scan",
+            repo_dir.path().to_str().unwrap(),
+            "--rules",
+            rules.path().to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(
+        json_findings(&output),
+        BTreeSet::from([
+            ("a.js".to_string(), 2, "ORG001".to_string()),
+            ("a.js".to_string(), 3, "SEC003".to_string()),
+        ])
+    );
+}
+
 const CONSOLE_MESSAGE: &str = "console.log in server code: use the structured logger.";
 
 /// The ids of every rule, from `rules --format json`.

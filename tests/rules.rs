@@ -202,8 +202,7 @@ fn rule_ids_are_unique_and_rust_checks_match_rules() {
         }
     }
     // Compiling the plan with everything enabled resolves every dispatch and check.
-    let enabled = vec![true; rules.len()];
-    audit_engine::Plan::compile(rules, &enabled)
+    audit_engine::Plan::compile(rules, |_| true)
         .and_then(|plan| plan.compile_queries())
         .expect("all rules compile together");
 }

@@ -62,6 +62,8 @@ pub enum NoteKind {
     MalformedSuppression,
     /// A suppression that works but gives no reason: reviewers need one.
     MissingReason,
+    /// A check or model failed on a file (a bug in backend-audit); the scan went on.
+    InternalError,
 }
 
 impl NoteKind {
@@ -76,6 +78,7 @@ impl NoteKind {
                 | NoteKind::Walk
                 | NoteKind::MalformedSuppression
                 | NoteKind::MissingReason
+                | NoteKind::InternalError
         )
     }
 }

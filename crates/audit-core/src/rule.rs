@@ -145,7 +145,7 @@ named_enum!(
     /// The rule families of the catalog.
     Domain, "domain" {
         Security => "security", Api => "api", Database => "database",
-        Terraform => "terraform", Crosslayer => "crosslayer",
+        Terraform => "terraform", Reliability => "reliability", Crosslayer => "crosslayer",
     }
 );
 

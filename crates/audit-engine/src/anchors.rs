@@ -17,21 +17,25 @@ pub struct Anchors {
 }
 
 impl Anchors {
-    /// `None` when some pattern has no anchor, or its shape is not one this analysis
-    /// understands (not rooted, a field on its root): the query then walks whole trees.
-    pub fn new(query: &Query, source: &str) -> Option<Anchors> {
+    /// The anchors of the patterns that have them, and the indices of those that do not
+    /// (no `#eq?`/`#any-of?` on a capture every match has, or a shape this analysis does
+    /// not understand: not rooted, a field on its root). Those run over whole trees in a
+    /// query of their own; an unanchored pattern here has no groups and adds nothing.
+    pub fn new(query: &Query, source: &str) -> (Anchors, Vec<usize>) {
         let mut literals: Vec<String> = Vec::new();
         let mut patterns = Vec::with_capacity(query.pattern_count());
+        let mut unanchored = Vec::new();
         for i in 0..query.pattern_count() {
-            if !query.is_pattern_rooted(i) || query.is_pattern_non_local(i) {
-                return None;
-            }
-            let text =
-                source.get(query.start_byte_for_pattern(i)..query.end_byte_for_pattern(i))?;
-            let groups = pattern_groups(text)?;
-            if groups.is_empty() {
-                return None;
-            }
+            let groups = (query.is_pattern_rooted(i) && !query.is_pattern_non_local(i))
+                .then(|| source.get(query.start_byte_for_pattern(i)..query.end_byte_for_pattern(i)))
+                .flatten()
+                .and_then(pattern_groups)
+                .filter(|groups| !groups.is_empty());
+            let Some(groups) = groups else {
+                unanchored.push(i);
+                patterns.push(Vec::new());
+                continue;
+            };
             let groups = groups
                 .into_iter()
                 .map(|group| {
@@ -51,8 +55,8 @@ impl Anchors {
                 .collect();
             patterns.push(groups);
         }
-        let finder = AhoCorasick::new(&literals).ok()?;
-        Some(Anchors { finder, patterns })
+        let finder = AhoCorasick::new(&literals).expect("literal strings always build");
+        (Anchors { finder, patterns }, unanchored)
     }
 
     /// Sorted byte offsets in `text` that every match of the query contains one of.
@@ -358,7 +362,8 @@ mod tests {
 (call function: (identifier) @g (#eq? @g "missing")) @report
 "#;
         let query = Query::new(&language, source).unwrap();
-        let anchors = Anchors::new(&query, source).unwrap();
+        let (anchors, unanchored) = Anchors::new(&query, source);
+        assert!(unanchored.is_empty());
         let text = b"import os\nos.path.join(a)\nos.system(cmd)\n";
         // "system" is rarer than "os"; "missing" never occurs, so its pattern adds nothing.
         assert_eq!(anchors.positions(text), vec![29]);
@@ -367,22 +372,23 @@ mod tests {
     #[test]
     fn every_builtin_query_is_anchored() {
         let rules = crate::load_rules(None).unwrap();
-        let enabled = vec![true; rules.len()];
-        let plan = crate::Plan::compile(rules, &enabled).unwrap();
+        let plan = crate::Plan::compile(rules, |_| true).unwrap();
         for (grammar, gp) in &plan.grammars {
             let query = gp.compiled(&plan.rules).unwrap();
             assert!(
-                query.anchors.is_some(),
+                query.whole_tree.is_none(),
                 "{grammar:?}: a pattern has no anchor"
             );
         }
     }
 
     #[test]
-    fn patterns_without_anchors_turn_anchoring_off() {
+    fn a_pattern_without_anchors_leaves_the_others_anchored() {
         let language = audit_syntax::Grammar::Python.language();
         let source = "(call function: (identifier) @f (#eq? @f \"eval\")) @report\n(global_statement) @report\n";
         let query = Query::new(&language, source).unwrap();
-        assert!(Anchors::new(&query, source).is_none());
+        let (anchors, unanchored) = Anchors::new(&query, source);
+        assert_eq!(unanchored, [1]);
+        assert_eq!(anchors.positions(b"x = 1\neval(x)\nglobal y\n"), vec![6]);
     }
 }

@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
-use audit_core::{Location, SourceText};
-use audit_syntax::{HclFile, SqlFile};
+use audit_core::Location;
+pub use audit_model::schema::SqlSource;
+pub use audit_model::terraform::TerraformSource;
 
 /// Patterns that gather facts from JavaScript/TypeScript; they join the rules' patterns
 /// in the one combined query, so facts cost no extra pass. Capture names say the fact.
@@ -67,21 +68,6 @@ pub struct AppCreation {
     pub location: Location,
 }
 
-/// A migration or other `.sql` file, kept whole: the schema replay reads it in order.
-#[derive(Debug)]
-pub struct SqlSource {
-    pub source: SourceText,
-    pub file: SqlFile,
-    pub is_migration: bool,
-}
-
-/// A Terraform file, kept whole: modules are evaluated across their files.
-#[derive(Debug)]
-pub struct TerraformSource {
-    pub source: SourceText,
-    pub file: HclFile,
-}
-
 /// What one file contributes to the project phase.
 #[derive(Debug, Default)]
 pub struct FileFacts {
@@ -92,7 +78,7 @@ pub struct FileFacts {
     pub terraform: Option<TerraformSource>,
 }
 
-/// Facts of the whole scanned repository, in path order.
+/// Facts of the whole scanned repository, in path order (`file_imports` relies on it).
 #[derive(Debug, Default)]
 pub struct ProjectFacts {
     pub files: Vec<(Arc<str>, FileFacts)>,
@@ -111,10 +97,81 @@ impl ProjectFacts {
             .flat_map(|(path, f)| f.apps.iter().map(move |a| (path, a)))
     }
 
+    /// The modules `path` imports: a binary search over the path-sorted files, so a
+    /// check asking for every app's file stays O(apps log files).
     pub fn file_imports(&self, path: &str) -> impl Iterator<Item = &str> {
-        self.files
+        let start = self.files.partition_point(|(p, _)| &**p < path);
+        self.files[start..]
             .iter()
-            .filter(move |(p, _)| &**p == path)
+            .take_while(move |(p, _)| &**p == path)
             .flat_map(|(_, f)| f.imports.iter().map(String::as_str))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(files: &[(&str, &[&str])]) -> ProjectFacts {
+        ProjectFacts {
+            files: files
+                .iter()
+                .map(|(path, imports)| {
+                    let facts = FileFacts {
+                        imports: imports.iter().map(|i| i.to_string()).collect(),
+                        ..FileFacts::default()
+                    };
+                    (Arc::from(*path), facts)
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn file_imports_finds_the_file_among_sorted_paths() {
+        let facts = facts(&[
+            ("a.js", &["koa"]),
+            ("src/app.js", &["express", "cors"]),
+            ("src/app.jsx", &["react"]),
+            ("src/b.js", &[]),
+            ("z.js", &["fastify"]),
+        ]);
+        let imports = |path| facts.file_imports(path).collect::<Vec<_>>();
+        assert_eq!(imports("a.js"), ["koa"]);
+        assert_eq!(imports("src/app.js"), ["express", "cors"]);
+        assert_eq!(imports("z.js"), ["fastify"]);
+        assert!(imports("src/b.js").is_empty());
+        assert!(imports("src/app").is_empty());
+        assert!(imports("zz.js").is_empty());
+        assert!(
+            ProjectFacts::default()
+                .file_imports("a.js")
+                .next()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn file_imports_scales_with_many_files() {
+        let paths: Vec<String> = (0..20_000).map(|i| format!("src/f{i:05}.js")).collect();
+        let facts = ProjectFacts {
+            files: paths
+                .iter()
+                .map(|p| {
+                    let facts = FileFacts {
+                        imports: vec![p.clone()],
+                        ..FileFacts::default()
+                    };
+                    (Arc::from(p.as_str()), facts)
+                })
+                .collect(),
+        };
+        // Every file asked once: quadratic would be 4e8 comparisons.
+        for path in &paths {
+            assert_eq!(
+                facts.file_imports(path).collect::<Vec<_>>(),
+                [path.as_str()]
+            );
+        }
     }
 }

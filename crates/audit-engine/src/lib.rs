@@ -25,7 +25,7 @@ use audit_core::{
 pub use analyze::Stage;
 pub use audit_syntax::Grammar;
 pub use plan::{Plan, PlanError, compile_alone};
-pub use rules::{Rule, RuleError};
+pub use rules::{Rule, RuleError, RuleIdx};
 pub use settings::{CliSelection, ConfigError, ConfigFile, Settings};
 
 /// What to scan and how.
@@ -151,7 +151,8 @@ fn prepare(
 ) -> Result<(Plan, Settings), ScanError> {
     let rules = load_rules(extra_rules)?;
     let settings = Settings::resolve(config, cli, &rules).map_err(|e| ScanError(e.to_string()))?;
-    let plan = Plan::compile(rules, &settings.enabled).map_err(|e| ScanError(e.to_string()))?;
+    let plan = Plan::compile(rules, |rule| settings.rule(rule).enabled)
+        .map_err(|e| ScanError(e.to_string()))?;
     Ok((plan, settings))
 }
 
@@ -183,7 +184,9 @@ fn finish(
         }
         facts.files.push((result.path, result.facts));
     }
-    findings.extend(project::run(plan, &facts));
+    let project = project::run(plan, &facts);
+    findings.extend(project.findings);
+    notes.extend(project.notes);
     drop(facts);
 
     let reported = |path: &str| match only {
@@ -205,11 +208,8 @@ fn finish(
         ))
     });
 
-    let by_id: HashMap<&str, usize> = plan
-        .rules
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id().as_str(), i))
+    let by_id: HashMap<&str, RuleIdx> = RuleIdx::all(&plan.rules)
+        .map(|i| (plan.rules[i].id().as_str(), i))
         .collect();
     let mut used: HashMap<(Arc<str>, usize), bool> = HashMap::new();
     let mut occurrences: HashMap<(String, Arc<str>, String), usize> = HashMap::new();
@@ -217,7 +217,7 @@ fn finish(
     for finding in findings {
         let index = by_id[finding.rule.as_str()];
         let rule = &plan.rules[index];
-        let mut severity = settings.severity[index];
+        let mut severity = settings.rule(index).severity;
         if rule.meta.tests != TestCode::Report && is_test_path(&finding.location.path) {
             match rule.meta.tests {
                 TestCode::Skip => continue,
@@ -298,12 +298,9 @@ fn finish(
     }
     notes.sort();
 
-    let rules = plan
-        .rules
-        .iter()
-        .zip(&settings.enabled)
-        .filter(|(_, on)| **on)
-        .map(|(r, _)| r.meta.clone())
+    let rules = RuleIdx::all(&plan.rules)
+        .filter(|&i| settings.rule(i).enabled)
+        .map(|i| plan.rules[i].meta.clone())
         .collect();
     ScanOutput {
         diagnostics,

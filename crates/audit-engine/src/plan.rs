@@ -4,21 +4,22 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::OnceLock;
 
+use aho_corasick::AhoCorasick;
 use audit_syntax::tree_sitter::Query;
 use audit_syntax::{Grammar, StatementKind};
 
 use crate::anchors::Anchors;
-use crate::checks::{self, Check, Emit};
+use crate::checks::{self, Check, CodeContext, Emit};
 use crate::facts;
 use crate::facts::ProjectFacts;
 use crate::project::SqlContext;
 use crate::project::terraform::ResourceContext;
-use crate::rules::{Matcher, Rule, TerraformAssertion};
+use crate::rules::{Matcher, Rule, RuleIdx, TerraformAssertion};
 
 /// What a pattern of a combined query stands for.
 #[derive(Clone, Copy, Debug)]
 pub enum PatternOwner {
-    Rule(usize),
+    Rule(RuleIdx),
     Facts,
 }
 
@@ -32,13 +33,30 @@ pub struct GrammarPlan {
     compiled: OnceLock<Result<CompiledQuery, PlanError>>,
 }
 
+/// A grammar's patterns split by how they can be started: those with anchors only at
+/// nodes that hold one, the rest (custom rules without an `#eq?`/`#any-of?`) in a query
+/// of their own over the whole tree, so they do not turn anchoring off for the others.
 pub struct CompiledQuery {
+    pub anchored: Option<(QueryPart, Anchors)>,
+    pub whole_tree: Option<QueryPart>,
+}
+
+pub struct QueryPart {
     pub query: Query,
     /// Pattern index -> owner.
     pub owners: Vec<PatternOwner>,
     pub report_capture: Option<u32>,
-    /// Where in a file the query can match; `None`: anywhere (some pattern has no anchor).
-    pub anchors: Option<Anchors>,
+}
+
+impl QueryPart {
+    fn new(query: Query, owners: Vec<PatternOwner>) -> QueryPart {
+        let report_capture = query.capture_index_for_name("report");
+        QueryPart {
+            query,
+            owners,
+            report_capture,
+        }
+    }
 }
 
 impl GrammarPlan {
@@ -49,25 +67,48 @@ impl GrammarPlan {
 
     fn compile(&self, rules: &[Rule]) -> Result<CompiledQuery, PlanError> {
         let (grammar, source, ranges) = (self.grammar, &self.source, &self.ranges);
-        let query = Query::new(&grammar.language(), source)
+        let mut query = Query::new(&grammar.language(), source)
             .map_err(|e| blame(rules, grammar, source, ranges, e))?;
-        let owners = (0..query.pattern_count())
-            .map(|i| {
-                let start = query.start_byte_for_pattern(i);
-                ranges
-                    .iter()
-                    .find(|(r, _)| r.contains(&start))
-                    .map(|(_, o)| *o)
-                    .expect("pattern inside a source range")
-            })
+        let owner_at = |start: usize| {
+            ranges
+                .iter()
+                .find(|(r, _)| r.contains(&start))
+                .map(|(_, o)| *o)
+                .expect("pattern inside a source range")
+        };
+        let owners: Vec<PatternOwner> = (0..query.pattern_count())
+            .map(|i| owner_at(query.start_byte_for_pattern(i)))
             .collect();
-        let report_capture = query.capture_index_for_name("report");
-        let anchors = Anchors::new(&query, source);
+        let (anchors, unanchored) = Anchors::new(&query, source);
+        if unanchored.is_empty() {
+            return Ok(CompiledQuery {
+                anchored: Some((QueryPart::new(query, owners), anchors)),
+                whole_tree: None,
+            });
+        }
+        if unanchored.len() == query.pattern_count() {
+            return Ok(CompiledQuery {
+                anchored: None,
+                whole_tree: Some(QueryPart::new(query, owners)),
+            });
+        }
+        // The unanchored patterns again, alone: each was compiled above, so this cannot
+        // fail unless the combination did.
+        let mut rest = String::new();
+        let mut rest_owners = Vec::with_capacity(unanchored.len());
+        for &i in &unanchored {
+            rest.push_str(&source[query.start_byte_for_pattern(i)..query.end_byte_for_pattern(i)]);
+            rest.push('\n');
+            rest_owners.push(owners[i]);
+        }
+        let whole_tree = Query::new(&grammar.language(), &rest)
+            .map_err(|e| PlanError(format!("unanchored {grammar:?} patterns: {e}")))?;
+        for &i in &unanchored {
+            query.disable_pattern(i);
+        }
         Ok(CompiledQuery {
-            query,
-            owners,
-            report_capture,
-            anchors,
+            anchored: Some((QueryPart::new(query, owners), anchors)),
+            whole_tree: Some(QueryPart::new(whole_tree, rest_owners)),
         })
     }
 }
@@ -75,10 +116,66 @@ impl GrammarPlan {
 pub struct Plan {
     pub rules: Vec<Rule>,
     pub grammars: HashMap<Grammar, GrammarPlan>,
-    pub sql: HashMap<StatementKind, Vec<(usize, SqlCheck)>>,
+    pub sql: HashMap<StatementKind, Vec<(RuleIdx, SqlCheck)>>,
     /// Terraform resource type -> rules (assertions or Rust checks).
-    pub terraform: HashMap<String, Vec<(usize, TerraformMatcher)>>,
-    pub project: Vec<(usize, ProjectCheck)>,
+    pub terraform: HashMap<String, Vec<(RuleIdx, TerraformMatcher)>>,
+    pub project: Vec<(RuleIdx, ProjectCheck)>,
+    /// Rust checks over JS/TS/Python files, per grammar.
+    pub code: HashMap<Grammar, CodeChecks>,
+}
+
+pub type CodeCheck = fn(&CodeContext<'_>, &mut Emit<'_>);
+type CodeCheckEntry = (RuleIdx, &'static [&'static str], CodeCheck);
+
+/// A grammar's code checks and the one Aho-Corasick pass that says which a file needs.
+pub struct CodeChecks {
+    checks: Vec<(RuleIdx, CodeCheck)>,
+    /// Checks that run on every file of the grammar.
+    always: Vec<usize>,
+    finder: AhoCorasick,
+    /// Anchor literal -> the checks it lets run.
+    owners: Vec<usize>,
+}
+
+impl CodeChecks {
+    fn new(entries: Vec<CodeCheckEntry>) -> CodeChecks {
+        let mut checks = Vec::with_capacity(entries.len());
+        let (mut always, mut literals, mut owners) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, (rule, anchors, run)) in entries.into_iter().enumerate() {
+            checks.push((rule, run));
+            if anchors.is_empty() {
+                always.push(i);
+            }
+            for anchor in anchors {
+                literals.push(*anchor);
+                owners.push(i);
+            }
+        }
+        let finder = AhoCorasick::new(&literals).expect("literal anchors always build");
+        CodeChecks {
+            checks,
+            always,
+            finder,
+            owners,
+        }
+    }
+
+    /// The checks a file with this text needs, in registry order.
+    pub fn due(&self, text: &str) -> Vec<(RuleIdx, CodeCheck)> {
+        let mut due = vec![false; self.checks.len()];
+        for &i in &self.always {
+            due[i] = true;
+        }
+        for found in self.finder.find_overlapping_iter(text) {
+            due[self.owners[found.pattern().as_usize()]] = true;
+        }
+        self.checks
+            .iter()
+            .zip(due)
+            .filter(|(_, due)| *due)
+            .map(|(check, _)| *check)
+            .collect()
+    }
 }
 
 pub type SqlCheck = fn(&SqlContext<'_>, &mut Emit<'_>);
@@ -105,19 +202,22 @@ impl std::fmt::Display for PlanError {
 }
 
 impl Plan {
-    /// Compiles the rules for which `enabled` is true; others are kept for metadata only.
-    pub fn compile(rules: Vec<Rule>, enabled: &[bool]) -> Result<Plan, PlanError> {
+    /// Compiles the rules `enabled` says yes to; others are kept for metadata only.
+    pub fn compile(rules: Vec<Rule>, enabled: impl Fn(RuleIdx) -> bool) -> Result<Plan, PlanError> {
         let mut plan = Plan {
             rules: Vec::new(),
             grammars: HashMap::new(),
             sql: HashMap::new(),
             terraform: HashMap::new(),
             project: Vec::new(),
+            code: HashMap::new(),
         };
         let mut sources: HashMap<Grammar, QuerySource> = HashMap::new();
+        let mut code_checks: HashMap<Grammar, Vec<CodeCheckEntry>> = HashMap::new();
 
-        for (index, rule) in rules.iter().enumerate() {
-            if !enabled[index] {
+        for index in RuleIdx::all(&rules) {
+            let rule = &rules[index];
+            if !enabled(index) {
                 continue;
             }
             match &rule.matcher {
@@ -160,6 +260,14 @@ impl Plan {
                         ))
                     })?;
                     match check {
+                        Check::Code { anchors, run } => {
+                            for grammar in Grammar::ALL {
+                                if rule_covers(rule, grammar) {
+                                    let checks = code_checks.entry(grammar).or_default();
+                                    checks.push((index, anchors, run));
+                                }
+                            }
+                        }
                         Check::Sql { statements, run } => {
                             for kind in statements {
                                 plan.sql.entry(*kind).or_default().push((index, run));
@@ -189,6 +297,10 @@ impl Plan {
             owners.push((start..source.len(), PatternOwner::Facts));
         }
 
+        plan.code = code_checks
+            .into_iter()
+            .map(|(grammar, checks)| (grammar, CodeChecks::new(checks)))
+            .collect();
         for (grammar, (source, ranges)) in sources {
             plan.grammars.insert(
                 grammar,

@@ -8,7 +8,7 @@ use audit_syntax::SqlDialect;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
-use crate::rules::Rule;
+use crate::rules::{Rule, RuleIdx};
 
 pub const CONFIG_FILE_NAME: &str = "backend-audit.toml";
 
@@ -116,8 +116,8 @@ pub struct CliSelection {
 /// Everything the engine needs to know, resolved and validated.
 #[derive(Debug)]
 pub struct Settings {
-    pub enabled: Vec<bool>,
-    pub severity: Vec<Severity>,
+    /// Per rule, indexed by [`RuleIdx`].
+    rules: Vec<RuleSetting>,
     pub exclude: GlobSet,
     pub per_path_ignores: Vec<(GlobSet, Vec<RuleId>)>,
     pub migrations: GlobSet,
@@ -128,6 +128,13 @@ pub struct Settings {
     pub max_file_size: u64,
     pub parse_timeout: std::time::Duration,
     pub fail_on: Option<Severity>,
+}
+
+/// What the configuration and command line make of one rule.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleSetting {
+    pub enabled: bool,
+    pub severity: Severity,
 }
 
 struct Selector {
@@ -185,11 +192,6 @@ impl Settings {
         if !cli.select.is_empty() {
             selectors.retain(|s| !s.enable || s.from_cli);
         }
-        let enabled = rules
-            .iter()
-            .map(|rule| is_enabled(rule.id().as_str(), &selectors))
-            .collect();
-
         let severity_overrides: Vec<(String, Severity)> = config
             .severity
             .iter()
@@ -198,14 +200,15 @@ impl Settings {
         for (key, _) in &severity_overrides {
             check_selector(key, rules)?;
         }
-        let severity = rules
+        let per_rule = rules
             .iter()
-            .map(|rule| {
-                severity_overrides
+            .map(|rule| RuleSetting {
+                enabled: is_enabled(rule.id().as_str(), &selectors),
+                severity: severity_overrides
                     .iter()
                     .filter(|(k, _)| rule.id().as_str().starts_with(k.as_str()))
                     .max_by_key(|(k, _)| k.len())
-                    .map_or(rule.meta.severity, |(_, s)| *s)
+                    .map_or(rule.meta.severity, |(_, s)| *s),
             })
             .collect();
 
@@ -245,8 +248,7 @@ impl Settings {
         }
         sql_dialects.sort_by_key(|(m, _)| std::cmp::Reverse(m.glob().glob().len()));
         Ok(Settings {
-            enabled,
-            severity,
+            rules: per_rule,
             exclude: glob_set("exclude", &excludes)?,
             per_path_ignores,
             migrations: glob_set("sql.migrations", &config.sql.migrations)?,
@@ -258,6 +260,10 @@ impl Settings {
             ),
             fail_on: config.fail_on,
         })
+    }
+
+    pub fn rule(&self, index: RuleIdx) -> RuleSetting {
+        self.rules[index.position()]
     }
 
     pub fn is_excluded(&self, rel_path: &str) -> bool {

@@ -101,8 +101,11 @@ impl SqlFile {
         self.masked.as_deref().unwrap_or(text)
     }
 
+    /// Byte offset of a 1-based sqlparser location; line 0 (the empty location) counts
+    /// as line 1, as column 0 counts as column 1.
     fn offset(&self, text: &str, location: Location) -> usize {
-        let Some(&start) = self.newline_starts.get(location.line as usize - 1) else {
+        let line = usize::try_from(location.line.saturating_sub(1)).unwrap_or(usize::MAX);
+        let Some(&start) = self.newline_starts.get(line) else {
             return text.len();
         };
         text[start..]
@@ -449,6 +452,20 @@ mod tests {
     fn an_unterminated_string_is_a_problem_with_a_position() {
         let err = parse_sql("SELECT 1;\nSELECT 'abc", SqlDialect::Postgres).unwrap_err();
         assert!(err.offset.is_some());
+    }
+
+    #[test]
+    fn line_zero_locations_do_not_underflow() {
+        let text = "SELECT 1;\nSELECT 2;";
+        let file = parse_sql(text, SqlDialect::Postgres).unwrap();
+        assert_eq!(file.offset(text, Location::new(0, 0)), 0);
+        assert_eq!(file.offset(text, Location::new(0, 3)), 2);
+        assert_eq!(file.offset(text, Location::new(2, 1)), 10);
+        assert_eq!(file.offset(text, Location::new(9, 1)), text.len());
+        let empty = sqlparser::tokenizer::Span::empty();
+        assert_eq!(file.byte_span(text, empty), None);
+        let to_nowhere = sqlparser::tokenizer::Span::new(Location::new(2, 1), Location::new(0, 0));
+        assert_eq!(file.byte_span(text, to_nowhere), Some(Span::new(10, 10)));
     }
 
     #[test]

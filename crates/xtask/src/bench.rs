@@ -278,6 +278,7 @@ impl Bench {
 /// Runs the binary with stdout into `report` and stderr into `errors` (a file, so no
 /// progress spinner runs); wall time, CPU time and peak RSS come from the kernel's
 /// accounting of that one child.
+#[allow(unsafe_code)] // wait4: the child's peak RSS, which std does not report
 fn run_child(binary: &Path, args: &[String], report: &Path, errors: &Path) -> io::Result<Sample> {
     let stdout = File::create(report)?;
     let stderr = File::create(errors)?;

@@ -1,9 +1,10 @@
 //! Development tasks, run by hand: `cargo run --release -p xtask -- bench` generates a
 //! realistic corpus and measures backend-audit on it stage by stage (docs/performance.md);
-//! `gen DIR` only writes the corpus.
+//! `gen DIR` only writes the corpus; `new-rule ID name --kind K` writes a new rule's files.
 
 mod bench;
 mod corpus;
+mod new_rule;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,6 +30,9 @@ enum Task {
     /// Measure walk+read, parse only and full scans per language, with 1 and 2 threads,
     /// and a full scan with half of the rules; print markdown tables.
     Bench(bench::BenchArgs),
+    /// Write the files of a new rule: its TOML, fixtures, and for Rust its check file
+    /// and registry line.
+    NewRule(new_rule::NewRuleArgs),
 }
 
 /// What the generator writes (default: 30 MB of every language).
@@ -107,6 +111,7 @@ fn main() -> ExitCode {
             })
             .map_err(|e| format!("{}: {e}", dir.display())),
         Task::Bench(args) => bench::run(&args),
+        Task::NewRule(args) => new_rule::run(&args, workspace_root()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

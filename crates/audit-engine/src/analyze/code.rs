@@ -6,14 +6,16 @@ use std::ops::ControlFlow;
 use std::time::Instant;
 
 use audit_core::{Finding, Language, Note, NoteKind, SourceText, Span};
+use audit_model::code::CodeSemantics;
 use audit_syntax::Grammar;
 use audit_syntax::tree_sitter::{
     Node, QueryCursor, QueryCursorOptions, QueryMatch, StreamingIterator, Tree,
 };
 
 use super::{FileResult, excerpt, problem_note};
+use crate::checks::{CodeContext, Outcome, isolated};
 use crate::facts::{AppCreation, FileFacts, Framework};
-use crate::plan::{CompiledQuery, PatternOwner, Plan};
+use crate::plan::{CodeChecks, CompiledQuery, PatternOwner, Plan, QueryPart};
 use crate::settings::Settings;
 use crate::suppress;
 
@@ -46,7 +48,43 @@ pub(super) fn analyze_tree(
     if let Some(Ok(query)) = plan.grammars.get(&grammar).map(|g| g.compiled(&plan.rules)) {
         run_query(plan, query, &tree, &source, settings, result);
     }
+    if let Some(code) = plan.code.get(&grammar) {
+        run_code_checks(plan, code, &tree, grammar, &source, result);
+    }
     result.suppressions = suppress::parse(&source, language, Some(&tree), &[], &mut result.notes);
+}
+
+/// The code checks whose anchors the file holds, over semantics built only if one is due.
+fn run_code_checks(
+    plan: &Plan,
+    code: &CodeChecks,
+    tree: &Tree,
+    grammar: Grammar,
+    source: &SourceText,
+    result: &mut FileResult,
+) {
+    let due = code.due(&source.text);
+    let Some((first, _)) = due.first() else {
+        return;
+    };
+    let build = || CodeSemantics::build(tree, &source.text, grammar);
+    let path = Some(&*source.path);
+    let semantics = match isolated(plan.rules[*first].id().as_str(), path, build) {
+        Ok(semantics) => semantics,
+        Err(note) => return result.notes.push(note),
+    };
+    let ctx = CodeContext {
+        source,
+        tree,
+        grammar,
+        semantics: &semantics,
+    };
+    let mut out = Outcome::default();
+    for (rule, check) in due {
+        out.run(&plan.rules[rule].meta, path, |emit| check(&ctx, emit));
+    }
+    result.findings.extend(out.findings);
+    result.notes.extend(out.notes);
 }
 
 fn run_query(
@@ -67,25 +105,29 @@ fn run_query(
             ControlFlow::Continue(())
         }
     };
-    let mut cursor = QueryCursor::new();
     let text = source.text.as_bytes();
-    // With anchors the query starts only at nodes holding one, each match found once at
-    // its own root; without, one walk over the whole tree.
-    let roots = match &gp.anchors {
-        Some(anchors) => {
-            cursor.set_max_start_depth(Some(0));
-            anchored_nodes(tree, &anchors.positions(text))
+    // Anchored patterns start only at nodes holding an anchor, each match found once at
+    // its own root; the others in one walk over the whole tree.
+    if let Some((part, anchors)) = &gp.anchored {
+        let mut cursor = QueryCursor::new();
+        cursor.set_max_start_depth(Some(0));
+        for root in anchored_nodes(tree, &anchors.positions(text)) {
+            if timed_out.get() {
+                break;
+            }
+            let options = QueryCursorOptions::new().progress_callback(&mut progress);
+            let mut matches = cursor.matches_with_options(&part.query, root, text, options);
+            while let Some(m) = matches.next() {
+                record_match(plan, part, m, source, result);
+            }
         }
-        None => vec![tree.root_node()],
-    };
-    for root in roots {
-        if timed_out.get() {
-            break;
-        }
+    }
+    if let Some(part) = gp.whole_tree.as_ref().filter(|_| !timed_out.get()) {
+        let mut cursor = QueryCursor::new();
         let options = QueryCursorOptions::new().progress_callback(&mut progress);
-        let mut matches = cursor.matches_with_options(&gp.query, root, text, options);
+        let mut matches = cursor.matches_with_options(&part.query, tree.root_node(), text, options);
         while let Some(m) = matches.next() {
-            record_match(plan, gp, m, source, result);
+            record_match(plan, part, m, source, result);
         }
     }
     if timed_out.get() {
@@ -127,7 +169,7 @@ fn anchored_nodes<'t>(tree: &'t Tree, positions: &[usize]) -> Vec<Node<'t>> {
 
 fn record_match(
     plan: &Plan,
-    gp: &CompiledQuery,
+    gp: &QueryPart,
     m: &QueryMatch<'_, '_>,
     source: &SourceText,
     result: &mut FileResult,

@@ -5,8 +5,12 @@ mod api;
 mod database;
 mod terraform;
 
-use audit_core::{Finding, Location, RuleId, RuleMeta, SourceText, Span};
-use audit_syntax::StatementKind;
+use std::panic::AssertUnwindSafe;
+
+use audit_core::{Finding, Location, Note, NoteKind, RuleId, RuleMeta, SourceText, Span};
+use audit_model::code::CodeSemantics;
+use audit_syntax::tree_sitter::Tree;
+use audit_syntax::{Grammar, StatementKind};
 
 use crate::facts::ProjectFacts;
 use crate::project::SqlContext;
@@ -16,6 +20,13 @@ use crate::project::terraform::ResourceContext;
 /// its own as `pub const CHECK: Check`, so the plan needs nothing else from the rule.
 #[derive(Clone, Copy)]
 pub enum Check {
+    /// Each JavaScript/TypeScript/Python file of the rule's languages whose text holds
+    /// one of `anchors` (every such file when empty), with its tree and code semantics:
+    /// on files without an anchor the check, and the semantics, cost nothing.
+    Code {
+        anchors: &'static [&'static str],
+        run: fn(&CodeContext<'_>, &mut Emit<'_>),
+    },
     /// Each statement of these kinds, with the schema replayed before it.
     Sql {
         statements: &'static [StatementKind],
@@ -30,6 +41,14 @@ pub enum Check {
     Project {
         run: fn(&ProjectFacts, &mut Emit<'_>),
     },
+}
+
+/// What a code check sees: one file's text, tree and semantics.
+pub struct CodeContext<'a> {
+    pub source: &'a SourceText,
+    pub tree: &'a Tree,
+    pub grammar: Grammar,
+    pub semantics: &'a CodeSemantics,
 }
 
 /// A check in the registry: `module` is `<domain>/<id>_<name>`, its file under checks/.
@@ -67,6 +86,60 @@ pub const REGISTRY: &[Registered] = &[
 /// The check registered for a rule id.
 pub fn lookup(id: &str) -> Option<Check> {
     REGISTRY.iter().find(|r| r.id() == id).map(|r| r.check)
+}
+
+/// Runs `run`, a check of `rule` (or the model builder it waits for) on `path`, so that a
+/// panic becomes a note naming both and the scan goes on without that check's findings
+/// for that file.
+pub fn isolated<T>(rule: &str, path: Option<&str>, run: impl FnOnce() -> T) -> Result<T, Note> {
+    std::panic::catch_unwind(AssertUnwindSafe(|| {
+        #[cfg(test)]
+        if PANIC_IN.with(|p| p.get()) == Some(rule) {
+            panic!("a check that panics on purpose");
+        }
+        run()
+    }))
+    .map_err(|payload| {
+        let why = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        let place = if path.is_some() { "on this file" } else { "on the project" };
+        Note {
+            path: path.map(str::to_string),
+            line: None,
+            kind: NoteKind::InternalError,
+            message: format!(
+                "{rule} failed {place} ({why}); its findings there are missing, the rest of the scan went on. Please report this."
+            ),
+        }
+    })
+}
+
+/// What running checks produced: findings, and a note for each check that failed.
+#[derive(Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub notes: Vec<Note>,
+}
+
+impl Outcome {
+    /// Runs one check of `meta` (on `path`, or on the project) with its own [`Emit`];
+    /// a panic becomes a note and its findings are dropped.
+    pub fn run(&mut self, meta: &RuleMeta, path: Option<&str>, check: impl FnOnce(&mut Emit<'_>)) {
+        let mut emit = Emit::for_rule(meta);
+        match isolated(meta.id.as_str(), path, || check(&mut emit)) {
+            Ok(()) => self.findings.extend(emit.findings),
+            Err(note) => self.notes.push(note),
+        }
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// The rule whose checks panic, for the tests of `isolated`.
+    pub static PANIC_IN: std::cell::Cell<Option<&'static str>> = const { std::cell::Cell::new(None) };
 }
 
 /// Where a check's findings go; fills the rule's message template (the one for the
@@ -119,20 +192,4 @@ pub fn render_message(template: &str, args: &[(&str, &str)]) -> String {
         message = message.replace(&format!("{{{key}}}"), value);
     }
     message
-}
-
-/// Lower-cased last part of a SQL object name (`public."Users"` -> `Users`, `users` ->
-/// `users`): the key tables are known by in the schema model.
-pub fn table_key(name: &audit_syntax::sqlparser::ast::ObjectName) -> String {
-    name.0
-        .last()
-        .and_then(|part| part.as_ident())
-        .map(|ident| {
-            if ident.quote_style.is_some() {
-                ident.value.clone()
-            } else {
-                ident.value.to_lowercase()
-            }
-        })
-        .unwrap_or_else(|| name.to_string())
 }

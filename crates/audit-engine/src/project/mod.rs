@@ -1,24 +1,16 @@
-//! The project phase: rules that need the whole repository, run over merged facts.
+//! The project phase: rules that need the whole repository, run over merged facts. The
+//! models (the schema replay, Terraform modules) come from `audit_model`; this phase only
+//! dispatches checks over them.
 
-pub mod schema;
 pub mod terraform;
 
-use std::cmp::Ordering;
-
-use audit_core::{Finding, SourceText};
+use audit_core::SourceText;
+use audit_model::schema::{self, MigrationRole, Replayed, Schema};
 use audit_syntax::{SqlDialect, SqlFile, SqlStatement};
 
-use crate::checks::Emit;
-use crate::facts::{ProjectFacts, SqlSource};
+use crate::checks::Outcome;
+use crate::facts::ProjectFacts;
 use crate::plan::Plan;
-use schema::Schema;
-
-/// Whether a migration statement moves the schema forward or rolls it back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MigrationRole {
-    Forward,
-    Down,
-}
 
 /// What a SQL check sees: the statement, its file, and the schema replayed before it.
 pub struct SqlContext<'a> {
@@ -34,198 +26,44 @@ pub struct SqlContext<'a> {
 
 /// The project phase: migrations replayed per set, Terraform evaluated per module, then
 /// project checks. Every SQL file carries the dialect it was parsed with.
-pub fn run(plan: &Plan, facts: &ProjectFacts) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    run_sql(plan, facts, &mut findings);
-    terraform::run(plan, facts, &mut findings);
+pub fn run(plan: &Plan, facts: &ProjectFacts) -> Outcome {
+    let mut out = Outcome::default();
+    run_sql(plan, facts, &mut out);
+    terraform::run(plan, facts, &mut out);
     for (index, check) in &plan.project {
-        let rule = &plan.rules[*index];
-        let mut emit = Emit::for_rule(&rule.meta);
-        check(facts, &mut emit);
-        findings.extend(emit.findings);
+        out.run(&plan.rules[*index].meta, None, |emit| check(facts, emit));
     }
-    findings
+    out
 }
 
-/// Replays each migration set in order into its own schema, running the SQL checks on
-/// every statement against the schema as it stood just before it; other `.sql` files
-/// are checked afterwards, against no schema.
-fn run_sql(plan: &Plan, facts: &ProjectFacts, findings: &mut Vec<Finding>) {
-    let mut migrations: Vec<&SqlSource> = Vec::new();
-    let mut others: Vec<&SqlSource> = Vec::new();
-    for sql in facts.files.iter().filter_map(|(_, f)| f.sql.as_ref()) {
-        if sql.is_migration {
-            migrations.push(sql)
-        } else {
-            others.push(sql)
-        }
-    }
-    migrations.sort_by(|a, b| {
-        migration_set(&a.source.path)
-            .cmp(migration_set(&b.source.path))
-            .then_with(|| natural_cmp(&a.source.path, &b.source.path))
-    });
-
-    let mut schema = Schema::default();
-    let mut current_set = None;
-    for sql in migrations {
-        let set = migration_set(&sql.source.path);
-        if current_set != Some(set) {
-            schema = Schema::default();
-            current_set = Some(set);
-        }
-        let file_role = if is_down_path(&sql.source.path) {
-            MigrationRole::Down
-        } else {
-            MigrationRole::Forward
-        };
-        for statement in &sql.file.statements {
-            let role = if statement.in_down_section {
-                MigrationRole::Down
-            } else {
-                file_role
-            };
-            check_statement(plan, sql, statement, Some(role), &schema, findings);
-            if role == MigrationRole::Forward {
-                schema.apply(statement, &sql.source.path);
-            }
-        }
-    }
-    let empty = Schema::default();
-    for sql in others {
-        for statement in &sql.file.statements {
-            check_statement(plan, sql, statement, None, &empty, findings);
-        }
-    }
+/// Runs the SQL checks on every statement against the schema as it stood just before it
+/// (see `audit_model::schema::replay`); `.sql` files that are not migrations are checked
+/// against no schema.
+fn run_sql(plan: &Plan, facts: &ProjectFacts, out: &mut Outcome) {
+    let files = facts.files.iter().filter_map(|(_, f)| f.sql.as_ref());
+    schema::replay(files, |step| check_statement(plan, step, out));
 }
 
-fn check_statement(
-    plan: &Plan,
-    sql: &SqlSource,
-    statement: &SqlStatement,
-    migration: Option<MigrationRole>,
-    schema: &Schema,
-    findings: &mut Vec<Finding>,
-) {
-    let Some(checks) = plan.sql.get(&statement.kind) else {
+fn check_statement(plan: &Plan, step: Replayed<'_, '_>, out: &mut Outcome) {
+    let Some(checks) = plan.sql.get(&step.statement.kind) else {
         return;
     };
     let ctx = SqlContext {
-        source: &sql.source,
-        file: &sql.file,
-        statement,
-        migration,
-        schema,
-        dialect: sql.file.dialect,
+        source: &step.sql.source,
+        file: &step.sql.file,
+        statement: step.statement,
+        migration: step.migration,
+        schema: step.schema,
+        dialect: step.sql.file.dialect,
     };
     for (index, check) in checks {
-        let rule = &plan.rules[*index];
-        let mut emit = Emit::for_rule(&rule.meta);
-        check(&ctx, &mut emit);
-        findings.extend(emit.findings);
+        let path = Some(&*ctx.source.path);
+        out.run(&plan.rules[*index].meta, path, |emit| check(&ctx, emit));
     }
-}
-
-/// Migrations replay per set: the path up to the last folder named like a migrations
-/// folder (`services/a/migrations`), else the file's folder.
-fn migration_set(path: &str) -> &str {
-    const SET_DIRS: &[&str] = &["migrations", "migration", "migrate", "changelog", "flyway"];
-    let mut end = None;
-    let mut offset = 0;
-    for part in path.split('/') {
-        offset += part.len() + 1;
-        if SET_DIRS.contains(&part) {
-            end = Some(offset - 1);
-        }
-    }
-    match end {
-        Some(end) => &path[..end],
-        None => path.rsplit_once('/').map_or("", |(dir, _)| dir),
-    }
-}
-
-/// Rollback files: `down.sql`, `0002_x.down.sql`, `rollback/...`, Flyway `U2__x.sql`.
-fn is_down_path(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    let file = lower.rsplit('/').next().unwrap_or("");
-    let flyway_undo = file.strip_prefix('u').is_some_and(|r| {
-        r.split_once("__").is_some_and(|(v, _)| {
-            !v.is_empty()
-                && v.chars()
-                    .all(|c| c.is_ascii_digit() || c == '.' || c == '_')
-        })
-    });
-    flyway_undo
-        || lower
-            .split(['/', '.', '_', '-'])
-            .any(|word| matches!(word, "down" | "rollback" | "revert" | "undo" | "downgrade"))
-}
-
-/// Orders `V2__x` before `V10__x`: runs of digits compare as numbers.
-fn natural_cmp(a: &str, b: &str) -> Ordering {
-    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
-    loop {
-        match (a.first(), b.first()) {
-            (None, None) => return Ordering::Equal,
-            (None, Some(_)) => return Ordering::Less,
-            (Some(_), None) => return Ordering::Greater,
-            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
-                let da = a.iter().take_while(|c| c.is_ascii_digit()).count();
-                let db = b.iter().take_while(|c| c.is_ascii_digit()).count();
-                let (na, nb) = (trim_zeros(&a[..da]), trim_zeros(&b[..db]));
-                let order = na
-                    .len()
-                    .cmp(&nb.len())
-                    .then_with(|| na.cmp(nb))
-                    .then_with(|| da.cmp(&db));
-                if order != Ordering::Equal {
-                    return order;
-                }
-                (a, b) = (&a[da..], &b[db..]);
-            }
-            (Some(x), Some(y)) => {
-                if x != y {
-                    return x.cmp(y);
-                }
-                (a, b) = (&a[1..], &b[1..]);
-            }
-        }
-    }
-}
-
-fn trim_zeros(digits: &[u8]) -> &[u8] {
-    let zeros = digits.iter().take_while(|&&d| d == b'0').count();
-    &digits[zeros.min(digits.len().saturating_sub(1))..]
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    #[test]
-    fn natural_order_compares_numbers() {
-        let mut paths = vec!["m/V10__c.sql", "m/V2__b.sql", "m/V1__a.sql"];
-        paths.sort_by(|a, b| natural_cmp(a, b));
-        assert_eq!(paths, ["m/V1__a.sql", "m/V2__b.sql", "m/V10__c.sql"]);
-    }
-
-    #[test]
-    fn down_paths() {
-        assert!(is_down_path("db/migrations/0002_users.down.sql"));
-        assert!(is_down_path("migrations/20240101_x/down.sql"));
-        assert!(is_down_path("sql/U3__drop.sql"));
-        assert!(!is_down_path("migrations/0003_download_stats.sql"));
-    }
-
-    #[test]
-    fn sets_end_at_the_migrations_folder() {
-        assert_eq!(
-            migration_set("svc/a/migrations/2024_x/migration.sql"),
-            "svc/a/migrations"
-        );
-        assert_eq!(migration_set("sql/V1__a.sql"), "sql");
-    }
-
     fn scan(config: &str, files: &[(&str, &str)]) -> crate::ScanOutput {
         let config = crate::ConfigFile::parse(config, "backend-audit.toml").unwrap();
         let engine = crate::Engine::new(&config).unwrap();
@@ -249,6 +87,48 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn a_check_that_panics_becomes_a_note_and_the_scan_goes_on() {
+        let files = [
+            (
+                "db/migrations/001_init.sql",
+                "CREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (id int PRIMARY KEY);\n",
+            ),
+            (
+                "db/migrations/002_change.sql",
+                "CREATE INDEX a_id ON a (id);\nDROP TABLE b;\n",
+            ),
+        ];
+        let found = |output: &crate::ScanOutput| -> Vec<String> {
+            output
+                .diagnostics
+                .iter()
+                .map(|d| format!("{}:{}", d.rule, d.location.start.line))
+                .collect()
+        };
+        assert_eq!(found(&scan("", &files)), ["DB002:1", "DB004:2"]);
+
+        crate::checks::PANIC_IN.with(|p| p.set(Some("DB004")));
+        let output = scan("", &files);
+        crate::checks::PANIC_IN.with(|p| p.set(None));
+        assert_eq!(found(&output), ["DB002:1"], "the other rule still reports");
+        let notes: Vec<_> = output
+            .notes
+            .iter()
+            .map(|n| (n.kind, n.path.as_deref(), n.message.as_str()))
+            .collect();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert_eq!(notes[0].0, audit_core::NoteKind::InternalError);
+        assert_eq!(notes[0].1, Some("db/migrations/002_change.sql"));
+        assert!(
+            notes[0]
+                .2
+                .starts_with("DB004 failed on this file (a check that panics on purpose)"),
+            "{}",
+            notes[0].2
+        );
     }
 
     #[test]

@@ -11,6 +11,39 @@ pub use file::{Matcher, TerraformAssertion, Verdict};
 
 static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../rules");
 
+/// A rule's place in the id-ordered rule list: what the plan, the settings and the
+/// per-rule results are indexed by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleIdx(usize);
+
+impl RuleIdx {
+    /// The position in the rule list, for tables kept beside it.
+    pub fn position(self) -> usize {
+        self.0
+    }
+
+    /// Every index of `rules`, in order.
+    pub fn all(rules: &[Rule]) -> impl Iterator<Item = RuleIdx> + use<> {
+        (0..rules.len()).map(RuleIdx)
+    }
+}
+
+impl std::ops::Index<RuleIdx> for [Rule] {
+    type Output = Rule;
+
+    fn index(&self, index: RuleIdx) -> &Rule {
+        &self[index.0]
+    }
+}
+
+impl std::ops::Index<RuleIdx> for Vec<Rule> {
+    type Output = Rule;
+
+    fn index(&self, index: RuleIdx) -> &Rule {
+        &self[index.0]
+    }
+}
+
 /// A loaded rule: its metadata and how it matches.
 #[derive(Debug)]
 pub struct Rule {

@@ -1,6 +1,7 @@
 //! DB002: `CREATE INDEX` without `CONCURRENTLY` on a table that already holds data.
 
 use audit_core::Span;
+use audit_model::schema::{MigrationRole, table_key};
 use audit_syntax::sqlparser::ast::{Spanned, Statement};
 use audit_syntax::sqlparser::dialect::PostgreSqlDialect;
 use audit_syntax::sqlparser::keywords::Keyword;
@@ -8,8 +9,8 @@ use audit_syntax::sqlparser::tokenizer::{Token, Tokenizer};
 use audit_syntax::{SqlDialect, StatementKind};
 
 use super::table_label;
-use crate::checks::{Check, Emit, table_key};
-use crate::project::{MigrationRole, SqlContext};
+use crate::checks::{Check, Emit};
+use crate::project::SqlContext;
 
 pub const CHECK: Check = Check::Sql {
     statements: &[StatementKind::CreateIndex],

@@ -1,14 +1,15 @@
 //! DB004: a forward migration that drops, truncates or renames what running code uses.
 
 use audit_core::Span;
+use audit_model::schema::{MigrationRole, table_key};
 use audit_syntax::StatementKind;
 use audit_syntax::sqlparser::ast::{
     AlterTableOperation, ObjectName, ObjectType, Spanned, Statement,
 };
 
 use super::table_label;
-use crate::checks::{Check, Emit, table_key};
-use crate::project::{MigrationRole, SqlContext};
+use crate::checks::{Check, Emit};
+use crate::project::SqlContext;
 
 pub const CHECK: Check = Check::Sql {
     statements: &[

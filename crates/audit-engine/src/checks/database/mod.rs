@@ -1,9 +1,9 @@
 pub mod db002_index_blocks_writes;
 pub mod db004_destructive_migration;
 
+use audit_model::schema::table_key;
 use audit_syntax::sqlparser::ast::ObjectName;
 
-use crate::checks::table_key;
 use crate::project::SqlContext;
 
 /// How messages name a table: its schema key (`public."Orders"` -> `Orders`, the schema

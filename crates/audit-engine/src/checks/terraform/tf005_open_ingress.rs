@@ -1,10 +1,10 @@
 //! TF005: security group ingress open to the whole internet on admin/data ports or all ports.
 
+use audit_model::terraform::{Resolved, Value, attribute_span};
 use audit_syntax::hcl_edit::structure::Body;
-use hcl::Value;
 
 use crate::checks::{Check, Emit};
-use crate::project::terraform::{Resolved, ResourceContext, attribute_span};
+use crate::project::terraform::ResourceContext;
 
 /// Ports that must never face the internet, with the service usually behind them.
 const SENSITIVE_PORTS: &[(i64, &str)] = &[

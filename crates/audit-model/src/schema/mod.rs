@@ -1,15 +1,20 @@
-//! The schema model migrations are replayed into, so rules know which tables exist
-//! and which migration created them.
+//! The schema model: migrations replayed in order, per migration set, into tables, so
+//! rules know which tables exist and which migration created them.
+//!
+//! [`replay`] walks every statement of the scanned `.sql` files and shows each one with
+//! the schema as it stood just before it; [`table_key`] is how tables are named in it.
+
+mod replay;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use audit_syntax::sqlparser::ast::{
-    AlterTableOperation, ObjectType, RenameTableNameKind, Statement,
+    AlterTableOperation, ObjectName, ObjectType, RenameTableNameKind, Statement,
 };
 use audit_syntax::{SqlStatement, StatementKind};
 
-use crate::checks::table_key;
+pub use replay::{MigrationRole, Replayed, SqlSource, replay};
 
 #[derive(Debug, Clone)]
 pub struct Table {
@@ -23,7 +28,24 @@ pub struct Schema {
     tables: HashMap<String, Table>,
 }
 
+/// Lower-cased last part of a SQL object name (`public."Users"` -> `Users`, `users` ->
+/// `users`): the key tables are known by in the schema model.
+pub fn table_key(name: &ObjectName) -> String {
+    name.0
+        .last()
+        .and_then(|part| part.as_ident())
+        .map(|ident| {
+            if ident.quote_style.is_some() {
+                ident.value.clone()
+            } else {
+                ident.value.to_lowercase()
+            }
+        })
+        .unwrap_or_else(|| name.to_string())
+}
+
 impl Schema {
+    /// The table known by `key` (see [`table_key`]).
     pub fn table(&self, key: &str) -> Option<&Table> {
         self.tables.get(key)
     }
@@ -117,5 +139,80 @@ impl Schema {
         if let Some(table) = self.tables.remove(old) {
             self.tables.insert(new, table);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use audit_syntax::{SqlDialect, parse_sql};
+
+    use super::*;
+
+    /// The schema after applying every statement of `sql` as one forward migration.
+    fn applied(sql: &str) -> Schema {
+        let file = parse_sql(sql, SqlDialect::Postgres).unwrap();
+        let migration: Arc<str> = Arc::from("m/0001_x.sql");
+        let mut schema = Schema::default();
+        for statement in &file.statements {
+            schema.apply(statement, &migration);
+        }
+        schema
+    }
+
+    fn columns<'a>(schema: &'a Schema, table: &str) -> Option<&'a [String]> {
+        schema.table(table).map(|t| t.columns.as_slice())
+    }
+
+    #[test]
+    fn keys_are_the_last_name_part_lowercased_unless_quoted() {
+        let schema =
+            applied("CREATE TABLE public.Users (id int);\nCREATE TABLE app.\"Orders\" (id int);\n");
+        assert!(schema.table("users").is_some());
+        assert!(schema.table("Orders").is_some());
+        assert!(schema.table("orders").is_none());
+    }
+
+    #[test]
+    fn columns_follow_alter_table() {
+        let schema = applied(
+            "CREATE TABLE t (id int, Name text);\nALTER TABLE t ADD COLUMN email text;\nALTER TABLE t DROP COLUMN NAME;\n",
+        );
+        assert_eq!(
+            columns(&schema, "t"),
+            Some(["id".to_string(), "email".to_string()].as_slice())
+        );
+    }
+
+    #[test]
+    fn renames_and_drops_move_and_remove_tables() {
+        let schema = applied(
+            "CREATE TABLE a (id int);\nALTER TABLE a RENAME TO b;\nCREATE TABLE c (id int);\nDROP TABLE c;\n",
+        );
+        assert!(schema.table("a").is_none());
+        assert_eq!(&*schema.table("b").unwrap().created_in, "m/0001_x.sql");
+        assert!(schema.table("c").is_none());
+    }
+
+    #[test]
+    fn a_rejected_create_table_still_creates_the_table_and_a_rejected_drop_drops_it() {
+        let create = "CREATE TABLE events (id int) WITH (fillfactor = 90) WITH (x = 1);\n";
+        let drop = "DROP TABLE events FOO BAR;\n";
+        for rejected in [create, drop] {
+            let file = parse_sql(rejected, SqlDialect::Postgres).unwrap();
+            assert!(file.statements[0].ast.is_err(), "{rejected}");
+        }
+        let schema = applied(create);
+        assert_eq!(columns(&schema, "events"), Some([].as_slice()));
+        assert!(
+            applied(&format!("{create}{drop}"))
+                .table("events")
+                .is_none()
+        );
+        // A rejected CREATE TABLE does not replace a table already known.
+        let schema = applied(&format!("CREATE TABLE events (id int);\n{create}"));
+        assert_eq!(
+            columns(&schema, "events"),
+            Some(["id".to_string()].as_slice())
+        );
     }
 }

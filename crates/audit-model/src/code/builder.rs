@@ -1,0 +1,526 @@
+//! The one pass over the tree, shared by both languages: an iterative walk (files may nest
+//! deeper than any stack) that keeps a stack of frames (functions, classes, blocks) and
+//! records imports, functions, classes and bindings; names are resolved once at the end,
+//! when every binding is known.
+
+use std::collections::{HashMap, HashSet};
+
+use audit_core::Span;
+use audit_syntax::Grammar;
+use audit_syntax::tree_sitter::{Node, Tree};
+
+use super::kinds::{Kind, Source, Tables};
+use super::scope::{BindingTable, Functions};
+use super::{
+    Binding, BindingKind, Class, CodeSemantics, Decorator, Function, Head, Import, Reference, Scope,
+};
+
+pub(super) fn build(tree: &Tree, text: &str, grammar: Grammar) -> CodeSemantics {
+    let root = tree.root_node();
+    let src = Source {
+        tables: Tables::of(grammar),
+        text,
+    };
+    let mut builder = Builder::new(src, grammar, root);
+    let javascript = grammar.is_javascript_family();
+    let mut cursor = root.walk();
+    'walk: loop {
+        let node = cursor.node();
+        let descend = node.is_named()
+            && if javascript {
+                builder.enter_javascript(node)
+            } else {
+                builder.enter_python(node)
+            };
+        if descend && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            builder.leave(cursor.node());
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    builder.finish()
+}
+
+pub(super) struct Builder<'t> {
+    pub(super) src: Source<'t>,
+    grammar: Grammar,
+    frames: Vec<Frame<'t>>,
+    /// Per name, the frames (ascending) that bind it so far and their latest binding: the
+    /// declaration an assignment to the name refers to, found without scanning the frames.
+    declared: HashMap<&'t str, Vec<(usize, usize)>>,
+    pub(super) imports: Vec<Import>,
+    pub(super) functions: Vec<Function>,
+    pub(super) classes: Vec<Class>,
+    pub(super) bindings: BindingTable,
+    /// Bindings whose value is a name, member chain or module load, in binding order.
+    aliases: Vec<(usize, Reference<'t>)>,
+    decorators: Vec<(DecoratorSlot, Reference<'t>)>,
+    /// The names function values take from what they are assigned to, by node id.
+    pending_names: Vec<(usize, &'t str)>,
+    /// Decorators written before the node (by id) they decorate.
+    pending_decorators: Vec<(usize, Vec<PendingDecorator<'t>>)>,
+    /// `require()`/`import()` calls already recorded as a bound import.
+    pub(super) bound_module_calls: HashSet<usize>,
+}
+
+pub(super) struct PendingDecorator<'t> {
+    pub(super) decorator: Decorator,
+    pub(super) reference: Option<Reference<'t>>,
+}
+
+enum DecoratorSlot {
+    Function(usize, usize),
+    Parameter(usize, usize, usize),
+    Class(usize, usize),
+}
+
+/// A function, class or block being walked. The indices of the frames places are taken
+/// from are cached, so nothing scans the stack (nesting may be 100,000 deep).
+struct Frame<'t> {
+    node: usize,
+    kind: FrameKind,
+    range: Span,
+    /// The innermost function or module frame, this one included.
+    function: usize,
+    /// The innermost function, class or module frame (a Python scope).
+    scope: usize,
+    /// The innermost frame that is not a class (a JS lexical scope).
+    lexical: usize,
+    /// Inside a `catch`/`except` handler of the innermost function.
+    handler: bool,
+    /// Python `global` names declared in this function.
+    globals: Vec<&'t str>,
+    /// Python `nonlocal` names declared in this function.
+    nonlocals: Vec<&'t str>,
+    /// Names with an entry for this frame in [`Builder::declared`].
+    names: Vec<&'t str>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum FrameKind {
+    Module,
+    Function(usize),
+    Class(usize),
+    /// A JS block (scope of `let`/`const`), or a `catch`/`except` handler.
+    Block {
+        handler: bool,
+    },
+}
+
+/// Where a new binding goes.
+#[derive(Clone, Copy)]
+pub(super) struct Place {
+    pub(super) scope: Scope,
+    pub(super) function: Option<usize>,
+    pub(super) visible: Span,
+    pub(super) hoisted: bool,
+    pub(super) in_handler: bool,
+    /// The frame whose range is `visible`; None for a comprehension.
+    pub(super) frame: Option<usize>,
+}
+
+impl Place {
+    pub(super) fn binding(
+        &self,
+        name: &str,
+        span: Span,
+        kind: BindingKind,
+        effective: usize,
+    ) -> Binding {
+        Binding {
+            name: name.to_owned(),
+            kind,
+            scope: self.scope,
+            span,
+            visible: self.visible,
+            value: None,
+            path: Vec::new(),
+            augmented: false,
+            qualified_name: None,
+            function: self.function,
+            effective,
+            hoisted: self.hoisted,
+            fallback: false,
+        }
+    }
+}
+
+impl<'t> Builder<'t> {
+    fn new(src: Source<'t>, grammar: Grammar, root: Node<'t>) -> Builder<'t> {
+        Builder {
+            src,
+            grammar,
+            frames: vec![Frame {
+                node: root.id(),
+                kind: FrameKind::Module,
+                range: Span::new(0, src.text.len().max(root.end_byte())),
+                function: 0,
+                scope: 0,
+                lexical: 0,
+                handler: false,
+                globals: Vec::new(),
+                nonlocals: Vec::new(),
+                names: Vec::new(),
+            }],
+            declared: HashMap::new(),
+            imports: Vec::new(),
+            functions: Vec::new(),
+            classes: Vec::new(),
+            bindings: BindingTable::default(),
+            aliases: Vec::new(),
+            decorators: Vec::new(),
+            pending_names: Vec::new(),
+            pending_decorators: Vec::new(),
+            bound_module_calls: HashSet::new(),
+        }
+    }
+
+    pub(super) fn push_frame(&mut self, node: Node, kind: FrameKind) {
+        let index = self.frames.len();
+        let top = self.top();
+        let (function, scope, lexical, handler) = match kind {
+            FrameKind::Module | FrameKind::Function(_) => (index, index, index, false),
+            FrameKind::Class(_) => (top.function, index, top.lexical, false),
+            FrameKind::Block { handler } => {
+                (top.function, top.scope, index, handler || top.handler)
+            }
+        };
+        self.frames.push(Frame {
+            node: node.id(),
+            kind,
+            range: span(node),
+            function,
+            scope,
+            lexical,
+            handler,
+            globals: Vec::new(),
+            nonlocals: Vec::new(),
+            names: Vec::new(),
+        });
+    }
+
+    fn leave(&mut self, node: Node) {
+        if self.frames.len() > 1 && self.top().node == node.id() {
+            let index = self.frames.len() - 1;
+            if let Some(frame) = self.frames.pop() {
+                for name in frame.names {
+                    if let Some(entries) = self.declared.get_mut(name)
+                        && entries.last().is_some_and(|&(f, _)| f == index)
+                    {
+                        entries.pop();
+                    }
+                }
+            }
+        }
+    }
+
+    fn top(&self) -> &Frame<'t> {
+        &self.frames[self.frames.len() - 1]
+    }
+
+    pub(super) fn top_frame(&self) -> FrameKind {
+        self.top().kind
+    }
+
+    /// The innermost function being walked.
+    pub(super) fn current_function(&self) -> Option<usize> {
+        match self.frames[self.top().function].kind {
+            FrameKind::Function(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    pub(super) fn module_place(&self) -> Place {
+        self.place_of(0)
+    }
+
+    /// The innermost function (or the module) as a place: JS `var`, parameters, Python locals.
+    pub(super) fn function_place(&self) -> Place {
+        self.place_of(self.top().function)
+    }
+
+    /// The innermost JS block, function or module: `let`, `const`, `class`, `function`.
+    pub(super) fn lexical_place(&self) -> Place {
+        let lexical = self.top().lexical;
+        Place {
+            visible: self.frames[lexical].range,
+            hoisted: true,
+            frame: Some(lexical),
+            ..self.function_place()
+        }
+    }
+
+    /// The innermost Python scope (function, class or module) for `name`, where `global`
+    /// and `nonlocal` say so.
+    pub(super) fn python_place(&self, name: &str) -> Place {
+        let frame = &self.frames[self.top().scope];
+        if frame.globals.contains(&name) {
+            return self.module_place();
+        }
+        if frame.nonlocals.contains(&name) {
+            return self.existing_place(name);
+        }
+        self.scope_place()
+    }
+
+    /// The innermost Python scope: function, class or module.
+    pub(super) fn scope_place(&self) -> Place {
+        self.place_of(self.top().scope)
+    }
+
+    /// The place of the latest binding of `name` in the frames being walked (an assignment
+    /// to a declared name), else the module (an implicit global).
+    pub(super) fn existing_place(&self, name: &str) -> Place {
+        match self.declared.get(name).and_then(|entries| entries.last()) {
+            Some(&(frame, id)) => {
+                let b = &self.bindings.list[id];
+                Place {
+                    scope: b.scope,
+                    function: b.function,
+                    visible: b.visible,
+                    hoisted: false,
+                    in_handler: self.top().handler,
+                    frame: Some(frame),
+                }
+            }
+            None => self.module_place(),
+        }
+    }
+
+    fn place_of(&self, index: usize) -> Place {
+        let frame = &self.frames[index];
+        let (scope, function, hoisted) = match frame.kind {
+            FrameKind::Function(f) => (Scope::Function(f), Some(f), true),
+            FrameKind::Class(c) => (Scope::Class(c), self.classes[c].function, false),
+            FrameKind::Module | FrameKind::Block { .. } => (Scope::Module, None, false),
+        };
+        Place {
+            scope,
+            function,
+            visible: frame.range,
+            hoisted,
+            in_handler: self.top().handler,
+            frame: Some(index),
+        }
+    }
+
+    /// Records Python `global`/`nonlocal` names for the innermost function.
+    pub(super) fn declare_outer(&mut self, name: &'t str, global: bool) {
+        let index = self.top().function;
+        if index > 0 {
+            let frame = &mut self.frames[index];
+            if global {
+                frame.globals.push(name);
+            } else {
+                frame.nonlocals.push(name);
+            }
+        }
+    }
+
+    pub(super) fn bind(
+        &mut self,
+        place: &Place,
+        mut binding: Binding,
+        alias: Option<Reference<'t>>,
+    ) -> usize {
+        binding.fallback = place.in_handler && binding.qualified_name.is_none() && alias.is_none();
+        // `span` is the bound identifier, so its text is the name, borrowed for the frame.
+        let name = &self.src.text[binding.span.start..binding.span.end];
+        debug_assert_eq!(name, binding.name);
+        let id = self.bindings.push(binding);
+        if let Some(frame) = place.frame {
+            let entries = self.declared.entry(name).or_default();
+            // Entries ascend by frame; a binding may go to a frame below the top (`var`).
+            let at = entries.partition_point(|&(f, _)| f < frame);
+            match entries.get_mut(at) {
+                Some(entry) if entry.0 == frame => entry.1 = id,
+                _ => {
+                    entries.insert(at, (frame, id));
+                    self.frames[frame].names.push(name);
+                }
+            }
+        }
+        if let Some(reference) = alias {
+            self.aliases.push((id, reference));
+        }
+        id
+    }
+
+    /// Pushes a function and enters its frame.
+    pub(super) fn push_function(&mut self, node: Node, function: Function) -> usize {
+        let index = self.functions.len();
+        self.functions.push(function);
+        self.push_frame(node, FrameKind::Function(index));
+        index
+    }
+
+    /// Pushes a class and enters its frame.
+    pub(super) fn push_class(&mut self, node: Node, class: Class) -> usize {
+        let index = self.classes.len();
+        self.classes.push(class);
+        self.push_frame(node, FrameKind::Class(index));
+        index
+    }
+
+    pub(super) fn set_pending_name(&mut self, value: Node, name: &'t str) {
+        self.pending_names.push((value.id(), name));
+    }
+
+    pub(super) fn take_pending_name(&mut self, node: Node) -> Option<&'t str> {
+        let i = self
+            .pending_names
+            .iter()
+            .rposition(|(id, _)| *id == node.id())?;
+        Some(self.pending_names.swap_remove(i).1)
+    }
+
+    pub(super) fn stash_decorators(&mut self, target: Node, decorators: Vec<PendingDecorator<'t>>) {
+        if !decorators.is_empty() {
+            self.pending_decorators.push((target.id(), decorators));
+        }
+    }
+
+    pub(super) fn take_decorators(&mut self, node: Node) -> Vec<PendingDecorator<'t>> {
+        match self
+            .pending_decorators
+            .iter()
+            .position(|(id, _)| *id == node.id())
+        {
+            Some(i) => self.pending_decorators.swap_remove(i).1,
+            None => Vec::new(),
+        }
+    }
+
+    pub(super) fn function_decorators(
+        &mut self,
+        function: usize,
+        decorators: Vec<PendingDecorator<'t>>,
+    ) {
+        for (i, pending) in decorators.into_iter().enumerate() {
+            if let Some(reference) = pending.reference {
+                self.decorators
+                    .push((DecoratorSlot::Function(function, i), reference));
+            }
+            self.functions[function].decorators.push(pending.decorator);
+        }
+    }
+
+    pub(super) fn parameter_decorators(
+        &mut self,
+        function: usize,
+        parameter: usize,
+        decorators: Vec<PendingDecorator<'t>>,
+    ) {
+        for (i, pending) in decorators.into_iter().enumerate() {
+            if let Some(reference) = pending.reference {
+                self.decorators
+                    .push((DecoratorSlot::Parameter(function, parameter, i), reference));
+            }
+            self.functions[function].parameters[parameter]
+                .decorators
+                .push(pending.decorator);
+        }
+    }
+
+    pub(super) fn class_decorators(&mut self, class: usize, decorators: Vec<PendingDecorator<'t>>) {
+        for (i, pending) in decorators.into_iter().enumerate() {
+            if let Some(reference) = pending.reference {
+                self.decorators
+                    .push((DecoratorSlot::Class(class, i), reference));
+            }
+            self.classes[class].decorators.push(pending.decorator);
+        }
+    }
+
+    /// Resolves aliases (each after the binding its value names, so `cp2 = cp` follows `cp`;
+    /// a cycle resolves to nothing), then decorators.
+    fn finish(self) -> CodeSemantics {
+        let mut semantics = CodeSemantics {
+            grammar: self.grammar,
+            tables: self.src.tables,
+            imports: self.imports,
+            functions: Functions::new(self.functions),
+            classes: self.classes,
+            bindings: self.bindings,
+        };
+        semantics.bindings.seal();
+        let aliases = self.aliases;
+        #[derive(Clone, Copy, PartialEq, Eq)]
+        enum State {
+            New,
+            Visiting,
+            Done,
+        }
+        let mut state = vec![State::New; aliases.len()];
+        let mut stack = Vec::new();
+        for start in 0..aliases.len() {
+            stack.push(start);
+            while let Some(&top) = stack.last() {
+                if state[top] == State::Done {
+                    stack.pop();
+                    continue;
+                }
+                state[top] = State::Visiting;
+                let (binding, reference) = &aliases[top];
+                if let Head::Name { name, at } = reference.head
+                    && let Some(target) =
+                        semantics
+                            .bindings
+                            .lookup(name, at, &semantics.functions, true)
+                    && let Ok(dependency) = aliases.binary_search_by_key(&target, |(id, _)| *id)
+                    && state[dependency] == State::New
+                {
+                    stack.push(dependency);
+                    continue;
+                }
+                let qualified =
+                    semantics.resolve(reference, &semantics.bindings.list[*binding].path);
+                semantics.bindings.list[*binding].qualified_name = qualified;
+                state[top] = State::Done;
+                stack.pop();
+            }
+        }
+        for (slot, reference) in self.decorators {
+            let qualified = semantics.resolve(&reference, &[]);
+            let decorator = match slot {
+                DecoratorSlot::Function(f, d) => &mut semantics.functions.list[f].decorators[d],
+                DecoratorSlot::Parameter(f, p, d) => {
+                    &mut semantics.functions.list[f].parameters[p].decorators[d]
+                }
+                DecoratorSlot::Class(c, d) => &mut semantics.classes[c].decorators[d],
+            };
+            decorator.qualified_name = qualified;
+        }
+        semantics
+    }
+}
+
+pub(super) fn span(node: Node) -> Span {
+    Span::new(node.start_byte(), node.end_byte())
+}
+
+/// Named children that are not comments.
+pub(super) fn named_children<'t>(s: Source<'t>, node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
+    let mut cursor = node.walk();
+    let children: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
+    children
+        .into_iter()
+        .filter(move |c| s.kind(*c) != Kind::Comment)
+}
+
+/// The qualified name an import binds: the module itself, or `module.member` (`.` + `x` is
+/// `.x` for Python's `from . import x`).
+pub(super) fn member_of(module: &str, member: Option<&str>) -> String {
+    match member {
+        None => module.to_owned(),
+        Some(member) if module.ends_with('.') => format!("{module}{member}"),
+        Some(member) => format!("{module}.{member}"),
+    }
+}
