@@ -487,16 +487,21 @@ fn bad_configuration_and_bad_rules_exit_2_naming_the_file() {
     std::fs::create_dir(&rules).unwrap();
     std::fs::write(
         rules.join("X001-broken.toml"),
-        include_str!("../rules/security/SEC005-unsafe-deserialization.toml")
-            .replace("id = \"SEC005\"", "id = \"X001\"")
-            .replace("name = \"unsafe-deserialization\"", "name = \"broken\"")
-            .replacen("(call_expression", "(call_expression (((", 1),
+        common::console_log_rule("security", "console.log in server code.").replacen(
+            "(call_expression",
+            "(call_expression (((",
+            1,
+        ),
     )
     .unwrap();
     let output = scan(root, &["--rules", rules.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("X001-broken.toml"), "{stderr}");
+    assert!(
+        stderr.contains("query"),
+        "the broken query is named: {stderr}"
+    );
 }
 
 #[test]

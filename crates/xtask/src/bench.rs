@@ -119,6 +119,11 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         "Fixed cost (one small file per language, full scan: process start, rule loading, each grammar's combined query compiled): {:.3} s, {:.1} MiB peak RSS.\n",
         fixed.wall, fixed.max_rss_mib
     );
+    let two = bench.two_file_cost()?;
+    println!(
+        "Two-file repository (what a pre-commit run costs: one Python and one TypeScript file, full scan): {:.3} s, {:.1} MiB peak RSS.\n",
+        two.wall, two.max_rss_mib
+    );
 
     let mut languages: Vec<(Option<Language>, Measure)> = Vec::new();
     for language in Language::ALL.iter().copied().map(Some).chain([None]) {
@@ -196,22 +201,49 @@ fn name(language: Option<Language>) -> &'static str {
 
 impl Bench {
     /// A full scan of one small file per language: what every scan pays whatever its size.
+    /// What a pre-commit hook pays on a small change: a repository of two files, one
+    /// Python and one TypeScript, each with a finding, scanned whole.
+    fn two_file_cost(&self) -> Result<Measure, String> {
+        self.small_repository(
+            "two-files",
+            &[
+                (
+                    "app/client.py",
+                    "import requests\n\ndef fetch(url):\n    return requests.get(url, verify=False, timeout=5)\n",
+                ),
+                (
+                    "src/run.ts",
+                    "import { exec } from 'child_process';\nexport const run = (dir: string) => exec('ls ' + dir);\n",
+                ),
+            ],
+        )
+    }
+
     fn fixed_cost(&self) -> Result<Measure, String> {
-        let dir = self.scratch.join("fixed");
-        for (name, text) in [
-            ("a.js", "const x = require('y');\n"),
-            (
-                "b.ts",
-                "import { y } from 'y';\nexport const x: number = y;\n",
-            ),
-            ("c.tsx", "export const X = () => <div />;\n"),
-            ("d.py", "import os\nx = os.getcwd()\n"),
-            ("e.sql", "CREATE TABLE t (id bigint PRIMARY KEY);\n"),
-            ("f.tf", "variable \"x\" {\n  default = 1\n}\n"),
-        ] {
-            std::fs::create_dir_all(&dir)
-                .and_then(|()| std::fs::write(dir.join(name), text))
-                .map_err(|e| format!("{}: {e}", dir.display()))?;
+        self.small_repository(
+            "fixed",
+            &[
+                ("a.js", "const x = require('y');\n"),
+                (
+                    "b.ts",
+                    "import { y } from 'y';\nexport const x: number = y;\n",
+                ),
+                ("c.tsx", "export const X = () => <div />;\n"),
+                ("d.py", "import os\nx = os.getcwd()\n"),
+                ("e.sql", "CREATE TABLE t (id bigint PRIMARY KEY);\n"),
+                ("f.tf", "variable \"x\" {\n  default = 1\n}\n"),
+            ],
+        )
+    }
+
+    /// A full scan of a repository of these files, written under the scratch folder.
+    fn small_repository(&self, name: &str, files: &[(&str, &str)]) -> Result<Measure, String> {
+        let dir = self.scratch.join(name);
+        for (path, text) in files {
+            let path = dir.join(path);
+            std::fs::create_dir_all(path.parent().unwrap_or(&dir))
+                .and_then(|()| std::fs::write(&path, text))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
         }
         Bench {
             root: dir,

@@ -6,14 +6,14 @@ use std::ops::ControlFlow;
 use std::time::Instant;
 
 use audit_core::{Finding, Language, Note, NoteKind, SourceText, Span};
-use audit_model::code::CodeSemantics;
 use audit_syntax::Grammar;
 use audit_syntax::tree_sitter::{
     Node, QueryCursor, QueryCursorOptions, QueryMatch, StreamingIterator, Tree,
 };
 
-use super::{FileResult, excerpt, problem_note};
-use crate::checks::{CodeContext, Outcome, isolated};
+use super::{FileResult, problem_note};
+use crate::checks::excerpt;
+use crate::checks::{CodeContext, Outcome};
 use crate::facts::{AppCreation, FileFacts, Framework};
 use crate::plan::{CodeChecks, CompiledQuery, PatternOwner, Plan, QueryPart};
 use crate::settings::Settings;
@@ -54,7 +54,8 @@ pub(super) fn analyze_tree(
     result.suppressions = suppress::parse(&source, language, Some(&tree), &[], &mut result.notes);
 }
 
-/// The code checks whose anchors the file holds, over semantics built only if one is due.
+/// The code checks whose anchors the file holds; the semantics are built, inside the
+/// first check that asks for them, only if one does.
 fn run_code_checks(
     plan: &Plan,
     code: &CodeChecks,
@@ -64,21 +65,8 @@ fn run_code_checks(
     result: &mut FileResult,
 ) {
     let due = code.due(&source.text);
-    let Some((first, _)) = due.first() else {
-        return;
-    };
-    let build = || CodeSemantics::build(tree, &source.text, grammar);
     let path = Some(&*source.path);
-    let semantics = match isolated(plan.rules[*first].id().as_str(), path, build) {
-        Ok(semantics) => semantics,
-        Err(note) => return result.notes.push(note),
-    };
-    let ctx = CodeContext {
-        source,
-        tree,
-        grammar,
-        semantics: &semantics,
-    };
+    let ctx = CodeContext::new(source, tree, grammar);
     let mut out = Outcome::default();
     for (rule, check) in due {
         out.run(&plan.rules[rule].meta, path, |emit| check(&ctx, emit));

@@ -193,13 +193,3 @@ fn problem_note(result: &mut FileResult, source: &SourceText, what: &str, proble
         message: format!("{what}: {}", problem.message),
     });
 }
-
-/// First line of a capture, shortened, for message templates.
-fn excerpt(text: &str) -> String {
-    let line = text.lines().next().unwrap_or("");
-    if line.chars().count() > 60 {
-        format!("{}…", line.chars().take(59).collect::<String>())
-    } else {
-        line.to_string()
-    }
-}

@@ -4,7 +4,8 @@
 use audit_core::{Language, Note, NoteKind, SourceText};
 use audit_syntax::StatementKind;
 
-use super::{FileResult, excerpt, problem_note};
+use super::{FileResult, problem_note};
+use crate::checks::excerpt;
 use crate::facts::SqlSource;
 use crate::plan::Plan;
 use crate::settings::Settings;

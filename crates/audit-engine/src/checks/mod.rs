@@ -3,8 +3,10 @@
 
 mod api;
 mod database;
+mod security;
 mod terraform;
 
+use std::cell::OnceCell;
 use std::panic::AssertUnwindSafe;
 
 use audit_core::{Finding, Location, Note, NoteKind, RuleId, RuleMeta, SourceText, Span};
@@ -43,12 +45,30 @@ pub enum Check {
     },
 }
 
-/// What a code check sees: one file's text, tree and semantics.
+/// What a code check sees: one file's text, tree and semantics. The semantics are built
+/// on first use, once for all the file's checks, so a check that reads only the tree
+/// costs no model.
 pub struct CodeContext<'a> {
     pub source: &'a SourceText,
     pub tree: &'a Tree,
     pub grammar: Grammar,
-    pub semantics: &'a CodeSemantics,
+    semantics: OnceCell<CodeSemantics>,
+}
+
+impl<'a> CodeContext<'a> {
+    pub fn new(source: &'a SourceText, tree: &'a Tree, grammar: Grammar) -> CodeContext<'a> {
+        CodeContext {
+            source,
+            tree,
+            grammar,
+            semantics: OnceCell::new(),
+        }
+    }
+
+    pub fn semantics(&self) -> &CodeSemantics {
+        self.semantics
+            .get_or_init(|| CodeSemantics::build(self.tree, &self.source.text, self.grammar))
+    }
 }
 
 /// A check in the registry: `module` is `<domain>/<id>_<name>`, its file under checks/.
@@ -80,6 +100,9 @@ pub const REGISTRY: &[Registered] = &[
     register!(api::api004_missing_security_headers),
     register!(database::db002_index_blocks_writes),
     register!(database::db004_destructive_migration),
+    register!(security::sec003_command_injection),
+    register!(security::sec005_unsafe_deserialization),
+    register!(security::sec010_tls_verification_disabled),
     register!(terraform::tf005_open_ingress),
 ];
 
@@ -182,6 +205,17 @@ impl<'a> Emit<'a> {
             location,
             message: render_message(template, args),
         });
+    }
+}
+
+/// The first line of a captured span, cut at 60 characters: how code is quoted in
+/// messages.
+pub fn excerpt(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("");
+    if line.chars().count() > 60 {
+        format!("{}…", line.chars().take(59).collect::<String>())
+    } else {
+        line.to_string()
     }
 }
 

@@ -1,7 +1,7 @@
 //! The one pass over the tree, shared by both languages: an iterative walk (files may nest
 //! deeper than any stack) that keeps a stack of frames (functions, classes, blocks) and
-//! records imports, functions, classes and bindings; names are resolved once at the end,
-//! when every binding is known.
+//! records imports, functions, classes, bindings and calls; names are resolved once at the
+//! end, when every binding is known.
 
 use std::collections::{HashMap, HashSet};
 
@@ -9,10 +9,11 @@ use audit_core::Span;
 use audit_syntax::Grammar;
 use audit_syntax::tree_sitter::{Node, Tree};
 
-use super::kinds::{Kind, Source, Tables};
+use super::kinds::{Field, Kind, Source, Tables};
 use super::scope::{BindingTable, Functions};
 use super::{
-    Binding, BindingKind, Class, CodeSemantics, Decorator, Function, Head, Import, Reference, Scope,
+    Binding, BindingKind, Call, Class, CodeSemantics, Decorator, Function, Head, Import, Reference,
+    Scope,
 };
 
 pub(super) fn build(tree: &Tree, text: &str, grammar: Grammar) -> CodeSemantics {
@@ -62,6 +63,9 @@ pub(super) struct Builder<'t> {
     /// Bindings whose value is a name, member chain or module load, in binding order.
     aliases: Vec<(usize, Reference<'t>)>,
     decorators: Vec<(DecoratorSlot, Reference<'t>)>,
+    pub(super) calls: Vec<Call>,
+    /// The callee of each call (by index) that is a name, member chain or module load.
+    callees: Vec<(usize, Reference<'t>)>,
     /// The names function values take from what they are assigned to, by node id.
     pending_names: Vec<(usize, &'t str)>,
     /// Decorators written before the node (by id) they decorate.
@@ -153,6 +157,35 @@ impl Place {
 }
 
 impl<'t> Builder<'t> {
+    /// A decorator (`@x`, `@x(args)`) with its callee left to resolve once bindings are
+    /// known; `call` is the grammar's call node kind, `reference` its name reader.
+    pub(super) fn pending_decorator(
+        &self,
+        node: Node<'t>,
+        call: Kind,
+        reference: fn(Source<'t>, Node<'t>) -> Option<Reference<'t>>,
+    ) -> PendingDecorator<'t> {
+        let s = self.src;
+        let expression = named_children(s, node).next().unwrap_or(node);
+        let (callee, arguments) = if s.kind(expression) == call {
+            (
+                s.child(expression, Field::Function).unwrap_or(expression),
+                s.child(expression, Field::Arguments).map(span),
+            )
+        } else {
+            (expression, None)
+        };
+        PendingDecorator {
+            decorator: Decorator {
+                name: s.text(callee).to_owned(),
+                qualified_name: None,
+                arguments,
+                span: span(expression),
+            },
+            reference: reference(s, callee),
+        }
+    }
+
     fn new(src: Source<'t>, grammar: Grammar, root: Node<'t>) -> Builder<'t> {
         Builder {
             src,
@@ -176,6 +209,8 @@ impl<'t> Builder<'t> {
             bindings: BindingTable::default(),
             aliases: Vec::new(),
             decorators: Vec::new(),
+            calls: Vec::new(),
+            callees: Vec::new(),
             pending_names: Vec::new(),
             pending_decorators: Vec::new(),
             bound_module_calls: HashSet::new(),
@@ -353,6 +388,14 @@ impl<'t> Builder<'t> {
         id
     }
 
+    /// Records a call; `callee` is resolved when the bindings are known.
+    pub(super) fn push_call(&mut self, call: Call, callee: Option<Reference<'t>>) {
+        if let Some(reference) = callee {
+            self.callees.push((self.calls.len(), reference));
+        }
+        self.calls.push(call);
+    }
+
     /// Pushes a function and enters its frame.
     pub(super) fn push_function(&mut self, node: Node, function: Function) -> usize {
         let index = self.functions.len();
@@ -449,6 +492,7 @@ impl<'t> Builder<'t> {
             functions: Functions::new(self.functions),
             classes: self.classes,
             bindings: self.bindings,
+            calls: self.calls,
         };
         semantics.bindings.seal();
         let aliases = self.aliases;
@@ -497,6 +541,9 @@ impl<'t> Builder<'t> {
                 DecoratorSlot::Class(c, d) => &mut semantics.classes[c].decorators[d],
             };
             decorator.qualified_name = qualified;
+        }
+        for (call, reference) in self.callees {
+            semantics.calls[call].qualified_name = semantics.resolve(&reference, &[]);
         }
         semantics
     }

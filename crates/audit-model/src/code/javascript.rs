@@ -10,7 +10,7 @@ use super::builder::{
 };
 use super::kinds::{Field, Kind, Source};
 use super::{
-    BindingKind, Class, Decorator, Function, FunctionKind, Head, Import, ImportKind, Parameter,
+    BindingKind, Call, Class, Function, FunctionKind, Head, Import, ImportKind, Parameter,
     ParameterKind, PathStep, Reference,
 };
 
@@ -315,7 +315,9 @@ impl<'t> Builder<'t> {
                         span: span(node),
                     });
                 }
+                self.javascript_call(node, Field::Function, false);
             }
+            Kind::NewExpression => self.javascript_call(node, Field::Constructor, true),
             Kind::Pair | Kind::PublicFieldDefinition | Kind::FieldDefinition => {
                 if let Some(value) = s.child(node, Field::Value)
                     && is_function(s, value)
@@ -336,6 +338,23 @@ impl<'t> Builder<'t> {
             _ => {}
         }
         true
+    }
+
+    /// A call or `new` expression, its callee in `field`.
+    fn javascript_call(&mut self, node: Node<'t>, field: Field, new: bool) {
+        let s = self.src;
+        let Some(callee) = s.child(node, field) else {
+            return;
+        };
+        let call = Call {
+            span: span(node),
+            callee: span(callee),
+            qualified_name: None,
+            arguments: s.child(node, Field::Arguments).map(span),
+            new,
+            keywords: Vec::new(),
+        };
+        self.push_call(call, reference(s, callee));
     }
 
     fn import_statement(&mut self, node: Node<'t>) {
@@ -797,24 +816,7 @@ impl<'t> Builder<'t> {
     }
 
     fn decorator(&self, node: Node<'t>) -> PendingDecorator<'t> {
-        let s = self.src;
-        let expression = named_children(s, node).next().unwrap_or(node);
-        let (callee, arguments) = match s.kind(expression) {
-            Kind::CallExpression => (
-                s.child(expression, Field::Function).unwrap_or(expression),
-                s.child(expression, Field::Arguments).map(span),
-            ),
-            _ => (expression, None),
-        };
-        PendingDecorator {
-            decorator: Decorator {
-                name: s.text(callee).to_owned(),
-                qualified_name: None,
-                arguments,
-                span: span(expression),
-            },
-            reference: reference(s, callee),
-        }
+        self.pending_decorator(node, Kind::CallExpression, reference)
     }
 }
 

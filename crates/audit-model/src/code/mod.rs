@@ -1,7 +1,8 @@
 //! Code semantics of one JavaScript/TypeScript or Python file: imports, functions, classes,
-//! bindings and the qualified name of any callee, so rules match `child_process.exec` or
-//! `subprocess.run` whatever the file called them. Built in one pass over the tree; holds
-//! byte ranges and small strings, never nodes, so the tree can be dropped.
+//! bindings, every call, and the qualified name of any callee, so rules match
+//! `child_process.exec` or `subprocess.run` whatever the file called them. Built in one pass
+//! over the tree; holds byte ranges and small strings, never nodes, so the tree can be
+//! dropped.
 
 mod builder;
 mod javascript;
@@ -25,6 +26,7 @@ pub struct CodeSemantics {
     functions: Functions,
     classes: Vec<Class>,
     bindings: BindingTable,
+    calls: Vec<Call>,
 }
 
 /// One imported name (or module) and where it was imported.
@@ -57,6 +59,43 @@ pub enum ImportKind {
     Wildcard,
     /// Binds nothing: `import "m"`, `require("m").exec()` inline, a bare `import("m")`.
     Unbound,
+}
+
+/// A call, or a JS `new` expression, with its callee resolved: rules iterate these instead
+/// of walking the tree, and look a node up (`descendant_for_byte_range`) only where they
+/// need its shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Call {
+    /// The whole call: `cp.exec(cmd)`, `new https.Agent({})`.
+    pub span: Span,
+    /// The callee as written: `cp.exec`, `run`, `require("child_process").exec`.
+    pub callee: Span,
+    /// The callee resolved through imports, as [`CodeSemantics::qualified_name`] gives it:
+    /// `child_process.exec`, `subprocess.run`, `eval`; None for a local value.
+    pub qualified_name: Option<String>,
+    /// The argument list with its parentheses (the template of a JS tagged template);
+    /// None for `new C` without them.
+    pub arguments: Option<Span>,
+    /// JS `new C(...)`.
+    pub new: bool,
+    /// Python keyword arguments in source order (`**kwargs` is none); empty for JS.
+    pub keywords: Vec<Keyword>,
+}
+
+/// A Python keyword argument: `shell=True`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keyword {
+    pub name: String,
+    /// `name=value`.
+    pub span: Span,
+    pub value: Span,
+}
+
+impl Call {
+    /// The keyword argument `name`, the last one when repeated.
+    pub fn keyword(&self, name: &str) -> Option<&Keyword> {
+        self.keywords.iter().rev().find(|k| k.name == name)
+    }
 }
 
 /// A function, method, arrow function or lambda.
@@ -281,6 +320,21 @@ impl CodeSemantics {
     /// The index of [`CodeSemantics::enclosing_function`] in [`CodeSemantics::functions`].
     pub fn enclosing_function_index(&self, byte: usize) -> Option<usize> {
         self.functions.innermost(byte)
+    }
+
+    /// Every call and JS `new` expression, in source order (by start; a call before the
+    /// calls that start where it does, `a.b()` after `a.b().c()`).
+    pub fn calls(&self) -> &[Call] {
+        &self.calls
+    }
+
+    /// The call whose span is exactly `span`: the value of a binding, an argument.
+    pub fn call(&self, span: Span) -> Option<&Call> {
+        let first = self.calls.partition_point(|c| c.span.start < span.start);
+        self.calls[first..]
+            .iter()
+            .take_while(|c| c.span.start == span.start)
+            .find(|c| c.span.end == span.end)
     }
 
     /// Every binding in source order.

@@ -9,7 +9,7 @@ use super::builder::{
 };
 use super::kinds::{Field, Kind, Source};
 use super::{
-    BindingKind, Class, Decorator, Function, FunctionKind, Head, Import, ImportKind, Parameter,
+    BindingKind, Call, Class, Function, FunctionKind, Head, Import, ImportKind, Keyword, Parameter,
     ParameterKind, PathStep, Reference,
 };
 
@@ -249,10 +249,47 @@ impl<'t> Builder<'t> {
                         span: span(node),
                     });
                 }
+                self.python_call(node);
             }
             _ => {}
         }
         true
+    }
+
+    /// A call with its keyword arguments.
+    fn python_call(&mut self, node: Node<'t>) {
+        let s = self.src;
+        let Some(callee) = s.child(node, Field::Function) else {
+            return;
+        };
+        let arguments = s.child(node, Field::Arguments);
+        let mut keywords = Vec::new();
+        if let Some(list) = arguments.filter(|a| s.kind(*a) != Kind::GeneratorExpression) {
+            let mut cursor = list.walk();
+            for argument in list.named_children(&mut cursor) {
+                if s.kind(argument) == Kind::KeywordArgument
+                    && let (Some(name), Some(value)) = (
+                        s.child(argument, Field::Name),
+                        s.child(argument, Field::Value),
+                    )
+                {
+                    keywords.push(Keyword {
+                        name: s.text(name).to_owned(),
+                        span: span(argument),
+                        value: span(value),
+                    });
+                }
+            }
+        }
+        let call = Call {
+            span: span(node),
+            callee: span(callee),
+            qualified_name: None,
+            arguments: arguments.map(span),
+            new: false,
+            keywords,
+        };
+        self.push_call(call, reference(s, callee));
     }
 
     /// `import a.b` binds `a`; `import a.b as c` binds `c` to `a.b`.
@@ -567,24 +604,7 @@ impl<'t> Builder<'t> {
     }
 
     fn python_decorator(&self, node: Node<'t>) -> PendingDecorator<'t> {
-        let s = self.src;
-        let expression = named_children(s, node).next().unwrap_or(node);
-        let (callee, arguments) = match s.kind(expression) {
-            Kind::Call => (
-                s.child(expression, Field::Function).unwrap_or(expression),
-                s.child(expression, Field::Arguments).map(span),
-            ),
-            _ => (expression, None),
-        };
-        PendingDecorator {
-            decorator: Decorator {
-                name: s.text(callee).to_owned(),
-                qualified_name: None,
-                arguments,
-                span: span(expression),
-            },
-            reference: reference(s, callee),
-        }
+        self.pending_decorator(node, Kind::Call, reference)
     }
 }
 

@@ -768,3 +768,141 @@ fn deep_nesting_does_not_overflow() {
     );
     assert_eq!(semantics.qualified_name(calls[0], &text), None);
 }
+
+/// The call index, one call per line: `callee => qualified (arguments) keywords`.
+fn call_index(grammar: Grammar, text: &str) -> String {
+    let (_, semantics) = parse(grammar, text);
+    let mut out = String::new();
+    for call in semantics.calls() {
+        let at = |s: Span| &text[s.start..s.end];
+        write!(
+            out,
+            "{}{} => {}",
+            if call.new { "new " } else { "" },
+            at(call.callee),
+            call.qualified_name.as_deref().unwrap_or("-"),
+        )
+        .unwrap();
+        if let Some(arguments) = call.arguments {
+            write!(out, " {}", at(arguments)).unwrap();
+        }
+        for keyword in &call.keywords {
+            write!(out, " [{}={}]", keyword.name, at(keyword.value)).unwrap();
+            assert_eq!(
+                at(keyword.span),
+                format!("{}={}", keyword.name, at(keyword.value))
+            );
+        }
+        out.push('\n');
+        assert_eq!(semantics.call(call.span), Some(call));
+    }
+    out
+}
+
+#[test]
+fn javascript_call_index() {
+    let text = r#"
+import { exec as run } from "child_process";
+const { exec } = require("node:child_process");
+import * as cp from "child_process";
+import https from "node:https";
+run(cmd); cp.exec(a.b()); exec`ls`;
+function local() { function exec(x) {} exec(cmd); this.exec(cmd); }
+new https.Agent({ rejectUnauthorized: false }); new Foo;
+require("child_process").execSync(cmd).toString();
+"#;
+    check(
+        call_index(Grammar::JavaScript, text),
+        r#"
+        require => require ("node:child_process")
+        run => child_process.exec (cmd)
+        cp.exec => child_process.exec (a.b())
+        a.b => - ()
+        exec => child_process.exec `ls`
+        exec => - (cmd)
+        this.exec => - (cmd)
+        new https.Agent => https.Agent ({ rejectUnauthorized: false })
+        new Foo => -
+        require("child_process").execSync(cmd).toString => - ()
+        require("child_process").execSync => child_process.execSync (cmd)
+        require => require ("child_process")
+        "#,
+    );
+}
+
+#[test]
+fn python_call_index() {
+    let text = r#"
+import subprocess as sp
+from subprocess import Popen as P
+from os import system
+import requests
+
+def system2(c): ...
+sp.call(cmd, shell=True)
+P(cmd, shell=False, **extra)
+system(cmd)
+s = requests.Session()
+s.get(u, verify=False, timeout=(1, 2))
+f(x for x in y)
+@app.route("/x", methods=["GET"])
+def view(): return print(f"{g(1)}")
+"#;
+    let index = call_index(Grammar::Python, text);
+    check(
+        index,
+        r#"
+        sp.call => subprocess.call (cmd, shell=True) [shell=True]
+        P => subprocess.Popen (cmd, shell=False, **extra) [shell=False]
+        system => os.system (cmd)
+        requests.Session => requests.Session ()
+        s.get => - (u, verify=False, timeout=(1, 2)) [verify=False] [timeout=(1, 2)]
+        f => - (x for x in y)
+        app.route => - ("/x", methods=["GET"]) [methods=["GET"]]
+        print => print (f"{g(1)}")
+        g => - (1)
+        "#,
+    );
+    // A binding's value leads to the call that made it.
+    let (_, semantics) = parse(Grammar::Python, text);
+    let at = text.find("s.get").unwrap();
+    let value = semantics.binding_at("s", at).unwrap().value.unwrap();
+    let session = semantics.call(value).unwrap();
+    assert_eq!(session.qualified_name.as_deref(), Some("requests.Session"));
+    let get = semantics
+        .calls()
+        .iter()
+        .find(|c| c.span.start == at)
+        .unwrap();
+    assert_eq!(
+        get.keyword("verify")
+            .map(|k| &text[k.value.start..k.value.end]),
+        Some("False")
+    );
+    assert!(get.keyword("shell").is_none());
+}
+
+/// The index holds every call node, with the qualified name `qualified_name` gives it.
+#[test]
+fn call_index_matches_the_tree() {
+    for (grammar, text) in [
+        (
+            Grammar::TypeScript,
+            "import * as cp from 'child_process';\nclass A { m() { cp.exec(x!); (cp as any).spawn(); } }\nconst f = () => g(h(1), new K(2));\n",
+        ),
+        (
+            Grammar::Python,
+            "import os\nclass A:\n    def m(self):\n        os.system(x)\n        [f(y) for y in z]\n        lambda: __import__('os').popen(q)\n",
+        ),
+    ] {
+        let (tree, semantics) = parse(grammar, text);
+        let nodes = nodes_of(&tree, &["call_expression", "call", "new_expression"]);
+        assert_eq!(nodes.len(), semantics.calls().len());
+        for node in nodes {
+            let call = semantics.call(Span::from(node.byte_range())).unwrap();
+            if node.kind() != "new_expression" {
+                assert_eq!(call.qualified_name, semantics.qualified_name(node, text));
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! Security checks over the code model: calls matched by qualified name, never by the
+//! name a file happens to give a module. The helpers below turn the model's byte ranges
+//! back into nodes, only where a check needs their shape.
+
+pub mod sec003_command_injection;
+pub mod sec005_unsafe_deserialization;
+pub mod sec010_tls_verification_disabled;
+
+use audit_core::Span;
+use audit_syntax::tree_sitter::{Node, Tree};
+
+/// The named node whose range is exactly `span` (the deepest, when several share it).
+fn node_at(tree: &Tree, span: Span) -> Option<Node<'_>> {
+    let node = tree
+        .root_node()
+        .named_descendant_for_byte_range(span.start, span.end)?;
+    (node.start_byte() == span.start && node.end_byte() == span.end).then_some(node)
+}
+
+/// The named children of an argument list, array or list, comments left out.
+fn elements(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor)
+        .filter(|c| c.kind() != "comment")
+        .collect()
+}
+
+/// The arguments of a call whose argument list is at `arguments`.
+fn arguments(tree: &Tree, arguments: Option<Span>) -> Vec<Node<'_>> {
+    arguments
+        .and_then(|span| node_at(tree, span))
+        .map_or_else(Vec::new, elements)
+}
+
+/// The node each occurrence of `word` in `text` is exactly (an identifier, a property, a
+/// string fragment), in source order; occurrences inside longer names, comments or
+/// strings with more in them are skipped. Costs a descent per occurrence, not a walk.
+fn occurrences<'t>(tree: &'t Tree, text: &'t str, word: &'t str) -> impl Iterator<Item = Node<'t>> {
+    text.match_indices(word)
+        .filter_map(move |(at, _)| node_at(tree, Span::new(at, at + word.len())))
+}
+
+/// Whether `child` is the `field` child of `parent`.
+fn is_field(parent: Node<'_>, field: &str, child: Node<'_>) -> bool {
+    parent
+        .child_by_field_name(field)
+        .is_some_and(|c| c.id() == child.id())
+}
+
+fn text_of<'t>(text: &'t str, node: Node<'_>) -> &'t str {
+    &text[node.byte_range()]
+}
+
+/// A string literal's content when it is plain text: a JS string without escapes, a
+/// Python string without interpolation or escapes (a prefix such as `r` or `f` is fine).
+fn string_content<'t>(text: &'t str, node: Node<'_>) -> Option<&'t str> {
+    if node.kind() != "string" {
+        return None;
+    }
+    let mut content = None;
+    let mut cursor = node.walk();
+    for child in node.named_children(&mut cursor) {
+        match child.kind() {
+            "string_start" | "string_end" => {}
+            "string_fragment" | "string_content" if content.is_none() => {
+                content = Some(text_of(text, child))
+            }
+            _ => return None,
+        }
+    }
+    Some(content.unwrap_or(""))
+}
+
+/// A program that runs the script it is given after a command flag: `sh`, `/bin/bash`,
+/// `cmd.exe`, `powershell`, `pwsh`.
+fn is_shell(program: &str) -> bool {
+    let unix = ["/usr/local/bin/", "/usr/bin/", "/local/bin/", "/bin/", ""]
+        .iter()
+        .find_map(|prefix| program.strip_prefix(prefix))
+        .is_some_and(|name| {
+            matches!(
+                name,
+                "sh" | "bash" | "dash" | "ash" | "ksh" | "mksh" | "zsh"
+            )
+        });
+    let name = program.rsplit(['/', '\\']).next().unwrap_or(program);
+    let name = name.to_ascii_lowercase();
+    let name = name.strip_suffix(".exe").unwrap_or(&name);
+    unix || matches!(name, "cmd" | "powershell" | "pwsh")
+}
+
+/// The flag after which a shell reads its script: `-c` and its combinations with other
+/// single-letter options (`-lc`, `-ec`), `/c`, `/k`, `-Command`.
+fn is_script_flag(flag: &str) -> bool {
+    if let Some(letters) = flag.strip_prefix('-')
+        && letters.bytes().filter(|&b| b == b'c').count() == 1
+        && letters
+            .bytes()
+            .all(|b| b"abcefhiklmnprstuvxBCEHPT".contains(&b))
+    {
+        return true;
+    }
+    matches!(flag.to_ascii_lowercase().as_str(), "/c" | "/k" | "-command")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shells_and_their_script_flags() {
+        for program in [
+            "sh",
+            "/bin/bash",
+            "/usr/local/bin/zsh",
+            "cmd.exe",
+            "C:\\Windows\\System32\\CMD.EXE",
+            "pwsh",
+            "powershell.exe",
+        ] {
+            assert!(is_shell(program), "{program}");
+        }
+        for program in [
+            "python3",
+            "/opt/bin/sh",
+            "shell",
+            "bash2",
+            "node",
+            "/bin/sh.exe",
+        ] {
+            assert!(!is_shell(program), "{program}");
+        }
+        for flag in [
+            "-c", "-lc", "-ec", "-cx", "/c", "/K", "-Command", "-command",
+        ] {
+            assert!(is_script_flag(flag), "{flag}");
+        }
+        for flag in ["-e", "-", "c", "-NoProfile", "-File", "--c", "-cd", "-cc"] {
+            assert!(!is_script_flag(flag), "{flag}");
+        }
+    }
+}
