@@ -25,9 +25,6 @@ const DEFAULT_EXCLUDES: &[&str] = &[
     "**/*.min.js",
 ];
 
-/// Folder names whose `.sql` files are migrations, besides the configured globs.
-const MIGRATION_DIRS: &[&str] = &["migrations", "migration", "migrate", "changelog", "flyway"];
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ConfigFile {
@@ -291,19 +288,7 @@ impl Settings {
     /// Whether a `.sql` file is a migration: under a migrations folder, a Flyway
     /// `V<n>__` file, or matched by `sql.migrations`.
     pub fn is_migration(&self, rel_path: &str) -> bool {
-        let mut parts = rel_path.rsplit('/');
-        let file = parts.next().unwrap_or("");
-        let flyway = file.strip_prefix('V').is_some_and(|rest| {
-            rest.split_once("__").is_some_and(|(version, _)| {
-                !version.is_empty()
-                    && version
-                        .chars()
-                        .all(|c| c.is_ascii_digit() || c == '.' || c == '_')
-            })
-        });
-        flyway
-            || parts.any(|dir| MIGRATION_DIRS.contains(&dir))
-            || self.migrations.is_match(rel_path)
+        audit_model::schema::is_migration_path(rel_path) || self.migrations.is_match(rel_path)
     }
 }
 

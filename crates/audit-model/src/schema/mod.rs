@@ -14,7 +14,7 @@ use audit_syntax::sqlparser::ast::{
 };
 use audit_syntax::{SqlStatement, StatementKind};
 
-pub use replay::{MigrationRole, Replayed, SqlSource, replay};
+pub use replay::{MIGRATION_DIRS, MigrationRole, Replayed, SqlSource, is_migration_path, replay};
 
 #[derive(Debug, Clone)]
 pub struct Table {

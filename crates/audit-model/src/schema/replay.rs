@@ -95,15 +95,36 @@ pub fn replay<'a>(
     }
 }
 
+/// Folder names whose `.sql` files are migrations; the last one in a path ends its set.
+pub const MIGRATION_DIRS: &[&str] = &["migrations", "migration", "migrate", "changelog", "flyway"];
+
+/// Whether a path is a migration by the usual layouts: under a migrations folder, or a
+/// Flyway versioned file (`V2__add_users.sql`). Configured globs come on top.
+pub fn is_migration_path(path: &str) -> bool {
+    let mut parts = path.rsplit('/');
+    let file = parts.next().unwrap_or("");
+    file.strip_prefix('V').is_some_and(is_flyway_version)
+        || parts.any(|dir| MIGRATION_DIRS.contains(&dir))
+}
+
+/// After Flyway's `V`/`U` prefix: a version of digits, dots and underscores, then `__`.
+fn is_flyway_version(rest: &str) -> bool {
+    rest.split_once("__").is_some_and(|(version, _)| {
+        !version.is_empty()
+            && version
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == '_')
+    })
+}
+
 /// Migrations replay per set: the path up to the last folder named like a migrations
 /// folder (`services/a/migrations`), else the file's folder.
 fn migration_set(path: &str) -> &str {
-    const SET_DIRS: &[&str] = &["migrations", "migration", "migrate", "changelog", "flyway"];
     let mut end = None;
     let mut offset = 0;
     for part in path.split('/') {
         offset += part.len() + 1;
-        if SET_DIRS.contains(&part) {
+        if MIGRATION_DIRS.contains(&part) {
             end = Some(offset - 1);
         }
     }
@@ -117,13 +138,7 @@ fn migration_set(path: &str) -> &str {
 fn is_down_path(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     let file = lower.rsplit('/').next().unwrap_or("");
-    let flyway_undo = file.strip_prefix('u').is_some_and(|r| {
-        r.split_once("__").is_some_and(|(v, _)| {
-            !v.is_empty()
-                && v.chars()
-                    .all(|c| c.is_ascii_digit() || c == '.' || c == '_')
-        })
-    });
+    let flyway_undo = file.strip_prefix('u').is_some_and(is_flyway_version);
     flyway_undo
         || lower
             .split(['/', '.', '_', '-'])
