@@ -120,6 +120,8 @@ fn write_new(path: &Path, text: &str) -> Result<std::path::PathBuf, String> {
 
 fn rule_toml(id: &str, name: &str, domain: &str, kind: Kind, on: On, example: &str) -> String {
     let (languages, fence_comment) = match on {
+        // The skeleton query is Python's; add `javascript` with its query.
+        On::Code if kind == Kind::Query => (r#"["python"]"#, "#"),
         On::Code | On::Project => (r#"["javascript", "typescript", "python"]"#, "#"),
         On::Sql => (r#"["sql"]"#, "--"),
         On::Terraform => (r#"["terraform"]"#, "#"),
@@ -174,7 +176,8 @@ missing = "fail"
 unknown = "pass"
 "#,
         ),
-        Kind::Rust => out.push_str("check = \"rust\"\n"),
+        // A top-level key: it must come before the first table.
+        Kind::Rust => out = out.replacen("\n[docs]", "check = \"rust\"\n\n[docs]", 1),
     }
     out
 }
@@ -199,7 +202,7 @@ fn fixture_files(id: &str, on: On) -> Vec<(&'static str, String)> {
             (
                 "infra/bad.tf",
                 format!(
-                    "# expect: {id}\nresource \"aws_example\" \"bad\" {{\n  setting = false\n}}\n"
+                    "resource \"aws_example\" \"bad\" {{\n  setting = false  # expect: {id}\n}}\n"
                 ),
             ),
             (
