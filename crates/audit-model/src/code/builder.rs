@@ -12,8 +12,8 @@ use audit_syntax::tree_sitter::{Node, Tree};
 use super::kinds::{Field, Kind, Source, Tables};
 use super::scope::{BindingTable, Functions};
 use super::{
-    Binding, BindingKind, Call, Class, CodeSemantics, Decorator, Function, Head, Import, Reference,
-    Scope,
+    Binding, BindingKind, Call, Class, CodeSemantics, Decorator, Function, FunctionKind, Head,
+    Import, Reference, Scope,
 };
 
 pub(super) fn build(tree: &Tree, text: &str, grammar: Grammar) -> CodeSemantics {
@@ -157,6 +157,38 @@ impl Place {
 }
 
 impl<'t> Builder<'t> {
+    /// Records a function (its parameters come after) with the decorators to resolve,
+    /// and returns its index.
+    pub(super) fn open_function(
+        &mut self,
+        node: Node<'t>,
+        name: Option<&str>,
+        kind: FunctionKind,
+        class: Option<usize>,
+        is_async: bool,
+        decorators: Vec<PendingDecorator<'t>>,
+    ) -> usize {
+        let s = self.src;
+        let parent = self.current_function();
+        let body = s.child(node, Field::Body).map_or(span(node), span);
+        let index = self.push_function(
+            node,
+            Function {
+                name: name.map(str::to_owned),
+                kind,
+                is_async,
+                parameters: Vec::new(),
+                decorators: Vec::new(),
+                class,
+                parent,
+                body,
+                span: span(node),
+            },
+        );
+        self.function_decorators(index, decorators);
+        index
+    }
+
     /// A decorator (`@x`, `@x(args)`) with its callee left to resolve once bindings are
     /// known; `call` is the grammar's call node kind, `reference` its name reader.
     pub(super) fn pending_decorator(

@@ -10,8 +10,8 @@ use super::builder::{
 };
 use super::kinds::{Field, Kind, Source};
 use super::{
-    BindingKind, Call, Class, Function, FunctionKind, Head, Import, ImportKind, Parameter,
-    ParameterKind, PathStep, Reference,
+    BindingKind, Call, Class, FunctionKind, Head, Import, ImportKind, Parameter, ParameterKind,
+    PathStep, Reference,
 };
 
 /// Standard and Node.js globals: an unbound use is qualified by its plain name.
@@ -667,23 +667,7 @@ impl<'t> Builder<'t> {
                 .take_while(|c| !c.is_named() || s.kind(*c) == Kind::Decorator)
                 .any(|c| c.kind() == "async")
         };
-        let parent = self.current_function();
-        let body = s.child(node, Field::Body).map_or(span(node), span);
-        let index = self.push_function(
-            node,
-            Function {
-                name: name.map(str::to_owned),
-                kind,
-                is_async,
-                parameters: Vec::new(),
-                decorators: Vec::new(),
-                class,
-                parent,
-                body,
-                span: span(node),
-            },
-        );
-        self.function_decorators(index, decorators);
+        let index = self.open_function(node, name, kind, class, is_async, decorators);
         let place = self.function_place();
         if kind == FunctionKind::Expression
             && let Some(own) = own_name

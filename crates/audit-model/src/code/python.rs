@@ -9,7 +9,7 @@ use super::builder::{
 };
 use super::kinds::{Field, Kind, Source};
 use super::{
-    BindingKind, Call, Class, Function, FunctionKind, Head, Import, ImportKind, Keyword, Parameter,
+    BindingKind, Call, Class, FunctionKind, Head, Import, ImportKind, Keyword, Parameter,
     ParameterKind, PathStep, Reference,
 };
 
@@ -490,23 +490,7 @@ impl<'t> Builder<'t> {
         is_async: bool,
     ) {
         let s = self.src;
-        let parent = self.current_function();
-        let body = s.child(node, Field::Body).map_or(span(node), span);
-        let index = self.push_function(
-            node,
-            Function {
-                name: name.map(str::to_owned),
-                kind,
-                is_async,
-                parameters: Vec::new(),
-                decorators: Vec::new(),
-                class,
-                parent,
-                body,
-                span: span(node),
-            },
-        );
-        self.function_decorators(index, decorators);
+        let index = self.open_function(node, name, kind, class, is_async, decorators);
         if let Some(parameters) = s.child(node, Field::Parameters) {
             self.python_parameters(index, parameters, node.start_byte());
         }
