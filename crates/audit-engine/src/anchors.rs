@@ -5,12 +5,64 @@
 //! contain an occurrence, instead of over the whole tree: tree-sitter's query cursor
 //! costs about a third of a parse per full walk, whatever the patterns.
 
-use aho_corasick::AhoCorasick;
+use std::ops::ControlFlow;
+
+use aho_corasick::{AhoCorasick, Input, MatchKind};
 use audit_syntax::tree_sitter::Query;
+
+/// Every occurrence of a set of literals, found with Aho-Corasick's leftmost-longest search
+/// (which runs its SIMD prefilter; the overlapping search, which reports every literal
+/// itself, walks the automaton byte by byte and costs several times more). The search
+/// restarts one byte after each match, so no start is skipped, and a literal that is a
+/// prefix of the one found at a start is reported there too.
+pub struct Literals {
+    finder: AhoCorasick,
+    /// Per literal: the other literals it starts with (an equal one included).
+    prefixes: Vec<Vec<usize>>,
+}
+
+impl Literals {
+    pub fn new<L: AsRef<str>>(literals: &[L]) -> Literals {
+        let finder = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(literals.iter().map(|l| l.as_ref()))
+            .expect("literal strings always build");
+        let prefixes = literals
+            .iter()
+            .enumerate()
+            .map(|(q, long)| {
+                let long = long.as_ref();
+                (0..literals.len())
+                    .filter(|&p| p != q && long.starts_with(literals[p].as_ref()))
+                    .collect()
+            })
+            .collect();
+        Literals { finder, prefixes }
+    }
+
+    pub fn len(&self) -> usize {
+        self.prefixes.len()
+    }
+
+    /// Calls `found(literal, start)` for each occurrence, in order of start, until it breaks.
+    pub fn each(&self, text: &[u8], mut found: impl FnMut(usize, usize) -> ControlFlow<()>) {
+        let mut at = 0;
+        while let Some(hit) = self.finder.find(Input::new(text).range(at..)) {
+            let (literal, start) = (hit.pattern().as_usize(), hit.start());
+            let all = std::iter::once(&literal).chain(&self.prefixes[literal]);
+            for &l in all {
+                if found(l, start).is_break() {
+                    return;
+                }
+            }
+            at = start + 1;
+        }
+    }
+}
 
 /// The anchors of every pattern of one combined query.
 pub struct Anchors {
-    finder: AhoCorasick,
+    finder: Literals,
     /// Per pattern: groups of literal ids (into `finder`'s patterns); a match of the
     /// pattern contains an occurrence of a literal of each group.
     patterns: Vec<Vec<Vec<usize>>>,
@@ -55,7 +107,7 @@ impl Anchors {
                 .collect();
             patterns.push(groups);
         }
-        let finder = AhoCorasick::new(&literals).expect("literal strings always build");
+        let finder = Literals::new(&literals);
         (Anchors { finder, patterns }, unanchored)
     }
 
@@ -63,10 +115,11 @@ impl Anchors {
     /// For each pattern only its group with the fewest occurrences is used; a pattern
     /// with a group that does not occur at all cannot match and adds nothing.
     pub fn positions(&self, text: &[u8]) -> Vec<usize> {
-        let mut hits: Vec<Vec<usize>> = vec![Vec::new(); self.finder.patterns_len()];
-        for found in self.finder.find_overlapping_iter(text) {
-            hits[found.pattern().as_usize()].push(found.start());
-        }
+        let mut hits: Vec<Vec<usize>> = vec![Vec::new(); self.finder.len()];
+        self.finder.each(text, |literal, start| {
+            hits[literal].push(start);
+            ControlFlow::Continue(())
+        });
         let mut positions = Vec::new();
         for groups in &self.patterns {
             let rarest = groups

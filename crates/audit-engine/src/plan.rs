@@ -1,35 +1,27 @@
 //! The plan: enabled rules compiled once, indexed by what dispatches them.
 
 use std::collections::HashMap;
-use std::ops::Range;
+use std::ops::{ControlFlow, Range};
 use std::sync::OnceLock;
 
-use aho_corasick::AhoCorasick;
 use audit_syntax::tree_sitter::Query;
 use audit_syntax::{Grammar, StatementKind};
 
-use crate::anchors::Anchors;
+use crate::anchors::{Anchors, Literals};
 use crate::checks::{self, Check, CodeContext, Emit};
-use crate::facts;
 use crate::facts::ProjectFacts;
 use crate::project::SqlContext;
 use crate::project::terraform::ResourceContext;
 use crate::rules::{Matcher, Rule, RuleIdx, TerraformAssertion};
 
-/// What a pattern of a combined query stands for.
-#[derive(Clone, Copy, Debug)]
-pub enum PatternOwner {
-    Rule(RuleIdx),
-    Facts,
-}
-
-/// One grammar's combined query: every enabled rule's patterns plus the fact patterns,
-/// compiled when the scan first meets a file of that grammar. tree-sitter's analysis of
-/// a query is most of the start-up, so a repository without TypeScript never pays for it.
+/// One grammar's combined query: every enabled query rule's patterns, compiled when the
+/// scan first meets a file of that grammar. tree-sitter's analysis of a query against a
+/// JavaScript grammar takes about 20 ms, so a repository without TypeScript never pays
+/// for it, and a plan without query rules (the built-in rules are Rust) has no query.
 pub struct GrammarPlan {
     grammar: Grammar,
     source: String,
-    ranges: Vec<(Range<usize>, PatternOwner)>,
+    ranges: Vec<(Range<usize>, RuleIdx)>,
     compiled: OnceLock<Result<CompiledQuery, PlanError>>,
 }
 
@@ -43,13 +35,13 @@ pub struct CompiledQuery {
 
 pub struct QueryPart {
     pub query: Query,
-    /// Pattern index -> owner.
-    pub owners: Vec<PatternOwner>,
+    /// Pattern index -> the rule it belongs to.
+    pub owners: Vec<RuleIdx>,
     pub report_capture: Option<u32>,
 }
 
 impl QueryPart {
-    fn new(query: Query, owners: Vec<PatternOwner>) -> QueryPart {
+    fn new(query: Query, owners: Vec<RuleIdx>) -> QueryPart {
         let report_capture = query.capture_index_for_name("report");
         QueryPart {
             query,
@@ -76,7 +68,7 @@ impl GrammarPlan {
                 .map(|(_, o)| *o)
                 .expect("pattern inside a source range")
         };
-        let owners: Vec<PatternOwner> = (0..query.pattern_count())
+        let owners: Vec<RuleIdx> = (0..query.pattern_count())
             .map(|i| owner_at(query.start_byte_for_pattern(i)))
             .collect();
         let (anchors, unanchored) = Anchors::new(&query, source);
@@ -127,13 +119,13 @@ pub struct Plan {
 pub type CodeCheck = fn(&CodeContext<'_>, &mut Emit<'_>);
 type CodeCheckEntry = (RuleIdx, &'static [&'static str], CodeCheck);
 
-/// A grammar's code checks and the one Aho-Corasick pass that says which a file needs.
+/// A grammar's code checks and the one literal search that says which a file needs.
 pub struct CodeChecks {
     checks: Vec<(RuleIdx, CodeCheck)>,
     /// Checks that run on every file of the grammar.
     always: Vec<usize>,
-    finder: AhoCorasick,
-    /// Anchor literal -> the checks it lets run.
+    finder: Literals,
+    /// Anchor literal -> the check it lets run.
     owners: Vec<usize>,
 }
 
@@ -151,23 +143,35 @@ impl CodeChecks {
                 owners.push(i);
             }
         }
-        let finder = AhoCorasick::new(&literals).expect("literal anchors always build");
         CodeChecks {
             checks,
             always,
-            finder,
+            finder: Literals::new(&literals),
             owners,
         }
     }
 
-    /// The checks a file with this text needs, in registry order.
+    /// The checks a file with this text needs, in registry order. The search stops once
+    /// every check is due.
     pub fn due(&self, text: &str) -> Vec<(RuleIdx, CodeCheck)> {
         let mut due = vec![false; self.checks.len()];
         for &i in &self.always {
             due[i] = true;
         }
-        for found in self.finder.find_overlapping_iter(text) {
-            due[self.owners[found.pattern().as_usize()]] = true;
+        let mut left = due.iter().filter(|d| !**d).count();
+        if left > 0 {
+            self.finder.each(text.as_bytes(), |literal, _| {
+                let check = self.owners[literal];
+                if !due[check] {
+                    due[check] = true;
+                    left -= 1;
+                }
+                if left == 0 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            });
         }
         self.checks
             .iter()
@@ -189,7 +193,7 @@ pub enum TerraformMatcher {
 }
 
 /// A grammar's combined query text and which byte range of it belongs to whom.
-type QuerySource = (String, Vec<(Range<usize>, PatternOwner)>);
+type QuerySource = (String, Vec<(Range<usize>, RuleIdx)>);
 
 /// A rule whose matcher does not compile, named so the author knows which.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,7 +242,7 @@ impl Plan {
                         let start = source.len();
                         source.push_str(text);
                         source.push('\n');
-                        owners.push((start..source.len(), PatternOwner::Rule(index)));
+                        owners.push((start..source.len(), index));
                     }
                 }
                 Matcher::Terraform(assertions) => {
@@ -287,16 +291,6 @@ impl Plan {
             }
         }
 
-        for grammar in Grammar::ALL
-            .into_iter()
-            .filter(|g| g.is_javascript_family())
-        {
-            let (source, owners) = sources.entry(grammar).or_default();
-            let start = source.len();
-            source.push_str(facts::JAVASCRIPT_FACTS);
-            owners.push((start..source.len(), PatternOwner::Facts));
-        }
-
         plan.code = code_checks
             .into_iter()
             .map(|(grammar, checks)| (grammar, CodeChecks::new(checks)))
@@ -337,22 +331,12 @@ fn blame(
     rules: &[Rule],
     grammar: Grammar,
     source: &str,
-    ranges: &[(Range<usize>, PatternOwner)],
+    ranges: &[(Range<usize>, RuleIdx)],
     error: audit_syntax::tree_sitter::QueryError,
 ) -> PlanError {
-    for (range, owner) in ranges {
-        let text = &source[range.clone()];
-        match owner {
-            PatternOwner::Rule(index) => {
-                if let Err(e) = compile_alone(&rules[*index], grammar, text) {
-                    return e;
-                }
-            }
-            PatternOwner::Facts => {
-                if let Err(e) = Query::new(&grammar.language(), text) {
-                    return PlanError(format!("fact patterns ({grammar:?}): {e}"));
-                }
-            }
+    for (range, index) in ranges {
+        if let Err(e) = compile_alone(&rules[*index], grammar, &source[range.clone()]) {
+            return e;
         }
     }
     PlanError(format!("combined {grammar:?} query: {error}"))

@@ -14,8 +14,8 @@ use audit_syntax::tree_sitter::{
 use super::{FileResult, problem_note};
 use crate::checks::excerpt;
 use crate::checks::{CodeContext, Outcome};
-use crate::facts::{AppCreation, FileFacts, Framework};
-use crate::plan::{CodeChecks, CompiledQuery, PatternOwner, Plan, QueryPart};
+use crate::facts;
+use crate::plan::{CodeChecks, CompiledQuery, Plan, QueryPart};
 use crate::settings::Settings;
 use crate::suppress;
 
@@ -50,6 +50,10 @@ pub(super) fn analyze_tree(
     }
     if let Some(code) = plan.code.get(&grammar) {
         run_code_checks(plan, code, &tree, grammar, &source, result);
+    }
+    // Only project checks read facts.
+    if grammar.is_javascript_family() && !plan.project.is_empty() {
+        facts::javascript(&tree, &source, &mut result.facts);
     }
     result.suppressions = suppress::parse(&source, language, Some(&tree), &[], &mut result.notes);
 }
@@ -163,72 +167,40 @@ fn record_match(
     result: &mut FileResult,
 ) {
     let names = gp.query.capture_names();
-    match gp.owners[m.pattern_index] {
-        PatternOwner::Rule(index) => {
-            let Some(report) = m
-                .captures()
-                .iter()
-                .find(|c| Some(c.index) == gp.report_capture)
-            else {
-                return;
-            };
-            let rule = &plan.rules[index];
-            let args: Vec<(&str, String)> = m
-                .captures()
-                .iter()
-                .filter(|c| !names[c.index as usize].starts_with('_'))
-                .map(|c| {
-                    (
-                        names[c.index as usize],
-                        excerpt(&source.text[c.node.byte_range()]),
-                    )
-                })
-                .collect();
-            let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let span = Span::from(report.node.byte_range());
-            if result
-                .findings
-                .iter()
-                .any(|f| f.rule == *rule.id() && f.location.span == span)
-            {
-                return;
-            }
-            let message = crate::checks::render_message(rule.meta.message_for(&source.path), &args);
-            result.findings.push(Finding {
-                rule: rule.id().clone(),
-                location: source.locate(span),
-                message,
-            });
-        }
-        PatternOwner::Facts => collect_fact(m.captures(), names, source, &mut result.facts),
-    }
-}
-
-fn collect_fact(
-    captures: &[audit_syntax::tree_sitter::QueryCapture<'_>],
-    names: &[&str],
-    source: &SourceText,
-    facts: &mut FileFacts,
-) {
-    let text = |node: Node<'_>| &source.text[node.byte_range()];
-    let factory = captures
+    let rule = &plan.rules[gp.owners[m.pattern_index]];
+    let Some(report) = m
+        .captures()
         .iter()
-        .find(|c| names[c.index as usize] == "_factory")
-        .map(|c| text(c.node));
-    for capture in captures {
-        match names[capture.index as usize] {
-            "import" => facts.imports.push(text(capture.node).to_string()),
-            "app" => {
-                if let Some(framework) = factory.and_then(Framework::from_factory) {
-                    facts.apps.push(AppCreation {
-                        framework,
-                        location: source.locate(capture.node.byte_range().into()),
-                    });
-                }
-            }
-            _ => {}
-        }
+        .find(|c| Some(c.index) == gp.report_capture)
+    else {
+        return;
+    };
+    let args: Vec<(&str, String)> = m
+        .captures()
+        .iter()
+        .filter(|c| !names[c.index as usize].starts_with('_'))
+        .map(|c| {
+            (
+                names[c.index as usize],
+                excerpt(&source.text[c.node.byte_range()]),
+            )
+        })
+        .collect();
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let span = Span::from(report.node.byte_range());
+    if result
+        .findings
+        .iter()
+        .any(|f| f.rule == *rule.id() && f.location.span == span)
+    {
+        return;
     }
+    let message = crate::checks::render_message(rule.meta.message_for(&source.path), &args);
+    result.findings.push(Finding {
+        rule: rule.id().clone(),
+        location: source.locate(span),
+        message,
+    });
 }
 
 /// The innermost-first error or missing node, found without recursion (deep trees).

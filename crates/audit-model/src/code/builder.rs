@@ -25,6 +25,10 @@ pub(super) fn build(tree: &Tree, text: &str, grammar: Grammar) -> CodeSemantics 
     let mut builder = Builder::new(src, grammar, root);
     let javascript = grammar.is_javascript_family();
     let mut cursor = root.walk();
+    // How many siblings follow the current node at each depth: a failed
+    // `goto_next_sibling` costs more than a successful one (it climbs through hidden
+    // parents), so the walk never asks for a sibling it knows is not there.
+    let mut following: Vec<u32> = vec![0];
     'walk: loop {
         let node = cursor.node();
         let descend = node.is_named()
@@ -33,15 +37,22 @@ pub(super) fn build(tree: &Tree, text: &str, grammar: Grammar) -> CodeSemantics 
             } else {
                 builder.enter_python(node)
             };
-        if descend && cursor.goto_first_child() {
+        let children = if descend { node.child_count() } else { 0 };
+        if children > 0 && cursor.goto_first_child() {
+            following.push(children - 1);
             continue;
         }
         loop {
             builder.leave(cursor.node());
-            if cursor.goto_next_sibling() {
-                break;
+            if let Some(left @ 1..) = following.last_mut() {
+                *left -= 1;
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                debug_assert!(false, "a child counted that the cursor does not visit");
             }
-            if !cursor.goto_parent() {
+            following.pop();
+            if following.is_empty() || !cursor.goto_parent() {
                 break 'walk;
             }
         }
