@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use audit_core::Location;
 pub use audit_model::schema::SqlSource;
-pub use audit_model::terraform::TerraformSource;
+pub use audit_model::terraform::TerraformFile;
 
 /// Patterns that gather facts from JavaScript/TypeScript; they join the rules' patterns
 /// in the one combined query, so facts cost no extra pass. Capture names say the fact.
@@ -75,7 +75,7 @@ pub struct FileFacts {
     pub imports: Vec<String>,
     pub apps: Vec<AppCreation>,
     pub sql: Option<SqlSource>,
-    pub terraform: Option<TerraformSource>,
+    pub terraform: Option<TerraformFile>,
 }
 
 /// Facts of the whole scanned repository, in path order (`file_imports` relies on it).

@@ -1,12 +1,13 @@
-//! The pass over a Terraform file: blocks kept for the module evaluation of the project
-//! phase, and suppressions that cover whole blocks.
+//! The pass over a Terraform file: blocks lowered for the module evaluation of the
+//! project phase, and suppressions that cover whole blocks.
 
 use audit_core::{Language, SourceText};
+use audit_model::terraform::lower_body;
 use audit_syntax::hcl_edit::Span as _;
 use audit_syntax::hcl_edit::structure::{Body, Structure};
 
 use super::{FileResult, problem_note};
-use crate::facts::TerraformSource;
+use crate::facts::TerraformFile;
 use crate::plan::Plan;
 use crate::suppress;
 
@@ -40,21 +41,23 @@ pub(super) fn analyze_terraform(plan: &Plan, source: SourceText, result: &mut Fi
     if plan.terraform.is_empty() {
         return;
     }
+    // Lowered now, the tree dropped with `file` at the end of this function: only the
+    // owned blocks wait for the project phase.
     keep_what_rules_read(plan, &mut file.body);
-    if !file.body.is_empty() {
-        result.facts.terraform = Some(TerraformSource { source, file });
+    let body = lower_body(&file.body);
+    if !body.is_empty() {
+        result.facts.terraform = Some(TerraformFile { source, body });
     }
 }
 
-/// Drops the top-level blocks the project phase never reads (data sources, modules,
-/// outputs, providers, resources no enabled rule checks): every file's tree is otherwise
-/// held until the end, at some forty times the file's size.
+/// Drops the top-level blocks the project phase never reads (outputs, data sources and
+/// resources no enabled rule checks) before lowering.
 fn keep_what_rules_read(plan: &Plan, body: &mut Body) {
     for i in (0..body.len()).rev() {
         let read = match body.get(i) {
             Some(Structure::Block(block)) => match block.ident.as_str() {
-                "variable" | "locals" => true,
-                "resource" => block
+                "variable" | "locals" | "module" | "terraform" | "provider" => true,
+                "resource" | "data" => block
                     .labels
                     .first()
                     .is_some_and(|ty| plan.terraform.contains_key(ty.as_str())),
