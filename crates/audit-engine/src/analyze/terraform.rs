@@ -50,14 +50,15 @@ pub(super) fn analyze_terraform(plan: &Plan, source: SourceText, result: &mut Fi
     }
 }
 
-/// Drops the top-level blocks the project phase never reads (outputs, data sources and
-/// resources no enabled rule checks) before lowering.
+/// Drops the top-level blocks the project phase never reads (outputs, resources no
+/// enabled rule checks) before lowering.
 fn keep_what_rules_read(plan: &Plan, body: &mut Body) {
     for i in (0..body.len()).rev() {
         let read = match body.get(i) {
             Some(Structure::Block(block)) => match block.ident.as_str() {
-                "variable" | "locals" | "module" | "terraform" | "provider" => true,
-                "resource" | "data" => block
+                // Data sources are read through references (policy documents).
+                "variable" | "locals" | "module" | "terraform" | "provider" | "data" => true,
+                "resource" => block
                     .labels
                     .first()
                     .is_some_and(|ty| plan.terraform.contains_key(ty.as_str())),

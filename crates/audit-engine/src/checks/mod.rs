@@ -104,6 +104,10 @@ pub const REGISTRY: &[Registered] = &[
     register!(security::sec005_unsafe_deserialization),
     register!(security::sec010_tls_verification_disabled),
     register!(terraform::tf005_open_ingress),
+    register!(terraform::tf004_database_publicly_accessible),
+    register!(terraform::tf006_iam_wildcard),
+    register!(terraform::tf008_backups_insufficient),
+    register!(terraform::tf011_hardcoded_credential),
 ];
 
 /// The check registered for a rule id.

@@ -30,10 +30,15 @@ const MAX_DEPTH: usize = 96;
 const FUEL: u64 = 20_000_000;
 /// Elements a `for` expression or function builds at most.
 pub const MAX_ELEMENTS: usize = 10_000;
+/// A value bigger than this (elements, and string bytes / 64) is unknown: locals that
+/// double a list or a string at each step would otherwise take all memory.
+const MAX_VALUE_WEIGHT: usize = 100_000;
 
 /// The evaluation state of a module instance.
 pub(super) struct Evaluator {
     local_values: RefCell<HashMap<String, Value>>,
+    /// Other resources' attributes read through references, by `type.name.attribute`.
+    reference_values: RefCell<HashMap<String, Value>>,
     in_progress: RefCell<Vec<String>>,
     depth: Cell<usize>,
     fuel: Cell<u64>,
@@ -43,6 +48,7 @@ impl Default for Evaluator {
     fn default() -> Evaluator {
         Evaluator {
             local_values: RefCell::default(),
+            reference_values: RefCell::default(),
             in_progress: RefCell::default(),
             depth: Cell::new(0),
             fuel: Cell::new(FUEL),
@@ -66,7 +72,14 @@ impl Module<'_> {
         state.depth.set(state.depth.get() + 1);
         let value = self.eval_kind(expr, bindings);
         state.depth.set(state.depth.get() - 1);
-        value
+        match value {
+            Ok(value @ (Value::List(_) | Value::Object(_) | Value::String(_)))
+                if weight(&value, MAX_VALUE_WEIGHT + 1) > MAX_VALUE_WEIGHT =>
+            {
+                Ok(Value::Unknown)
+            }
+            other => other,
+        }
     }
 
     fn eval_kind(&self, expr: &Expr, bindings: &Bindings) -> Eval {
@@ -257,12 +270,21 @@ impl Module<'_> {
         };
         let key = format!("{ty}.{name}.{attribute}");
         let state = &self.evaluator;
-        if state.in_progress.borrow().contains(&key) {
-            return Value::Unknown;
-        }
-        state.in_progress.borrow_mut().push(key);
-        let value = self.eval(&attr.expr, &[]);
-        state.in_progress.borrow_mut().pop();
+        let memo = state.reference_values.borrow().get(&key).cloned();
+        let value = match memo {
+            Some(value) => value,
+            None if state.in_progress.borrow().contains(&key) => return Value::Unknown,
+            None => {
+                state.in_progress.borrow_mut().push(key.clone());
+                let value = self.eval(&attr.expr, &[]);
+                state.in_progress.borrow_mut().pop();
+                state
+                    .reference_values
+                    .borrow_mut()
+                    .insert(key, value.clone());
+                value
+            }
+        };
         self.apply_steps(value, &steps[1..], bindings)
             .unwrap_or(Value::Unknown)
     }
@@ -404,5 +426,231 @@ impl Module<'_> {
             None => Value::List(list),
             Some(_) => Value::Object(object),
         })
+    }
+}
+
+/// The size of a value, counted up to `limit`.
+fn weight(value: &Value, limit: usize) -> usize {
+    match value {
+        Value::String(s) => s.len() / 64 + 1,
+        Value::List(items) => {
+            let mut total = 1;
+            for item in items {
+                total += weight(item, limit - total.min(limit));
+                if total >= limit {
+                    break;
+                }
+            }
+            total
+        }
+        Value::Object(map) => {
+            let mut total = 1;
+            for item in map.values() {
+                total += weight(item, limit - total.min(limit));
+                if total >= limit {
+                    break;
+                }
+            }
+            total
+        }
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::terraform::lower_body;
+    use crate::terraform::modules;
+    use crate::terraform::tests::sources;
+
+    /// `expr` evaluated in the (first) module made of `files`.
+    fn eval(files: &[(&str, &str)], expr: &str) -> Value {
+        let sources = sources(files);
+        let modules = modules(&sources);
+        let body = lower_body(
+            &audit_syntax::parse_hcl(&format!("x = {expr}\n"))
+                .unwrap()
+                .body,
+        );
+        modules[0].eval(&body.attribute("x").unwrap().expr, &[])
+    }
+
+    fn known(value: impl Into<Value>) -> Value {
+        value.into()
+    }
+
+    const VARIABLES: &str = "variable \"port\" {\n  default = 22\n}\nvariable \"env\" {\n  default = \"dev\"\n}\nvariable \"region\" {}\n";
+
+    #[test]
+    fn variables_resolve_to_their_defaults_and_interpolate() {
+        let files = [("variables.tf", VARIABLES)];
+        assert_eq!(eval(&files, "var.port"), known(22));
+        assert_eq!(eval(&files, "\"app-${var.env}\""), known("app-dev"));
+        assert_eq!(eval(&files, "var.region"), Value::Unknown);
+        assert_eq!(eval(&files, "\"${var.region}-x\""), Value::Unknown);
+        assert_eq!(eval(&files, "aws_kms_key.k.arn"), Value::Unknown);
+    }
+
+    #[test]
+    fn tfvars_override_defaults_unless_they_disagree() {
+        let one = [
+            ("variables.tf", VARIABLES),
+            ("terraform.tfvars", "env = \"prod\"\n"),
+            ("region.auto.tfvars", "region = \"eu-west-1\"\n"),
+        ];
+        assert_eq!(eval(&one, "var.env"), known("prod"));
+        assert_eq!(eval(&one, "var.region"), known("eu-west-1"));
+        let two = [
+            ("variables.tf", VARIABLES),
+            ("dev.tfvars", "env = \"dev\"\nport = 22\n"),
+            ("prod.tfvars", "env = \"prod\"\nport = 22\n"),
+        ];
+        // Conflicting files make the variable unknown, not its default.
+        assert_eq!(eval(&two, "var.env"), Value::Unknown);
+        assert_eq!(eval(&two, "var.port"), known(22));
+    }
+
+    #[test]
+    fn locals_resolve_through_each_other_and_cycles_are_unknown() {
+        let files = [
+            ("variables.tf", VARIABLES),
+            (
+                "locals.tf",
+                "locals {\n  name = \"${local.prefix}-api\"\n  unknown = var.region\n  a = local.b\n  b = [local.a]\n  self = \"${local.self}x\"\n}\nlocals {\n  prefix = var.env\n}\n",
+            ),
+        ];
+        assert_eq!(eval(&files, "local.name"), known("dev-api"));
+        assert_eq!(eval(&files, "local.unknown"), Value::Unknown);
+        assert_eq!(eval(&files, "local.self"), Value::Unknown);
+        assert!(eval(&files, "local.a").has_unknown());
+        assert_eq!(eval(&files, "local.missing"), Value::Unknown);
+    }
+
+    #[test]
+    fn conditionals_operators_and_for_expressions() {
+        let files = [("variables.tf", VARIABLES)];
+        assert_eq!(eval(&files, "var.env == \"prod\" ? 35 : 1"), known(1));
+        assert_eq!(eval(&files, "var.region == \"x\" ? 7 : 7"), known(7));
+        assert_eq!(eval(&files, "var.region == \"x\" ? 7 : 1"), Value::Unknown);
+        assert_eq!(eval(&files, "false && var.region"), known(false));
+        assert_eq!(
+            eval(&files, "!(var.port > 10) || var.port % 2 == 0"),
+            known(true)
+        );
+        assert_eq!(eval(&files, "-var.port + 2 * 3"), known(-16));
+        assert_eq!(
+            eval(&files, "[for p in [22, 80] : \"${p}/tcp\" if p != 80]"),
+            Value::List(vec!["22/tcp".into()])
+        );
+        assert_eq!(
+            eval(&files, "{ for k, v in { a = 1, b = 2 } : v => k }"),
+            Value::Object([("1".into(), "a".into()), ("2".into(), "b".into())].into())
+        );
+        assert_eq!(
+            eval(&files, "[{ n = 1 }, { n = 2 }][*].n"),
+            Value::List(vec![1.into(), 2.into()])
+        );
+        assert_eq!(eval(&files, "{ a = [10, 20] }.a[1]"), known(20));
+    }
+
+    #[test]
+    fn functions_and_try() {
+        let files = [("variables.tf", VARIABLES)];
+        assert_eq!(
+            eval(&files, "upper(lookup({ a = var.env }, \"a\", \"x\"))"),
+            known("DEV")
+        );
+        assert_eq!(
+            eval(&files, "try({}.missing, \"fallback\")"),
+            known("fallback")
+        );
+        assert_eq!(
+            eval(&files, "try(var.region, \"fallback\")"),
+            Value::Unknown
+        );
+        assert_eq!(eval(&files, "can({}.missing)"), known(false));
+        assert_eq!(eval(&files, "length(concat([1], [var.region]))"), known(2));
+        assert_eq!(eval(&files, "coalesce(var.env, \"x\")"), known("dev"));
+        assert_eq!(
+            eval(&files, "jsondecode(jsonencode({ Action = \"*\" })).Action"),
+            known("*")
+        );
+        assert_eq!(
+            eval(&files, "cidrsubnet(\"10.0.0.0/16\", 8, 1)"),
+            Value::Unknown
+        );
+    }
+
+    #[test]
+    fn references_read_other_resources_configured_attributes() {
+        let files = [(
+            "main.tf",
+            "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"logs-${var.env}\"\n}\nresource \"aws_s3_bucket\" \"many\" {\n  count = 2\n  bucket = \"x\"\n}\nresource \"r\" \"loop\" {\n  a = r.loop.a\n}\nvariable \"env\" {\n  default = \"prod\"\n}\n",
+        )];
+        assert_eq!(
+            eval(&files, "aws_s3_bucket.logs.bucket"),
+            known("logs-prod")
+        );
+        assert_eq!(eval(&files, "aws_s3_bucket.logs.arn"), Value::Unknown);
+        assert_eq!(eval(&files, "aws_s3_bucket.many[0].bucket"), Value::Unknown);
+        assert_eq!(eval(&files, "r.loop.a"), Value::Unknown);
+    }
+
+    #[test]
+    fn large_and_hostile_modules_end_bounded() {
+        // 10,000 resources in one file, each referring to the one before it.
+        let mut text = String::from("resource \"r\" \"n0\" {\n  v = 1\n}\n");
+        for i in 1..10_000 {
+            text.push_str(&format!(
+                "resource \"r\" \"n{i}\" {{\n  v = r.n{}.v + 1\n}}\n",
+                i - 1
+            ));
+        }
+        let chain = sources(&[("main.tf", &text)]);
+        let chain_modules = modules(&chain);
+        let resources = chain_modules[0].resources();
+        assert_eq!(resources.len(), 10_000);
+        // The chain is deeper than evaluation goes: the end is unknown, the start known.
+        assert_eq!(resources[1].body().value("v"), known(2));
+        assert_eq!(resources[9_999].body().value("v"), Value::Unknown);
+
+        // Each resource reading the two before it: exponential without the memo.
+        let mut text = String::from(
+            "resource \"r\" \"n0\" {\n  v = 1\n}\nresource \"r\" \"n1\" {\n  v = 1\n}\n",
+        );
+        for i in 2..25 {
+            text.push_str(&format!(
+                "resource \"r\" \"n{i}\" {{\n  v = r.n{}.v + r.n{}.v\n}}\n",
+                i - 1,
+                i - 2
+            ));
+        }
+        let fan = sources(&[("main.tf", &text)]);
+        let fan_modules = modules(&fan);
+        assert_eq!(
+            fan_modules[0].resources()[24].body().value("v"),
+            known(75025)
+        );
+
+        // Locals that double a list or a string at each step would need 2^40 elements.
+        let mut locals = String::from("locals {\n  l0 = [1, 1]\n  s0 = \"ab\"\n");
+        for i in 1..40 {
+            locals.push_str(&format!(
+                "  l{i} = concat(local.l{}, local.l{})\n",
+                i - 1,
+                i - 1
+            ));
+            locals.push_str(&format!(
+                "  s{i} = \"${{local.s{}}}${{local.s{}}}\"\n",
+                i - 1,
+                i - 1
+            ));
+        }
+        locals.push_str("}\n");
+        let files = [("locals.tf", locals.as_str())];
+        assert_eq!(eval(&files, "length(local.l10)"), known(2048));
+        assert_eq!(eval(&files, "local.l39"), Value::Unknown);
+        assert_eq!(eval(&files, "local.s39"), Value::Unknown);
     }
 }

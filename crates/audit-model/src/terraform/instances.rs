@@ -10,9 +10,9 @@ use super::{Evaluator, Module, Resource, TerraformFile};
 
 /// Module calls nested deeper than this are not followed (a module that calls itself).
 const MAX_CALL_DEPTH: usize = 8;
-/// Module instances evaluated per scan at most: calls fanning out (a module called from
-/// many places, each calling others) stop there.
-const MAX_MODULE_INSTANCES: usize = 2_000;
+/// Instances of one folder evaluated at most: calls fanning out (a module called from
+/// many places, each calling others) stop there, so the total stays linear in folders.
+const MAX_INSTANCES_PER_FOLDER: usize = 32;
 /// A resource with more instances than this is evaluated once, its index unknown.
 const MAX_RESOURCE_INSTANCES: usize = 32;
 
@@ -47,7 +47,7 @@ pub fn modules<'a>(files: impl IntoIterator<Item = &'a TerraformFile>) -> Vec<Mo
         .filter(|target| by_dir.contains_key(target.as_str()))
         .collect();
     let mut out = Vec::new();
-    let mut instantiated: BTreeSet<&str> = BTreeSet::new();
+    let mut instantiated: BTreeMap<&str, usize> = BTreeMap::new();
     let roots: Vec<&str> = by_dir
         .keys()
         .copied()
@@ -66,10 +66,10 @@ pub fn modules<'a>(files: impl IntoIterator<Item = &'a TerraformFile>) -> Vec<Mo
     let left: Vec<&str> = by_dir
         .keys()
         .copied()
-        .filter(|dir| !instantiated.contains(dir))
+        .filter(|dir| !instantiated.contains_key(dir))
         .collect();
     for dir in left {
-        if !instantiated.contains(dir) {
+        if !instantiated.contains_key(dir) {
             instantiate(
                 &by_dir,
                 dir,
@@ -96,16 +96,17 @@ fn instantiate<'a>(
     dir: &'a str,
     call: Option<Call<'a>>,
     stack: &mut Vec<&'a str>,
-    instantiated: &mut BTreeSet<&'a str>,
+    instantiated: &mut BTreeMap<&'a str, usize>,
     out: &mut Vec<Module<'a>>,
 ) {
     let Some(files) = by_dir.get(dir) else {
         return;
     };
-    if out.len() >= MAX_MODULE_INSTANCES {
+    let count = instantiated.entry(dir).or_default();
+    if *count >= MAX_INSTANCES_PER_FOLDER {
         return;
     }
-    instantiated.insert(dir);
+    *count += 1;
     let module = build(dir, files.clone(), call);
     // The calls this instance makes, their inputs evaluated here, before it is stored.
     let mut calls = Vec::new();
@@ -167,7 +168,13 @@ fn instantiate<'a>(
 fn build<'a>(dir: &'a str, files: Vec<&'a TerraformFile>, call: Option<Call<'a>>) -> Module<'a> {
     let mut locals = HashMap::new();
     let mut resources = HashMap::new();
+    let mut data = HashMap::new();
     for file in files.iter().filter(|f| !f.is_tfvars()) {
+        for block in file.blocks("data") {
+            if let [ty, name, ..] = block.labels.as_slice() {
+                data.insert((ty.as_str(), name.as_str()), (*file, block));
+            }
+        }
         for block in file.blocks("locals") {
             for attr in &block.body.attributes {
                 locals.insert(attr.key.as_str(), &attr.expr);
@@ -187,6 +194,7 @@ fn build<'a>(dir: &'a str, files: Vec<&'a TerraformFile>, call: Option<Call<'a>>
         vars: HashMap::new(),
         locals,
         resources,
+        data,
         evaluator: Evaluator::default(),
     };
     // Defaults and tfvars are constants: evaluated before any variable is known.

@@ -125,6 +125,32 @@ impl Body {
 }
 
 impl Expr {
+    /// `data.aws_iam_policy_document.admin.json` -> `[data, aws_iam_policy_document,
+    /// admin, json]`: the names of a traversal up to its first index or splat.
+    pub fn path(&self) -> Vec<&str> {
+        let inner = match &self.kind {
+            ExprKind::Template(parts) => match parts.as_slice() {
+                [TemplatePart::Interpolation(inner)] => inner,
+                _ => return Vec::new(),
+            },
+            _ => self,
+        };
+        let ExprKind::Traversal(root, steps) = &inner.kind else {
+            return Vec::new();
+        };
+        let ExprKind::Variable(first) = &root.kind else {
+            return Vec::new();
+        };
+        let mut names = vec![first.as_str()];
+        for step in steps {
+            match step {
+                Step::Attr(name) => names.push(name),
+                _ => break,
+            }
+        }
+        names
+    }
+
     /// `aws_s3_bucket.logs.id` -> (`aws_s3_bucket`, `logs`): the resource an expression
     /// refers to, the way joins between resources find each other.
     pub fn reference(&self) -> Option<(&str, &str)> {
@@ -331,5 +357,11 @@ mod tests {
         assert_eq!(reference("a"), Some(("aws_s3_bucket", "logs")));
         assert_eq!(reference("b"), Some(("aws_kms_key", "k")));
         assert_eq!(reference("c"), Some(("var", "x")));
+        let body = lowered("p = data.aws_iam_policy_document.admin.json\nq = local.list[0].name\n");
+        assert_eq!(
+            body.attribute("p").unwrap().expr.path(),
+            ["data", "aws_iam_policy_document", "admin", "json"]
+        );
+        assert_eq!(body.attribute("q").unwrap().expr.path(), ["local", "list"]);
     }
 }

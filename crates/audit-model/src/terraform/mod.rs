@@ -6,6 +6,7 @@
 //! ([`Resource::targets`], [`BlockView`]). Unknown is a value ([`Value::Unknown`]); each
 //! rule says which way it falls.
 
+pub mod cidr;
 mod eval;
 mod functions;
 mod instances;
@@ -58,6 +59,7 @@ pub struct Module<'a> {
     vars: HashMap<String, Value>,
     locals: HashMap<&'a str, &'a Expr>,
     resources: HashMap<(&'a str, &'a str), &'a Block>,
+    data: HashMap<(&'a str, &'a str), (&'a TerraformFile, &'a Block)>,
     evaluator: Evaluator,
 }
 
@@ -76,6 +78,11 @@ impl<'a> Module<'a> {
     /// pass kept it).
     pub fn resource_block(&self, ty: &str, name: &str) -> Option<&'a Block> {
         self.resources.get(&(ty, name)).copied()
+    }
+
+    /// The `data "type" "name"` block and its file, if the module declares it.
+    pub fn data_block(&self, ty: &str, name: &str) -> Option<(&'a TerraformFile, &'a Block)> {
+        self.data.get(&(ty, name)).copied()
     }
 
     /// Every instance of every resource, file by file.

@@ -121,6 +121,13 @@ impl Value {
         })
     }
 
+    /// A JSON document (an IAM policy in a string), or `None` when it is not JSON.
+    pub fn parse_json(text: &str) -> Option<Value> {
+        serde_json::from_str(text)
+            .ok()
+            .map(|json| Value::from_json(&json))
+    }
+
     pub fn from_json(json: &serde_json::Value) -> Value {
         match json {
             serde_json::Value::Null => Value::Null,

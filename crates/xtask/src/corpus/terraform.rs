@@ -199,8 +199,10 @@ fn main_tf(rng: &mut Gen, service: &str) -> String {
             (1, true) => INGRESS_SSH_OPEN,
             (2, false) => VOLUME,
             (2, true) => VOLUME_UNENCRYPTED,
-            (3, _) => BUCKET,
-            (4, _) => ROLE,
+            (3, false) => BUCKET,
+            (3, true) => PLATFORM_MISCONFIGURED,
+            (4, false) => ROLE,
+            (4, true) => ROLE_WILDCARD,
             (5, _) => TASK,
             _ => ALARMS,
         };
@@ -443,6 +445,50 @@ resource "aws_iam_role_policy" "%n%" {
       },
     ]
   })
+}
+
+"#;
+
+const ROLE_WILDCARD: &str = r#"resource "aws_iam_role_policy" "%n%" {
+  name = "${local.name}-%n%"
+  role = "${local.name}-ops"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "s3:*", Resource = "*" }]
+  })
+}
+
+"#;
+
+/// What TF002, TF004, TF011, TF012 and TF013 report: a cache without TLS, a public
+/// database with a password in the code, a key that never rotates, a trail in one region.
+const PLATFORM_MISCONFIGURED: &str = r#"resource "aws_elasticache_replication_group" "%n%" {
+  replication_group_id       = "${local.name}-%n%"
+  description                = "%n% cache"
+  at_rest_encryption_enabled = true
+  transit_encryption_enabled = false
+}
+
+resource "aws_db_instance" "%n%_reporting" {
+  identifier              = "${local.name}-%n%-reporting"
+  engine                  = "postgres"
+  instance_class          = var.instance_class
+  storage_encrypted       = true
+  backup_retention_period = 7
+  deletion_protection     = true
+  publicly_accessible     = true
+  username                = "report"
+  password                = "reporting-%n%-2024"
+}
+
+resource "aws_kms_key" "%n%" {
+  description = "${local.name} %n%"
+}
+
+resource "aws_cloudtrail" "%n%" {
+  name                       = "${local.name}-%n%"
+  s3_bucket_name             = aws_s3_bucket.assets.id
+  enable_log_file_validation = true
 }
 
 "#;
