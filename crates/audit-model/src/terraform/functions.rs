@@ -28,6 +28,8 @@ pub fn call(name: &str, args: Vec<Value>) -> Eval {
             | "distinct"
             | "contains"
             | "jsonencode"
+            | "reverse"
+            | "one"
     );
     if args.iter().any(Value::is_unknown) || (!structural && args.iter().any(Value::has_unknown)) {
         return Ok(Value::Unknown);
@@ -155,6 +157,62 @@ pub fn call(name: &str, args: Vec<Value>) -> Eval {
             dedup(&mut items);
             Value::List(items)
         }
+        ("sort", [Value::List(items)]) => {
+            let mut texts: Vec<String> = items
+                .iter()
+                .map(|v| v.to_text().ok_or(Failed))
+                .collect::<Result<_, _>>()?;
+            texts.sort();
+            Value::List(texts.into_iter().map(Value::String).collect())
+        }
+        ("reverse", [Value::List(items)]) => Value::List(items.iter().rev().cloned().collect()),
+        ("range", [end]) => range(0.0, end.as_number().ok_or(Failed)?)?,
+        ("range", [start, end]) => range(
+            start.as_number().ok_or(Failed)?,
+            end.as_number().ok_or(Failed)?,
+        )?,
+        ("zipmap", [Value::List(keys), Value::List(values)]) if keys.len() == values.len() => {
+            Value::Object(
+                keys.iter()
+                    .zip(values)
+                    .map(|(k, v)| Ok((k.to_text().ok_or(Failed)?, v.clone())))
+                    .collect::<Result<_, Failed>>()?,
+            )
+        }
+        ("alltrue" | "anytrue", [Value::List(items)]) => {
+            let bools: Vec<bool> = items
+                .iter()
+                .map(|v| v.as_bool().ok_or(Failed))
+                .collect::<Result<_, _>>()?;
+            Value::Bool(if name == "alltrue" {
+                bools.iter().all(|b| *b)
+            } else {
+                bools.iter().any(|b| *b)
+            })
+        }
+        ("one", [Value::List(items)]) => match items.as_slice() {
+            [] => Value::Null,
+            [single] => single.clone(),
+            _ => return Err(Failed),
+        },
+        ("sum", [Value::List(items)]) => Value::Number(
+            items
+                .iter()
+                .map(|v| v.as_number().ok_or(Failed))
+                .sum::<Result<f64, _>>()?,
+        ),
+        ("trimprefix", [_, _]) => Value::String(
+            text(0)?
+                .strip_prefix(text(1)?.as_str())
+                .map(str::to_string)
+                .unwrap_or(text(0)?),
+        ),
+        ("trimsuffix", [_, _]) => Value::String(
+            text(0)?
+                .strip_suffix(text(1)?.as_str())
+                .map(str::to_string)
+                .unwrap_or(text(0)?),
+        ),
         ("min" | "max", numbers) if !numbers.is_empty() => {
             let numbers: Vec<f64> = numbers
                 .iter()
@@ -172,6 +230,20 @@ pub fn call(name: &str, args: Vec<Value>) -> Eval {
         ) => return Err(Failed),
         _ => Value::Unknown,
     })
+}
+
+/// `range(start, end)` with step 1, bounded like every built list.
+fn range(start: f64, end: f64) -> Eval {
+    if end - start > MAX_ELEMENTS as f64 {
+        return Ok(Value::Unknown);
+    }
+    let mut items = Vec::new();
+    let mut i = start;
+    while i < end {
+        items.push(Value::Number(i));
+        i += 1.0;
+    }
+    Ok(Value::List(items))
 }
 
 fn dedup(items: &mut Vec<Value>) {

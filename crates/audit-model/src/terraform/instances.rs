@@ -12,7 +12,7 @@ use super::{Evaluator, Module, Resource, TerraformFile};
 const MAX_CALL_DEPTH: usize = 8;
 /// Instances of one folder evaluated at most: calls fanning out (a module called from
 /// many places, each calling others) stop there, so the total stays linear in folders.
-const MAX_INSTANCES_PER_FOLDER: usize = 32;
+const MAX_INSTANCES_PER_FOLDER: usize = 256;
 /// A resource with more instances than this is evaluated once, its index unknown.
 const MAX_RESOURCE_INSTANCES: usize = 32;
 

@@ -2,7 +2,7 @@
 //! variable default, in tfvars or a local) instead of read from a secret store.
 
 use audit_core::Span;
-use audit_model::terraform::{Evaluated, Value};
+use audit_model::terraform::{Evaluated, ExprKind, Value};
 
 use crate::checks::{Check, Emit};
 use crate::project::terraform::ResourceContext;
@@ -128,12 +128,16 @@ fn report(
     what: &str,
     attr: &Evaluated<'_>,
 ) {
-    let origin = match attr.attribute.expr.path().as_slice() {
-        ["var", name, ..] => {
+    let origin = match (
+        &attr.attribute.expr.kind,
+        attr.attribute.expr.path().as_slice(),
+    ) {
+        (ExprKind::Literal(_) | ExprKind::Object(_), _) => "written in place".to_string(),
+        (_, ["var", name, ..]) => {
             format!("from variable `{name}`, set by its default, tfvars or the module call")
         }
-        ["local", name, ..] => format!("from local `{name}`"),
-        _ => "written in place".to_string(),
+        (_, ["local", name, ..]) => format!("from local `{name}`"),
+        _ => "resolved from variables, tfvars or locals".to_string(),
     };
     out.report(
         ctx.source,
