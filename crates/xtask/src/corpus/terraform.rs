@@ -460,8 +460,9 @@ const ROLE_WILDCARD: &str = r#"resource "aws_iam_role_policy" "%n%" {
 
 "#;
 
-/// What TF002, TF004, TF011, TF012 and TF013 report: a cache without TLS, a public
-/// database with a password in the code, a key that never rotates, a trail in one region.
+/// What TF002, TF004, TF007, TF011, TF012, TF013 and TF014 report: a cache without TLS,
+/// a public database with a password in the code, a key that never rotates, a trail in
+/// one region, a public bucket ACL, an API method without authorization.
 const PLATFORM_MISCONFIGURED: &str = r#"resource "aws_elasticache_replication_group" "%n%" {
   replication_group_id       = "${local.name}-%n%"
   description                = "%n% cache"
@@ -489,6 +490,18 @@ resource "aws_cloudtrail" "%n%" {
   name                       = "${local.name}-%n%"
   s3_bucket_name             = aws_s3_bucket.assets.id
   enable_log_file_validation = true
+}
+
+resource "aws_s3_bucket_acl" "%n%" {
+  bucket = aws_s3_bucket.assets.id
+  acl    = "public-read"
+}
+
+resource "aws_api_gateway_method" "%n%" {
+  rest_api_id   = "${local.name}-api"
+  resource_id   = "%n%"
+  http_method   = "POST"
+  authorization = "NONE"
 }
 
 "#;
