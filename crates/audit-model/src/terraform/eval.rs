@@ -334,6 +334,11 @@ impl Module<'_> {
             _ => {}
         }
         let right = self.try_eval(rhs, bindings)?;
+        match (op, right.as_bool()) {
+            (BinaryOp::And, Some(false)) if left.is_unknown() => return Ok(Value::Bool(false)),
+            (BinaryOp::Or, Some(true)) if left.is_unknown() => return Ok(Value::Bool(true)),
+            _ => {}
+        }
         if left.is_unknown() || right.is_unknown() {
             return Ok(Value::Unknown);
         }
@@ -534,6 +539,8 @@ mod tests {
         assert_eq!(eval(&files, "var.region == \"x\" ? 7 : 7"), known(7));
         assert_eq!(eval(&files, "var.region == \"x\" ? 7 : 1"), Value::Unknown);
         assert_eq!(eval(&files, "false && var.region"), known(false));
+        assert_eq!(eval(&files, "var.region || true"), known(true));
+        assert_eq!(eval(&files, "var.region && true"), Value::Unknown);
         assert_eq!(
             eval(&files, "!(var.port > 10) || var.port % 2 == 0"),
             known(true)

@@ -334,7 +334,10 @@ pub(super) fn expand<'a>(
         match pairs {
             Some(pairs) if pairs.len() <= MAX_RESOURCE_INSTANCES => {
                 for (key, value) in pairs {
-                    out.push(instance(Some(key.clone()), each(Value::String(key), value)));
+                    out.push(instance(
+                        Some(format!("{key:?}")),
+                        each(Value::String(key), value),
+                    ));
                 }
             }
             _ => out.push(instance(None, vec![("each".to_string(), Value::Unknown)])),
@@ -424,6 +427,33 @@ mod tests {
     }
 
     #[test]
+    fn module_calls_fanning_out_are_bounded() {
+        // Each module calls the next one twice: 2^20 instances without the bounds.
+        let texts: Vec<(String, String)> = (0..20)
+            .map(|i| {
+                let next = format!("module \"a\" {{\n  source = \"../m{}\"\n}}\nmodule \"b\" {{\n  source = \"../m{}\"\n}}\n", i + 1, i + 1);
+                (format!("m{i}/main.tf"), format!("{next}resource \"r\" \"x\" {{}}\n"))
+            })
+            .collect();
+        let refs: Vec<(&str, &str)> = texts
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let files = sources(&refs);
+        let modules = modules(&files);
+        assert!(
+            modules.len() <= MAX_INSTANCES_PER_FOLDER * 20,
+            "{}",
+            modules.len()
+        );
+        assert!(
+            modules
+                .iter()
+                .all(|m| m.call_path.matches("module.").count() <= MAX_CALL_DEPTH)
+        );
+    }
+
+    #[test]
     fn count_and_for_each_expand_into_instances() {
         let files = sources(&[(
             "main.tf",
@@ -451,8 +481,8 @@ mod tests {
             [
                 ("r.counted".into(), Some("0".into()), Value::from("db-0")),
                 ("r.counted".into(), Some("1".into()), Value::from("db-1")),
-                ("r.each".into(), Some("a".into()), Value::from(1)),
-                ("r.each".into(), Some("b".into()), Value::from(2)),
+                ("r.each".into(), Some("\"a\"".into()), Value::from(1)),
+                ("r.each".into(), Some("\"b\"".into()), Value::from(2)),
                 ("r.unknown".into(), None, Value::Unknown),
             ]
         );

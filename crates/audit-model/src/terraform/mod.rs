@@ -136,7 +136,8 @@ pub struct Resource<'a> {
     pub block: &'a Block,
     pub resource_type: &'a str,
     pub name: &'a str,
-    /// `count.index` or `each.key`, when the resource has several instances.
+    /// The instance key as Terraform writes it (`0` for `count`, `"a"` for
+    /// `for_each`), when the resource has several instances.
     pub key: Option<String>,
     /// Whether messages name the instance (set when instances differ).
     pub name_instance: bool,
@@ -155,10 +156,7 @@ impl Resource<'_> {
         address.push('.');
         address.push_str(self.name);
         if let (true, Some(key)) = (self.name_instance, &self.key) {
-            match key.parse::<usize>() {
-                Ok(_) => address.push_str(&format!("[{key}]")),
-                Err(_) => address.push_str(&format!("[{key:?}]")),
-            }
+            address.push_str(&format!("[{key}]"));
         }
         address
     }
