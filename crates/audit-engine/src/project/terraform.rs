@@ -22,9 +22,9 @@ pub fn run(plan: &Plan, facts: &ProjectFacts, out: &mut Outcome) {
         return;
     }
     let files = facts.files.iter().filter_map(|(_, f)| f.terraform.as_ref());
-    let modules = terraform::modules(files);
     let mut seen: HashSet<(String, usize, usize, String)> = HashSet::new();
-    for module in &modules {
+    // Each module instance is checked and dropped before the next is built.
+    terraform::for_each_module(files, |module| {
         let mut resources = module.resources();
         let mut start = 0;
         while start < resources.len() {
@@ -55,7 +55,7 @@ pub fn run(plan: &Plan, facts: &ProjectFacts, out: &mut Outcome) {
                 }
             }
         }
-    }
+    });
 }
 
 /// One rule over the instances of one resource block: the first instance's findings

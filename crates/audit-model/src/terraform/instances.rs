@@ -30,7 +30,12 @@ const MODULE_META: &[&str] = &[
 /// root module (its variables from tfvars and defaults), and each local module call
 /// as an instance of the called folder. Folders only reachable through a cycle of calls
 /// are evaluated on their own. In folder order, callers before the modules they call.
-pub fn modules<'a>(files: impl IntoIterator<Item = &'a TerraformFile>) -> Vec<Module<'a>> {
+/// Each instance is handed to `visit` and can be dropped there: only the chain of
+/// callers' inputs is held, not every instance.
+pub fn for_each_module<'a>(
+    files: impl IntoIterator<Item = &'a TerraformFile>,
+    mut visit: impl FnMut(Module<'a>),
+) {
     let mut by_dir: BTreeMap<&'a str, Vec<&'a TerraformFile>> = BTreeMap::new();
     for file in files {
         by_dir
@@ -46,7 +51,7 @@ pub fn modules<'a>(files: impl IntoIterator<Item = &'a TerraformFile>) -> Vec<Mo
         .flat_map(|(dir, files)| local_calls(dir, files).map(|(_, _, target)| target))
         .filter(|target| by_dir.contains_key(target.as_str()))
         .collect();
-    let mut out = Vec::new();
+    let out = &mut visit;
     let mut instantiated: BTreeMap<&str, usize> = BTreeMap::new();
     let roots: Vec<&str> = by_dir
         .keys()
@@ -54,14 +59,7 @@ pub fn modules<'a>(files: impl IntoIterator<Item = &'a TerraformFile>) -> Vec<Mo
         .filter(|dir| !called.contains(*dir))
         .collect();
     for dir in roots {
-        instantiate(
-            &by_dir,
-            dir,
-            None,
-            &mut Vec::new(),
-            &mut instantiated,
-            &mut out,
-        );
+        instantiate(&by_dir, dir, None, &mut Vec::new(), &mut instantiated, out);
     }
     let left: Vec<&str> = by_dir
         .keys()
@@ -70,17 +68,17 @@ pub fn modules<'a>(files: impl IntoIterator<Item = &'a TerraformFile>) -> Vec<Mo
         .collect();
     for dir in left {
         if !instantiated.contains_key(dir) {
-            instantiate(
-                &by_dir,
-                dir,
-                None,
-                &mut Vec::new(),
-                &mut instantiated,
-                &mut out,
-            );
+            instantiate(&by_dir, dir, None, &mut Vec::new(), &mut instantiated, out);
         }
     }
-    out
+}
+
+/// Every module instance at once (small inputs and tests); scans use
+/// [`for_each_module`].
+pub fn modules<'a>(files: impl IntoIterator<Item = &'a TerraformFile>) -> Vec<Module<'a>> {
+    let mut all = Vec::new();
+    for_each_module(files, |module| all.push(module));
+    all
 }
 
 /// What a call passes: the caller's file and block, the call's name and its inputs.
@@ -97,7 +95,7 @@ fn instantiate<'a>(
     call: Option<Call<'a>>,
     stack: &mut Vec<&'a str>,
     instantiated: &mut BTreeMap<&'a str, usize>,
-    out: &mut Vec<Module<'a>>,
+    out: &mut dyn FnMut(Module<'a>),
 ) {
     let Some(files) = by_dir.get(dir) else {
         return;
@@ -155,7 +153,7 @@ fn instantiate<'a>(
             ));
         }
     }
-    out.push(module);
+    out(module);
     stack.push(dir);
     for (target, call) in calls {
         instantiate(by_dir, target, Some(call), stack, instantiated, out);
