@@ -44,20 +44,30 @@ pub(super) fn analyze_terraform(plan: &Plan, source: SourceText, result: &mut Fi
     // Lowered now, the tree dropped with `file` at the end of this function: only the
     // owned blocks wait for the project phase.
     keep_what_rules_read(plan, &mut file.body);
-    let body = lower_body(&file.body);
+    let mut body = lower_body(&file.body);
+    // Of a variable, only its value is read: descriptions, types and validations go.
+    for variable in body.blocks.iter_mut().filter(|b| b.ident == "variable") {
+        variable.body.attributes.retain(|a| a.key == "default");
+        variable.body.blocks.clear();
+    }
     if !body.is_empty() {
         result.facts.terraform = Some(TerraformFile { source, body });
     }
 }
 
-/// Drops the top-level blocks the project phase never reads (outputs, resources no
-/// enabled rule checks) before lowering.
+/// Drops the top-level blocks the project phase never reads (outputs, providers, data
+/// sources other than policy documents, resources no enabled rule checks) before
+/// lowering.
 fn keep_what_rules_read(plan: &Plan, body: &mut Body) {
     for i in (0..body.len()).rev() {
         let read = match body.get(i) {
             Some(Structure::Block(block)) => match block.ident.as_str() {
-                // Data sources are read through references (policy documents).
-                "variable" | "locals" | "module" | "terraform" | "provider" | "data" => true,
+                "variable" | "locals" | "module" => true,
+                // The one data source the evaluator reads through references.
+                "data" => block
+                    .labels
+                    .first()
+                    .is_some_and(|ty| ty.as_str() == "aws_iam_policy_document"),
                 "resource" => block
                     .labels
                     .first()
