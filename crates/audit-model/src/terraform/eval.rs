@@ -125,7 +125,9 @@ impl Module<'_> {
             }
             ExprKind::Variable(name) => self.variable(name, bindings),
             ExprKind::Traversal(root, steps) => self.traversal(root, steps, bindings)?,
-            ExprKind::Call(name, args, expand) => self.call(name, args, *expand, bindings)?,
+            ExprKind::Call(call) => {
+                self.call(&call.name, &call.args, call.expand_final, bindings)?
+            }
             ExprKind::Conditional(parts) => {
                 let [cond, then, otherwise] = &**parts;
                 match self.try_eval(cond, bindings)? {

@@ -37,7 +37,10 @@ pub struct Attribute {
 
 #[derive(Debug)]
 pub struct Expr {
-    pub span: Span,
+    /// Byte offsets as `u32` (files are size-capped far below 4 GiB): there is one
+    /// `Expr` per value and sub-expression of every kept file. See [`Expr::span`].
+    start: u32,
+    end: u32,
     pub kind: ExprKind,
 }
 
@@ -51,12 +54,22 @@ pub enum ExprKind {
     Template(Vec<TemplatePart>),
     Variable(String),
     Traversal(Box<Expr>, Vec<Step>),
-    Call(String, Vec<Expr>, bool),
+    /// Boxed: calls are rare next to literals, and every `Expr` pays for its largest kind.
+    Call(Box<Call>),
     Conditional(Box<[Expr; 3]>),
     Not(Box<Expr>),
     Negate(Box<Expr>),
     Binary(BinaryOp, Box<[Expr; 2]>),
     For(Box<ForExpr>),
+}
+
+#[derive(Debug)]
+pub struct Call {
+    /// With its namespace: `provider::aws::arn_parse`.
+    pub name: String,
+    pub args: Vec<Expr>,
+    /// `f(list...)`: the last argument's elements are the trailing arguments.
+    pub expand_final: bool,
 }
 
 #[derive(Debug)]
@@ -125,6 +138,19 @@ impl Body {
 }
 
 impl Expr {
+    fn new(span: Span, kind: ExprKind) -> Expr {
+        let offset = |o: usize| u32::try_from(o).unwrap_or(u32::MAX);
+        Expr {
+            start: offset(span.start),
+            end: offset(span.end),
+            kind,
+        }
+    }
+
+    pub fn span(&self) -> Span {
+        Span::new(self.start as usize, self.end as usize)
+    }
+
     /// `data.aws_iam_policy_document.admin.json` -> `[data, aws_iam_policy_document,
     /// admin, json]`: the names of a traversal up to its first index or splat.
     pub fn path(&self) -> Vec<&str> {
@@ -242,11 +268,11 @@ fn lower_expr(expr: &Expression) -> Expr {
                 name.push_str("::");
             }
             name.push_str(call.name.name.as_str());
-            ExprKind::Call(
+            ExprKind::Call(Box::new(Call {
                 name,
-                call.args.iter().map(down).collect(),
-                call.args.expand_final(),
-            )
+                args: call.args.iter().map(down).collect(),
+                expand_final: call.args.expand_final(),
+            }))
         }
         Expression::Traversal(traversal) => ExprKind::Traversal(
             Box::new(down(&traversal.expr)),
@@ -259,10 +285,10 @@ fn lower_expr(expr: &Expression) -> Expr {
                     }
                     TraversalOperator::GetAttr(ident) => Step::Attr(ident.as_str().to_string()),
                     TraversalOperator::Index(index) => Step::Index(down(index)),
-                    TraversalOperator::LegacyIndex(i) => Step::Index(Expr {
+                    TraversalOperator::LegacyIndex(i) => Step::Index(Expr::new(
                         span,
-                        kind: ExprKind::Literal(Value::Number(*i.value() as f64)),
-                    }),
+                        ExprKind::Literal(Value::Number(*i.value() as f64)),
+                    )),
                 })
                 .collect(),
         ),
@@ -302,7 +328,7 @@ fn lower_expr(expr: &Expression) -> Expr {
             cond: for_expr.cond.as_ref().map(|c| down(&c.expr)),
         })),
     };
-    Expr { span, kind }
+    Expr::new(span, kind)
 }
 
 fn lower_template(template: &Template) -> ExprKind {
@@ -348,6 +374,16 @@ mod tests {
             panic!("Env is a name");
         };
         assert_eq!((key.as_str(), &text[span.start..span.end]), ("Env", "Env"));
+    }
+
+    #[test]
+    fn expressions_stay_small() {
+        // Every attribute value and sub-expression of every kept file is one `Expr`.
+        assert!(
+            std::mem::size_of::<Expr>() <= 48,
+            "{}",
+            std::mem::size_of::<Expr>()
+        );
     }
 
     #[test]

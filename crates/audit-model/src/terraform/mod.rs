@@ -21,7 +21,7 @@ use audit_core::{SourceText, Span};
 pub use eval::Bindings;
 use eval::Evaluator;
 pub use instances::{for_each_module, modules};
-pub use lower::{Attribute, Block, Body, Expr, ExprKind, ObjectItemKey, Step, lower_body};
+pub use lower::{Attribute, Block, Body, Call, Expr, ExprKind, ObjectItemKey, Step, lower_body};
 pub use target::{BlockView, Evaluated, Target};
 pub use value::{Value, number_text, render_value};
 

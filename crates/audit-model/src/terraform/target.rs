@@ -190,7 +190,7 @@ impl<'a> BlockView<'a> {
             });
             match literal {
                 Some((key_span, value)) => {
-                    span = Span::new(key_span.start, value.span.end);
+                    span = Span::new(key_span.start, value.span().end);
                     expr = value;
                     rest = tail;
                 }

@@ -33,10 +33,10 @@ fn check(ctx: &ResourceContext<'_>, out: &mut Emit<'_>) {
         // `jsonencode({...})` with an unknown part (a resource ARN): its statements are
         // still readable as a value.
         let value = match (&policy.value, &policy.attribute.expr.kind) {
-            (Value::Unknown, ExprKind::Call(name, args, _))
-                if name == "jsonencode" && args.len() == 1 =>
+            (Value::Unknown, ExprKind::Call(call))
+                if call.name == "jsonencode" && call.args.len() == 1 =>
             {
-                ctx.eval(&args[0])
+                ctx.eval(&call.args[0])
             }
             (Value::String(json), _) => Value::parse_json(json).unwrap_or(Value::Null),
             (other, _) => other.clone(),

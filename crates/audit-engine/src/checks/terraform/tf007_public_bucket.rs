@@ -70,10 +70,10 @@ fn check(ctx: &ResourceContext<'_>, out: &mut Emit<'_>) {
             };
             let value = match (&policy.value, &policy.attribute.expr.kind) {
                 (Value::String(json), _) => Value::parse_json(json).unwrap_or(Value::Null),
-                (Value::Unknown, ExprKind::Call(name, args, _))
-                    if name == "jsonencode" && args.len() == 1 =>
+                (Value::Unknown, ExprKind::Call(call))
+                    if call.name == "jsonencode" && call.args.len() == 1 =>
                 {
-                    ctx.eval(&args[0])
+                    ctx.eval(&call.args[0])
                 }
                 _ => return,
             };
