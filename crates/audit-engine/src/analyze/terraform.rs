@@ -38,7 +38,14 @@ pub(super) fn analyze_terraform(plan: &Plan, source: SourceText, result: &mut Fi
         &blocks,
         &mut result.notes,
     );
-    if plan.terraform.is_empty() {
+    // Read by resource checks, or by project checks on Terraform (TF015's backends).
+    let project_reads_terraform = plan.project.iter().any(|(index, _)| {
+        plan.rules[*index]
+            .meta
+            .languages
+            .contains(&Language::Terraform)
+    });
+    if plan.terraform.is_empty() && !project_reads_terraform {
         return;
     }
     // Lowered now, the tree dropped with `file` at the end of this function: only the
@@ -62,7 +69,8 @@ fn keep_what_rules_read(plan: &Plan, body: &mut Body) {
     for i in (0..body.len()).rev() {
         let read = match body.get(i) {
             Some(Structure::Block(block)) => match block.ident.as_str() {
-                "variable" | "locals" | "module" => true,
+                // `terraform` for its backend (TF015).
+                "variable" | "locals" | "module" | "terraform" => true,
                 // The one data source the evaluator reads through references.
                 "data" => block
                     .labels

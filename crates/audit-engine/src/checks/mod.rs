@@ -110,6 +110,7 @@ pub const REGISTRY: &[Registered] = &[
     register!(terraform::tf008_backups_insufficient),
     register!(terraform::tf011_hardcoded_credential),
     register!(terraform::tf014_api_gateway_open),
+    register!(terraform::tf015_state_backend_insecure),
 ];
 
 /// The check registered for a rule id.

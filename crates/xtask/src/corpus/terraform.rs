@@ -30,6 +30,8 @@ pub(crate) fn generate(rng: &mut Gen, out: &mut Out<'_>) -> io::Result<()> {
             let vars = [
                 ("service", service.clone()),
                 ("env", environment.to_string()),
+                // Staging's state is left unencrypted: what TF015 reports.
+                ("encrypt", (*environment == "production").to_string()),
                 (
                     "class",
                     if *environment == "production" {
@@ -129,7 +131,7 @@ const STACK: &str = r#"terraform {
     key            = "%env%/%service%.tfstate"
     region         = "eu-west-1"
     dynamodb_table = "terraform-locks"
-    encrypt        = true
+    encrypt        = %encrypt%
   }
 }
 

@@ -5,3 +5,4 @@ pub mod tf007_public_bucket;
 pub mod tf008_backups_insufficient;
 pub mod tf011_hardcoded_credential;
 pub mod tf014_api_gateway_open;
+pub mod tf015_state_backend_insecure;
