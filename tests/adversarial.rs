@@ -201,6 +201,18 @@ fn cases() -> Vec<Case> {
             expect: Expect::Noted,
         },
         Case {
+            id: "terraform-hostile",
+            files: vec![
+                file("tf-hostile/main.tf", hostile_terraform()),
+                // Calls back into the module that calls it.
+                file(
+                    "tf-loop/main.tf",
+                    "module \"back\" {\n  source = \"../tf-hostile\"\n}\n",
+                ),
+            ],
+            expect: Expect::Findings(vec![("tf-hostile/main.tf", 14, 3, "TF012")]),
+        },
+        Case {
             id: "minified-4mb",
             files: vec![file("dist-like/bundle.js", minified)],
             expect: Expect::Findings(vec![("dist-like/bundle.js", 1, minified_column, "SEC003")]),
@@ -222,6 +234,23 @@ fn cases() -> Vec<Case> {
             ]),
         },
     ]
+}
+
+/// Cyclic and self-referencing locals, a huge `count`, a module calling itself and one
+/// calling back, then 10,000 resources: one known finding, in bounded time.
+fn hostile_terraform() -> String {
+    let mut text = String::from(
+        "locals {\n  a = local.b\n  b = local.a\n  c = \"${local.c}x\"\n  n = 1000000000\n}\n\
+         module \"self\" {\n  source = \"./\"\n}\nmodule \"loop\" {\n  source = \"../tf-loop\"\n}\n\
+         resource \"aws_kms_key\" \"off\" {\n  enable_key_rotation = false\n}\n\
+         resource \"aws_kms_key\" \"many\" {\n  count               = local.n\n  enable_key_rotation = local.a\n}\n",
+    );
+    for i in 0..10_000 {
+        text.push_str(&format!(
+            "resource \"aws_ebs_volume\" \"v{i}\" {{\n  encrypted = local.c != \"\" || true\n}}\n"
+        ));
+    }
+    text
 }
 
 fn write_case_files(root: &Path, cases: &[Case]) {

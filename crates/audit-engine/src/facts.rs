@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use audit_core::{Location, SourceText};
 pub use audit_model::schema::SqlSource;
-pub use audit_model::terraform::TerraformSource;
+pub use audit_model::terraform::TerraformFile;
 use audit_syntax::tree_sitter::{Node, Tree};
 
 use crate::anchors::Literals;
@@ -142,7 +142,7 @@ pub struct FileFacts {
     pub imports: Vec<String>,
     pub apps: Vec<AppCreation>,
     pub sql: Option<SqlSource>,
-    pub terraform: Option<TerraformSource>,
+    pub terraform: Option<TerraformFile>,
 }
 
 /// Facts of the whole scanned repository, in path order (`file_imports` relies on it).

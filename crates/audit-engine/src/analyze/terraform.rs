@@ -1,12 +1,13 @@
-//! The pass over a Terraform file: blocks kept for the module evaluation of the project
-//! phase, and suppressions that cover whole blocks.
+//! The pass over a Terraform file: blocks lowered for the module evaluation of the
+//! project phase, and suppressions that cover whole blocks.
 
 use audit_core::{Language, SourceText};
+use audit_model::terraform::lower_body;
 use audit_syntax::hcl_edit::Span as _;
 use audit_syntax::hcl_edit::structure::{Body, Structure};
 
 use super::{FileResult, problem_note};
-use crate::facts::TerraformSource;
+use crate::facts::TerraformFile;
 use crate::plan::Plan;
 use crate::suppress;
 
@@ -37,23 +38,44 @@ pub(super) fn analyze_terraform(plan: &Plan, source: SourceText, result: &mut Fi
         &blocks,
         &mut result.notes,
     );
-    if plan.terraform.is_empty() {
+    // Read by resource checks, or by project checks on Terraform (TF015's backends).
+    let project_reads_terraform = plan.project.iter().any(|(index, _)| {
+        plan.rules[*index]
+            .meta
+            .languages
+            .contains(&Language::Terraform)
+    });
+    if plan.terraform.is_empty() && !project_reads_terraform {
         return;
     }
+    // Lowered now, the tree dropped with `file` at the end of this function: only the
+    // owned blocks wait for the project phase.
     keep_what_rules_read(plan, &mut file.body);
-    if !file.body.is_empty() {
-        result.facts.terraform = Some(TerraformSource { source, file });
+    let mut body = lower_body(&file.body);
+    // Of a variable, only its value is read: descriptions, types and validations go.
+    for variable in body.blocks.iter_mut().filter(|b| b.ident == "variable") {
+        variable.body.attributes.retain(|a| a.key == "default");
+        variable.body.blocks.clear();
+    }
+    if !body.is_empty() {
+        result.facts.terraform = Some(TerraformFile { source, body });
     }
 }
 
-/// Drops the top-level blocks the project phase never reads (data sources, modules,
-/// outputs, providers, resources no enabled rule checks): every file's tree is otherwise
-/// held until the end, at some forty times the file's size.
+/// Drops the top-level blocks the project phase never reads (outputs, providers, data
+/// sources other than policy documents, resources no enabled rule checks) before
+/// lowering.
 fn keep_what_rules_read(plan: &Plan, body: &mut Body) {
     for i in (0..body.len()).rev() {
         let read = match body.get(i) {
             Some(Structure::Block(block)) => match block.ident.as_str() {
-                "variable" | "locals" => true,
+                // `terraform` for its backend (TF015).
+                "variable" | "locals" | "module" | "terraform" => true,
+                // The one data source the evaluator reads through references.
+                "data" => block
+                    .labels
+                    .first()
+                    .is_some_and(|ty| ty.as_str() == "aws_iam_policy_document"),
                 "resource" => block
                     .labels
                     .first()

@@ -103,7 +103,14 @@ pub const REGISTRY: &[Registered] = &[
     register!(security::sec003_command_injection),
     register!(security::sec005_unsafe_deserialization),
     register!(security::sec010_tls_verification_disabled),
+    register!(terraform::tf004_database_publicly_accessible),
     register!(terraform::tf005_open_ingress),
+    register!(terraform::tf006_iam_wildcard),
+    register!(terraform::tf007_public_bucket),
+    register!(terraform::tf008_backups_insufficient),
+    register!(terraform::tf011_hardcoded_credential),
+    register!(terraform::tf014_api_gateway_open),
+    register!(terraform::tf015_state_backend_insecure),
 ];
 
 /// The check registered for a rule id.

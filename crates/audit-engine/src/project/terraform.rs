@@ -1,15 +1,20 @@
-//! Terraform: the assertions and Rust checks dispatched over each resource of each
-//! module, the modules evaluated by `audit_model::terraform`.
+//! Terraform: the assertions and Rust checks dispatched over each resource instance of
+//! each module instance, the modules evaluated by `audit_model::terraform`. A resource
+//! with several instances (`count`, `for_each`) is reported once when every instance
+//! gives the same findings and per instance (naming it) otherwise; a module called from
+//! several places reports a finding in its file once, naming the first call.
 
-use audit_core::Span;
-use audit_model::terraform::{self, Resolved, Resource, Target, Value, render_value};
+use std::collections::HashSet;
+
+use audit_core::{Finding, RuleMeta, Span};
+use audit_model::terraform::{self, Resource, Target, Value, render_value};
 
 use crate::checks::{Emit, Outcome};
 use crate::facts::ProjectFacts;
 use crate::plan::{Plan, TerraformMatcher};
 use crate::rules::{TerraformAssertion, Verdict};
 
-/// What a Terraform check sees: one resource block in its evaluated module.
+/// What a Terraform check sees: one resource instance in its evaluated module.
 pub type ResourceContext<'a> = Resource<'a>;
 
 pub fn run(plan: &Plan, facts: &ProjectFacts, out: &mut Outcome) {
@@ -17,30 +22,80 @@ pub fn run(plan: &Plan, facts: &ProjectFacts, out: &mut Outcome) {
         return;
     }
     let files = facts.files.iter().filter_map(|(_, f)| f.terraform.as_ref());
-    for module in terraform::modules(files) {
-        for ctx in module.resources() {
-            let Some(matchers) = plan.terraform.get(ctx.resource_type) else {
+    let mut seen: HashSet<(String, usize, usize, String)> = HashSet::new();
+    // Each module instance is checked and dropped before the next is built.
+    terraform::for_each_module(files, |module| {
+        let mut resources = module.resources();
+        let mut start = 0;
+        while start < resources.len() {
+            let block = resources[start].block;
+            let end = start
+                + resources[start..]
+                    .iter()
+                    .take_while(|r| std::ptr::eq(r.block, block))
+                    .count();
+            let instances = &mut resources[start..end];
+            start = end;
+            let Some(matchers) = plan.terraform.get(instances[0].resource_type) else {
                 continue;
             };
-            let path = Some(&*ctx.source.path);
             for (index, matcher) in matchers {
-                out.run(&plan.rules[*index].meta, path, |emit| match matcher {
-                    TerraformMatcher::Assertion(assertion) => {
-                        check_assertion(&ctx, assertion, emit)
+                let meta = &plan.rules[*index].meta;
+                for finding in run_instances(meta, matcher, instances, out) {
+                    // A module called from several places: its findings once.
+                    let key = (
+                        finding.rule.as_str().to_string(),
+                        finding.location.span.start,
+                        finding.location.span.end,
+                        finding.location.path.to_string(),
+                    );
+                    if seen.insert(key) {
+                        out.findings.push(finding);
                     }
-                    TerraformMatcher::Check(check) => check(&ctx, emit),
-                });
+                }
             }
         }
+    });
+}
+
+/// One rule over the instances of one resource block: the first instance's findings
+/// when all agree, otherwise each instance's, named.
+fn run_instances(
+    meta: &RuleMeta,
+    matcher: &TerraformMatcher,
+    instances: &mut [Resource<'_>],
+    out: &mut Outcome,
+) -> Vec<Finding> {
+    let run = |ctx: &Resource<'_>, out: &mut Outcome| {
+        let mut one = Outcome::default();
+        one.run(meta, Some(&ctx.source.path), |emit| match matcher {
+            TerraformMatcher::Assertion(assertion) => check_assertion(ctx, assertion, emit),
+            TerraformMatcher::Check(check) => check(ctx, emit),
+        });
+        out.notes.extend(one.notes);
+        one.findings
+    };
+    let found: Vec<Vec<Finding>> = instances.iter().map(|ctx| run(ctx, out)).collect();
+    let same = |a: &[Finding], b: &[Finding]| {
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|(x, y)| x.location == y.location && x.message == y.message)
+    };
+    if found.iter().all(|f| same(f, &found[0])) {
+        return found.into_iter().next().unwrap_or_default();
     }
+    instances
+        .iter_mut()
+        .flat_map(|ctx| {
+            ctx.name_instance = true;
+            run(ctx, &mut Outcome::default())
+        })
+        .collect()
 }
 
 fn check_assertion(ctx: &ResourceContext<'_>, assertion: &TerraformAssertion, out: &mut Emit<'_>) {
-    if assertion
-        .unless_set
-        .iter()
-        .any(|path| ctx.targets(path).iter().any(|t| ctx.is_set(t)))
-    {
+    if assertion.unless_set.iter().any(|path| ctx.is_set(path)) {
         return;
     }
     let expected = match (&assertion.expect, &assertion.expect_set) {
@@ -60,19 +115,22 @@ fn check_assertion(ctx: &ResourceContext<'_>, assertion: &TerraformAssertion, ou
     };
     for target in ctx.targets(&assertion.attribute) {
         let (value, span) = match target {
-            Target::Missing(span) => (Resolved::Known(Value::Null), span),
-            Target::Unknown(span) => (Resolved::Unknown, span),
-            Target::Expr(expr, span) => (ctx.resolve(expr), span),
-            Target::Value(value, span) => (Resolved::Known(value), span),
+            Target::Missing(span) => (Value::Null, span),
+            Target::Found(value, span) => (value, span),
         };
         match value {
             // `x = null` is Terraform's way of leaving an attribute out.
-            Resolved::Known(Value::Null) => {
+            Value::Null => {
                 if assertion.missing == Verdict::Fail {
                     report(span, "not set");
                 }
             }
-            Resolved::Known(value) => {
+            Value::Unknown => {
+                if assertion.unknown == Verdict::Fail {
+                    report(span, "not statically known");
+                }
+            }
+            value => {
                 let passes = match &assertion.expect {
                     Some(expect) => value_matches(&value, expect),
                     None => value != Value::from(""),
@@ -81,23 +139,16 @@ fn check_assertion(ctx: &ResourceContext<'_>, assertion: &TerraformAssertion, ou
                     report(span, &format!("`{}`", render_value(&value)));
                 }
             }
-            Resolved::Unknown => {
-                if assertion.unknown == Verdict::Fail {
-                    report(span, "not statically known");
-                }
-            }
         }
     }
 }
 
 /// Terraform converts between strings, numbers and bools: `"true"` is `true`.
 fn value_matches(value: &Value, expect: &toml::Value) -> bool {
-    match (value, expect) {
-        (Value::Bool(b), toml::Value::Boolean(e)) => b == e,
-        (Value::String(s), toml::Value::Boolean(e)) => s.parse::<bool>().is_ok_and(|b| b == *e),
-        (Value::String(s), toml::Value::String(e)) => s == e,
-        (Value::Number(n), toml::Value::Integer(e)) => n.as_i64() == Some(*e),
-        (Value::String(s), toml::Value::Integer(e)) => s.parse::<i64>().is_ok_and(|n| n == *e),
+    match expect {
+        toml::Value::Boolean(e) => value.as_bool() == Some(*e),
+        toml::Value::String(e) => value.as_str() == Some(e.as_str()),
+        toml::Value::Integer(e) => value.as_i64() == Some(*e),
         _ => false,
     }
 }
@@ -114,7 +165,7 @@ mod tests {
     use std::sync::Arc;
 
     use audit_core::{RuleId, SourceText};
-    use audit_model::terraform::{TerraformSource, modules};
+    use audit_model::terraform::{TerraformFile, lower_body, modules};
 
     use super::*;
 
@@ -133,18 +184,19 @@ mod tests {
     /// The lines (1-based) and `{actual}`s the assertion reports on the module's first
     /// resource; `files` are (path, text), the first one holding the resource.
     fn check(files: &[(&str, &str)], assertion: &TerraformAssertion) -> Vec<(u32, String)> {
-        let sources: Vec<TerraformSource> = files
+        let sources: Vec<TerraformFile> = files
             .iter()
-            .map(|(path, text)| TerraformSource {
+            .map(|(path, text)| TerraformFile {
                 source: SourceText::new(Arc::from(*path), text.to_string()),
-                file: audit_syntax::parse_hcl(text).unwrap(),
+                body: lower_body(&audit_syntax::parse_hcl(text).unwrap().body),
             })
             .collect();
-        let module = modules(&sources).next().unwrap();
-        let ctx = module.resources().next().unwrap();
+        let modules = modules(&sources);
+        let resources = modules[0].resources();
+        let ctx = &resources[0];
         let rule = RuleId("T001".into());
         let mut emit = Emit::new(&rule, "{actual}");
-        check_assertion(&ctx, assertion, &mut emit);
+        check_assertion(ctx, assertion, &mut emit);
         emit.findings
             .into_iter()
             .map(|f| (f.location.start.line, f.message))

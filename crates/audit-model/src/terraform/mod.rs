@@ -1,140 +1,196 @@
-//! The Terraform model: each folder's files form a module, evaluated together
-//! ([`ModuleScope`]: variables, tfvars, locals), and each of its resources can be asked
-//! what an attribute path holds ([`Resource::targets`]). Unknown is a value
-//! ([`Resolved::Unknown`]); each rule says which way it falls.
+//! The Terraform model: each file is lowered in the per-file pass ([`TerraformFile`]:
+//! owned blocks with spans, the parse tree dropped), each folder's files form a module,
+//! and each module is evaluated as an instance: the root modules on their own, a local
+//! module once per call with the inputs its caller set ([`modules`]). Resources expand
+//! into their `count`/`for_each` instances and are asked what an attribute holds
+//! ([`Resource::targets`], [`BlockView`]). Unknown is a value ([`Value::Unknown`]); each
+//! rule says which way it falls.
 
-mod scope;
+pub mod cidr;
+mod eval;
+mod functions;
+mod instances;
+mod lower;
 mod target;
+mod value;
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use audit_core::{SourceText, Span};
-use audit_syntax::HclFile;
-use audit_syntax::hcl_edit::Span as _;
-use audit_syntax::hcl_edit::expr::Expression;
-use audit_syntax::hcl_edit::structure::{Attribute, Block, Body};
 
-pub use hcl::Value;
-pub use scope::{ModuleScope, Resolved};
-pub use target::Target;
+pub use eval::Bindings;
+use eval::Evaluator;
+pub use instances::{for_each_module, modules};
+pub use lower::{Attribute, Block, Body, Call, Expr, ExprKind, ObjectItemKey, Step, lower_body};
+pub use target::{BlockView, Evaluated, Target};
+pub use value::{Value, number_text, render_value};
 
-/// A Terraform file, kept whole from the per-file pass: modules are evaluated across
-/// their files.
+/// A Terraform file as the per-file pass leaves it: its text (for positions and
+/// messages) and its lowered blocks.
 #[derive(Debug)]
-pub struct TerraformSource {
+pub struct TerraformFile {
     pub source: SourceText,
-    pub file: HclFile,
+    pub body: Body,
 }
 
-impl TerraformSource {
+impl TerraformFile {
     /// Variable values (`*.tfvars`), not configuration.
     pub fn is_tfvars(&self) -> bool {
         self.source.path.ends_with(".tfvars")
     }
+
+    /// The top-level blocks named `ident`.
+    pub fn blocks<'a>(&'a self, ident: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
+        self.body.blocks(ident)
+    }
 }
 
-/// One module: the Terraform files of one folder, evaluated together.
+/// One evaluated instance of a module: the Terraform files of one folder, with its
+/// variables set by tfvars and defaults (a root module) or by the call (a local module).
 pub struct Module<'a> {
     /// The folder (`""` at the root).
     pub dir: &'a str,
-    /// Its files, in the order given to [`modules`].
-    pub files: Vec<&'a TerraformSource>,
-    pub scope: ModuleScope,
-}
-
-/// Groups `files` by folder into modules, in folder order; each module is evaluated as
-/// the iterator reaches it.
-pub fn modules<'a>(
-    files: impl IntoIterator<Item = &'a TerraformSource>,
-) -> impl Iterator<Item = Module<'a>> {
-    let mut by_dir: BTreeMap<&str, Vec<&TerraformSource>> = BTreeMap::new();
-    for file in files {
-        let dir = file.source.path.rsplit_once('/').map_or("", |(dir, _)| dir);
-        by_dir.entry(dir).or_default().push(file);
-    }
-    by_dir.into_iter().map(|(dir, files)| Module {
-        dir,
-        scope: ModuleScope::new(&files),
-        files,
-    })
+    /// Its files, in path order.
+    pub files: Vec<&'a TerraformFile>,
+    /// `module.db.module.subnets`: the calls that led here, empty for a root module.
+    pub call_path: String,
+    /// The call that instantiated this module: its file and the `module` block.
+    pub call: Option<(&'a TerraformFile, &'a Block)>,
+    vars: HashMap<String, Value>,
+    locals: HashMap<&'a str, &'a Expr>,
+    resources: HashMap<(&'a str, &'a str), &'a Block>,
+    data: HashMap<(&'a str, &'a str), (&'a TerraformFile, &'a Block)>,
+    evaluator: Evaluator,
 }
 
 impl<'a> Module<'a> {
-    /// The module's `resource "type" "name"` blocks, file by file (tfvars files hold
-    /// none).
-    pub fn resources(&self) -> impl Iterator<Item = Resource<'_>> {
-        self.files
-            .iter()
-            .filter(|f| !f.is_tfvars())
-            .flat_map(move |file| {
-                top_blocks(&file.file.body, "resource").filter_map(move |block| {
-                    let [ty, name, ..] = block.labels.as_slice() else {
-                        return None;
-                    };
-                    Some(Resource {
-                        source: &file.source,
-                        block,
-                        resource_type: ty.as_str(),
-                        name: name.as_str(),
-                        scope: &self.scope,
-                    })
+    /// The configuration files (not tfvars).
+    pub fn config_files(&self) -> impl Iterator<Item = &'a TerraformFile> + '_ {
+        self.files.iter().copied().filter(|f| !f.is_tfvars())
+    }
+
+    /// The value a variable has in this instance (unknown when nothing sets it).
+    pub fn var(&self, name: &str) -> Value {
+        self.vars.get(name).cloned().unwrap_or(Value::Unknown)
+    }
+
+    /// The `resource "type" "name"` block, if the module declares it (and the per-file
+    /// pass kept it).
+    pub fn resource_block(&self, ty: &str, name: &str) -> Option<&'a Block> {
+        self.resources.get(&(ty, name)).copied()
+    }
+
+    /// The `data "type" "name"` block and its file, if the module declares it.
+    pub fn data_block(&self, ty: &str, name: &str) -> Option<(&'a TerraformFile, &'a Block)> {
+        self.data.get(&(ty, name)).copied()
+    }
+
+    /// Every instance of every resource, file by file.
+    pub fn resources(&self) -> Vec<Resource<'_>> {
+        let mut found = Vec::new();
+        for file in self.config_files() {
+            for block in file.blocks("resource") {
+                let [ty, name, ..] = block.labels.as_slice() else {
+                    continue;
+                };
+                instances::expand(self, file, block, ty, name, &mut found);
+            }
+        }
+        found
+    }
+
+    /// Instances of resources of type `ty` whose attribute `attribute` refers to
+    /// `target` (`bucket = aws_s3_bucket.data.id`): how separate resources (a bucket's
+    /// public access block, a security group's rules) are joined to theirs.
+    pub fn referencing(
+        &self,
+        ty: &str,
+        attribute: &str,
+        target: &Resource<'_>,
+    ) -> Vec<Resource<'_>> {
+        self.resources()
+            .into_iter()
+            .filter(|r| r.resource_type == ty)
+            .filter(|r| {
+                r.block.body.attribute(attribute).is_some_and(|a| {
+                    a.expr.reference() == Some((target.resource_type, target.name))
+                        || r.body().attr(attribute).is_some_and(|v| {
+                            // Joined by a configured name (`bucket = "my-data"`).
+                            v.value.as_str().is_some()
+                                && target
+                                    .body()
+                                    .attr(attribute)
+                                    .is_some_and(|own| own.value == v.value)
+                        })
                 })
             })
+            .collect()
     }
 }
 
-/// One resource block in its module: what a Terraform check reads.
-#[derive(Clone, Copy)]
+/// One instance of a resource block in its module: what a Terraform check reads.
 pub struct Resource<'a> {
+    pub module: &'a Module<'a>,
+    pub file: &'a TerraformFile,
     pub source: &'a SourceText,
     pub block: &'a Block,
     pub resource_type: &'a str,
     pub name: &'a str,
-    pub scope: &'a ModuleScope,
+    /// The instance key as Terraform writes it (`0` for `count`, `"a"` for
+    /// `for_each`), when the resource has several instances.
+    pub key: Option<String>,
+    /// Whether messages name the instance (set when instances differ).
+    pub name_instance: bool,
+    bindings: Vec<(String, Value)>,
 }
 
 impl Resource<'_> {
-    /// `aws_db_instance.main`, the way Terraform addresses the resource.
+    /// `module.db.aws_db_instance.main[0]`, the way Terraform addresses the instance.
     pub fn address(&self) -> String {
-        format!("{}.{}", self.resource_type, self.name)
+        let mut address = String::new();
+        if !self.module.call_path.is_empty() {
+            address.push_str(&self.module.call_path);
+            address.push('.');
+        }
+        address.push_str(self.resource_type);
+        address.push('.');
+        address.push_str(self.name);
+        if let (true, Some(key)) = (self.name_instance, &self.key) {
+            address.push_str(&format!("[{key}]"));
+        }
+        address
+    }
+
+    /// The resource's body, with `count`/`each` bound.
+    pub fn body(&self) -> BlockView<'_> {
+        BlockView::new(
+            self.module,
+            &self.block.body,
+            self.header_span(),
+            self.bindings.clone(),
+        )
     }
 
     /// The resource's first line: where findings about missing attributes point.
     pub fn header_span(&self) -> Span {
-        self.line_span(self.block.span().map_or(0, |s| s.start))
+        self.line_span(self.block.span.start)
     }
 
     /// From `start` to the end of its line.
     pub fn line_span(&self, start: usize) -> Span {
-        let line = self.source.lines.line_of(start);
-        Span::new(
-            start,
-            self.source.lines.line_range(&self.source.text, line).end,
-        )
+        line_span(self.source, start)
     }
 
-    /// The expression's value in the resource's module.
-    pub fn resolve(&self, expr: &Expression) -> Resolved {
-        self.scope.resolve(expr)
+    /// An expression's value in this instance.
+    pub fn eval(&self, expr: &Expr) -> Value {
+        self.module.eval(expr, &self.bindings)
     }
 }
 
-/// Byte span of an attribute, for findings on a wrong value.
-pub fn attribute_span(attr: &Attribute) -> Span {
-    attr.span().map(Span::from).unwrap_or_default()
-}
-
-/// The blocks of `body` (not nested ones) named `ident`.
-pub fn top_blocks<'a>(body: &'a Body, ident: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
-    body.blocks().filter(move |b| b.ident.as_str() == ident)
-}
-
-/// A value the way messages show it: strings quoted, the rest as HCL.
-pub fn render_value(value: &Value) -> String {
-    match value {
-        Value::String(s) => format!("\"{s}\""),
-        other => hcl::format::to_string(other).unwrap_or_else(|_| format!("{other:?}")),
-    }
+/// From `start` to the end of its line in `source`.
+pub fn line_span(source: &SourceText, start: usize) -> Span {
+    let line = source.lines.line_of(start);
+    Span::new(start, source.lines.line_range(&source.text, line).end)
 }
 
 #[cfg(test)]
@@ -143,61 +199,56 @@ pub(crate) mod tests {
 
     use super::*;
 
-    /// Parsed Terraform files from (path, text).
-    pub(crate) fn sources(files: &[(&str, &str)]) -> Vec<TerraformSource> {
+    /// Lowered Terraform files from (path, text).
+    pub(crate) fn sources(files: &[(&str, &str)]) -> Vec<TerraformFile> {
         files
             .iter()
-            .map(|(path, text)| TerraformSource {
+            .map(|(path, text)| TerraformFile {
                 source: SourceText::new(Arc::from(*path), text.to_string()),
-                file: audit_syntax::parse_hcl(text).unwrap(),
+                body: lower_body(&audit_syntax::parse_hcl(text).unwrap().body),
             })
             .collect()
     }
 
     #[test]
-    fn modules_are_folders_in_order() {
+    fn root_modules_are_folders_in_order() {
         let sources = sources(&[
             ("b/main.tf", "resource \"r\" \"b\" {}\n"),
             ("main.tf", "resource \"r\" \"root\" {}\n"),
             ("a/main.tf", "resource \"r\" \"a1\" {}\n"),
             ("a/more.tf", "resource \"r\" \"a2\" {}\n"),
         ]);
-        let found: Vec<(&str, Vec<String>)> = modules(&sources)
-            .map(|m| (m.dir, m.resources().map(|r| r.address()).collect()))
+        let found: Vec<(String, Vec<String>)> = modules(&sources)
+            .iter()
+            .map(|m| {
+                (
+                    m.dir.to_string(),
+                    m.resources().iter().map(|r| r.address()).collect(),
+                )
+            })
             .collect();
         assert_eq!(
             found,
             [
-                ("", vec!["r.root".to_string()]),
-                ("a", vec!["r.a1".to_string(), "r.a2".to_string()]),
-                ("b", vec!["r.b".to_string()]),
+                (String::new(), vec!["r.root".to_string()]),
+                ("a".into(), vec!["r.a1".to_string(), "r.a2".to_string()]),
+                ("b".into(), vec!["r.b".to_string()]),
             ]
-        );
-    }
-
-    #[test]
-    fn values_render_as_hcl_with_strings_quoted() {
-        assert_eq!(render_value(&Value::from("dev")), "\"dev\"");
-        assert_eq!(render_value(&Value::from(22)), "22");
-        assert_eq!(render_value(&Value::Bool(false)), "false");
-        assert_eq!(
-            render_value(&Value::Array(vec!["0.0.0.0/0".into()])),
-            "[\n  \"0.0.0.0/0\"\n]"
         );
     }
 
     #[test]
     fn header_spans_are_the_resource_first_line() {
         let sources = sources(&[("main.tf", "\nresource \"r\" \"a\" {\n  x = 1\n}\n")]);
-        let module = modules(&sources).next().unwrap();
-        let resource = module.resources().next().unwrap();
+        let modules = modules(&sources);
+        let resource = &modules[0].resources()[0];
         let span = resource.header_span();
         assert_eq!(
             &resource.source.text[span.start..span.end],
             "resource \"r\" \"a\" {"
         );
-        let attr = resource.block.body.get_attribute("x").unwrap();
-        let span = attribute_span(attr);
-        assert_eq!(&resource.source.text[span.start..span.end], "x = 1");
+        let x = resource.body().attr("x").unwrap();
+        assert_eq!(&resource.source.text[x.span.start..x.span.end], "x = 1");
+        assert_eq!(x.value, Value::from(1));
     }
 }

@@ -1,140 +1,238 @@
-//! Attribute lookup: where an attribute path (`ingress.cidr_blocks`, `tags.Environment`)
-//! leads in one resource.
+//! Reading a resource: a [`BlockView`] is a body with its bindings (`count`, `each`, a
+//! `dynamic` block's iterator), so attributes come out evaluated; [`Resource::targets`]
+//! follows an attribute path (`ingress.cidr_blocks`, `tags.Environment`) through every
+//! nested block.
 
 use audit_core::Span;
-use audit_syntax::hcl_edit::Span as _;
-use audit_syntax::hcl_edit::expr::{Expression, ObjectKey};
-use audit_syntax::hcl_edit::structure::{Block, Body};
-use hcl::Value;
 
-use super::{Resolved, Resource, attribute_span, top_blocks};
+use super::lower::{Attribute, Body, ExprKind, ObjectItemKey};
+use super::value::Value;
+use super::{Module, Resource};
 
-/// Where an attribute path leads in one resource: a target per block it passes through.
-#[derive(Debug)]
-pub enum Target<'a> {
-    /// The attribute's expression, and its span.
-    Expr(&'a Expression, Span),
-    /// An object key's value, reached through a variable or local that resolved.
-    Value(Value, Span),
-    /// Absent: the first line of the innermost block (or attribute) that should hold it.
-    Missing(Span),
-    /// An object whose keys cannot be read statically.
-    Unknown(Span),
+/// A body in its module, with the names bound around it.
+#[derive(Clone)]
+pub struct BlockView<'a> {
+    pub module: &'a Module<'a>,
+    pub body: &'a Body,
+    /// The block's first line.
+    pub header: Span,
+    bindings: Vec<(String, Value)>,
 }
 
-impl<'a> Resource<'a> {
-    /// Follows `a.b.c` through every nested block named `a`, then `b` (two
-    /// `ebs_block_device` blocks are two targets; `dynamic "a"` blocks through their
-    /// `content`), and through object keys once it reaches an attribute
-    /// (`tags.Environment`).
-    pub fn targets(&self, path: &str) -> Vec<Target<'a>> {
-        let steps: Vec<&str> = path.split('.').collect();
+/// An attribute and its value.
+#[derive(Debug, Clone)]
+pub struct Evaluated<'a> {
+    pub attribute: &'a Attribute,
+    pub value: Value,
+    /// `key = value`.
+    pub span: Span,
+}
+
+/// Where an attribute path leads: a value (possibly unknown) or nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    Found(Value, Span),
+    /// Absent: the first line of the innermost block (or attribute) that should hold it.
+    Missing(Span),
+}
+
+impl Target {
+    pub fn span(&self) -> Span {
+        match self {
+            Target::Found(_, span) | Target::Missing(span) => *span,
+        }
+    }
+
+    /// Whether the target holds something other than `null` or `""`: an unknown value
+    /// counts.
+    pub fn is_set(&self) -> bool {
+        match self {
+            Target::Missing(_) => false,
+            Target::Found(value, _) => *value != Value::Null && *value != Value::from(""),
+        }
+    }
+}
+
+impl<'a> BlockView<'a> {
+    pub fn new(
+        module: &'a Module<'a>,
+        body: &'a Body,
+        header: Span,
+        bindings: Vec<(String, Value)>,
+    ) -> BlockView<'a> {
+        BlockView {
+            module,
+            body,
+            header,
+            bindings,
+        }
+    }
+
+    /// The attribute `name`, evaluated; `None` when absent.
+    pub fn attr(&self, name: &str) -> Option<Evaluated<'a>> {
+        let attribute = self.body.attribute(name)?;
+        Some(Evaluated {
+            attribute,
+            value: self.module.eval(&attribute.expr, &self.bindings),
+            span: attribute.span,
+        })
+    }
+
+    /// The attribute's value, `Null` when absent.
+    pub fn value(&self, name: &str) -> Value {
+        self.attr(name).map_or(Value::Null, |a| a.value)
+    }
+
+    /// The nested blocks named `ident`: literal ones, and the `content` of each
+    /// `dynamic "ident"` once per element of its `for_each` (once with the iterator
+    /// unknown when the collection is).
+    pub fn blocks(&self, ident: &str) -> Vec<BlockView<'a>> {
         let mut found = Vec::new();
-        self.walk(&self.block.body, &steps, self.header_span(), &mut found);
+        for block in &self.body.blocks {
+            if block.ident == ident {
+                found.push(self.nested(&block.body, block.span.start, Vec::new()));
+                continue;
+            }
+            if block.ident != "dynamic" || block.labels.first().map(String::as_str) != Some(ident) {
+                continue;
+            }
+            let Some(content) = block.body.blocks("content").next() else {
+                continue;
+            };
+            let iterator = match block.body.attribute("iterator").map(|i| &i.expr.kind) {
+                Some(ExprKind::Variable(name)) => name.clone(),
+                _ => ident.to_string(),
+            };
+            let collection = block
+                .body
+                .attribute("for_each")
+                .map_or(Value::Unknown, |f| {
+                    self.module.eval(&f.expr, &self.bindings)
+                });
+            let pairs: Vec<(Value, Value)> = match collection {
+                Value::List(items) => items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| (Value::from(i as i64), v))
+                    .collect(),
+                Value::Object(map) => map
+                    .into_iter()
+                    .map(|(k, v)| (Value::String(k), v))
+                    .collect(),
+                _ => vec![(Value::Unknown, Value::Unknown)],
+            };
+            for (key, value) in pairs.into_iter().take(super::eval::MAX_ELEMENTS) {
+                let bound =
+                    Value::Object([("key".to_string(), key), ("value".to_string(), value)].into());
+                found.push(self.nested(
+                    &content.body,
+                    block.span.start,
+                    vec![(iterator.clone(), bound)],
+                ));
+            }
+        }
         found
     }
 
-    /// Whether a target holds something other than `null` or `""`: an unknown value
-    /// counts.
-    pub fn is_set(&self, target: &Target<'_>) -> bool {
-        let value = match target {
-            Target::Missing(_) => return false,
-            Target::Unknown(_) => return true,
-            Target::Expr(expr, _) => match self.resolve(expr) {
-                Resolved::Known(value) => value,
-                Resolved::Unknown => return true,
-            },
-            Target::Value(value, _) => value.clone(),
-        };
-        value != Value::Null && value != Value::from("")
+    fn nested(&self, body: &'a Body, start: usize, extra: Vec<(String, Value)>) -> BlockView<'a> {
+        let mut bindings = self.bindings.clone();
+        bindings.extend(extra);
+        BlockView {
+            module: self.module,
+            body,
+            header: Span::new(start, start),
+            bindings,
+        }
     }
 
-    fn walk(&self, body: &'a Body, steps: &[&str], missing: Span, found: &mut Vec<Target<'a>>) {
+    /// Follows `a.b.c` through every nested block named `a`, then `b`, and through object
+    /// keys once it reaches an attribute.
+    fn walk(
+        &self,
+        resource: &Resource<'_>,
+        steps: &[&str],
+        missing: Span,
+        found: &mut Vec<Target>,
+    ) {
         let [name, rest @ ..] = steps else {
             return;
         };
         if rest.is_empty() {
-            found.push(match body.get_attribute(name) {
-                Some(attr) => Target::Expr(&attr.value, attribute_span(attr)),
+            found.push(match self.attr(name) {
+                Some(attr) => Target::Found(attr.value, attr.span),
                 None => Target::Missing(missing),
             });
             return;
         }
-        let blocks = nested_blocks(body, name);
+        let blocks = self.blocks(name);
         if !blocks.is_empty() {
             for block in blocks {
-                let start = block.span().map_or(missing.start, |s| s.start);
-                self.walk(&block.body, rest, self.line_span(start), found);
+                let header = resource.line_span(block.header.start);
+                block.walk(resource, rest, header, found);
             }
-        } else if let Some(attr) = body.get_attribute(name) {
-            found.push(self.object_key(&attr.value, rest, attribute_span(attr)));
+        } else if let Some(attr) = self.body.attribute(name) {
+            found.push(self.object_key(attr, rest));
         } else {
             found.push(Target::Missing(missing));
         }
     }
 
-    /// Steps through object keys: a literal object's item by item (its other items may be
-    /// unknown), anything else by resolving it to an object value.
-    fn object_key(&self, expr: &'a Expression, keys: &[&str], span: Span) -> Target<'a> {
-        let [key, rest @ ..] = keys else {
-            return Target::Expr(expr, span);
-        };
-        if let Expression::Object(object) = expr {
-            let mut computed = false;
-            for (item_key, item) in object.iter() {
-                let name = match item_key {
-                    ObjectKey::Ident(ident) => Some(ident.as_str()),
-                    ObjectKey::Expression(Expression::String(s)) => Some(s.as_str()),
-                    ObjectKey::Expression(_) => None,
-                };
-                match name {
-                    Some(name) if name == *key => {
-                        let item_span = match (item_key.span(), item.expr().span()) {
-                            (Some(k), Some(v)) => Span::new(k.start, v.end),
-                            _ => span,
-                        };
-                        return self.object_key(item.expr(), rest, item_span);
-                    }
-                    Some(_) => {}
-                    None => computed = true,
+    /// Steps through object keys: a literal object's item by item, for the item's span;
+    /// anything else by evaluating it to an object.
+    fn object_key(&self, attr: &'a Attribute, keys: &[&str]) -> Target {
+        let mut expr = &attr.expr;
+        let mut span = attr.span;
+        let mut rest = keys;
+        while let ([key, tail @ ..], ExprKind::Object(items)) = (rest, &expr.kind) {
+            let literal = items.iter().find_map(|(item_key, value)| match item_key {
+                ObjectItemKey::Name(name, key_span) if name == key => Some((key_span, value)),
+                _ => None,
+            });
+            match literal {
+                Some((key_span, value)) => {
+                    span = Span::new(key_span.start, value.span().end);
+                    expr = value;
+                    rest = tail;
                 }
+                None if items
+                    .iter()
+                    .all(|(k, _)| matches!(k, ObjectItemKey::Name(..))) =>
+                {
+                    return Target::Missing(span);
+                }
+                None => break,
             }
-            return if computed {
-                Target::Unknown(span)
-            } else {
-                Target::Missing(span)
-            };
         }
-        let mut value = match self.resolve(expr) {
-            Resolved::Known(value) => value,
-            Resolved::Unknown => return Target::Unknown(span),
-        };
-        for key in keys {
-            match value {
-                Value::Object(mut map) => match map.swap_remove(*key) {
-                    Some(inner) => value = inner,
+        let mut value = self.module.eval(expr, &self.bindings);
+        for key in rest {
+            value = match value {
+                Value::Unknown => return Target::Found(Value::Unknown, span),
+                Value::Object(mut map) => match map.remove(*key) {
+                    Some(inner) => inner,
                     None => return Target::Missing(span),
                 },
                 _ => return Target::Missing(span),
-            }
+            };
         }
-        Target::Value(value, span)
+        Target::Found(value, span)
     }
 }
 
-/// The blocks named `name` in `body`, `dynamic "name"` ones by their `content` block.
-fn nested_blocks<'a>(body: &'a Body, name: &str) -> Vec<&'a Block> {
-    let mut blocks = Vec::new();
-    for block in body.blocks() {
-        match block.ident.as_str() {
-            ident if ident == name => blocks.push(block),
-            "dynamic" if block.labels.first().is_some_and(|l| l.as_str() == name) => {
-                blocks.extend(top_blocks(&block.body, "content"))
-            }
-            _ => {}
-        }
+impl Resource<'_> {
+    /// Where `path` leads: a target per block it passes through (two
+    /// `ebs_block_device` blocks are two targets; `dynamic` blocks once per element).
+    pub fn targets(&self, path: &str) -> Vec<Target> {
+        let steps: Vec<&str> = path.split('.').collect();
+        let mut found = Vec::new();
+        self.body()
+            .walk(self, &steps, self.header_span(), &mut found);
+        found
     }
-    blocks
+
+    /// Whether any target of `path` is set (unknown counts as set).
+    pub fn is_set(&self, path: &str) -> bool {
+        self.targets(path).iter().any(Target::is_set)
+    }
 }
 
 #[cfg(test)]
@@ -144,39 +242,20 @@ mod tests {
     use crate::terraform::{modules, render_value};
 
     /// Each target of `path` in the first resource of the module made of `files`, as
-    /// `line kind [value]`, and whether it counts as set.
-    fn targets(files: &[(&str, &str)], path: &str) -> Vec<(String, bool)> {
+    /// `line kind [value]`.
+    fn targets(files: &[(&str, &str)], path: &str) -> Vec<String> {
         let sources = sources(files);
-        let module = modules(&sources).next().unwrap();
-        let resource = module.resources().next().unwrap();
-        let source = resource.source;
+        let modules = modules(&sources);
+        let resource = &modules[0].resources()[0];
+        let line = |span: Span| resource.source.position(span.start).line;
         resource
             .targets(path)
-            .iter()
-            .map(|target| {
-                let line = |span: &Span| source.position(span.start).line;
-                let shown = match target {
-                    Target::Expr(expr, span) => format!(
-                        "{} expr {}",
-                        line(span),
-                        match resource.resolve(expr) {
-                            Resolved::Known(value) => render_value(&value),
-                            Resolved::Unknown => "?".to_string(),
-                        }
-                    ),
-                    Target::Value(value, span) => {
-                        format!("{} value {}", line(span), render_value(value))
-                    }
-                    Target::Missing(span) => format!("{} missing", line(span)),
-                    Target::Unknown(span) => format!("{} unknown", line(span)),
-                };
-                (shown, resource.is_set(target))
+            .into_iter()
+            .map(|target| match target {
+                Target::Found(value, span) => format!("{} {}", line(span), render_value(&value)),
+                Target::Missing(span) => format!("{} missing", line(span)),
             })
             .collect()
-    }
-
-    fn shown(found: &[(String, bool)]) -> Vec<&str> {
-        found.iter().map(|(s, _)| s.as_str()).collect()
     }
 
     const NESTED: &str = r#"resource "r" "a" {
@@ -196,10 +275,10 @@ mod tests {
     virtual_name = "ephemeral0"
   }
   dynamic "mapping" {
-    for_each = [1]
+    for_each = var.disks
     content {
       ebs {
-        encrypted = aws_kms_key.k.arn
+        encrypted = mapping.value
       }
     }
   }
@@ -207,55 +286,40 @@ mod tests {
 "#;
 
     #[test]
-    fn paths_lead_through_every_nested_block() {
-        let found = targets(&[("main.tf", NESTED)], "mapping.ebs.encrypted");
+    fn paths_lead_through_every_nested_block_and_dynamic_instance() {
+        let vars = "variable \"disks\" {\n  default = [false, true]\n}\n";
+        let found = targets(
+            &[("main.tf", NESTED), ("vars.tf", vars)],
+            "mapping.ebs.encrypted",
+        );
         assert_eq!(
-            shown(&found),
+            found,
             [
-                "4 expr true",
-                "9 expr null",
+                "4 true",
+                "9 null",
                 "11 missing",
                 "14 missing",
-                "21 expr ?"
+                "21 false",
+                "21 true"
             ]
         );
-        let set: Vec<bool> = found.iter().map(|(_, set)| *set).collect();
-        assert_eq!(set, [true, false, false, false, true]);
-        assert_eq!(
-            shown(&targets(&[("main.tf", NESTED)], "absent")),
-            ["1 missing"]
-        );
+        // An unknown collection: the content once, its iterator unknown.
+        let found = targets(&[("main.tf", NESTED)], "mapping.ebs.encrypted");
+        assert_eq!(found.last().unwrap(), "21 (unknown)");
+        assert_eq!(targets(&[("main.tf", NESTED)], "absent"), ["1 missing"]);
     }
 
     #[test]
-    fn paths_lead_into_object_keys_literal_or_resolved() {
+    fn paths_lead_into_object_keys_literal_or_evaluated() {
         let text = "resource \"r\" \"a\" {\n  tags = {\n    Env = \"dev\"\n    \"Owner\" = \"\"\n  }\n  labels = local.labels\n  computed = { (var.k) = 1 }\n}\n";
         let locals = "locals {\n  labels = { team = \"a\" }\n}\n";
         let files = [("main.tf", text), ("locals.tf", locals)];
-        assert_eq!(
-            targets(&files, "tags.Env"),
-            [("3 expr \"dev\"".to_string(), true)]
-        );
-        assert_eq!(
-            targets(&files, "tags.Owner"),
-            [("4 expr \"\"".to_string(), false)]
-        );
-        assert_eq!(
-            targets(&files, "tags.Cost"),
-            [("2 missing".to_string(), false)]
-        );
-        assert_eq!(
-            targets(&files, "labels.team"),
-            [("6 value \"a\"".to_string(), true)]
-        );
-        assert_eq!(
-            targets(&files, "labels.other"),
-            [("6 missing".to_string(), false)]
-        );
-        assert_eq!(
-            targets(&files, "computed.x"),
-            [("7 unknown".to_string(), true)]
-        );
+        assert_eq!(targets(&files, "tags.Env"), ["3 \"dev\""]);
+        assert_eq!(targets(&files, "tags.Owner"), ["4 \"\""]);
+        assert_eq!(targets(&files, "tags.Cost"), ["2 missing"]);
+        assert_eq!(targets(&files, "labels.team"), ["6 \"a\""]);
+        assert_eq!(targets(&files, "labels.other"), ["6 missing"]);
+        assert_eq!(targets(&files, "computed.x"), ["7 (unknown)"]);
     }
 
     #[test]
@@ -267,13 +331,14 @@ mod tests {
                 "resource \"r\" \"a\" {}\nresource \"nolabel\" {}\n",
             ),
         ]);
-        let module = modules(&sources).next().unwrap();
-        let found: Vec<(String, &str)> = module
+        let modules = modules(&sources);
+        let found: Vec<(String, &str)> = modules[0]
             .resources()
+            .iter()
             .map(|r| (r.address(), &*r.source.path))
             .collect();
         assert_eq!(found, [("r.a".to_string(), "m/main.tf")]);
-        assert_eq!(module.dir, "m");
-        assert_eq!(module.files.len(), 2);
+        assert_eq!(modules[0].dir, "m");
+        assert_eq!(modules[0].files.len(), 2);
     }
 }

@@ -30,6 +30,8 @@ pub(crate) fn generate(rng: &mut Gen, out: &mut Out<'_>) -> io::Result<()> {
             let vars = [
                 ("service", service.clone()),
                 ("env", environment.to_string()),
+                // Staging's state is left unencrypted: what TF015 reports.
+                ("encrypt", (*environment == "production").to_string()),
                 (
                     "class",
                     if *environment == "production" {
@@ -129,7 +131,7 @@ const STACK: &str = r#"terraform {
     key            = "%env%/%service%.tfstate"
     region         = "eu-west-1"
     dynamodb_table = "terraform-locks"
-    encrypt        = true
+    encrypt        = %encrypt%
   }
 }
 
@@ -199,8 +201,10 @@ fn main_tf(rng: &mut Gen, service: &str) -> String {
             (1, true) => INGRESS_SSH_OPEN,
             (2, false) => VOLUME,
             (2, true) => VOLUME_UNENCRYPTED,
-            (3, _) => BUCKET,
-            (4, _) => ROLE,
+            (3, false) => BUCKET,
+            (3, true) => PLATFORM_MISCONFIGURED,
+            (4, false) => ROLE,
+            (4, true) => ROLE_WILDCARD,
             (5, _) => TASK,
             _ => ALARMS,
         };
@@ -443,6 +447,63 @@ resource "aws_iam_role_policy" "%n%" {
       },
     ]
   })
+}
+
+"#;
+
+const ROLE_WILDCARD: &str = r#"resource "aws_iam_role_policy" "%n%" {
+  name = "${local.name}-%n%"
+  role = "${local.name}-ops"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "s3:*", Resource = "*" }]
+  })
+}
+
+"#;
+
+/// What TF002, TF004, TF007, TF011, TF012, TF013 and TF014 report: a cache without TLS,
+/// a public database with a password in the code, a key that never rotates, a trail in
+/// one region, a public bucket ACL, an API method without authorization.
+const PLATFORM_MISCONFIGURED: &str = r#"resource "aws_elasticache_replication_group" "%n%" {
+  replication_group_id       = "${local.name}-%n%"
+  description                = "%n% cache"
+  at_rest_encryption_enabled = true
+  transit_encryption_enabled = false
+}
+
+resource "aws_db_instance" "%n%_reporting" {
+  identifier              = "${local.name}-%n%-reporting"
+  engine                  = "postgres"
+  instance_class          = var.instance_class
+  storage_encrypted       = true
+  backup_retention_period = 7
+  deletion_protection     = true
+  publicly_accessible     = true
+  username                = "report"
+  password                = "reporting-%n%-2024"
+}
+
+resource "aws_kms_key" "%n%" {
+  description = "${local.name} %n%"
+}
+
+resource "aws_cloudtrail" "%n%" {
+  name                       = "${local.name}-%n%"
+  s3_bucket_name             = aws_s3_bucket.assets.id
+  enable_log_file_validation = true
+}
+
+resource "aws_s3_bucket_acl" "%n%" {
+  bucket = aws_s3_bucket.assets.id
+  acl    = "public-read"
+}
+
+resource "aws_api_gateway_method" "%n%" {
+  rest_api_id   = "${local.name}-api"
+  resource_id   = "%n%"
+  http_method   = "POST"
+  authorization = "NONE"
 }
 
 "#;
