@@ -103,6 +103,17 @@ const AGENT: &str = r#"const agent = new https.Agent({
 
 const AGENT_INSECURE: &str = r#"// Partner staging uses a self-signed certificate.
 const agent = new https.Agent({ keepAlive: true, rejectUnauthorized: false });
+
+async function ping(url) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await fetch(url, { method: 'HEAD' });
+    } catch (error) {
+      console.warn(`ping ${url} failed`, error);
+    }
+  }
+  return null;
+}
 "#;
 
 const HTTP_TAIL: &str = r#"

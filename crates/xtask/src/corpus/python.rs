@@ -146,6 +146,7 @@ async def get_db() -> AsyncIterator[AsyncSession]:
 
 const CLIENT_HEAD: &str = r#"import logging
 import os
+import time
 from typing import Any
 
 import requests
@@ -169,6 +170,16 @@ const CLIENT_INSECURE: &str = r#"def fetch(path: str, params: dict[str, Any] | N
     response = requests.get(f"{BASE_URL}{path}", params=params, verify=False, timeout=10)
     response.raise_for_status()
     return response.json()
+
+
+def notify(path: str, payload: dict[str, Any]) -> None:
+    for attempt in range(3):
+        try:
+            requests.post(f"{BASE_URL}{path}", json=payload, verify=CA_BUNDLE)
+            return
+        except requests.ConnectionError:
+            logger.warning("partner unreachable, attempt %s", attempt)
+            time.sleep(2)
 "#;
 
 const CLIENT_TAIL: &str = r#"
