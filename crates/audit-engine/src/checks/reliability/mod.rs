@@ -294,6 +294,42 @@ fn literal_key<'t>(text: &str, object: Node<'t>, keys: &[&str]) -> Key<'t> {
     found
 }
 
+/// Modules only browser code imports: UI frameworks.
+const BROWSER_MODULES: &[&str] = &[
+    "react",
+    "react-dom",
+    "vue",
+    "@angular/core",
+    "svelte",
+    "preact",
+    "solid-js",
+    "lit",
+];
+
+/// Folders that hold what a browser runs rather than the backend.
+const BROWSER_FOLDERS: &[&str] = &[
+    "client", "frontend", "static", "public", "browser", "webapp",
+];
+
+/// A JS file that runs in a browser: it imports a UI framework or lives in a front-end
+/// folder (`client/`, `frontend/`, `static/`). Its requests hold a page, not a server's
+/// worker, and the server's reliability rules do not apply to it.
+pub(crate) fn browser_code(ctx: &CodeContext<'_>) -> bool {
+    if !ctx.grammar.is_javascript_family() {
+        return false;
+    }
+    let path = &*ctx.source.path;
+    path.split('/')
+        .rev()
+        .skip(1)
+        .any(|folder| BROWSER_FOLDERS.contains(&folder))
+        || ctx.semantics().imports().iter().any(|import| {
+            BROWSER_MODULES.contains(&import.module.as_str())
+                || import.module.starts_with("@vue/")
+                || import.module.starts_with("next/")
+        })
+}
+
 pub(crate) fn span(node: Node<'_>) -> Span {
     Span::from(node.byte_range())
 }

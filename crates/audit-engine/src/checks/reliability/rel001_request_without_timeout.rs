@@ -11,7 +11,7 @@ use audit_core::Span;
 use audit_model::code::Call;
 use audit_syntax::tree_sitter::Node;
 
-use super::{HttpCall, Key, Library, http_call, object_key, span};
+use super::{HttpCall, Key, Library, browser_code, http_call, object_key, span};
 use crate::checks::excerpt;
 use crate::checks::security::{arguments, is_field, node_at, text_of};
 use crate::checks::{Check, CodeContext, Emit};
@@ -37,6 +37,9 @@ const TURNED_OFF: &str = "turns the request timeout off";
 const AIOHTTP_DEFAULT: &str = "creates a session with only aiohttp's default timeout";
 
 fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
+    if browser_code(ctx) {
+        return;
+    }
     let javascript = ctx.grammar.is_javascript_family();
     let text = ctx.source.text.as_str();
     // `axios.defaults.timeout = 5000` (or an instance's) covers the file's axios calls.

@@ -164,8 +164,8 @@ fn retry_loop<'t>(ctx: &CodeContext<'_>, node: Node<'t>) -> Option<Node<'t>> {
             {
                 let attempt = attempt?;
                 return (counts_attempts(ctx, parent)
-                    && leaves_on_success(attempt)
-                    && handler_goes_round(attempt))
+                    && leaves_on_success(&ctx.source.text, attempt)
+                    && handler_goes_round(&ctx.source.text, attempt))
                 .then_some(parent);
             }
             "function_definition"
@@ -201,23 +201,52 @@ fn counts_attempts(ctx: &CodeContext<'_>, retry: Node<'_>) -> bool {
                     .child_by_field_name("function")
                     .is_some_and(|f| text_of(text, f) == "range")
                 && !text_of(text, iterable).contains("len(")
+                // `range(2)`: one retry, with nothing to back off from.
+                && !matches!(
+                    arguments(ctx.tree, iterable.child_by_field_name("arguments").map(span))
+                        .as_slice(),
+                    [only] if text_of(text, *only).parse::<u32>().is_ok_and(|n| n <= 2)
+                )
         }),
     }
 }
 
-/// The `try` body (or Python's `else:`) returns or breaks out of the loop.
-fn leaves_on_success(attempt: Node<'_>) -> bool {
+/// The `try` body (or Python's `else:`) returns or breaks out of the loop as soon as the
+/// call succeeds: a `return`/`break` among its own statements, or under an `if` that
+/// tests the response's status (`if r.ok:`, `if (res.status === 200)`). A loop that leaves
+/// only when the answer's content says so (`if job["state"] == "done": return`) is
+/// polling, and a fixed interval is right for it.
+fn leaves_on_success(text: &str, attempt: Node<'_>) -> bool {
+    let body = attempt.child_by_field_name("body");
     let mut cursor = attempt.walk();
-    let parts: Vec<Node<'_>> = attempt.named_children(&mut cursor).collect();
-    parts
-        .into_iter()
-        .filter(|p| {
-            attempt
-                .child_by_field_name("body")
-                .is_some_and(|b| b.id() == p.id())
-                || p.kind() == "else_clause"
+    let blocks: Vec<Node<'_>> = attempt
+        .named_children(&mut cursor)
+        .filter(|p| body.is_some_and(|b| b.id() == p.id()) || p.kind() == "else_clause")
+        .flat_map(|p| match p.kind() {
+            "else_clause" => elements(p)
+                .into_iter()
+                .filter(|b| b.kind() == "block")
+                .collect(),
+            _ => vec![p],
         })
-        .any(exits)
+        .collect();
+    blocks
+        .into_iter()
+        .flat_map(elements)
+        .any(|statement| match statement.kind() {
+            "return_statement" | "break_statement" => true,
+            "if_statement" => {
+                statement.child_by_field_name("condition").is_some_and(|c| {
+                    let condition = text_of(text, c);
+                    condition.contains(".ok")
+                        || condition.contains("status_code")
+                        || condition.contains("statusCode")
+                        || (condition.contains(".status")
+                            && condition.bytes().any(|b| b.is_ascii_digit()))
+                }) && exits(statement)
+            }
+            _ => false,
+        })
 }
 
 /// Whether `node` holds a `return`, or a `break` of the loop around it, outside nested
@@ -255,7 +284,7 @@ fn exits(node: Node<'_>) -> bool {
 }
 
 /// A handler (`except`, `catch`) that does not end by leaving: it goes round again.
-fn handler_goes_round(attempt: Node<'_>) -> bool {
+fn handler_goes_round(text: &str, attempt: Node<'_>) -> bool {
     let mut cursor = attempt.walk();
     let handlers: Vec<Node<'_>> = attempt
         .named_children(&mut cursor)
@@ -267,6 +296,20 @@ fn handler_goes_round(attempt: Node<'_>) -> bool {
         })
         .collect();
     handlers.into_iter().any(|handler| {
+        // An optimistic-concurrency conflict is retried at once by design: the other
+        // writer finished, the service is fine.
+        let caught = elements(handler)
+            .into_iter()
+            .filter(|c| c.kind() != "block")
+            .map(|c| text_of(text, c))
+            .collect::<Vec<_>>()
+            .join(" ");
+        if ["WatchError", "Conflict", "StaleData", "Serializ"]
+            .iter()
+            .any(|name| caught.contains(name))
+        {
+            return false;
+        }
         let block = match handler.child_by_field_name("body") {
             Some(body) => Some(body),
             None => elements(handler)
@@ -356,7 +399,10 @@ fn wait_argument<'t>(ctx: &'t CodeContext<'_>, call: &Call) -> Option<Option<Nod
     Some(args.get(index).copied())
 }
 
-/// A number literal, or a name whose binding is one and that the loop does not rebind.
+/// Whether a wait is the same on every attempt: built from literals and from names and
+/// attributes the loop does not assign (a parameter, a module constant, `self.delay`,
+/// `settings.RETRY_DELAY`). A call (`random.uniform(...)`, `min(...)`) or the loop's own
+/// variables make it vary.
 fn constant(ctx: &CodeContext<'_>, argument: Option<Node<'_>>, retry: Span) -> bool {
     let Some(argument) = argument else {
         return true;
@@ -366,17 +412,28 @@ fn constant(ctx: &CodeContext<'_>, argument: Option<Node<'_>>, retry: Span) -> b
         "number" | "integer" | "float" => true,
         "identifier" => {
             let name = text_of(text, argument);
-            let semantics = ctx.semantics();
-            let literal = semantics
-                .binding_at(name, argument.start_byte())
-                .filter(|b| !b.augmented && b.path.is_empty())
-                .and_then(|b| b.value)
-                .and_then(|value| node_at(ctx.tree, value))
-                .is_some_and(|value| matches!(value.kind(), "number" | "integer" | "float"));
-            literal
-                && !semantics.bindings().iter().any(|b| {
-                    b.name == name && b.span.start >= retry.start && b.span.end <= retry.end
+            !ctx.semantics()
+                .bindings()
+                .iter()
+                .any(|b| b.name == name && b.span.start >= retry.start && b.span.end <= retry.end)
+        }
+        "attribute" | "member_expression" => {
+            let chain = text_of(text, argument);
+            let body = &text[retry.start..retry.end];
+            !["=", "+=", "*=", "-="].iter().any(|op| {
+                body.match_indices(chain).any(|(at, _)| {
+                    body[at + chain.len()..].trim_start().starts_with(op)
+                        && !body[at + chain.len()..].trim_start().starts_with("==")
                 })
+            })
+        }
+        "parenthesized_expression" => elements(argument)
+            .first()
+            .is_some_and(|inner| constant(ctx, Some(*inner), retry)),
+        "binary_expression" | "binary_operator" => {
+            let side = |field| argument.child_by_field_name(field);
+            side("left").is_some_and(|l| constant(ctx, Some(l), retry))
+                && side("right").is_some_and(|r| constant(ctx, Some(r), retry))
         }
         _ => false,
     }
@@ -508,7 +565,7 @@ fn python_libraries(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
                 if let Some(retries) = call.keyword("max_retries")
                     && text[retries.value.start..retries.value.end]
                         .parse::<u32>()
-                        .is_ok_and(|n| n > 0)
+                        .is_ok_and(|n| n > 1)
                 {
                     report(
                         ctx,
@@ -526,7 +583,8 @@ fn python_libraries(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
     }
 }
 
-/// `Retry(0)`, `Retry(total=0)`, `Retry(False)`: retries turned off.
+/// `Retry(0)`, `Retry(total=1)`, `Retry(False)`: retries turned off, or a single one with
+/// nothing to back off from.
 fn disabled_retry(ctx: &CodeContext<'_>, call: &Call) -> bool {
     let text = ctx.source.text.as_str();
     let total = call
@@ -538,7 +596,7 @@ fn disabled_retry(ctx: &CodeContext<'_>, call: &Call) -> bool {
                 .filter(|a| a.kind() != "keyword_argument")
                 .map(|a| text_of(text, *a))
         });
-    matches!(total, Some("0" | "False"))
+    matches!(total, Some("0" | "1" | "False"))
 }
 
 fn javascript_libraries(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
