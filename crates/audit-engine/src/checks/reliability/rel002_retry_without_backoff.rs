@@ -66,12 +66,8 @@ const DATABASE_METHODS: &[&str] = &[
 const FIX_LOOP: &str = "wait between attempts with exponential backoff and jitter (`base * 2 ** attempt` plus a random part), capped";
 
 fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
-    let text = ctx.source.text.as_str();
-    let javascript = ctx.grammar.is_javascript_family();
-    if text.contains("try") {
-        retry_loops(ctx, out);
-    }
-    if javascript {
+    retry_loops(ctx, out);
+    if ctx.grammar.is_javascript_family() {
         javascript_libraries(ctx, out);
     } else {
         python_libraries(ctx, out);
@@ -82,24 +78,49 @@ fn report(ctx: &CodeContext<'_>, out: &mut Emit<'_>, at: Span, what: &str, fix: 
     out.report(ctx.source, at, &[("what", what), ("fix", fix)]);
 }
 
+/// Retry loops are found from the file's `try` keywords, on the tree alone; the code
+/// model is built only for a file with a `try` of the retry shape, to find the call in it.
 fn retry_loops(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
     let text = ctx.source.text.as_str();
+    let root = ctx.tree.root_node();
     let mut reported: Vec<usize> = Vec::new();
-    for call in ctx.semantics().calls() {
-        if !outgoing(ctx, call) {
-            continue;
-        }
-        let Some(node) = node_at(ctx.tree, call.span) else {
+    for (at, _) in text.match_indices("try") {
+        let Some(keyword) = root.descendant_for_byte_range(at, at + 3) else {
             continue;
         };
-        let Some(retry) = retry_loop(ctx, node) else {
+        if keyword.kind() != "try" || keyword.start_byte() != at || keyword.is_named() {
+            continue;
+        }
+        let Some(attempt) = keyword.parent().filter(|p| p.kind() == "try_statement") else {
+            continue;
+        };
+        let (Some(retry), Some(body)) = (
+            retry_loop(ctx, attempt),
+            attempt.child_by_field_name("body"),
+        ) else {
             continue;
         };
         if reported.contains(&retry.start_byte()) {
             continue;
         }
+        let semantics = ctx.semantics();
+        let function = semantics.enclosing_function_index(attempt.start_byte());
+        let calls = semantics.calls();
+        let first = calls.partition_point(|c| c.span.start < body.start_byte());
+        let Some(call) = calls[first..]
+            .iter()
+            .take_while(|c| c.span.start < body.end_byte())
+            .find(|c| {
+                semantics.enclosing_function_index(c.span.start) == function && outgoing(ctx, c)
+            })
+        else {
+            continue;
+        };
         reported.push(retry.start_byte());
-        let loop_header = excerpt(text_of(text, retry));
+        // The loop's first line without a trailing comment.
+        let header = text_of(text, retry).lines().next().unwrap_or("");
+        let header = header.split(" #").next().unwrap_or(header);
+        let loop_header = excerpt(header.split(" //").next().unwrap_or(header).trim_end());
         let callee = excerpt(&text[call.callee.start..call.callee.end]);
         match delay(ctx, retry) {
             Delay::Varying => {}
@@ -142,27 +163,14 @@ fn outgoing(ctx: &CodeContext<'_>, call: &Call) -> bool {
         || (callee.contains('.') && DATABASE_METHODS.contains(&method))
 }
 
-/// The loop that retries the call at `node`: the innermost loop around a `try` whose body
-/// holds the call, in the same function, when the loop counts attempts rather than walking
-/// a collection, the `try` leaves the loop on success and a handler lets it go round again.
-fn retry_loop<'t>(ctx: &CodeContext<'_>, node: Node<'t>) -> Option<Node<'t>> {
-    let mut child = node;
-    let mut attempt: Option<Node<'t>> = None;
-    let mut parent = node.parent()?;
+/// The loop `attempt` retries: the innermost loop around the `try`, in the same function,
+/// when the loop counts attempts rather than walking a collection, the `try` leaves the
+/// loop on success and a handler lets it go round again.
+fn retry_loop<'t>(ctx: &CodeContext<'_>, attempt: Node<'t>) -> Option<Node<'t>> {
+    let mut parent = attempt.parent()?;
     loop {
         match parent.kind() {
-            "try_statement"
-                if attempt.is_none()
-                    && parent
-                        .child_by_field_name("body")
-                        .is_some_and(|b| b.id() == child.id()) =>
-            {
-                attempt = Some(parent);
-            }
-            "for_statement" | "while_statement" | "do_statement" | "for_in_statement"
-                if attempt.is_some() =>
-            {
-                let attempt = attempt?;
+            "for_statement" | "while_statement" | "do_statement" | "for_in_statement" => {
                 return (counts_attempts(ctx, parent)
                     && leaves_on_success(&ctx.source.text, attempt)
                     && handler_goes_round(&ctx.source.text, attempt))
@@ -180,7 +188,6 @@ fn retry_loop<'t>(ctx: &CodeContext<'_>, node: Node<'t>) -> Option<Node<'t>> {
             | "class_body" => return None,
             _ => {}
         }
-        child = parent;
         parent = parent.parent()?;
     }
 }
@@ -212,8 +219,8 @@ fn counts_attempts(ctx: &CodeContext<'_>, retry: Node<'_>) -> bool {
 }
 
 /// The `try` body (or Python's `else:`) returns or breaks out of the loop as soon as the
-/// call succeeds: a `return`/`break` among its own statements, or under an `if` that
-/// tests the response's status (`if r.ok:`, `if (res.status === 200)`). A loop that leaves
+/// call succeeds: a `return`/`break` among its own statements, or directly under an `if`
+/// that tests the response's status (`if r.ok:`, `if (res.status === 200)`). A loop that leaves
 /// only when the answer's content says so (`if job["state"] == "done": return`) is
 /// polling, and a fixed interval is right for it.
 fn leaves_on_success(text: &str, attempt: Node<'_>) -> bool {
@@ -243,44 +250,23 @@ fn leaves_on_success(text: &str, attempt: Node<'_>) -> bool {
                         || condition.contains("statusCode")
                         || (condition.contains(".status")
                             && condition.bytes().any(|b| b.is_ascii_digit()))
-                }) && exits(statement)
+                }) && statement
+                    .child_by_field_name("consequence")
+                    .is_some_and(leaves_directly)
             }
             _ => false,
         })
 }
 
-/// Whether `node` holds a `return`, or a `break` of the loop around it, outside nested
-/// functions (and, for `break`, nested loops and switches).
-fn exits(node: Node<'_>) -> bool {
-    let mut stack = vec![(node, false)];
-    while let Some((node, in_nested_loop)) = stack.pop() {
-        match node.kind() {
-            "return_statement" => return true,
-            "break_statement" if !in_nested_loop => return true,
-            "function_definition"
-            | "lambda"
-            | "class_definition"
-            | "function_declaration"
-            | "function_expression"
-            | "arrow_function"
-            | "method_definition" => continue,
-            _ => {}
-        }
-        let nested = in_nested_loop
-            || matches!(
-                node.kind(),
-                "for_statement"
-                    | "while_statement"
-                    | "do_statement"
-                    | "for_in_statement"
-                    | "switch_statement"
-            );
-        let mut cursor = node.walk();
-        for child in node.named_children(&mut cursor) {
-            stack.push((child, nested));
-        }
-    }
-    false
+/// A `return` or `break` that is the branch, or one of its own statements.
+fn leaves_directly(branch: Node<'_>) -> bool {
+    let statements = match branch.kind() {
+        "block" | "statement_block" => elements(branch),
+        _ => vec![branch],
+    };
+    statements
+        .iter()
+        .any(|s| matches!(s.kind(), "return_statement" | "break_statement"))
 }
 
 /// A handler (`except`, `catch`) that does not end by leaving: it goes round again.
@@ -443,8 +429,14 @@ const TENACITY_WAITS: &[&str] = &["tenacity.wait_fixed", "tenacity.wait.wait_fix
 const TENACITY_NONE: &[&str] = &["tenacity.wait_none", "tenacity.wait.wait_none"];
 
 fn python_libraries(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
-    let semantics = ctx.semantics();
     let text = ctx.source.text.as_str();
+    if !["tenacity", "backoff", "Retry", "max_retries"]
+        .iter()
+        .any(|word| text.contains(word))
+    {
+        return;
+    }
+    let semantics = ctx.semantics();
     // A bare `@retry` of tenacity: no wait at all.
     for function in semantics.functions() {
         for decorator in &function.decorators {
