@@ -105,6 +105,7 @@ pub const REGISTRY: &[Registered] = &[
     register!(reliability::rel002_retry_without_backoff),
     register!(security::sec003_command_injection),
     register!(security::sec005_unsafe_deserialization),
+    register!(security::sec007_jwt_insecure_verification),
     register!(security::sec010_tls_verification_disabled),
     register!(terraform::tf005_open_ingress),
 ];

@@ -149,6 +149,7 @@ import os
 import time
 from typing import Any
 
+import jwt
 import requests
 
 logger = logging.getLogger(__name__)
@@ -180,6 +181,10 @@ def notify(path: str, payload: dict[str, Any]) -> None:
         except requests.ConnectionError:
             logger.warning("partner unreachable, attempt %s", attempt)
             time.sleep(2)
+
+
+def webhook_claims(token: str) -> dict[str, Any]:
+    return jwt.decode(token, os.environ["PARTNER_WEBHOOK_KEY"])
 "#;
 
 const CLIENT_TAIL: &str = r#"
