@@ -144,7 +144,8 @@ async def get_db() -> AsyncIterator[AsyncSession]:
         yield session
 "#;
 
-const CLIENT_HEAD: &str = r#"import logging
+const CLIENT_HEAD: &str = r#"import hashlib
+import logging
 import os
 import time
 from typing import Any
@@ -185,6 +186,11 @@ def notify(path: str, payload: dict[str, Any]) -> None:
 
 def webhook_claims(token: str) -> dict[str, Any]:
     return jwt.decode(token, os.environ["PARTNER_WEBHOOK_KEY"])
+
+
+def legacy_login_digest(password: str) -> str:
+    # The partner's legacy login endpoint wants the MD5 of the account password.
+    return hashlib.md5(password.encode()).hexdigest()
 "#;
 
 const CLIENT_TAIL: &str = r#"
