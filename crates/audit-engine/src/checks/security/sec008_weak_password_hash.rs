@@ -172,13 +172,22 @@ fn report(ctx: &CodeContext<'_>, out: &mut Emit<'_>, span: Span, what: &str) {
 /// (`requests.post(url, params={"password": md5(pw)})`): a partner API's login protocol,
 /// which the application cannot change, not how it stores passwords.
 fn sent_in_request(ctx: &CodeContext<'_>, at: Span) -> bool {
+    // A project's own HTTP wrapper (`from flexget.utils import requests`) counts by its
+    // method's name.
+    let request_method = |text: &str, call: &Call| {
+        let callee = &text[call.callee.start..call.callee.end];
+        matches!(
+            callee.rsplit('.').next().unwrap_or(callee),
+            "post" | "put" | "patch" | "request" | "fetch"
+        ) && callee.contains('.')
+    };
     let Some(mut node) = node_at(ctx.tree, at) else {
         return false;
     };
     while let Some(parent) = node.parent() {
         if matches!(parent.kind(), "call" | "call_expression")
             && let Some(call) = ctx.semantics().call(span(parent))
-            && http_call(ctx, call).is_some()
+            && (http_call(ctx, call).is_some() || request_method(&ctx.source.text, call))
         {
             return true;
         }
