@@ -107,6 +107,7 @@ pub const REGISTRY: &[Registered] = &[
     register!(security::sec005_unsafe_deserialization),
     register!(security::sec007_jwt_insecure_verification),
     register!(security::sec008_weak_password_hash),
+    register!(security::sec009_weak_crypto),
     register!(security::sec010_tls_verification_disabled),
     register!(terraform::tf005_open_ingress),
 ];
