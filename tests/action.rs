@@ -409,7 +409,7 @@ fn baseline_and_diff_base_inputs_narrow_the_report() {
     git(&["commit", "-q", "-m", "base"]);
     std::fs::write(
         ws.join("service/new.py"),
-        "import requests\n\nrequests.get(\"https://x\", verify=False)\n",
+        "import requests\n\nrequests.get(\"https://x\", verify=False, timeout=5)\n",
     )
     .unwrap();
     let step = run_scan_step(&ws, &[("diff-base", "HEAD")]);

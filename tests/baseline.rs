@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 const CLIENT: &str =
-    "import requests\n\n\ndef fetch(url):\n    return requests.get(url, verify=False)\n";
+    "import requests\n\n\ndef fetch(url):\n    return requests.get(url, verify=False, timeout=5)\n";
 
 /// `backend-audit scan ROOT ARGS...`
 fn run(root: &Path, args: &[&str]) -> Output {
@@ -118,9 +118,9 @@ fn edited_and_new_findings_are_reported() {
     let f = fixture();
     // The known line edited, and a new finding added below it.
     let edited = CLIENT.replace(
-        "get(url, verify=False)",
-        "get(url, timeout=3, verify=False)",
-    ) + "\n\ndef push(url):\n    return requests.post(url, verify=False)\n";
+        "get(url, verify=False, timeout=5)",
+        "get(url, timeout=3, verify=False, timeout=5)",
+    ) + "\n\ndef push(url):\n    return requests.post(url, verify=False, timeout=5)\n";
     std::fs::write(f.repo.join("app/client.py"), edited).unwrap();
     let (report, code) = scan(&f.repo, &["--baseline", f.baseline.to_str().unwrap()]);
     assert_eq!(code, Some(1));
@@ -137,8 +137,9 @@ fn edited_and_new_findings_are_reported() {
 #[test]
 fn a_second_identical_finding_is_new() {
     let f = fixture();
-    let twice =
-        format!("{CLIENT}\n\ndef fetch_again(url):\n    return requests.get(url, verify=False)\n");
+    let twice = format!(
+        "{CLIENT}\n\ndef fetch_again(url):\n    return requests.get(url, verify=False, timeout=5)\n"
+    );
     std::fs::write(f.repo.join("app/client.py"), twice).unwrap();
     let (report, code) = scan(&f.repo, &["--baseline", f.baseline.to_str().unwrap()]);
     assert_eq!(code, Some(1));
@@ -190,7 +191,9 @@ fn refreshing_a_baseline_in_place_keeps_every_finding() {
     let f = fixture();
     std::fs::write(
         f.repo.join("app/client.py"),
-        format!("{CLIENT}\n\ndef push(url):\n    return requests.post(url, verify=False)\n"),
+        format!(
+            "{CLIENT}\n\ndef push(url):\n    return requests.post(url, verify=False, timeout=5)\n"
+        ),
     )
     .unwrap();
     let path = f.baseline.to_str().unwrap();

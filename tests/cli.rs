@@ -246,7 +246,7 @@ fn text_output_has_code_frames_and_a_summary_without_colour_when_piped() {
             .ends_with("in 9 files scanned; 1 suppressed."),
         "summary line: {text}"
     );
-    assert!(text.contains("Found 10 findings (1 critical, 8 high, 1 medium)"));
+    assert!(text.contains("Found 11 findings (1 critical, 8 high, 2 medium)"));
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 const CLIENT: &str =
-    "import requests\n\n\ndef fetch(url):\n    return requests.get(url, verify=False)\n";
+    "import requests\n\n\ndef fetch(url):\n    return requests.get(url, verify=False, timeout=5)\n";
 
 /// A repository whose first commit holds `files`.
 fn repository(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
@@ -82,8 +82,8 @@ fn only_edited_moved_renamed_and_untracked_changes_are_reported() {
         &repo,
         "app/my jobs.py",
         &CLIENT.replace(
-            "get(url, verify=False)",
-            "get(url, timeout=3, verify=False)",
+            "get(url, verify=False, timeout=5)",
+            "get(url, timeout=3, verify=False, timeout=5)",
         ),
     );
     // A renamed file keeps its old finding unreported; a finding added to it is new.
@@ -91,7 +91,9 @@ fn only_edited_moved_renamed_and_untracked_changes_are_reported() {
     common::write(
         &repo,
         "app/new_name.py",
-        &format!("{CLIENT}\n\ndef push(url):\n    return requests.post(url, verify=False)\n"),
+        &format!(
+            "{CLIENT}\n\ndef push(url):\n    return requests.post(url, verify=False, timeout=5)\n"
+        ),
     );
     // Untracked files are new from the first line to the last. (Unlike old_name.py, or
     // git would take it for the rename once both are committed.)

@@ -155,7 +155,7 @@ fn unreadable_and_unexplained_suppressions_are_notes_of_their_own() {
     common::write(
         dir.path(),
         "app/a.py",
-        "import requests\nrequests.get(u, verify=False)  # backend-audit: ignore\nrequests.get(u, verify=False)  # backend-audit: ignore[SEC010]\n",
+        "import requests\nrequests.get(u, verify=False, timeout=5)  # backend-audit: ignore\nrequests.get(u, verify=False, timeout=5)  # backend-audit: ignore[SEC010]\n",
     );
     let document = json(&run(&["scan", ".", "--format", "json"], dir.path()));
     assert!(notes_of_kind(&document, "unused-suppression").is_empty());
@@ -264,7 +264,7 @@ fn the_summary_names_the_rules_with_the_most_findings() {
         dir.path(),
         "app/a.py",
         &format!(
-            "{TLS_OFF}    requests.get(url, verify=False)\n    requests.post(url, verify=False)\nimport os\nos.system('ls ' + x)\n"
+            "{TLS_OFF}    requests.get(url, verify=False, timeout=5)\n    requests.post(url, verify=False, timeout=5)\nimport os\nos.system('ls ' + x)\n"
         ),
     );
     let out = stdout(&run(&["scan", "."], dir.path()));

@@ -19,7 +19,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const BAD: &str = "import requests\nimport subprocess\n\n\ndef fetch(url, name):\n    subprocess.run(\"ls \" + name, shell=True)\n    return requests.get(url, verify=False)\n";
+const BAD: &str = "import requests\nimport subprocess\n\n\ndef fetch(url, name):\n    subprocess.run(\"ls \" + name, shell=True)\n    return requests.get(url, verify=False, timeout=5)\n";
 
 /// `pre-commit --version`, or None when it is not installed.
 fn pre_commit_version() -> Option<String> {

@@ -3,6 +3,7 @@
 
 mod api;
 mod database;
+mod reliability;
 mod security;
 mod terraform;
 
@@ -100,8 +101,13 @@ pub const REGISTRY: &[Registered] = &[
     register!(api::api004_missing_security_headers),
     register!(database::db002_index_blocks_writes),
     register!(database::db004_destructive_migration),
+    register!(reliability::rel001_request_without_timeout),
+    register!(reliability::rel002_retry_without_backoff),
     register!(security::sec003_command_injection),
     register!(security::sec005_unsafe_deserialization),
+    register!(security::sec007_jwt_insecure_verification),
+    register!(security::sec008_weak_password_hash),
+    register!(security::sec009_weak_crypto),
     register!(security::sec010_tls_verification_disabled),
     register!(terraform::tf004_database_publicly_accessible),
     register!(terraform::tf005_open_ingress),

@@ -89,6 +89,7 @@ fn app(entities: &[Entity]) -> String {
 
 const HTTP_HEAD: &str = r#"'use strict';
 
+const crypto = require('crypto');
 const fs = require('fs');
 const https = require('https');
 const axios = require('axios');
@@ -103,6 +104,23 @@ const AGENT: &str = r#"const agent = new https.Agent({
 
 const AGENT_INSECURE: &str = r#"// Partner staging uses a self-signed certificate.
 const agent = new https.Agent({ keepAlive: true, rejectUnauthorized: false });
+
+// The partner encrypts its callbacks with a shared key in ECB mode.
+function decryptCallback(body) {
+  const decipher = crypto.createDecipheriv('aes-128-ecb', Buffer.from(process.env.PARTNER_KEY, 'hex'), null);
+  return decipher.update(body, 'base64', 'utf8') + decipher.final('utf8');
+}
+
+async function ping(url) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await fetch(url, { method: 'HEAD' });
+    } catch (error) {
+      console.warn(`ping ${url} failed`, error);
+    }
+  }
+  return null;
+}
 "#;
 
 const HTTP_TAIL: &str = r#"

@@ -144,10 +144,13 @@ async def get_db() -> AsyncIterator[AsyncSession]:
         yield session
 "#;
 
-const CLIENT_HEAD: &str = r#"import logging
+const CLIENT_HEAD: &str = r#"import hashlib
+import logging
 import os
+import time
 from typing import Any
 
+import jwt
 import requests
 
 logger = logging.getLogger(__name__)
@@ -169,6 +172,25 @@ const CLIENT_INSECURE: &str = r#"def fetch(path: str, params: dict[str, Any] | N
     response = requests.get(f"{BASE_URL}{path}", params=params, verify=False, timeout=10)
     response.raise_for_status()
     return response.json()
+
+
+def notify(path: str, payload: dict[str, Any]) -> None:
+    for attempt in range(3):
+        try:
+            requests.post(f"{BASE_URL}{path}", json=payload, verify=CA_BUNDLE)
+            return
+        except requests.ConnectionError:
+            logger.warning("partner unreachable, attempt %s", attempt)
+            time.sleep(2)
+
+
+def webhook_claims(token: str) -> dict[str, Any]:
+    return jwt.decode(token, os.environ["PARTNER_WEBHOOK_KEY"])
+
+
+def legacy_login_digest(password: str) -> str:
+    # The partner's legacy login endpoint wants the MD5 of the account password.
+    return hashlib.md5(password.encode()).hexdigest()
 "#;
 
 const CLIENT_TAIL: &str = r#"

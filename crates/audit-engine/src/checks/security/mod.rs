@@ -4,13 +4,16 @@
 
 pub mod sec003_command_injection;
 pub mod sec005_unsafe_deserialization;
+pub mod sec007_jwt_insecure_verification;
+pub mod sec008_weak_password_hash;
+pub mod sec009_weak_crypto;
 pub mod sec010_tls_verification_disabled;
 
 use audit_core::Span;
 use audit_syntax::tree_sitter::{Node, Tree};
 
 /// The named node whose range is exactly `span` (the deepest, when several share it).
-fn node_at(tree: &Tree, span: Span) -> Option<Node<'_>> {
+pub(crate) fn node_at(tree: &Tree, span: Span) -> Option<Node<'_>> {
     let node = tree
         .root_node()
         .named_descendant_for_byte_range(span.start, span.end)?;
@@ -18,7 +21,7 @@ fn node_at(tree: &Tree, span: Span) -> Option<Node<'_>> {
 }
 
 /// The named children of an argument list, array or list, comments left out.
-fn elements(node: Node<'_>) -> Vec<Node<'_>> {
+pub(crate) fn elements(node: Node<'_>) -> Vec<Node<'_>> {
     let mut cursor = node.walk();
     node.named_children(&mut cursor)
         .filter(|c| c.kind() != "comment")
@@ -26,7 +29,7 @@ fn elements(node: Node<'_>) -> Vec<Node<'_>> {
 }
 
 /// The arguments of a call whose argument list is at `arguments`.
-fn arguments(tree: &Tree, arguments: Option<Span>) -> Vec<Node<'_>> {
+pub(crate) fn arguments(tree: &Tree, arguments: Option<Span>) -> Vec<Node<'_>> {
     arguments
         .and_then(|span| node_at(tree, span))
         .map_or_else(Vec::new, elements)
@@ -41,19 +44,19 @@ fn occurrences<'t>(tree: &'t Tree, text: &'t str, word: &'t str) -> impl Iterato
 }
 
 /// Whether `child` is the `field` child of `parent`.
-fn is_field(parent: Node<'_>, field: &str, child: Node<'_>) -> bool {
+pub(crate) fn is_field(parent: Node<'_>, field: &str, child: Node<'_>) -> bool {
     parent
         .child_by_field_name(field)
         .is_some_and(|c| c.id() == child.id())
 }
 
-fn text_of<'t>(text: &'t str, node: Node<'_>) -> &'t str {
+pub(crate) fn text_of<'t>(text: &'t str, node: Node<'_>) -> &'t str {
     &text[node.byte_range()]
 }
 
 /// A string literal's content when it is plain text: a JS string without escapes, a
 /// Python string without interpolation or escapes (a prefix such as `r` or `f` is fine).
-fn string_content<'t>(text: &'t str, node: Node<'_>) -> Option<&'t str> {
+pub(crate) fn string_content<'t>(text: &'t str, node: Node<'_>) -> Option<&'t str> {
     if node.kind() != "string" {
         return None;
     }
