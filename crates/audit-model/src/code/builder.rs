@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use audit_core::Span;
 use audit_syntax::Grammar;
-use audit_syntax::tree_sitter::{Node, Tree};
+use audit_syntax::tree_sitter::{Node, Tree, TreeCursor};
 
 use super::kinds::{Field, Kind, Source, Tables};
 use super::scope::{BindingTable, Functions};
@@ -16,7 +16,7 @@ use super::{
     Import, Reference, Scope,
 };
 
-pub(super) fn build(tree: &Tree, text: &str, grammar: Grammar) -> CodeSemantics {
+pub(super) fn build<'t>(tree: &'t Tree, text: &'t str, grammar: Grammar) -> CodeSemantics {
     let root = tree.root_node();
     let src = Source {
         tables: Tables::of(grammar),
@@ -24,40 +24,114 @@ pub(super) fn build(tree: &Tree, text: &str, grammar: Grammar) -> CodeSemantics 
     };
     let mut builder = Builder::new(src, grammar, root);
     let javascript = grammar.is_javascript_family();
-    let mut cursor = root.walk();
-    // How many siblings follow the current node at each depth: a failed
-    // `goto_next_sibling` costs more than a successful one (it climbs through hidden
-    // parents), so the walk never asks for a sibling it knows is not there.
-    let mut following: Vec<u32> = vec![0];
-    'walk: loop {
-        let node = cursor.node();
-        let descend = node.is_named()
-            && if javascript {
-                builder.enter_javascript(node)
-            } else {
-                builder.enter_python(node)
-            };
-        let children = if descend { node.child_count() } else { 0 };
-        if children > 0 && cursor.goto_first_child() {
-            following.push(children - 1);
-            continue;
+    let enter = |builder: &mut Builder<'t>, node: Node<'t>| {
+        if javascript {
+            builder.enter_javascript(node)
+        } else {
+            builder.enter_python(node)
         }
-        loop {
-            builder.leave(cursor.node());
-            if let Some(left @ 1..) = following.last_mut() {
-                *left -= 1;
-                if cursor.goto_next_sibling() {
-                    break;
+    };
+    // Only named nodes mean anything here, so the walk steps over the punctuation
+    // between them instead of landing on each; a stack, not recursion, as files may
+    // nest deeper than any thread's stack.
+    let mut stack = Vec::new();
+    if enter(&mut builder, root) {
+        stack.push(NamedChildren::of(root));
+    }
+    while let Some(children) = stack.last_mut() {
+        match children.next() {
+            Some(child) => {
+                if enter(&mut builder, child) && child.named_child_count() > 0 {
+                    stack.push(NamedChildren::of(child));
+                } else {
+                    builder.leave(child);
                 }
-                debug_assert!(false, "a child counted that the cursor does not visit");
             }
-            following.pop();
-            if following.is_empty() || !cursor.goto_parent() {
-                break 'walk;
+            None => {
+                let parent = children.parent();
+                stack.pop();
+                builder.leave(parent);
             }
         }
     }
     builder.finish()
+}
+
+/// The named children of a node, in order. By index for the narrow nodes that are most
+/// of a tree (tree-sitter finds a named child by index in a few steps, where its cursor
+/// pays for every anonymous sibling in between); by cursor for wide ones, where indexing
+/// from the start each time would be quadratic.
+enum NamedChildren<'t> {
+    Indexed {
+        node: Node<'t>,
+        next: u32,
+        count: u32,
+    },
+    Cursor {
+        node: Node<'t>,
+        cursor: TreeCursor<'t>,
+        started: bool,
+    },
+}
+
+/// Beyond this many named children a node's children are walked with a cursor.
+const INDEXED_CHILDREN: u32 = 16;
+
+impl<'t> Iterator for NamedChildren<'t> {
+    type Item = Node<'t>;
+
+    fn next(&mut self) -> Option<Node<'t>> {
+        match self {
+            NamedChildren::Indexed { node, next, count } => {
+                if next == count {
+                    return None;
+                }
+                *next += 1;
+                node.named_child(*next - 1)
+            }
+            NamedChildren::Cursor {
+                cursor, started, ..
+            } => loop {
+                let moved = if *started {
+                    cursor.goto_next_sibling()
+                } else {
+                    *started = true;
+                    cursor.goto_first_child()
+                };
+                if !moved {
+                    return None;
+                }
+                if cursor.node().is_named() {
+                    return Some(cursor.node());
+                }
+            },
+        }
+    }
+}
+
+impl<'t> NamedChildren<'t> {
+    fn of(node: Node<'t>) -> NamedChildren<'t> {
+        let count = node.named_child_count() as u32;
+        if count <= INDEXED_CHILDREN {
+            NamedChildren::Indexed {
+                node,
+                next: 0,
+                count,
+            }
+        } else {
+            NamedChildren::Cursor {
+                node,
+                cursor: node.walk(),
+                started: false,
+            }
+        }
+    }
+
+    fn parent(&self) -> Node<'t> {
+        match self {
+            NamedChildren::Indexed { node, .. } | NamedChildren::Cursor { node, .. } => *node,
+        }
+    }
 }
 
 pub(super) struct Builder<'t> {
@@ -598,11 +672,7 @@ pub(super) fn span(node: Node) -> Span {
 
 /// Named children that are not comments.
 pub(super) fn named_children<'t>(s: Source<'t>, node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
-    let mut cursor = node.walk();
-    let children: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
-    children
-        .into_iter()
-        .filter(move |c| s.kind(*c) != Kind::Comment)
+    NamedChildren::of(node).filter(move |c| s.kind(*c) != Kind::Comment)
 }
 
 /// The qualified name an import binds: the module itself, or `module.member` (`.` + `x` is
