@@ -57,8 +57,9 @@ impl StatementKind {
 pub struct SqlStatement {
     pub span: Span,
     pub kind: StatementKind,
-    /// The parsed statement, or the parser's message when it rejected it.
-    pub ast: Result<Statement, String>,
+    /// The parsed statement, or the parser's message and the statement's tokens when it
+    /// rejected it.
+    pub ast: Result<Statement, Rejected>,
     /// Rejected, but its keywords start a statement of the dialect (and its brackets
     /// balance): valid SQL the parser does not model, not a mistake. Always true when
     /// parsed.
@@ -69,6 +70,20 @@ pub struct SqlStatement {
     pub table: Option<ObjectName>,
     /// In a dbmate-style `-- migrate:down` section: rollback, not forward, code.
     pub in_down_section: bool,
+}
+
+/// A statement the parser rejected: its message, and its tokens without whitespace, at
+/// file positions, for the keyword fallback of whoever reads it.
+#[derive(Clone, Debug)]
+pub struct Rejected {
+    pub message: String,
+    pub tokens: Vec<TokenWithSpan>,
+}
+
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -121,8 +136,22 @@ impl SqlFile {
 /// inside PostgreSQL `DO` blocks follows each block as statements of its own.
 /// Err is returned only when the file cannot even be tokenized.
 pub fn parse_sql(text: &str, dialect: SqlDialect) -> Result<SqlFile, ParseProblem> {
+    let mut statements = Vec::new();
+    let mut file = parse_sql_each(text, dialect, |_, statement| statements.push(statement))?;
+    file.statements = statements;
+    Ok(file)
+}
+
+/// [`parse_sql`], handing each statement to `each` as soon as it is parsed instead of
+/// keeping it, so a caller that lowers statements to something smaller holds one tree at
+/// a time. The file returned has no statements; `each` sees it for spans and the masked
+/// text.
+pub fn parse_sql_each(
+    text: &str,
+    dialect: SqlDialect,
+    mut each: impl FnMut(&SqlFile, SqlStatement),
+) -> Result<SqlFile, ParseProblem> {
     let masked = mask::placeholders(text, dialect.postgres_syntax());
-    let sql: &str = &masked;
     let parser = dialect.parser();
     let mut file = SqlFile {
         statements: Vec::new(),
@@ -132,7 +161,7 @@ pub fn parse_sql(text: &str, dialect: SqlDialect) -> Result<SqlFile, ParseProble
             .collect(),
         masked: None,
     };
-    let tokens = Tokenizer::new(parser.as_ref(), sql)
+    let tokens = Tokenizer::new(parser.as_ref(), &masked)
         .tokenize_with_location()
         .map_err(|e| {
             let offset = file.offset(text, e.location);
@@ -142,13 +171,17 @@ pub fn parse_sql(text: &str, dialect: SqlDialect) -> Result<SqlFile, ParseProble
                 timed_out: false,
             }
         })?;
+    if let std::borrow::Cow::Owned(masked) = masked {
+        file.masked = Some(masked.into_boxed_str());
+    }
 
     let mut split = Split {
-        file: &mut file,
+        file: &file,
         text,
         dialect,
         parser: parser.as_ref(),
         in_down_section: false,
+        each: &mut each,
     };
     let mut current: Vec<TokenWithSpan> = Vec::new();
     // The rest of a `GO` line (its count) belongs to no statement.
@@ -201,9 +234,6 @@ pub fn parse_sql(text: &str, dialect: SqlDialect) -> Result<SqlFile, ParseProble
             current.last().map_or(Location::empty(), |t| t.span.end),
         );
         split.push(current, end, 0);
-    }
-    if let std::borrow::Cow::Owned(masked) = masked {
-        file.masked = Some(masked.into_boxed_str());
     }
     Ok(file)
 }
@@ -272,11 +302,12 @@ fn section_marker(comment: &str) -> Option<bool> {
 const MAX_BLOCK_DEPTH: usize = 1;
 
 struct Split<'a> {
-    file: &'a mut SqlFile,
+    file: &'a SqlFile,
     text: &'a str,
     dialect: SqlDialect,
     parser: &'a dyn Dialect,
     in_down_section: bool,
+    each: &'a mut dyn FnMut(&SqlFile, SqlStatement),
 }
 
 impl Split<'_> {
@@ -332,17 +363,24 @@ impl Split<'_> {
                 let recognised =
                     !too_deep && recognise::recognised(self.dialect, &keywords, &tokens);
                 let table = head_table(self.parser, &tokens, kind);
-                (Err(message), recognised, table)
+                let tokens = tokens
+                    .into_iter()
+                    .filter(|t| !matches!(t.token, Token::Whitespace(_) | Token::EOF))
+                    .collect();
+                (Err(Rejected { message, tokens }), recognised, table)
             }
         };
-        self.file.statements.push(SqlStatement {
-            span: Span::new(start, end),
-            kind,
-            ast,
-            recognised,
-            table,
-            in_down_section: self.in_down_section,
-        });
+        (self.each)(
+            self.file,
+            SqlStatement {
+                span: Span::new(start, end),
+                kind,
+                ast,
+                recognised,
+                table,
+                in_down_section: self.in_down_section,
+            },
+        );
         for statement in inner {
             let end = self.file.offset(self.text, statement.end);
             self.push(statement.tokens, end, depth + 1);

@@ -1,8 +1,9 @@
-//! The pass over a `.sql` file: statements parsed one by one and kept for the schema
-//! replay of the project phase.
+//! The pass over a `.sql` file: statements parsed one by one and lowered at once to
+//! schema events (`audit_model::schema::lower`), each tree dropped as soon as it is
+//! read, so the project phase replays small events.
 
 use audit_core::{Language, Note, NoteKind, SourceText};
-use audit_syntax::StatementKind;
+use audit_model::schema;
 
 use super::{FileResult, problem_note};
 use crate::checks::excerpt;
@@ -19,18 +20,20 @@ pub(super) fn analyze_sql(
 ) {
     result.suppressions = suppress::parse(&source, Language::Sql, None, &[], &mut result.notes);
     let dialect = settings.sql_dialect_for(&source.path);
-    let mut file = match audit_syntax::parse_sql(&source.text, dialect) {
-        Ok(file) => file,
-        Err(problem) => return problem_note(result, &source, "SQL not analysed", &problem),
-    };
+    let mut statements = Vec::new();
+    let parsed = audit_syntax::parse_sql_each(&source.text, dialect, |file, statement| {
+        statements.push(schema::lower(file, &source.text, statement));
+    });
+    if let Err(problem) = parsed {
+        return problem_note(result, &source, "SQL not analysed", &problem);
+    }
     // Valid SQL the parser does not model is classified from its keywords: a note for
     // --verbose. Only statements no dialect rule recognises leave the file partly parsed.
-    let (unmodelled, unrecognised): (Vec<_>, Vec<_>) = file
-        .statements
+    let (unmodelled, unrecognised): (Vec<_>, Vec<_>) = statements
         .iter()
-        .filter_map(|s| s.ast.as_ref().err().map(|e| (s, e)))
-        .partition(|(s, _)| s.recognised);
-    if let Some((first, _)) = unmodelled.first() {
+        .filter(|s| !s.parsed)
+        .partition(|s| s.recognised);
+    if let Some(first) = unmodelled.first() {
         let head = excerpt(&source.text[first.span.start..first.span.end]);
         result.notes.push(Note {
             path: Some(source.path.to_string()),
@@ -42,37 +45,33 @@ pub(super) fn analyze_sql(
             ),
         });
     }
-    if let Some((first, message)) = unrecognised.first() {
+    if let Some(first) = unrecognised.first() {
         result.partly_parsed = true;
         result.notes.push(Note {
             path: Some(source.path.to_string()),
             line: Some(source.position(first.span.start).line),
             kind: NoteKind::ParseError,
             message: format!(
-                "{} statement(s) not understood as {dialect} (first: {message}); only their leading keywords were checked",
+                "{} statement(s) not understood as {dialect} (first: {}); only their leading keywords were checked",
                 unrecognised.len(),
+                first.error.as_deref().unwrap_or("rejected"),
             ),
         });
     }
     if plan.sql.is_empty() {
         return;
     }
-    // Data changes never change the schema: unless a check reads them, their trees (seed
-    // data is often most of a migration set's bytes, its tree several times more) are not
-    // held until the project phase.
-    file.statements.retain(|s| {
-        !matches!(
-            s.kind,
-            StatementKind::Insert | StatementKind::Update | StatementKind::Delete
-        ) || plan.sql.contains_key(&s.kind)
-    });
-    if file.statements.is_empty() {
+    // What changes nothing and was understood (queries, grants, comments) no rule
+    // reads: only the rest is kept for the project phase.
+    statements.retain(|s| !s.events.is_empty() || !s.recognised);
+    let is_migration = settings.is_migration(&source.path);
+    if statements.is_empty() && !is_migration {
         return;
     }
-    let is_migration = settings.is_migration(&source.path);
     result.facts.sql = Some(SqlSource {
         source,
-        file,
+        dialect,
+        statements,
         is_migration,
     });
 }
