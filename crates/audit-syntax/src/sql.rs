@@ -78,6 +78,8 @@ pub struct SqlStatement {
 pub struct Rejected {
     pub message: String,
     pub tokens: Vec<TokenWithSpan>,
+    /// Nested deeper than the parser goes: valid, but neither analysed nor a mistake.
+    pub too_deep: bool,
 }
 
 impl std::fmt::Display for Rejected {
@@ -367,7 +369,15 @@ impl Split<'_> {
                     .into_iter()
                     .filter(|t| !matches!(t.token, Token::Whitespace(_) | Token::EOF))
                     .collect();
-                (Err(Rejected { message, tokens }), recognised, table)
+                (
+                    Err(Rejected {
+                        message,
+                        tokens,
+                        too_deep,
+                    }),
+                    recognised,
+                    table,
+                )
             }
         };
         (self.each)(

@@ -104,6 +104,15 @@ pub const REGISTRY: &[Registered] = &[
     register!(security::sec005_unsafe_deserialization),
     register!(security::sec010_tls_verification_disabled),
     register!(terraform::tf005_open_ingress),
+    register!(database::db001_table_without_primary_key),
+    register!(database::db003_required_column_without_default),
+    register!(database::db005_column_type_rewrite),
+    register!(database::db006_foreign_key_without_index),
+    register!(database::db007_foreign_key_locks_table),
+    register!(database::db009_float_for_money),
+    register!(database::db010_timestamp_without_time_zone),
+    register!(database::db011_unbounded_write),
+    register!(database::db012_sql_parse_error),
 ];
 
 /// The check registered for a rule id.

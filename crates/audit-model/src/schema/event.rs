@@ -355,6 +355,8 @@ pub struct Statement {
     pub recognised: bool,
     /// The parser's message, for statements neither parsed nor recognised.
     pub error: Option<Box<str>>,
+    /// Not recognised only because it nests deeper than the parser goes.
+    pub too_deep: bool,
     /// In a dbmate `-- migrate:down` or goose `-- +goose Down` section.
     pub in_down_section: bool,
     pub events: Vec<Event>,

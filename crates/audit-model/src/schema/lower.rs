@@ -22,11 +22,12 @@ const DEFAULT_SCHEMAS: &[&str] = &["public", "dbo"];
 /// Lowers one statement of `file` (whose text is `text`) to its events.
 pub fn lower(file: &SqlFile, text: &str, statement: SqlStatement) -> Statement {
     let lowering = Lowering { file, text };
-    let (parsed, error, events) = match &statement.ast {
-        Ok(tree) => (true, None, lowering.parsed(tree, statement.span)),
+    let (parsed, error, too_deep, events) = match &statement.ast {
+        Ok(tree) => (true, None, false, lowering.parsed(tree, statement.span)),
         Err(rejected) => {
             let error = (!statement.recognised).then(|| rejected.message.clone().into());
-            (false, error, lowering.fallback(&statement, rejected))
+            let events = lowering.fallback(&statement, rejected);
+            (false, error, rejected.too_deep, events)
         }
     };
     Statement {
@@ -35,6 +36,7 @@ pub fn lower(file: &SqlFile, text: &str, statement: SqlStatement) -> Statement {
         parsed,
         recognised: statement.recognised,
         error,
+        too_deep,
         in_down_section: statement.in_down_section,
         events,
     }

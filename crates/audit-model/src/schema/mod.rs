@@ -105,6 +105,12 @@ impl Schema {
         }
     }
 
+    /// The id the next table created gets: what a `CREATE TABLE` seeing this schema
+    /// creates, to be found again in the set's final schema.
+    pub fn next_table_id(&self) -> u32 {
+        self.next_id
+    }
+
     pub fn tables(&self) -> impl Iterator<Item = (&TableKey, &Table)> {
         self.tables.iter()
     }
