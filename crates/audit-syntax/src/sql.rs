@@ -205,6 +205,11 @@ pub fn parse_sql_each(
                 }
             }
             Token::Whitespace(_) if current.is_empty() => {}
+            // A psql meta-command (`\c db`, `\set x 1`) runs to the end of its line and is
+            // no SQL statement.
+            Token::Backslash if current.is_empty() && dialect.postgres_syntax() => {
+                skip_line = true;
+            }
             Token::SemiColon => {
                 let end = split.file.offset(text, token.span.end);
                 if !current.is_empty() {
@@ -470,6 +475,19 @@ mod tests {
         );
         assert!(file.statements[0].ast.is_ok());
         assert!(file.statements[2].ast.is_ok());
+    }
+
+    #[test]
+    fn psql_meta_commands_are_no_statements() {
+        let text = "\\c registry\n\\set ON_ERROR_STOP on\nCREATE TABLE t (id int);\n  \\echo done\nDROP TABLE t;";
+        let file = parse_sql(text, SqlDialect::Postgres).unwrap();
+        let found: Vec<&str> = file
+            .statements
+            .iter()
+            .map(|s| &text[s.span.start..s.span.end])
+            .collect();
+        assert_eq!(found, ["CREATE TABLE t (id int);", "DROP TABLE t;"]);
+        assert!(file.statements.iter().all(|s| s.ast.is_ok()));
     }
 
     #[test]

@@ -64,14 +64,14 @@ pub fn replay<'a>(
 ) {
     let (mut migrations, others): (Vec<&SqlSource>, Vec<&SqlSource>) =
         files.into_iter().partition(|sql| sql.is_migration);
+    // A set is a migrations folder and a dialect: one folder may hold a history per
+    // database (`0001_x.postgres.up.sql` beside `0001_x.mysql.up.sql`).
     migrations.sort_by(|a, b| {
-        migration_set(&a.source.path)
-            .cmp(migration_set(&b.source.path))
+        set_of(a)
+            .cmp(&set_of(b))
             .then_with(|| replay_order(&a.source.path, &b.source.path))
     });
-    for set in
-        migrations.chunk_by(|a, b| migration_set(&a.source.path) == migration_set(&b.source.path))
-    {
+    for set in migrations.chunk_by(|a, b| set_of(a) == set_of(b)) {
         let mut final_schema = Schema::default();
         for_each_step(set, |sql, statement, role| {
             if role == MigrationRole::Forward {
@@ -104,6 +104,11 @@ pub fn replay<'a>(
             });
         }
     }
+}
+
+/// Which set a migration replays in: its migrations folder and its dialect.
+fn set_of(sql: &SqlSource) -> (&str, &'static str) {
+    (migration_set(&sql.source.path), sql.dialect.name())
 }
 
 /// Every statement of a sorted set with its role.

@@ -359,3 +359,46 @@ fn layouts_replay_their_history_in_order() {
         );
     }
 }
+
+#[test]
+fn one_folder_holds_a_history_per_dialect_named_in_its_files() {
+    let sources: Vec<SqlSource> = [
+        (
+            "migrations/0001_users.postgres.up.sql",
+            SqlDialect::Postgres,
+            "CREATE TABLE users (id int PRIMARY KEY, at timestamptz);\n",
+        ),
+        (
+            "migrations/0001_users.mysql.up.sql",
+            SqlDialect::MySql,
+            "CREATE TABLE users (id int PRIMARY KEY, at datetime);\n",
+        ),
+        (
+            "migrations/0002_bio.mysql.up.sql",
+            SqlDialect::MySql,
+            "ALTER TABLE users ADD COLUMN bio text;\n",
+        ),
+    ]
+    .into_iter()
+    .map(|(path, dialect, text)| SqlSource {
+        source: SourceText::new(Arc::from(path), text.to_string()),
+        dialect,
+        statements: lowered(text, dialect),
+        is_migration: true,
+    })
+    .collect();
+    let mut finals = Vec::new();
+    replay(&sources, |step| {
+        let text = step.final_schema.to_string();
+        if finals.last() != Some(&text) {
+            finals.push(text);
+        }
+    });
+    assert_eq!(
+        finals,
+        [
+            "users@migrations/0001_users.mysql.up.sql (id int4 not null, at datetime, bio text) pk(id) unique index(id)\n",
+            "users@migrations/0001_users.postgres.up.sql (id int4 not null, at timestamptz) pk(id) unique index(id)\n",
+        ]
+    );
+}
