@@ -32,9 +32,9 @@ fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
                     &column.name,
                 )
             }
-            // Only PostgreSQL-like databases scan the whole table under an exclusive
-            // lock to check the values.
-            Change::SetNotNull { table, column } if ctx.dialect.postgres_syntax() => (
+            // PostgreSQL scans the whole table under an exclusive lock to check the
+            // values; CockroachDB and YugabyteDB validate as an online schema change.
+            Change::SetNotNull { table, column } if ctx.dialect == SqlDialect::Postgres => (
                 "is set NOT NULL, which scans the whole table under a lock that blocks reads and writes",
                 "first add `CHECK (column IS NOT NULL) NOT VALID`, VALIDATE it, then SET NOT NULL (PostgreSQL 12+ uses the check and skips the scan)",
                 table,
