@@ -52,6 +52,7 @@ pub(super) fn analyze_tree(
         run_code_checks(plan, code, &tree, grammar, &source, result);
     }
     result.suppressions = suppress::parse(&source, language, Some(&tree), &[], &mut result.notes);
+    super::sql::analyze_code_migration(plan, settings, source, &tree, grammar, result);
 }
 
 /// The code checks whose anchors the file holds; the semantics are built, inside the

@@ -3,7 +3,10 @@
 //! read, so the project phase replays small events.
 
 use audit_core::{Language, Note, NoteKind, SourceText};
+use audit_model::code::CodeSemantics;
 use audit_model::schema;
+use audit_syntax::Grammar;
+use audit_syntax::tree_sitter::Tree;
 
 use super::{FileResult, problem_note};
 use crate::checks::excerpt;
@@ -73,5 +76,38 @@ pub(super) fn analyze_sql(
         dialect,
         statements,
         is_migration,
+    });
+}
+
+/// A Django migration (`<app>/migrations/NNNN_x.py`): its operations lowered to the
+/// same schema events as SQL and kept for the replay, when a SQL check is enabled.
+pub(super) fn analyze_code_migration(
+    plan: &Plan,
+    settings: &Settings,
+    source: SourceText,
+    tree: &Tree,
+    grammar: Grammar,
+    result: &mut FileResult,
+) {
+    if grammar != Grammar::Python
+        || plan.sql.is_empty()
+        || !source.text.contains("migrations")
+        || !settings.is_migration(&source.path)
+    {
+        return;
+    }
+    let Some(app_label) = schema::django_app_label(&source.path) else {
+        return;
+    };
+    let semantics = CodeSemantics::build(tree, &source.text, grammar);
+    let statements = schema::lower_django(tree, &semantics, &source.text, app_label);
+    if statements.is_empty() {
+        return;
+    }
+    result.facts.sql = Some(SqlSource {
+        dialect: settings.sql_dialect_for(&source.path),
+        source,
+        statements,
+        is_migration: true,
     });
 }

@@ -2,6 +2,7 @@
 //! per-file pass ([`lower`], [`event`]), then replayed in order, per migration set, into
 //! tables with columns, primary keys, indexes, foreign keys and checks ([`replay`]).
 
+mod django;
 pub mod event;
 mod lower;
 mod replay;
@@ -9,6 +10,7 @@ mod replay;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+pub use django::{django_app_label, lower_django};
 pub use event::{
     Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Statement, TableKey,
     TableRef, WriteKind,

@@ -402,3 +402,75 @@ fn one_folder_holds_a_history_per_dialect_named_in_its_files() {
         ]
     );
 }
+
+fn django(path: &str, text: &str) -> SqlSource {
+    let grammar = audit_syntax::Grammar::Python;
+    let (tree, grammar) =
+        audit_syntax::parse_tree(grammar, text, std::time::Duration::from_secs(10)).unwrap();
+    let semantics = crate::code::CodeSemantics::build(&tree, text, grammar);
+    let app = django_app_label(path).unwrap();
+    SqlSource {
+        source: SourceText::new(Arc::from(path), text.to_string()),
+        dialect: SqlDialect::Postgres,
+        statements: lower_django(&tree, &semantics, text, app),
+        is_migration: true,
+    }
+}
+
+#[test]
+fn django_operations_replay_into_tables_named_like_django_names_them() {
+    let initial = r#"from django.db import migrations, models
+import django.db.models.deletion
+
+
+class Migration(migrations.Migration):
+    operations = [
+        migrations.CreateModel(
+            name="Author",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=100)),
+                ("rating", models.FloatField(null=True)),
+            ],
+        ),
+        migrations.CreateModel(
+            name="Book",
+            fields=[
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("price", models.DecimalField(max_digits=8, decimal_places=2)),
+                ("author", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="library.author")),
+            ],
+        ),
+    ]
+"#;
+    let change = r#"from django.db import migrations, models
+from django.contrib.postgres.operations import AddIndexConcurrently
+
+
+class Migration(migrations.Migration):
+    atomic = False
+    operations = [
+        migrations.AddField(model_name="book", name="isbn", field=models.CharField(max_length=13, default="")),
+        migrations.RemoveField(model_name="author", name="rating"),
+        migrations.RenameField(model_name="author", old_name="name", new_name="full_name"),
+        migrations.AlterField(model_name="author", name="full_name", field=models.CharField(max_length=200)),
+        AddIndexConcurrently(model_name="book", index=models.Index(fields=["isbn", "-price"], name="book_isbn")),
+        migrations.RenameModel(old_name="Book", new_name="Volume"),
+        migrations.RunPython(migrations.RunPython.noop),
+    ]
+"#;
+    let sources = [
+        django("library/migrations/0002_change.py", change),
+        django("library/migrations/0001_initial.py", initial),
+    ];
+    // Every operation is a statement, RunPython one without events.
+    assert_eq!(sources[0].statements.len(), 7);
+    assert!(sources[0].statements[6].events.is_empty());
+    let mut last = String::new();
+    replay(&sources, |step| last = step.final_schema.to_string());
+    assert_eq!(
+        last,
+        "library_author@library/migrations/0001_initial.py (id int8 not null default, full_name varchar(200) not null) pk(id) unique index(id)\n\
+         library_volume@library/migrations/0001_initial.py (id int8 not null default, price numeric(8,2) not null, author_id not null, isbn varchar(13) not null default) pk(id) unique index(id) index(author_id) index(isbn,price)\n"
+    );
+}
