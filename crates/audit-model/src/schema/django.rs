@@ -122,6 +122,7 @@ impl Django<'_> {
             "AddField" | "AlterField" => {
                 let column = self
                     .keyword_call(call, "field")
+                    .filter(|f| !is_many_to_many(f))
                     .zip(field("name"))
                     .map(|(field_call, name)| self.column(name, field_call));
                 let change = model("model_name").zip(column).map(|(table, column)| {
@@ -254,6 +255,9 @@ impl Django<'_> {
             else {
                 continue;
             };
+            if is_many_to_many(field) {
+                continue;
+            }
             let column = self.column(Name::new(&name, false), field);
             // Django indexes a foreign key's column itself, and makes a one-to-one unique.
             let relation = match field
@@ -391,6 +395,14 @@ impl Django<'_> {
             .map(|s| s.trim_start_matches('-').to_string())
             .collect()
     }
+}
+
+/// A many-to-many field is a table of its own, no column.
+fn is_many_to_many(field: &Call) -> bool {
+    field
+        .qualified_name
+        .as_deref()
+        .is_some_and(|q| q.ends_with(".ManyToManyField"))
 }
 
 fn span_range(span: Span) -> std::ops::Range<usize> {

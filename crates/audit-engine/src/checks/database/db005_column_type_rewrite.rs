@@ -36,9 +36,9 @@ fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
         let from = match old {
             Some(old) if !using && !rewrites(old, data_type) => continue,
             Some(old) => format!("from {old}"),
-            // Without the old type, a change to an unbounded text or numeric type may
-            // be a widening that rewrites nothing: not reported.
-            None if !using && is_unbounded(data_type) => continue,
+            // Without the old type, a change to a text or numeric type may be a
+            // widening that rewrites nothing: not reported.
+            None if !using && is_text_or_numeric(data_type) => continue,
             None => "from a type the scanned migrations do not show".to_string(),
         };
         let to = data_type.to_string();
@@ -55,8 +55,8 @@ fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
     }
 }
 
-fn is_unbounded(t: &ColumnType) -> bool {
-    (t.is("text") || t.is("varchar") || t.is("numeric")) && t.args.is_empty()
+fn is_text_or_numeric(t: &ColumnType) -> bool {
+    t.is("text") || t.is("varchar") || t.is("numeric")
 }
 
 /// Whether PostgreSQL rewrites the table to change `old` to `new`: not for the same
