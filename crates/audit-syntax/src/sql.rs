@@ -93,6 +93,9 @@ pub struct SqlFile {
     pub statements: Vec<SqlStatement>,
     /// The dialect the file was parsed with.
     pub dialect: SqlDialect,
+    /// Whether the file marks sections (dbmate `-- migrate:up`/`down`, goose
+    /// `-- +goose Up`/`Down`): (an up marker, a down marker).
+    pub section_markers: (bool, bool),
     /// Byte offsets of `\n`-separated line starts, the way sqlparser counts lines.
     newline_starts: Vec<usize>,
     /// The text as parsed, when placeholders were masked in it (same offsets).
@@ -158,6 +161,7 @@ pub fn parse_sql_each(
     let mut file = SqlFile {
         statements: Vec::new(),
         dialect,
+        section_markers: (false, false),
         newline_starts: std::iter::once(0)
             .chain(newline_offsets(text).map(|i| i + 1))
             .collect(),
@@ -185,6 +189,7 @@ pub fn parse_sql_each(
         in_down_section: false,
         each: &mut each,
     };
+    let mut markers = (false, false);
     let mut current: Vec<TokenWithSpan> = Vec::new();
     // The rest of a `GO` line (its count) belongs to no statement.
     let mut skip_line = false;
@@ -202,6 +207,11 @@ pub fn parse_sql_each(
             {
                 if let Some(down) = section_marker(comment) {
                     split.in_down_section = down;
+                    if down {
+                        markers.1 = true;
+                    } else {
+                        markers.0 = true;
+                    }
                 }
             }
             Token::Whitespace(_) if current.is_empty() => {}
@@ -242,6 +252,7 @@ pub fn parse_sql_each(
         );
         split.push(current, end, 0);
     }
+    file.section_markers = markers;
     Ok(file)
 }
 

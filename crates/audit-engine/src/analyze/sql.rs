@@ -4,7 +4,7 @@
 
 use audit_core::{Language, Note, NoteKind, SourceText};
 use audit_model::code::CodeSemantics;
-use audit_model::schema;
+use audit_model::schema::{self, FileShape};
 use audit_syntax::Grammar;
 use audit_syntax::tree_sitter::Tree;
 
@@ -27,9 +27,15 @@ pub(super) fn analyze_sql(
     let parsed = audit_syntax::parse_sql_each(&source.text, dialect, |file, statement| {
         statements.push(schema::lower(file, &source.text, statement));
     });
-    if let Err(problem) = parsed {
-        return problem_note(result, &source, "SQL not analysed", &problem);
-    }
+    let file = match parsed {
+        Ok(file) => file,
+        Err(problem) => return problem_note(result, &source, "SQL not analysed", &problem),
+    };
+    let shape = FileShape {
+        statements: statements.len(),
+        down_statements: statements.iter().filter(|s| s.in_down_section).count(),
+        section_markers: file.section_markers,
+    };
     // Valid SQL the parser does not model is classified from its keywords: a note for
     // --verbose. Only statements no dialect rule recognises leave the file partly parsed.
     let (unmodelled, unrecognised): (Vec<_>, Vec<_>) = statements
@@ -61,7 +67,8 @@ pub(super) fn analyze_sql(
             ),
         });
     }
-    if plan.sql.is_empty() {
+    // Project checks (DB008) read the files too.
+    if plan.sql.is_empty() && plan.project.is_empty() {
         return;
     }
     // What changes nothing and was understood (queries, grants, comments) no rule
@@ -76,6 +83,7 @@ pub(super) fn analyze_sql(
         dialect,
         statements,
         is_migration,
+        shape,
     });
 }
 
@@ -90,7 +98,7 @@ pub(super) fn analyze_code_migration(
     result: &mut FileResult,
 ) {
     if grammar != Grammar::Python
-        || plan.sql.is_empty()
+        || (plan.sql.is_empty() && plan.project.is_empty())
         || !source.text.contains("migrations")
         || !settings.is_migration(&source.path)
     {
@@ -104,10 +112,15 @@ pub(super) fn analyze_code_migration(
     if statements.is_empty() {
         return;
     }
+    let shape = FileShape {
+        statements: statements.len(),
+        ..FileShape::default()
+    };
     result.facts.sql = Some(SqlSource {
         dialect: settings.sql_dialect_for(&source.path),
         source,
         statements,
         is_migration: true,
+        shape,
     });
 }

@@ -113,6 +113,7 @@ pub const REGISTRY: &[Registered] = &[
     register!(database::db010_timestamp_without_time_zone),
     register!(database::db011_unbounded_write),
     register!(database::db012_sql_parse_error),
+    register!(database::db008_missing_rollback),
 ];
 
 /// The check registered for a rule id.

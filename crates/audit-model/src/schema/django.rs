@@ -202,8 +202,33 @@ impl Django<'_> {
             error: None,
             too_deep: false,
             in_down_section: false,
+            irreversible: match operation {
+                "RunPython" => self.no_reverse(call, "reverse_code", 1),
+                "RunSQL" => self.no_reverse(call, "reverse_sql", 1),
+                _ => false,
+            },
             events,
         }
+    }
+
+    /// Whether a `RunPython`/`RunSQL` has no way back: neither the reverse keyword nor a
+    /// positional argument after the forward one (`position`, counted from 0), or it is
+    /// `None`.
+    fn no_reverse(&self, call: &Call, keyword: &str, position: usize) -> bool {
+        if let Some(reverse) = call.keyword(keyword) {
+            return self.text[span_range(reverse.value)].trim() == "None";
+        }
+        let Some(arguments) = call.arguments.and_then(|a| self.node(a)) else {
+            return true;
+        };
+        let mut cursor = arguments.walk();
+        let positional: Vec<Node<'_>> = arguments
+            .named_children(&mut cursor)
+            .filter(|n| n.kind() != "keyword_argument" && n.kind() != "comment")
+            .collect();
+        positional
+            .get(position)
+            .is_none_or(|n| &self.text[n.byte_range()] == "None")
     }
 
     /// `<app_label>_<model>`, as Django names a model's table.

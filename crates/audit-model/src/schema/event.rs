@@ -359,6 +359,9 @@ pub struct Statement {
     pub too_deep: bool,
     /// In a dbmate `-- migrate:down` or goose `-- +goose Down` section.
     pub in_down_section: bool,
+    /// A code migration step that cannot be rolled back: Django `RunPython` without
+    /// `reverse_code`, `RunSQL` without `reverse_sql`.
+    pub irreversible: bool,
     pub events: Vec<Event>,
 }
 

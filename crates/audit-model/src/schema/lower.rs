@@ -38,6 +38,7 @@ pub fn lower(file: &SqlFile, text: &str, statement: SqlStatement) -> Statement {
         error,
         too_deep,
         in_down_section: statement.in_down_section,
+        irreversible: false,
         events,
     }
 }

@@ -17,7 +17,8 @@ pub use event::{
 };
 pub use lower::lower;
 pub use replay::{
-    MIGRATION_DIRS, MigrationRole, Origin, Replayed, SqlSource, is_migration_path, replay,
+    FileShape, MIGRATION_DIRS, MigrationRole, Origin, Replayed, SqlSource, is_migration_path,
+    replay,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq)]

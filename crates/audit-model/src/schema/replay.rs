@@ -17,8 +17,21 @@ use super::{Schema, Statement};
 pub struct SqlSource {
     pub source: SourceText,
     pub dialect: SqlDialect,
+    /// The statements rules read (those that change nothing and were understood are
+    /// left out).
     pub statements: Vec<Statement>,
     pub is_migration: bool,
+    pub shape: FileShape,
+}
+
+/// What a migration file holds, counted before statements were left out: how rules
+/// tell an empty down file or section from a missing one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FileShape {
+    pub statements: usize,
+    pub down_statements: usize,
+    /// dbmate/goose section markers: (up, down).
+    pub section_markers: (bool, bool),
 }
 
 /// Whether a migration statement moves the schema forward or rolls it back.

@@ -23,6 +23,7 @@ fn source(path: &str, text: &str) -> SqlSource {
         dialect: SqlDialect::Postgres,
         statements: lowered(text, SqlDialect::Postgres),
         is_migration: is_migration_path(path),
+        shape: FileShape::default(),
     }
 }
 
@@ -385,6 +386,7 @@ fn one_folder_holds_a_history_per_dialect_named_in_its_files() {
         dialect,
         statements: lowered(text, dialect),
         is_migration: true,
+        shape: FileShape::default(),
     })
     .collect();
     let mut finals = Vec::new();
@@ -414,6 +416,7 @@ fn django(path: &str, text: &str) -> SqlSource {
         dialect: SqlDialect::Postgres,
         statements: lower_django(&tree, &semantics, text, app),
         is_migration: true,
+        shape: FileShape::default(),
     }
 }
 

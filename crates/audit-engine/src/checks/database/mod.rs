@@ -44,3 +44,4 @@ pub(crate) fn for_each_typed_column(
         }
     }
 }
+pub mod db008_missing_rollback;
