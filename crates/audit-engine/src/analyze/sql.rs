@@ -32,7 +32,6 @@ pub(super) fn analyze_sql(
         Err(problem) => return problem_note(result, &source, "SQL not analysed", &problem),
     };
     let shape = FileShape {
-        statements: statements.len(),
         down_statements: statements.iter().filter(|s| s.in_down_section).count(),
         section_markers: file.section_markers,
     };
@@ -112,15 +111,11 @@ pub(super) fn analyze_code_migration(
     if statements.is_empty() {
         return;
     }
-    let shape = FileShape {
-        statements: statements.len(),
-        ..FileShape::default()
-    };
     result.facts.sql = Some(SqlSource {
         dialect: settings.sql_dialect_for(&source.path),
         source,
         statements,
         is_migration: true,
-        shape,
+        shape: FileShape::default(),
     });
 }

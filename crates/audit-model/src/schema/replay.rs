@@ -25,10 +25,9 @@ pub struct SqlSource {
 }
 
 /// What a migration file holds, counted before statements were left out: how rules
-/// tell an empty down file or section from a missing one.
+/// tell an empty down section from a missing one.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FileShape {
-    pub statements: usize,
     pub down_statements: usize,
     /// dbmate/goose section markers: (up, down).
     pub section_markers: (bool, bool),
