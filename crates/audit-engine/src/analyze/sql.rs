@@ -83,11 +83,13 @@ pub(super) fn analyze_sql(
         statements,
         is_migration,
         shape,
+        revision: None,
     });
 }
 
-/// A Django migration (`<app>/migrations/NNNN_x.py`): its operations lowered to the
-/// same schema events as SQL and kept for the replay, when a SQL check is enabled.
+/// A Django migration (`<app>/migrations/NNNN_x.py`) or an Alembic revision
+/// (`versions/<rev>_x.py`): its operations lowered to the same schema events as SQL and
+/// kept for the replay, when a SQL or project check is enabled.
 pub(super) fn analyze_code_migration(
     plan: &Plan,
     settings: &Settings,
@@ -96,18 +98,29 @@ pub(super) fn analyze_code_migration(
     grammar: Grammar,
     result: &mut FileResult,
 ) {
-    if grammar != Grammar::Python
-        || (plan.sql.is_empty() && plan.project.is_empty())
-        || !source.text.contains("migrations")
-        || !settings.is_migration(&source.path)
-    {
+    if grammar != Grammar::Python || (plan.sql.is_empty() && plan.project.is_empty()) {
         return;
     }
-    let Some(app_label) = schema::django_app_label(&source.path) else {
+    let alembic =
+        source.text.contains("alembic") && source.path.split('/').rev().nth(1) == Some("versions");
+    let django = source.text.contains("migrations") && settings.is_migration(&source.path);
+    if !alembic && !django {
         return;
-    };
+    }
     let semantics = CodeSemantics::build(tree, &source.text, grammar);
-    let statements = schema::lower_django(tree, &semantics, &source.text, app_label);
+    let (statements, revision) = if alembic {
+        let Some(revision) = schema::alembic_revision(&semantics, &source.text) else {
+            return;
+        };
+        let statements = schema::lower_alembic(tree, &semantics, &source.text);
+        (statements, Some(revision))
+    } else {
+        let Some(app_label) = schema::django_app_label(&source.path) else {
+            return;
+        };
+        let statements = schema::lower_django(tree, &semantics, &source.text, app_label);
+        (statements, None)
+    };
     if statements.is_empty() {
         return;
     }
@@ -117,5 +130,6 @@ pub(super) fn analyze_code_migration(
         statements,
         is_migration: true,
         shape: FileShape::default(),
+        revision,
     });
 }

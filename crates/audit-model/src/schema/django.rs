@@ -8,6 +8,7 @@ use audit_core::Span;
 use audit_syntax::StatementKind;
 use audit_syntax::tree_sitter::{Node, Tree};
 
+use super::alembic::string_literal;
 use super::event::{
     Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Statement, TableKey,
     TableRef,
@@ -432,20 +433,4 @@ fn is_many_to_many(field: &Call) -> bool {
 
 fn span_range(span: Span) -> std::ops::Range<usize> {
     span.start..span.end
-}
-
-/// The value of a plain Python string literal (`'book'`, `"book"`, `r"x"`); None for
-/// anything else (f-strings, concatenations, names).
-fn string_literal(text: &str) -> Option<String> {
-    let text = text.trim();
-    let body = text.trim_start_matches(['r', 'R', 'u', 'U']);
-    for quote in ["\"\"\"", "'''", "\"", "'"] {
-        if let Some(inner) = body
-            .strip_prefix(quote)
-            .and_then(|rest| rest.strip_suffix(quote))
-        {
-            return (!inner.contains(quote)).then(|| inner.to_string());
-        }
-    }
-    None
 }

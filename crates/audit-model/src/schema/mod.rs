@@ -2,6 +2,7 @@
 //! per-file pass ([`lower`], [`event`]), then replayed in order, per migration set, into
 //! tables with columns, primary keys, indexes, foreign keys and checks ([`replay`]).
 
+mod alembic;
 mod django;
 pub mod event;
 mod lower;
@@ -10,6 +11,7 @@ mod replay;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+pub use alembic::{Revision, alembic_revision, lower_alembic};
 pub use django::{django_app_label, lower_django};
 pub use event::{
     Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Statement, TableKey,

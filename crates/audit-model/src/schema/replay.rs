@@ -9,7 +9,7 @@ use std::sync::Arc;
 use audit_core::SourceText;
 use audit_syntax::SqlDialect;
 
-use super::{Schema, Statement};
+use super::{Revision, Schema, Statement};
 
 /// A `.sql` file after the per-file pass: its text (for findings' positions) and its
 /// statements lowered to events, the trees dropped.
@@ -22,6 +22,8 @@ pub struct SqlSource {
     pub statements: Vec<Statement>,
     pub is_migration: bool,
     pub shape: FileShape,
+    /// An Alembic revision's id and parent: such files replay along that chain.
+    pub revision: Option<Revision>,
 }
 
 /// What a migration file holds, counted before statements were left out: how rules
@@ -84,6 +86,7 @@ pub fn replay<'a>(
             .then_with(|| replay_order(&a.source.path, &b.source.path))
     });
     for set in migrations.chunk_by(|a, b| set_of(a) == set_of(b)) {
+        let set = &in_revision_order(set);
         let mut final_schema = Schema::default();
         for_each_step(set, |sql, statement, role| {
             if role == MigrationRole::Forward {
@@ -116,6 +119,34 @@ pub fn replay<'a>(
             });
         }
     }
+}
+
+/// Alembic revisions (every file of the set has one) in the order their
+/// `down_revision`s chain them, from the first; the others, and revisions the chain does
+/// not reach (merges, branches), after them in natural order.
+fn in_revision_order<'a>(set: &[&'a SqlSource]) -> Vec<&'a SqlSource> {
+    if !set.iter().all(|s| s.revision.is_some()) {
+        return set.to_vec();
+    }
+    let mut ordered = Vec::with_capacity(set.len());
+    let mut placed = vec![false; set.len()];
+    let mut parent: Option<&str> = None;
+    loop {
+        let next = set.iter().enumerate().find(|(i, s)| {
+            !placed[*i] && s.revision.as_ref().and_then(|r| r.down.as_deref()) == parent
+        });
+        let Some((i, sql)) = next else { break };
+        placed[i] = true;
+        ordered.push(*sql);
+        parent = sql.revision.as_ref().map(|r| r.id.as_str());
+    }
+    ordered.extend(
+        set.iter()
+            .enumerate()
+            .filter(|(i, _)| !placed[*i])
+            .map(|(_, s)| *s),
+    );
+    ordered
 }
 
 /// Which set a migration replays in: its migrations folder and its dialect.

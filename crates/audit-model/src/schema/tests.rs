@@ -24,6 +24,7 @@ fn source(path: &str, text: &str) -> SqlSource {
         statements: lowered(text, SqlDialect::Postgres),
         is_migration: is_migration_path(path),
         shape: FileShape::default(),
+        revision: None,
     }
 }
 
@@ -387,6 +388,7 @@ fn one_folder_holds_a_history_per_dialect_named_in_its_files() {
         statements: lowered(text, dialect),
         is_migration: true,
         shape: FileShape::default(),
+        revision: None,
     })
     .collect();
     let mut finals = Vec::new();
@@ -417,6 +419,7 @@ fn django(path: &str, text: &str) -> SqlSource {
         statements: lower_django(&tree, &semantics, text, app),
         is_migration: true,
         shape: FileShape::default(),
+        revision: None,
     }
 }
 
@@ -475,5 +478,64 @@ class Migration(migrations.Migration):
         last,
         "library_author@library/migrations/0001_initial.py (id int8 not null default, full_name varchar(200) not null) pk(id) unique index(id)\n\
          library_volume@library/migrations/0001_initial.py (id int8 not null default, price numeric(8,2) not null, author_id not null, isbn varchar(13) not null default) pk(id) unique index(id) index(author_id) index(isbn,price)\n"
+    );
+}
+
+fn alembic(path: &str, text: &str) -> SqlSource {
+    let grammar = audit_syntax::Grammar::Python;
+    let (tree, grammar) =
+        audit_syntax::parse_tree(grammar, text, std::time::Duration::from_secs(10)).unwrap();
+    let semantics = crate::code::CodeSemantics::build(&tree, text, grammar);
+    SqlSource {
+        source: SourceText::new(Arc::from(path), text.to_string()),
+        dialect: SqlDialect::Postgres,
+        statements: lower_alembic(&tree, &semantics, text),
+        is_migration: true,
+        shape: FileShape::default(),
+        revision: alembic_revision(&semantics, text),
+    }
+}
+
+#[test]
+fn alembic_revisions_replay_along_their_chain_and_downgrade_is_rollback() {
+    let first = "import sqlalchemy as sa\nfrom alembic import op\n\nrevision = 'f3a1'\ndown_revision = None\n\n\ndef upgrade():\n    op.create_table('t', sa.Column('id', sa.Integer(), primary_key=True), sa.Column('n', sa.String(20), nullable=False), schema='billing')\n\n\ndef downgrade():\n    op.drop_table('t', schema='billing')\n";
+    let second = "import sqlalchemy as sa\nfrom alembic import op\n\nrevision = '0b7c'\ndown_revision = 'f3a1'\n\n\ndef upgrade():\n    op.add_column('t', sa.Column('at', sa.DateTime()), schema='billing')\n    op.create_index('ix_t_at', 't', ['at'], schema='billing', postgresql_concurrently=True)\n    op.alter_column('t', 'n', type_=sa.Text(), new_column_name='name', schema='billing')\n\n\ndef downgrade():\n    op.drop_column('t', 'at', schema='billing')\n";
+    // Named so that natural order is the wrong one.
+    let sources = [
+        alembic("alembic/versions/0b7c_second.py", second),
+        alembic("alembic/versions/f3a1_first.py", first),
+    ];
+    assert_eq!(
+        sources[0].revision,
+        Some(Revision {
+            id: "0b7c".into(),
+            down: Some("f3a1".into())
+        })
+    );
+    let mut order = Vec::new();
+    let mut last = String::new();
+    replay(&sources, |step| {
+        let line = step.sql.source.position(step.statement.span.start).line;
+        order.push(format!(
+            "{}:{line} {:?}",
+            step.sql.source.path,
+            step.migration.unwrap()
+        ));
+        last = step.final_schema.to_string();
+    });
+    assert_eq!(
+        order,
+        [
+            "alembic/versions/f3a1_first.py:9 Forward",
+            "alembic/versions/f3a1_first.py:13 Down",
+            "alembic/versions/0b7c_second.py:9 Forward",
+            "alembic/versions/0b7c_second.py:10 Forward",
+            "alembic/versions/0b7c_second.py:11 Forward",
+            "alembic/versions/0b7c_second.py:15 Down",
+        ]
+    );
+    assert_eq!(
+        last,
+        "billing.t@alembic/versions/f3a1_first.py (id int4 not null default, name text not null, at timestamp) pk(id) unique index(id) index(at)\n"
     );
 }
