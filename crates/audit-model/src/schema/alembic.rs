@@ -88,11 +88,13 @@ impl Alembic<'_> {
             "create_table" => match table(0) {
                 Some(table) => {
                     let mut constraints = Vec::new();
-                    let columns = args[1..]
-                        .iter()
-                        .filter_map(|n| self.call_at(*n))
-                        .filter_map(|c| self.column(c, &mut constraints))
-                        .collect();
+                    let mut columns = Vec::new();
+                    for call in args[1..].iter().filter_map(|n| self.call_at(*n)) {
+                        match self.constraint(call) {
+                            Some(constraint) => constraints.push(constraint),
+                            None => columns.extend(self.column(call, &mut constraints)),
+                        }
+                    }
                     (
                         StatementKind::CreateTable,
                         event(Change::CreateTable {
@@ -302,6 +304,50 @@ impl Alembic<'_> {
                 || (primary_key && self.is_integer(column)),
             type_span: column.span,
             span: column.span,
+        })
+    }
+
+    /// `sa.PrimaryKeyConstraint("id")`, `sa.UniqueConstraint("a", "b")`,
+    /// `sa.ForeignKeyConstraint(["user_id"], ["users.id"])`, `sa.CheckConstraint(...)`
+    /// among a `create_table`'s arguments.
+    fn constraint(&self, call: &Call) -> Option<ConstraintDef> {
+        let class = call.qualified_name.as_deref()?.rsplit('.').next()?;
+        let args = self.positional(call);
+        let strings = || -> Vec<Name> {
+            args.iter()
+                .filter_map(|n| self.string(*n))
+                .map(|c| Name::new(&c, false))
+                .collect()
+        };
+        let constraint = match class {
+            "PrimaryKeyConstraint" => Constraint::PrimaryKey { columns: strings() },
+            "UniqueConstraint" => Constraint::Unique { columns: strings() },
+            "CheckConstraint" => Constraint::Check,
+            "ForeignKeyConstraint" => {
+                let referred: Vec<String> =
+                    args.get(1).map(|n| self.strings_in(*n)).unwrap_or_default();
+                let table = referred.first()?.split('.').next()?.to_string();
+                Constraint::ForeignKey {
+                    columns: self.names_at(&args, 0),
+                    references: TableRef::new(TableKey {
+                        schema: None,
+                        name: Name::new(&table, false),
+                    }),
+                    referred_columns: referred
+                        .iter()
+                        .filter_map(|r| r.rsplit('.').next())
+                        .map(|c| Name::new(c, false))
+                        .collect(),
+                }
+            }
+            _ => return None,
+        };
+        Some(ConstraintDef {
+            name: self
+                .keyword_string(call, "name")
+                .map(|n| Name::new(&n, false)),
+            constraint,
+            span: call.span,
         })
     }
 
