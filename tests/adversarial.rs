@@ -213,6 +213,24 @@ fn cases() -> Vec<Case> {
             expect: Expect::Findings(vec![("tf-hostile/main.tf", 14, 3, "TF012")]),
         },
         Case {
+            id: "sql-unterminated",
+            files: vec![
+                file(
+                    "sqlbad/migrations/0001_dollar.sql",
+                    "CREATE TABLE t (id int PRIMARY KEY);\nCREATE FUNCTION f() RETURNS int AS $body$\nBEGIN\n  RETURN 1;\n",
+                ),
+                file(
+                    "sqlbad/migrations/0002_comment.sql",
+                    "ALTER TABLE t ADD COLUMN c int;\n/* the rest was cut\nDROP TABLE t;\n",
+                ),
+                file(
+                    "sqlbad/migrations/0003_truncated.sql",
+                    "CREATE TABLE u (id int PRIMARY KEY,\n  name text",
+                ),
+            ],
+            expect: Expect::Noted,
+        },
+        Case {
             id: "minified-4mb",
             files: vec![file("dist-like/bundle.js", minified)],
             expect: Expect::Findings(vec![("dist-like/bundle.js", 1, minified_column, "SEC003")]),
@@ -549,6 +567,7 @@ fn every_case_is_in_the_reliability_table() {
             "bad-rules",
             "symlinks",
             "fuzz",
+            "huge-migrations",
         ])
         .collect();
     let missing: Vec<&&str> = ids
@@ -559,4 +578,79 @@ fn every_case_is_in_the_reliability_table() {
         missing.is_empty(),
         "docs/reliability.md lacks rows for {missing:?}"
     );
+}
+
+/// A 10 MB migration and 10,000 migrations in one folder are replayed whole: the one
+/// finding each holds is reported at its place, with no note and no crash.
+#[test]
+fn huge_migrations_are_replayed_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("backend-audit.toml"),
+        "max-file-size = 20_000_000\n",
+    )
+    .unwrap();
+    let many = root.join("many/migrations");
+    std::fs::create_dir_all(&many).unwrap();
+    std::fs::write(
+        many.join("00000_t.sql"),
+        "CREATE TABLE t (id bigint PRIMARY KEY);\n",
+    )
+    .unwrap();
+    for i in 1..10_000 {
+        std::fs::write(
+            many.join(format!("{i:05}_c{i}.sql")),
+            format!("ALTER TABLE t ADD COLUMN c{i} int;\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        many.join("10000_index.sql"),
+        "CREATE INDEX CONCURRENTLY t_c1_idx ON t (c1);\nCREATE INDEX t_c9999_idx ON t (c9999);\n",
+    )
+    .unwrap();
+
+    let big = root.join("big/migrations");
+    std::fs::create_dir_all(&big).unwrap();
+    std::fs::write(
+        big.join("0000_seed_table.sql"),
+        "CREATE TABLE seed (id bigint PRIMARY KEY, v text);\n",
+    )
+    .unwrap();
+    let mut seed = String::new();
+    let mut lines = 0;
+    while seed.len() < 10_000_000 {
+        seed.push_str(
+            "INSERT INTO seed (id, v) VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd'), (5, 'e');\n",
+        );
+        lines += 1;
+    }
+    seed.push_str("UPDATE seed SET v = upper(v);\n");
+    lines += 1;
+    std::fs::write(big.join("0001_seed.sql"), &seed).unwrap();
+
+    let output = scan(root, &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
+    let files = per_file(&report);
+    let found: Vec<(&str, u32, &str)> = files
+        .iter()
+        .flat_map(|(path, (findings, _))| {
+            findings
+                .iter()
+                .map(move |(line, _, rule)| (path.as_str(), *line, rule.as_str()))
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("big/migrations/0001_seed.sql", lines, "DB011"),
+            ("many/migrations/10000_index.sql", 2, "DB002"),
+        ],
+        "{stderr}"
+    );
+    assert!(report["notes"].as_array().unwrap().is_empty(), "{stderr}");
+    assert_eq!(report["summary"]["files_scanned"], 10_003);
 }

@@ -6,7 +6,9 @@ mod sql;
 mod tree;
 
 pub use hcl::{HclFile, parse_hcl};
-pub use sql::{SqlDialect, SqlFile, SqlStatement, StatementKind, parse_sql};
+pub use sql::{
+    Rejected, SqlDialect, SqlFile, SqlStatement, StatementKind, parse_sql, parse_sql_each,
+};
 pub use tree::{Grammar, parse_tree};
 
 pub use hcl_edit;

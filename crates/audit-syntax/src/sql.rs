@@ -57,8 +57,9 @@ impl StatementKind {
 pub struct SqlStatement {
     pub span: Span,
     pub kind: StatementKind,
-    /// The parsed statement, or the parser's message when it rejected it.
-    pub ast: Result<Statement, String>,
+    /// The parsed statement, or the parser's message and the statement's tokens when it
+    /// rejected it.
+    pub ast: Result<Statement, Rejected>,
     /// Rejected, but its keywords start a statement of the dialect (and its brackets
     /// balance): valid SQL the parser does not model, not a mistake. Always true when
     /// parsed.
@@ -71,11 +72,30 @@ pub struct SqlStatement {
     pub in_down_section: bool,
 }
 
+/// A statement the parser rejected: its message, and its tokens without whitespace, at
+/// file positions, for the keyword fallback of whoever reads it.
+#[derive(Clone, Debug)]
+pub struct Rejected {
+    pub message: String,
+    pub tokens: Vec<TokenWithSpan>,
+    /// Nested deeper than the parser goes: valid, but neither analysed nor a mistake.
+    pub too_deep: bool,
+}
+
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct SqlFile {
     pub statements: Vec<SqlStatement>,
     /// The dialect the file was parsed with.
     pub dialect: SqlDialect,
+    /// Whether the file marks sections (dbmate `-- migrate:up`/`down`, goose
+    /// `-- +goose Up`/`Down`): (an up marker, a down marker).
+    pub section_markers: (bool, bool),
     /// Byte offsets of `\n`-separated line starts, the way sqlparser counts lines.
     newline_starts: Vec<usize>,
     /// The text as parsed, when placeholders were masked in it (same offsets).
@@ -121,18 +141,33 @@ impl SqlFile {
 /// inside PostgreSQL `DO` blocks follows each block as statements of its own.
 /// Err is returned only when the file cannot even be tokenized.
 pub fn parse_sql(text: &str, dialect: SqlDialect) -> Result<SqlFile, ParseProblem> {
+    let mut statements = Vec::new();
+    let mut file = parse_sql_each(text, dialect, |_, statement| statements.push(statement))?;
+    file.statements = statements;
+    Ok(file)
+}
+
+/// [`parse_sql`], handing each statement to `each` as soon as it is parsed instead of
+/// keeping it, so a caller that lowers statements to something smaller holds one tree at
+/// a time. The file returned has no statements; `each` sees it for spans and the masked
+/// text.
+pub fn parse_sql_each(
+    text: &str,
+    dialect: SqlDialect,
+    mut each: impl FnMut(&SqlFile, SqlStatement),
+) -> Result<SqlFile, ParseProblem> {
     let masked = mask::placeholders(text, dialect.postgres_syntax());
-    let sql: &str = &masked;
     let parser = dialect.parser();
     let mut file = SqlFile {
         statements: Vec::new(),
         dialect,
+        section_markers: (false, false),
         newline_starts: std::iter::once(0)
             .chain(newline_offsets(text).map(|i| i + 1))
             .collect(),
         masked: None,
     };
-    let tokens = Tokenizer::new(parser.as_ref(), sql)
+    let tokens = Tokenizer::new(parser.as_ref(), &masked)
         .tokenize_with_location()
         .map_err(|e| {
             let offset = file.offset(text, e.location);
@@ -142,14 +177,19 @@ pub fn parse_sql(text: &str, dialect: SqlDialect) -> Result<SqlFile, ParseProble
                 timed_out: false,
             }
         })?;
+    if let std::borrow::Cow::Owned(masked) = masked {
+        file.masked = Some(masked.into_boxed_str());
+    }
 
     let mut split = Split {
-        file: &mut file,
+        file: &file,
         text,
         dialect,
         parser: parser.as_ref(),
         in_down_section: false,
+        each: &mut each,
     };
+    let mut markers = (false, false);
     let mut current: Vec<TokenWithSpan> = Vec::new();
     // The rest of a `GO` line (its count) belongs to no statement.
     let mut skip_line = false;
@@ -167,9 +207,19 @@ pub fn parse_sql(text: &str, dialect: SqlDialect) -> Result<SqlFile, ParseProble
             {
                 if let Some(down) = section_marker(comment) {
                     split.in_down_section = down;
+                    if down {
+                        markers.1 = true;
+                    } else {
+                        markers.0 = true;
+                    }
                 }
             }
             Token::Whitespace(_) if current.is_empty() => {}
+            // A psql meta-command (`\c db`, `\set x 1`) runs to the end of its line and is
+            // no SQL statement.
+            Token::Backslash if current.is_empty() && dialect.postgres_syntax() => {
+                skip_line = true;
+            }
             Token::SemiColon => {
                 let end = split.file.offset(text, token.span.end);
                 if !current.is_empty() {
@@ -202,9 +252,7 @@ pub fn parse_sql(text: &str, dialect: SqlDialect) -> Result<SqlFile, ParseProble
         );
         split.push(current, end, 0);
     }
-    if let std::borrow::Cow::Owned(masked) = masked {
-        file.masked = Some(masked.into_boxed_str());
-    }
+    file.section_markers = markers;
     Ok(file)
 }
 
@@ -272,11 +320,12 @@ fn section_marker(comment: &str) -> Option<bool> {
 const MAX_BLOCK_DEPTH: usize = 1;
 
 struct Split<'a> {
-    file: &'a mut SqlFile,
+    file: &'a SqlFile,
     text: &'a str,
     dialect: SqlDialect,
     parser: &'a dyn Dialect,
     in_down_section: bool,
+    each: &'a mut dyn FnMut(&SqlFile, SqlStatement),
 }
 
 impl Split<'_> {
@@ -332,17 +381,32 @@ impl Split<'_> {
                 let recognised =
                     !too_deep && recognise::recognised(self.dialect, &keywords, &tokens);
                 let table = head_table(self.parser, &tokens, kind);
-                (Err(message), recognised, table)
+                let tokens = tokens
+                    .into_iter()
+                    .filter(|t| !matches!(t.token, Token::Whitespace(_) | Token::EOF))
+                    .collect();
+                (
+                    Err(Rejected {
+                        message,
+                        tokens,
+                        too_deep,
+                    }),
+                    recognised,
+                    table,
+                )
             }
         };
-        self.file.statements.push(SqlStatement {
-            span: Span::new(start, end),
-            kind,
-            ast,
-            recognised,
-            table,
-            in_down_section: self.in_down_section,
-        });
+        (self.each)(
+            self.file,
+            SqlStatement {
+                span: Span::new(start, end),
+                kind,
+                ast,
+                recognised,
+                table,
+                in_down_section: self.in_down_section,
+            },
+        );
         for statement in inner {
             let end = self.file.offset(self.text, statement.end);
             self.push(statement.tokens, end, depth + 1);
@@ -422,6 +486,19 @@ mod tests {
         );
         assert!(file.statements[0].ast.is_ok());
         assert!(file.statements[2].ast.is_ok());
+    }
+
+    #[test]
+    fn psql_meta_commands_are_no_statements() {
+        let text = "\\c registry\n\\set ON_ERROR_STOP on\nCREATE TABLE t (id int);\n  \\echo done\nDROP TABLE t;";
+        let file = parse_sql(text, SqlDialect::Postgres).unwrap();
+        let found: Vec<&str> = file
+            .statements
+            .iter()
+            .map(|s| &text[s.span.start..s.span.end])
+            .collect();
+        assert_eq!(found, ["CREATE TABLE t (id int);", "DROP TABLE t;"]);
+        assert!(file.statements.iter().all(|s| s.ast.is_ok()));
     }
 
     #[test]

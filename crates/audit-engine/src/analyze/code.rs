@@ -56,6 +56,7 @@ pub(super) fn analyze_tree(
         facts::javascript(&tree, &source, &mut result.facts);
     }
     result.suppressions = suppress::parse(&source, language, Some(&tree), &[], &mut result.notes);
+    super::sql::analyze_code_migration(plan, settings, source, &tree, grammar, result);
 }
 
 /// The code checks whose anchors the file holds; the semantics are built, inside the

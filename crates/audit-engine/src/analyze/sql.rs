@@ -1,8 +1,12 @@
-//! The pass over a `.sql` file: statements parsed one by one and kept for the schema
-//! replay of the project phase.
+//! The pass over a `.sql` file: statements parsed one by one and lowered at once to
+//! schema events (`audit_model::schema::lower`), each tree dropped as soon as it is
+//! read, so the project phase replays small events.
 
 use audit_core::{Language, Note, NoteKind, SourceText};
-use audit_syntax::StatementKind;
+use audit_model::code::CodeSemantics;
+use audit_model::schema::{self, FileShape};
+use audit_syntax::Grammar;
+use audit_syntax::tree_sitter::Tree;
 
 use super::{FileResult, problem_note};
 use crate::checks::excerpt;
@@ -19,18 +23,25 @@ pub(super) fn analyze_sql(
 ) {
     result.suppressions = suppress::parse(&source, Language::Sql, None, &[], &mut result.notes);
     let dialect = settings.sql_dialect_for(&source.path);
-    let mut file = match audit_syntax::parse_sql(&source.text, dialect) {
+    let mut statements = Vec::new();
+    let parsed = audit_syntax::parse_sql_each(&source.text, dialect, |file, statement| {
+        statements.push(schema::lower(file, &source.text, statement));
+    });
+    let file = match parsed {
         Ok(file) => file,
         Err(problem) => return problem_note(result, &source, "SQL not analysed", &problem),
     };
+    let shape = FileShape {
+        down_statements: statements.iter().filter(|s| s.in_down_section).count(),
+        section_markers: file.section_markers,
+    };
     // Valid SQL the parser does not model is classified from its keywords: a note for
     // --verbose. Only statements no dialect rule recognises leave the file partly parsed.
-    let (unmodelled, unrecognised): (Vec<_>, Vec<_>) = file
-        .statements
+    let (unmodelled, unrecognised): (Vec<_>, Vec<_>) = statements
         .iter()
-        .filter_map(|s| s.ast.as_ref().err().map(|e| (s, e)))
-        .partition(|(s, _)| s.recognised);
-    if let Some((first, _)) = unmodelled.first() {
+        .filter(|s| !s.parsed)
+        .partition(|s| s.recognised);
+    if let Some(first) = unmodelled.first() {
         let head = excerpt(&source.text[first.span.start..first.span.end]);
         result.notes.push(Note {
             path: Some(source.path.to_string()),
@@ -42,37 +53,83 @@ pub(super) fn analyze_sql(
             ),
         });
     }
-    if let Some((first, message)) = unrecognised.first() {
+    if let Some(first) = unrecognised.first() {
         result.partly_parsed = true;
         result.notes.push(Note {
             path: Some(source.path.to_string()),
             line: Some(source.position(first.span.start).line),
             kind: NoteKind::ParseError,
             message: format!(
-                "{} statement(s) not understood as {dialect} (first: {message}); only their leading keywords were checked",
+                "{} statement(s) not understood as {dialect} (first: {}); only their leading keywords were checked",
                 unrecognised.len(),
+                first.error.as_deref().unwrap_or("rejected"),
             ),
         });
     }
-    if plan.sql.is_empty() {
+    // Project checks (DB008) read the files too.
+    if plan.sql.is_empty() && plan.project.is_empty() {
         return;
     }
-    // Data changes never change the schema: unless a check reads them, their trees (seed
-    // data is often most of a migration set's bytes, its tree several times more) are not
-    // held until the project phase.
-    file.statements.retain(|s| {
-        !matches!(
-            s.kind,
-            StatementKind::Insert | StatementKind::Update | StatementKind::Delete
-        ) || plan.sql.contains_key(&s.kind)
-    });
-    if file.statements.is_empty() {
-        return;
-    }
+    // What changes nothing and was understood (queries, grants, comments) no rule
+    // reads: only the rest is kept for the project phase.
+    statements.retain(|s| !s.events.is_empty() || !s.recognised);
     let is_migration = settings.is_migration(&source.path);
+    if statements.is_empty() && !is_migration {
+        return;
+    }
     result.facts.sql = Some(SqlSource {
         source,
-        file,
+        dialect,
+        statements,
         is_migration,
+        shape,
+        revision: None,
+    });
+}
+
+/// A Django migration (`<app>/migrations/NNNN_x.py`) or an Alembic revision
+/// (`versions/<rev>_x.py`): its operations lowered to the same schema events as SQL and
+/// kept for the replay, when a SQL or project check is enabled.
+pub(super) fn analyze_code_migration(
+    plan: &Plan,
+    settings: &Settings,
+    source: SourceText,
+    tree: &Tree,
+    grammar: Grammar,
+    result: &mut FileResult,
+) {
+    if grammar != Grammar::Python || (plan.sql.is_empty() && plan.project.is_empty()) {
+        return;
+    }
+    let alembic =
+        source.text.contains("alembic") && source.path.split('/').rev().nth(1) == Some("versions");
+    let django = source.text.contains("migrations") && settings.is_migration(&source.path);
+    if !alembic && !django {
+        return;
+    }
+    let semantics = CodeSemantics::build(tree, &source.text, grammar);
+    let (statements, revision) = if alembic {
+        let Some(revision) = schema::alembic_revision(&semantics, &source.text) else {
+            return;
+        };
+        let statements = schema::lower_alembic(tree, &semantics, &source.text);
+        (statements, Some(revision))
+    } else {
+        let Some(app_label) = schema::django_app_label(&source.path) else {
+            return;
+        };
+        let statements = schema::lower_django(tree, &semantics, &source.text, app_label);
+        (statements, None)
+    };
+    if statements.is_empty() {
+        return;
+    }
+    result.facts.sql = Some(SqlSource {
+        dialect: settings.sql_dialect_for(&source.path),
+        source,
+        statements,
+        is_migration: true,
+        shape: FileShape::default(),
+        revision,
     });
 }

@@ -99,8 +99,18 @@ macro_rules! register {
 /// Every Rust check, one line each.
 pub const REGISTRY: &[Registered] = &[
     register!(api::api004_missing_security_headers),
+    register!(database::db001_table_without_primary_key),
     register!(database::db002_index_blocks_writes),
+    register!(database::db003_required_column_without_default),
     register!(database::db004_destructive_migration),
+    register!(database::db005_column_type_rewrite),
+    register!(database::db006_foreign_key_without_index),
+    register!(database::db007_foreign_key_locks_table),
+    register!(database::db008_missing_rollback),
+    register!(database::db009_float_for_money),
+    register!(database::db010_timestamp_without_time_zone),
+    register!(database::db011_unbounded_write),
+    register!(database::db012_sql_parse_error),
     register!(reliability::rel001_request_without_timeout),
     register!(reliability::rel002_retry_without_backoff),
     register!(security::sec003_command_injection),

@@ -5,23 +5,39 @@
 pub mod terraform;
 
 use audit_core::SourceText;
-use audit_model::schema::{self, MigrationRole, Replayed, Schema};
-use audit_syntax::{SqlDialect, SqlFile, SqlStatement};
+use audit_model::schema::{
+    self, MigrationRole, Origin, Replayed, Schema, SqlSource, Statement, TableKey,
+};
+use audit_syntax::SqlDialect;
 
 use crate::checks::Outcome;
 use crate::facts::ProjectFacts;
 use crate::plan::Plan;
 
-/// What a SQL check sees: the statement, its file, and the schema replayed before it.
+/// What a SQL check sees: the statement lowered to events, its file, and the schema
+/// replayed before it and at the end of its migration set.
 pub struct SqlContext<'a> {
     pub source: &'a SourceText,
-    pub file: &'a SqlFile,
-    pub statement: &'a SqlStatement,
+    pub sql: &'a SqlSource,
+    pub statement: &'a Statement,
     /// `None` for `.sql` files that are not migrations.
     pub migration: Option<MigrationRole>,
     pub schema: &'a Schema,
+    pub final_schema: &'a Schema,
     /// The file's dialect (`sql.dialects`, its path, or `sql.dialect`).
     pub dialect: SqlDialect,
+}
+
+impl SqlContext<'_> {
+    /// Where a table comes from, as the schema stood before this statement.
+    pub fn origin(&self, key: &TableKey) -> Origin {
+        self.schema.origin(key, &self.source.path)
+    }
+
+    /// A forward migration statement: the only kind that runs against live tables.
+    pub fn is_forward(&self) -> bool {
+        self.migration == Some(MigrationRole::Forward)
+    }
 }
 
 /// The project phase: migrations replayed per set, Terraform evaluated per module, then
@@ -50,11 +66,12 @@ fn check_statement(plan: &Plan, step: Replayed<'_, '_>, out: &mut Outcome) {
     };
     let ctx = SqlContext {
         source: &step.sql.source,
-        file: &step.sql.file,
+        sql: step.sql,
         statement: step.statement,
         migration: step.migration,
         schema: step.schema,
-        dialect: step.sql.file.dialect,
+        final_schema: step.final_schema,
+        dialect: step.sql.dialect,
     };
     for (index, check) in checks {
         let path = Some(&*ctx.source.path);

@@ -1,218 +1,381 @@
-//! The schema model: migrations replayed in order, per migration set, into tables, so
-//! rules know which tables exist and which migration created them.
-//!
-//! [`replay`] walks every statement of the scanned `.sql` files and shows each one with
-//! the schema as it stood just before it; [`table_key`] is how tables are named in it.
+//! The schema model: migration statements lowered to the project's own events in the
+//! per-file pass ([`lower`], [`event`]), then replayed in order, per migration set, into
+//! tables with columns, primary keys, indexes, foreign keys and checks ([`replay`]).
 
+mod alembic;
+mod django;
+pub mod event;
+mod lower;
 mod replay;
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use audit_syntax::sqlparser::ast::{
-    AlterTableOperation, ObjectName, ObjectType, RenameTableNameKind, Statement,
+pub use alembic::{Revision, alembic_revision, lower_alembic};
+pub use django::{django_app_label, lower_django};
+pub use event::{
+    Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Statement, TableKey,
+    TableRef, WriteKind,
 };
-use audit_syntax::{SqlStatement, StatementKind};
+pub use lower::lower;
+pub use replay::{
+    FileShape, MIGRATION_DIRS, MigrationRole, Origin, Replayed, SqlSource, is_migration_path,
+    replay,
+};
 
-pub use replay::{MIGRATION_DIRS, MigrationRole, Replayed, SqlSource, is_migration_path, replay};
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Column {
+    pub name: Name,
+    pub data_type: Option<ColumnType>,
+    pub not_null: bool,
+    pub has_default: bool,
+}
 
-#[derive(Debug, Clone)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Index {
+    pub name: Option<Name>,
+    /// Leading plain columns, in order.
+    pub columns: Vec<Name>,
+    pub unique: bool,
+    pub partial: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForeignKey {
+    pub name: Option<Name>,
+    pub columns: Vec<Name>,
+    pub references: TableKey,
+}
+
+#[derive(Clone, Debug)]
 pub struct Table {
+    /// Which table this is across renames: the order of its creation in its set.
+    pub id: u32,
     /// Path of the migration that created the table.
     pub created_in: Arc<str>,
-    pub columns: Vec<String>,
+    /// False when it was created by a statement read only from its keywords.
+    pub columns_known: bool,
+    pub columns: Vec<Column>,
+    /// `Some` once the table has a primary key (its columns, empty when not known).
+    pub primary_key: Option<Vec<Name>>,
+    /// Indexes, with those of primary keys and unique constraints.
+    pub indexes: Vec<Index>,
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Named check constraints (unnamed ones are kept as `None`).
+    pub checks: Vec<Option<Name>>,
 }
 
-#[derive(Debug, Default)]
+impl Table {
+    pub fn column(&self, name: &Name) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == *name)
+    }
+
+    /// Whether an index has `columns` as its leading columns (in any order), so lookups
+    /// by them, and the checks a foreign key makes, use it.
+    pub fn has_index_leading_with(&self, columns: &[Name]) -> bool {
+        !columns.is_empty()
+            && self.indexes.iter().any(|index| {
+                !index.partial
+                    && index.columns.len() >= columns.len()
+                    && columns
+                        .iter()
+                        .all(|c| index.columns[..columns.len()].contains(c))
+            })
+    }
+}
+
+#[derive(Debug, Default, Clone)]
 pub struct Schema {
-    tables: HashMap<String, Table>,
-}
-
-/// Lower-cased last part of a SQL object name (`public."Users"` -> `Users`, `users` ->
-/// `users`): the key tables are known by in the schema model.
-pub fn table_key(name: &ObjectName) -> String {
-    name.0
-        .last()
-        .and_then(|part| part.as_ident())
-        .map(|ident| {
-            if ident.quote_style.is_some() {
-                ident.value.clone()
-            } else {
-                ident.value.to_lowercase()
-            }
-        })
-        .unwrap_or_else(|| name.to_string())
+    tables: BTreeMap<TableKey, Table>,
+    next_id: u32,
 }
 
 impl Schema {
-    /// The table known by `key` (see [`table_key`]).
-    pub fn table(&self, key: &str) -> Option<&Table> {
+    pub fn table(&self, key: &TableKey) -> Option<&Table> {
         self.tables.get(key)
     }
 
-    /// Applies one forward migration statement. Of the statements the parser rejected
-    /// only what their keywords make certain counts: `CREATE TABLE name` creates the
-    /// table (its columns unknown), `DROP TABLE name` drops it; the rest changes nothing,
-    /// so the model under-approximates rather than guesses.
-    pub fn apply(&mut self, statement: &SqlStatement, migration: &Arc<str>) {
-        let Ok(ast) = &statement.ast else {
-            let Some(name) = &statement.table else {
-                return;
-            };
-            match statement.kind {
-                StatementKind::CreateTable => {
-                    self.tables.entry(table_key(name)).or_insert_with(|| Table {
-                        created_in: migration.clone(),
-                        columns: Vec::new(),
-                    });
-                }
-                StatementKind::DropTable => {
-                    self.tables.remove(&table_key(name));
-                }
-                _ => {}
-            }
-            return;
-        };
-        self.apply_parsed(ast, migration);
+    /// The table known by `id` (see [`Table::id`]) under whatever name it has here.
+    pub fn table_by_id(&self, id: u32) -> Option<(&TableKey, &Table)> {
+        self.tables.iter().find(|(_, t)| t.id == id)
     }
 
-    fn apply_parsed(&mut self, statement: &Statement, migration: &Arc<str>) {
-        match statement {
-            Statement::CreateTable(create) => {
-                let columns = create
-                    .columns
-                    .iter()
-                    .map(|c| c.name.value.to_lowercase())
-                    .collect();
-                self.tables.insert(
-                    table_key(&create.name),
-                    Table {
-                        created_in: migration.clone(),
-                        columns,
-                    },
-                );
-            }
-            Statement::Drop {
-                object_type: ObjectType::Table,
-                names,
+    /// Where the table `key` comes from, for a statement of `migration` seeing this
+    /// schema.
+    pub fn origin(&self, key: &TableKey, migration: &str) -> Origin {
+        match self.tables.get(key) {
+            Some(table) if *table.created_in == *migration => Origin::ThisMigration,
+            Some(table) => Origin::Earlier(table.created_in.clone()),
+            None => Origin::Outside,
+        }
+    }
+
+    /// The id the next table created gets: what a `CREATE TABLE` seeing this schema
+    /// creates, to be found again in the set's final schema.
+    pub fn next_table_id(&self) -> u32 {
+        self.next_id
+    }
+
+    pub fn tables(&self) -> impl Iterator<Item = (&TableKey, &Table)> {
+        self.tables.iter()
+    }
+
+    /// Applies one forward migration statement's events.
+    pub fn apply(&mut self, statement: &Statement, migration: &Arc<str>) {
+        for event in &statement.events {
+            self.apply_change(&event.change, migration);
+        }
+    }
+
+    pub fn apply_change(&mut self, change: &Change, migration: &Arc<str>) {
+        match change {
+            Change::CreateTable {
+                table,
+                columns,
+                constraints,
                 ..
             } => {
-                for name in names {
-                    self.tables.remove(&table_key(name));
+                // A `CREATE TABLE` read only from its keywords does not replace a table
+                // already known; one that parsed does.
+                if columns.is_none() && self.tables.contains_key(&table.key) {
+                    return;
+                }
+                let id = self.next_id;
+                self.next_id += 1;
+                let mut created = Table {
+                    id,
+                    created_in: migration.clone(),
+                    columns_known: columns.is_some(),
+                    columns: columns
+                        .iter()
+                        .flatten()
+                        .map(|c| Column {
+                            name: c.name.clone(),
+                            data_type: c.data_type.clone(),
+                            not_null: c.not_null,
+                            has_default: c.has_default,
+                        })
+                        .collect(),
+                    primary_key: None,
+                    indexes: Vec::new(),
+                    foreign_keys: Vec::new(),
+                    checks: Vec::new(),
+                };
+                for constraint in constraints {
+                    add_constraint(&mut created, constraint);
+                }
+                self.tables.insert(table.key.clone(), created);
+            }
+            Change::DropTable { table } => {
+                self.tables.remove(&table.key);
+            }
+            Change::RenameTable { table, to } => {
+                if let Some(moved) = self.tables.remove(&table.key) {
+                    self.tables.insert(to.clone(), moved);
                 }
             }
-            Statement::RenameTable(renames) => {
-                for rename in renames {
-                    self.rename(&table_key(&rename.old_name), table_key(&rename.new_name));
+            Change::Truncate { .. } | Change::Write { .. } => {}
+            Change::DropIndex { names, .. } => {
+                for table in self.tables.values_mut() {
+                    table
+                        .indexes
+                        .retain(|i| i.name.as_ref().is_none_or(|n| !names.contains(n)));
                 }
             }
-            Statement::AlterTable(alter) => {
-                let key = table_key(&alter.name);
-                for operation in &alter.operations {
-                    match operation {
-                        AlterTableOperation::AddColumn { column_def, .. } => {
-                            if let Some(table) = self.tables.get_mut(&key) {
-                                table.columns.push(column_def.name.value.to_lowercase());
-                            }
-                        }
-                        AlterTableOperation::DropColumn { column_names, .. } => {
-                            if let Some(table) = self.tables.get_mut(&key) {
-                                table.columns.retain(|c| {
-                                    !column_names.iter().any(|n| n.value.eq_ignore_ascii_case(c))
-                                });
-                            }
-                        }
-                        AlterTableOperation::RenameTable { table_name } => {
-                            let (RenameTableNameKind::As(new) | RenameTableNameKind::To(new)) =
-                                table_name;
-                            self.rename(&key, table_key(new));
-                        }
-                        _ => {}
-                    }
-                }
+            change => {
+                let Some(table) = change.table().and_then(|t| self.tables.get_mut(&t.key)) else {
+                    return;
+                };
+                apply_to_table(table, change);
             }
-            _ => {}
         }
     }
+}
 
-    fn rename(&mut self, old: &str, new: String) {
-        if let Some(table) = self.tables.remove(old) {
-            self.tables.insert(new, table);
+fn apply_to_table(table: &mut Table, change: &Change) {
+    match change {
+        Change::AddColumn { column: def, .. } => {
+            table.columns.retain(|c| c.name != def.name);
+            table.columns.push(Column {
+                name: def.name.clone(),
+                data_type: def.data_type.clone(),
+                not_null: def.not_null,
+                has_default: def.has_default,
+            });
         }
+        Change::DropColumn { column: name, .. } => {
+            table.columns.retain(|c| c.name != *name);
+            // What is built on the column goes with it.
+            table.indexes.retain(|i| !i.columns.contains(name));
+            table.foreign_keys.retain(|f| !f.columns.contains(name));
+            if table
+                .primary_key
+                .as_ref()
+                .is_some_and(|pk| pk.contains(name))
+            {
+                table.primary_key = None;
+            }
+        }
+        Change::RenameColumn {
+            column: from, to, ..
+        } => {
+            if let Some(c) = column_mut(table, from) {
+                c.name = to.clone();
+            }
+            let rename = |names: &mut Vec<Name>| {
+                for n in names.iter_mut().filter(|n| *n == from) {
+                    *n = to.clone();
+                }
+            };
+            table
+                .indexes
+                .iter_mut()
+                .for_each(|i| rename(&mut i.columns));
+            table
+                .foreign_keys
+                .iter_mut()
+                .for_each(|f| rename(&mut f.columns));
+            if let Some(pk) = &mut table.primary_key {
+                rename(pk);
+            }
+        }
+        Change::AlterColumnType {
+            column: name,
+            data_type,
+            ..
+        } => {
+            if let Some(c) = column_mut(table, name) {
+                c.data_type = Some(data_type.clone());
+            }
+        }
+        Change::SetNotNull { column: name, .. } | Change::DropNotNull { column: name, .. } => {
+            if let Some(c) = column_mut(table, name) {
+                c.not_null = matches!(change, Change::SetNotNull { .. });
+            }
+        }
+        Change::SetDefault { column: name, .. } | Change::DropDefault { column: name, .. } => {
+            if let Some(c) = column_mut(table, name) {
+                c.has_default = matches!(change, Change::SetDefault { .. });
+            }
+        }
+        Change::CreateIndex {
+            name,
+            columns,
+            unique,
+            partial,
+            ..
+        } => table.indexes.push(Index {
+            name: name.clone(),
+            columns: columns.clone(),
+            unique: *unique,
+            partial: *partial,
+        }),
+        Change::AddConstraint { constraint, .. } => add_constraint(table, constraint),
+        Change::DropConstraint { name, .. } => {
+            let named = |n: &Option<Name>| n.as_ref() == Some(name);
+            table.indexes.retain(|i| !named(&i.name));
+            table.foreign_keys.retain(|f| !named(&f.name));
+            table.checks.retain(|c| !named(c));
+            // PostgreSQL names an unnamed primary key `<table>_pkey`.
+            if name.as_str().ends_with("_pkey") || name.as_str().ends_with("_pk") {
+                table.primary_key = None;
+            }
+        }
+        Change::DropPrimaryKey { .. } => table.primary_key = None,
+        _ => {}
+    }
+}
+
+fn column_mut<'t>(table: &'t mut Table, name: &Name) -> Option<&'t mut Column> {
+    table.columns.iter_mut().find(|c| c.name == *name)
+}
+
+fn add_constraint(table: &mut Table, def: &ConstraintDef) {
+    let index = |columns: &[Name], unique| Index {
+        name: def.name.clone(),
+        columns: columns.to_vec(),
+        unique,
+        partial: false,
+    };
+    match &def.constraint {
+        Constraint::PrimaryKey { columns } => {
+            table.primary_key = Some(columns.clone());
+            for c in table
+                .columns
+                .iter_mut()
+                .filter(|c| columns.contains(&c.name))
+            {
+                c.not_null = true;
+            }
+            table.indexes.push(index(columns, true));
+        }
+        Constraint::Unique { columns } => table.indexes.push(index(columns, true)),
+        Constraint::Index { columns } => table.indexes.push(index(columns, false)),
+        Constraint::ForeignKey {
+            columns,
+            references,
+            ..
+        } => table.foreign_keys.push(ForeignKey {
+            name: def.name.clone(),
+            columns: columns.clone(),
+            references: references.key.clone(),
+        }),
+        Constraint::Check => table.checks.push(def.name.clone()),
+        Constraint::Other => {}
+    }
+}
+
+impl std::fmt::Display for Schema {
+    /// One line per table: `key@created_in (col type [not null] [default], ...) pk(...)
+    /// index(...) fk(cols->table) check`, for snapshot tests and debugging.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (key, table) in &self.tables {
+            let columns: Vec<String> = table
+                .columns
+                .iter()
+                .map(|c| {
+                    let mut text = c.name.to_string();
+                    if let Some(t) = &c.data_type {
+                        text.push_str(&format!(" {t}"));
+                    }
+                    if c.not_null {
+                        text.push_str(" not null");
+                    }
+                    if c.has_default {
+                        text.push_str(" default");
+                    }
+                    text
+                })
+                .collect();
+            let names = |names: &[Name]| {
+                names
+                    .iter()
+                    .map(Name::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            write!(f, "{key}@{} ({})", table.created_in, columns.join(", "))?;
+            if !table.columns_known {
+                write!(f, " columns-unknown")?;
+            }
+            if let Some(pk) = &table.primary_key {
+                write!(f, " pk({})", names(pk))?;
+            }
+            for index in &table.indexes {
+                let unique = if index.unique { "unique " } else { "" };
+                write!(f, " {unique}index({})", names(&index.columns))?;
+            }
+            for fk in &table.foreign_keys {
+                write!(f, " fk({}->{})", names(&fk.columns), fk.references)?;
+            }
+            for _ in &table.checks {
+                write!(f, " check")?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use audit_syntax::{SqlDialect, parse_sql};
-
-    use super::*;
-
-    /// The schema after applying every statement of `sql` as one forward migration.
-    fn applied(sql: &str) -> Schema {
-        let file = parse_sql(sql, SqlDialect::Postgres).unwrap();
-        let migration: Arc<str> = Arc::from("m/0001_x.sql");
-        let mut schema = Schema::default();
-        for statement in &file.statements {
-            schema.apply(statement, &migration);
-        }
-        schema
-    }
-
-    fn columns<'a>(schema: &'a Schema, table: &str) -> Option<&'a [String]> {
-        schema.table(table).map(|t| t.columns.as_slice())
-    }
-
-    #[test]
-    fn keys_are_the_last_name_part_lowercased_unless_quoted() {
-        let schema =
-            applied("CREATE TABLE public.Users (id int);\nCREATE TABLE app.\"Orders\" (id int);\n");
-        assert!(schema.table("users").is_some());
-        assert!(schema.table("Orders").is_some());
-        assert!(schema.table("orders").is_none());
-    }
-
-    #[test]
-    fn columns_follow_alter_table() {
-        let schema = applied(
-            "CREATE TABLE t (id int, Name text);\nALTER TABLE t ADD COLUMN email text;\nALTER TABLE t DROP COLUMN NAME;\n",
-        );
-        assert_eq!(
-            columns(&schema, "t"),
-            Some(["id".to_string(), "email".to_string()].as_slice())
-        );
-    }
-
-    #[test]
-    fn renames_and_drops_move_and_remove_tables() {
-        let schema = applied(
-            "CREATE TABLE a (id int);\nALTER TABLE a RENAME TO b;\nCREATE TABLE c (id int);\nDROP TABLE c;\n",
-        );
-        assert!(schema.table("a").is_none());
-        assert_eq!(&*schema.table("b").unwrap().created_in, "m/0001_x.sql");
-        assert!(schema.table("c").is_none());
-    }
-
-    #[test]
-    fn a_rejected_create_table_still_creates_the_table_and_a_rejected_drop_drops_it() {
-        let create = "CREATE TABLE events (id int) WITH (fillfactor = 90) WITH (x = 1);\n";
-        let drop = "DROP TABLE events FOO BAR;\n";
-        for rejected in [create, drop] {
-            let file = parse_sql(rejected, SqlDialect::Postgres).unwrap();
-            assert!(file.statements[0].ast.is_err(), "{rejected}");
-        }
-        let schema = applied(create);
-        assert_eq!(columns(&schema, "events"), Some([].as_slice()));
-        assert!(
-            applied(&format!("{create}{drop}"))
-                .table("events")
-                .is_none()
-        );
-        // A rejected CREATE TABLE does not replace a table already known.
-        let schema = applied(&format!("CREATE TABLE events (id int);\n{create}"));
-        assert_eq!(
-            columns(&schema, "events"),
-            Some(["id".to_string()].as_slice())
-        );
-    }
-}
+mod tests;

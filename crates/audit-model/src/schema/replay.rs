@@ -1,21 +1,38 @@
 //! The order migrations replay in: per migration set (the folder named like a migrations
-//! folder), files in natural order (`V2__x` before `V10__x`), rollback files and
-//! `-- migrate:down` sections checked but never applied.
+//! folder), files in natural order (`V2__x` before `V10__x`, Flyway's repeatable `R__x`
+//! after the versioned ones), rollback files and `-- migrate:down` sections checked but
+//! never applied.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use audit_core::SourceText;
-use audit_syntax::{SqlFile, SqlStatement};
+use audit_syntax::SqlDialect;
 
-use super::Schema;
+use super::{Revision, Schema, Statement};
 
-/// A migration or other `.sql` file, kept whole from the per-file pass: the schema
-/// replay reads it in order.
+/// A `.sql` file after the per-file pass: its text (for findings' positions) and its
+/// statements lowered to events, the trees dropped.
 #[derive(Debug)]
 pub struct SqlSource {
     pub source: SourceText,
-    pub file: SqlFile,
+    pub dialect: SqlDialect,
+    /// The statements rules read (those that change nothing and were understood are
+    /// left out).
+    pub statements: Vec<Statement>,
     pub is_migration: bool,
+    pub shape: FileShape,
+    /// An Alembic revision's id and parent: such files replay along that chain.
+    pub revision: Option<Revision>,
+}
+
+/// What a migration file holds, counted before statements were left out: how rules
+/// tell an empty down section from a missing one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FileShape {
+    pub down_statements: usize,
+    /// dbmate/goose section markers: (up, down).
+    pub section_markers: (bool, bool),
 }
 
 /// Whether a migration statement moves the schema forward or rolls it back.
@@ -25,74 +42,151 @@ pub enum MigrationRole {
     Down,
 }
 
-/// One statement of the replay, with the schema as it stood just before it.
+/// Where a table a statement names comes from, as the replay stood before it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Created earlier in this same migration: still empty.
+    ThisMigration,
+    /// Created by an earlier migration (its path).
+    Earlier(Arc<str>),
+    /// Not created by any scanned migration: it already exists, with data.
+    Outside,
+}
+
+/// One statement of the replay, with the schema as it stood just before it and as it
+/// stands after the whole history of its set.
 #[derive(Clone, Copy)]
 pub struct Replayed<'a, 's> {
     pub sql: &'a SqlSource,
-    pub statement: &'a SqlStatement,
+    pub statement: &'a Statement,
     /// `None` for `.sql` files that are not migrations.
     pub migration: Option<MigrationRole>,
     /// Empty for files that are not migrations.
     pub schema: &'s Schema,
+    /// The set's schema after its last migration (empty for files that are not
+    /// migrations): what "anywhere in the history" rules read.
+    pub final_schema: &'s Schema,
 }
 
 /// Replays each migration set in order into its own schema, showing `visit` every
-/// statement with the schema as it stood just before it; then every statement of the
-/// other `.sql` files (in the order given), against an empty schema. Only forward
-/// statements change the schema.
+/// statement with the schema as it stood just before it and the set's final schema;
+/// then every statement of the other `.sql` files (in the order given), against an
+/// empty schema. Only forward statements change the schema.
 pub fn replay<'a>(
     files: impl IntoIterator<Item = &'a SqlSource>,
     mut visit: impl FnMut(Replayed<'a, '_>),
 ) {
     let (mut migrations, others): (Vec<&SqlSource>, Vec<&SqlSource>) =
         files.into_iter().partition(|sql| sql.is_migration);
+    // A set is a migrations folder and a dialect: one folder may hold a history per
+    // database (`0001_x.postgres.up.sql` beside `0001_x.mysql.up.sql`).
     migrations.sort_by(|a, b| {
-        migration_set(&a.source.path)
-            .cmp(migration_set(&b.source.path))
-            .then_with(|| natural_cmp(&a.source.path, &b.source.path))
+        set_of(a)
+            .cmp(&set_of(b))
+            .then_with(|| replay_order(&a.source.path, &b.source.path))
     });
-
-    let mut schema = Schema::default();
-    let mut current_set = None;
-    for sql in migrations {
-        let set = migration_set(&sql.source.path);
-        if current_set != Some(set) {
-            schema = Schema::default();
-            current_set = Some(set);
-        }
-        let file_role = if is_down_path(&sql.source.path) {
-            MigrationRole::Down
-        } else {
-            MigrationRole::Forward
-        };
-        for statement in &sql.file.statements {
-            let role = if statement.in_down_section {
-                MigrationRole::Down
-            } else {
-                file_role
-            };
+    for set in migrations.chunk_by(|a, b| set_of(a) == set_of(b)) {
+        let set = &in_revision_order(set);
+        let mut final_schema = Schema::default();
+        for_each_step(set, |sql, statement, role| {
+            if role == MigrationRole::Forward {
+                final_schema.apply(statement, &sql.source.path);
+            }
+        });
+        let mut schema = Schema::default();
+        for_each_step(set, |sql, statement, role| {
             visit(Replayed {
                 sql,
                 statement,
                 migration: Some(role),
                 schema: &schema,
+                final_schema: &final_schema,
             });
             if role == MigrationRole::Forward {
                 schema.apply(statement, &sql.source.path);
             }
-        }
+        });
     }
     let empty = Schema::default();
     for sql in others {
-        for statement in &sql.file.statements {
+        for statement in &sql.statements {
             visit(Replayed {
                 sql,
                 statement,
                 migration: None,
                 schema: &empty,
+                final_schema: &empty,
             });
         }
     }
+}
+
+/// Alembic revisions (every file of the set has one) in the order their
+/// `down_revision`s chain them, from the first; the others, and revisions the chain does
+/// not reach (merges, branches), after them in natural order.
+fn in_revision_order<'a>(set: &[&'a SqlSource]) -> Vec<&'a SqlSource> {
+    if !set.iter().all(|s| s.revision.is_some()) {
+        return set.to_vec();
+    }
+    let mut ordered = Vec::with_capacity(set.len());
+    let mut placed = vec![false; set.len()];
+    let mut parent: Option<&str> = None;
+    loop {
+        let next = set.iter().enumerate().find(|(i, s)| {
+            !placed[*i] && s.revision.as_ref().and_then(|r| r.down.as_deref()) == parent
+        });
+        let Some((i, sql)) = next else { break };
+        placed[i] = true;
+        ordered.push(*sql);
+        parent = sql.revision.as_ref().map(|r| r.id.as_str());
+    }
+    ordered.extend(
+        set.iter()
+            .enumerate()
+            .filter(|(i, _)| !placed[*i])
+            .map(|(_, s)| *s),
+    );
+    ordered
+}
+
+/// Which set a migration replays in: its migrations folder and its dialect.
+fn set_of(sql: &SqlSource) -> (&str, &'static str) {
+    (migration_set(&sql.source.path), sql.dialect.name())
+}
+
+/// Every statement of a sorted set with its role.
+fn for_each_step<'a>(
+    set: &[&'a SqlSource],
+    mut step: impl FnMut(&'a SqlSource, &'a Statement, MigrationRole),
+) {
+    for sql in set {
+        let file_role = if is_down_path(&sql.source.path) {
+            MigrationRole::Down
+        } else {
+            MigrationRole::Forward
+        };
+        for statement in &sql.statements {
+            let role = if statement.in_down_section {
+                MigrationRole::Down
+            } else {
+                file_role
+            };
+            step(sql, statement, role);
+        }
+    }
+}
+
+/// Natural order, except that Flyway's repeatable migrations (`R__x.sql`) run after
+/// every versioned one.
+fn replay_order(a: &str, b: &str) -> Ordering {
+    let repeatable = |path: &str| {
+        path.rsplit('/')
+            .next()
+            .is_some_and(|file| file.starts_with("R__"))
+    };
+    repeatable(a)
+        .cmp(&repeatable(b))
+        .then_with(|| natural_cmp(a, b))
 }
 
 /// Folder names whose `.sql` files are migrations; the last one in a path ends its set.
@@ -146,7 +240,7 @@ fn is_down_path(path: &str) -> bool {
 }
 
 /// Orders `V2__x` before `V10__x`: runs of digits compare as numbers.
-fn natural_cmp(a: &str, b: &str) -> Ordering {
+pub(super) fn natural_cmp(a: &str, b: &str) -> Ordering {
     let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
     loop {
         match (a.first(), b.first()) {
@@ -180,174 +274,4 @@ fn natural_cmp(a: &str, b: &str) -> Ordering {
 fn trim_zeros(digits: &[u8]) -> &[u8] {
     let zeros = digits.iter().take_while(|&&d| d == b'0').count();
     &digits[zeros.min(digits.len().saturating_sub(1))..]
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use audit_syntax::{SqlDialect, parse_sql};
-
-    use super::*;
-    use crate::schema::table_key;
-
-    #[test]
-    fn natural_order_compares_numbers() {
-        let mut paths = vec!["m/V10__c.sql", "m/V2__b.sql", "m/V1__a.sql", "m/V01__a.sql"];
-        paths.sort_by(|a, b| natural_cmp(a, b));
-        assert_eq!(
-            paths,
-            ["m/V1__a.sql", "m/V01__a.sql", "m/V2__b.sql", "m/V10__c.sql"]
-        );
-    }
-
-    #[test]
-    fn down_paths() {
-        assert!(is_down_path("db/migrations/0002_users.down.sql"));
-        assert!(is_down_path("migrations/20240101_x/down.sql"));
-        assert!(is_down_path("db/rollback/0002_users.sql"));
-        assert!(is_down_path("sql/U3__drop.sql"));
-        assert!(!is_down_path("migrations/0003_download_stats.sql"));
-        assert!(!is_down_path("sql/Users__x.sql"));
-    }
-
-    #[test]
-    fn sets_end_at_the_migrations_folder() {
-        assert_eq!(
-            migration_set("svc/a/migrations/2024_x/migration.sql"),
-            "svc/a/migrations"
-        );
-        assert_eq!(migration_set("sql/V1__a.sql"), "sql");
-        assert_eq!(migration_set("V1__a.sql"), "");
-    }
-
-    fn source(path: &str, text: &str, is_migration: bool) -> SqlSource {
-        SqlSource {
-            source: SourceText::new(Arc::from(path), text.to_string()),
-            file: parse_sql(text, SqlDialect::Postgres).unwrap(),
-            is_migration,
-        }
-    }
-
-    /// Each statement the replay shows, as `path:line role [tables before it]`, a table
-    /// written `name@created_in`.
-    fn replayed(files: &[SqlSource], tables: &[&str]) -> Vec<String> {
-        let mut seen = Vec::new();
-        replay(files, |step| {
-            let line = step.sql.source.position(step.statement.span.start).line;
-            let known: Vec<String> = tables
-                .iter()
-                .filter_map(|t| {
-                    step.schema
-                        .table(t)
-                        .map(|table| format!("{t}@{}", table.created_in))
-                })
-                .collect();
-            seen.push(format!(
-                "{}:{line} {:?} [{}]",
-                step.sql.source.path,
-                step.migration,
-                known.join(" ")
-            ));
-        });
-        seen
-    }
-
-    #[test]
-    fn sets_replay_apart_in_natural_order_and_other_files_last() {
-        let files = [
-            source("a/migrations/V10__c.sql", "DROP TABLE t;\n", true),
-            source("scripts/report.sql", "SELECT 1;\n", false),
-            source("a/migrations/V2__b.sql", "ALTER TABLE t ADD x int;\n", true),
-            source("a/migrations/V1__a.sql", "CREATE TABLE t (id int);\n", true),
-            source(
-                "b/migrations/V1__a.sql",
-                "CREATE INDEX i ON t (id);\n",
-                true,
-            ),
-        ];
-        assert_eq!(
-            replayed(&files, &["t"]),
-            [
-                "a/migrations/V1__a.sql:1 Some(Forward) []",
-                "a/migrations/V2__b.sql:1 Some(Forward) [t@a/migrations/V1__a.sql]",
-                "a/migrations/V10__c.sql:1 Some(Forward) [t@a/migrations/V1__a.sql]",
-                // Another set starts from an empty schema.
-                "b/migrations/V1__a.sql:1 Some(Forward) []",
-                "scripts/report.sql:1 None []",
-            ]
-        );
-    }
-
-    #[test]
-    fn down_files_and_sections_are_shown_but_not_applied() {
-        let files = [
-            source(
-                "m/0001_t.sql",
-                "-- migrate:up\nCREATE TABLE t (id int);\n-- migrate:down\nDROP TABLE t;\n",
-                true,
-            ),
-            source("m/0001_t.down.sql", "DROP TABLE t;\n", true),
-            source("m/0002_u.sql", "CREATE INDEX i ON t (id);\n", true),
-        ];
-        assert_eq!(
-            replayed(&files, &["t"]),
-            [
-                "m/0001_t.down.sql:1 Some(Down) []",
-                "m/0001_t.sql:2 Some(Forward) []",
-                "m/0001_t.sql:4 Some(Down) [t@m/0001_t.sql]",
-                "m/0002_u.sql:1 Some(Forward) [t@m/0001_t.sql]",
-            ]
-        );
-    }
-
-    #[test]
-    fn a_create_table_the_parser_rejects_still_creates_the_table() {
-        let files = [
-            source(
-                "db/migrations/0001_events.sql",
-                "CREATE TABLE events (id int) WITH (fillfactor = 90) WITH (x = 1);\n",
-                true,
-            ),
-            source(
-                "db/migrations/0002_events_index.sql",
-                "CREATE INDEX events_id_idx ON events (id);\n",
-                true,
-            ),
-        ];
-        assert!(files[0].file.statements[0].ast.is_err());
-        assert_eq!(
-            replayed(&files, &["events"])[1],
-            "db/migrations/0002_events_index.sql:1 Some(Forward) [events@db/migrations/0001_events.sql]"
-        );
-    }
-
-    #[test]
-    fn the_schema_is_the_one_before_the_statement() {
-        let files = [source(
-            "m/0001.sql",
-            "CREATE TABLE \"Users\" (id int);\nALTER TABLE \"Users\" RENAME TO people;\n",
-            true,
-        )];
-        let mut seen = Vec::new();
-        replay(&files, |step| {
-            let name = match &step.statement.ast {
-                Ok(audit_syntax::sqlparser::ast::Statement::CreateTable(c)) => &c.name,
-                Ok(audit_syntax::sqlparser::ast::Statement::AlterTable(a)) => &a.name,
-                other => panic!("{other:?}"),
-            };
-            seen.push((
-                table_key(name),
-                step.schema.table("Users").is_some(),
-                step.schema.table("people").is_some(),
-            ));
-        });
-        assert_eq!(
-            seen,
-            [
-                ("Users".to_string(), false, false),
-                ("Users".to_string(), true, false)
-            ]
-        );
-    }
 }

@@ -225,9 +225,9 @@ impl SqlDialect {
         from_path_part(stem)
     }
 
-    /// Dialects written with PostgreSQL's syntax: parsed as PostgreSQL, with `DO` blocks
-    /// and psql variables.
-    pub(crate) fn postgres_syntax(self) -> bool {
+    /// Dialects written with PostgreSQL's syntax (PostgreSQL, CockroachDB, YugabyteDB):
+    /// parsed as PostgreSQL, with `DO` blocks and psql variables.
+    pub fn postgres_syntax(self) -> bool {
         matches!(
             self,
             SqlDialect::Postgres | SqlDialect::CockroachDb | SqlDialect::YugabyteDb

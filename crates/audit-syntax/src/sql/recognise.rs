@@ -186,6 +186,7 @@ pub(crate) const MODIFIERS: &[&str] = &[
     "CLUSTERED",
     "NONCLUSTERED",
     "COLUMNSTORE",
+    "INVERTED",
 ];
 
 /// The kinds of object CREATE, ALTER and DROP act on, across dialects.

@@ -605,8 +605,14 @@ mod tests {
         assert_eq!(output.summary.files_scanned, totals.files);
         let found: std::collections::BTreeSet<&str> =
             output.diagnostics.iter().map(|d| d.rule.as_str()).collect();
-        let all: std::collections::BTreeSet<&str> =
-            output.rules.iter().map(|r| r.id.as_str()).collect();
+        // DB012 reports SQL no dialect recognises, which a corpus that parses cleanly
+        // does not have.
+        let all: std::collections::BTreeSet<&str> = output
+            .rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .filter(|id| *id != "DB012")
+            .collect();
         assert_eq!(found, all);
     }
 

@@ -7,7 +7,8 @@ use std::io;
 use super::{Entity, Gen, Out, Ty, WORDS, service_name};
 
 /// How often a schema change is one the rules report: a plain CREATE INDEX on a table
-/// that already holds data, or a dropped or renamed column.
+/// that already holds data, a dropped column, a required column without a default, a
+/// float for money, a backfill without WHERE, a type change that rewrites the table.
 const VULNERABLE: f64 = 0.15;
 
 struct Table {
@@ -49,6 +50,27 @@ fn create_table(
     tables: &mut Vec<Table>,
 ) -> (String, String, Option<String>) {
     let name = entity.plural();
+    // Every fifth table of a service is a link table keyed by nothing, whose foreign key
+    // has no index, with a timestamp without time zone, and a fee on its parent added
+    // NOT NULL without a default, as a float, backfilled without WHERE: what DB001,
+    // DB006, DB010, DB003, DB009 and DB011 find.
+    if tables.len() % 5 == 4 {
+        let parent = &tables[0].name;
+        let up = format!(
+            "-- Links {name} to {parent}.\nCREATE TABLE {name}_links (\n    {parent}_id uuid NOT NULL REFERENCES {parent} (id),\n    linked_at timestamp NOT NULL DEFAULT now()\n);\n\nALTER TABLE {parent} ADD COLUMN {name}_fee double precision NOT NULL;\n\nUPDATE {parent}\nSET {name}_fee = 0;\n"
+        );
+        let down = format!("DROP TABLE IF EXISTS {name}_links;\n");
+        // The draw a regular table makes for its comment, so the rest of the corpus
+        // is the one it was before link tables.
+        rng.chance(0.5);
+        tables.push(Table {
+            name: format!("{name}_links"),
+            // Later changes pick among these: the foreign key stays unindexed.
+            columns: vec![("linked_at".to_string(), Ty::Timestamp)],
+            indexes: 0,
+        });
+        return (format!("create_{name}_links"), up, Some(down));
+    }
     let mut up = format!(
         "-- {} owned by this service.\nCREATE TABLE {name} (\n    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),\n    tenant_id uuid NOT NULL,\n    status text NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'active', 'suspended', 'archived')),\n",
         name.replace('_', " ")
@@ -120,6 +142,11 @@ fn change(rng: &mut Gen, tables: &mut [Table]) -> (String, String, Option<String
                 ),
                 None,
             )
+        }
+        3 if vulnerable => {
+            let (column, _) = table.columns[0].clone();
+            let up = format!("ALTER TABLE {name} ALTER COLUMN {column} TYPE text;\n");
+            (format!("retype_{name}_{column}"), up, None)
         }
         0 | 1 => {
             let column = format!("{word}_note");

@@ -1,13 +1,8 @@
 //! DB004: a forward migration that drops, truncates or renames what running code uses.
 
-use audit_core::Span;
-use audit_model::schema::{MigrationRole, table_key};
+use audit_model::schema::{Change, Name, Origin, TableKey};
 use audit_syntax::StatementKind;
-use audit_syntax::sqlparser::ast::{
-    AlterTableOperation, ObjectName, ObjectType, Spanned, Statement,
-};
 
-use super::table_label;
 use crate::checks::{Check, Emit};
 use crate::project::SqlContext;
 
@@ -22,88 +17,86 @@ pub const CHECK: Check = Check::Sql {
 };
 
 fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
-    if ctx.migration != Some(MigrationRole::Forward) {
+    if !ctx.is_forward() {
         return;
     }
-    let statement = ctx.statement;
-    let whole = statement.span;
-    match &statement.ast {
-        Ok(Statement::Drop {
-            object_type: ObjectType::Table,
-            names,
-            ..
-        }) => {
-            for name in names.iter().filter(|n| !created_here(ctx, n)) {
-                report(ctx, out, whole, "DROP TABLE", &table_label(ctx, name));
-            }
-        }
-        Ok(Statement::Truncate(truncate)) => {
-            for target in truncate
-                .table_names
-                .iter()
-                .filter(|t| !created_here(ctx, &t.name))
+    for event in &ctx.statement.events {
+        let (action, table, column) = match &event.change {
+            Change::DropTable { table } => ("DROP TABLE", table, None),
+            Change::Truncate { table } => ("TRUNCATE", table, None),
+            Change::DropColumn { table, column } => ("DROP COLUMN", table, Some(column)),
+            Change::RenameColumn { table, column, .. } => ("RENAME COLUMN", table, Some(column)),
+            Change::RenameTable { table, .. }
+                if ctx.statement.kind == StatementKind::AlterTable =>
             {
-                report(ctx, out, whole, "TRUNCATE", &table_label(ctx, &target.name));
+                ("RENAME TO", table, None)
             }
+            Change::RenameTable { table, .. } => ("RENAME TABLE", table, None),
+            _ => continue,
+        };
+        // Dropping or renaming what this same migration created touches no live data.
+        if ctx.origin(&table.key) == Origin::ThisMigration {
+            continue;
         }
-        Ok(Statement::RenameTable(renames)) => {
-            for rename in renames.iter().filter(|r| !created_here(ctx, &r.old_name)) {
-                report(
-                    ctx,
-                    out,
-                    whole,
-                    "RENAME TABLE",
-                    &table_label(ctx, &rename.old_name),
-                );
-            }
-        }
-        Ok(Statement::AlterTable(alter)) if !created_here(ctx, &alter.name) => {
-            let table = table_label(ctx, &alter.name);
-            for operation in &alter.operations {
-                let action = match operation {
-                    AlterTableOperation::DropColumn { .. } => "DROP COLUMN",
-                    AlterTableOperation::RenameColumn { .. } => "RENAME COLUMN",
-                    AlterTableOperation::RenameTable { .. } => "RENAME TO",
-                    _ => continue,
-                };
-                let span = ctx
-                    .file
-                    .byte_span(&ctx.source.text, operation.span())
-                    .unwrap_or(whole);
-                report(ctx, out, span, action, &table);
-            }
-        }
-        // The dialect rejected the statement, but its head still says what it does, and
-        // to which table.
-        Err(_)
-            if matches!(
-                statement.kind,
-                StatementKind::DropTable | StatementKind::Truncate
-            ) =>
+        // A table rebuilt under its own name (SQLite's way to alter one), a column
+        // retyped through a temporary one: replaced, not removed.
+        if !matches!(event.change, Change::Truncate { .. })
+            && (named_later(ctx, &table.key, column) || named_earlier(ctx, &table.key, column))
         {
-            let action = if statement.kind == StatementKind::Truncate {
-                "TRUNCATE"
-            } else {
-                "DROP TABLE"
-            };
-            let table = match &statement.table {
-                Some(name) if created_here(ctx, name) => return,
-                Some(name) => table_label(ctx, name),
-                None => "?".to_string(),
-            };
-            report(ctx, out, whole, action, &table);
+            continue;
         }
-        _ => {}
+        out.report(
+            ctx.source,
+            event.span,
+            &[("action", action), ("table", &table.label)],
+        );
     }
 }
 
-/// Dropping or renaming a table this same migration created touches no live data.
-fn created_here(ctx: &SqlContext<'_>, name: &ObjectName) -> bool {
-    ctx.schema
-        .table(&table_key(name))
-        .is_some_and(|t| *t.created_in == *ctx.source.path)
+/// The changes of this file's statements before (`false`) or after (`true`) this one.
+fn changes_around<'a>(ctx: &SqlContext<'a>, after: bool) -> impl Iterator<Item = &'a Change> {
+    let statements = &ctx.sql.statements;
+    let here = statements
+        .iter()
+        .position(|s| std::ptr::eq(s, ctx.statement))
+        .unwrap_or(statements.len());
+    let range = if after {
+        &statements[(here + 1).min(statements.len())..]
+    } else {
+        &statements[..here]
+    };
+    range
+        .iter()
+        .filter(|s| !s.in_down_section)
+        .flat_map(|s| s.events.iter().map(|e| &e.change))
 }
 
-fn report(ctx: &SqlContext<'_>, out: &mut Emit<'_>, span: Span, action: &str, table: &str) {
-    out.report(ctx.source, span, &[("action", action), ("table", table)]);
+/// Whether a later statement of this file gives the name back: creates or renames a
+/// table to it, or adds or renames a column to it on the same table.
+fn named_later(ctx: &SqlContext<'_>, table: &TableKey, column: Option<&Name>) -> bool {
+    changes_around(ctx, true).any(|change| gives_name(change, table, column))
+}
+
+/// Whether an earlier statement of this file gave this name (a temporary column or a
+/// table renamed aside), so dropping it removes nothing the running release uses.
+fn named_earlier(ctx: &SqlContext<'_>, table: &TableKey, column: Option<&Name>) -> bool {
+    changes_around(ctx, false).any(|change| gives_name(change, table, column))
+}
+
+fn gives_name(change: &Change, table: &TableKey, column: Option<&Name>) -> bool {
+    match (change, column) {
+        (Change::CreateTable { table: t, .. }, None) => t.key == *table,
+        (Change::RenameTable { to, .. }, None) => to == table,
+        (
+            Change::AddColumn {
+                table: t,
+                column: c,
+            },
+            Some(column),
+        ) => t.key == *table && c.name == *column,
+        (Change::RenameColumn { table: t, to, .. }, Some(column)) => {
+            t.key == *table && to == column
+        }
+        _ => false,
+    }
 }

@@ -1,0 +1,43 @@
+//! DB007: a foreign key or check added to an existing table without `NOT VALID`
+//! (PostgreSQL).
+
+use audit_model::schema::{Change, Constraint, Origin};
+use audit_syntax::{SqlDialect, StatementKind};
+
+use crate::checks::{Check, Emit};
+use crate::project::SqlContext;
+
+pub const CHECK: Check = Check::Sql {
+    statements: &[StatementKind::AlterTable],
+    run: check,
+};
+
+fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
+    // CockroachDB and YugabyteDB add constraints as online schema changes.
+    if !ctx.is_forward() || ctx.dialect != SqlDialect::Postgres {
+        return;
+    }
+    for event in &ctx.statement.events {
+        let Change::AddConstraint {
+            table,
+            constraint,
+            not_valid: false,
+        } = &event.change
+        else {
+            continue;
+        };
+        let kind = match &constraint.constraint {
+            Constraint::ForeignKey { .. } => "FOREIGN KEY",
+            Constraint::Check => "CHECK",
+            _ => continue,
+        };
+        if ctx.origin(&table.key) == Origin::ThisMigration {
+            continue;
+        }
+        out.report(
+            ctx.source,
+            event.span,
+            &[("kind", kind), ("table", &table.label)],
+        );
+    }
+}

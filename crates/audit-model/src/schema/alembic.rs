@@ -1,0 +1,470 @@
+//! Alembic migrations lowered to the same schema events as SQL: the `alembic.op` calls
+//! of a `versions/<rev>_x.py` file (`create_table`, `drop_table`, `rename_table`,
+//! `add_column`, `drop_column`, `alter_column`, `create_index`, `drop_index`,
+//! `create_foreign_key`), those in `downgrade()` marked as rollback; its `revision` and
+//! `down_revision` order the history.
+
+use audit_core::Span;
+use audit_syntax::StatementKind;
+use audit_syntax::tree_sitter::{Node, Tree};
+
+use super::event::{
+    Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Statement, TableKey,
+    TableRef,
+};
+use crate::code::{Call, CodeSemantics};
+
+/// An Alembic revision and the one it follows (`None` for the first).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revision {
+    pub id: String,
+    pub down: Option<String>,
+}
+
+/// The file's `revision = "..."` and `down_revision = "..."`, if it is an Alembic
+/// revision.
+pub fn alembic_revision(semantics: &CodeSemantics, text: &str) -> Option<Revision> {
+    let value = |name: &str| {
+        semantics
+            .bindings()
+            .iter()
+            .find(|b| b.name == name)
+            .and_then(|b| b.value)
+            .map(|v| text[v.start..v.end].trim().to_string())
+    };
+    let id = string_literal(&value("revision")?)?;
+    let down = value("down_revision").and_then(|d| string_literal(&d));
+    Some(Revision { id, down })
+}
+
+/// The `alembic.op` operations of a revision file, lowered.
+pub fn lower_alembic(tree: &Tree, semantics: &CodeSemantics, text: &str) -> Vec<Statement> {
+    let lowering = Alembic {
+        tree,
+        semantics,
+        text,
+    };
+    semantics
+        .calls()
+        .iter()
+        .filter_map(|call| {
+            let operation = call
+                .qualified_name
+                .as_deref()?
+                .strip_prefix("alembic.op.")?;
+            let in_downgrade = semantics
+                .enclosing_function(call.span.start)
+                .is_some_and(|f| f.name.as_deref() == Some("downgrade"));
+            Some(lowering.operation(operation, call, in_downgrade))
+        })
+        .collect()
+}
+
+struct Alembic<'a> {
+    tree: &'a Tree,
+    semantics: &'a CodeSemantics,
+    text: &'a str,
+}
+
+impl Alembic<'_> {
+    fn operation(&self, operation: &str, call: &Call, in_downgrade: bool) -> Statement {
+        let span = call.span;
+        let args = self.positional(call);
+        let string = |i: usize| args.get(i).and_then(|n| self.string(*n));
+        let table = |i: usize| {
+            string(i).map(|t| {
+                let schema = self
+                    .keyword_string(call, "schema")
+                    .map(|s| Name::new(&s, false))
+                    .filter(|s| s.as_str() != "public");
+                TableRef::new(TableKey {
+                    schema,
+                    name: Name::new(&t, false),
+                })
+            })
+        };
+        let event = |change| vec![Event { span, change }];
+        let (kind, events) = match operation {
+            "create_table" => match table(0) {
+                Some(table) => {
+                    let mut constraints = Vec::new();
+                    let mut columns = Vec::new();
+                    for call in args[1..].iter().filter_map(|n| self.call_at(*n)) {
+                        match self.constraint(call) {
+                            Some(constraint) => constraints.push(constraint),
+                            None => columns.extend(self.column(call, &mut constraints)),
+                        }
+                    }
+                    (
+                        StatementKind::CreateTable,
+                        event(Change::CreateTable {
+                            table,
+                            columns: Some(columns),
+                            constraints,
+                            if_not_exists: false,
+                            temporary: false,
+                        }),
+                    )
+                }
+                None => (StatementKind::CreateTable, Vec::new()),
+            },
+            "drop_table" => (
+                StatementKind::DropTable,
+                table(0)
+                    .map(|table| event(Change::DropTable { table }))
+                    .unwrap_or_default(),
+            ),
+            "rename_table" => (
+                StatementKind::AlterTable,
+                match (table(0), table(1)) {
+                    (Some(table), Some(to)) => event(Change::RenameTable { table, to: to.key }),
+                    _ => Vec::new(),
+                },
+            ),
+            "add_column" => {
+                let mut constraints = Vec::new();
+                let column = args
+                    .get(1)
+                    .and_then(|n| self.call_at(*n))
+                    .and_then(|c| self.column(c, &mut constraints));
+                let events = match (table(0), column) {
+                    (Some(table), Some(column)) => {
+                        let mut events = event(Change::AddColumn {
+                            table: table.clone(),
+                            column,
+                        });
+                        events.extend(constraints.into_iter().map(|constraint| Event {
+                            span,
+                            change: Change::AddConstraint {
+                                table: table.clone(),
+                                constraint,
+                                not_valid: false,
+                            },
+                        }));
+                        events
+                    }
+                    _ => Vec::new(),
+                };
+                (StatementKind::AlterTable, events)
+            }
+            "drop_column" => (
+                StatementKind::AlterTable,
+                match (table(0), string(1)) {
+                    (Some(table), Some(column)) => event(Change::DropColumn {
+                        table,
+                        column: Name::new(&column, false),
+                    }),
+                    _ => Vec::new(),
+                },
+            ),
+            "alter_column" => (
+                StatementKind::AlterTable,
+                match (table(0), string(1)) {
+                    (Some(table), Some(column)) => self.alter_column(call, span, table, column),
+                    _ => Vec::new(),
+                },
+            ),
+            "create_index" => (
+                StatementKind::CreateIndex,
+                match table(1) {
+                    Some(table) => event(Change::CreateIndex {
+                        table,
+                        name: string(0).map(|n| Name::new(&n, false)),
+                        columns: args
+                            .get(2)
+                            .map(|n| self.strings_in(*n))
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|c| Name::new(c, false))
+                            .collect(),
+                        unique: self.is_true(call, "unique"),
+                        concurrently: self.is_true(call, "postgresql_concurrently"),
+                        only: false,
+                        partial: call.keyword("postgresql_where").is_some(),
+                    }),
+                    None => Vec::new(),
+                },
+            ),
+            "drop_index" => (
+                StatementKind::DropIndex,
+                string(0)
+                    .map(|n| {
+                        event(Change::DropIndex {
+                            names: vec![Name::new(&n, false)],
+                            concurrently: self.is_true(call, "postgresql_concurrently"),
+                        })
+                    })
+                    .unwrap_or_default(),
+            ),
+            "create_foreign_key" => (
+                StatementKind::AlterTable,
+                match (table(1), table(2)) {
+                    (Some(source), Some(referent)) => event(Change::AddConstraint {
+                        table: source,
+                        constraint: ConstraintDef {
+                            name: string(0).map(|n| Name::new(&n, false)),
+                            constraint: Constraint::ForeignKey {
+                                columns: self.names_at(&args, 3),
+                                references: referent,
+                                referred_columns: self.names_at(&args, 4),
+                            },
+                            span,
+                        },
+                        not_valid: false,
+                    }),
+                    _ => Vec::new(),
+                },
+            ),
+            _ => (StatementKind::Other, Vec::new()),
+        };
+        Statement {
+            span,
+            kind,
+            parsed: true,
+            recognised: true,
+            error: None,
+            too_deep: false,
+            in_down_section: in_downgrade,
+            irreversible: false,
+            events,
+        }
+    }
+
+    fn alter_column(&self, call: &Call, span: Span, table: TableRef, column: String) -> Vec<Event> {
+        let column = Name::new(&column, false);
+        let mut events = Vec::new();
+        let mut push = |change| events.push(Event { span, change });
+        if let Some(data_type) = call
+            .keyword("type_")
+            .and_then(|k| self.column_type(k.value))
+        {
+            push(Change::AlterColumnType {
+                table: table.clone(),
+                column: column.clone(),
+                data_type,
+                using: call.keyword("postgresql_using").is_some(),
+            });
+        }
+        if let Some(nullable) = call.keyword("nullable") {
+            match self.text[nullable.value.start..nullable.value.end].trim() {
+                "False" => push(Change::SetNotNull {
+                    table: table.clone(),
+                    column: column.clone(),
+                }),
+                "True" => push(Change::DropNotNull {
+                    table: table.clone(),
+                    column: column.clone(),
+                }),
+                _ => {}
+            }
+        }
+        if let Some(to) = self.keyword_string(call, "new_column_name") {
+            push(Change::RenameColumn {
+                table,
+                column,
+                to: Name::new(&to, false),
+            });
+        }
+        events
+    }
+
+    /// `sa.Column("name", sa.String(40), nullable=False, server_default=...)`: NOT NULL
+    /// only with `nullable=False` (or a primary key), a default only from the server.
+    fn column(&self, column: &Call, constraints: &mut Vec<ConstraintDef>) -> Option<ColumnDef> {
+        if !column
+            .qualified_name
+            .as_deref()
+            .is_some_and(|q| q.ends_with(".Column"))
+        {
+            return None;
+        }
+        let args = self.positional(column);
+        let name = Name::new(&self.string(*args.first()?)?, false);
+        let data_type = args
+            .get(1)
+            .and_then(|n| self.column_type(Span::new(n.start_byte(), n.end_byte())));
+        let primary_key = self.is_true(column, "primary_key");
+        if primary_key {
+            constraints.push(ConstraintDef {
+                name: None,
+                constraint: Constraint::PrimaryKey {
+                    columns: vec![name.clone()],
+                },
+                span: column.span,
+            });
+        }
+        let nullable = column
+            .keyword("nullable")
+            .map(|k| self.text[k.value.start..k.value.end].trim().to_string());
+        Some(ColumnDef {
+            name,
+            data_type,
+            not_null: primary_key || nullable.as_deref() == Some("False"),
+            has_default: column.keyword("server_default").is_some()
+                || (primary_key && self.is_integer(column)),
+            type_span: column.span,
+            span: column.span,
+        })
+    }
+
+    /// `sa.PrimaryKeyConstraint("id")`, `sa.UniqueConstraint("a", "b")`,
+    /// `sa.ForeignKeyConstraint(["user_id"], ["users.id"])`, `sa.CheckConstraint(...)`
+    /// among a `create_table`'s arguments.
+    fn constraint(&self, call: &Call) -> Option<ConstraintDef> {
+        let class = call.qualified_name.as_deref()?.rsplit('.').next()?;
+        let args = self.positional(call);
+        let strings = || -> Vec<Name> {
+            args.iter()
+                .filter_map(|n| self.string(*n))
+                .map(|c| Name::new(&c, false))
+                .collect()
+        };
+        let constraint = match class {
+            "PrimaryKeyConstraint" => Constraint::PrimaryKey { columns: strings() },
+            "UniqueConstraint" => Constraint::Unique { columns: strings() },
+            "CheckConstraint" => Constraint::Check,
+            "ForeignKeyConstraint" => {
+                let referred: Vec<String> =
+                    args.get(1).map(|n| self.strings_in(*n)).unwrap_or_default();
+                let table = referred.first()?.split('.').next()?.to_string();
+                Constraint::ForeignKey {
+                    columns: self.names_at(&args, 0),
+                    references: TableRef::new(TableKey {
+                        schema: None,
+                        name: Name::new(&table, false),
+                    }),
+                    referred_columns: referred
+                        .iter()
+                        .filter_map(|r| r.rsplit('.').next())
+                        .map(|c| Name::new(c, false))
+                        .collect(),
+                }
+            }
+            _ => return None,
+        };
+        Some(ConstraintDef {
+            name: self
+                .keyword_string(call, "name")
+                .map(|n| Name::new(&n, false)),
+            constraint,
+            span: call.span,
+        })
+    }
+
+    /// An integer primary key is an identity/serial column in SQLAlchemy.
+    fn is_integer(&self, column: &Call) -> bool {
+        self.positional(column)
+            .get(1)
+            .and_then(|n| self.column_type(Span::new(n.start_byte(), n.end_byte())))
+            .is_some_and(|t| t.name.starts_with("int"))
+    }
+
+    /// A SQLAlchemy type (`sa.String(40)`, `sa.Numeric(10, 2)`, `postgresql.TIMESTAMP()`,
+    /// `sa.DateTime(timezone=True)`) as the SQL type it creates.
+    fn column_type(&self, span: Span) -> Option<ColumnType> {
+        let written = self.text[span.start..span.end].trim();
+        let (callee, arguments) = match written.split_once('(') {
+            Some((callee, rest)) => (callee, rest.trim_end_matches(')')),
+            None => (written, ""),
+        };
+        let class = callee.rsplit('.').next()?;
+        let timezone = arguments.replace(' ', "").contains("timezone=True");
+        let numbers: Vec<u64> = arguments
+            .split(',')
+            .filter_map(|a| a.trim().parse().ok())
+            .collect();
+        let name = match class {
+            "String" | "VARCHAR" | "Unicode" => "varchar",
+            "Text" | "TEXT" | "UnicodeText" => "text",
+            "Integer" | "INTEGER" => "int4",
+            "BigInteger" | "BIGINT" => "int8",
+            "SmallInteger" | "SMALLINT" => "int2",
+            "Float" | "FLOAT" | "REAL" | "DOUBLE_PRECISION" | "Double" => "float8",
+            "Numeric" | "NUMERIC" | "DECIMAL" => "numeric",
+            "Boolean" | "BOOLEAN" => "bool",
+            "DateTime" | "TIMESTAMP" if timezone => "timestamptz",
+            "DateTime" | "TIMESTAMP" => "timestamp",
+            "Date" | "DATE" => "date",
+            "UUID" | "Uuid" => "uuid",
+            "JSON" => "json",
+            "JSONB" => "jsonb",
+            _ => return None,
+        };
+        Some(ColumnType {
+            name: name.into(),
+            args: if name.starts_with("float") {
+                Vec::new()
+            } else {
+                numbers
+            },
+        })
+    }
+
+    /// The positional arguments of a call, in order.
+    fn positional(&self, call: &Call) -> Vec<Node<'_>> {
+        let Some(arguments) = call.arguments.and_then(|a| self.node(a)) else {
+            return Vec::new();
+        };
+        let mut cursor = arguments.walk();
+        arguments
+            .named_children(&mut cursor)
+            .filter(|n| !matches!(n.kind(), "keyword_argument" | "comment"))
+            .collect()
+    }
+
+    fn call_at(&self, node: Node<'_>) -> Option<&Call> {
+        self.semantics
+            .call(Span::new(node.start_byte(), node.end_byte()))
+    }
+
+    fn string(&self, node: Node<'_>) -> Option<String> {
+        string_literal(&self.text[node.byte_range()])
+    }
+
+    fn keyword_string(&self, call: &Call, key: &str) -> Option<String> {
+        let value = call.keyword(key)?.value;
+        string_literal(&self.text[value.start..value.end])
+    }
+
+    fn is_true(&self, call: &Call, key: &str) -> bool {
+        call.keyword(key)
+            .is_some_and(|k| self.text[k.value.start..k.value.end].trim() == "True")
+    }
+
+    fn names_at(&self, args: &[Node<'_>], index: usize) -> Vec<Name> {
+        args.get(index)
+            .map(|n| self.strings_in(*n))
+            .unwrap_or_default()
+            .iter()
+            .map(|c| Name::new(c, false))
+            .collect()
+    }
+
+    fn node(&self, span: Span) -> Option<Node<'_>> {
+        self.tree
+            .root_node()
+            .descendant_for_byte_range(span.start, span.end)
+    }
+
+    fn strings_in(&self, list: Node<'_>) -> Vec<String> {
+        let mut cursor = list.walk();
+        list.named_children(&mut cursor)
+            .filter_map(|item| self.string(item))
+            .collect()
+    }
+}
+
+/// The value of a plain Python string literal; None for anything else.
+pub(super) fn string_literal(text: &str) -> Option<String> {
+    let text = text.trim();
+    let body = text.trim_start_matches(['r', 'R', 'u', 'U']);
+    for quote in ["\"\"\"", "'''", "\"", "'"] {
+        if let Some(inner) = body
+            .strip_prefix(quote)
+            .and_then(|rest| rest.strip_suffix(quote))
+        {
+            return (!inner.contains(quote)).then(|| inner.to_string());
+        }
+    }
+    None
+}

@@ -1,0 +1,436 @@
+//! Django migrations lowered to the same schema events as SQL: each operation of a
+//! `migrations/NNNN_x.py` file (`migrations.CreateModel`, `AddField`, `RemoveField`,
+//! `RenameField`, `AlterField`, `DeleteModel`, `RenameModel`, `AddIndex`,
+//! `AddIndexConcurrently`) read from the code model's calls, their qualified names and
+//! keyword arguments. Tables are named as Django names them: `<app_label>_<model>`.
+
+use audit_core::Span;
+use audit_syntax::StatementKind;
+use audit_syntax::tree_sitter::{Node, Tree};
+
+use super::alembic::string_literal;
+use super::event::{
+    Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Statement, TableKey,
+    TableRef,
+};
+use crate::code::{Call, CodeSemantics};
+
+/// Fields whose empty value is `""`, Django's default for a `blank=True` one.
+const TEXT_FIELDS: &[&str] = &[
+    "CharField",
+    "TextField",
+    "SlugField",
+    "EmailField",
+    "URLField",
+    "FilePathField",
+    "FileField",
+    "ImageField",
+    "GenericIPAddressField",
+];
+
+/// Where Django's migration operations live.
+const OPERATIONS: &[&str] = &[
+    "django.db.migrations.",
+    "django.contrib.postgres.operations.",
+];
+
+/// The operations of a Django migration file, lowered; `app_label` is the folder that
+/// holds `migrations/`. Operations no rule reads (`RunPython`, `AlterModelOptions`, ...)
+/// are statements without events; a call that is not an operation is left out.
+pub fn lower_django(
+    tree: &Tree,
+    semantics: &CodeSemantics,
+    text: &str,
+    app_label: &str,
+) -> Vec<Statement> {
+    let lowering = Django {
+        tree,
+        semantics,
+        text,
+        app_label,
+    };
+    semantics
+        .calls()
+        .iter()
+        .filter_map(|call| {
+            let name = call.qualified_name.as_deref()?;
+            let operation = OPERATIONS.iter().find_map(|p| name.strip_prefix(p))?;
+            // `migrations.Migration` is the class, `migrations.swappable_dependency` a helper.
+            if !operation.starts_with(|c: char| c.is_ascii_uppercase()) || operation == "Migration"
+            {
+                return None;
+            }
+            Some(lowering.operation(operation, call))
+        })
+        .collect()
+}
+
+/// The app label of a Django migration: the folder holding its `migrations/` folder
+/// (`shop/migrations/0002_x.py` -> `shop`).
+pub fn django_app_label(path: &str) -> Option<&str> {
+    let mut parts = path.rsplit('/');
+    let _file = parts.next()?;
+    if parts.next()? != "migrations" {
+        return None;
+    }
+    parts.next()
+}
+
+struct Django<'a> {
+    tree: &'a Tree,
+    semantics: &'a CodeSemantics,
+    text: &'a str,
+    app_label: &'a str,
+}
+
+impl Django<'_> {
+    fn operation(&self, operation: &str, call: &Call) -> Statement {
+        let span = call.span;
+        let model = |key: &str| self.keyword_string(call, key).map(|m| self.table(&m));
+        let field = |key: &str| self.keyword_string(call, key).map(|f| Name::new(&f, false));
+        let event = |change| vec![Event { span, change }];
+        let (kind, events) = match operation {
+            "CreateModel" => match model("name") {
+                Some(table) => {
+                    let mut constraints = Vec::new();
+                    let columns = self.fields(call, &mut constraints);
+                    (
+                        StatementKind::CreateTable,
+                        event(Change::CreateTable {
+                            table,
+                            columns,
+                            constraints,
+                            if_not_exists: false,
+                            temporary: false,
+                        }),
+                    )
+                }
+                None => (StatementKind::CreateTable, Vec::new()),
+            },
+            "DeleteModel" => (
+                StatementKind::DropTable,
+                model("name")
+                    .map(|table| event(Change::DropTable { table }))
+                    .unwrap_or_default(),
+            ),
+            "RenameModel" => (
+                StatementKind::Other,
+                match (model("old_name"), model("new_name")) {
+                    (Some(table), Some(to)) => event(Change::RenameTable { table, to: to.key }),
+                    _ => Vec::new(),
+                },
+            ),
+            "AddField" | "AlterField" => {
+                let column = self
+                    .keyword_call(call, "field")
+                    .filter(|f| !is_many_to_many(f))
+                    .zip(field("name"))
+                    .map(|(field_call, name)| self.column(name, field_call));
+                let change = model("model_name").zip(column).map(|(table, column)| {
+                    if operation == "AddField" {
+                        Change::AddColumn { table, column }
+                    } else {
+                        Change::AlterColumnType {
+                            table,
+                            column: column.name,
+                            data_type: column.data_type.unwrap_or(ColumnType {
+                                name: "unknown".into(),
+                                args: Vec::new(),
+                            }),
+                            using: false,
+                        }
+                    }
+                });
+                let events = match change {
+                    // A type Django's field does not say (a relation) changes nothing known.
+                    Some(Change::AlterColumnType { data_type, .. }) if data_type.is("unknown") => {
+                        Vec::new()
+                    }
+                    Some(change) => event(change),
+                    None => Vec::new(),
+                };
+                (StatementKind::AlterTable, events)
+            }
+            "RemoveField" => (
+                StatementKind::AlterTable,
+                model("model_name")
+                    .zip(self.column_name(call, "name"))
+                    .map(|(table, column)| event(Change::DropColumn { table, column }))
+                    .unwrap_or_default(),
+            ),
+            "RenameField" => (
+                StatementKind::AlterTable,
+                match (model("model_name"), field("old_name"), field("new_name")) {
+                    (Some(table), Some(column), Some(to)) => {
+                        event(Change::RenameColumn { table, column, to })
+                    }
+                    _ => Vec::new(),
+                },
+            ),
+            "AddIndex" | "AddIndexConcurrently" => (
+                StatementKind::CreateIndex,
+                model("model_name")
+                    .map(|table| {
+                        let index = self.keyword_call(call, "index");
+                        let columns = index
+                            .and_then(|i| i.keyword("fields"))
+                            .map(|k| self.strings_in(k.value))
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|f| Name::new(f, false))
+                            .collect();
+                        event(Change::CreateIndex {
+                            table,
+                            name: index
+                                .and_then(|i| self.keyword_string(i, "name"))
+                                .map(|n| Name::new(&n, false)),
+                            columns,
+                            unique: false,
+                            concurrently: operation == "AddIndexConcurrently",
+                            only: false,
+                            partial: index.is_some_and(|i| i.keyword("condition").is_some()),
+                        })
+                    })
+                    .unwrap_or_default(),
+            ),
+            _ => (StatementKind::Other, Vec::new()),
+        };
+        Statement {
+            span,
+            kind,
+            parsed: true,
+            recognised: true,
+            error: None,
+            too_deep: false,
+            in_down_section: false,
+            irreversible: match operation {
+                "RunPython" => self.no_reverse(call, "reverse_code", 1),
+                "RunSQL" => self.no_reverse(call, "reverse_sql", 1),
+                _ => false,
+            },
+            events,
+        }
+    }
+
+    /// Whether a `RunPython`/`RunSQL` has no way back: neither the reverse keyword nor a
+    /// positional argument after the forward one (`position`, counted from 0), or it is
+    /// `None`.
+    fn no_reverse(&self, call: &Call, keyword: &str, position: usize) -> bool {
+        if let Some(reverse) = call.keyword(keyword) {
+            return self.text[span_range(reverse.value)].trim() == "None";
+        }
+        let Some(arguments) = call.arguments.and_then(|a| self.node(a)) else {
+            return true;
+        };
+        let mut cursor = arguments.walk();
+        let positional: Vec<Node<'_>> = arguments
+            .named_children(&mut cursor)
+            .filter(|n| n.kind() != "keyword_argument" && n.kind() != "comment")
+            .collect();
+        positional
+            .get(position)
+            .is_none_or(|n| &self.text[n.byte_range()] == "None")
+    }
+
+    /// `<app_label>_<model>`, as Django names a model's table.
+    fn table(&self, model: &str) -> TableRef {
+        TableRef::new(TableKey {
+            schema: None,
+            name: Name::new(
+                &format!("{}_{}", self.app_label, model.to_lowercase()),
+                false,
+            ),
+        })
+    }
+
+    fn keyword_string(&self, call: &Call, key: &str) -> Option<String> {
+        string_literal(&self.text[span_range(call.keyword(key)?.value)])
+    }
+
+    /// The call a keyword argument is (`field=models.CharField(...)`).
+    fn keyword_call<'c>(&'c self, call: &Call, key: &str) -> Option<&'c Call> {
+        self.semantics.call(call.keyword(key)?.value)
+    }
+
+    /// The column a field names (a relation's `<name>_id` is not known from the name).
+    fn column_name(&self, call: &Call, key: &str) -> Option<Name> {
+        let name = self.keyword_string(call, key)?;
+        Some(Name::new(&name, false))
+    }
+
+    /// The columns of `CreateModel(fields=[("name", models.XField(...)), ...])`; None
+    /// when the fields are not one list literal (`[...] + extra`): then they are unknown.
+    fn fields(&self, call: &Call, constraints: &mut Vec<ConstraintDef>) -> Option<Vec<ColumnDef>> {
+        let fields = self.node(call.keyword("fields")?.value)?;
+        if fields.kind() != "list" {
+            return None;
+        }
+        let mut columns = Vec::new();
+        let mut cursor = fields.walk();
+        for tuple in fields.named_children(&mut cursor) {
+            let (Some(name), Some(value)) = (tuple.named_child(0), tuple.named_child(1)) else {
+                continue;
+            };
+            // A name in a variable (`(parent_rel_name, models.OneToOneField(...))`) is
+            // kept as written: the column is there, under a name not known here.
+            let written = &self.text[name.byte_range()];
+            let name = string_literal(written).unwrap_or_else(|| written.to_string());
+            let Some(field) = self
+                .semantics
+                .call(Span::new(value.start_byte(), value.end_byte()))
+            else {
+                continue;
+            };
+            if is_many_to_many(field) {
+                continue;
+            }
+            let column = self.column(Name::new(&name, false), field);
+            // Django indexes a foreign key's column itself, and makes a one-to-one unique.
+            let relation = match field
+                .qualified_name
+                .as_deref()
+                .and_then(|q| q.rsplit('.').next())
+            {
+                Some("ForeignKey") => Some(Constraint::Index {
+                    columns: vec![column.name.clone()],
+                }),
+                Some("OneToOneField") => Some(Constraint::Unique {
+                    columns: vec![column.name.clone()],
+                }),
+                _ => None,
+            };
+            if let Some(constraint) = relation {
+                constraints.push(ConstraintDef {
+                    name: None,
+                    constraint,
+                    span: column.span,
+                });
+            }
+            if field
+                .keyword("primary_key")
+                .is_some_and(|k| self.is_true(k.value))
+            {
+                constraints.push(ConstraintDef {
+                    name: None,
+                    constraint: Constraint::PrimaryKey {
+                        columns: vec![column.name.clone()],
+                    },
+                    span: column.span,
+                });
+            }
+            columns.push(column);
+        }
+        Some(columns)
+    }
+
+    /// A column from a field: its type from the field class, NOT NULL unless
+    /// `null=True`, a default when `default=` is given (Django backfills with it).
+    fn column(&self, name: Name, field: &Call) -> ColumnDef {
+        let class = field
+            .qualified_name
+            .as_deref()
+            .and_then(|q| q.rsplit('.').next())
+            .unwrap_or("");
+        let number = |key: &str| {
+            field
+                .keyword(key)
+                .and_then(|k| self.text[span_range(k.value)].trim().parse::<u64>().ok())
+        };
+        // The lengths Django gives these fields when `max_length` is not set.
+        let default_length = match class {
+            "URLField" => Some(200),
+            "EmailField" => Some(254),
+            "SlugField" => Some(50),
+            _ => None,
+        };
+        let simple = |name: &str| {
+            Some(ColumnType {
+                name: name.into(),
+                args: Vec::new(),
+            })
+        };
+        let data_type = match class {
+            "CharField" | "SlugField" | "EmailField" | "URLField" => Some(ColumnType {
+                name: "varchar".into(),
+                args: number("max_length")
+                    .or(default_length)
+                    .into_iter()
+                    .collect(),
+            }),
+            "DecimalField" => Some(ColumnType {
+                name: "numeric".into(),
+                args: number("max_digits")
+                    .into_iter()
+                    .chain(number("decimal_places"))
+                    .collect(),
+            }),
+            "TextField" => simple("text"),
+            "IntegerField" | "PositiveIntegerField" | "AutoField" => simple("int4"),
+            "BigIntegerField" | "PositiveBigIntegerField" | "BigAutoField" => simple("int8"),
+            "SmallIntegerField" | "PositiveSmallIntegerField" | "SmallAutoField" => simple("int2"),
+            "FloatField" => simple("float8"),
+            // With USE_TZ (the default since Django 5), `timestamp with time zone`.
+            "DateTimeField" => simple("timestamptz"),
+            "DateField" => simple("date"),
+            "BooleanField" => simple("bool"),
+            "UUIDField" => simple("uuid"),
+            "JSONField" => simple("jsonb"),
+            _ => None,
+        };
+        let relation = matches!(class, "ForeignKey" | "OneToOneField");
+        let name = if relation {
+            Name::new(&format!("{name}_id"), false)
+        } else {
+            name
+        };
+        let flag = |key: &str| field.keyword(key).is_some_and(|k| self.is_true(k.value));
+        ColumnDef {
+            name,
+            data_type,
+            not_null: !flag("null"),
+            // Django fills a new column with the field's effective default: `default=`,
+            // now for `auto_now(_add)`, and `""` for a `blank=True` text field.
+            has_default: field.keyword("default").is_some()
+                || class.ends_with("AutoField")
+                || flag("auto_now")
+                || flag("auto_now_add")
+                || (flag("blank") && TEXT_FIELDS.contains(&class)),
+            type_span: field.span,
+            span: field.span,
+        }
+    }
+
+    fn is_true(&self, value: Span) -> bool {
+        self.text[span_range(value)].trim() == "True"
+    }
+
+    fn node(&self, span: Span) -> Option<Node<'_>> {
+        self.tree
+            .root_node()
+            .descendant_for_byte_range(span.start, span.end)
+    }
+
+    /// The string literals directly in a list or tuple: `fields=["a", "-b"]` -> `a`, `b`.
+    fn strings_in(&self, span: Span) -> Vec<String> {
+        let Some(list) = self.node(span) else {
+            return Vec::new();
+        };
+        let mut cursor = list.walk();
+        list.named_children(&mut cursor)
+            .filter_map(|item| string_literal(&self.text[item.byte_range()]))
+            .map(|s| s.trim_start_matches('-').to_string())
+            .collect()
+    }
+}
+
+/// A many-to-many field is a table of its own, no column.
+fn is_many_to_many(field: &Call) -> bool {
+    field
+        .qualified_name
+        .as_deref()
+        .is_some_and(|q| q.ends_with(".ManyToManyField"))
+}
+
+fn span_range(span: Span) -> std::ops::Range<usize> {
+    span.start..span.end
+}

@@ -1,0 +1,541 @@
+//! The schema model over small multi-file histories: events lowered from SQL (parsed
+//! and rejected), and the final schema of each set, as snapshots.
+
+use std::sync::Arc;
+
+use audit_core::SourceText;
+use audit_syntax::{SqlDialect, parse_sql_each};
+
+use super::*;
+
+fn lowered(text: &str, dialect: SqlDialect) -> Vec<Statement> {
+    let mut statements = Vec::new();
+    parse_sql_each(text, dialect, |file, statement| {
+        statements.push(lower(file, text, statement))
+    })
+    .unwrap();
+    statements
+}
+
+fn source(path: &str, text: &str) -> SqlSource {
+    SqlSource {
+        source: SourceText::new(Arc::from(path), text.to_string()),
+        dialect: SqlDialect::Postgres,
+        statements: lowered(text, SqlDialect::Postgres),
+        is_migration: is_migration_path(path),
+        shape: FileShape::default(),
+        revision: None,
+    }
+}
+
+/// The final schema of every migration set, as `set:` headers and table lines.
+fn final_schemas(files: &[(&str, &str)]) -> String {
+    let sources: Vec<SqlSource> = files.iter().map(|(p, t)| source(p, t)).collect();
+    let mut out = String::new();
+    let mut last: Option<*const Schema> = None;
+    replay(&sources, |step| {
+        let schema: *const Schema = step.final_schema;
+        if step.migration.is_some() && last != Some(schema) {
+            last = Some(schema);
+            out.push_str(&format!("{}:\n{}", step.sql.source.path, step.final_schema));
+        }
+    });
+    out
+}
+
+/// Each statement the replay shows, as `path:line role [tables before it]`.
+fn steps(files: &[(&str, &str)], tables: &[&str]) -> Vec<String> {
+    let sources: Vec<SqlSource> = files.iter().map(|(p, t)| source(p, t)).collect();
+    let mut seen = Vec::new();
+    replay(&sources, |step| {
+        let line = step.sql.source.position(step.statement.span.start).line;
+        let known: Vec<String> = tables
+            .iter()
+            .filter_map(|t| {
+                let key = TableKey {
+                    schema: None,
+                    name: Name::new(t, true),
+                };
+                step.schema
+                    .table(&key)
+                    .map(|table| format!("{t}@{}", table.created_in))
+            })
+            .collect();
+        seen.push(format!(
+            "{}:{line} {:?} [{}]",
+            step.sql.source.path,
+            step.migration,
+            known.join(" ")
+        ));
+    });
+    seen
+}
+
+fn changes(text: &str) -> Vec<String> {
+    lowered(text, SqlDialect::Postgres)
+        .iter()
+        .flat_map(|s| s.events.iter().map(|e| format!("{:?}", e.change)))
+        .collect()
+}
+
+#[test]
+fn create_table_lowers_columns_and_inline_and_table_constraints() {
+    let history = final_schemas(&[(
+        "db/migrations/0001_init.sql",
+        "CREATE TABLE users (id bigserial PRIMARY KEY, email varchar(255) NOT NULL UNIQUE, created_at timestamptz NOT NULL DEFAULT now());\n\
+         CREATE TABLE orders (id int GENERATED ALWAYS AS IDENTITY, user_id bigint NOT NULL REFERENCES users (id), total numeric(10,2), CONSTRAINT orders_pk PRIMARY KEY (id), CHECK (total >= 0));\n",
+    )]);
+    assert_eq!(
+        history,
+        "db/migrations/0001_init.sql:\n\
+         orders@db/migrations/0001_init.sql (id int4 not null default, user_id int8 not null, total numeric(10,2)) pk(id) unique index(id) fk(user_id->users) check\n\
+         users@db/migrations/0001_init.sql (id bigserial not null default, email varchar(255) not null, created_at timestamptz not null default) pk(id) unique index(id) unique index(email)\n"
+    );
+}
+
+#[test]
+fn alter_table_moves_columns_keys_indexes_and_constraints() {
+    let history = final_schemas(&[
+        (
+            "migrations/0001_init.sql",
+            "CREATE TABLE accounts (id int, name text, legacy text);\nCREATE TABLE posts (id int PRIMARY KEY, account int);\n",
+        ),
+        (
+            "migrations/0002_change.sql",
+            "ALTER TABLE accounts ADD PRIMARY KEY (id), ADD COLUMN email text NOT NULL DEFAULT '', DROP COLUMN legacy;\n\
+             ALTER TABLE accounts RENAME COLUMN name TO display_name;\n\
+             ALTER TABLE accounts ALTER COLUMN display_name TYPE varchar(80), ALTER COLUMN display_name SET NOT NULL;\n\
+             ALTER TABLE posts ADD CONSTRAINT posts_account_fk FOREIGN KEY (account) REFERENCES accounts (id) NOT VALID;\n\
+             ALTER TABLE posts VALIDATE CONSTRAINT posts_account_fk;\n\
+             CREATE INDEX CONCURRENTLY posts_account_idx ON posts (account);\n",
+        ),
+        (
+            "migrations/0003_more.sql",
+            "DROP INDEX posts_account_idx;\nALTER TABLE posts DROP CONSTRAINT posts_pkey;\nALTER TABLE accounts RENAME TO members;\n",
+        ),
+    ]);
+    assert_eq!(
+        history,
+        "migrations/0001_init.sql:\n\
+         members@migrations/0001_init.sql (id int4 not null, display_name varchar(80) not null, email text not null default) pk(id) unique index(id)\n\
+         posts@migrations/0001_init.sql (id int4 not null, account int4) unique index(id) fk(account->accounts)\n"
+    );
+}
+
+#[test]
+fn schema_qualified_and_quoted_names_are_distinct_tables() {
+    let history = final_schemas(&[(
+        "migrations/1.sql",
+        "CREATE TABLE billing.users (id int);\nCREATE TABLE public.users (id int);\nCREATE TABLE \"Users\" (id int);\nCREATE TABLE USERS2 (id int);\nALTER TABLE billing.users RENAME TO customers;\n",
+    )]);
+    assert_eq!(
+        history,
+        "migrations/1.sql:\n\
+         Users@migrations/1.sql (id int4)\n\
+         users@migrations/1.sql (id int4)\n\
+         users2@migrations/1.sql (id int4)\n\
+         billing.customers@migrations/1.sql (id int4)\n"
+    );
+}
+
+#[test]
+fn rejected_statements_lower_what_their_keywords_make_certain() {
+    assert_eq!(
+        changes("CREATE INDEX CONCURRENTLY i ON ONLY app.m (a, b DESC, lower(c)) TABLESPACE fast;"),
+        [
+            "CreateIndex { table: TableRef { key: TableKey { schema: Some(Name(\"app\")), name: Name(\"m\") }, label: \"app.m\" }, name: None, columns: [Name(\"a\"), Name(\"b\")], unique: false, concurrently: true, only: true, partial: false }"
+        ]
+    );
+    assert_eq!(
+        changes("DROP INDEX CONCURRENTLY IF EXISTS s.a, b CASCADE;"),
+        ["DropIndex { names: [Name(\"a\"), Name(\"b\")], concurrently: true }"]
+    );
+    assert_eq!(
+        changes("DELETE FROM t WHERE id IN (SELECT 1) FOO;\nUPDATE ONLY t SET a = 1 BAR;"),
+        [
+            "Write { table: None, kind: Delete, filtered: true }",
+            "Write { table: None, kind: Update, filtered: false }"
+        ]
+    );
+    // A rejected CREATE TABLE creates a table of unknown columns, but does not replace
+    // one already known.
+    let history = final_schemas(&[(
+        "migrations/1.sql",
+        "CREATE TABLE a (id int);\nCREATE TABLE a (id int) WITH (x = 1) WITH (y = 2);\nCREATE TABLE events (id int) WITH (fillfactor = 90) WITH (x = 1);\n",
+    )]);
+    assert_eq!(
+        history,
+        "migrations/1.sql:\na@migrations/1.sql (id int4)\nevents@migrations/1.sql () columns-unknown\n"
+    );
+}
+
+#[test]
+fn writes_know_whether_they_are_filtered() {
+    assert_eq!(
+        changes(
+            "UPDATE t SET a = 1;\nDELETE FROM t;\nUPDATE t SET a = 1 WHERE b;\nDELETE FROM t USING u WHERE t.id = u.id;\nUPDATE t SET a = u.a FROM u;"
+        ),
+        [
+            "Write { table: Some(TableRef { key: TableKey { schema: None, name: Name(\"t\") }, label: \"t\" }), kind: Update, filtered: false }",
+            "Write { table: Some(TableRef { key: TableKey { schema: None, name: Name(\"t\") }, label: \"t\" }), kind: Delete, filtered: false }",
+            "Write { table: Some(TableRef { key: TableKey { schema: None, name: Name(\"t\") }, label: \"t\" }), kind: Update, filtered: true }",
+            "Write { table: Some(TableRef { key: TableKey { schema: None, name: Name(\"t\") }, label: \"t\" }), kind: Delete, filtered: true }",
+            "Write { table: Some(TableRef { key: TableKey { schema: None, name: Name(\"t\") }, label: \"t\" }), kind: Update, filtered: true }",
+        ]
+    );
+}
+
+#[test]
+fn mysql_inline_keys_and_modify_column() {
+    let text = "CREATE TABLE t (id int AUTO_INCREMENT PRIMARY KEY, owner_id int NOT NULL, KEY t_owner (owner_id));\nALTER TABLE t MODIFY COLUMN owner_id bigint NOT NULL;\n";
+    let mut schema = Schema::default();
+    let path: Arc<str> = Arc::from("migrations/1.sql");
+    for statement in lowered(text, SqlDialect::MySql) {
+        schema.apply(&statement, &path);
+    }
+    assert_eq!(
+        schema.to_string(),
+        "t@migrations/1.sql (id int4 not null default, owner_id int8 not null) pk(id) unique index(id) index(owner_id)\n"
+    );
+}
+
+#[test]
+fn templated_names_keep_their_placeholder_as_label() {
+    let statements = lowered(
+        "CREATE INDEX a ON {{ index .Options \"Namespace\" }}.sessions (x);\nCREATE INDEX b ON {{ .Table }} (x);\n",
+        SqlDialect::Postgres,
+    );
+    let labels: Vec<String> = statements
+        .iter()
+        .flat_map(|s| &s.events)
+        .map(|e| {
+            let table = e.change.table().unwrap();
+            format!("{} {}", table.key, table.label)
+        })
+        .collect();
+    assert_eq!(labels, ["sessions sessions", "____table___ {{ .Table }}"]);
+}
+
+#[test]
+fn sets_replay_apart_in_natural_order_and_other_files_last() {
+    let files = [
+        ("a/migrations/V10__c.sql", "DROP TABLE t;\n"),
+        ("scripts/report.sql", "DELETE FROM t;\n"),
+        ("a/migrations/V2__b.sql", "ALTER TABLE t ADD x int;\n"),
+        ("a/migrations/V1__a.sql", "CREATE TABLE t (id int);\n"),
+        ("a/migrations/R__views.sql", "DROP TABLE IF EXISTS t;\n"),
+        ("b/migrations/V1__a.sql", "CREATE INDEX i ON t (id);\n"),
+    ];
+    assert_eq!(
+        steps(&files, &["t"]),
+        [
+            "a/migrations/V1__a.sql:1 Some(Forward) []",
+            "a/migrations/V2__b.sql:1 Some(Forward) [t@a/migrations/V1__a.sql]",
+            "a/migrations/V10__c.sql:1 Some(Forward) [t@a/migrations/V1__a.sql]",
+            // Flyway's repeatable migrations run after the versioned ones.
+            "a/migrations/R__views.sql:1 Some(Forward) []",
+            // Another set starts from an empty schema.
+            "b/migrations/V1__a.sql:1 Some(Forward) []",
+            "scripts/report.sql:1 None []",
+        ]
+    );
+}
+
+#[test]
+fn down_files_and_sections_are_shown_but_not_applied() {
+    let files = [
+        (
+            "m/migrations/0001_t.sql",
+            "-- migrate:up\nCREATE TABLE t (id int);\n-- migrate:down\nDROP TABLE t;\n",
+        ),
+        ("m/migrations/0001_t.down.sql", "DROP TABLE t;\n"),
+        ("m/migrations/0002_u.sql", "CREATE INDEX i ON t (id);\n"),
+    ];
+    assert_eq!(
+        steps(&files, &["t"]),
+        [
+            "m/migrations/0001_t.down.sql:1 Some(Down) []",
+            "m/migrations/0001_t.sql:2 Some(Forward) []",
+            "m/migrations/0001_t.sql:4 Some(Down) [t@m/migrations/0001_t.sql]",
+            "m/migrations/0002_u.sql:1 Some(Forward) [t@m/migrations/0001_t.sql]",
+        ]
+    );
+}
+
+#[test]
+fn layouts_replay_their_history_in_order() {
+    let up_down_folders = [
+        (
+            "migrations/20240102_posts/up.sql",
+            "ALTER TABLE users ADD COLUMN bio text;\n",
+        ),
+        (
+            "migrations/20240102_posts/down.sql",
+            "ALTER TABLE users DROP COLUMN bio;\n",
+        ),
+        (
+            "migrations/20240101_users/up.sql",
+            "CREATE TABLE users (id int PRIMARY KEY);\n",
+        ),
+        ("migrations/20240101_users/down.sql", "DROP TABLE users;\n"),
+    ];
+    let golang_migrate = [
+        (
+            "db/migrations/000002_bio.up.sql",
+            "ALTER TABLE users ADD COLUMN bio text;\n",
+        ),
+        (
+            "db/migrations/000002_bio.down.sql",
+            "ALTER TABLE users DROP COLUMN bio;\n",
+        ),
+        (
+            "db/migrations/000001_users.up.sql",
+            "CREATE TABLE users (id int PRIMARY KEY);\n",
+        ),
+        ("db/migrations/000001_users.down.sql", "DROP TABLE users;\n"),
+    ];
+    let prisma = [
+        (
+            "prisma/migrations/20240102000000_bio/migration.sql",
+            "ALTER TABLE \"users\" ADD COLUMN \"bio\" TEXT;\n",
+        ),
+        (
+            "prisma/migrations/20240101000000_init/migration.sql",
+            "CREATE TABLE \"users\" (\"id\" INTEGER NOT NULL, CONSTRAINT \"users_pkey\" PRIMARY KEY (\"id\"));\n",
+        ),
+    ];
+    let flyway = [
+        (
+            "src/main/resources/db/migration/V2__bio.sql",
+            "ALTER TABLE users ADD COLUMN bio text;\n",
+        ),
+        (
+            "src/main/resources/db/migration/U2__bio.sql",
+            "ALTER TABLE users DROP COLUMN bio;\n",
+        ),
+        (
+            "src/main/resources/db/migration/V1__users.sql",
+            "CREATE TABLE users (id int PRIMARY KEY);\n",
+        ),
+    ];
+    let goose = [
+        (
+            "internal/db/migrations/00002_bio.sql",
+            "-- +goose Up\nALTER TABLE users ADD COLUMN bio text;\n-- +goose Down\nALTER TABLE users DROP COLUMN bio;\n",
+        ),
+        (
+            "internal/db/migrations/00001_users.sql",
+            "-- +goose Up\nCREATE TABLE users (id int PRIMARY KEY);\n-- +goose Down\nDROP TABLE users;\n",
+        ),
+    ];
+    let rails_timestamps = [
+        (
+            "db/migrate/20240102093000_bio.sql",
+            "ALTER TABLE users ADD COLUMN bio text;\n",
+        ),
+        (
+            "db/migrate/20231231235959_users.sql",
+            "CREATE TABLE users (id int PRIMARY KEY);\n",
+        ),
+    ];
+    for layout in [
+        &up_down_folders[..],
+        &golang_migrate,
+        &prisma,
+        &flyway,
+        &goose,
+        &rails_timestamps,
+    ] {
+        let history = final_schemas(layout);
+        let created_in = layout
+            .iter()
+            .map(|(p, _)| *p)
+            .filter(|p| !p.contains("down") && !p.contains("/U2"))
+            .min_by(|a, b| replay::natural_cmp(a, b))
+            .unwrap();
+        let set = history.lines().next().unwrap();
+        assert_eq!(
+            history.lines().nth(1).unwrap(),
+            format!("users@{created_in} (id int4 not null, bio text) pk(id) unique index(id)"),
+            "{set}"
+        );
+    }
+}
+
+#[test]
+fn one_folder_holds_a_history_per_dialect_named_in_its_files() {
+    let sources: Vec<SqlSource> = [
+        (
+            "migrations/0001_users.postgres.up.sql",
+            SqlDialect::Postgres,
+            "CREATE TABLE users (id int PRIMARY KEY, at timestamptz);\n",
+        ),
+        (
+            "migrations/0001_users.mysql.up.sql",
+            SqlDialect::MySql,
+            "CREATE TABLE users (id int PRIMARY KEY, at datetime);\n",
+        ),
+        (
+            "migrations/0002_bio.mysql.up.sql",
+            SqlDialect::MySql,
+            "ALTER TABLE users ADD COLUMN bio text;\n",
+        ),
+    ]
+    .into_iter()
+    .map(|(path, dialect, text)| SqlSource {
+        source: SourceText::new(Arc::from(path), text.to_string()),
+        dialect,
+        statements: lowered(text, dialect),
+        is_migration: true,
+        shape: FileShape::default(),
+        revision: None,
+    })
+    .collect();
+    let mut finals = Vec::new();
+    replay(&sources, |step| {
+        let text = step.final_schema.to_string();
+        if finals.last() != Some(&text) {
+            finals.push(text);
+        }
+    });
+    assert_eq!(
+        finals,
+        [
+            "users@migrations/0001_users.mysql.up.sql (id int4 not null, at datetime, bio text) pk(id) unique index(id)\n",
+            "users@migrations/0001_users.postgres.up.sql (id int4 not null, at timestamptz) pk(id) unique index(id)\n",
+        ]
+    );
+}
+
+fn django(path: &str, text: &str) -> SqlSource {
+    let grammar = audit_syntax::Grammar::Python;
+    let (tree, grammar) =
+        audit_syntax::parse_tree(grammar, text, std::time::Duration::from_secs(10)).unwrap();
+    let semantics = crate::code::CodeSemantics::build(&tree, text, grammar);
+    let app = django_app_label(path).unwrap();
+    SqlSource {
+        source: SourceText::new(Arc::from(path), text.to_string()),
+        dialect: SqlDialect::Postgres,
+        statements: lower_django(&tree, &semantics, text, app),
+        is_migration: true,
+        shape: FileShape::default(),
+        revision: None,
+    }
+}
+
+#[test]
+fn django_operations_replay_into_tables_named_like_django_names_them() {
+    let initial = r#"from django.db import migrations, models
+import django.db.models.deletion
+
+
+class Migration(migrations.Migration):
+    operations = [
+        migrations.CreateModel(
+            name="Author",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=100)),
+                ("rating", models.FloatField(null=True)),
+            ],
+        ),
+        migrations.CreateModel(
+            name="Book",
+            fields=[
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("price", models.DecimalField(max_digits=8, decimal_places=2)),
+                ("author", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="library.author")),
+            ],
+        ),
+    ]
+"#;
+    let change = r#"from django.db import migrations, models
+from django.contrib.postgres.operations import AddIndexConcurrently
+
+
+class Migration(migrations.Migration):
+    atomic = False
+    operations = [
+        migrations.AddField(model_name="book", name="isbn", field=models.CharField(max_length=13, default="")),
+        migrations.RemoveField(model_name="author", name="rating"),
+        migrations.RenameField(model_name="author", old_name="name", new_name="full_name"),
+        migrations.AlterField(model_name="author", name="full_name", field=models.CharField(max_length=200)),
+        AddIndexConcurrently(model_name="book", index=models.Index(fields=["isbn", "-price"], name="book_isbn")),
+        migrations.RenameModel(old_name="Book", new_name="Volume"),
+        migrations.RunPython(migrations.RunPython.noop),
+    ]
+"#;
+    let sources = [
+        django("library/migrations/0002_change.py", change),
+        django("library/migrations/0001_initial.py", initial),
+    ];
+    // Every operation is a statement, RunPython one without events.
+    assert_eq!(sources[0].statements.len(), 7);
+    assert!(sources[0].statements[6].events.is_empty());
+    let mut last = String::new();
+    replay(&sources, |step| last = step.final_schema.to_string());
+    assert_eq!(
+        last,
+        "library_author@library/migrations/0001_initial.py (id int8 not null default, full_name varchar(200) not null) pk(id) unique index(id)\n\
+         library_volume@library/migrations/0001_initial.py (id int8 not null default, price numeric(8,2) not null, author_id not null, isbn varchar(13) not null default) pk(id) unique index(id) index(author_id) index(isbn,price)\n"
+    );
+}
+
+fn alembic(path: &str, text: &str) -> SqlSource {
+    let grammar = audit_syntax::Grammar::Python;
+    let (tree, grammar) =
+        audit_syntax::parse_tree(grammar, text, std::time::Duration::from_secs(10)).unwrap();
+    let semantics = crate::code::CodeSemantics::build(&tree, text, grammar);
+    SqlSource {
+        source: SourceText::new(Arc::from(path), text.to_string()),
+        dialect: SqlDialect::Postgres,
+        statements: lower_alembic(&tree, &semantics, text),
+        is_migration: true,
+        shape: FileShape::default(),
+        revision: alembic_revision(&semantics, text),
+    }
+}
+
+#[test]
+fn alembic_revisions_replay_along_their_chain_and_downgrade_is_rollback() {
+    let first = "import sqlalchemy as sa\nfrom alembic import op\n\nrevision = 'f3a1'\ndown_revision = None\n\n\ndef upgrade():\n    op.create_table('t', sa.Column('id', sa.Integer(), primary_key=True), sa.Column('n', sa.String(20), nullable=False), schema='billing')\n\n\ndef downgrade():\n    op.drop_table('t', schema='billing')\n";
+    let second = "import sqlalchemy as sa\nfrom alembic import op\n\nrevision = '0b7c'\ndown_revision = 'f3a1'\n\n\ndef upgrade():\n    op.add_column('t', sa.Column('at', sa.DateTime()), schema='billing')\n    op.create_index('ix_t_at', 't', ['at'], schema='billing', postgresql_concurrently=True)\n    op.alter_column('t', 'n', type_=sa.Text(), new_column_name='name', schema='billing')\n\n\ndef downgrade():\n    op.drop_column('t', 'at', schema='billing')\n";
+    // Named so that natural order is the wrong one.
+    let sources = [
+        alembic("alembic/versions/0b7c_second.py", second),
+        alembic("alembic/versions/f3a1_first.py", first),
+    ];
+    assert_eq!(
+        sources[0].revision,
+        Some(Revision {
+            id: "0b7c".into(),
+            down: Some("f3a1".into())
+        })
+    );
+    let mut order = Vec::new();
+    let mut last = String::new();
+    replay(&sources, |step| {
+        let line = step.sql.source.position(step.statement.span.start).line;
+        order.push(format!(
+            "{}:{line} {:?}",
+            step.sql.source.path,
+            step.migration.unwrap()
+        ));
+        last = step.final_schema.to_string();
+    });
+    assert_eq!(
+        order,
+        [
+            "alembic/versions/f3a1_first.py:9 Forward",
+            "alembic/versions/f3a1_first.py:13 Down",
+            "alembic/versions/0b7c_second.py:9 Forward",
+            "alembic/versions/0b7c_second.py:10 Forward",
+            "alembic/versions/0b7c_second.py:11 Forward",
+            "alembic/versions/0b7c_second.py:15 Down",
+        ]
+    );
+    assert_eq!(
+        last,
+        "billing.t@alembic/versions/f3a1_first.py (id int4 not null default, name text not null, at timestamp) pk(id) unique index(id) index(at)\n"
+    );
+}
