@@ -490,17 +490,7 @@ fn custom_rules_folder_adds_query_rules_and_rejects_broken_ones() {
         "console.log(user.password);\n",
     )
     .unwrap();
-    let output = run(
-        &[
-            "scan",
-            repo_dir.path().to_str().unwrap(),
-            "--rules",
-            rules.path().to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        None,
-    );
+    let output = scan_json_with_rules(repo_dir.path(), rules.path());
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         json_findings(&output),
@@ -543,17 +533,7 @@ fn a_custom_pattern_without_anchors_runs_beside_the_anchored_built_in_ones() {
         "const { exec } = require('child_process');\nconsole.log(user);\nexec('ls ' + dir);\n",
     )
     .unwrap();
-    let output = run(
-        &[
-            "scan",
-            repo_dir.path().to_str().unwrap(),
-            "--rules",
-            rules.path().to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        None,
-    );
+    let output = scan_json_with_rules(repo_dir.path(), rules.path());
     assert_eq!(
         json_findings(&output),
         BTreeSet::from([
@@ -564,6 +544,12 @@ fn a_custom_pattern_without_anchors_runs_beside_the_anchored_built_in_ones() {
 }
 
 const CONSOLE_MESSAGE: &str = "console.log in server code: use the structured logger.";
+
+/// A JSON scan of `repo` with the custom rules in `rules`.
+fn scan_json_with_rules(repo: &Path, rules: &Path) -> Output {
+    let (repo, rules) = (repo.to_str().unwrap(), rules.to_str().unwrap());
+    run(&["scan", repo, "--rules", rules, "--format", "json"], None)
+}
 
 /// The ids of every rule, from `rules --format json`.
 fn rule_ids() -> Vec<String> {

@@ -217,17 +217,7 @@ impl Alembic<'_> {
             ),
             _ => (StatementKind::Other, Vec::new()),
         };
-        Statement {
-            span,
-            kind,
-            parsed: true,
-            recognised: true,
-            error: None,
-            too_deep: false,
-            in_down_section: in_downgrade,
-            irreversible: false,
-            events,
-        }
+        Statement::from_code(span, kind, events, in_downgrade, false)
     }
 
     fn alter_column(&self, call: &Call, span: Span, table: TableRef, column: String) -> Vec<Event> {

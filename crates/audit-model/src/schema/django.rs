@@ -195,21 +195,12 @@ impl Django<'_> {
             ),
             _ => (StatementKind::Other, Vec::new()),
         };
-        Statement {
-            span,
-            kind,
-            parsed: true,
-            recognised: true,
-            error: None,
-            too_deep: false,
-            in_down_section: false,
-            irreversible: match operation {
-                "RunPython" => self.no_reverse(call, "reverse_code", 1),
-                "RunSQL" => self.no_reverse(call, "reverse_sql", 1),
-                _ => false,
-            },
-            events,
-        }
+        let irreversible = match operation {
+            "RunPython" => self.no_reverse(call, "reverse_code", 1),
+            "RunSQL" => self.no_reverse(call, "reverse_sql", 1),
+            _ => false,
+        };
+        Statement::from_code(span, kind, events, false, irreversible)
     }
 
     /// Whether a `RunPython`/`RunSQL` has no way back: neither the reverse keyword nor a

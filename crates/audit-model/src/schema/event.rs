@@ -365,6 +365,30 @@ pub struct Statement {
     pub events: Vec<Event>,
 }
 
+impl Statement {
+    /// A step of a migration written in code (Django, Alembic): read from the code model,
+    /// so there is no parser error and nothing too deep.
+    pub fn from_code(
+        span: Span,
+        kind: StatementKind,
+        events: Vec<Event>,
+        in_down_section: bool,
+        irreversible: bool,
+    ) -> Statement {
+        Statement {
+            span,
+            kind,
+            parsed: true,
+            recognised: true,
+            error: None,
+            too_deep: false,
+            in_down_section,
+            irreversible,
+            events,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::ColumnType;

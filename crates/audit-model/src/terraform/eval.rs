@@ -378,18 +378,9 @@ impl Module<'_> {
     }
 
     fn for_expr(&self, for_expr: &ForExpr, bindings: &Bindings) -> Eval {
-        let pairs: Vec<(Value, Value)> = match self.try_eval(&for_expr.collection, bindings)? {
-            Value::List(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| (Value::from(i as i64), v))
-                .collect(),
-            Value::Object(map) => map
-                .into_iter()
-                .map(|(k, v)| (Value::String(k), v))
-                .collect(),
+        let pairs = match self.try_eval(&for_expr.collection, bindings)? {
             Value::Unknown => return Ok(Value::Unknown),
-            _ => return Err(Failed),
+            collection => collection.into_entries().ok_or(Failed)?,
         };
         if pairs.len() > MAX_ELEMENTS {
             return Ok(Value::Unknown);

@@ -109,18 +109,10 @@ impl<'a> BlockView<'a> {
                 .map_or(Value::Unknown, |f| {
                     self.module.eval(&f.expr, &self.bindings)
                 });
-            let pairs: Vec<(Value, Value)> = match collection {
-                Value::List(items) => items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| (Value::from(i as i64), v))
-                    .collect(),
-                Value::Object(map) => map
-                    .into_iter()
-                    .map(|(k, v)| (Value::String(k), v))
-                    .collect(),
-                _ => vec![(Value::Unknown, Value::Unknown)],
-            };
+            // An unknown collection expands once, with an unknown key and value.
+            let pairs = collection
+                .into_entries()
+                .unwrap_or_else(|| vec![(Value::Unknown, Value::Unknown)]);
             for (key, value) in pairs.into_iter().take(super::eval::MAX_ELEMENTS) {
                 let bound =
                     Value::Object([("key".to_string(), key), ("value".to_string(), value)].into());

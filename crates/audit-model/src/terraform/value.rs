@@ -76,6 +76,26 @@ impl Value {
         }
     }
 
+    /// What `for` and `dynamic` iterate: a list's (index, element) pairs or an object's
+    /// (key, value) pairs; None for anything else.
+    pub fn into_entries(self) -> Option<Vec<(Value, Value)>> {
+        match self {
+            Value::List(items) => Some(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| (Value::from(i as i64), v))
+                    .collect(),
+            ),
+            Value::Object(map) => Some(
+                map.into_iter()
+                    .map(|(k, v)| (Value::String(k), v))
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
     /// The elements of a list, or the values of an object, in order.
     pub fn elements(&self) -> Option<Vec<&Value>> {
         match self {

@@ -15,7 +15,7 @@ use audit_syntax::tree_sitter::Node;
 
 use super::{Key, http_call, object_key, span};
 use crate::checks::excerpt;
-use crate::checks::security::{arguments, elements, node_at, text_of};
+use crate::checks::security::{arguments, elements, node_at, positional_arguments, text_of};
 use crate::checks::{Check, CodeContext, Emit};
 
 pub const CHECK: Check = Check::Code {
@@ -378,10 +378,7 @@ fn wait_argument<'t>(ctx: &'t CodeContext<'_>, call: &Call) -> Option<Option<Nod
             }
         }
     };
-    let args: Vec<Node<'t>> = arguments(ctx.tree, call.arguments)
-        .into_iter()
-        .filter(|a| a.kind() != "keyword_argument")
-        .collect();
+    let args = positional_arguments(ctx.tree, call.arguments);
     Some(args.get(index).copied())
 }
 

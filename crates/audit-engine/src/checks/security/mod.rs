@@ -35,6 +35,13 @@ pub(crate) fn arguments(tree: &Tree, arguments: Option<Span>) -> Vec<Node<'_>> {
         .map_or_else(Vec::new, elements)
 }
 
+/// The positional arguments of a Python call: its arguments without the `name=value` ones.
+pub(crate) fn positional_arguments(tree: &Tree, list: Option<Span>) -> Vec<Node<'_>> {
+    let mut args = arguments(tree, list);
+    args.retain(|a| a.kind() != "keyword_argument");
+    args
+}
+
 /// The node each occurrence of `word` in `text` is exactly (an identifier, a property, a
 /// string fragment), in source order; occurrences inside longer names, comments or
 /// strings with more in them are skipped. Costs a descent per occurrence, not a walk.

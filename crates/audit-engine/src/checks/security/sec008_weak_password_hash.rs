@@ -8,7 +8,10 @@ use audit_core::Span;
 use audit_model::code::Call;
 use audit_syntax::tree_sitter::Node;
 
-use super::{arguments, elements, is_field, node_at, occurrences, string_content, text_of};
+use super::{
+    arguments, elements, is_field, node_at, occurrences, positional_arguments, string_content,
+    text_of,
+};
 use crate::checks::reliability::http_call;
 use crate::checks::{Check, CodeContext, Emit};
 
@@ -46,12 +49,7 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
             }
             continue;
         };
-        let args = arguments(ctx.tree, call.arguments);
-        let positional: Vec<Node<'_>> = args
-            .iter()
-            .copied()
-            .filter(|a| a.kind() != "keyword_argument")
-            .collect();
+        let positional = positional_arguments(ctx.tree, call.arguments);
         let literal = |index: usize| {
             positional
                 .get(index)

@@ -7,7 +7,7 @@ use audit_core::Span;
 use audit_model::code::Call;
 use audit_syntax::tree_sitter::Node;
 
-use super::{arguments, string_content, text_of};
+use super::{arguments, positional_arguments, string_content, text_of};
 use crate::checks::reliability::{Key, object_key};
 use crate::checks::{Check, CodeContext, Emit};
 
@@ -128,12 +128,7 @@ fn static_javascript_iv(ctx: &CodeContext<'_>, iv: Node<'_>) -> bool {
 fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str, out: &mut Emit<'_>) {
     let text = ctx.source.text.as_str();
     let semantics = ctx.semantics();
-    let args = arguments(ctx.tree, call.arguments);
-    let positional: Vec<Node<'_>> = args
-        .iter()
-        .copied()
-        .filter(|a| a.kind() != "keyword_argument")
-        .collect();
+    let positional = positional_arguments(ctx.tree, call.arguments);
     // pycryptodome (`Crypto`, `Cryptodome`) and `cryptography`'s hazmat ciphers.
     let pycrypto = function
         .strip_prefix("Crypto.Cipher.")

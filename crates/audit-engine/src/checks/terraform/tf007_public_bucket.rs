@@ -34,13 +34,7 @@ pub const CHECK: Check = Check::Terraform {
 fn check(ctx: &ResourceContext<'_>, out: &mut Emit<'_>) {
     let body = ctx.body();
     let address = ctx.address();
-    let mut report = |span, how: &str| {
-        out.report(
-            ctx.source,
-            span,
-            &[("resource", address.as_str()), ("how", how)],
-        );
-    };
+    let mut report = |span, how: &str| super::report_how(ctx, out, &address, span, how);
     match ctx.resource_type {
         "aws_s3_bucket" | "aws_s3_bucket_acl" => {
             if let Some(acl) = body.attr("acl")
