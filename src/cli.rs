@@ -33,6 +33,26 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
     },
+    /// List the HTTP routes the repository serves (Express, Fastify, Koa, NestJS, Flask,
+    /// FastAPI): method, full path, handler and the guards before it.
+    Routes(RoutesArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RoutesArgs {
+    /// The repository (default: the current folder).
+    pub path: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: RulesFormat,
+    /// Write the table to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Use this config file instead of `backend-audit.toml` at the repository root.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Worker threads [default: the number of CPUs].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(usize))]
+    pub threads: Option<usize>,
 }
 
 #[derive(Args, Debug)]

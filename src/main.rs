@@ -7,6 +7,7 @@ mod diff_base;
 mod explain;
 mod progress;
 mod root;
+mod routes;
 mod sandbox;
 
 use std::io::{IsTerminal, Write};
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan(*args),
         Command::Rules { format, rules } => explain::list(format, rules.as_deref()),
         Command::Explain { id, rules } => explain::explain(&id, rules.as_deref()),
+        Command::Routes(args) => routes::run(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

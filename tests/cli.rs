@@ -246,7 +246,7 @@ fn text_output_has_code_frames_and_a_summary_without_colour_when_piped() {
             .ends_with("in 9 files scanned; 1 suppressed."),
         "summary line: {text}"
     );
-    assert!(text.contains("Found 11 findings (1 critical, 8 high, 2 medium)"));
+    assert!(text.contains("Found 12 findings (1 critical, 8 high, 2 medium, 1 low)"));
 }
 
 #[test]
@@ -422,6 +422,7 @@ fn file_arguments_report_only_those_files_but_keep_project_facts() {
     let expected: BTreeSet<common::Key> = [
         ("db/migrations/003_drop_legacy_status.sql", 1, "DB004"),
         ("src/server.ts", 5, "API004"),
+        ("src/server.ts", 5, "API012"),
         ("src/server.ts", 10, "SEC003"),
     ]
     .iter()
@@ -429,7 +430,7 @@ fn file_arguments_report_only_those_files_but_keep_project_facts() {
     .collect();
     assert_eq!(
         found, expected,
-        "API004 needs the whole project's imports; SEC010 is ignored by the config"
+        "API004 and API012 need the whole project; SEC010 is ignored by the config"
     );
 
     // A file of this repository and one outside any repository cannot share a root.

@@ -150,7 +150,7 @@ fn project_facts_come_from_unchanged_files() {
     common::write(
         &repo,
         "src/server.ts",
-        "import express from \"express\";\n\nconst app = express();\napp.get(\"/\", (req, res) => res.send(\"ok\"));\n",
+        "import express from \"express\";\n\nconst app = express();\napp.get(\"/health\", (req, res) => res.send(\"ok\"));\n",
     );
     assert_eq!(changed_findings(&repo, "HEAD").0, []);
     common::git(&repo, &["rm", "-q", "src/security.ts"]);

@@ -4,6 +4,8 @@ use std::ops::ControlFlow;
 use std::sync::{Arc, OnceLock};
 
 use audit_core::{Location, SourceText};
+pub use audit_model::routes::FileRoutes;
+use audit_model::routes::RouteTable;
 pub use audit_model::schema::SqlSource;
 pub use audit_model::terraform::TerraformFile;
 use audit_syntax::tree_sitter::{Node, Tree};
@@ -143,6 +145,7 @@ pub struct FileFacts {
     pub apps: Vec<AppCreation>,
     pub sql: Option<SqlSource>,
     pub terraform: Option<TerraformFile>,
+    pub routes: Option<FileRoutes>,
 }
 
 /// Facts of the whole scanned repository, in path order (`file_imports` relies on it).
@@ -156,6 +159,15 @@ impl ProjectFacts {
         self.files
             .iter()
             .flat_map(|(_, f)| f.imports.iter().map(String::as_str))
+    }
+
+    /// Every file's routes, joined across files into the project's route table.
+    pub fn route_table(&self) -> RouteTable {
+        RouteTable::join(
+            self.files
+                .iter()
+                .filter_map(|(path, f)| f.routes.as_ref().map(|r| (&**path, r))),
+        )
     }
 
     pub fn apps(&self) -> impl Iterator<Item = (&Arc<str>, &AppCreation)> {

@@ -23,6 +23,7 @@ use audit_core::{
 };
 
 pub use analyze::Stage;
+pub use audit_model::routes::{self as route_model, RouteTable};
 pub use audit_syntax::Grammar;
 pub use plan::{Plan, PlanError, compile_alone};
 pub use rules::{Rule, RuleError, RuleIdx};
@@ -58,6 +59,8 @@ pub struct ScanOutput {
     pub rules: Vec<RuleMeta>,
     /// `fail-on` from the config file, if set.
     pub fail_on: Option<Severity>,
+    /// The route table, when it was asked for ([`routes`]).
+    pub routes: Option<RouteTable>,
 }
 
 /// Why a scan could not run at all: always exit code 2.
@@ -91,6 +94,23 @@ pub fn scan(request: ScanRequest) -> Result<ScanOutput, ScanError> {
         &request.cli,
         request.extra_rules.as_deref(),
     )?;
+    run(request, plan, settings)
+}
+
+/// The project's route table (`backend-audit routes`): the same walk and per-file pass
+/// as [`scan`] with no rule enabled, so it costs the parse and the extraction only.
+pub fn routes(request: ScanRequest) -> Result<(RouteTable, ScanOutput), ScanError> {
+    let rules = load_rules(request.extra_rules.as_deref())?;
+    let settings = Settings::resolve(&request.config, &request.cli, &rules)
+        .map_err(|e| ScanError(e.to_string()))?;
+    let mut plan = Plan::compile(rules, |_| false).map_err(|e| ScanError(e.to_string()))?;
+    plan.inventory = true;
+    let mut output = run(request, plan, settings)?;
+    let table = output.routes.take().unwrap_or_default();
+    Ok((table, output))
+}
+
+fn run(request: ScanRequest, plan: Plan, settings: Settings) -> Result<ScanOutput, ScanError> {
     let walked = walk::walk(&request, &plan, &settings);
     if let Some(error) = plan.query_error() {
         return Err(ScanError(error.to_string()));
@@ -184,7 +204,7 @@ fn finish(
         }
         facts.files.push((result.path, result.facts));
     }
-    let project = project::run(plan, &facts);
+    let (project, routes) = project::run(plan, &facts);
     findings.extend(project.findings);
     notes.extend(project.notes);
     drop(facts);
@@ -308,5 +328,6 @@ fn finish(
         summary,
         rules,
         fail_on: settings.fail_on,
+        routes,
     }
 }

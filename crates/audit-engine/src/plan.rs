@@ -8,7 +8,7 @@ use audit_syntax::tree_sitter::Query;
 use audit_syntax::{Grammar, StatementKind};
 
 use crate::anchors::{Anchors, Literals};
-use crate::checks::{self, Check, CodeContext, Emit};
+use crate::checks::{self, Check, CodeContext, Emit, RouteContext};
 use crate::facts::ProjectFacts;
 use crate::project::SqlContext;
 use crate::project::terraform::ResourceContext;
@@ -112,6 +112,9 @@ pub struct Plan {
     /// Terraform resource type -> rules (assertions or Rust checks).
     pub terraform: HashMap<String, Vec<(RuleIdx, TerraformMatcher)>>,
     pub project: Vec<(RuleIdx, ProjectCheck)>,
+    pub routes: Vec<(RuleIdx, RoutesCheck)>,
+    /// The route table is wanted for itself (`backend-audit routes`).
+    pub inventory: bool,
     /// Rust checks over JS/TS/Python files, per grammar.
     pub code: HashMap<Grammar, CodeChecks>,
 }
@@ -185,6 +188,7 @@ impl CodeChecks {
 pub type SqlCheck = fn(&SqlContext<'_>, &mut Emit<'_>);
 pub type ResourceCheck = fn(&ResourceContext<'_>, &mut Emit<'_>);
 pub type ProjectCheck = fn(&ProjectFacts, &mut Emit<'_>);
+pub type RoutesCheck = fn(&RouteContext<'_>, &mut Emit<'_>);
 
 #[derive(Clone)]
 pub enum TerraformMatcher {
@@ -206,6 +210,12 @@ impl std::fmt::Display for PlanError {
 }
 
 impl Plan {
+    /// Whether the per-file pass extracts routes: a route check is enabled or the route
+    /// table is wanted for itself.
+    pub fn needs_routes(&self) -> bool {
+        self.inventory || !self.routes.is_empty()
+    }
+
     /// Compiles the rules `enabled` says yes to; others are kept for metadata only.
     pub fn compile(rules: Vec<Rule>, enabled: impl Fn(RuleIdx) -> bool) -> Result<Plan, PlanError> {
         let mut plan = Plan {
@@ -214,6 +224,8 @@ impl Plan {
             sql: HashMap::new(),
             terraform: HashMap::new(),
             project: Vec::new(),
+            routes: Vec::new(),
+            inventory: false,
             code: HashMap::new(),
         };
         let mut sources: HashMap<Grammar, QuerySource> = HashMap::new();
@@ -286,6 +298,7 @@ impl Plan {
                             }
                         }
                         Check::Project { run } => plan.project.push((index, run)),
+                        Check::Routes { run } => plan.routes.push((index, run)),
                     }
                 }
             }

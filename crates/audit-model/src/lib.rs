@@ -5,5 +5,6 @@
 //! never build models.
 
 pub mod code;
+pub mod routes;
 pub mod schema;
 pub mod terraform;

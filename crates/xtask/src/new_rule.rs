@@ -36,6 +36,8 @@ enum On {
     Sql,
     Terraform,
     Project,
+    /// Once, over the project's route table.
+    Routes,
 }
 
 pub fn run(args: &NewRuleArgs, root: &Path) -> Result<(), String> {
@@ -83,7 +85,7 @@ pub fn run(args: &NewRuleArgs, root: &Path) -> Result<(), String> {
         return Err(format!("{id} exists already"));
     }
     let example = match on {
-        On::Code | On::Project => "app/example.py",
+        On::Code | On::Project | On::Routes => "app/example.py",
         On::Sql => "db/migrations/002_example.sql",
         On::Terraform => "infra/main.tf",
     };
@@ -122,7 +124,7 @@ fn rule_toml(id: &str, name: &str, domain: &str, kind: Kind, on: On, example: &s
     let (languages, fence_comment) = match on {
         // The skeleton query is Python's; add `javascript` with its query.
         On::Code if kind == Kind::Query => (r#"["python"]"#, "#"),
-        On::Code | On::Project => (r#"["javascript", "typescript", "python"]"#, "#"),
+        On::Code | On::Project | On::Routes => (r#"["javascript", "typescript", "python"]"#, "#"),
         On::Sql => (r#"["sql"]"#, "--"),
         On::Terraform => (r#"["terraform"]"#, "#"),
     };
@@ -184,7 +186,7 @@ unknown = "pass"
 
 fn fixture_files(id: &str, on: On) -> Vec<(&'static str, String)> {
     match on {
-        On::Code | On::Project => vec![
+        On::Code | On::Project | On::Routes => vec![
             ("app/bad.py", format!("example()  # expect: {id}\n")),
             ("app/good.py", format!("other()  # ok: {id}\n")),
         ],
@@ -243,6 +245,11 @@ fn rust_check(
             "Check::Project { run: check }",
             "facts: &ProjectFacts",
             "use crate::checks::{Check, Emit};\nuse crate::facts::ProjectFacts;",
+        ),
+        On::Routes => (
+            "Check::Routes { run: check }",
+            "ctx: &RouteContext<'_>",
+            "use crate::checks::{Check, Emit, RouteContext};",
         ),
     };
     let argument = signature.split(':').next().unwrap_or("ctx");

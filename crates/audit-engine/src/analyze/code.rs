@@ -3,6 +3,7 @@
 
 use std::cell::Cell;
 use std::ops::ControlFlow;
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use audit_core::{Finding, Language, Note, NoteKind, SourceText, Span};
@@ -12,8 +13,8 @@ use audit_syntax::tree_sitter::{
 };
 
 use super::{FileResult, problem_note};
-use crate::checks::excerpt;
-use crate::checks::{CodeContext, Outcome};
+use crate::anchors::Literals;
+use crate::checks::{CodeContext, Outcome, excerpt, isolated};
 use crate::facts;
 use crate::plan::{CodeChecks, CompiledQuery, Plan, QueryPart};
 use crate::settings::Settings;
@@ -48,8 +49,12 @@ pub(super) fn analyze_tree(
     if let Some(Ok(query)) = plan.grammars.get(&grammar).map(|g| g.compiled(&plan.rules)) {
         run_query(plan, query, &tree, &source, settings, result);
     }
+    let ctx = CodeContext::new(&source, &tree, grammar);
     if let Some(code) = plan.code.get(&grammar) {
-        run_code_checks(plan, code, &tree, grammar, &source, result);
+        run_code_checks(plan, code, &ctx, result);
+    }
+    if plan.needs_routes() {
+        extract_routes(&ctx, result);
     }
     // Only project checks read facts.
     if grammar.is_javascript_family() && !plan.project.is_empty() {
@@ -61,23 +66,37 @@ pub(super) fn analyze_tree(
 
 /// The code checks whose anchors the file holds; the semantics are built, inside the
 /// first check that asks for them, only if one does.
-fn run_code_checks(
-    plan: &Plan,
-    code: &CodeChecks,
-    tree: &Tree,
-    grammar: Grammar,
-    source: &SourceText,
-    result: &mut FileResult,
-) {
-    let due = code.due(&source.text);
-    let path = Some(&*source.path);
-    let ctx = CodeContext::new(source, tree, grammar);
+fn run_code_checks(plan: &Plan, code: &CodeChecks, ctx: &CodeContext<'_>, result: &mut FileResult) {
+    let due = code.due(&ctx.source.text);
+    let path = Some(&*ctx.source.path);
     let mut out = Outcome::default();
     for (rule, check) in due {
-        out.run(&plan.rules[rule].meta, path, |emit| check(&ctx, emit));
+        out.run(&plan.rules[rule].meta, path, |emit| check(ctx, emit));
     }
     result.findings.extend(out.findings);
     result.notes.extend(out.notes);
+}
+
+/// The file's routes, read from the semantics the code checks built (or built now) when
+/// the text holds a route anchor; a failure is a note and the file has no routes.
+fn extract_routes(ctx: &CodeContext<'_>, result: &mut FileResult) {
+    static FINDER: OnceLock<Literals> = OnceLock::new();
+    let finder = FINDER.get_or_init(|| Literals::new(audit_model::routes::ANCHORS));
+    let mut anchored = false;
+    finder.each(ctx.source.text.as_bytes(), |_, _| {
+        anchored = true;
+        ControlFlow::Break(())
+    });
+    if !anchored {
+        return;
+    }
+    let path = Some(&*ctx.source.path);
+    match isolated("routes", path, || {
+        audit_model::routes::extract(ctx.semantics(), ctx.tree, ctx.source, ctx.grammar)
+    }) {
+        Ok(routes) => result.facts.routes = routes,
+        Err(note) => result.notes.push(note),
+    }
 }
 
 fn run_query(

@@ -12,6 +12,7 @@ use std::panic::AssertUnwindSafe;
 
 use audit_core::{Finding, Location, Note, NoteKind, RuleId, RuleMeta, SourceText, Span};
 use audit_model::code::CodeSemantics;
+use audit_model::routes::RouteTable;
 use audit_syntax::tree_sitter::Tree;
 use audit_syntax::{Grammar, StatementKind};
 
@@ -44,6 +45,18 @@ pub enum Check {
     Project {
         run: fn(&ProjectFacts, &mut Emit<'_>),
     },
+    /// Once, with the project's route table (routes are extracted only when such a check
+    /// is enabled).
+    Routes {
+        run: fn(&RouteContext<'_>, &mut Emit<'_>),
+    },
+}
+
+/// What a route check sees: every route of the project, joined across files, and the
+/// project's facts.
+pub struct RouteContext<'a> {
+    pub table: &'a RouteTable,
+    pub facts: &'a ProjectFacts,
 }
 
 /// What a code check sees: one file's text, tree and semantics. The semantics are built
@@ -127,6 +140,11 @@ pub const REGISTRY: &[Registered] = &[
     register!(terraform::tf011_hardcoded_credential),
     register!(terraform::tf014_api_gateway_open),
     register!(terraform::tf015_state_backend_insecure),
+    register!(api::api001_unauthenticated_write_route),
+    register!(api::api002_unversioned_api),
+    register!(api::api003_missing_rate_limit),
+    register!(api::api007_verb_in_path),
+    register!(api::api012_missing_health_check),
 ];
 
 /// The check registered for a rule id.

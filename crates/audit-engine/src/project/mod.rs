@@ -10,7 +10,9 @@ use audit_model::schema::{
 };
 use audit_syntax::SqlDialect;
 
-use crate::checks::Outcome;
+use audit_model::routes::RouteTable;
+
+use crate::checks::{Outcome, RouteContext};
 use crate::facts::ProjectFacts;
 use crate::plan::Plan;
 
@@ -42,14 +44,21 @@ impl SqlContext<'_> {
 
 /// The project phase: migrations replayed per set, Terraform evaluated per module, then
 /// project checks. Every SQL file carries the dialect it was parsed with.
-pub fn run(plan: &Plan, facts: &ProjectFacts) -> Outcome {
+pub fn run(plan: &Plan, facts: &ProjectFacts) -> (Outcome, Option<RouteTable>) {
     let mut out = Outcome::default();
     run_sql(plan, facts, &mut out);
     terraform::run(plan, facts, &mut out);
     for (index, check) in &plan.project {
         out.run(&plan.rules[*index].meta, None, |emit| check(facts, emit));
     }
-    out
+    let table = plan.needs_routes().then(|| facts.route_table());
+    if let Some(table) = &table {
+        let ctx = RouteContext { table, facts };
+        for (index, check) in &plan.routes {
+            out.run(&plan.rules[*index].meta, None, |emit| check(&ctx, emit));
+        }
+    }
+    (out, table.filter(|_| plan.inventory))
 }
 
 /// Runs the SQL checks on every statement against the schema as it stood just before it

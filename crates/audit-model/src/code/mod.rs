@@ -7,6 +7,7 @@
 mod builder;
 mod javascript;
 mod kinds;
+pub mod nodes;
 mod python;
 mod scope;
 

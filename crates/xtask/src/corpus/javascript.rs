@@ -33,6 +33,7 @@ pub(crate) fn generate(rng: &mut Gen, out: &mut Out<'_>) -> io::Result<()> {
             &format!("{HTTP_HEAD}{agent}{HTTP_TAIL}"),
         )?;
         out.source(&format!("{root}/src/middleware/errors.js"), ERRORS)?;
+        out.source(&format!("{root}/src/admin.js"), ADMIN)?;
         for entity in &entities {
             let vars = entity.vars();
             let kebab = get(&vars, "kebab");
@@ -86,6 +87,21 @@ fn app(entities: &[Entity]) -> String {
     );
     text
 }
+
+/// An internal console on its own port: no probe, an unlimited sign-in and an RPC-style
+/// path, as consoles grown beside a service tend to have.
+const ADMIN: &str = r#"'use strict';
+
+const express = require('express');
+const { loginAdmin, getReport } = require('./admin/handlers');
+
+const admin = express();
+admin.use(express.json());
+admin.post('/admin/login', loginAdmin);
+admin.get('/admin/getReport', getReport);
+
+module.exports = admin;
+"#;
 
 const HTTP_HEAD: &str = r#"'use strict';
 

@@ -1,1 +1,82 @@
+//! API checks: the route table against the guides' API standards, and API004 over the
+//! project's imports.
+
+pub mod api001_unauthenticated_write_route;
+pub mod api002_unversioned_api;
+pub mod api003_missing_rate_limit;
 pub mod api004_missing_security_headers;
+pub mod api007_verb_in_path;
+pub mod api012_missing_health_check;
+
+use audit_model::routes::Route;
+
+/// `POST /api/orders`, as messages name a route.
+pub(crate) fn route_label(route: &Route) -> String {
+    format!("{} {}", route.methods.join(","), route.path)
+}
+
+/// The words of a path segment, lower case: `resetPassword`, `reset-password` and
+/// `reset_password` are all `["reset", "password"]`.
+pub(crate) fn words(segment: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in segment.chars() {
+        if !c.is_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            previous_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && previous_lower && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        current.extend(c.to_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+/// Whether any static segment of the route's path has one of `names` as a word.
+pub(crate) fn path_has_word(route: &Route, names: &[&str]) -> bool {
+    route
+        .static_segments()
+        .flat_map(words)
+        .any(|w| names.contains(&w.as_str()))
+}
+
+/// Health, readiness and liveness probes, by the words of their paths.
+pub(crate) const HEALTH_WORDS: &[&str] = &[
+    "health",
+    "healthz",
+    "healthcheck",
+    "ready",
+    "readyz",
+    "readiness",
+    "live",
+    "livez",
+    "liveness",
+    "ping",
+    "heartbeat",
+    "alive",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_split_camel_kebab_and_snake_case() {
+        assert_eq!(words("resetPassword"), ["reset", "password"]);
+        assert_eq!(words("reset-password"), ["reset", "password"]);
+        assert_eq!(words("reset_password"), ["reset", "password"]);
+        assert_eq!(words("getUserByID"), ["get", "user", "by", "id"]);
+        assert_eq!(words("v1"), ["v1"]);
+        assert_eq!(words("oauth2Callback"), ["oauth2", "callback"]);
+        assert!(words("").is_empty());
+    }
+}

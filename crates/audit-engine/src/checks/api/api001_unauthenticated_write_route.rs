@@ -1,0 +1,108 @@
+//! API001: a route that writes (POST, PUT, PATCH, DELETE) with no authentication guard,
+//! in a project whose other routes are guarded.
+
+use std::collections::HashSet;
+
+use audit_model::routes::{Framework, GuardKind, Route};
+
+use super::{HEALTH_WORDS, path_has_word, route_label};
+use crate::checks::{Check, Emit, RouteContext};
+
+pub const CHECK: Check = Check::Routes { run: check };
+
+/// Paths that are public by design: signing in and up, tokens, password resets, OAuth
+/// callbacks, webhooks (they authenticate by signature), public forms.
+const PUBLIC_WORDS: &[&str] = &[
+    "login",
+    "signin",
+    "logout",
+    "signout",
+    "session",
+    "sessions",
+    "register",
+    "registration",
+    "signup",
+    "token",
+    "tokens",
+    "refresh",
+    "password",
+    "passwords",
+    "reset",
+    "forgot",
+    "recover",
+    "recovery",
+    "verify",
+    "verification",
+    "confirm",
+    "confirmation",
+    "activate",
+    "oauth",
+    "oauth2",
+    "callback",
+    "callbacks",
+    "auth",
+    "authenticate",
+    "otp",
+    "magic",
+    "webhook",
+    "webhooks",
+    "hook",
+    "hooks",
+    "contact",
+    "feedback",
+    "newsletter",
+    "subscribe",
+    "unsubscribe",
+    "graphql",
+    "csp",
+    "report",
+    "telemetry",
+    "events",
+];
+
+fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
+    let routes = &ctx.table.routes;
+    // Only a project that authenticates somewhere says what a protected route looks like.
+    let Some(example) = routes.iter().find_map(|r| {
+        r.guards
+            .iter()
+            .find(|g| g.kind == GuardKind::Auth)
+            .map(|g| g.name.as_str())
+    }) else {
+        return;
+    };
+    // NestJS middleware bound in a module guards routes the table does not follow.
+    let module_middleware = ctx
+        .facts
+        .files
+        .iter()
+        .filter_map(|(_, f)| f.routes.as_ref())
+        .any(|r| r.module_middleware);
+    let mut reported = HashSet::new();
+    for route in routes {
+        if !is_candidate(route) || module_middleware && route.framework == Framework::NestJs {
+            continue;
+        }
+        if reported.insert(route.location.span) {
+            let label = route_label(route);
+            out.report_at(
+                route.location.clone(),
+                &[("route", &label), ("guard", example)],
+            );
+        }
+    }
+}
+
+fn is_candidate(route: &Route) -> bool {
+    let writes = route
+        .methods
+        .iter()
+        .any(|m| matches!(m.as_str(), "POST" | "PUT" | "PATCH" | "DELETE"));
+    writes
+        && !route.partial
+        && !route.has_guard(GuardKind::Auth)
+        && !route.has_guard(GuardKind::Public)
+        && !path_has_word(route, PUBLIC_WORDS)
+        && !path_has_word(route, HEALTH_WORDS)
+        && route.static_segments().next().is_some()
+}

@@ -1,0 +1,1173 @@
+//! Routes of a JavaScript/TypeScript file: Express, Fastify and koa-router calls on the
+//! apps and routers the file creates, imports or is given, and NestJS controllers.
+
+use std::collections::HashMap;
+
+use audit_core::{SourceText, Span};
+use audit_syntax::tree_sitter::{Node, Tree};
+
+use super::{
+    FileRoutes, Framework, Guard, GuardKind, Mount, RouteDecl, Router, RouterKind, RouterRef, verb,
+};
+use crate::code::nodes::{elements, node_at, string_content, text_of};
+use crate::code::{BindingKind, Call, CodeSemantics, ImportKind};
+
+/// Packages whose import makes a file's function parameters candidate apps and routers.
+const FRAMEWORK_MODULES: &[(&str, Framework)] = &[
+    ("express", Framework::Express),
+    ("fastify", Framework::Fastify),
+    ("fastify-plugin", Framework::Fastify),
+    ("koa", Framework::Koa),
+    ("koa-router", Framework::Koa),
+    ("@koa/router", Framework::Koa),
+];
+
+/// Parameter names that say "the app or router" even in a file importing no framework
+/// (`module.exports = (app) => { app.get(...) }`).
+const ROUTER_PARAMETERS: &[&str] = &["app", "router", "server", "fastify", "instance", "routes"];
+
+/// Fastify route options that hold hooks running before the handler.
+const FASTIFY_HOOKS: &[&str] = &["onRequest", "preParsing", "preValidation", "preHandler"];
+
+pub(super) fn extract(sem: &CodeSemantics, tree: &Tree, source: &SourceText) -> FileRoutes {
+    let mut reader = Reader {
+        sem,
+        tree,
+        source,
+        text: &source.text,
+        framework: sem.imports().iter().find_map(|i| {
+            FRAMEWORK_MODULES
+                .iter()
+                .find(|(m, _)| *m == i.module)
+                .map(|(_, f)| *f)
+        }),
+        routes: FileRoutes::default(),
+        by_binding: HashMap::new(),
+        depth: 0,
+    };
+    for call in sem.calls() {
+        reader.call(call);
+    }
+    reader.controllers();
+    reader.app_guards();
+    reader.exports();
+    reader.routes
+}
+
+struct Reader<'a> {
+    sem: &'a CodeSemantics,
+    tree: &'a Tree,
+    source: &'a SourceText,
+    text: &'a str,
+    /// The framework the file imports, if any.
+    framework: Option<Framework>,
+    routes: FileRoutes,
+    /// Router index by the start of the binding that names it.
+    by_binding: HashMap<usize, usize>,
+    /// How many `const a = b` aliases deep the router lookup is.
+    depth: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn call(&mut self, call: &Call) {
+        let Some(callee) = node_at(self.tree, call.callee) else {
+            return;
+        };
+        if callee.kind() != "member_expression" {
+            // `require("./routes")(app)`, `routes(app)`: a plugin called with an app.
+            return self.plugin_call(call, callee);
+        }
+        let (Some(object), Some(property)) = (
+            callee.child_by_field_name("object"),
+            callee.child_by_field_name("property"),
+        ) else {
+            return;
+        };
+        let method = text_of(self.text, property);
+        let args = arguments(self.tree, call);
+        if let Some(verb) = verb(method) {
+            if let Some((router, path, prefix_args)) = self.route_receiver(object) {
+                self.route(call, router, verb, path, &args, prefix_args);
+            }
+            return;
+        }
+        match method {
+            "use" | "register" | "addHook" | "route" => {}
+            // On a NestJS app, whatever made it: `await NestFactory.create(AppModule)`.
+            "setGlobalPrefix" => {
+                self.routes.global_prefix = args
+                    .first()
+                    .and_then(|a| string_content(self.text, *a))
+                    .map(str::to_string);
+                return;
+            }
+            "useGlobalGuards" => {
+                for arg in &args {
+                    let constructor = match arg.kind() {
+                        "new_expression" => arg.child_by_field_name("constructor"),
+                        "call_expression" => arg.child_by_field_name("function"),
+                        _ => Some(*arg),
+                    };
+                    if let Some(name) = constructor {
+                        let guard = Guard::named(text_of(self.text, name));
+                        self.routes.global_guards.push((Framework::NestJs, guard));
+                    }
+                }
+                return;
+            }
+            _ => return,
+        }
+        let Some(router) = self.router(object) else {
+            return;
+        };
+        match method {
+            "use" => self.use_call(call, router, &args),
+            "register" => self.register(call, router, &args),
+            "addHook" => self.hook(call, router, &args),
+            // Fastify's full declaration: `fastify.route({ method, url, handler })`.
+            "route" if args.len() == 1 && args[0].kind() == "object" => {
+                self.fastify_route(call, router, args[0])
+            }
+            _ => {}
+        }
+    }
+
+    /// The router and path a verb call declares a route on: `app.get(...)` is `app` with
+    /// its own path argument; `app.route("/x").get(h).post(h)` is `app` with `/x`.
+    fn route_receiver(&mut self, object: Node<'a>) -> Option<(usize, Option<String>, bool)> {
+        if object.kind() != "call_expression" {
+            return self.router(object).map(|r| (r, None, false));
+        }
+        // Down the chain to `.route(path)`; the verbs in between share its path.
+        let mut node = object;
+        loop {
+            let callee = node.child_by_field_name("function")?;
+            if callee.kind() != "member_expression" {
+                return None;
+            }
+            let property = text_of(self.text, callee.child_by_field_name("property")?);
+            let inner = callee.child_by_field_name("object")?;
+            if property == "route" {
+                let args = elements(node.child_by_field_name("arguments")?);
+                let path = string_content(self.text, *args.first()?)?;
+                return self
+                    .router(inner)
+                    .map(|r| (r, Some(path.to_string()), true));
+            }
+            verb(property)?;
+            if inner.kind() != "call_expression" {
+                return None;
+            }
+            node = inner;
+        }
+    }
+
+    /// `r.verb(path, ...middleware, handler)`; `path` is given when the chain of
+    /// `route(path)` supplied it and every argument is middleware or handler.
+    fn route(
+        &mut self,
+        call: &Call,
+        router: usize,
+        verb: &str,
+        chained_path: Option<String>,
+        args: &[Node<'a>],
+        chained: bool,
+    ) {
+        let (path, rest) = match chained_path {
+            Some(path) if chained => (path, args),
+            _ => {
+                // koa-router's named routes: `router.get("user", "/users/:id", handler)`.
+                let first = args.first().and_then(|a| self.path(*a, false));
+                let second = args.get(1).and_then(|a| self.path(*a, false));
+                let is_path = |p: &str| p.starts_with('/') || p.starts_with("${") || p == "*";
+                match (first, second) {
+                    (Some(_), Some(path)) if is_path(&path) => (path, &args[2..]),
+                    (Some(path), _) if is_path(&path) => (path, &args[1..]),
+                    _ => return,
+                }
+            }
+        };
+        let Some((handler, middleware)) = rest.split_last() else {
+            return;
+        };
+        if !is_handler(*handler) {
+            return;
+        }
+        let mut guards = Vec::new();
+        for arg in middleware {
+            if arg.kind() == "object" {
+                // Fastify's route options between the path and the handler.
+                self.fastify_options(*arg, &mut guards);
+            } else {
+                self.guards_of(*arg, &mut guards);
+            }
+        }
+        let decl = RouteDecl {
+            router,
+            methods: vec![verb.to_string()],
+            path,
+            handler: handler_name(self.text, *handler),
+            guards,
+            status: None,
+            location: self.source.locate(call.span),
+            handler_span: self.handler_function(*handler),
+        };
+        self.routes.routes.push(decl);
+    }
+
+    /// `fastify.route({ method: ["GET", "HEAD"], url: "/x", preHandler, handler })`.
+    fn fastify_route(&mut self, call: &Call, router: usize, options: Node<'a>) {
+        let mut methods = Vec::new();
+        let mut path = None;
+        let mut handler = None;
+        for (key, value) in pairs(self.text, options) {
+            match key {
+                "method" => {
+                    let values = if value.kind() == "array" {
+                        elements(value)
+                    } else {
+                        vec![value]
+                    };
+                    methods.extend(
+                        values
+                            .iter()
+                            .filter_map(|v| string_content(self.text, *v))
+                            .map(str::to_ascii_uppercase),
+                    );
+                }
+                "url" | "path" => path = string_content(self.text, value),
+                "handler" => handler = Some(value),
+                _ => {}
+            }
+        }
+        let (Some(path), Some(handler)) = (path, handler) else {
+            return;
+        };
+        let mut guards = Vec::new();
+        self.fastify_options(options, &mut guards);
+        let decl = RouteDecl {
+            router,
+            methods,
+            path: path.to_string(),
+            handler: handler_name(self.text, handler),
+            guards,
+            status: None,
+            location: self.source.locate(call.span),
+            handler_span: self.handler_function(handler),
+        };
+        self.routes.routes.push(decl);
+    }
+
+    /// Hooks and schemas in Fastify route options.
+    fn fastify_options(&self, options: Node<'a>, guards: &mut Vec<Guard>) {
+        for (key, value) in pairs(self.text, options) {
+            if FASTIFY_HOOKS.contains(&key) {
+                self.guards_of(value, guards);
+            } else if key == "schema" {
+                guards.push(Guard {
+                    name: "schema".into(),
+                    kind: GuardKind::Validation,
+                });
+            } else if key == "config" {
+                // `config: { rateLimit: {...} }` configures @fastify/rate-limit per route.
+                if pairs(self.text, value).any(|(k, _)| k == "rateLimit") {
+                    guards.push(Guard {
+                        name: "rateLimit".into(),
+                        kind: GuardKind::RateLimit,
+                    });
+                }
+            }
+        }
+    }
+
+    /// `app.use([path,] ...middleware | routers)`.
+    fn use_call(&mut self, call: &Call, parent: usize, args: &[Node<'a>]) {
+        // The path: a string, a template, a concatenation, or a name bound to a string
+        // (any other name is middleware).
+        let prefix = args.first().and_then(|a| match a.kind() {
+            "string" | "template_string" | "binary_expression" => self.path(*a, true),
+            "identifier" => self.path(*a, false),
+            _ => None,
+        });
+        let (prefix, rest) = match prefix {
+            Some(prefix) => (prefix, &args[1..]),
+            None => (String::new(), args),
+        };
+        let mut guards = Vec::new();
+        for arg in rest {
+            match self.child_router(*arg) {
+                Some(child) => self.routes.mounts.push(Mount {
+                    parent,
+                    prefix: prefix.clone(),
+                    child,
+                    guards: guards.clone(),
+                    fallback: fallback_guard(self.text, *arg),
+                    at: call.span.start,
+                    location: self.source.locate(call.span),
+                }),
+                None => self.guards_of(*arg, &mut guards),
+            }
+        }
+        // Middleware after which no router is mounted guards the routes declared later.
+        for guard in guards {
+            self.routes.routers[parent]
+                .uses
+                .push((call.span.start, prefix.clone(), guard));
+        }
+    }
+
+    /// Fastify `register(plugin, { prefix })`; registering a rate limiter or auth plugin
+    /// guards the instance.
+    fn register(&mut self, call: &Call, parent: usize, args: &[Node<'a>]) {
+        let Some(plugin) = args.first() else {
+            return;
+        };
+        let prefix = args
+            .get(1)
+            .filter(|o| o.kind() == "object")
+            .and_then(|o| pairs(self.text, *o).find(|(k, _)| *k == "prefix"))
+            .and_then(|(_, v)| self.path(v, true))
+            .unwrap_or_default();
+        match self.child_router(*plugin) {
+            Some(child) => self.routes.mounts.push(Mount {
+                parent,
+                prefix,
+                child,
+                guards: Vec::new(),
+                fallback: fallback_guard(self.text, *plugin),
+                at: call.span.start,
+                location: self.source.locate(call.span),
+            }),
+            None => {
+                let mut guards = Vec::new();
+                self.guards_of(*plugin, &mut guards);
+                for guard in guards {
+                    self.routes.routers[parent]
+                        .uses
+                        .push((call.span.start, prefix.clone(), guard));
+                }
+            }
+        }
+    }
+
+    /// `fastify.addHook("onRequest", authenticate)`.
+    fn hook(&mut self, call: &Call, router: usize, args: &[Node<'a>]) {
+        let [name, hook, ..] = args else {
+            return;
+        };
+        if string_content(self.text, *name).is_some_and(|n| FASTIFY_HOOKS.contains(&n)) {
+            let mut guards = Vec::new();
+            self.guards_of(*hook, &mut guards);
+            for guard in guards {
+                self.routes.routers[router]
+                    .uses
+                    .push((call.span.start, String::new(), guard));
+            }
+        }
+    }
+
+    /// `require("./routes")(app)` or `routes(app, db)`: the function registers routes on
+    /// the app it is given.
+    fn plugin_call(&mut self, call: &Call, callee: Node<'a>) {
+        let args = arguments(self.tree, call);
+        for (position, arg) in args.iter().enumerate() {
+            if arg.kind() != "identifier" {
+                continue;
+            }
+            let Some(parent) = self.known_router(*arg) else {
+                continue;
+            };
+            let child = match callee.kind() {
+                "call_expression" => self.required_module(callee),
+                "identifier" => {
+                    let name = text_of(self.text, callee);
+                    match self.sem.binding_at(name, callee.start_byte()) {
+                        Some(b) if b.kind == BindingKind::Import => {
+                            let span = b.span;
+                            self.imported(span, Vec::new())
+                        }
+                        _ => self.plugin_ref(callee, position),
+                    }
+                }
+                _ => None,
+            };
+            if let Some(child) = child {
+                self.routes.mounts.push(Mount {
+                    parent,
+                    prefix: String::new(),
+                    child,
+                    guards: Vec::new(),
+                    fallback: None,
+                    at: call.span.start,
+                    location: self.source.locate(call.span),
+                });
+            }
+        }
+    }
+
+    fn path(&self, node: Node<'a>, expressions: bool) -> Option<String> {
+        super::path_value(self.sem, self.tree, self.text, node, expressions)
+    }
+
+    /// What a mount argument refers to when it can be a router: a router of this file
+    /// (`router`, `router.routes()`), an import, `require("./x")`, a local plugin function.
+    fn child_router(&mut self, arg: Node<'a>) -> Option<RouterRef> {
+        match arg.kind() {
+            "identifier" => {
+                let name = text_of(self.text, arg);
+                let binding = self.sem.binding_at(name, arg.start_byte())?;
+                match binding.kind {
+                    BindingKind::Import => self.imported(binding.span, Vec::new()),
+                    BindingKind::Function => self.plugin_ref(arg, 0),
+                    BindingKind::Variable => {
+                        let value = binding.value?;
+                        if let Some(call) = self.sem.call(value)
+                            && let Some(callee) = node_at(self.tree, call.callee)
+                            && callee.kind() == "identifier"
+                            && text_of(self.text, callee) == "require"
+                        {
+                            return self.required_module(node_at(self.tree, call.span)?);
+                        }
+                        self.known_router(arg)
+                            .map(RouterRef::Local)
+                            .or_else(|| self.plugin_ref(arg, 0))
+                    }
+                    _ => None,
+                }
+            }
+            "member_expression" => {
+                // `users.router` of an imported module; `router.routes()` is handled below.
+                let (head, path) = member_path(self.text, arg)?;
+                let binding = self.sem.binding_at(head, arg.start_byte())?;
+                (binding.kind == BindingKind::Import)
+                    .then(|| self.imported(binding.span, path))
+                    .flatten()
+            }
+            "call_expression" => {
+                let callee = arg.child_by_field_name("function")?;
+                if callee.kind() == "identifier" && text_of(self.text, callee) == "require" {
+                    return self.required_module(arg).filter(is_relative);
+                }
+                // koa-router: `app.use(router.routes())`.
+                if callee.kind() == "member_expression"
+                    && callee
+                        .child_by_field_name("property")
+                        .is_some_and(|p| text_of(self.text, p) == "routes")
+                {
+                    return self.child_router(callee.child_by_field_name("object")?);
+                }
+                None
+            }
+            "arrow_function" | "function_expression" | "function" => {
+                let index = self.function_index(arg.byte_range().into())?;
+                self.plugin_router(index, 0).map(RouterRef::Local)
+            }
+            _ => None,
+        }
+    }
+
+    /// `require("./x")` as a mount or plugin: the module's default export.
+    fn required_module(&self, call: Node<'a>) -> Option<RouterRef> {
+        let callee = call.child_by_field_name("function")?;
+        if callee.kind() != "identifier" || text_of(self.text, callee) != "require" {
+            return None;
+        }
+        let args = elements(call.child_by_field_name("arguments")?);
+        let module = string_content(self.text, *args.first()?)?;
+        Some(RouterRef::Imported {
+            module: module.to_string(),
+            path: Vec::new(),
+        })
+    }
+
+    /// The router an imported binding names, as an unresolved reference.
+    fn imported(&self, binding: Span, tail: Vec<String>) -> Option<RouterRef> {
+        let import = self
+            .sem
+            .imports()
+            .iter()
+            .find(|i| i.span.start <= binding.start && binding.end <= i.span.end)?;
+        let mut path = Vec::new();
+        if import.kind == ImportKind::Member {
+            path.push(import.name.clone()?);
+        }
+        path.extend(tail);
+        Some(RouterRef::Imported {
+            module: import.module.clone(),
+            path,
+        })
+    }
+
+    /// A local function used as a plugin: the router of its parameter at `position`.
+    fn plugin_ref(&mut self, name: Node<'a>, position: usize) -> Option<RouterRef> {
+        let binding = self
+            .sem
+            .binding_at(text_of(self.text, name), name.start_byte())?;
+        let function = match binding.kind {
+            BindingKind::Function => self.sem.functions().iter().position(|f| {
+                f.name.as_deref() == Some(binding.name.as_str())
+                    && f.span.start <= binding.span.start
+                    && binding.span.end <= f.span.end
+            })?,
+            BindingKind::Variable => self.function_index(binding.value?)?,
+            _ => return None,
+        };
+        self.plugin_router(function, position).map(RouterRef::Local)
+    }
+
+    fn function_index(&self, span: Span) -> Option<usize> {
+        self.sem.functions().iter().position(|f| f.span == span)
+    }
+
+    /// The router standing for parameter `position` of function `index`, when the
+    /// parameter is a plain name.
+    fn plugin_router(&mut self, index: usize, position: usize) -> Option<usize> {
+        let function = &self.sem.functions()[index];
+        let parameter = function
+            .parameters
+            .iter()
+            .find(|p| p.position == position && p.path.is_empty())?;
+        let key = parameter.span.start;
+        if let Some(&router) = self.by_binding.get(&key) {
+            return Some(router);
+        }
+        let framework = self.framework.unwrap_or(match parameter.name.as_str() {
+            "fastify" | "instance" => Framework::Fastify,
+            _ => Framework::Express,
+        });
+        Some(self.add_router(
+            key,
+            framework,
+            RouterKind::Plugin,
+            parameter.name.clone(),
+            String::new(),
+            parameter.span,
+        ))
+    }
+
+    /// The router `node` refers to, creating its entry on first sight: a name bound to a
+    /// router made in this file or to a plugin's parameter, an imported app or router
+    /// (declaring routes on it declares them on what the import resolves to), or an
+    /// expression that makes one (`Router().use(a).use(b)`).
+    fn router(&mut self, node: Node<'a>) -> Option<usize> {
+        if node.kind() != "identifier" {
+            return self.router_expression(node);
+        }
+        if let Some(router) = self.known_router(node) {
+            return Some(router);
+        }
+        let name = text_of(self.text, node);
+        let binding = self.sem.binding_at(name, node.start_byte())?;
+        if binding.kind != BindingKind::Import {
+            return None;
+        }
+        let target = self.imported(binding.span, Vec::new())?;
+        let framework = self.framework.unwrap_or(Framework::Express);
+        let alias = self.add_router(
+            binding.span.start,
+            framework,
+            RouterKind::Router,
+            name.to_string(),
+            String::new(),
+            binding.span,
+        );
+        self.routes.routers[alias].alias = Some(target);
+        Some(alias)
+    }
+
+    /// A router of this file by the binding `node` names: created here from a framework
+    /// factory, a plausible app parameter, or already seen.
+    fn known_router(&mut self, node: Node<'a>) -> Option<usize> {
+        let name = text_of(self.text, node);
+        let binding = self.sem.binding_at(name, node.start_byte())?;
+        let key = binding.span.start;
+        if let Some(&router) = self.by_binding.get(&key) {
+            return Some(router);
+        }
+        match binding.kind {
+            BindingKind::Parameter => {
+                let plausible = self.framework.is_some() || ROUTER_PARAMETERS.contains(&name);
+                if !plausible {
+                    return None;
+                }
+                let span = binding.span;
+                let function = self.sem.enclosing_function_index(span.start)?;
+                let position = self.sem.functions()[function]
+                    .parameters
+                    .iter()
+                    .find(|p| p.span == span)?
+                    .position;
+                self.plugin_router(function, position)
+            }
+            BindingKind::Variable => {
+                let value = node_at(self.tree, binding.value?)?;
+                // `const a = b` chains end; a cycle of them must too.
+                if self.depth > 8 {
+                    return None;
+                }
+                self.depth += 1;
+                let router = self.router_expression(value);
+                self.depth -= 1;
+                let router = router?;
+                self.routes.routers[router].name = name.to_string();
+                self.by_binding.insert(key, router);
+                Some(router)
+            }
+            _ => None,
+        }
+    }
+
+    /// The router an expression makes: a factory call (`express.Router()`, `new Router({
+    /// prefix })`, `require("fastify")()`), or a chain of `use`/verb calls on one, which
+    /// return the router they are called on.
+    fn router_expression(&mut self, node: Node<'a>) -> Option<usize> {
+        match node.kind() {
+            "parenthesized_expression" | "await_expression" => {
+                self.router_expression(node.named_child(0)?)
+            }
+            "identifier" => self.router(node),
+            "call_expression" | "new_expression" => {
+                if let Some(callee) = node.child_by_field_name("function")
+                    && callee.kind() == "member_expression"
+                {
+                    let property = text_of(self.text, callee.child_by_field_name("property")?);
+                    if property == "use" || verb(property).is_some() {
+                        return self.router_expression(callee.child_by_field_name("object")?);
+                    }
+                }
+                let key = node.start_byte();
+                if let Some(&router) = self.by_binding.get(&key) {
+                    return Some(router);
+                }
+                let call = self.sem.call(node.byte_range().into())?;
+                let (framework, kind) = creation(call.qualified_name.as_deref()?)?;
+                let prefix = match framework {
+                    // koa-router: `new Router({ prefix: "/users" })`.
+                    Framework::Koa if kind == RouterKind::Router => arguments(self.tree, call)
+                        .first()
+                        .filter(|o| o.kind() == "object")
+                        .and_then(|o| pairs(self.text, *o).find(|(k, _)| *k == "prefix"))
+                        .and_then(|(_, v)| self.path(v, true))
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                let span = call.span;
+                Some(self.add_router(key, framework, kind, String::new(), prefix, span))
+            }
+            _ => None,
+        }
+    }
+
+    fn add_router(
+        &mut self,
+        key: usize,
+        framework: Framework,
+        kind: RouterKind,
+        name: String,
+        prefix: String,
+        span: Span,
+    ) -> usize {
+        let index = self.routes.routers.len();
+        self.routes.routers.push(Router {
+            framework,
+            kind,
+            name,
+            prefix,
+            guards: Vec::new(),
+            uses: Vec::new(),
+            alias: None,
+            location: self.source.locate(span),
+        });
+        self.by_binding.insert(key, index);
+        index
+    }
+
+    /// The guards a middleware argument stands for: each element of an array, the callee
+    /// of a call (`passport.authenticate("jwt")`, `rateLimit({...})`), a name.
+    fn guards_of(&self, arg: Node<'a>, guards: &mut Vec<Guard>) {
+        match arg.kind() {
+            "array" => {
+                for element in elements(arg) {
+                    self.guards_of(element, guards);
+                }
+            }
+            "identifier" | "member_expression" => {
+                guards.push(Guard::named(text_of(self.text, arg)));
+            }
+            "call_expression" => {
+                let Some(callee) = arg.child_by_field_name("function") else {
+                    return;
+                };
+                // A plugin registered from a package: `register(require("@fastify/rate-limit"))`.
+                if let Some(RouterRef::Imported { module, .. }) = self.required_module(arg) {
+                    guards.push(Guard::named(&module));
+                    return;
+                }
+                // Validator chains, `body("email").isEmail()`, are named by their first call.
+                let mut first = arg;
+                while let Some(inner) = first
+                    .child_by_field_name("function")
+                    .filter(|f| f.kind() == "member_expression")
+                    .and_then(|f| f.child_by_field_name("object"))
+                    .filter(|o| o.kind() == "call_expression")
+                {
+                    first = inner;
+                }
+                if let Some(qualified) = self.sem.qualified_name(first, self.text)
+                    && ["express-validator", "celebrate", "joi", "zod"]
+                        .iter()
+                        .any(|m| qualified.split('.').next() == Some(m))
+                {
+                    guards.push(Guard {
+                        name: qualified,
+                        kind: GuardKind::Validation,
+                    });
+                    return;
+                }
+                let callee = first.child_by_field_name("function").unwrap_or(callee);
+                guards.push(Guard::named(text_of(self.text, callee)));
+            }
+            _ => {}
+        }
+    }
+
+    /// The function a handler argument is, or names, when this file defines it.
+    fn handler_function(&self, handler: Node<'a>) -> Option<Span> {
+        let span: Span = handler.byte_range().into();
+        if let Some(f) = self.sem.functions().iter().find(|f| f.span == span) {
+            return Some(f.span);
+        }
+        if handler.kind() != "identifier" {
+            return None;
+        }
+        let binding = self
+            .sem
+            .binding_at(text_of(self.text, handler), handler.start_byte())?;
+        match binding.kind {
+            BindingKind::Function => self
+                .sem
+                .functions()
+                .iter()
+                .find(|f| f.span.start <= binding.span.start && binding.span.end <= f.span.end)
+                .map(|f| f.span),
+            BindingKind::Variable => {
+                let value = binding.value?;
+                self.sem
+                    .functions()
+                    .iter()
+                    .find(|f| f.span == value)
+                    .map(|f| f.span)
+            }
+            _ => None,
+        }
+    }
+
+    /// NestJS: `@Controller("users")` classes and their `@Get(":id")`-decorated methods.
+    fn controllers(&mut self) {
+        let sem = self.sem;
+        for (class_index, class) in sem.classes().iter().enumerate() {
+            let Some(controller) = class
+                .decorators
+                .iter()
+                .find(|d| nest_name(d.qualified_name.as_deref()) == Some("Controller"))
+            else {
+                continue;
+            };
+            let prefix = self.decorator_path(controller.arguments);
+            let mut guards = Vec::new();
+            for decorator in &class.decorators {
+                self.nest_guards(decorator, &mut guards);
+            }
+            let router = self.routes.routers.len();
+            self.routes.routers.push(Router {
+                framework: Framework::NestJs,
+                kind: RouterKind::Router,
+                name: class.name.clone().unwrap_or_default(),
+                prefix,
+                guards,
+                uses: Vec::new(),
+                alias: None,
+                location: self.source.locate(class.span),
+            });
+            for method in sem
+                .functions()
+                .iter()
+                .filter(|f| f.class == Some(class_index))
+            {
+                let Some((verb, decorator)) = method.decorators.iter().find_map(|d| {
+                    let name = nest_name(d.qualified_name.as_deref())?;
+                    let verb = verb(&name.to_ascii_lowercase())?;
+                    Some((verb, d))
+                }) else {
+                    continue;
+                };
+                let mut guards = Vec::new();
+                let mut status = None;
+                for d in &method.decorators {
+                    self.nest_guards(d, &mut guards);
+                    if nest_name(d.qualified_name.as_deref()) == Some("HttpCode") {
+                        status = self.decorator_number(d.arguments);
+                    }
+                }
+                for parameter in &method.parameters {
+                    for d in &parameter.decorators {
+                        if nest_name(d.qualified_name.as_deref()) == Some("Body")
+                            && d.arguments.is_some_and(|a| a.end - a.start > 2)
+                        {
+                            // `@Body(new ValidationPipe())`.
+                            guards.push(Guard::named("ValidationPipe"));
+                        }
+                    }
+                }
+                let path = self.decorator_path(decorator.arguments);
+                self.routes.routes.push(RouteDecl {
+                    router,
+                    methods: vec![verb.to_string()],
+                    path,
+                    handler: method.name.clone(),
+                    guards,
+                    status,
+                    location: self.source.locate(decorator.span),
+                    handler_span: Some(method.span),
+                });
+            }
+        }
+    }
+
+    /// NestJS global guards provided in a module: `{ provide: APP_GUARD, useClass: G }`.
+    fn app_guards(&mut self) {
+        let text = self.text;
+        for (at, word) in text.match_indices("APP_GUARD") {
+            let Some(node) = node_at(self.tree, Span::new(at, at + word.len())) else {
+                continue;
+            };
+            let Some(object) = node
+                .parent()
+                .filter(|p| p.kind() == "pair")
+                .and_then(|p| p.parent())
+                .filter(|o| o.kind() == "object")
+            else {
+                continue;
+            };
+            if let Some((_, class)) =
+                pairs(text, object).find(|(k, _)| matches!(*k, "useClass" | "useExisting"))
+            {
+                self.routes
+                    .global_guards
+                    .push((Framework::NestJs, Guard::named(text_of(text, class))));
+            }
+        }
+    }
+
+    /// Guards a NestJS decorator applies: `@UseGuards(AuthGuard("jwt"), RolesGuard)`,
+    /// `@Throttle(...)`, `@UsePipes(ValidationPipe)`, `@Public()`-style metadata.
+    fn nest_guards(&self, decorator: &crate::code::Decorator, guards: &mut Vec<Guard>) {
+        match nest_name(decorator.qualified_name.as_deref()) {
+            Some("UseGuards") => {
+                for arg in decorator_arguments(self.tree, decorator.arguments) {
+                    let callee = match arg.kind() {
+                        "call_expression" | "new_expression" => arg
+                            .child_by_field_name("function")
+                            .or_else(|| arg.child_by_field_name("constructor"))
+                            .unwrap_or(arg),
+                        _ => arg,
+                    };
+                    guards.push(Guard::named(text_of(self.text, callee)));
+                }
+            }
+            Some("Throttle") => guards.push(Guard {
+                name: "Throttle".into(),
+                kind: GuardKind::RateLimit,
+            }),
+            Some("UsePipes") => guards.push(Guard {
+                name: "UsePipes".into(),
+                kind: GuardKind::Validation,
+            }),
+            // Custom and third-party decorators by name: `@Throttle()` of
+            // @nestjs/throttler, `@Public()`, `@Auth()`, `@Roles("admin")`.
+            _ => {
+                let guard = Guard::named(&decorator.name);
+                if guard.kind != GuardKind::Other {
+                    guards.push(guard);
+                }
+            }
+        }
+    }
+
+    fn decorator_path(&self, arguments: Option<Span>) -> String {
+        let args = decorator_arguments(self.tree, arguments);
+        let Some(first) = args.first() else {
+            return String::new();
+        };
+        if first.kind() == "object" {
+            // `@Controller({ path: "users", version: "1" })`.
+            return pairs(self.text, *first)
+                .find(|(k, _)| *k == "path")
+                .and_then(|(_, v)| string_content(self.text, v))
+                .unwrap_or("")
+                .to_string();
+        }
+        string_content(self.text, *first).unwrap_or("").to_string()
+    }
+
+    fn decorator_number(&self, arguments: Option<Span>) -> Option<u16> {
+        let args = decorator_arguments(self.tree, arguments);
+        let first = args.first()?;
+        let text = text_of(self.text, *first);
+        text.parse().ok().or_else(|| http_status_name(text))
+    }
+
+    /// Routers the file exports: `module.exports = router`, `exports.x = router`,
+    /// `export default router`, `export { router }`, `export const router = Router()`,
+    /// and functions that register routes (`module.exports = function (app) {...}`).
+    fn exports(&mut self) {
+        let root = self.tree.root_node();
+        let mut cursor = root.walk();
+        let statements: Vec<Node<'a>> = root.named_children(&mut cursor).collect();
+        for statement in statements {
+            match statement.kind() {
+                "expression_statement" => {
+                    let Some(assignment) = statement
+                        .named_child(0)
+                        .filter(|n| n.kind() == "assignment_expression")
+                    else {
+                        continue;
+                    };
+                    let (Some(left), Some(right)) = (
+                        assignment.child_by_field_name("left"),
+                        assignment.child_by_field_name("right"),
+                    ) else {
+                        continue;
+                    };
+                    match text_of(self.text, left) {
+                        "module.exports" | "exports.default" | "module.exports.default" => {
+                            if right.kind() == "object" {
+                                for (key, value) in pairs(self.text, right) {
+                                    self.export(key, value);
+                                }
+                            } else {
+                                self.export("default", right);
+                            }
+                        }
+                        target => {
+                            let name = target
+                                .strip_prefix("module.exports.")
+                                .or_else(|| target.strip_prefix("exports."));
+                            if let Some(name) = name {
+                                self.export(name, right);
+                            }
+                        }
+                    }
+                }
+                "export_statement" => self.export_statement(statement),
+                _ => {}
+            }
+        }
+    }
+
+    fn export_statement(&mut self, statement: Node<'a>) {
+        if let Some(value) = statement.child_by_field_name("value") {
+            return self.export("default", value);
+        }
+        if let Some(declaration) = statement.child_by_field_name("declaration") {
+            let default = text_of(self.text, statement).starts_with("export default");
+            match declaration.kind() {
+                "function_declaration" | "generator_function_declaration" => {
+                    let name = declaration
+                        .child_by_field_name("name")
+                        .map(|n| text_of(self.text, n));
+                    let name = if default { Some("default") } else { name };
+                    if let Some(name) = name {
+                        self.export(name, declaration);
+                    }
+                }
+                "lexical_declaration" | "variable_declaration" => {
+                    for declarator in elements(declaration) {
+                        if let Some(name) = declarator.child_by_field_name("name")
+                            && name.kind() == "identifier"
+                        {
+                            self.export(text_of(self.text, name), name);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
+        // `export { router, app as default }`.
+        let mut cursor = statement.walk();
+        for clause in statement.named_children(&mut cursor) {
+            if clause.kind() != "export_clause" {
+                continue;
+            }
+            for specifier in elements(clause) {
+                let Some(name) = specifier.child_by_field_name("name") else {
+                    continue;
+                };
+                let exported = specifier
+                    .child_by_field_name("alias")
+                    .map_or_else(|| text_of(self.text, name), |a| text_of(self.text, a));
+                self.export(exported, name);
+            }
+        }
+    }
+
+    /// Records `value` (a router's name, or a function) as exported under `name`.
+    fn export(&mut self, name: &str, value: Node<'a>) {
+        let span: Span = value.byte_range().into();
+        let function = match value.kind() {
+            "identifier" => {
+                if let Some(router) = self.known_router(value) {
+                    self.routes.exports.push((name.to_string(), router));
+                    return;
+                }
+                let Some(binding) = self
+                    .sem
+                    .binding_at(text_of(self.text, value), value.start_byte())
+                else {
+                    return;
+                };
+                match binding.kind {
+                    BindingKind::Function => self.sem.functions().iter().position(|f| {
+                        f.span.start <= binding.span.start && binding.span.end <= f.span.end
+                    }),
+                    BindingKind::Variable => binding.value.and_then(|v| self.function_index(v)),
+                    _ => None,
+                }
+            }
+            "call_expression" | "new_expression" => {
+                if let Some(router) = self.router_expression(value) {
+                    self.routes.exports.push((name.to_string(), router));
+                }
+                return;
+            }
+            _ => self.function_index(span),
+        };
+        let Some(function) = function else {
+            return;
+        };
+        let plugins: Vec<usize> = self.sem.functions()[function]
+            .parameters
+            .iter()
+            .filter_map(|p| self.by_binding.get(&p.span.start).copied())
+            .collect();
+        for router in plugins {
+            self.routes.exports.push((name.to_string(), router));
+        }
+    }
+}
+
+/// The framework and kind of the router a factory creates.
+fn creation(qualified: &str) -> Option<(Framework, RouterKind)> {
+    Some(match qualified {
+        "express" | "express.default" => (Framework::Express, RouterKind::App),
+        "express.Router" | "express.default.Router" => (Framework::Express, RouterKind::Router),
+        "fastify" | "fastify.default" | "fastify.fastify" => (Framework::Fastify, RouterKind::App),
+        "koa" | "koa.default" => (Framework::Koa, RouterKind::App),
+        "koa-router" | "@koa/router" | "koa-router.default" | "@koa/router.default" => {
+            (Framework::Koa, RouterKind::Router)
+        }
+        _ => return None,
+    })
+}
+
+/// A NestJS decorator's name when it comes from `@nestjs/common`.
+fn nest_name(qualified: Option<&str>) -> Option<&str> {
+    qualified?.strip_prefix("@nestjs/common.")
+}
+
+/// `HttpStatus.CREATED` as a number.
+fn http_status_name(text: &str) -> Option<u16> {
+    Some(match text.rsplit('.').next()? {
+        "OK" => 200,
+        "CREATED" => 201,
+        "ACCEPTED" => 202,
+        "NO_CONTENT" => 204,
+        _ => return None,
+    })
+}
+
+fn arguments<'t>(tree: &'t Tree, call: &Call) -> Vec<Node<'t>> {
+    call.arguments
+        .and_then(|span| node_at(tree, span))
+        .map_or_else(Vec::new, elements)
+}
+
+fn decorator_arguments(tree: &Tree, arguments: Option<Span>) -> Vec<Node<'_>> {
+    arguments
+        .and_then(|span| node_at(tree, span))
+        .map_or_else(Vec::new, elements)
+}
+
+/// The key/value pairs of an object literal with plain keys; `{ handler }` shorthand
+/// gives the identifier as both.
+fn pairs<'t>(text: &'t str, object: Node<'t>) -> impl Iterator<Item = (&'t str, Node<'t>)> {
+    elements(object)
+        .into_iter()
+        .filter_map(move |member| match member.kind() {
+            "pair" => {
+                let key = member.child_by_field_name("key")?;
+                let name = string_content(text, key).unwrap_or_else(|| text_of(text, key));
+                Some((name, member.child_by_field_name("value")?))
+            }
+            "shorthand_property_identifier" => Some((text_of(text, member), member)),
+            "method_definition" => {
+                let key = member.child_by_field_name("name")?;
+                Some((text_of(text, key), member))
+            }
+            _ => None,
+        })
+}
+
+/// What a route's last argument must be to be a handler: a function, a name, or a call
+/// wrapping one (`asyncHandler(fn)`); an options object or a string is not (`api.get(
+/// "/users", { params })` is an HTTP client call).
+fn is_handler(node: Node<'_>) -> bool {
+    matches!(
+        node.kind(),
+        "arrow_function"
+            | "function_expression"
+            | "function"
+            | "identifier"
+            | "member_expression"
+            | "call_expression"
+    )
+}
+
+fn handler_name(text: &str, handler: Node<'_>) -> Option<String> {
+    match handler.kind() {
+        "identifier" | "member_expression" => Some(text_of(text, handler).to_string()),
+        "call_expression" => {
+            // `asyncHandler(controller.list)`: the wrapped handler.
+            let args = elements(handler.child_by_field_name("arguments")?);
+            args.last().and_then(|a| handler_name(text, *a))
+        }
+        _ => None,
+    }
+}
+
+fn is_relative(reference: &RouterRef) -> bool {
+    matches!(reference, RouterRef::Imported { module, .. } if module.starts_with('.'))
+}
+
+/// The guard an argument stands for when it turns out not to be a router.
+fn fallback_guard(text: &str, arg: Node<'_>) -> Option<Guard> {
+    match arg.kind() {
+        "identifier" | "member_expression" => Some(Guard::named(text_of(text, arg))),
+        _ => None,
+    }
+}
+
+/// `users.router` as `("users", ["router"])`.
+fn member_path<'t>(text: &'t str, node: Node<'t>) -> Option<(&'t str, Vec<String>)> {
+    let mut path = Vec::new();
+    let mut node = node;
+    while node.kind() == "member_expression" {
+        path.push(text_of(text, node.child_by_field_name("property")?).to_string());
+        node = node.child_by_field_name("object")?;
+    }
+    (node.kind() == "identifier").then(|| {
+        path.reverse();
+        (text_of(text, node), path)
+    })
+}

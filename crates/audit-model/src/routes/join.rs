@@ -1,0 +1,413 @@
+//! The project's route table: each file's routers, routes and mounts joined through
+//! imports into full paths, with every guard that runs before each handler.
+
+use std::collections::HashMap;
+
+use audit_core::{Location, Span};
+
+use super::{FileRoutes, Framework, Guard, GuardKind, RouteDecl, RouterRef, join_path};
+
+/// Mount chains deeper than this are cut (and cycles with them).
+const MAX_DEPTH: usize = 16;
+/// A router mounted in more places than this keeps the first ones.
+const MAX_CONTEXTS: usize = 16;
+
+/// Every route of the project, in file and source order.
+#[derive(Debug, Default)]
+pub struct RouteTable {
+    pub routes: Vec<Route>,
+}
+
+/// A route with its full path and everything that guards it.
+#[derive(Clone, Debug)]
+pub struct Route {
+    pub framework: Framework,
+    pub methods: Vec<String>,
+    /// Prefixes of every router it is mounted through, joined: `/api/v1/users/:id`.
+    pub path: String,
+    pub handler: Option<String>,
+    /// The handler's function, when the route's file defines it.
+    pub handler_span: Option<Span>,
+    /// Route, router, mount and app-level guards, outermost first.
+    pub guards: Vec<Guard>,
+    pub status: Option<u16>,
+    /// The route call or decorator.
+    pub location: Location,
+    /// The route's router could not be followed to an app: its path may lack prefixes,
+    /// and guards the app applies are missing.
+    pub partial: bool,
+    /// The app that serves it (`express()`, `Flask(__name__)`...), when followed to one.
+    pub app: Option<Location>,
+}
+
+impl Route {
+    /// The path has a part not known statically (`${settings.API_V1_STR}`).
+    pub fn has_unknown_part(&self) -> bool {
+        self.path.contains("${")
+    }
+
+    /// The path's literal segments, parameters (`:id`, `{id}`, `<int:id>`) left out.
+    pub fn static_segments(&self) -> impl Iterator<Item = &str> {
+        self.path.split('/').filter(|s| {
+            !s.is_empty()
+                && !s.starts_with(':')
+                && !s.starts_with('{')
+                && !s.starts_with('<')
+                && !s.starts_with("${")
+                && *s != "*"
+        })
+    }
+
+    pub fn has_guard(&self, kind: GuardKind) -> bool {
+        self.guards.iter().any(|g| g.kind == kind)
+    }
+
+    /// Whether the route writes: POST, PUT, PATCH, DELETE, or all methods.
+    pub fn is_write(&self) -> bool {
+        self.methods
+            .iter()
+            .any(|m| matches!(m.as_str(), "POST" | "PUT" | "PATCH" | "DELETE" | "ALL"))
+    }
+}
+
+/// A router of one file: (file index, router index).
+type RouterId = (usize, usize);
+
+/// Where a router is served from: the joined prefix and the guards on the way.
+#[derive(Clone, Debug)]
+struct Context {
+    prefix: String,
+    guards: Vec<Guard>,
+    /// The app the chain of mounts ends at.
+    app: Option<RouterId>,
+}
+
+impl RouteTable {
+    /// Joins the routes of `files` (path and what it declares).
+    pub fn join<'f>(files: impl IntoIterator<Item = (&'f str, &'f FileRoutes)>) -> RouteTable {
+        let files: Vec<(&str, &FileRoutes)> = files.into_iter().collect();
+        let joiner = Joiner::new(&files);
+        let mut routes = Vec::new();
+        let global_prefix = files.iter().find_map(|(_, f)| f.global_prefix.as_deref());
+        let global_guards: Vec<&(Framework, Guard)> =
+            files.iter().flat_map(|(_, f)| &f.global_guards).collect();
+        for (file, (_, declared)) in files.iter().enumerate() {
+            for decl in &declared.routes {
+                let router = &declared.routers[decl.router];
+                let mut contexts = joiner.contexts((file, decl.router), 0);
+                let global = global_guards
+                    .iter()
+                    .filter(|(f, _)| *f == router.framework)
+                    .map(|(_, g)| g.clone());
+                let global: Vec<Guard> = global.collect();
+                for context in &mut contexts {
+                    if router.framework == Framework::NestJs
+                        && let Some(prefix) = global_prefix
+                    {
+                        context.prefix = join_path(prefix, &context.prefix);
+                    }
+                    context.guards.splice(0..0, global.iter().cloned());
+                }
+                for context in contexts {
+                    let nest = router.framework == Framework::NestJs;
+                    let mut route = route(&joiner, file, decl, router.framework, context.clone());
+                    // A NestJS controller is served by the app that imports its module.
+                    route.partial = !nest && context.app.is_none();
+                    route.app = context
+                        .app
+                        .map(|(f, r)| files[f].1.routers[r].location.clone());
+                    routes.push(route);
+                }
+            }
+        }
+        RouteTable { routes }
+    }
+}
+
+fn route(
+    joiner: &Joiner<'_>,
+    file: usize,
+    decl: &RouteDecl,
+    framework: Framework,
+    context: Context,
+) -> Route {
+    let mut guards = context.guards;
+    guards.extend(joiner.uses_before((file, decl.router), decl.location.span.start, &decl.path));
+    guards.extend(decl.guards.iter().cloned());
+    Route {
+        framework,
+        methods: decl.methods.clone(),
+        path: join_path(&context.prefix, &decl.path),
+        handler: decl.handler.clone(),
+        handler_span: decl.handler_span,
+        guards,
+        status: decl.status,
+        location: decl.location.clone(),
+        partial: false,
+        app: None,
+    }
+}
+
+/// Whether middleware mounted at `prefix` runs for `path`.
+fn covers(prefix: &str, path: &str) -> bool {
+    let prefix = prefix.trim_end_matches('/');
+    prefix.is_empty()
+        || path == prefix
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+struct Joiner<'f> {
+    files: &'f [(&'f str, &'f FileRoutes)],
+    by_path: HashMap<&'f str, usize>,
+    /// For each router, the mounts that mount it: (parent, file of the mount, mount index).
+    parents: HashMap<RouterId, Vec<(usize, usize)>>,
+    /// Alias routers (routes added to an imported router) and what they resolve to.
+    aliases: HashMap<RouterId, Vec<RouterId>>,
+    /// Mounts of what resolved to no router: middleware after all (`app.use(auth)` with
+    /// `auth` imported), a `use` of the parent.
+    middleware: HashMap<RouterId, Vec<(usize, String, Guard)>>,
+}
+
+impl<'f> Joiner<'f> {
+    fn new(files: &'f [(&'f str, &'f FileRoutes)]) -> Joiner<'f> {
+        let by_path = files
+            .iter()
+            .enumerate()
+            .map(|(i, (p, _))| (*p, i))
+            .collect();
+        let mut joiner = Joiner {
+            files,
+            by_path,
+            parents: HashMap::new(),
+            aliases: HashMap::new(),
+            middleware: HashMap::new(),
+        };
+        for (file, (_, declared)) in files.iter().enumerate() {
+            for (index, mount) in declared.mounts.iter().enumerate() {
+                let children = joiner.resolve(file, &mount.child);
+                if children.is_empty()
+                    && let Some(guard) = &mount.fallback
+                {
+                    let uses = joiner.middleware.entry((file, mount.parent)).or_default();
+                    uses.push((mount.at, mount.prefix.clone(), guard.clone()));
+                }
+                for child in children {
+                    joiner.parents.entry(child).or_default().push((file, index));
+                }
+            }
+            for (index, router) in declared.routers.iter().enumerate() {
+                if let Some(target) = &router.alias {
+                    let targets = joiner.resolve(file, target);
+                    joiner.aliases.insert((file, index), targets);
+                }
+            }
+        }
+        joiner
+    }
+
+    /// Where router `id` is served from: one context per chain of mounts up to an app.
+    fn contexts(&self, id: RouterId, depth: usize) -> Vec<Context> {
+        let (file, index) = id;
+        let router = &self.files[file].1.routers[index];
+        let own = |mut context: Context| {
+            context.prefix = join_path(&context.prefix, &router.prefix);
+            context.guards.extend(router.guards.iter().cloned());
+            context
+        };
+        let root = || Context {
+            prefix: String::new(),
+            guards: Vec::new(),
+            app: (router.kind == super::RouterKind::App).then_some(id),
+        };
+        if depth >= MAX_DEPTH {
+            return vec![own(root())];
+        }
+        let mut contexts = Vec::new();
+        if let Some(targets) = self.aliases.get(&id) {
+            for target in targets {
+                contexts.extend(self.contexts(*target, depth + 1));
+            }
+        }
+        for &(mount_file, mount_index) in self.parents.get(&id).into_iter().flatten() {
+            let mount = &self.files[mount_file].1.mounts[mount_index];
+            let parent = (mount_file, mount.parent);
+            for mut context in self.contexts(parent, depth + 1) {
+                context
+                    .guards
+                    .extend(self.uses_before(parent, mount.at, &mount.prefix));
+                context.guards.extend(mount.guards.iter().cloned());
+                context.prefix = join_path(&context.prefix, &mount.prefix);
+                contexts.push(own(context));
+                if contexts.len() >= MAX_CONTEXTS {
+                    return contexts;
+                }
+            }
+        }
+        if contexts.is_empty() {
+            contexts.push(own(root()));
+        }
+        contexts.truncate(MAX_CONTEXTS);
+        contexts
+    }
+
+    /// The guards `use` calls on router `id` before byte `at` put on a path below it.
+    fn uses_before<'s>(
+        &'s self,
+        id: RouterId,
+        at: usize,
+        path: &'s str,
+    ) -> impl Iterator<Item = Guard> + 's {
+        let own = &self.files[id.0].1.routers[id.1].uses;
+        let middleware = self.middleware.get(&id).into_iter().flatten();
+        let mut uses: Vec<&(usize, String, Guard)> = own.iter().chain(middleware).collect();
+        uses.sort_by_key(|(offset, _, _)| *offset);
+        uses.into_iter()
+            // `<=`: middleware given with a mount (`app.use("/orders", auth, orders)`) is
+            // recorded at the mount's own offset.
+            .filter(move |(offset, prefix, _)| *offset <= at && covers(prefix, path))
+            .map(|(_, _, guard)| guard.clone())
+    }
+
+    /// The routers a reference from `file` names.
+    fn resolve(&self, file: usize, reference: &RouterRef) -> Vec<RouterId> {
+        match reference {
+            RouterRef::Local(index) => vec![(file, *index)],
+            RouterRef::Imported { module, path } => {
+                let from = self.files[file].0;
+                let (target, name) = if from.ends_with(".py") {
+                    match self.python_module(from, module, path) {
+                        Some(found) => found,
+                        None => return Vec::new(),
+                    }
+                } else {
+                    let Some(target) = self.javascript_module(from, module) else {
+                        return Vec::new();
+                    };
+                    (target, path.first().map_or("default", String::as_str))
+                };
+                self.files[target]
+                    .1
+                    .exports
+                    .iter()
+                    .filter(|(exported, _)| exported == name)
+                    .map(|(_, router)| (target, *router))
+                    .collect()
+            }
+        }
+    }
+
+    /// The file a relative JS/TS import names, trying the extensions and `index` files
+    /// Node and bundlers try.
+    fn javascript_module(&self, from: &str, module: &str) -> Option<usize> {
+        if !module.starts_with('.') {
+            return None;
+        }
+        let base = normalize(&join_dir(parent_dir(from), module))?;
+        let base = base.trim_end_matches('/');
+        // `./users.js` written in TypeScript sources names `users.ts`.
+        let stem = [".js", ".mjs", ".cjs"]
+            .iter()
+            .find_map(|e| base.strip_suffix(e))
+            .unwrap_or(base);
+        const EXTENSIONS: [&str; 8] =
+            [".ts", ".js", ".tsx", ".jsx", ".mjs", ".cjs", ".mts", ".cts"];
+        if let Some(&found) = self.by_path.get(base) {
+            return Some(found);
+        }
+        for candidate in [stem.to_string(), format!("{base}/index")] {
+            for extension in EXTENSIONS {
+                if let Some(&found) = self.by_path.get(format!("{candidate}{extension}").as_str()) {
+                    return Some(found);
+                }
+            }
+        }
+        None
+    }
+
+    /// The file and exported name a Python import names: `from app.api.routes import users`
+    /// then `users.router` is `app/api/routes/users.py`, name `router`.
+    fn python_module<'p>(
+        &self,
+        from: &str,
+        module: &str,
+        path: &'p [String],
+    ) -> Option<(usize, &'p str)> {
+        for split in (0..path.len()).rev() {
+            let mut dotted = module.to_string();
+            for part in &path[..split] {
+                if !dotted.ends_with('.') {
+                    dotted.push('.');
+                }
+                dotted.push_str(part);
+            }
+            if let Some(file) = self.python_file(from, &dotted) {
+                return Some((file, &path[split]));
+            }
+        }
+        None
+    }
+
+    fn python_file(&self, from: &str, dotted: &str) -> Option<usize> {
+        let dots = dotted.len() - dotted.trim_start_matches('.').len();
+        let rest = dotted[dots..].replace('.', "/");
+        if dots > 0 {
+            let mut dir = parent_dir(from).to_string();
+            for _ in 1..dots {
+                dir = parent_dir(&dir).to_string();
+            }
+            let base = if rest.is_empty() {
+                dir
+            } else {
+                join_dir(&dir, &rest)
+            };
+            for candidate in [format!("{base}.py"), format!("{base}/__init__.py")] {
+                if let Some(&found) = self.by_path.get(candidate.trim_start_matches('/')) {
+                    return Some(found);
+                }
+            }
+            return None;
+        }
+        // Absolute: the file whose path ends with the module's, nearest the importer's
+        // folder first (a `src/` layout puts the package one folder down).
+        let suffixes = [format!("{rest}.py"), format!("{rest}/__init__.py")];
+        self.files
+            .iter()
+            .enumerate()
+            .filter(|(_, (p, _))| {
+                suffixes.iter().any(|s| {
+                    *p == s.as_str() || p.strip_suffix(s.as_str()).is_some_and(|h| h.ends_with('/'))
+                })
+            })
+            .min_by_key(|(_, (p, _))| p.len())
+            .map(|(i, _)| i)
+    }
+}
+
+fn parent_dir(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+fn join_dir(dir: &str, relative: &str) -> String {
+    if dir.is_empty() {
+        relative.to_string()
+    } else {
+        format!("{dir}/{relative}")
+    }
+}
+
+/// `a/./b/../c` as `a/c`; None when `..` climbs out of the root.
+fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            _ => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
+}

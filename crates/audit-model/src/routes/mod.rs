@@ -1,0 +1,404 @@
+//! Routes: the endpoints a project serves. Each JS/TS/Python file is read once, from its
+//! code semantics, into the routers it creates (apps, routers, blueprints, controllers,
+//! and functions that receive an app to add routes to), the routes declared on them and
+//! the mounts between them ([`FileRoutes`]); [`RouteTable::join`] then follows mounts
+//! across files and through imports to each route's full path and the guards that apply.
+//! Frameworks: Express, Fastify, Koa (koa-router), NestJS, Flask, FastAPI.
+
+mod javascript;
+mod join;
+mod python;
+#[cfg(test)]
+mod tests;
+
+use audit_core::{Location, SourceText};
+use audit_syntax::Grammar;
+use audit_syntax::tree_sitter::{Node, Tree};
+
+use crate::code::CodeSemantics;
+use crate::code::nodes::{node_at, string_content, text_of};
+
+pub use join::{Route, RouteTable};
+
+/// The literals a file must hold to declare routes: the extractor is not run (and no
+/// code semantics built for it) on files with none of them.
+pub const ANCHORS: &[&str] = &[
+    ".get(",
+    ".post(",
+    ".put(",
+    ".patch(",
+    ".delete(",
+    ".del(",
+    ".all(",
+    ".route(",
+    ".use(",
+    ".register(",
+    ".include_router(",
+    ".register_blueprint(",
+    ".api_route(",
+    "@Controller",
+];
+
+/// Packages that serve health or readiness endpoints themselves.
+const HEALTH_PACKAGES: &[&str] = &[
+    "@godaddy/terminus",
+    "@nestjs/terminus",
+    "express-healthcheck",
+    "express-actuator",
+    "fastify-healthcheck",
+    "@fastify/under-pressure",
+    "lightship",
+    "health_check",
+    "flask_healthz",
+    "healthcheck",
+    "fastapi_health",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Framework {
+    Express,
+    Fastify,
+    Koa,
+    NestJs,
+    Flask,
+    FastApi,
+}
+
+impl Framework {
+    pub fn name(self) -> &'static str {
+        match self {
+            Framework::Express => "Express",
+            Framework::Fastify => "Fastify",
+            Framework::Koa => "Koa",
+            Framework::NestJs => "NestJS",
+            Framework::Flask => "Flask",
+            Framework::FastApi => "FastAPI",
+        }
+    }
+}
+
+/// What one file declares, before mounts are followed.
+#[derive(Debug, Default)]
+pub struct FileRoutes {
+    pub routers: Vec<Router>,
+    pub routes: Vec<RouteDecl>,
+    pub mounts: Vec<Mount>,
+    /// Routers (and plugin functions) the file exports, by the name an importer uses:
+    /// `default` for `module.exports =`/`export default`, else the exported name; every
+    /// module-level router of a Python file.
+    pub exports: Vec<(String, usize)>,
+    /// NestJS `app.setGlobalPrefix("api")`.
+    pub global_prefix: Option<String>,
+    /// Guards on every route of a framework in the project: NestJS `app.useGlobalGuards(
+    /// new JwtAuthGuard())`, `{ provide: APP_GUARD, useClass: ThrottlerGuard }`; Flask-
+    /// Limiter's and slowapi's `Limiter(default_limits=[...])`.
+    pub global_guards: Vec<(Framework, Guard)>,
+    /// The file imports a package that serves health checks itself (`@godaddy/terminus`,
+    /// `express-healthcheck`, `django-health-check`...).
+    pub health_package: bool,
+    /// NestJS middleware bound in a module (`consumer.apply(Auth).forRoutes(...)`): it
+    /// guards routes this model does not follow.
+    pub module_middleware: bool,
+}
+
+/// An object routes are declared on, or a function that declares routes on the app or
+/// router it is given (`module.exports = (app) => { app.get(...) }`, a Fastify plugin).
+#[derive(Debug)]
+pub struct Router {
+    pub framework: Framework,
+    pub kind: RouterKind,
+    /// The name it is bound to in the file (the parameter's, for a plugin).
+    pub name: String,
+    /// The prefix it adds to its own routes: `APIRouter(prefix=)`, `Blueprint(url_prefix=)`,
+    /// `new Router({ prefix })`, `@Controller("users")`.
+    pub prefix: String,
+    /// Guards on every route of the router: `APIRouter(dependencies=)`, `@UseGuards` on a
+    /// controller.
+    pub guards: Vec<Guard>,
+    /// `router.use(auth)`, `app.use("/admin", requireAdmin)`, `fastify.addHook(
+    /// "onRequest", auth)`: byte offset of the call, the path prefix it covers (empty for
+    /// all) and the guard, for routes declared after it.
+    pub uses: Vec<(usize, String, Guard)>,
+    /// Routes declared on an imported router are declared on what the import resolves to.
+    pub alias: Option<RouterRef>,
+    pub location: Location,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RouterKind {
+    /// Served on its own: `express()`, `Flask(__name__)`, `FastAPI()`, a NestJS app.
+    App,
+    /// Mounted on an app or router: `express.Router()`, `Blueprint`, `APIRouter`, a NestJS
+    /// controller (mounted on the app implicitly).
+    Router,
+    /// A function's parameter: the app or router it is called or registered with.
+    Plugin,
+}
+
+/// Which router a declaration or mount refers to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RouterRef {
+    /// Index into [`FileRoutes::routers`].
+    Local(usize),
+    /// Imported: the module as written and the names after it (`users.router` from
+    /// `from .routes import users` is module `.routes`, path `["users", "router"]`).
+    Imported { module: String, path: Vec<String> },
+}
+
+/// A route as declared: its own path, not yet joined with prefixes.
+#[derive(Debug)]
+pub struct RouteDecl {
+    pub router: usize,
+    /// Upper case; `ALL` for Express `all`, Flask `methods` absent is `GET`.
+    pub methods: Vec<String>,
+    pub path: String,
+    /// The handler as written (`getUser`, `users.list`), or the function's own name.
+    pub handler: Option<String>,
+    /// Guards on this route alone: middleware arguments, decorators, dependencies.
+    pub guards: Vec<Guard>,
+    /// The status code the route declares: FastAPI `status_code=`, NestJS `@HttpCode`.
+    pub status: Option<u16>,
+    /// The route call or decorator.
+    pub location: Location,
+    /// The handler's function, when it is defined in this file.
+    pub handler_span: Option<audit_core::Span>,
+}
+
+/// `app.use("/api", auth, router)`, `app.register_blueprint(bp, url_prefix="/x")`,
+/// `fastify.register(plugin, { prefix })`, `require("./routes")(app)`.
+#[derive(Debug)]
+pub struct Mount {
+    pub parent: usize,
+    pub prefix: String,
+    pub child: RouterRef,
+    /// Middleware given with the mount: `app.use("/admin", requireAdmin, adminRouter)`.
+    pub guards: Vec<Guard>,
+    /// The guard the argument is when it resolves to no router: `app.use(auth)` with
+    /// `auth` imported reads like a mount until the import is followed.
+    pub fallback: Option<Guard>,
+    /// Byte offset of the mount, so the parent's `use`s before it apply.
+    pub at: usize,
+    pub location: Location,
+}
+
+/// Middleware, a decorator or a dependency that runs before a handler.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Guard {
+    /// As written, without arguments: `passport.authenticate`, `login_required`,
+    /// `Depends(get_current_user)` is `get_current_user`.
+    pub name: String,
+    pub kind: GuardKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GuardKind {
+    Auth,
+    RateLimit,
+    Validation,
+    /// Marks a route public: NestJS `@Public()`, `@AllowAnonymous`, `permission_classes =
+    /// [AllowAny]`.
+    Public,
+    Other,
+}
+
+impl GuardKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            GuardKind::Auth => "auth",
+            GuardKind::RateLimit => "rate-limit",
+            GuardKind::Validation => "validation",
+            GuardKind::Public => "public",
+            GuardKind::Other => "other",
+        }
+    }
+}
+
+impl Guard {
+    /// A guard named `name`, its kind read from the name: what middleware and decorators
+    /// are called is the only thing that says what they do.
+    pub fn named(name: &str) -> Guard {
+        Guard {
+            name: name.to_string(),
+            kind: guard_kind(name),
+        }
+    }
+}
+
+fn guard_kind(name: &str) -> GuardKind {
+    let lower = name.to_ascii_lowercase().replace(['_', '-'], "");
+    let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+    if has(&["public", "allowany", "anonymous", "skipauth", "noauth"]) {
+        GuardKind::Public
+    } else if has(&["optional"]) {
+        // `auth.optional` lets anonymous requests through.
+        GuardKind::Other
+    } else if has(&[
+        "csrf",
+        "cors",
+        "helmet",
+        "bodyparser",
+        "cookieparser",
+        "static",
+    ]) {
+        // Named like guards (`csrfProtect`, `cors`), they do not authenticate anyone.
+        GuardKind::Other
+    } else if has(&["ratelimit", "limiter", "throttl", "slowdown", "speedlimit"])
+        || lower.ends_with(".limit")
+    {
+        GuardKind::RateLimit
+    } else if lower.contains("current") && lower.contains("user")
+        || has(&[
+            "auth",
+            "login",
+            "jwt",
+            "passport",
+            "token",
+            "permission",
+            "requireuser",
+            "requireadmin",
+            "isadmin",
+            "admin",
+            "protect",
+            "guard",
+            "verify",
+            "signedin",
+            "loggedin",
+            "ensureuser",
+            "roles",
+            "role",
+            "apikey",
+            "firewall",
+        ])
+    {
+        GuardKind::Auth
+    } else if has(&[
+        "valid",
+        "celebrate",
+        "schema",
+        "sanitiz",
+        "zod",
+        "joi",
+        "yup",
+    ]) {
+        GuardKind::Validation
+    } else {
+        GuardKind::Other
+    }
+}
+
+/// The routes `source` declares, read from its semantics; None when it declares none.
+pub fn extract(
+    semantics: &CodeSemantics,
+    tree: &Tree,
+    source: &SourceText,
+    grammar: Grammar,
+) -> Option<FileRoutes> {
+    let mut routes = if grammar.is_javascript_family() {
+        javascript::extract(semantics, tree, source)
+    } else {
+        python::extract(semantics, tree, source)
+    };
+    routes.health_package = semantics
+        .imports()
+        .iter()
+        .any(|i| HEALTH_PACKAGES.iter().any(|p| i.module.starts_with(p)));
+    routes.module_middleware = source.text.contains(".forRoutes(");
+    let empty = routes.routers.is_empty()
+        && routes.global_prefix.is_none()
+        && routes.global_guards.is_empty()
+        && !routes.health_package;
+    (!empty).then_some(routes)
+}
+
+/// A path or prefix as written: a string literal's content; a template or f-string with
+/// its substitutions kept as `${expr}`; `"/api" + version` joined; a name bound in the
+/// file to a string literal; any other expression (`settings.API_V1_STR`) as `${expr}`
+/// when `expressions` allows it, so a prefix that is not known is never silently empty.
+fn path_value(
+    sem: &CodeSemantics,
+    tree: &Tree,
+    text: &str,
+    node: Node<'_>,
+    expressions: bool,
+) -> Option<String> {
+    if let Some(literal) = string_content(text, node) {
+        return Some(literal.to_string());
+    }
+    match node.kind() {
+        "template_string" => {
+            let inner = text.get(node.start_byte() + 1..node.end_byte().checked_sub(1)?)?;
+            Some(inner.to_string())
+        }
+        "string" => {
+            // A Python f-string: `f"{settings.API_V1_STR}/items"`.
+            let mut out = String::new();
+            let mut cursor = node.walk();
+            for child in node.named_children(&mut cursor) {
+                match child.kind() {
+                    "string_start" | "string_end" => {}
+                    "interpolation" => {
+                        out.push('$');
+                        out.push_str(text_of(text, child));
+                    }
+                    _ => out.push_str(text_of(text, child)),
+                }
+            }
+            Some(out)
+        }
+        "binary_expression" | "binary_operator" => {
+            let left = node.child_by_field_name("left")?;
+            let right = node.child_by_field_name("right")?;
+            let mut joined = path_value(sem, tree, text, left, true)?;
+            joined.push_str(&path_value(sem, tree, text, right, true)?);
+            Some(joined)
+        }
+        "identifier" => {
+            let name = text_of(text, node);
+            let literal = sem
+                .binding_at(name, node.start_byte())
+                .and_then(|b| b.value)
+                .and_then(|value| node_at(tree, value))
+                .and_then(|value| string_content(text, value))
+                .map(str::to_string);
+            literal.or_else(|| expressions.then(|| format!("${{{name}}}")))
+        }
+        "member_expression" | "attribute" if expressions => {
+            Some(format!("${{{}}}", text_of(text, node)))
+        }
+        _ => None,
+    }
+}
+
+/// The HTTP verbs routes are declared with, as method names (`get`, `del` for Express's
+/// old alias), and what they mean.
+fn verb(method: &str) -> Option<&'static str> {
+    Some(match method {
+        "get" => "GET",
+        "post" => "POST",
+        "put" => "PUT",
+        "patch" => "PATCH",
+        "delete" | "del" => "DELETE",
+        "options" => "OPTIONS",
+        "head" => "HEAD",
+        "all" => "ALL",
+        _ => return None,
+    })
+}
+
+/// Joins a prefix and a path with exactly one `/` between them; an empty path is the
+/// prefix itself (`@Get()` on `@Controller("cats")` serves `/cats`).
+pub fn join_path(prefix: &str, path: &str) -> String {
+    let prefix = prefix.trim_end_matches('/');
+    let mut joined = String::with_capacity(prefix.len() + path.len() + 2);
+    if !prefix.starts_with('/') {
+        joined.push('/');
+    }
+    joined.push_str(prefix);
+    if !path.is_empty() {
+        if !joined.ends_with('/') {
+            joined.push('/');
+        }
+        joined.push_str(path.trim_start_matches('/'));
+    }
+    joined
+}

@@ -1,0 +1,518 @@
+//! Routes of a Python file: Flask apps and blueprints, FastAPI apps and routers; route
+//! decorators and `add_url_rule`/`add_api_route`, and the mounts between them.
+
+use std::collections::HashMap;
+
+use audit_core::{SourceText, Span};
+use audit_syntax::tree_sitter::{Node, Tree};
+
+use super::{
+    FileRoutes, Framework, Guard, GuardKind, Mount, RouteDecl, Router, RouterKind, RouterRef, verb,
+};
+use crate::code::nodes::{elements, node_at, string_content, text_of};
+use crate::code::{BindingKind, Call, CodeSemantics, Function, ImportKind, Scope};
+
+pub(super) fn extract(sem: &CodeSemantics, tree: &Tree, source: &SourceText) -> FileRoutes {
+    let mut reader = Reader {
+        sem,
+        tree,
+        source,
+        text: &source.text,
+        routes: FileRoutes::default(),
+        by_binding: HashMap::new(),
+    };
+    for function in sem.functions() {
+        reader.decorated(function);
+    }
+    for call in sem.calls() {
+        reader.call(call);
+    }
+    reader.exports();
+    reader.routes
+}
+
+struct Reader<'a> {
+    sem: &'a CodeSemantics,
+    tree: &'a Tree,
+    source: &'a SourceText,
+    text: &'a str,
+    routes: FileRoutes,
+    by_binding: HashMap<usize, usize>,
+}
+
+impl<'a> Reader<'a> {
+    /// `@app.route("/x", methods=["POST"])`, `@router.get("/x", status_code=201)`; a view
+    /// with several route decorators serves each.
+    fn decorated(&mut self, function: &Function) {
+        fn is_route(name: &str) -> Option<(&str, Option<&'static str>)> {
+            let (object, method) = name.rsplit_once('.')?;
+            let methods = match method {
+                "route" | "api_route" => None,
+                _ => Some(verb(method)?),
+            };
+            Some((object, methods))
+        }
+        // Decorators that are not routes guard the view: `@login_required`,
+        // `@jwt_required()`, `@limiter.limit("5/minute")`.
+        let mut guards: Vec<Guard> = function
+            .decorators
+            .iter()
+            .filter(|d| is_route(&d.name).is_none())
+            .map(|d| Guard::named(&d.name))
+            .collect();
+        self.parameter_dependencies(function, &mut guards);
+        for decorator in &function.decorators {
+            let Some((object, methods)) = is_route(&decorator.name) else {
+                continue;
+            };
+            let Some(router) = self.router_named(object, decorator.span.start) else {
+                continue;
+            };
+            let Some(call) = self.sem.call(decorator.span) else {
+                continue;
+            };
+            let args = positional(self.tree, call);
+            let Some(path) = args.first().and_then(|a| self.string(*a)) else {
+                continue;
+            };
+            let methods = match methods {
+                Some(verb) => vec![verb.to_string()],
+                None => self.methods_keyword(call),
+            };
+            let mut route_guards = self.dependencies(call);
+            route_guards.extend(guards.iter().cloned());
+            let decl = RouteDecl {
+                router,
+                methods,
+                path: path.to_string(),
+                handler: function.name.clone(),
+                guards: route_guards,
+                status: self.status(call),
+                location: self.source.locate(decorator.span),
+                handler_span: Some(function.span),
+            };
+            self.routes.routes.push(decl);
+        }
+    }
+
+    fn call(&mut self, call: &Call) {
+        // Flask-Limiter and slowapi limit every route with `default_limits`.
+        if let Some(framework) = match call.qualified_name.as_deref() {
+            Some("flask_limiter.Limiter" | "flask_limiter.extension.Limiter") => {
+                Some(Framework::Flask)
+            }
+            Some("slowapi.Limiter") => Some(Framework::FastApi),
+            _ => None,
+        } && call.keyword("default_limits").is_some()
+        {
+            let guard = Guard {
+                name: "Limiter(default_limits)".into(),
+                kind: GuardKind::RateLimit,
+            };
+            self.routes.global_guards.push((framework, guard));
+            return;
+        }
+        let Some(callee) = node_at(self.tree, call.callee) else {
+            return;
+        };
+        if callee.kind() != "attribute" {
+            return;
+        }
+        let (Some(object), Some(attribute)) = (
+            callee.child_by_field_name("object"),
+            callee.child_by_field_name("attribute"),
+        ) else {
+            return;
+        };
+        let method = text_of(self.text, attribute);
+        if !matches!(
+            method,
+            "register_blueprint"
+                | "include_router"
+                | "mount"
+                | "add_url_rule"
+                | "add_api_route"
+                | "before_request"
+        ) {
+            return;
+        }
+        if object.kind() != "identifier" {
+            return;
+        }
+        let Some(parent) = self.router_named(text_of(self.text, object), object.start_byte())
+        else {
+            return;
+        };
+        let args = positional(self.tree, call);
+        match method {
+            "add_url_rule" | "add_api_route" => self.url_rule(call, parent, &args),
+            "before_request" => {
+                if let Some(hook) = args.first() {
+                    let guard = Guard::named(text_of(self.text, *hook));
+                    self.routes.routers[parent]
+                        .uses
+                        .push((call.span.start, String::new(), guard));
+                }
+            }
+            _ => {
+                // `mount("/x", subapp)` puts the path first; the others take the router.
+                let (child, prefix) = if method == "mount" {
+                    (args.get(1), args.first().and_then(|a| self.string(*a)))
+                } else {
+                    let keyword = match method {
+                        "register_blueprint" => "url_prefix",
+                        _ => "prefix",
+                    };
+                    (args.first(), self.keyword_string(call, keyword))
+                };
+                let Some(child) = child.and_then(|c| self.child_router(*c)) else {
+                    return;
+                };
+                let guards = self.dependencies(call);
+                self.routes.mounts.push(Mount {
+                    parent,
+                    prefix: prefix.unwrap_or_default(),
+                    child,
+                    guards,
+                    fallback: None,
+                    at: call.span.start,
+                    location: self.source.locate(call.span),
+                });
+            }
+        }
+    }
+
+    /// `app.add_url_rule("/x", view_func=f, methods=[...])`, `app.add_api_route("/x", f)`.
+    fn url_rule(&mut self, call: &Call, router: usize, args: &[Node<'a>]) {
+        let Some(path) = args.first().and_then(|a| self.string(*a)) else {
+            return;
+        };
+        let view = call
+            .keyword("view_func")
+            .or_else(|| call.keyword("endpoint"))
+            .and_then(|k| node_at(self.tree, k.value))
+            .or_else(|| args.get(1).copied());
+        let handler = view.map(|v| text_of(self.text, v).to_string());
+        let mut guards = self.dependencies(call);
+        let handler_span = view.and_then(|v| self.function_named(v));
+        if let Some(span) = handler_span
+            && let Some(function) = self.sem.functions().iter().find(|f| f.span == span)
+        {
+            self.parameter_dependencies(function, &mut guards);
+        }
+        let decl = RouteDecl {
+            router,
+            methods: self.methods_keyword(call),
+            path: path.to_string(),
+            handler,
+            guards,
+            status: self.status(call),
+            location: self.source.locate(call.span),
+            handler_span,
+        };
+        self.routes.routes.push(decl);
+    }
+
+    /// `methods=["GET", "POST"]`; `GET` when absent (Flask's and FastAPI's default).
+    fn methods_keyword(&self, call: &Call) -> Vec<String> {
+        let methods: Vec<String> = call
+            .keyword("methods")
+            .and_then(|k| node_at(self.tree, k.value))
+            .map(|list| {
+                elements(list)
+                    .iter()
+                    .filter_map(|m| string_content(self.text, *m))
+                    .map(str::to_ascii_uppercase)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if methods.is_empty() {
+            vec!["GET".to_string()]
+        } else {
+            methods
+        }
+    }
+
+    /// FastAPI `dependencies=[Depends(verify_token), Security(scopes)]`.
+    fn dependencies(&self, call: &Call) -> Vec<Guard> {
+        let Some(list) = call
+            .keyword("dependencies")
+            .and_then(|k| node_at(self.tree, k.value))
+        else {
+            return Vec::new();
+        };
+        elements(list)
+            .into_iter()
+            .filter_map(|d| self.dependency(d))
+            .collect()
+    }
+
+    /// The guard of `Depends(get_current_user)`; `Security(...)` is always authorization.
+    /// Read from the node: calls inside annotations are not in the model.
+    fn dependency(&self, node: Node<'a>) -> Option<Guard> {
+        if node.kind() != "call" {
+            return None;
+        }
+        let security = match self.sem.qualified_name(node, self.text)?.as_str() {
+            "fastapi.Depends" | "fastapi.params.Depends" => false,
+            "fastapi.Security" | "fastapi.params.Security" => true,
+            _ => return None,
+        };
+        let args = elements(node.child_by_field_name("arguments")?);
+        let dependency = args.iter().find_map(|a| match a.kind() {
+            "keyword_argument" => a
+                .child_by_field_name("name")
+                .filter(|n| text_of(self.text, *n) == "dependency")
+                .and_then(|_| a.child_by_field_name("value")),
+            _ => Some(*a),
+        })?;
+        let name = text_of(self.text, dependency);
+        let mut guard = Guard::named(name.split('(').next().unwrap_or(name));
+        if security {
+            guard.kind = GuardKind::Auth;
+        }
+        Some(guard)
+    }
+
+    /// Dependencies in a handler's parameters: `user = Depends(get_current_user)`,
+    /// `user: Annotated[User, Depends(get_current_user)]`.
+    fn parameter_dependencies(&self, function: &Function, guards: &mut Vec<Guard>) {
+        for parameter in &function.parameters {
+            for span in parameter.default.iter().chain(parameter.annotation.iter()) {
+                let Some(node) = node_at(self.tree, *span) else {
+                    continue;
+                };
+                // `current_user: CurrentUser`, an alias of `Annotated[User, Depends(...)]`
+                // defined elsewhere: its name is all there is to go by.
+                if Some(*span) == parameter.annotation.as_ref().copied()
+                    && matches!(node.kind(), "type" | "identifier")
+                    && node.named_child_count() <= 1
+                {
+                    let name = text_of(self.text, node);
+                    let guard = Guard::named(name);
+                    let user = name.to_ascii_lowercase().contains("user");
+                    if guard.kind == GuardKind::Auth && user && !name.contains('[') {
+                        guards.push(guard);
+                        continue;
+                    }
+                }
+                // Annotations are a few nodes deep at most; walk them whole.
+                let mut stack = vec![node];
+                while let Some(node) = stack.pop() {
+                    if let Some(guard) = self.dependency(node) {
+                        guards.push(guard);
+                        continue;
+                    }
+                    let mut cursor = node.walk();
+                    stack.extend(node.named_children(&mut cursor));
+                }
+            }
+        }
+    }
+
+    fn status(&self, call: &Call) -> Option<u16> {
+        let value = call.keyword("status_code")?;
+        let text = &self.text[value.value.start..value.value.end];
+        text.parse().ok().or_else(|| {
+            // `status.HTTP_201_CREATED`.
+            let name = text.rsplit('.').next()?;
+            name.strip_prefix("HTTP_")?.split('_').next()?.parse().ok()
+        })
+    }
+
+    /// A path or prefix; an expression not known here is kept as `${expr}`.
+    fn string(&self, node: Node<'a>) -> Option<String> {
+        super::path_value(self.sem, self.tree, self.text, node, true)
+    }
+
+    fn keyword_string(&self, call: &Call, name: &str) -> Option<String> {
+        let value = node_at(self.tree, call.keyword(name)?.value)?;
+        self.string(value)
+    }
+
+    /// The local function a view argument names.
+    fn function_named(&self, node: Node<'a>) -> Option<Span> {
+        if node.kind() != "identifier" {
+            return None;
+        }
+        let binding = self
+            .sem
+            .binding_at(text_of(self.text, node), node.start_byte())?;
+        (binding.kind == BindingKind::Function).then_some(())?;
+        self.sem
+            .functions()
+            .iter()
+            .find(|f| f.span.start <= binding.span.start && binding.span.end <= f.span.end)
+            .map(|f| f.span)
+    }
+
+    /// The router a name refers to at `at`: created here, imported (an alias router), or
+    /// a function's `app` parameter.
+    fn router_named(&mut self, name: &str, at: usize) -> Option<usize> {
+        if name.contains('.') {
+            return None;
+        }
+        let binding = self.sem.binding_at(name, at)?;
+        let key = binding.span.start;
+        if let Some(&router) = self.by_binding.get(&key) {
+            return Some(router);
+        }
+        let span = binding.span;
+        match binding.kind {
+            BindingKind::Variable => {
+                let call = self.sem.call(binding.value?)?;
+                let (framework, kind) = creation(call.qualified_name.as_deref()?)?;
+                let prefix = match (framework, kind) {
+                    (Framework::Flask, RouterKind::Router) => {
+                        self.keyword_string(call, "url_prefix")
+                    }
+                    (Framework::FastApi, RouterKind::Router) => self.keyword_string(call, "prefix"),
+                    _ => None,
+                };
+                let guards = self.dependencies(call);
+                let index = self.add_router(key, framework, kind, name, span);
+                let router = &mut self.routes.routers[index];
+                router.prefix = prefix.unwrap_or_default();
+                router.guards = guards;
+                Some(index)
+            }
+            BindingKind::Import => {
+                let target = self.imported(span, Vec::new())?;
+                let framework = self.file_framework();
+                let index = self.add_router(key, framework, RouterKind::Router, name, span);
+                self.routes.routers[index].alias = Some(target);
+                Some(index)
+            }
+            BindingKind::Parameter if matches!(name, "app" | "router" | "bp" | "blueprint") => {
+                let framework = self.file_framework();
+                Some(self.add_router(key, framework, RouterKind::Plugin, name, span))
+            }
+            _ => None,
+        }
+    }
+
+    fn file_framework(&self) -> Framework {
+        let fastapi = self
+            .sem
+            .imports()
+            .iter()
+            .any(|i| i.module == "fastapi" || i.module.starts_with("fastapi."));
+        if fastapi {
+            Framework::FastApi
+        } else {
+            Framework::Flask
+        }
+    }
+
+    fn add_router(
+        &mut self,
+        key: usize,
+        framework: Framework,
+        kind: RouterKind,
+        name: &str,
+        span: Span,
+    ) -> usize {
+        let index = self.routes.routers.len();
+        self.routes.routers.push(Router {
+            framework,
+            kind,
+            name: name.to_string(),
+            prefix: String::new(),
+            guards: Vec::new(),
+            uses: Vec::new(),
+            alias: None,
+            location: self.source.locate(span),
+        });
+        self.by_binding.insert(key, index);
+        index
+    }
+
+    /// A mounted router: a local or imported name, or `module.router`.
+    fn child_router(&mut self, node: Node<'a>) -> Option<RouterRef> {
+        match node.kind() {
+            "identifier" => {
+                let name = text_of(self.text, node);
+                let binding = self.sem.binding_at(name, node.start_byte())?;
+                if binding.kind == BindingKind::Import {
+                    let span = binding.span;
+                    return self.imported(span, Vec::new());
+                }
+                self.router_named(name, node.start_byte())
+                    .map(RouterRef::Local)
+            }
+            "attribute" => {
+                let mut path = Vec::new();
+                let mut head = node;
+                while head.kind() == "attribute" {
+                    path.push(
+                        text_of(self.text, head.child_by_field_name("attribute")?).to_string(),
+                    );
+                    head = head.child_by_field_name("object")?;
+                }
+                path.reverse();
+                if head.kind() != "identifier" {
+                    return None;
+                }
+                let binding = self
+                    .sem
+                    .binding_at(text_of(self.text, head), head.start_byte())?;
+                (binding.kind == BindingKind::Import).then_some(())?;
+                let span = binding.span;
+                self.imported(span, path)
+            }
+            _ => None,
+        }
+    }
+
+    fn imported(&self, binding: Span, tail: Vec<String>) -> Option<RouterRef> {
+        let import = self
+            .sem
+            .imports()
+            .iter()
+            .find(|i| i.span.start <= binding.start && binding.end <= i.span.end)?;
+        let mut path = Vec::new();
+        if import.kind == ImportKind::Member {
+            path.push(import.name.clone()?);
+        }
+        path.extend(tail);
+        Some(RouterRef::Imported {
+            module: import.module.clone(),
+            path,
+        })
+    }
+
+    /// Every module-level router is importable by its name.
+    fn exports(&mut self) {
+        for binding in self.sem.bindings() {
+            if binding.scope != Scope::Module || binding.kind != BindingKind::Variable {
+                continue;
+            }
+            if let Some(&router) = self.by_binding.get(&binding.span.start) {
+                self.routes.exports.push((binding.name.clone(), router));
+            } else if let Some(router) = self.router_named(&binding.name, binding.span.end) {
+                self.routes.exports.push((binding.name.clone(), router));
+            }
+        }
+    }
+}
+
+fn creation(qualified: &str) -> Option<(Framework, RouterKind)> {
+    Some(match qualified {
+        "flask.Flask" => (Framework::Flask, RouterKind::App),
+        "flask.Blueprint" | "flask.blueprints.Blueprint" => (Framework::Flask, RouterKind::Router),
+        "fastapi.FastAPI" | "fastapi.applications.FastAPI" => (Framework::FastApi, RouterKind::App),
+        "fastapi.APIRouter" | "fastapi.routing.APIRouter" => {
+            (Framework::FastApi, RouterKind::Router)
+        }
+        _ => return None,
+    })
+}
+
+fn positional<'t>(tree: &'t Tree, call: &Call) -> Vec<Node<'t>> {
+    let mut args = call
+        .arguments
+        .and_then(|span| node_at(tree, span))
+        .map_or_else(Vec::new, elements);
+    args.retain(|a| a.kind() != "keyword_argument");
+    args
+}

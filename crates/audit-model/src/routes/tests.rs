@@ -1,0 +1,350 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use audit_core::SourceText;
+use audit_syntax::Grammar;
+
+use super::*;
+use crate::code::CodeSemantics;
+
+fn grammar(path: &str) -> Grammar {
+    match path.rsplit('.').next() {
+        Some("py") => Grammar::Python,
+        Some("ts") => Grammar::TypeScript,
+        _ => Grammar::JavaScript,
+    }
+}
+
+/// The joined table of `files`, one line per route: `METHOD path handler [guards] line`.
+fn table(files: &[(&str, &str)]) -> Vec<String> {
+    let extracted: Vec<(String, FileRoutes)> = files
+        .iter()
+        .filter_map(|(path, text)| {
+            let grammar = grammar(path);
+            let (tree, grammar) =
+                audit_syntax::parse_tree(grammar, text, Duration::from_secs(5)).unwrap();
+            let source = SourceText::new(Arc::from(*path), text.to_string());
+            let sem = CodeSemantics::build(&tree, text, grammar);
+            extract(&sem, &tree, &source, grammar).map(|r| (path.to_string(), r))
+        })
+        .collect();
+    let table = RouteTable::join(extracted.iter().map(|(p, r)| (p.as_str(), r)));
+    table
+        .routes
+        .iter()
+        .map(|r| {
+            let guards: Vec<String> = r
+                .guards
+                .iter()
+                .map(|g| format!("{}:{}", g.name, g.kind.name()))
+                .collect();
+            format!(
+                "{} {} {} [{}] {}:{}{}",
+                r.methods.join(","),
+                r.path,
+                r.handler.as_deref().unwrap_or("-"),
+                guards.join(" "),
+                r.location.path,
+                r.location.start.line,
+                if r.partial { " partial" } else { "" }
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn express_routes_mounted_across_files() {
+    let app = r#"
+const express = require("express");
+const helmet = require("helmet");
+const { requireAuth } = require("./auth");
+const users = require("./routes/users");
+const app = express();
+app.use(helmet());
+app.get("/health", (req, res) => res.send("ok"));
+app.use(requireAuth);
+app.use("/api/v1/users", users);
+app.post("/login", login);
+"#;
+    let users = r#"
+const router = require("express").Router();
+const { body } = require("express-validator");
+router.get("/", list);
+router.post("/", body("email").isEmail(), create);
+router.route("/:id").get(show).delete(rateLimit({ max: 5 }), remove);
+module.exports = router;
+"#;
+    assert_eq!(
+        table(&[("src/app.js", app), ("src/routes/users.js", users)]),
+        [
+            "GET /health - [helmet:other] src/app.js:8",
+            "POST /login login [helmet:other requireAuth:auth] src/app.js:11",
+            "GET /api/v1/users/ list [helmet:other requireAuth:auth] src/routes/users.js:4",
+            "POST /api/v1/users/ create [helmet:other requireAuth:auth express-validator.body:validation] src/routes/users.js:5",
+            "DELETE /api/v1/users/:id remove [helmet:other requireAuth:auth rateLimit:rate-limit] src/routes/users.js:6",
+            "GET /api/v1/users/:id show [helmet:other requireAuth:auth] src/routes/users.js:6",
+        ]
+    );
+}
+
+#[test]
+fn express_es_modules_plugins_and_middleware_after_routes() {
+    let app = r#"
+import express from "express";
+import apiRouter from "./api/index.js";
+import registerAdmin from "./admin";
+const app = express();
+app.use("/api", apiRouter);
+registerAdmin(app);
+app.get("/late", handler);
+app.use(passport.authenticate("jwt"));
+"#;
+    let api = r#"
+import { Router } from "express";
+import { ordersRouter } from "./orders";
+const router = Router();
+router.use("/orders", ordersRouter);
+export default router;
+"#;
+    let orders = r#"
+import express from "express";
+export const ordersRouter = express.Router();
+ordersRouter.patch("/:id", update);
+"#;
+    let admin = r#"
+export default function registerAdmin(app) {
+  app.delete("/admin/users/:id", isAdmin, removeUser);
+}
+"#;
+    assert_eq!(
+        table(&[
+            ("src/admin.ts", admin),
+            ("src/api/index.ts", api),
+            ("src/api/orders.ts", orders),
+            ("src/app.ts", app),
+        ]),
+        [
+            "DELETE /admin/users/:id removeUser [isAdmin:auth] src/admin.ts:3",
+            "PATCH /api/orders/:id update [] src/api/orders.ts:4",
+            "GET /late handler [] src/app.ts:8",
+        ]
+    );
+}
+
+#[test]
+fn an_http_client_is_not_a_router() {
+    let client = r#"
+import axios from "axios";
+const api = axios.create({ baseURL: "/api" });
+api.get("/users", { params: { page: 1 } });
+function load(http) { return http.post("/orders", body); }
+request(app).post("/login").send({});
+app.get("port");
+"#;
+    assert!(table(&[("src/client.js", client)]).is_empty());
+}
+
+#[test]
+fn fastify_shorthand_full_declarations_and_prefixed_plugins() {
+    let server = r#"
+const fastify = require("fastify")({ logger: true });
+fastify.register(require("@fastify/rate-limit"), { max: 100 });
+fastify.register(require("./routes/items"), { prefix: "/v1" });
+fastify.get("/health", async () => ({ ok: true }));
+"#;
+    let items = r#"
+module.exports = async function (fastify, opts) {
+  fastify.addHook("onRequest", fastify.authenticate);
+  fastify.get("/items", { schema: itemsSchema }, listItems);
+  fastify.route({ method: ["POST"], url: "/items", preHandler: [checkOwner], handler: createItem });
+};
+"#;
+    assert_eq!(
+        table(&[("server.js", server), ("routes/items.js", items)]),
+        [
+            "GET /health - [@fastify/rate-limit:rate-limit] server.js:5",
+            "GET /v1/items listItems [@fastify/rate-limit:rate-limit fastify.authenticate:auth schema:validation] routes/items.js:4",
+            "POST /v1/items createItem [@fastify/rate-limit:rate-limit fastify.authenticate:auth checkOwner:other] routes/items.js:5",
+        ]
+    );
+}
+
+#[test]
+fn koa_router_prefixes() {
+    let app = r#"
+const Koa = require("koa");
+const Router = require("@koa/router");
+const app = new Koa();
+const router = new Router({ prefix: "/api" });
+router.get("user", "/users/:id", jwt({ secret }), getUser);
+router.post("/users", createUser);
+app.use(router.routes());
+"#;
+    assert_eq!(
+        table(&[("app.js", app)]),
+        [
+            "GET /api/users/:id getUser [jwt:auth] app.js:6",
+            "POST /api/users createUser [] app.js:7",
+        ]
+    );
+}
+
+#[test]
+fn nestjs_controllers_with_guards_and_global_prefix() {
+    let main = r#"
+import { NestFactory } from "@nestjs/core";
+async function bootstrap() {
+  const app = await NestFactory.create(AppModule);
+  app.setGlobalPrefix("api");
+  app.useGlobalGuards(new ThrottlerGuard());
+  await app.listen(3000);
+}
+"#;
+    let controller = r#"
+import { Controller, Get, Post, Delete, UseGuards, HttpCode, Body } from "@nestjs/common";
+@Controller("cats")
+@UseGuards(AuthGuard("jwt"))
+export class CatsController {
+  @Get()
+  findAll() {}
+  @Post()
+  @HttpCode(201)
+  create(@Body() dto: CreateCatDto) {}
+  @Public()
+  @Delete(":id")
+  remove() {}
+}
+"#;
+    assert_eq!(
+        table(&[
+            ("src/main.ts", main),
+            ("src/cats.controller.ts", controller)
+        ]),
+        [
+            "GET /api/cats findAll [ThrottlerGuard:rate-limit AuthGuard:auth] src/cats.controller.ts:6",
+            "POST /api/cats create [ThrottlerGuard:rate-limit AuthGuard:auth] src/cats.controller.ts:8",
+            "DELETE /api/cats/:id remove [ThrottlerGuard:rate-limit AuthGuard:auth Public:public] src/cats.controller.ts:12",
+        ]
+    );
+}
+
+#[test]
+fn flask_blueprints_and_decorators() {
+    let app = r#"
+from flask import Flask
+from .auth import bp as auth_bp
+from app.api import views
+app = Flask(__name__)
+app.register_blueprint(auth_bp, url_prefix="/auth")
+app.register_blueprint(views.api)
+
+@app.route("/health")
+def health():
+    return "ok"
+"#;
+    let auth = r#"
+from flask import Blueprint
+bp = Blueprint("auth", __name__)
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("5/minute")
+def login():
+    pass
+"#;
+    let views = r#"
+import flask
+api = flask.Blueprint("api", __name__, url_prefix="/api/v1")
+
+@api.delete("/posts/<int:id>")
+@login_required
+def delete_post(id):
+    pass
+"#;
+    assert_eq!(
+        table(&[
+            ("app/__init__.py", app),
+            ("app/api/views.py", views),
+            ("app/auth.py", auth),
+        ]),
+        [
+            "GET /health health [] app/__init__.py:9",
+            "DELETE /api/v1/posts/<int:id> delete_post [login_required:auth] app/api/views.py:5",
+            "GET,POST /auth/login login [limiter.limit:rate-limit] app/auth.py:5",
+        ]
+    );
+}
+
+#[test]
+fn fastapi_routers_dependencies_and_status_codes() {
+    let main = r#"
+from fastapi import Depends, FastAPI
+from app.api.routes import items, login
+app = FastAPI()
+app.include_router(login.router, prefix="/api/v1")
+app.include_router(items.router, prefix="/api/v1", dependencies=[Depends(get_current_user)])
+"#;
+    let items = r#"
+from fastapi import APIRouter, Depends, status
+router = APIRouter(prefix="/items", tags=["items"])
+
+@router.post("/", status_code=status.HTTP_201_CREATED)
+def create_item(item: ItemCreate, session: SessionDep):
+    pass
+
+@router.get("/{id}")
+def read_item(id: int, user: Annotated[User, Depends(get_current_active_user)]):
+    pass
+"#;
+    let login = r#"
+from fastapi import APIRouter
+router = APIRouter()
+
+@router.post("/login/access-token")
+def login_access_token(form_data: OAuth2PasswordRequestForm = Depends()):
+    pass
+"#;
+    assert_eq!(
+        table(&[
+            ("backend/app/api/routes/items.py", items),
+            ("backend/app/api/routes/login.py", login),
+            ("backend/app/main.py", main),
+        ]),
+        [
+            "POST /api/v1/items/ create_item [get_current_user:auth] backend/app/api/routes/items.py:5",
+            "GET /api/v1/items/{id} read_item [get_current_user:auth get_current_active_user:auth] backend/app/api/routes/items.py:9",
+            "POST /api/v1/login/access-token login_access_token [] backend/app/api/routes/login.py:5",
+        ]
+    );
+}
+
+#[test]
+fn unmounted_routers_are_partial_and_mount_cycles_end() {
+    let a = r#"
+const express = require("express");
+const router = express.Router();
+const other = require("./b");
+router.use("/b", other);
+router.get("/a", handler);
+module.exports = router;
+"#;
+    let b = r#"
+const express = require("express");
+const router = express.Router();
+router.use("/a", require("./a"));
+router.get("/x", handler);
+module.exports = router;
+"#;
+    let routes = table(&[("a.js", a), ("b.js", b)]);
+    assert_eq!(routes.len(), 2, "{routes:#?}");
+    assert!(routes.iter().all(|r| r.ends_with("partial")), "{routes:#?}");
+}
+
+#[test]
+fn paths_join_with_one_slash() {
+    assert_eq!(join_path("", "/x"), "/x");
+    assert_eq!(join_path("/api/", "/x"), "/api/x");
+    assert_eq!(join_path("api", "x"), "/api/x");
+    assert_eq!(join_path("/api", ""), "/api");
+    assert_eq!(join_path("/api", "/"), "/api/");
+    assert_eq!(join_path("", ""), "/");
+}
