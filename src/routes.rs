@@ -155,7 +155,7 @@ fn json(table: &RouteTable) -> String {
         })
         .collect();
     let document = json!({
-        "version": ROUTES_SCHEMA_VERSION,
+        "schema_version": ROUTES_SCHEMA_VERSION,
         "tool": { "name": "backend-audit", "version": crate::VERSION },
         "routes": routes,
     });

@@ -803,3 +803,61 @@ fn nothing_in_the_repository_reads_files_beside_the_checkout() {
     );
     assert!(offenders.is_empty(), "{}", offenders.join("\n"));
 }
+
+#[test]
+fn routes_lists_the_joined_route_table_as_text_and_json() {
+    let output = run(
+        &[
+            "routes",
+            repo("mixed").to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let document: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(document["schema_version"], 1);
+    let routes: Vec<(String, String, String, u64, bool)> = document["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["methods"].as_array().unwrap()[0]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                r["path"].as_str().unwrap().to_string(),
+                r["file"].as_str().unwrap().to_string(),
+                r["line"].as_u64().unwrap(),
+                r["prefix_known"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    let expected = [
+        (
+            "GET",
+            "/api/v1/orders/:id/invoice",
+            "src/routes/orders.ts",
+            10,
+            true,
+        ),
+        ("POST", "/api/v1/thumbnails", "src/server.ts", 9, true),
+    ]
+    .map(|(m, p, f, l, k)| (m.to_string(), p.to_string(), f.to_string(), l, k));
+    assert_eq!(routes, expected);
+
+    let text = stdout(&run(&["routes", repo("mixed").to_str().unwrap()], None));
+    assert!(text.starts_with("METHOD  PATH"), "{text}");
+    assert!(
+        text.contains("POST    /api/v1/thumbnails          -        src/server.ts:9"),
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with("2 routes."), "{text}");
+}

@@ -211,6 +211,7 @@ impl<'a> Reader<'a> {
             status: None,
             location: self.source.locate(call.span),
             handler_span: self.handler_function(*handler),
+            checks_caller: false,
         };
         self.routes.routes.push(decl);
     }
@@ -254,6 +255,7 @@ impl<'a> Reader<'a> {
             status: None,
             location: self.source.locate(call.span),
             handler_span: self.handler_function(handler),
+            checks_caller: false,
         };
         self.routes.routes.push(decl);
     }
@@ -829,6 +831,7 @@ impl<'a> Reader<'a> {
                     status,
                     location: self.source.locate(decorator.span),
                     handler_span: Some(method.span),
+                    checks_caller: false,
                 });
             }
         }

@@ -28,6 +28,8 @@ pub struct Route {
     pub handler: Option<String>,
     /// The handler's function, when the route's file defines it.
     pub handler_span: Option<Span>,
+    /// The handler checks the caller itself ([`super::RouteDecl::checks_caller`]).
+    pub checks_caller: bool,
     /// Route, router, mount and app-level guards, outermost first.
     pub guards: Vec<Guard>,
     pub status: Option<u16>,
@@ -140,6 +142,7 @@ fn route(
         path: join_path(&context.prefix, &decl.path),
         handler: decl.handler.clone(),
         handler_span: decl.handler_span,
+        checks_caller: decl.checks_caller,
         guards,
         status: decl.status,
         location: decl.location.clone(),

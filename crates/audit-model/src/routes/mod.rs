@@ -20,9 +20,16 @@ use crate::code::nodes::{node_at, string_content, text_of};
 
 pub use join::{Route, RouteTable};
 
-/// The literals a file must hold to declare routes: the extractor is not run (and no
-/// code semantics built for it) on files with none of them.
+/// The literals a file must hold to declare routes or create a router others import:
+/// the extractor is not run (and no code semantics built for it) on files with none.
 pub const ANCHORS: &[&str] = &[
+    "Router(",
+    "Blueprint(",
+    "Flask(",
+    "FastAPI(",
+    "express(",
+    "fastify(",
+    "Koa(",
     ".get(",
     ".post(",
     ".put(",
@@ -37,6 +44,33 @@ pub const ANCHORS: &[&str] = &[
     ".register_blueprint(",
     ".api_route(",
     "@Controller",
+];
+
+/// What a handler that authenticates its caller itself reads or answers.
+const CALLER_CHECKS: &[&str] = &[
+    "req.user",
+    "req.auth",
+    "req.session.user",
+    "request.user",
+    "ctx.state.user",
+    "current_user",
+    "g.user",
+    "isAuthenticated",
+    "is_authenticated",
+    "authenticatedUsers",
+    "jwt.verify",
+    "verifyToken",
+    "verify_token",
+    "status(401)",
+    "status(403)",
+    "sendStatus(401)",
+    "sendStatus(403)",
+    "abort(401)",
+    "abort(403)",
+    "HTTP_401",
+    "HTTP_403",
+    "PermissionDenied",
+    "Unauthorized",
 ];
 
 /// Packages that serve health or readiness endpoints themselves.
@@ -162,6 +196,9 @@ pub struct RouteDecl {
     pub location: Location,
     /// The handler's function, when it is defined in this file.
     pub handler_span: Option<audit_core::Span>,
+    /// The handler (defined in this file) checks the caller itself: reads the signed-in
+    /// user or answers 401/403.
+    pub checks_caller: bool,
 }
 
 /// `app.use("/api", auth, router)`, `app.register_blueprint(bp, url_prefix="/x")`,
@@ -303,6 +340,12 @@ pub fn extract(
         .iter()
         .any(|i| HEALTH_PACKAGES.iter().any(|p| i.module.starts_with(p)));
     routes.module_middleware = source.text.contains(".forRoutes(");
+    for route in &mut routes.routes {
+        if let Some(span) = route.handler_span {
+            let body = source.text.get(span.start..span.end).unwrap_or("");
+            route.checks_caller = CALLER_CHECKS.iter().any(|marker| body.contains(marker));
+        }
+    }
     let empty = routes.routers.is_empty()
         && routes.global_prefix.is_none()
         && routes.global_guards.is_empty()

@@ -10,7 +10,7 @@ use super::{
     FileRoutes, Framework, Guard, GuardKind, Mount, RouteDecl, Router, RouterKind, RouterRef, verb,
 };
 use crate::code::nodes::{elements, node_at, string_content, text_of};
-use crate::code::{BindingKind, Call, CodeSemantics, Function, ImportKind, Scope};
+use crate::code::{Binding, BindingKind, Call, CodeSemantics, Function, ImportKind, Scope};
 
 pub(super) fn extract(sem: &CodeSemantics, tree: &Tree, source: &SourceText) -> FileRoutes {
     let mut reader = Reader {
@@ -90,6 +90,7 @@ impl<'a> Reader<'a> {
                 status: self.status(call),
                 location: self.source.locate(decorator.span),
                 handler_span: Some(function.span),
+                checks_caller: false,
             };
             self.routes.routes.push(decl);
         }
@@ -209,6 +210,7 @@ impl<'a> Reader<'a> {
             status: self.status(call),
             location: self.source.locate(call.span),
             handler_span,
+            checks_caller: false,
         };
         self.routes.routes.push(decl);
     }
@@ -353,6 +355,12 @@ impl<'a> Reader<'a> {
             return None;
         }
         let binding = self.sem.binding_at(name, at)?;
+        self.router_of(binding)
+    }
+
+    /// The router a binding names, created on first sight.
+    fn router_of(&mut self, binding: &'a Binding) -> Option<usize> {
+        let name = binding.name.as_str();
         let key = binding.span.start;
         if let Some(&router) = self.by_binding.get(&key) {
             return Some(router);
@@ -487,9 +495,7 @@ impl<'a> Reader<'a> {
             if binding.scope != Scope::Module || binding.kind != BindingKind::Variable {
                 continue;
             }
-            if let Some(&router) = self.by_binding.get(&binding.span.start) {
-                self.routes.exports.push((binding.name.clone(), router));
-            } else if let Some(router) = self.router_named(&binding.name, binding.span.end) {
+            if let Some(router) = self.router_of(binding) {
                 self.routes.exports.push((binding.name.clone(), router));
             }
         }

@@ -93,6 +93,18 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
     }
 }
 
+/// `POST /users`: an unguarded create on the users collection itself is sign-up (the
+/// RealWorld spec and many tutorials register there).
+fn is_sign_up(route: &Route) -> bool {
+    route.methods.iter().all(|m| m == "POST")
+        && route
+            .path
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| matches!(last, "users" | "accounts" | "members"))
+}
+
 fn is_candidate(route: &Route) -> bool {
     let writes = route
         .methods
@@ -100,6 +112,8 @@ fn is_candidate(route: &Route) -> bool {
         .any(|m| matches!(m.as_str(), "POST" | "PUT" | "PATCH" | "DELETE"));
     writes
         && !route.partial
+        && !route.checks_caller
+        && !is_sign_up(route)
         && !route.has_guard(GuardKind::Auth)
         && !route.has_guard(GuardKind::Public)
         && !path_has_word(route, PUBLIC_WORDS)

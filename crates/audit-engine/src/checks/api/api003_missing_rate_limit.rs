@@ -26,6 +26,8 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
         if !submits
             || route.partial
             || route.has_guard(GuardKind::RateLimit)
+            // Callers already signed in are not guessing credentials.
+            || route.has_guard(GuardKind::Auth)
             || !path_has_word(route, CREDENTIAL_WORDS)
         {
             continue;
