@@ -888,6 +888,11 @@ impl<'a> Reader<'a> {
             }),
             // Custom and third-party decorators by name: `@Throttle()` of
             // @nestjs/throttler, `@Public()`, `@Auth()`, `@Roles("admin")`.
+            // OpenAPI documentation (`@ApiBearerAuth()`) describes, it guards nothing.
+            _ if decorator
+                .qualified_name
+                .as_deref()
+                .is_some_and(|q| q.starts_with("@nestjs/swagger")) => {}
             _ => {
                 let guard = Guard::named(&decorator.name);
                 if guard.kind != GuardKind::Other {

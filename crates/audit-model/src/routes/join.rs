@@ -222,7 +222,7 @@ impl<'f> Joiner<'f> {
         let root = || Context {
             prefix: String::new(),
             guards: Vec::new(),
-            app: (router.kind == super::RouterKind::App).then_some(id),
+            app: self.is_root(id).then_some(id),
         };
         if depth >= MAX_DEPTH {
             return vec![own(root())];
@@ -253,6 +253,18 @@ impl<'f> Joiner<'f> {
         }
         contexts.truncate(MAX_CONTEXTS);
         contexts
+    }
+
+    /// Whether router `id`, mounted nowhere, is served on its own: an app, or a Django
+    /// URLconf that includes others (the project's `ROOT_URLCONF`; an app's URLconf that
+    /// includes nothing is included from somewhere the model could not follow).
+    fn is_root(&self, id: RouterId) -> bool {
+        let declared = self.files[id.0].1;
+        match declared.routers[id.1].kind {
+            super::RouterKind::App => true,
+            super::RouterKind::UrlConf => declared.mounts.iter().any(|m| m.parent == id.1),
+            _ => false,
+        }
     }
 
     /// The guards `use` calls on router `id` before byte `at` put on a path below it.

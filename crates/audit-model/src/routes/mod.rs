@@ -3,8 +3,10 @@
 //! and functions that receive an app to add routes to), the routes declared on them and
 //! the mounts between them ([`FileRoutes`]); [`RouteTable::join`] then follows mounts
 //! across files and through imports to each route's full path and the guards that apply.
-//! Frameworks: Express, Fastify, Koa (koa-router), NestJS, Flask, FastAPI.
+//! Frameworks: Express, Fastify, Koa (koa-router), NestJS, Flask, FastAPI, Django (URLconfs
+//! and Django REST framework routers).
 
+mod django;
 mod javascript;
 mod join;
 mod python;
@@ -44,6 +46,7 @@ pub const ANCHORS: &[&str] = &[
     ".register_blueprint(",
     ".api_route(",
     "@Controller",
+    "urlpatterns",
 ];
 
 /// What a handler that authenticates its caller itself reads or answers.
@@ -96,6 +99,7 @@ pub enum Framework {
     NestJs,
     Flask,
     FastApi,
+    Django,
 }
 
 impl Framework {
@@ -107,6 +111,7 @@ impl Framework {
             Framework::NestJs => "NestJS",
             Framework::Flask => "Flask",
             Framework::FastApi => "FastAPI",
+            Framework::Django => "Django",
         }
     }
 }
@@ -167,6 +172,8 @@ pub enum RouterKind {
     Router,
     /// A function's parameter: the app or router it is called or registered with.
     Plugin,
+    /// A Django URLconf (`urlpatterns`): the root one, which no other includes, is served.
+    UrlConf,
 }
 
 /// Which router a declaration or mount refers to.
@@ -333,7 +340,9 @@ pub fn extract(
     let mut routes = if grammar.is_javascript_family() {
         javascript::extract(semantics, tree, source)
     } else {
-        python::extract(semantics, tree, source)
+        let mut routes = python::extract(semantics, tree, source);
+        django::extract(semantics, tree, source, &mut routes);
+        routes
     };
     routes.health_package = semantics
         .imports()

@@ -202,6 +202,8 @@ async function bootstrap() {
 "#;
     let controller = r#"
 import { Controller, Get, Post, Delete, UseGuards, HttpCode, Body } from "@nestjs/common";
+import { ApiBearerAuth } from "@nestjs/swagger";
+@ApiBearerAuth()
 @Controller("cats")
 @UseGuards(AuthGuard("jwt"))
 export class CatsController {
@@ -221,9 +223,9 @@ export class CatsController {
             ("src/cats.controller.ts", controller)
         ]),
         [
-            "GET /api/cats findAll [ThrottlerGuard:rate-limit AuthGuard:auth] src/cats.controller.ts:6",
-            "POST /api/cats create [ThrottlerGuard:rate-limit AuthGuard:auth] src/cats.controller.ts:8",
-            "DELETE /api/cats/:id remove [ThrottlerGuard:rate-limit AuthGuard:auth Public:public] src/cats.controller.ts:12",
+            "GET /api/cats findAll [ThrottlerGuard:rate-limit AuthGuard:auth] src/cats.controller.ts:8",
+            "POST /api/cats create [ThrottlerGuard:rate-limit AuthGuard:auth] src/cats.controller.ts:10",
+            "DELETE /api/cats/:id remove [ThrottlerGuard:rate-limit AuthGuard:auth Public:public] src/cats.controller.ts:14",
         ]
     );
 }
@@ -314,6 +316,68 @@ def login_access_token(form_data: OAuth2PasswordRequestForm = Depends()):
             "GET /api/v1/items/{id} read_item [get_current_user:auth get_current_active_user:auth] backend/app/api/routes/items.py:9",
             "POST /api/v1/login/access-token login_access_token [] backend/app/api/routes/login.py:5",
         ]
+    );
+}
+
+#[test]
+fn django_urlconfs_include_apps_and_drf_routers() {
+    let root = r#"
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("shop.urls")),
+    re_path(r"^health/$", views.health),
+]
+"#;
+    let shop = r#"
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+from rest_framework import viewsets
+
+class OrderViewSet(viewsets.ReadOnlyModelViewSet):
+    pass
+
+router = DefaultRouter()
+router.register(r"products", ProductViewSet)
+router.register(r"orders", OrderViewSet, basename="order")
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("cart/<int:pk>/", CartDetail.as_view(), name="cart"),
+]
+"#;
+    assert_eq!(
+        table(&[("config/urls.py", root), ("shop/urls.py", shop)]),
+        [
+            "ALL /admin/ admin.site.urls [] config/urls.py:6",
+            "ALL /health/ views.health [] config/urls.py:8",
+            "ALL /api/v1/products/ ProductViewSet [] shop/urls.py:10",
+            "ALL /api/v1/products/{pk}/ ProductViewSet [] shop/urls.py:10",
+            "GET /api/v1/orders/ OrderViewSet [] shop/urls.py:11",
+            "GET /api/v1/orders/{pk}/ OrderViewSet [] shop/urls.py:11",
+            "ALL /api/v1/cart/<int:pk>/ CartDetail [] shop/urls.py:15",
+        ]
+    );
+}
+
+#[test]
+fn django_pattern_lists_that_include_themselves_end() {
+    let urls = r#"
+from django.urls import include, path
+
+api = [
+    path("again/", include(api)),
+    path("x/", views.x),
+]
+urlpatterns = [path("api/", include(api))]
+"#;
+    let routes = table(&[("urls.py", urls)]);
+    assert!(!routes.is_empty() && routes.len() <= 16, "{routes:#?}");
+    assert!(
+        routes.iter().all(|r| r.starts_with("ALL /api/")),
+        "{routes:#?}"
     );
 }
 

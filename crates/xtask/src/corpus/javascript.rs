@@ -98,7 +98,7 @@ const { loginAdmin, getReport } = require('./admin/handlers');
 const admin = express();
 admin.use(express.json());
 admin.post('/admin/login', loginAdmin);
-admin.get('/admin/getReport', getReport);
+admin.get('/api/v1/admin/getReport', getReport);
 
 module.exports = admin;
 "#;
