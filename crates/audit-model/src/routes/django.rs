@@ -51,7 +51,15 @@ pub(super) fn extract(
                 .push(router(source, &binding.name, RouterKind::Router, call.span));
         }
     }
-    for call in sem.calls() {
+    let calls = if drf_routers.is_empty() {
+        &[][..]
+    } else {
+        sem.calls()
+    };
+    for call in calls {
+        if !text[call.callee.start..call.callee.end].ends_with(".register") {
+            continue;
+        }
         let Some(callee) = node_at(tree, call.callee) else {
             continue;
         };

@@ -70,6 +70,28 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn call(&mut self, call: &Call) {
+        // Most calls are none of these: decided from the callee's text before any node
+        // is looked up.
+        let written = &self.text[call.callee.start..call.callee.end];
+        match written.rsplit_once('.') {
+            Some((_, method)) => {
+                let wanted = verb(method).is_some()
+                    || matches!(
+                        method,
+                        "use"
+                            | "register"
+                            | "addHook"
+                            | "route"
+                            | "setGlobalPrefix"
+                            | "useGlobalGuards"
+                    );
+                if !wanted {
+                    return;
+                }
+            }
+            None if !self.may_pass_a_router(call) => return,
+            None => {}
+        }
         let Some(callee) = node_at(self.tree, call.callee) else {
             return;
         };
@@ -366,6 +388,21 @@ impl<'a> Reader<'a> {
                     .push((call.span.start, String::new(), guard));
             }
         }
+    }
+
+    /// Whether a plain call's arguments may hold an app or router: one of the names apps
+    /// are given, or a router of this file by name.
+    fn may_pass_a_router(&self, call: &Call) -> bool {
+        let Some(arguments) = call.arguments else {
+            return false;
+        };
+        let written = &self.text[arguments.start..arguments.end];
+        ROUTER_PARAMETERS.iter().any(|n| written.contains(n))
+            || self
+                .routes
+                .routers
+                .iter()
+                .any(|r| !r.name.is_empty() && written.contains(r.name.as_str()))
     }
 
     /// `require("./routes")(app)` or `routes(app, db)`: the function registers routes on

@@ -24,7 +24,36 @@ pub use join::{Route, RouteTable};
 
 /// The literals a file must hold to declare routes or create a router others import:
 /// the extractor is not run (and no code semantics built for it) on files with none.
+/// Verbs are anchored with the opening of their path (`.get("/`), since `.get(` alone is
+/// in every file that reads a map.
 pub const ANCHORS: &[&str] = &[
+    ".get(\"/",
+    ".get('/",
+    ".get(`/",
+    ".post(\"/",
+    ".post('/",
+    ".post(`/",
+    ".put(\"/",
+    ".put('/",
+    ".put(`/",
+    ".patch(\"/",
+    ".patch('/",
+    ".patch(`/",
+    ".delete(\"/",
+    ".delete('/",
+    ".delete(`/",
+    ".all(\"/",
+    ".all('/",
+    ".route(",
+    ".use(",
+    ".register(",
+    ".addHook(",
+    ".include_router(",
+    ".register_blueprint(",
+    ".add_url_rule(",
+    ".add_api_route(",
+    ".api_route(",
+    ".mount(",
     "Router(",
     "Blueprint(",
     "Flask(",
@@ -32,21 +61,12 @@ pub const ANCHORS: &[&str] = &[
     "express(",
     "fastify(",
     "Koa(",
-    ".get(",
-    ".post(",
-    ".put(",
-    ".patch(",
-    ".delete(",
-    ".del(",
-    ".all(",
-    ".route(",
-    ".use(",
-    ".register(",
-    ".include_router(",
-    ".register_blueprint(",
-    ".api_route(",
     "@Controller",
+    "APP_GUARD",
+    "useGlobalGuards",
+    "setGlobalPrefix",
     "urlpatterns",
+    "Limiter(",
 ];
 
 /// What a handler that authenticates its caller itself reads or answers.
@@ -341,7 +361,9 @@ pub fn extract(
         javascript::extract(semantics, tree, source)
     } else {
         let mut routes = python::extract(semantics, tree, source);
-        django::extract(semantics, tree, source, &mut routes);
+        if source.text.contains("urlpatterns") || source.text.contains("rest_framework") {
+            django::extract(semantics, tree, source, &mut routes);
+        }
         routes
     };
     routes.health_package = semantics

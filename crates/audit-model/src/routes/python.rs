@@ -52,6 +52,13 @@ impl<'a> Reader<'a> {
             };
             Some((object, methods))
         }
+        if !function
+            .decorators
+            .iter()
+            .any(|d| is_route(&d.name).is_some())
+        {
+            return;
+        }
         // Decorators that are not routes guard the view: `@login_required`,
         // `@jwt_required()`, `@limiter.limit("5/minute")`.
         let mut guards: Vec<Guard> = function
@@ -97,6 +104,20 @@ impl<'a> Reader<'a> {
     }
 
     fn call(&mut self, call: &Call) {
+        let written = &self.text[call.callee.start..call.callee.end];
+        let method = written.rsplit('.').next().unwrap_or(written);
+        if !matches!(
+            method,
+            "Limiter"
+                | "register_blueprint"
+                | "include_router"
+                | "mount"
+                | "add_url_rule"
+                | "add_api_route"
+                | "before_request"
+        ) {
+            return;
+        }
         // Flask-Limiter and slowapi limit every route with `default_limits`.
         if let Some(framework) = match call.qualified_name.as_deref() {
             Some("flask_limiter.Limiter" | "flask_limiter.extension.Limiter") => {
@@ -291,11 +312,13 @@ impl<'a> Reader<'a> {
                     && node.named_child_count() <= 1
                 {
                     let name = text_of(self.text, node);
-                    let guard = Guard::named(name);
-                    let user = name.to_ascii_lowercase().contains("user");
-                    if guard.kind == GuardKind::Auth && user && !name.contains('[') {
-                        guards.push(guard);
-                        continue;
+                    let user = name.len() < 64 && name.to_ascii_lowercase().contains("user");
+                    if user && !name.contains('[') {
+                        let guard = Guard::named(name);
+                        if guard.kind == GuardKind::Auth {
+                            guards.push(guard);
+                            continue;
+                        }
                     }
                 }
                 // Annotations are a few nodes deep at most; walk them whole.
