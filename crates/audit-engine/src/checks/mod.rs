@@ -145,6 +145,7 @@ pub const REGISTRY: &[Registered] = &[
     register!(api::api003_missing_rate_limit),
     register!(api::api007_verb_in_path),
     register!(api::api012_missing_health_check),
+    register!(api::api008_unsafe_get),
 ];
 
 /// The check registered for a rule id.

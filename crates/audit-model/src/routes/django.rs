@@ -103,6 +103,7 @@ pub(super) fn extract(
                 location: source.locate(call.span),
                 handler_span: None,
                 checks_caller: false,
+                writes: None,
             });
         }
     }
@@ -308,6 +309,7 @@ impl Urls<'_> {
             location,
             handler_span: None,
             checks_caller: false,
+            writes: None,
         });
     }
 }

@@ -234,6 +234,7 @@ impl<'a> Reader<'a> {
             location: self.source.locate(call.span),
             handler_span: self.handler_function(*handler),
             checks_caller: false,
+            writes: None,
         };
         self.routes.routes.push(decl);
     }
@@ -278,6 +279,7 @@ impl<'a> Reader<'a> {
             location: self.source.locate(call.span),
             handler_span: self.handler_function(handler),
             checks_caller: false,
+            writes: None,
         };
         self.routes.routes.push(decl);
     }
@@ -869,6 +871,7 @@ impl<'a> Reader<'a> {
                     location: self.source.locate(decorator.span),
                     handler_span: Some(method.span),
                     checks_caller: false,
+                    writes: None,
                 });
             }
         }

@@ -30,6 +30,8 @@ pub struct Route {
     pub handler_span: Option<Span>,
     /// The handler checks the caller itself ([`super::RouteDecl::checks_caller`]).
     pub checks_caller: bool,
+    /// The handler's first write ([`super::RouteDecl::writes`]).
+    pub writes: Option<Location>,
     /// Route, router, mount and app-level guards, outermost first.
     pub guards: Vec<Guard>,
     pub status: Option<u16>,
@@ -143,6 +145,7 @@ fn route(
         handler: decl.handler.clone(),
         handler_span: decl.handler_span,
         checks_caller: decl.checks_caller,
+        writes: decl.writes.clone(),
         guards,
         status: decl.status,
         location: decl.location.clone(),

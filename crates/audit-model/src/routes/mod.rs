@@ -12,6 +12,7 @@ mod join;
 mod python;
 #[cfg(test)]
 mod tests;
+mod writes;
 
 use audit_core::{Location, SourceText};
 use audit_syntax::Grammar;
@@ -226,6 +227,9 @@ pub struct RouteDecl {
     /// The handler (defined in this file) checks the caller itself: reads the signed-in
     /// user or answers 401/403.
     pub checks_caller: bool,
+    /// The handler's first call that writes stored data (`user.save()`, `db.session.
+    /// commit()`), when the handler is defined in this file.
+    pub writes: Option<Location>,
 }
 
 /// `app.use("/api", auth, router)`, `app.register_blueprint(bp, url_prefix="/x")`,
@@ -375,6 +379,8 @@ pub fn extract(
         if let Some(span) = route.handler_span {
             let body = source.text.get(span.start..span.end).unwrap_or("");
             route.checks_caller = CALLER_CHECKS.iter().any(|marker| body.contains(marker));
+            route.writes =
+                writes::first_write(semantics, &source.text, span).map(|w| source.locate(w));
         }
     }
     let empty = routes.routers.is_empty()

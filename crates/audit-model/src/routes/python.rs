@@ -98,6 +98,7 @@ impl<'a> Reader<'a> {
                 location: self.source.locate(decorator.span),
                 handler_span: Some(function.span),
                 checks_caller: false,
+                writes: None,
             };
             self.routes.routes.push(decl);
         }
@@ -232,6 +233,7 @@ impl<'a> Reader<'a> {
             location: self.source.locate(call.span),
             handler_span,
             checks_caller: false,
+            writes: None,
         };
         self.routes.routes.push(decl);
     }

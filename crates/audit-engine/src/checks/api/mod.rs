@@ -80,3 +80,4 @@ mod tests {
         assert!(words("").is_empty());
     }
 }
+pub mod api008_unsafe_get;
