@@ -246,7 +246,7 @@ fn text_output_has_code_frames_and_a_summary_without_colour_when_piped() {
             .ends_with("in 9 files scanned; 1 suppressed."),
         "summary line: {text}"
     );
-    assert!(text.contains("Found 12 findings (1 critical, 8 high, 2 medium, 1 low)"));
+    assert!(text.contains("Found 13 findings (1 critical, 8 high, 3 medium, 1 low)"));
 }
 
 #[test]
@@ -424,13 +424,14 @@ fn file_arguments_report_only_those_files_but_keep_project_facts() {
         ("src/server.ts", 5, "API004"),
         ("src/server.ts", 5, "API012"),
         ("src/server.ts", 10, "SEC003"),
+        ("src/server.ts", 15, "API013"),
     ]
     .iter()
     .map(|(p, l, r)| (p.to_string(), *l, r.to_string()))
     .collect();
     assert_eq!(
         found, expected,
-        "API004 and API012 need the whole project; SEC010 is ignored by the config"
+        "API004, API012 and API013 need the whole project; SEC010 is ignored by the config"
     );
 
     // A file of this repository and one outside any repository cannot share a root.

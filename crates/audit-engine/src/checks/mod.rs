@@ -146,6 +146,8 @@ pub const REGISTRY: &[Registered] = &[
     register!(api::api007_verb_in_path),
     register!(api::api012_missing_health_check),
     register!(api::api008_unsafe_get),
+    register!(api::api006_create_not_201),
+    register!(api::api013_no_graceful_shutdown),
 ];
 
 /// The check registered for a rule id.

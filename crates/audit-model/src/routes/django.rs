@@ -104,6 +104,8 @@ pub(super) fn extract(
                 handler_span: None,
                 checks_caller: false,
                 writes: None,
+                creates: None,
+                answers_created: false,
             });
         }
     }
@@ -310,6 +312,8 @@ impl Urls<'_> {
             handler_span: None,
             checks_caller: false,
             writes: None,
+            creates: None,
+            answers_created: false,
         });
     }
 }

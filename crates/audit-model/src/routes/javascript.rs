@@ -84,6 +84,7 @@ impl<'a> Reader<'a> {
                             | "route"
                             | "setGlobalPrefix"
                             | "useGlobalGuards"
+                            | "listen"
                     );
                 if !wanted {
                     return;
@@ -115,6 +116,23 @@ impl<'a> Reader<'a> {
         }
         match method {
             "use" | "register" | "addHook" | "route" => {}
+            // `app.listen(3000)`, `server.listen(port)`, `http.createServer(app).listen()`.
+            "listen" => {
+                let serves = match object.kind() {
+                    "identifier" => {
+                        let name = text_of(self.text, object).to_ascii_lowercase();
+                        name.contains("app")
+                            || name.contains("server")
+                            || self.known_router(object).is_some()
+                    }
+                    "call_expression" => text_of(self.text, object).contains("createServer"),
+                    _ => false,
+                };
+                if serves && self.routes.listens.is_none() {
+                    self.routes.listens = Some(self.source.locate(call.span));
+                }
+                return;
+            }
             // On a NestJS app, whatever made it: `await NestFactory.create(AppModule)`.
             "setGlobalPrefix" => {
                 self.routes.global_prefix = args
@@ -235,6 +253,8 @@ impl<'a> Reader<'a> {
             handler_span: self.handler_function(*handler),
             checks_caller: false,
             writes: None,
+            creates: None,
+            answers_created: false,
         };
         self.routes.routes.push(decl);
     }
@@ -280,6 +300,8 @@ impl<'a> Reader<'a> {
             handler_span: self.handler_function(handler),
             checks_caller: false,
             writes: None,
+            creates: None,
+            answers_created: false,
         };
         self.routes.routes.push(decl);
     }
@@ -872,6 +894,8 @@ impl<'a> Reader<'a> {
                     handler_span: Some(method.span),
                     checks_caller: false,
                     writes: None,
+                    creates: None,
+                    answers_created: false,
                 });
             }
         }

@@ -32,6 +32,9 @@ pub struct Route {
     pub checks_caller: bool,
     /// The handler's first write ([`super::RouteDecl::writes`]).
     pub writes: Option<Location>,
+    /// The handler's first create ([`super::RouteDecl::creates`]).
+    pub creates: Option<Location>,
+    pub answers_created: bool,
     /// Route, router, mount and app-level guards, outermost first.
     pub guards: Vec<Guard>,
     pub status: Option<u16>,
@@ -146,6 +149,8 @@ fn route(
         handler_span: decl.handler_span,
         checks_caller: decl.checks_caller,
         writes: decl.writes.clone(),
+        creates: decl.creates.clone(),
+        answers_created: decl.answers_created,
         guards,
         status: decl.status,
         location: decl.location.clone(),

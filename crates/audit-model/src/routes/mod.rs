@@ -68,6 +68,20 @@ pub const ANCHORS: &[&str] = &[
     "setGlobalPrefix",
     "urlpatterns",
     "Limiter(",
+    ".listen(",
+    "SIGTERM",
+    "SIGINT",
+    "enableShutdownHooks",
+    "terminus",
+    "lightship",
+    "http-terminator",
+    "stoppable",
+    "close-with-grace",
+    "graceful",
+    "healthcheck",
+    "health_check",
+    "healthz",
+    "under-pressure",
 ];
 
 /// What a handler that authenticates its caller itself reads or answers.
@@ -96,6 +110,20 @@ const CALLER_CHECKS: &[&str] = &[
     "PermissionDenied",
     "Unauthorized",
 ];
+
+/// Packages that close the server and drain connections on SIGTERM.
+const SHUTDOWN_PACKAGES: &[&str] = &[
+    "@godaddy/terminus",
+    "lightship",
+    "http-terminator",
+    "stoppable",
+    "close-with-grace",
+    "fastify-graceful-shutdown",
+    "@nestjs/terminus",
+];
+
+/// How a handler says 201 Created.
+const CREATED: &[&str] = &["201", "CREATED", "Created"];
 
 /// Packages that serve health or readiness endpoints themselves.
 const HEALTH_PACKAGES: &[&str] = &[
@@ -159,6 +187,12 @@ pub struct FileRoutes {
     /// NestJS middleware bound in a module (`consumer.apply(Auth).forRoutes(...)`): it
     /// guards routes this model does not follow.
     pub module_middleware: bool,
+    /// The first `app.listen(...)`/`server.listen(...)` of the file: it serves HTTP.
+    pub listens: Option<Location>,
+    /// The file stops the server on a signal: `process.on("SIGTERM", ...)`,
+    /// `app.enableShutdownHooks()`, or a package that does it (terminus, lightship,
+    /// http-terminator, stoppable, close-with-grace).
+    pub handles_shutdown: bool,
 }
 
 /// An object routes are declared on, or a function that declares routes on the app or
@@ -230,6 +264,11 @@ pub struct RouteDecl {
     /// The handler's first call that writes stored data (`user.save()`, `db.session.
     /// commit()`), when the handler is defined in this file.
     pub writes: Option<Location>,
+    /// The handler's first call that creates a record (`User.create()`, `repo.save()`,
+    /// `session.add()`).
+    pub creates: Option<Location>,
+    /// The handler answers 201 somewhere (`res.status(201)`, `HttpStatus.CREATED`).
+    pub answers_created: bool,
 }
 
 /// `app.use("/api", auth, router)`, `app.register_blueprint(bp, url_prefix="/x")`,
@@ -375,18 +414,30 @@ pub fn extract(
         .iter()
         .any(|i| HEALTH_PACKAGES.iter().any(|p| i.module.starts_with(p)));
     routes.module_middleware = source.text.contains(".forRoutes(");
+    routes.handles_shutdown = ["SIGTERM", "SIGINT", "enableShutdownHooks"]
+        .iter()
+        .any(|s| source.text.contains(s))
+        || semantics
+            .imports()
+            .iter()
+            .any(|i| SHUTDOWN_PACKAGES.iter().any(|p| i.module.starts_with(p)));
     for route in &mut routes.routes {
         if let Some(span) = route.handler_span {
             let body = source.text.get(span.start..span.end).unwrap_or("");
             route.checks_caller = CALLER_CHECKS.iter().any(|marker| body.contains(marker));
             route.writes =
                 writes::first_write(semantics, &source.text, span).map(|w| source.locate(w));
+            route.creates =
+                writes::first_create(semantics, &source.text, span).map(|w| source.locate(w));
+            route.answers_created = CREATED.iter().any(|marker| body.contains(marker));
         }
     }
     let empty = routes.routers.is_empty()
         && routes.global_prefix.is_none()
         && routes.global_guards.is_empty()
-        && !routes.health_package;
+        && !routes.health_package
+        && routes.listens.is_none()
+        && !routes.handles_shutdown;
     (!empty).then_some(routes)
 }
 

@@ -99,6 +99,8 @@ impl<'a> Reader<'a> {
                 handler_span: Some(function.span),
                 checks_caller: false,
                 writes: None,
+                creates: None,
+                answers_created: false,
             };
             self.routes.routes.push(decl);
         }
@@ -234,6 +236,8 @@ impl<'a> Reader<'a> {
             handler_span,
             checks_caller: false,
             writes: None,
+            creates: None,
+            answers_created: false,
         };
         self.routes.routes.push(decl);
     }

@@ -4,7 +4,7 @@
 
 use audit_core::Span;
 
-use crate::code::CodeSemantics;
+use crate::code::{Call, CodeSemantics};
 
 /// Methods that write whatever they are called on: ORM and driver calls.
 const WRITES: &[&str] = &[
@@ -43,13 +43,46 @@ const NOT_MODELS: &[&str] = &[
     "Map", "Set", "WeakMap", "Intl", "React", "Vue", "Response", "Request", "Headers", "Blob",
 ];
 
-/// The first call in `body` that writes stored data.
-pub(super) fn first_write(sem: &CodeSemantics, text: &str, body: Span) -> Option<Span> {
+/// Methods that create a record: on anything (`create` on a model, repository or client),
+/// `save` on a repository (TypeORM's insert), `add` on an ORM session.
+const CREATES: &[&str] = &[
+    "insert",
+    "insertOne",
+    "insertMany",
+    "bulkCreate",
+    "bulk_create",
+    "get_or_create",
+];
+
+/// The first call in `body` that creates a record: what a POST handler answering 200
+/// instead of 201 does.
+pub(super) fn first_create(sem: &CodeSemantics, text: &str, body: Span) -> Option<Span> {
+    calls_in(sem, body)
+        .find(|c| {
+            let callee = &text[c.callee.start..c.callee.end];
+            let Some((receiver, method)) = callee.rsplit_once('.') else {
+                return false;
+            };
+            let lower = receiver.to_ascii_lowercase();
+            CREATES.contains(&method)
+                || method == "create" && is_model(receiver)
+                || method == "save" && (lower.ends_with("repository") || lower.ends_with("repo"))
+                || method == "add" && lower.ends_with("session")
+        })
+        .map(|c| c.span)
+}
+
+fn calls_in<'s>(sem: &'s CodeSemantics, body: Span) -> impl Iterator<Item = &'s Call> + 's {
     let calls = sem.calls();
     let first = calls.partition_point(|c| c.span.start < body.start);
     calls[first..]
         .iter()
-        .take_while(|c| c.span.start < body.end)
+        .take_while(move |c| c.span.start < body.end)
+}
+
+/// The first call in `body` that writes stored data.
+pub(super) fn first_write(sem: &CodeSemantics, text: &str, body: Span) -> Option<Span> {
+    calls_in(sem, body)
         .find(|c| {
             let callee = &text[c.callee.start..c.callee.end];
             let Some((receiver, method)) = callee.rsplit_once('.') else {

@@ -94,12 +94,15 @@ const ADMIN: &str = r#"'use strict';
 
 const express = require('express');
 const { loginAdmin, getReport } = require('./admin/handlers');
-const { Report } = require('./models');
+const { Note, Report } = require('./models');
 
 const admin = express();
 admin.use(express.json());
 admin.post('/admin/login', loginAdmin);
 admin.get('/api/v1/admin/getReport', getReport);
+admin.post('/api/v1/admin/notes', async (req, res) => {
+  res.json(await Note.create({ text: req.body.text }));
+});
 admin.get('/admin/reports/:id/archive', async (req, res) => {
   await Report.update({ archived: true }, { where: { id: req.params.id } });
   res.redirect('/admin');

@@ -3,9 +3,7 @@
 
 use std::collections::HashSet;
 
-use audit_model::routes::{Framework, Route};
-
-use super::{route_label, words};
+use super::{is_api, route_label, words};
 use crate::checks::{Check, Emit, RouteContext};
 
 pub const CHECK: Check = Check::Routes { run: check };
@@ -21,19 +19,6 @@ const VERBS: &[&str] = &[
 const NOUNS: &[&str] = &[
     "add-ons", "addons", "add_ons", "setup", "settings", "set-up",
 ];
-
-/// An API route rather than a server-rendered page (HTML forms can only GET and POST, so
-/// `/checks/1/remove` is how such apps are written): under `/api`, `/rest` or a version,
-/// or served by a framework that serves APIs only.
-fn is_api(route: &Route) -> bool {
-    matches!(
-        route.framework,
-        Framework::FastApi | Framework::NestJs | Framework::Fastify
-    ) || route.static_segments().any(|s| {
-        matches!(s.to_ascii_lowercase().as_str(), "api" | "rest" | "graphql")
-            || s.len() >= 2 && s.starts_with('v') && s[1..].chars().all(|c| c.is_ascii_digit())
-    })
-}
 
 fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
     let mut reported = HashSet::new();

@@ -8,7 +8,20 @@ pub mod api004_missing_security_headers;
 pub mod api007_verb_in_path;
 pub mod api012_missing_health_check;
 
-use audit_model::routes::Route;
+use audit_model::routes::{Framework, Route};
+
+/// An API route rather than a server-rendered page (HTML forms can only GET and POST, so
+/// `/checks/1/remove` is how such apps are written): under `/api`, `/rest` or a version,
+/// or served by a framework that serves APIs only.
+pub(crate) fn is_api(route: &Route) -> bool {
+    matches!(
+        route.framework,
+        Framework::FastApi | Framework::NestJs | Framework::Fastify
+    ) || route.static_segments().any(|s| {
+        matches!(s.to_ascii_lowercase().as_str(), "api" | "rest" | "graphql")
+            || s.len() >= 2 && s.starts_with('v') && s[1..].chars().all(|c| c.is_ascii_digit())
+    })
+}
 
 /// `POST /api/orders`, as messages name a route.
 pub(crate) fn route_label(route: &Route) -> String {
@@ -80,4 +93,6 @@ mod tests {
         assert!(words("").is_empty());
     }
 }
+pub mod api006_create_not_201;
 pub mod api008_unsafe_get;
+pub mod api013_no_graceful_shutdown;
