@@ -148,6 +148,7 @@ pub const REGISTRY: &[Registered] = &[
     register!(api::api008_unsafe_get),
     register!(api::api006_create_not_201),
     register!(api::api013_no_graceful_shutdown),
+    register!(api::api014_graphql_unbounded_queries),
 ];
 
 /// The check registered for a rule id.

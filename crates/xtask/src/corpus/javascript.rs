@@ -34,6 +34,7 @@ pub(crate) fn generate(rng: &mut Gen, out: &mut Out<'_>) -> io::Result<()> {
         )?;
         out.source(&format!("{root}/src/middleware/errors.js"), ERRORS)?;
         out.source(&format!("{root}/src/admin.js"), ADMIN)?;
+        out.source(&format!("{root}/src/graphql.js"), GRAPHQL)?;
         for entity in &entities {
             let vars = entity.vars();
             let kebab = get(&vars, "kebab");
@@ -109,6 +110,17 @@ admin.get('/admin/reports/:id/archive', async (req, res) => {
 });
 
 module.exports = admin;
+"#;
+
+/// A GraphQL endpoint added beside the REST routes, with no query limits.
+const GRAPHQL: &str = r#"'use strict';
+
+const { ApolloServer } = require('@apollo/server');
+const { typeDefs, resolvers } = require('./schema');
+
+const server = new ApolloServer({ typeDefs, resolvers });
+
+module.exports = server;
 "#;
 
 const HTTP_HEAD: &str = r#"'use strict';

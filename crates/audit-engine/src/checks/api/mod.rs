@@ -96,3 +96,4 @@ mod tests {
 pub mod api006_create_not_201;
 pub mod api008_unsafe_get;
 pub mod api013_no_graceful_shutdown;
+pub mod api014_graphql_unbounded_queries;
