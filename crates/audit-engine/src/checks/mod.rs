@@ -149,6 +149,7 @@ pub const REGISTRY: &[Registered] = &[
     register!(api::api006_create_not_201),
     register!(api::api013_no_graceful_shutdown),
     register!(api::api014_graphql_unbounded_queries),
+    register!(api::api010_unvalidated_input),
 ];
 
 /// The check registered for a rule id.

@@ -106,6 +106,8 @@ pub(super) fn extract(
                 writes: None,
                 creates: None,
                 answers_created: false,
+                reads_body: None,
+                validates_inline: false,
             });
         }
     }
@@ -314,6 +316,8 @@ impl Urls<'_> {
             writes: None,
             creates: None,
             answers_created: false,
+            reads_body: None,
+            validates_inline: false,
         });
     }
 }

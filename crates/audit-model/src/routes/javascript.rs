@@ -255,6 +255,8 @@ impl<'a> Reader<'a> {
             writes: None,
             creates: None,
             answers_created: false,
+            reads_body: None,
+            validates_inline: false,
         };
         self.routes.routes.push(decl);
     }
@@ -302,6 +304,8 @@ impl<'a> Reader<'a> {
             writes: None,
             creates: None,
             answers_created: false,
+            reads_body: None,
+            validates_inline: false,
         };
         self.routes.routes.push(decl);
     }
@@ -896,6 +900,8 @@ impl<'a> Reader<'a> {
                     writes: None,
                     creates: None,
                     answers_created: false,
+                    reads_body: None,
+                    validates_inline: false,
                 });
             }
         }

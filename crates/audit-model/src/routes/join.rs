@@ -35,6 +35,9 @@ pub struct Route {
     /// The handler's first create ([`super::RouteDecl::creates`]).
     pub creates: Option<Location>,
     pub answers_created: bool,
+    /// [`super::RouteDecl::reads_body`].
+    pub reads_body: Option<Location>,
+    pub validates_inline: bool,
     /// Route, router, mount and app-level guards, outermost first.
     pub guards: Vec<Guard>,
     pub status: Option<u16>,
@@ -151,6 +154,8 @@ fn route(
         writes: decl.writes.clone(),
         creates: decl.creates.clone(),
         answers_created: decl.answers_created,
+        reads_body: decl.reads_body.clone(),
+        validates_inline: decl.validates_inline,
         guards,
         status: decl.status,
         location: decl.location.clone(),

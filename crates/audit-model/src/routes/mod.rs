@@ -122,6 +122,37 @@ const SHUTDOWN_PACKAGES: &[&str] = &[
     "@nestjs/terminus",
 ];
 
+/// How handlers read the request body.
+const BODY_READS: &[&str] = &[
+    "req.body",
+    "request.body",
+    "ctx.request.body",
+    "request.json",
+    "request.get_json(",
+    "request.form",
+];
+
+/// What a handler that validates its body calls: zod, joi, yup, ajv, class-validator,
+/// express-validator, superstruct, marshmallow, WTForms, pydantic.
+const INLINE_VALIDATION: &[&str] = &[
+    ".parse(",
+    ".safeParse(",
+    ".parseAsync(",
+    ".validate(",
+    ".validateAsync(",
+    ".validateSync(",
+    "validationResult(",
+    "validateOrReject(",
+    "plainToClass(",
+    "plainToInstance(",
+    ".load(",
+    ".is_valid(",
+    ".validate_on_submit(",
+    ".model_validate(",
+    ".parse_obj(",
+    "assert(",
+];
+
 /// How a handler says 201 Created.
 const CREATED: &[&str] = &["201", "CREATED", "Created"];
 
@@ -269,6 +300,10 @@ pub struct RouteDecl {
     pub creates: Option<Location>,
     /// The handler answers 201 somewhere (`res.status(201)`, `HttpStatus.CREATED`).
     pub answers_created: bool,
+    /// Where the handler first reads the request body (`req.body`, `request.get_json()`).
+    pub reads_body: Option<Location>,
+    /// The handler validates the body itself (`schema.parse(req.body)`, `form.validate()`).
+    pub validates_inline: bool,
 }
 
 /// `app.use("/api", auth, router)`, `app.register_blueprint(bp, url_prefix="/x")`,
@@ -430,6 +465,19 @@ pub fn extract(
             route.creates =
                 writes::first_create(semantics, &source.text, span).map(|w| source.locate(w));
             route.answers_created = CREATED.iter().any(|marker| body.contains(marker));
+            route.reads_body = BODY_READS
+                .iter()
+                .filter_map(|read| body.find(read))
+                .min()
+                .map(|at| {
+                    let start = span.start + at;
+                    let len = BODY_READS
+                        .iter()
+                        .find(|r| body[at..].starts_with(**r))
+                        .map_or(0, |r| r.len());
+                    source.locate(audit_core::Span::new(start, start + len))
+                });
+            route.validates_inline = INLINE_VALIDATION.iter().any(|v| body.contains(v));
         }
     }
     let empty = routes.routers.is_empty()

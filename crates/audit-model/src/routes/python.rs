@@ -101,6 +101,8 @@ impl<'a> Reader<'a> {
                 writes: None,
                 creates: None,
                 answers_created: false,
+                reads_body: None,
+                validates_inline: false,
             };
             self.routes.routes.push(decl);
         }
@@ -238,6 +240,8 @@ impl<'a> Reader<'a> {
             writes: None,
             creates: None,
             answers_created: false,
+            reads_body: None,
+            validates_inline: false,
         };
         self.routes.routes.push(decl);
     }

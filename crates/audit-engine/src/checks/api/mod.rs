@@ -95,5 +95,6 @@ mod tests {
 }
 pub mod api006_create_not_201;
 pub mod api008_unsafe_get;
+pub mod api010_unvalidated_input;
 pub mod api013_no_graceful_shutdown;
 pub mod api014_graphql_unbounded_queries;
