@@ -119,14 +119,18 @@ pub const REGISTRY: &[Registered] = &[
     register!(security::sec008_weak_password_hash),
     register!(security::sec009_weak_crypto),
     register!(security::sec010_tls_verification_disabled),
+    register!(terraform::tf003_weak_tls_policy),
     register!(terraform::tf004_database_publicly_accessible),
     register!(terraform::tf005_open_ingress),
     register!(terraform::tf006_iam_wildcard),
     register!(terraform::tf007_public_bucket),
     register!(terraform::tf008_backups_insufficient),
+    register!(terraform::tf010_not_highly_available),
     register!(terraform::tf011_hardcoded_credential),
     register!(terraform::tf014_api_gateway_open),
     register!(terraform::tf015_state_backend_insecure),
+    register!(terraform::tf016_elastic_cloud_open),
+    register!(terraform::tf017_hcl_parse_error),
 ];
 
 /// The check registered for a rule id.

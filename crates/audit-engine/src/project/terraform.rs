@@ -189,6 +189,7 @@ mod tests {
             .map(|(path, text)| TerraformFile {
                 source: SourceText::new(Arc::from(*path), text.to_string()),
                 body: lower_body(&audit_syntax::parse_hcl(text).unwrap().body),
+                parse_error: None,
             })
             .collect();
         let modules = modules(&sources);
