@@ -14,8 +14,9 @@ use crate::suppress;
 /// The rule that reports files that do not parse.
 const PARSE_ERROR_RULE: &str = "TF017";
 
-/// What hcl-edit says when an expression nests deeper than its limit (64 levels).
-const NESTING_LIMIT: &str = "nesting depth";
+/// What hcl-edit rejects and Terraform accepts: expressions nested deeper than 64
+/// levels, and an object constructor repeating a key (Terraform keeps the last value).
+const VALID_TERRAFORM: &[&str] = &["nesting depth", "found redefined object key"];
 
 pub(super) fn analyze_terraform(plan: &Plan, source: SourceText, result: &mut FileResult) {
     let mut file = match audit_syntax::parse_hcl(&source.text) {
@@ -24,13 +25,14 @@ pub(super) fn analyze_terraform(plan: &Plan, source: SourceText, result: &mut Fi
             result.suppressions =
                 suppress::parse(&source, Language::Terraform, None, &[], &mut result.notes);
             problem_note(result, &source, "Terraform not analysed", &problem);
-            // TF017 reports the file as well, unless the parser's nesting limit stopped
-            // it: valid Terraform deeper than the parser goes is not the user's mistake.
+            // TF017 reports the file as well, unless it is valid Terraform that the parser
+            // is stricter about: not the user's mistake.
             let reported = plan
                 .project
                 .iter()
                 .any(|(index, _)| plan.rules[*index].meta.id.as_str() == PARSE_ERROR_RULE);
-            if reported && !problem.message.contains(NESTING_LIMIT) {
+            let valid = VALID_TERRAFORM.iter().any(|m| problem.message.contains(m));
+            if reported && !valid {
                 result.facts.terraform = Some(TerraformFile {
                     source,
                     body: Default::default(),
