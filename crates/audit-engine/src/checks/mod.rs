@@ -246,11 +246,47 @@ pub fn excerpt(text: &str) -> String {
     }
 }
 
-/// Replaces `{name}` in a rule's message template with the check's values.
+/// Replaces `{name}` in a rule's message template with the check's values, in one pass
+/// over the template (a placeholder without a value stays as written).
 pub fn render_message(template: &str, args: &[(&str, &str)]) -> String {
-    let mut message = template.to_string();
-    for (key, value) in args {
-        message = message.replace(&format!("{{{key}}}"), value);
+    let mut message = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        message.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let key = &after[..close];
+            let (_, value) = args.iter().find(|(k, _)| *k == key)?;
+            Some((value, close))
+        });
+        match value {
+            Some((value, close)) => {
+                message.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                message.push('{');
+                rest = after;
+            }
+        }
     }
+    message.push_str(rest);
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render_message;
+
+    #[test]
+    fn messages_fill_each_placeholder_once_and_keep_unknown_ones() {
+        let args = [
+            ("resource", "aws_db_instance.main"),
+            ("how", "`{x}` is open"),
+        ];
+        assert_eq!(
+            render_message("`{resource}` {how}; {resource} {unknown} {", &args),
+            "`aws_db_instance.main` `{x}` is open; aws_db_instance.main {unknown} {"
+        );
+    }
 }

@@ -183,27 +183,37 @@ fn production_evidence(ctx: &ResourceContext<'_>) -> Option<String> {
 /// and lower-to-upper case changes, trailing digits ignored (`prod2`), and not right
 /// after `non` or `pre` (`non-prod`, `pre_prod`).
 fn is_production(text: &str) -> bool {
-    let mut words: Vec<String> = Vec::new();
-    let mut word = String::new();
-    let mut previous_lower = false;
-    for c in text.chars() {
-        let boundary = !c.is_ascii_alphanumeric() || (previous_lower && c.is_ascii_uppercase());
-        if boundary && !word.is_empty() {
-            words.push(std::mem::take(&mut word));
+    let bytes = text.as_bytes();
+    let mut previous: &[u8] = b"";
+    let mut start = 0;
+    while start < bytes.len() {
+        if !bytes[start].is_ascii_alphanumeric() {
+            start += 1;
+            continue;
         }
-        if c.is_ascii_alphanumeric() {
-            word.push(c.to_ascii_lowercase());
+        let mut end = start + 1;
+        while end < bytes.len()
+            && bytes[end].is_ascii_alphanumeric()
+            && !(bytes[end - 1].is_ascii_lowercase() && bytes[end].is_ascii_uppercase())
+        {
+            end += 1;
         }
-        previous_lower = c.is_ascii_lowercase();
+        let word = &bytes[start..end];
+        let mut stem = word;
+        while let [rest @ .., last] = stem
+            && last.is_ascii_digit()
+        {
+            stem = rest;
+        }
+        let is = |w: &[u8], s: &str| w.eq_ignore_ascii_case(s.as_bytes());
+        let production = is(stem, "prod") || is(stem, "production") || is(stem, "prd");
+        if production && !is(previous, "non") && !is(previous, "pre") {
+            return true;
+        }
+        previous = word;
+        start = end;
     }
-    if !word.is_empty() {
-        words.push(word);
-    }
-    words.iter().enumerate().any(|(i, w)| {
-        let stem = w.trim_end_matches(|c: char| c.is_ascii_digit());
-        matches!(stem, "prod" | "production" | "prd")
-            && !(i > 0 && matches!(words[i - 1].as_str(), "non" | "pre"))
-    })
+    false
 }
 
 #[cfg(test)]
