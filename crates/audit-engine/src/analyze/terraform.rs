@@ -11,13 +11,35 @@ use crate::facts::TerraformFile;
 use crate::plan::Plan;
 use crate::suppress;
 
+/// The rule that reports files that do not parse.
+const PARSE_ERROR_RULE: &str = "TF017";
+
+/// What hcl-edit rejects and Terraform accepts: expressions nested deeper than 64
+/// levels, and an object constructor repeating a key (Terraform keeps the last value).
+const VALID_TERRAFORM: &[&str] = &["nesting depth", "found redefined object key"];
+
 pub(super) fn analyze_terraform(plan: &Plan, source: SourceText, result: &mut FileResult) {
     let mut file = match audit_syntax::parse_hcl(&source.text) {
         Ok(file) => file,
         Err(problem) => {
             result.suppressions =
                 suppress::parse(&source, Language::Terraform, None, &[], &mut result.notes);
-            return problem_note(result, &source, "Terraform not analysed", &problem);
+            problem_note(result, &source, "Terraform not analysed", &problem);
+            // TF017 reports the file as well, unless it is valid Terraform that the parser
+            // is stricter about: not the user's mistake.
+            let reported = plan
+                .project
+                .iter()
+                .any(|(index, _)| plan.rules[*index].meta.id.as_str() == PARSE_ERROR_RULE);
+            let valid = VALID_TERRAFORM.iter().any(|m| problem.message.contains(m));
+            if reported && !valid {
+                result.facts.terraform = Some(TerraformFile {
+                    source,
+                    body: Default::default(),
+                    parse_error: Some(problem),
+                });
+            }
+            return;
         }
     };
     let blocks: Vec<(u32, u32)> = file
@@ -58,7 +80,11 @@ pub(super) fn analyze_terraform(plan: &Plan, source: SourceText, result: &mut Fi
         variable.body.blocks.clear();
     }
     if !body.is_empty() {
-        result.facts.terraform = Some(TerraformFile { source, body });
+        result.facts.terraform = Some(TerraformFile {
+            source,
+            body,
+            parse_error: None,
+        });
     }
 }
 

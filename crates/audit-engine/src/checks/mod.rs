@@ -111,7 +111,17 @@ macro_rules! register {
 
 /// Every Rust check, one line each.
 pub const REGISTRY: &[Registered] = &[
+    register!(api::api001_unauthenticated_write_route),
+    register!(api::api002_unversioned_api),
+    register!(api::api003_missing_rate_limit),
     register!(api::api004_missing_security_headers),
+    register!(api::api006_create_not_201),
+    register!(api::api007_verb_in_path),
+    register!(api::api008_unsafe_get),
+    register!(api::api010_unvalidated_input),
+    register!(api::api012_missing_health_check),
+    register!(api::api013_no_graceful_shutdown),
+    register!(api::api014_graphql_unbounded_queries),
     register!(database::db001_table_without_primary_key),
     register!(database::db002_index_blocks_writes),
     register!(database::db003_required_column_without_default),
@@ -132,24 +142,18 @@ pub const REGISTRY: &[Registered] = &[
     register!(security::sec008_weak_password_hash),
     register!(security::sec009_weak_crypto),
     register!(security::sec010_tls_verification_disabled),
+    register!(terraform::tf003_weak_tls_policy),
     register!(terraform::tf004_database_publicly_accessible),
     register!(terraform::tf005_open_ingress),
     register!(terraform::tf006_iam_wildcard),
     register!(terraform::tf007_public_bucket),
     register!(terraform::tf008_backups_insufficient),
+    register!(terraform::tf010_not_highly_available),
     register!(terraform::tf011_hardcoded_credential),
     register!(terraform::tf014_api_gateway_open),
     register!(terraform::tf015_state_backend_insecure),
-    register!(api::api001_unauthenticated_write_route),
-    register!(api::api002_unversioned_api),
-    register!(api::api003_missing_rate_limit),
-    register!(api::api007_verb_in_path),
-    register!(api::api012_missing_health_check),
-    register!(api::api008_unsafe_get),
-    register!(api::api006_create_not_201),
-    register!(api::api013_no_graceful_shutdown),
-    register!(api::api014_graphql_unbounded_queries),
-    register!(api::api010_unvalidated_input),
+    register!(terraform::tf016_elastic_cloud_open),
+    register!(terraform::tf017_hcl_parse_error),
 ];
 
 /// The check registered for a rule id.
@@ -265,11 +269,47 @@ pub fn excerpt(text: &str) -> String {
     }
 }
 
-/// Replaces `{name}` in a rule's message template with the check's values.
+/// Replaces `{name}` in a rule's message template with the check's values, in one pass
+/// over the template (a placeholder without a value stays as written).
 pub fn render_message(template: &str, args: &[(&str, &str)]) -> String {
-    let mut message = template.to_string();
-    for (key, value) in args {
-        message = message.replace(&format!("{{{key}}}"), value);
+    let mut message = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        message.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let key = &after[..close];
+            let (_, value) = args.iter().find(|(k, _)| *k == key)?;
+            Some((value, close))
+        });
+        match value {
+            Some((value, close)) => {
+                message.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                message.push('{');
+                rest = after;
+            }
+        }
     }
+    message.push_str(rest);
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render_message;
+
+    #[test]
+    fn messages_fill_each_placeholder_once_and_keep_unknown_ones() {
+        let args = [
+            ("resource", "aws_db_instance.main"),
+            ("how", "`{x}` is open"),
+        ];
+        assert_eq!(
+            render_message("`{resource}` {how}; {resource} {unknown} {", &args),
+            "`aws_db_instance.main` `{x}` is open; aws_db_instance.main {unknown} {"
+        );
+    }
 }

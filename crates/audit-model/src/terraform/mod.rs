@@ -17,6 +17,7 @@ mod value;
 use std::collections::HashMap;
 
 use audit_core::{SourceText, Span};
+use audit_syntax::ParseProblem;
 
 pub use eval::Bindings;
 use eval::Evaluator;
@@ -26,11 +27,12 @@ pub use target::{BlockView, Evaluated, Target};
 pub use value::{Value, number_text, render_value};
 
 /// A Terraform file as the per-file pass leaves it: its text (for positions and
-/// messages) and its lowered blocks.
+/// messages) and its lowered blocks, or why it did not parse (then the body is empty).
 #[derive(Debug)]
 pub struct TerraformFile {
     pub source: SourceText,
     pub body: Body,
+    pub parse_error: Option<ParseProblem>,
 }
 
 impl TerraformFile {
@@ -206,6 +208,7 @@ pub(crate) mod tests {
             .map(|(path, text)| TerraformFile {
                 source: SourceText::new(Arc::from(*path), text.to_string()),
                 body: lower_body(&audit_syntax::parse_hcl(text).unwrap().body),
+                parse_error: None,
             })
             .collect()
     }

@@ -462,9 +462,10 @@ const ROLE_WILDCARD: &str = r#"resource "aws_iam_role_policy" "%n%" {
 
 "#;
 
-/// What TF002, TF004, TF007, TF011, TF012, TF013 and TF014 report: a cache without TLS,
-/// a public database with a password in the code, a key that never rotates, a trail in
-/// one region, a public bucket ACL, an API method without authorization.
+/// What TF002, TF003, TF004, TF007, TF011, TF012, TF013, TF014 and TF016 report: a cache
+/// without TLS, a public database with a password in the code, a key that never rotates,
+/// a trail in one region, a public bucket ACL, an API method without authorization, a
+/// listener allowing TLS 1.0, a search domain open to everyone.
 const PLATFORM_MISCONFIGURED: &str = r#"resource "aws_elasticache_replication_group" "%n%" {
   replication_group_id       = "${local.name}-%n%"
   description                = "%n% cache"
@@ -504,6 +505,25 @@ resource "aws_api_gateway_method" "%n%" {
   resource_id   = "%n%"
   http_method   = "POST"
   authorization = "NONE"
+}
+
+resource "aws_lb_listener" "%n%" {
+  load_balancer_arn = "${local.name}-%n%"
+  port              = 443
+  protocol          = "HTTPS"
+  ssl_policy        = "ELBSecurityPolicy-2016-08"
+  certificate_arn   = "arn:aws:acm:eu-west-1:123456789012:certificate/%n%"
+}
+
+resource "aws_opensearch_domain" "%n%" {
+  domain_name = "${local.name}-%n%"
+  encrypt_at_rest {
+    enabled = true
+  }
+  access_policies = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = "*", Action = "es:ESHttpGet", Resource = "*" }]
+  })
 }
 
 "#;

@@ -5,8 +5,13 @@ pub mod api001_unauthenticated_write_route;
 pub mod api002_unversioned_api;
 pub mod api003_missing_rate_limit;
 pub mod api004_missing_security_headers;
+pub mod api006_create_not_201;
 pub mod api007_verb_in_path;
+pub mod api008_unsafe_get;
+pub mod api010_unvalidated_input;
 pub mod api012_missing_health_check;
+pub mod api013_no_graceful_shutdown;
+pub mod api014_graphql_unbounded_queries;
 
 use audit_model::routes::{Framework, Route};
 
@@ -93,8 +98,3 @@ mod tests {
         assert!(words("").is_empty());
     }
 }
-pub mod api006_create_not_201;
-pub mod api008_unsafe_get;
-pub mod api010_unvalidated_input;
-pub mod api013_no_graceful_shutdown;
-pub mod api014_graphql_unbounded_queries;

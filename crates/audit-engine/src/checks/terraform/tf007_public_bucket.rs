@@ -2,7 +2,7 @@
 //! bucket policies allowing `Principal: "*"` without a condition; GCS `allUsers` and
 //! `allAuthenticatedUsers`; Azure containers and accounts allowing public blob access.
 
-use audit_model::terraform::{ExprKind, Value};
+use audit_model::terraform::Value;
 
 use crate::checks::{Check, Emit};
 use crate::project::terraform::ResourceContext;
@@ -62,33 +62,9 @@ fn check(ctx: &ResourceContext<'_>, out: &mut Emit<'_>) {
             let Some(policy) = body.attr("policy") else {
                 return;
             };
-            let value = match (&policy.value, &policy.attribute.expr.kind) {
-                (Value::String(json), _) => Value::parse_json(json).unwrap_or(Value::Null),
-                (Value::Unknown, ExprKind::Call(call))
-                    if call.name == "jsonencode" && call.args.len() == 1 =>
-                {
-                    ctx.eval(&call.args[0])
-                }
-                _ => return,
-            };
-            let statements = match value.get("Statement") {
-                Some(Value::List(items)) => items.clone(),
-                Some(single @ Value::Object(_)) => vec![single.clone()],
-                _ => return,
-            };
-            let public = statements.iter().any(|statement| {
-                let allows = statement.get("Effect").and_then(Value::as_str) == Some("Allow");
-                let everyone = match statement.get("Principal") {
-                    Some(Value::String(p)) => p == "*",
-                    Some(Value::Object(map)) => map.get("AWS").is_some_and(|aws| match aws {
-                        Value::String(p) => p == "*",
-                        Value::List(items) => items.iter().any(|i| i.as_str() == Some("*")),
-                        _ => false,
-                    }),
-                    _ => false,
-                };
-                allows && everyone && statement.get("Condition").is_none()
-            });
+            let public = super::policy_statements(ctx, &policy)
+                .iter()
+                .any(super::allows_everyone);
             if public {
                 report(
                     policy.span,
