@@ -8,7 +8,7 @@ use audit_syntax::tree_sitter::Query;
 use audit_syntax::{Grammar, StatementKind};
 
 use crate::anchors::{Anchors, Literals};
-use crate::checks::{self, Check, CodeContext, Emit};
+use crate::checks::{self, Check, CodeContext, Emit, TextContext};
 use crate::facts::ProjectFacts;
 use crate::project::SqlContext;
 use crate::project::terraform::ResourceContext;
@@ -114,6 +114,8 @@ pub struct Plan {
     pub project: Vec<(RuleIdx, ProjectCheck)>,
     /// Rust checks over JS/TS/Python files, per grammar.
     pub code: HashMap<Grammar, CodeChecks>,
+    /// Rust checks over the text of every file of their languages.
+    pub text: Vec<(RuleIdx, TextCheck)>,
 }
 
 pub type CodeCheck = fn(&CodeContext<'_>, &mut Emit<'_>);
@@ -182,6 +184,7 @@ impl CodeChecks {
     }
 }
 
+pub type TextCheck = fn(&TextContext<'_>, &mut Emit<'_>);
 pub type SqlCheck = fn(&SqlContext<'_>, &mut Emit<'_>);
 pub type ResourceCheck = fn(&ResourceContext<'_>, &mut Emit<'_>);
 pub type ProjectCheck = fn(&ProjectFacts, &mut Emit<'_>);
@@ -215,6 +218,7 @@ impl Plan {
             terraform: HashMap::new(),
             project: Vec::new(),
             code: HashMap::new(),
+            text: Vec::new(),
         };
         let mut sources: HashMap<Grammar, QuerySource> = HashMap::new();
         let mut code_checks: HashMap<Grammar, Vec<CodeCheckEntry>> = HashMap::new();
@@ -285,6 +289,7 @@ impl Plan {
                                     .push((index, TerraformMatcher::Check(run)));
                             }
                         }
+                        Check::Text { run } => plan.text.push((index, run)),
                         Check::Project { run } => plan.project.push((index, run)),
                     }
                 }
@@ -308,6 +313,23 @@ impl Plan {
         }
         plan.rules = rules;
         Ok(plan)
+    }
+
+    /// The text checks that read files of `language`.
+    pub fn text_checks(
+        &self,
+        language: audit_core::Language,
+    ) -> impl Iterator<Item = &(RuleIdx, TextCheck)> {
+        self.text
+            .iter()
+            .filter(move |(rule, _)| self.rules[*rule].applies_to(language))
+    }
+
+    /// Whether files of the text-file class are read at all.
+    pub fn reads_text_files(&self) -> bool {
+        self.text_checks(audit_core::Language::Text)
+            .next()
+            .is_some()
     }
 
     /// Compiles every grammar's query now rather than on first use: the first error.

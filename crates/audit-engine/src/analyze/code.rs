@@ -48,9 +48,13 @@ pub(super) fn analyze_tree(
     if let Some(Ok(query)) = plan.grammars.get(&grammar).map(|g| g.compiled(&plan.rules)) {
         run_query(plan, query, &tree, &source, settings, result);
     }
+    // One context, so code and text checks share the semantics built for either.
+    let ctx = CodeContext::new(&source, &tree, grammar);
     if let Some(code) = plan.code.get(&grammar) {
-        run_code_checks(plan, code, &tree, grammar, &source, result);
+        run_code_checks(plan, code, &ctx, result);
     }
+    super::text::run_text_checks(plan, &source, language, None, Some(&ctx), result);
+    drop(ctx);
     // Only project checks read facts.
     if grammar.is_javascript_family() && !plan.project.is_empty() {
         facts::javascript(&tree, &source, &mut result.facts);
@@ -61,20 +65,12 @@ pub(super) fn analyze_tree(
 
 /// The code checks whose anchors the file holds; the semantics are built, inside the
 /// first check that asks for them, only if one does.
-fn run_code_checks(
-    plan: &Plan,
-    code: &CodeChecks,
-    tree: &Tree,
-    grammar: Grammar,
-    source: &SourceText,
-    result: &mut FileResult,
-) {
-    let due = code.due(&source.text);
-    let path = Some(&*source.path);
-    let ctx = CodeContext::new(source, tree, grammar);
+fn run_code_checks(plan: &Plan, code: &CodeChecks, ctx: &CodeContext<'_>, result: &mut FileResult) {
+    let due = code.due(&ctx.source.text);
+    let path = Some(&*ctx.source.path);
     let mut out = Outcome::default();
     for (rule, check) in due {
-        out.run(&plan.rules[rule].meta, path, |emit| check(&ctx, emit));
+        out.run(&plan.rules[rule].meta, path, |emit| check(ctx, emit));
     }
     result.findings.extend(out.findings);
     result.notes.extend(out.notes);
@@ -201,6 +197,7 @@ fn record_match(
         rule: rule.id().clone(),
         location: source.locate(span),
         message,
+        confidence: None,
     });
 }
 
