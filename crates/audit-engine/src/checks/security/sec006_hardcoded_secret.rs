@@ -185,7 +185,15 @@ fn generic_applies(ctx: &TextContext<'_>) -> bool {
     let template = ["example", "sample", "template", ".dist", "tmpl"]
         .iter()
         .any(|t| file.to_ascii_lowercase().contains(t));
+    // Translations name passwords and tokens in every language.
+    let translations = ctx.source.path.split('/').any(|dir| {
+        matches!(
+            dir,
+            "i18n" | "l10n" | "locale" | "locales" | "lang" | "langs" | "translations"
+        )
+    });
     !template
+        && !translations
         && ctx.language != Language::Terraform
         && ctx.language != Language::Sql
         && ctx.kind != Some(TextKind::Key)
@@ -360,7 +368,9 @@ fn assignments_in_code(code: &CodeContext<'_>, names: &[Span], found: &mut Vec<F
         let Some(value) = assigned_value(key) else {
             continue;
         };
-        if let Some(secret) = literal_secret(text, value) {
+        if let Some(secret) = literal_secret(text, value)
+            && !same_words(name, &text[secret.start..secret.end])
+        {
             found.push(Found {
                 report: Span::from(value.byte_range()),
                 secret,
@@ -425,6 +435,17 @@ fn assigned_value(key: Node<'_>) -> Option<Node<'_>> {
         }
         _ => None,
     }
+}
+
+/// `privateKey: "privateKey"`, `token: "TOKEN"`: a value that only repeats its name.
+fn same_words(name: &str, value: &str) -> bool {
+    let letters = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    letters(name) == letters(value)
 }
 
 /// The content of a plain string literal, if it is a secret.
@@ -565,7 +586,19 @@ fn pairs_in_text(text: &str, kind: Option<TextKind>, names: &[Span], found: &mut
         if !is_secret_name(key) {
             continue;
         }
-        if let Some((value, secret)) = value_after_key(text, start, end, unquoted, escaped_quotes) {
+        // `${DB_PASSWORD:default}` (Spring), `${DB_PASSWORD:-default}` (shell, compose).
+        if start >= 2 && &bytes[start - 2..start] == b"${" {
+            if let Some(found_default) = lookup_default(text, end, key) {
+                found.push(found_default);
+            }
+            continue;
+        }
+        if commented_out(text, start, kind) {
+            continue;
+        }
+        if let Some((value, secret)) = value_after_key(text, start, end, unquoted, escaped_quotes)
+            && !same_words(key, &text[secret.start..secret.end])
+        {
             found.push(Found {
                 report: value,
                 secret,
@@ -574,6 +607,50 @@ fn pairs_in_text(text: &str, kind: Option<TextKind>, names: &[Span], found: &mut
             });
         }
     }
+}
+
+/// Whether the key at `start` is on a line commented out with `#` or `;` (documented
+/// examples in Helm values, disabled settings): its value is not in use.
+fn commented_out(text: &str, start: usize, kind: Option<TextKind>) -> bool {
+    if matches!(
+        kind,
+        Some(TextKind::Json | TextKind::Notebook | TextKind::Xml)
+    ) {
+        return false;
+    }
+    let line_start = text[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    text[line_start..start]
+        .trim_start()
+        .starts_with(['#', ';', '!'])
+}
+
+/// The literal default of `${NAME:default}` or `${NAME:-default}` after the name ending at
+/// `end`: what runs where the variable is not set.
+fn lookup_default(text: &str, end: usize, name: &str) -> Option<Found> {
+    let rest = &text[end..];
+    let skip = if rest.starts_with(":-") {
+        2
+    } else if rest.starts_with(':') {
+        1
+    } else {
+        return None;
+    };
+    let value_start = end + skip;
+    let window = text[value_start..]
+        .get(..512)
+        .unwrap_or(&text[value_start..]);
+    let close = window.find(['}', '\n'])?;
+    let value = &text[value_start..value_start + close];
+    if !text[value_start + close..].starts_with('}') || !is_secret_value(value) {
+        return None;
+    }
+    let span = Span::new(value_start, value_start + close);
+    Some(Found {
+        report: span,
+        secret: span,
+        what: format!("the literal default of `${{{}}}`", excerpt(name)),
+        confidence: Some(Confidence::Medium),
+    })
 }
 
 /// The value after a key at `start..end`: (the value as written, the secret inside it).

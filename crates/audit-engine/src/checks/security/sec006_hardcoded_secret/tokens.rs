@@ -230,7 +230,22 @@ pub fn private_key(text: &str, at: usize) -> Option<Token> {
         .bytes()
         .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
         .count();
-    if material < 64 || entropy(body) < 4.0 {
+    // Key material: lines of base64 (in a file, or joined by `\n` escapes in a string),
+    // and the `Proc-Type:` headers of encrypted keys; prose that names a header is not.
+    let base64_lines = body
+        .split(['\n', '\r'])
+        .flat_map(|l| l.split("\\n"))
+        .all(|line| {
+            let line = line
+                .trim()
+                .trim_matches(|c| matches!(c, '"' | '\'' | ',' | '+' | '|'));
+            line.is_empty()
+                || line.contains(": ")
+                || line
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'\\'))
+        });
+    if material < 64 || !base64_lines || entropy(body) < 4.0 {
         return None;
     }
     // The body without the line breaks (or `\n` escapes in a string) around it.

@@ -48,6 +48,9 @@ pub fn is_placeholder(value: &str) -> bool {
         "yoursecret",
         "yourtoken",
         "yourkey",
+        "test-",
+        "test_",
+        "mock",
         "redacted",
         "replace",
         "insert",
@@ -86,7 +89,6 @@ const SECRET_WORDS: &[&str] = &[
     "authkey",
     "clientsecret",
     "secretkeybase",
-    "credentials",
 ];
 
 /// Last words that make the name about a secret, not the secret: `password_file`,
@@ -181,6 +183,7 @@ const NOT_SECRET_FIRST: &[&str] = &[
 
 /// Words before `token` that name a non-secret token: `csrf_token`, `next_token`.
 const NOT_SECRET_TOKEN: &[&str] = &[
+    "cluster",
     "csrf",
     "xsrf",
     "next",
@@ -332,8 +335,64 @@ pub fn is_secret_value(value: &str) -> bool {
     {
         return false;
     }
+    if looks_like_a_name(value) || decodes_to_placeholder(value) {
+        return false;
+    }
     let bits = entropy(value);
     (classes >= 2 && bits >= 2.5) || bits >= 3.5
+}
+
+/// Words rather than a secret: `same-origin`, `key-password`, `harbor_registry_password`,
+/// `.data-api`, `hostSettings:signingKey`, `Passwort`, `myCassandraPasswordKey`.
+fn looks_like_a_name(value: &str) -> bool {
+    let alphabetic = |part: &str| part.bytes().all(|b| b.is_ascii_alphabetic());
+    let parts: Vec<&str> = value
+        .split(['-', '_', '.', ':', '/'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let lower = value.to_ascii_lowercase();
+    (parts.len() >= 2 && parts.iter().all(|p| alphabetic(p)))
+        // One word, lower-case or capitalised: `Passwort`, `contrasenya`.
+        || (alphabetic(value)
+            && value.bytes().skip(1).all(|b| b.is_ascii_lowercase()))
+        || (alphabetic(value) && ["password", "passwd", "token"].iter().any(|w| lower.contains(w)))
+}
+
+/// A base64 value whose text is a placeholder (Kubernetes secrets hold base64):
+/// `ZXhhbXBsZS1hcHAtc2VjcmV0` is `example-app-secret`.
+fn decodes_to_placeholder(value: &str) -> bool {
+    let digit = |b: u8| match b {
+        b'A'..=b'Z' => Some(b - b'A'),
+        b'a'..=b'z' => Some(b - b'a' + 26),
+        b'0'..=b'9' => Some(b - b'0' + 52),
+        b'+' | b'-' => Some(62),
+        b'/' | b'_' => Some(63),
+        _ => None,
+    };
+    let body = value.trim_end_matches('=');
+    if body.len() < 8 || body.len() % 4 == 1 {
+        return false;
+    }
+    let mut bits = 0u32;
+    let mut count = 0;
+    let mut decoded = Vec::with_capacity(body.len() * 3 / 4);
+    for b in body.bytes() {
+        let Some(d) = digit(b) else {
+            return false;
+        };
+        bits = (bits << 6) | u32::from(d);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            decoded.push((bits >> count) as u8);
+        }
+    }
+    match String::from_utf8(decoded) {
+        Ok(text) if text.bytes().all(|b| b.is_ascii_graphic() || b == b' ') => {
+            is_placeholder(&text) || looks_like_a_name(&text)
+        }
+        _ => false,
+    }
 }
 
 /// A value that names where the secret is: an environment variable name (`DB_PASSWORD`),
@@ -351,7 +410,27 @@ fn is_reference(value: &str) -> bool {
                     .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'-')
         });
     let lower = value.to_ascii_lowercase();
+    // `$SASL_PASSWORD`, `x${y}`, Django password hashes (`md5$salt$hash`), crypt hashes.
+    let b = value.as_bytes();
+    let variable = value.contains("${")
+        || value.contains("$(")
+        || (0..b.len()).any(|i| {
+            b[i] == b'$' && b[i + 1..].iter().take(4).filter(|c| c.is_ascii_uppercase() || **c == b'_').count() == 4
+        })
+        // An expression, not a value: `get_secret_value("...")`.
+        || value.contains("(\"")
+        || value.contains("('");
+    let mostly_ascii =
+        value.chars().filter(|c| !c.is_ascii()).count() * 10 <= value.chars().count();
+    let hash = [
+        "$2a$", "$2b$", "$2y$", "$apr1$", "$argon2", "pbkdf2_", "bcrypt$", "sha1$", "md5$",
+    ]
+    .iter()
+    .any(|h| lower.contains(h));
     env_name
+        || variable
+        || hash
+        || !mostly_ascii
         || dotted_key
         || value.starts_with(['$', '/', '~', '@', '%', '!'])
         || value.starts_with("./")
