@@ -93,11 +93,7 @@ impl LineIndex {
 }
 
 fn line_break_offsets(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| matches!(b, b'\n' | b'\r'))
-        .map(|(i, _)| i)
+    memchr::memchr2_iter(b'\n', b'\r', bytes)
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
