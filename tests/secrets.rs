@@ -138,3 +138,50 @@ fn the_leak_check_sees_a_secret_printed_in_clear() {
         None
     );
 }
+
+#[test]
+fn hidden_files_of_the_text_class_are_read_and_hidden_folders_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "GITHUB_TOKEN=ghp_R2d4k9QzL0pX7mN3vB8cY1wE5tU6iO0aS4fG\n";
+    for path in [
+        ".env",
+        ".github/workflows/.env",
+        ".venv/lib/.env",
+        ".cache/x/.env",
+    ] {
+        common::write(dir.path(), path, token);
+    }
+    common::write(
+        dir.path(),
+        ".venv/lib/site.py",
+        "TOKEN = 'Hx7r2PqLm9Vz4Tk'\n",
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_backend-audit"))
+        .args(["scan", dir.path().to_str().unwrap(), "--format", "json"])
+        .output()
+        .expect("the binary runs");
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut paths: Vec<&str> = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    paths.sort();
+    assert_eq!(paths, [".env", ".github/workflows/.env"]);
+    // With SEC006 off, no text file is read at all.
+    let output = Command::new(env!("CARGO_BIN_EXE_backend-audit"))
+        .args([
+            "scan",
+            dir.path().to_str().unwrap(),
+            "--format",
+            "json",
+            "--ignore",
+            "SEC006",
+        ])
+        .output()
+        .expect("the binary runs");
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["summary"]["text_files_scanned"], 0);
+    assert_eq!(document["summary"]["files_scanned"], 0);
+}
