@@ -272,7 +272,8 @@ fn url_password(text: &str, at: usize) -> Option<Token> {
         .iter()
         .take(512)
         .take_while(|&&b| {
-            !b.is_ascii_whitespace()
+            b.is_ascii()
+                && !b.is_ascii_whitespace()
                 && !matches!(
                     b,
                     b'/' | b'?'
@@ -706,9 +707,12 @@ fn value_after_key(
         _ => (b"", 0),
     };
     let value_start = i + open;
-    let line_end = memchr::memchr2(b'\n', b'\r', &bytes[value_start.min(bytes.len())..])
+    let mut line_end = memchr::memchr2(b'\n', b'\r', &bytes[value_start.min(bytes.len())..])
         .map_or(bytes.len(), |n| value_start + n)
         .min(value_start + 4096);
+    while !text.is_char_boundary(line_end) {
+        line_end -= 1;
+    }
     let value_end = if quote.is_empty() {
         if !unquoted {
             return None;
@@ -726,4 +730,36 @@ fn value_after_key(
     let secret = Span::new(value_start, value_end);
     let written = Span::new(value_start - open, value_end + quote.len());
     Some((written, secret))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_and_urls_are_cut_at_character_boundaries() {
+        let value = format!("password={}\n", "é".repeat(3000));
+        let key_end = "password".len();
+        assert!(value_after_key(&value, 0, key_end, true, false).is_none());
+        let url = format!("postgres://app:{}@db/x", "é".repeat(400));
+        assert!(url_password(&url, url.find("://").unwrap()).is_none());
+    }
+
+    #[test]
+    fn urls_with_passwords() {
+        let url = "DATABASE_URL=postgres://shop:Zr8xQ2mLp0vNw5@db.internal:5432/shop";
+        let token = url_password(url, url.find("://").unwrap()).unwrap();
+        assert_eq!(&url[token.secret.start..token.secret.end], "Zr8xQ2mLp0vNw5");
+        for clean in [
+            "postgres://postgres:Zr8xQ2mLp0vNw5@localhost/dev",
+            "postgres://app:${DB_PASSWORD}@db/app",
+            "https://user@example.org/",
+            "redis://:changeme@cache:6379",
+        ] {
+            assert!(
+                url_password(clean, clean.find("://").unwrap()).is_none(),
+                "{clean}"
+            );
+        }
+    }
 }
