@@ -69,6 +69,19 @@ fn cases() -> Vec<Case> {
     // SEC003 points at the command argument.
     let minified_column = minified.len() as u32 + 9;
     minified.push_str("cp.exec(command,()=>{});");
+    // SEC006 inputs: one line of 2 MiB of JSON with a password at its end, a 6 MiB `.env`
+    // with a token on its last line, and one over the size limit.
+    let mut single_line = String::from("{\"items\":[");
+    while single_line.len() < 2 * 1024 * 1024 {
+        single_line.push_str("{\"id\":1,\"name\":\"a\",\"tokens\":[1,2]},");
+    }
+    single_line.push_str("{}],\"password\":");
+    let single_line_column = single_line.len() as u32 + 1;
+    single_line.push_str("\"Hx7r2PqLm9Vz4Tk\"}\n");
+    let env_line = "FEATURE_FLAG_ENABLED=true\n";
+    let huge_env = env_line.repeat(6 * 1024 * 1024 / env_line.len());
+    let huge_env_lines = huge_env.lines().count() as u32 + 1;
+    let huge_env = format!("{huge_env}GITHUB_TOKEN=ghp_R2d4k9QzL0pX7mN3vB8cY1wE5tU6iO0aS4fG\n");
     vec![
         Case {
             id: "good-files",
@@ -234,6 +247,53 @@ fn cases() -> Vec<Case> {
             id: "minified-4mb",
             files: vec![file("dist-like/bundle.js", minified)],
             expect: Expect::Findings(vec![("dist-like/bundle.js", 1, minified_column, "SEC003")]),
+        },
+        Case {
+            id: "text-binary",
+            files: vec![
+                file(
+                    "textbin/settings.json",
+                    b"\0\0\0\x01{\"password\": 1}".to_vec(),
+                ),
+                file(
+                    "textbin/values.yaml",
+                    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
+                ),
+                file("textbin/server.key", random_bytes(64 * 1024, 0x5EC0_0006)),
+                file("textbin/.env", b"SECRET=\0\0\0".to_vec()),
+            ],
+            expect: Expect::Note("binary content"),
+        },
+        Case {
+            id: "text-single-line-json",
+            files: vec![file("textbig/single-line.json", single_line)],
+            expect: Expect::Findings(vec![(
+                "textbig/single-line.json",
+                1,
+                single_line_column,
+                "SEC006",
+            )]),
+        },
+        Case {
+            id: "text-invalid-utf8",
+            files: vec![file(
+                "textenc/.env",
+                b"# caf\xe9 \xff\nDB_PASSWORD=Vq8rT2zLm4xPw9\n".to_vec(),
+            )],
+            expect: Expect::Findings(vec![("textenc/.env", 2, 13, "SEC006")]),
+        },
+        Case {
+            id: "text-huge-env",
+            files: vec![file("textbig/.env", huge_env)],
+            expect: Expect::Findings(vec![("textbig/.env", huge_env_lines, 14, "SEC006")]),
+        },
+        Case {
+            id: "text-over-limit",
+            files: vec![file(
+                "textbig/over/.env.production",
+                "LOG_LEVEL=info\n".repeat(9_000_000 / 15),
+            )],
+            expect: Expect::Note("over the"),
         },
         Case {
             id: "odd-names",

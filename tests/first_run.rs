@@ -202,7 +202,9 @@ fn the_summary_counts_partly_parsed_files_and_languages_not_analysed() {
     let text = run(&["scan", "."], dir.path());
     let out = stdout(&text);
     assert!(
-        out.contains("No findings in 2 files scanned (1 partly parsed)."),
+        out.contains(
+            "No findings in 2 files scanned (1 partly parsed) and 1 other text file searched for secrets."
+        ),
         "{out}"
     );
     assert!(out.contains("Not analysed: 2 Go, 1 Shell"), "{out}");
@@ -211,6 +213,8 @@ fn the_summary_counts_partly_parsed_files_and_languages_not_analysed() {
     let summary = &document["summary"];
     assert_eq!(summary["files_scanned"], 2);
     assert_eq!(summary["files_partly_parsed"], 1);
+    // deploy.sh, read only for SEC006.
+    assert_eq!(summary["text_files_scanned"], 1);
     assert_eq!(
         summary["not_analysed"],
         serde_json::json!({"Go": 2, "Shell": 1})

@@ -1,6 +1,7 @@
 //! Shared by the integration tests: reading fixture annotations.
 //!
-//! Annotations live in comments (`#`, `//`, `--`): `expect: ID[, ID]` must be found on
+//! Annotations live in comments (`#`, `//`, `--`, `<!--`; in JSON a `"//"` key, as in
+//! `"//": "expect: SEC006"`): `expect: ID[, ID]` must be found on
 //! that line (or, alone on a line, on the next code line); `ok: ID` must not be;
 //! `todo-expect: ID` is a known gap that must stay unfound until promoted to `expect:`.
 
@@ -11,7 +12,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use audit_core::Language;
+use audit_core::{Language, TextKind};
 
 pub type Key = (String, u32, String);
 
@@ -41,17 +42,22 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 pub fn annotations(dir: &Path) -> Annotations {
     let mut all = Annotations::default();
     for path in files_under(dir) {
-        let Some(language) = Language::from_path(&path) else {
-            continue;
+        // Text files (SEC006) have their kind's comments; JSON the `"//"` key.
+        let leaders = match (Language::from_path(&path), TextKind::from_path(&path)) {
+            (Some(language), _) => language.comment_leaders(),
+            (None, Some(kind)) => kind.comment_leaders(),
+            (None, None) => continue,
         };
         let rel = path
             .strip_prefix(dir)
             .unwrap()
             .to_string_lossy()
             .replace('\\', "/");
-        let text = std::fs::read_to_string(&path).unwrap();
+        // Adversarial fixtures may be binary or invalid UTF-8: they hold no annotations.
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
         let lines: Vec<&str> = text.lines().collect();
-        let leaders = language.comment_leaders();
         for (i, line) in lines.iter().enumerate() {
             let Some(comment_at) = leaders.iter().filter_map(|l| line.find(l)).min() else {
                 continue;
@@ -71,7 +77,10 @@ pub fn annotations(dir: &Path) -> Annotations {
             } else {
                 i
             };
-            let words: Vec<&str> = comment.split_whitespace().collect();
+            let words: Vec<&str> = comment
+                .split_whitespace()
+                .map(|w| w.trim_matches('"'))
+                .collect();
             for (w, word) in words.iter().enumerate() {
                 let set = match *word {
                     "expect:" => &mut all.expect,
@@ -80,7 +89,7 @@ pub fn annotations(dir: &Path) -> Annotations {
                     _ => continue,
                 };
                 for id in words[w + 1..].iter().take_while(|t| !t.ends_with(':')) {
-                    let id = id.trim_matches(|c: char| c == ',' || c == '*' || c == '/');
+                    let id = id.trim_matches(|c: char| matches!(c, ',' | '*' | '/' | '"'));
                     if id.chars().next().is_some_and(|c| c.is_ascii_uppercase())
                         && id.chars().any(|c| c.is_ascii_digit())
                     {

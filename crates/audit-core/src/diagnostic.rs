@@ -10,6 +10,8 @@ pub struct Finding {
     pub rule: RuleId,
     pub location: Location,
     pub message: String,
+    /// Set where this finding is less (or more) certain than its rule usually is.
+    pub confidence: Option<Confidence>,
 }
 
 /// A suppression comment that silenced a finding.
@@ -103,6 +105,9 @@ pub struct ScanSummary {
     /// Files the parser rejected whole (or that ran out of time): not analysed.
     pub parse_errors: usize,
     pub bytes_scanned: u64,
+    /// Files of the text-file class (configuration, environment, keys, other languages)
+    /// read only by text rules such as SEC006: not in `files_scanned`.
+    pub text_files_scanned: usize,
     /// Source files of languages backend-audit does not analyse, by language name.
     pub not_analysed: std::collections::BTreeMap<String, usize>,
 }

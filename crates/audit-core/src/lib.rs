@@ -5,11 +5,13 @@ mod diagnostic;
 mod rule;
 mod source;
 mod test_code;
+mod text_file;
 
 pub use diagnostic::{Diagnostic, Finding, Note, NoteKind, ScanSummary, Suppressed, fingerprint};
 pub use rule::{
     Confidence, Domain, Language, LanguageMessages, ParseEnumError, RuleDocs, RuleId, RuleMeta,
     RuleReferences, Severity, TestCode,
 };
-pub use source::{Context, LineIndex, Location, Position, SourceText, Span};
+pub use source::{Context, LineIndex, Location, Position, SourceText, Span, mask};
 pub use test_code::is_test_path;
+pub use text_file::TextKind;

@@ -150,10 +150,13 @@ named_enum!(
 );
 
 named_enum!(
-    /// What a scanned file is, decided by its extension.
+    /// What a scanned file is, decided by its extension. `Text` is any other text file
+    /// (configuration, environment files, keys, sources of other languages: see
+    /// [`crate::TextKind`]), read only when a text rule such as SEC006 is enabled.
     Language, "language" {
         JavaScript => "javascript", TypeScript => "typescript", Tsx => "tsx",
         Python => "python", Sql => "sql", Terraform => "terraform",
+        Text => "text",
     }
 );
 
@@ -221,6 +224,8 @@ impl Language {
             Language::Python => &["#"],
             Language::Sql => &["--", "/*"],
             Language::Terraform => &["#", "//", "/*"],
+            // Each kind of text file has its own (`TextKind::comment_leaders`).
+            Language::Text => &["#"],
         }
     }
 }

@@ -93,11 +93,7 @@ impl LineIndex {
 }
 
 fn line_break_offsets(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| matches!(b, b'\n' | b'\r'))
-        .map(|(i, _)| i)
+    memchr::memchr2_iter(b'\n', b'\r', bytes)
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
@@ -133,6 +129,47 @@ pub struct Location {
     pub start: Position,
     pub end: Position,
     pub context: Context,
+}
+
+impl Location {
+    /// Masks the text of `secret` (absolute byte span, `value` its text) wherever it
+    /// overlaps the code frame, with [`mask`]: a finding about a secret must not carry it
+    /// to any report. Byte offsets stay valid, so the frame's span still points where it did.
+    pub fn redact(&mut self, secret: Span, value: &str) {
+        let from = self.span.start - self.context.span.start;
+        let to = from + self.context.text.len();
+        let (start, end) = (secret.start.max(from), secret.end.min(to));
+        if start >= end || value.len() != secret.end - secret.start {
+            return;
+        }
+        let masked = mask(value);
+        let text = &self.context.text;
+        let (a, b) = (start - from, end - from);
+        let (x, y) = (start - secret.start, end - secret.start);
+        let boundaries = [text.is_char_boundary(a), text.is_char_boundary(b)];
+        if boundaries.contains(&false) || !masked.is_char_boundary(x) || !masked.is_char_boundary(y)
+        {
+            return;
+        }
+        self.context.text = format!("{}{}{}", &text[..a], &masked[x..y], &text[b..]);
+    }
+}
+
+/// A secret shown without giving it away: at most its first and last four characters
+/// (a fifth of it each at most, none below eight characters), every byte between
+/// them a `*`, so the result has the secret's byte length: `AKIA****************MPLE`.
+pub fn mask(secret: &str) -> String {
+    let count = secret.chars().count();
+    let reveal = if count < 8 { 0 } else { (count / 5).min(4) };
+    let mut out = String::with_capacity(secret.len());
+    for (i, c) in secret.chars().enumerate() {
+        if i < reveal || i >= count - reveal {
+            out.push(c);
+        } else {
+            out.extend(std::iter::repeat_n('*', c.len_utf8()));
+        }
+    }
+    out
 }
 
 /// Longest code frame kept for one finding; longer spans are cut to their first lines.
@@ -213,6 +250,29 @@ mod tests {
             &loc.context.text[loc.context.span.start..loc.context.span.end],
             "eval(x)"
         );
+    }
+
+    #[test]
+    fn masks_show_a_few_characters_and_keep_byte_lengths() {
+        assert_eq!(mask("AKIAIOSFODNN7EXAMPLE"), "AKIA************MPLE");
+        assert_eq!(mask("superSecret"), "su*******et");
+        assert_eq!(mask("hunter2!"), "h******!");
+        assert_eq!(mask("hunter"), "******");
+        assert_eq!(mask("pässwörter!").len(), "pässwörter!".len());
+        assert_eq!(mask(""), "");
+    }
+
+    #[test]
+    fn redact_masks_the_secret_in_the_frame_only() {
+        let text = "a = 1\nkey = 'AKIAIOSFODNN7EXAMPLE' # aws\n".to_string();
+        let source = SourceText::new("a.py".into(), text.clone());
+        let start = text.find("AKIA").unwrap();
+        let secret = Span::new(start, start + 20);
+        let mut loc = source.locate(Span::new(start - 7, start + 21));
+        let span_before = loc.context.span;
+        loc.redact(secret, &text[start..start + 20]);
+        assert_eq!(loc.context.text, "key = 'AKIA************MPLE' # aws");
+        assert_eq!(loc.context.span, span_before);
     }
 
     #[test]

@@ -150,7 +150,10 @@ impl Engine {
         let results = files
             .into_iter()
             .filter_map(|(path, bytes)| {
-                let language = audit_core::Language::from_path(Path::new(&path))?;
+                let language = audit_core::Language::from_path(Path::new(&path)).or_else(|| {
+                    let text = audit_core::TextKind::from_path(Path::new(&path)).is_some();
+                    (text && self.plan.reads_text_files()).then_some(audit_core::Language::Text)
+                })?;
                 Some(analyze::analyze_source(
                     &self.plan,
                     &self.settings,
@@ -192,7 +195,11 @@ fn finish(
     let mut suppressions = HashMap::new();
     let mut facts = facts::ProjectFacts::default();
     for result in results {
-        summary.files_scanned += usize::from(result.scanned);
+        if result.text_only {
+            summary.text_files_scanned += usize::from(result.scanned);
+        } else {
+            summary.files_scanned += usize::from(result.scanned);
+        }
         summary.files_skipped += usize::from(!result.scanned);
         summary.parse_errors += usize::from(result.parse_failed);
         summary.files_partly_parsed += usize::from(result.scanned && result.partly_parsed);
@@ -277,7 +284,7 @@ fn finish(
             rule: finding.rule,
             rule_name: rule.meta.name.clone(),
             severity,
-            confidence: rule.meta.confidence,
+            confidence: finding.confidence.unwrap_or(rule.meta.confidence),
             location: finding.location,
             message: finding.message,
             fingerprint: print,

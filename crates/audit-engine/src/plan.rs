@@ -8,7 +8,7 @@ use audit_syntax::tree_sitter::Query;
 use audit_syntax::{Grammar, StatementKind};
 
 use crate::anchors::{Anchors, Literals};
-use crate::checks::{self, Check, CodeContext, Emit, RouteContext};
+use crate::checks::{self, Check, CodeContext, Emit, RouteContext, TextContext};
 use crate::facts::ProjectFacts;
 use crate::project::SqlContext;
 use crate::project::terraform::ResourceContext;
@@ -117,6 +117,8 @@ pub struct Plan {
     pub inventory: bool,
     /// Rust checks over JS/TS/Python files, per grammar.
     pub code: HashMap<Grammar, CodeChecks>,
+    /// Rust checks over the text of every file of their languages.
+    pub text: Vec<(RuleIdx, TextCheck)>,
 }
 
 pub type CodeCheck = fn(&CodeContext<'_>, &mut Emit<'_>);
@@ -185,6 +187,7 @@ impl CodeChecks {
     }
 }
 
+pub type TextCheck = fn(&TextContext<'_>, &mut Emit<'_>);
 pub type SqlCheck = fn(&SqlContext<'_>, &mut Emit<'_>);
 pub type ResourceCheck = fn(&ResourceContext<'_>, &mut Emit<'_>);
 pub type ProjectCheck = fn(&ProjectFacts, &mut Emit<'_>);
@@ -227,6 +230,7 @@ impl Plan {
             routes: Vec::new(),
             inventory: false,
             code: HashMap::new(),
+            text: Vec::new(),
         };
         let mut sources: HashMap<Grammar, QuerySource> = HashMap::new();
         let mut code_checks: HashMap<Grammar, Vec<CodeCheckEntry>> = HashMap::new();
@@ -297,6 +301,7 @@ impl Plan {
                                     .push((index, TerraformMatcher::Check(run)));
                             }
                         }
+                        Check::Text { run } => plan.text.push((index, run)),
                         Check::Project { run } => plan.project.push((index, run)),
                         Check::Routes { run } => plan.routes.push((index, run)),
                     }
@@ -321,6 +326,23 @@ impl Plan {
         }
         plan.rules = rules;
         Ok(plan)
+    }
+
+    /// The text checks that read files of `language`.
+    pub fn text_checks(
+        &self,
+        language: audit_core::Language,
+    ) -> impl Iterator<Item = &(RuleIdx, TextCheck)> {
+        self.text
+            .iter()
+            .filter(move |(rule, _)| self.rules[*rule].applies_to(language))
+    }
+
+    /// Whether files of the text-file class are read at all.
+    pub fn reads_text_files(&self) -> bool {
+        self.text_checks(audit_core::Language::Text)
+            .next()
+            .is_some()
     }
 
     /// Compiles every grammar's query now rather than on first use: the first error.

@@ -44,18 +44,25 @@ pub fn parse(
     blocks: &[(u32, u32)],
     notes: &mut Vec<Note>,
 ) -> Vec<Suppression> {
+    parse_with(source, language.comment_leaders(), tree, blocks, notes)
+}
+
+/// [`parse`] for a file whose comments start with one of `leaders` (text files, whose
+/// comment syntax depends on their kind).
+pub fn parse_with(
+    source: &SourceText,
+    leaders: &[&str],
+    tree: Option<&Tree>,
+    blocks: &[(u32, u32)],
+    notes: &mut Vec<Note>,
+) -> Vec<Suppression> {
     let text = &source.text;
     let mut found = Vec::new();
     for at in memchr::memmem::find_iter(text.as_bytes(), MARKER) {
         let line = source.lines.line_of(at);
         let range = source.lines.line_range(text, line);
         let prefix = &text[range.start..at];
-        let Some(leader) = language
-            .comment_leaders()
-            .iter()
-            .filter_map(|l| prefix.find(l))
-            .min()
-        else {
+        let Some(leader) = leaders.iter().filter_map(|l| prefix.find(l)).min() else {
             continue;
         };
         if let Some(tree) = tree {
@@ -129,7 +136,7 @@ pub fn parse(
             {
                 Some(&(start, end)) => Scope::Lines(start, end),
                 None => {
-                    let next = next_code_line(source, language, line + 1);
+                    let next = next_code_line(source, leaders, line + 1);
                     Scope::Lines(next, next)
                 }
             }
@@ -147,15 +154,11 @@ pub fn parse(
 }
 
 /// The first line after `from` (0-based) that is neither blank nor only a comment, 1-based.
-fn next_code_line(source: &SourceText, language: Language, from: usize) -> u32 {
+fn next_code_line(source: &SourceText, leaders: &[&str], from: usize) -> u32 {
     (from..source.lines.line_count())
         .find(|&line| {
             let text = source.line_text(line).trim();
-            !text.is_empty()
-                && !language
-                    .comment_leaders()
-                    .iter()
-                    .any(|l| text.starts_with(l))
+            !text.is_empty() && !leaders.iter().any(|l| text.starts_with(l))
         })
         .unwrap_or(from) as u32
         + 1

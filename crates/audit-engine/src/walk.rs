@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
-use audit_core::{Language, Note, NoteKind};
+use audit_core::{Language, Note, NoteKind, TextKind};
 use ignore::{WalkBuilder, WalkState};
 
 use crate::ScanRequest;
@@ -21,6 +21,7 @@ pub fn walk(request: &ScanRequest, plan: &Plan, settings: &Settings) -> Walked {
     let root = request.root.as_path();
     let (threads, progress) = (request.threads.max(1), request.progress.as_deref());
     let (only, stage) = (request.language, request.stage);
+    let reads_text = plan.reads_text_files();
     let results = Mutex::new(Vec::new());
     let notes = Mutex::new(Vec::new());
     let not_analysed = Mutex::new(BTreeMap::new());
@@ -37,6 +38,16 @@ pub fn walk(request: &ScanRequest, plan: &Plan, settings: &Settings) -> Walked {
     builder
         .follow_links(false)
         .require_git(false)
+        // Hidden entries stay out as `ignore` leaves them out by default, except the
+        // hidden files text checks read (`.env`, `.npmrc`) and CI folders.
+        .hidden(false)
+        .filter_entry(move |entry| {
+            let hidden = entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with('.'));
+            entry.depth() == 0 || !hidden || (reads_text && read_when_hidden(entry))
+        })
         .threads(threads)
         .build_parallel()
         .run(|| {
@@ -66,15 +77,22 @@ pub fn walk(request: &ScanRequest, plan: &Plan, settings: &Settings) -> Walked {
                         WalkState::Continue
                     };
                 }
-                let Some(language) = Language::from_path(entry.path()) else {
-                    // Said in the summary, so lost coverage is never invisible.
-                    if let Some(name) = Language::unanalysed(entry.path())
-                        && only.is_none()
-                        && !settings.is_excluded(&rel)
-                    {
-                        *not_analysed.lock().unwrap().entry(name).or_insert(0) += 1;
+                let language = match Language::from_path(entry.path()) {
+                    Some(language) => language,
+                    None => {
+                        // Said in the summary, so lost coverage is never invisible.
+                        if let Some(name) = Language::unanalysed(entry.path())
+                            && only.is_none()
+                            && !settings.is_excluded(&rel)
+                        {
+                            *not_analysed.lock().unwrap().entry(name).or_insert(0) += 1;
+                        }
+                        // Other text files are read only for the text checks (SEC006).
+                        if !reads_text || TextKind::from_path(entry.path()).is_none() {
+                            return WalkState::Continue;
+                        }
+                        Language::Text
                     }
-                    return WalkState::Continue;
                 };
                 if only.is_some_and(|only| only != language) {
                     return WalkState::Continue;
@@ -121,6 +139,15 @@ pub fn walk(request: &ScanRequest, plan: &Plan, settings: &Settings) -> Walked {
         notes: notes.into_inner().unwrap(),
         not_analysed: not_analysed.into_inner().unwrap(),
     }
+}
+
+/// Hidden files of the text-file class, and the hidden folders of CI configuration.
+fn read_when_hidden(entry: &ignore::DirEntry) -> bool {
+    if entry.file_type().is_some_and(|t| t.is_dir()) {
+        let name = entry.file_name().to_str().unwrap_or("");
+        return matches!(name, ".github" | ".circleci" | ".gitlab" | ".devcontainer");
+    }
+    TextKind::from_path(entry.path()).is_some()
 }
 
 /// What the walk found: per-file results in no particular order, notes about the walk,

@@ -46,6 +46,7 @@ pub fn json(report: &Report<'_>) -> String {
         "summary": {
             "files_scanned": report.summary.files_scanned,
             "files_partly_parsed": report.summary.files_partly_parsed,
+            "text_files_scanned": report.summary.text_files_scanned,
             "not_analysed": report.summary.not_analysed,
             "files_skipped": report.summary.files_skipped,
             "parse_errors": report.summary.parse_errors,

@@ -69,6 +69,7 @@ pub fn sarif_with_category(report: &Report<'_>, category: Option<&str>) -> Strin
         "properties": {
             "filesScanned": report.summary.files_scanned,
             "filesPartlyParsed": report.summary.files_partly_parsed,
+            "textFilesScanned": report.summary.text_files_scanned,
             "filesSkipped": report.summary.files_skipped,
             "filesFailedToParse": report.summary.parse_errors,
             "notAnalysed": report.summary.not_analysed,

@@ -82,7 +82,7 @@ pub fn summary(report: &Report<'_>) -> String {
             .collect();
         let _ = writeln!(
             out,
-            "Not analysed: {} (languages backend-audit does not read).",
+            "Not analysed: {} (languages backend-audit does not parse).",
             list.join(", ")
         );
     }
@@ -199,6 +199,14 @@ fn summary_line(report: &Report<'_>) -> String {
     );
     if s.files_partly_parsed > 0 {
         let _ = write!(line, " ({} partly parsed)", s.files_partly_parsed);
+    }
+    if s.text_files_scanned > 0 {
+        let _ = write!(
+            line,
+            " and {} other text file{} searched for secrets",
+            s.text_files_scanned,
+            plural(s.text_files_scanned)
+        );
     }
     if s.files_skipped > 0 {
         let _ = write!(line, ", {} skipped", s.files_skipped);

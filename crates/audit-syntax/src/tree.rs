@@ -30,7 +30,7 @@ impl Grammar {
             Language::TypeScript => Grammar::TypeScript,
             Language::Tsx => Grammar::Tsx,
             Language::Python => Grammar::Python,
-            Language::Sql | Language::Terraform => return None,
+            Language::Sql | Language::Terraform | Language::Text => return None,
         })
     }
 

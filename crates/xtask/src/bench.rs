@@ -357,7 +357,8 @@ fn summary(report: &Path) -> Result<Measure, String> {
         .map_err(|e| format!("{}: {e}", report.display()))?;
     let field = |name: &str| json["summary"][name].as_u64().unwrap_or(0);
     Ok(Measure {
-        files: field("files_scanned"),
+        // Configuration files are read by SEC006 only, and counted apart.
+        files: field("files_scanned") + field("text_files_scanned"),
         bytes: field("bytes_scanned"),
         findings: field("findings") + field("suppressed"),
         parse_errors: field("parse_errors"),

@@ -49,6 +49,7 @@ pub(super) fn analyze_tree(
     if let Some(Ok(query)) = plan.grammars.get(&grammar).map(|g| g.compiled(&plan.rules)) {
         run_query(plan, query, &tree, &source, settings, result);
     }
+    // One context, so code checks, text checks and routes share the semantics.
     let ctx = CodeContext::new(&source, &tree, grammar);
     if let Some(code) = plan.code.get(&grammar) {
         run_code_checks(plan, code, &ctx, result);
@@ -56,6 +57,8 @@ pub(super) fn analyze_tree(
     if plan.needs_routes() {
         extract_routes(&ctx, result);
     }
+    super::text::run_text_checks(plan, &source, language, None, Some(&ctx), result);
+    drop(ctx);
     // Only project checks read facts.
     if grammar.is_javascript_family() && !plan.project.is_empty() {
         facts::javascript(&tree, &source, &mut result.facts);
@@ -220,6 +223,7 @@ fn record_match(
         rule: rule.id().clone(),
         location: source.locate(span),
         message,
+        confidence: None,
     });
 }
 

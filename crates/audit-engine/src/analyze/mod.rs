@@ -1,10 +1,12 @@
 //! The per-file pass: read once, parse once, run the plan, keep facts. Reading is in
-//! `read`, the pass per kind of file in `code`, `sql` and `terraform`.
+//! `read`, the pass per kind of file in `code`, `sql`, `terraform` and `text` (text
+//! checks, over every file of their languages and the text-file class).
 
 mod code;
 mod read;
 mod sql;
 mod terraform;
+mod text;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -20,6 +22,7 @@ use code::analyze_tree;
 use read::{decode, read_bytes};
 use sql::analyze_sql;
 use terraform::analyze_terraform;
+use text::{analyze_text, run_text_checks};
 
 /// Everything one file contributes to the scan.
 #[derive(Debug)]
@@ -36,6 +39,8 @@ pub struct FileResult {
     /// Analysed, but parts of it (syntax errors, statements no dialect rule recognises)
     /// were not understood.
     pub partly_parsed: bool,
+    /// A file of the text-file class, read only for text checks.
+    pub text_only: bool,
     pub bytes: u64,
 }
 
@@ -74,6 +79,7 @@ pub fn analyze_file(
     stage: Stage,
 ) -> FileResult {
     let mut result = FileResult::empty(path);
+    result.text_only = language == Language::Text;
     if let Some(bytes) = read_bytes(abs, settings.max_file_size, &mut result) {
         match stage {
             Stage::Full => analyze_bytes(plan, settings, bytes, language, &mut result),
@@ -105,7 +111,9 @@ fn stop_early(
             None if language == Language::Sql => {
                 audit_syntax::parse_sql(&text, settings.sql_dialect_for(&result.path)).is_err()
             }
-            None => audit_syntax::parse_hcl(&text).is_err(),
+            None if language == Language::Terraform => audit_syntax::parse_hcl(&text).is_err(),
+            // Text files are not parsed.
+            None => false,
         };
     }
 }
@@ -119,6 +127,7 @@ pub fn analyze_source(
     language: Language,
 ) -> FileResult {
     let mut result = FileResult::empty(path);
+    result.text_only = language == Language::Text;
     if bytes.len() as u64 > settings.max_file_size {
         let message = format!(
             "skipped: {} bytes is over the {}-byte limit (max-file-size)",
@@ -143,6 +152,7 @@ impl FileResult {
             scanned: false,
             parse_failed: false,
             partly_parsed: false,
+            text_only: false,
             bytes: 0,
         }
     }
@@ -174,7 +184,11 @@ fn analyze_bytes(
     match Grammar::for_language(language) {
         Some(grammar) => analyze_tree(plan, settings, source, language, grammar, result),
         None if language == Language::Sql => analyze_sql(plan, settings, source, result),
-        None => analyze_terraform(plan, source, result),
+        None if language == Language::Terraform => {
+            run_text_checks(plan, &source, language, None, None, result);
+            analyze_terraform(plan, source, result);
+        }
+        None => analyze_text(plan, source, result),
     }
 }
 

@@ -10,7 +10,10 @@ mod terraform;
 use std::cell::OnceCell;
 use std::panic::AssertUnwindSafe;
 
-use audit_core::{Finding, Location, Note, NoteKind, RuleId, RuleMeta, SourceText, Span};
+use audit_core::{
+    Confidence, Finding, Language, Location, Note, NoteKind, RuleId, RuleMeta, SourceText, Span,
+    TextKind,
+};
 use audit_model::code::CodeSemantics;
 use audit_model::routes::RouteTable;
 use audit_syntax::tree_sitter::Tree;
@@ -40,6 +43,12 @@ pub enum Check {
     Terraform {
         resources: &'static [&'static str],
         run: fn(&ResourceContext<'_>, &mut Emit<'_>),
+    },
+    /// The text of each file of the rule's languages, read once for the scan: source files
+    /// with their tree and code semantics, and the text-file class (configuration,
+    /// environment, keys, other languages), which is read only when such a check is enabled.
+    Text {
+        run: fn(&TextContext<'_>, &mut Emit<'_>),
     },
     /// Once, with the facts of the whole repository.
     Project {
@@ -83,6 +92,16 @@ impl<'a> CodeContext<'a> {
         self.semantics
             .get_or_init(|| CodeSemantics::build(self.tree, &self.source.text, self.grammar))
     }
+}
+
+/// What a text check sees: a file's text and what it is; for JavaScript/TypeScript/Python
+/// files also their tree and semantics, so assignments are read from the code itself.
+pub struct TextContext<'a> {
+    pub source: &'a SourceText,
+    pub language: Language,
+    /// Set for [`Language::Text`] files.
+    pub kind: Option<TextKind>,
+    pub code: Option<&'a CodeContext<'a>>,
 }
 
 /// A check in the registry: `module` is `<domain>/<id>_<name>`, its file under checks/.
@@ -138,6 +157,7 @@ pub const REGISTRY: &[Registered] = &[
     register!(reliability::rel002_retry_without_backoff),
     register!(security::sec003_command_injection),
     register!(security::sec005_unsafe_deserialization),
+    register!(security::sec006_hardcoded_secret),
     register!(security::sec007_jwt_insecure_verification),
     register!(security::sec008_weak_password_hash),
     register!(security::sec009_weak_crypto),
@@ -247,6 +267,16 @@ impl<'a> Emit<'a> {
     }
 
     pub fn report_at(&mut self, location: Location, args: &[(&str, &str)]) {
+        self.report_with(location, args, None);
+    }
+
+    /// [`Emit::report_at`] with a confidence other than the rule's.
+    pub fn report_with(
+        &mut self,
+        location: Location,
+        args: &[(&str, &str)],
+        confidence: Option<Confidence>,
+    ) {
         let template = self
             .meta
             .map_or(self.template, |meta| meta.message_for(&location.path));
@@ -254,6 +284,7 @@ impl<'a> Emit<'a> {
             rule: self.rule.clone(),
             location,
             message: render_message(template, args),
+            confidence,
         });
     }
 }

@@ -7,6 +7,7 @@ mod javascript;
 mod python;
 mod sql;
 mod terraform;
+mod text;
 mod typescript;
 
 use std::io;
@@ -25,13 +26,14 @@ pub struct Options {
 
 /// The languages the generator writes, with their share of a corpus's bytes and files,
 /// roughly those of a backend monorepo (TypeScript services, Python apps, some legacy
-/// JavaScript, many small migrations, a few Terraform modules).
-pub const LANGUAGES: [(Language, f64, f64); 5] = [
+/// JavaScript, many small migrations, a few Terraform modules, configuration files).
+pub const LANGUAGES: [(Language, f64, f64); 6] = [
     (Language::TypeScript, 0.34, 0.30),
     (Language::Python, 0.30, 0.28),
     (Language::JavaScript, 0.20, 0.18),
     (Language::Sql, 0.08, 0.16),
     (Language::Terraform, 0.08, 0.08),
+    (Language::Text, 0.05, 0.10),
 ];
 
 /// Writes the corpus into `dir` (created if missing).
@@ -95,6 +97,7 @@ pub fn generate(
             Language::Python => python::generate(&mut rng, &mut out)?,
             Language::Sql => sql::generate(&mut rng, &mut out)?,
             Language::Terraform => terraform::generate(&mut rng, &mut out)?,
+            Language::Text => text::generate(&mut rng, &mut out)?,
             Language::Tsx => {}
         }
         totals.bytes += out.bytes;
@@ -602,7 +605,16 @@ mod tests {
         })
         .unwrap();
         assert!(output.notes.is_empty(), "{:#?}", output.notes);
-        assert_eq!(output.summary.files_scanned, totals.files);
+        // Every file is read: sources by their parsers, configuration files (those the
+        // text generator writes and the others' package.json/pyproject.toml) by SEC006.
+        let files: Vec<std::path::PathBuf> = walk_files(dir.path());
+        let count = |read: fn(&std::path::Path) -> bool| files.iter().filter(|p| read(p)).count();
+        let sources = count(|p| Language::from_path(p).is_some());
+        let configuration = count(|p| audit_core::TextKind::from_path(p).is_some());
+        assert!(configuration > 0);
+        assert_eq!(output.summary.files_scanned, sources);
+        assert_eq!(output.summary.text_files_scanned, configuration);
+        assert!(sources + configuration >= totals.files);
         let found: std::collections::BTreeSet<&str> =
             output.diagnostics.iter().map(|d| d.rule.as_str()).collect();
         // DB012 and TF017 report SQL no dialect recognises and Terraform that does not
@@ -614,6 +626,22 @@ mod tests {
             .filter(|id| *id != "DB012" && *id != "TF017")
             .collect();
         assert_eq!(found, all);
+    }
+
+    fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut files = Vec::new();
+        let mut pending = vec![dir.to_path_buf()];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+        files
     }
 
     #[test]

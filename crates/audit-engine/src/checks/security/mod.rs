@@ -4,6 +4,7 @@
 
 pub mod sec003_command_injection;
 pub mod sec005_unsafe_deserialization;
+pub mod sec006_hardcoded_secret;
 pub mod sec007_jwt_insecure_verification;
 pub mod sec008_weak_password_hash;
 pub mod sec009_weak_crypto;
