@@ -26,8 +26,16 @@ pub use join::{Route, RouteTable};
 /// The literals a file must hold to declare routes or create a router others import:
 /// the extractor is not run (and no code semantics built for it) on files with none.
 /// Verbs are anchored with the opening of their path (`.get("/`), since `.get(` alone is
-/// in every file that reads a map.
+/// in every file that reads a map; a call split over lines (`fastify.put(\n  "/x"`) is
+/// found by the names apps and routers go by.
 pub const ANCHORS: &[&str] = &[
+    "fastify",
+    "express",
+    "koa",
+    "@nestjs",
+    "router.",
+    "app.",
+    "server.",
     ".get(\"/",
     ".get('/",
     ".get(`/",
