@@ -157,6 +157,14 @@ fn rejected_statements_lower_what_their_keywords_make_certain() {
             "Write { table: None, kind: Update, filtered: false }"
         ]
     );
+    assert_eq!(
+        changes(
+            "ALTER TABLE ONLY app.notes ENABLE ROW LEVEL SECURITY, NOT A CLAUSE;\nALTER TABLE t NOT A CLAUSE;"
+        ),
+        [
+            "SetRowLevelSecurity { table: TableRef { key: TableKey { schema: Some(Name(\"app\")), name: Name(\"notes\") }, label: \"app.notes\" }, enabled: true }"
+        ]
+    );
     // A rejected CREATE TABLE creates a table of unknown columns, but does not replace
     // one already known.
     let history = final_schemas(&[(
@@ -537,5 +545,47 @@ fn alembic_revisions_replay_along_their_chain_and_downgrade_is_rollback() {
     assert_eq!(
         last,
         "billing.t@alembic/versions/f3a1_first.py (id int4 not null default, name text not null, at timestamp) pk(id) unique index(id) index(at)\n"
+    );
+}
+
+#[test]
+fn row_level_security_and_policies_lower_and_replay() {
+    assert_eq!(
+        changes(
+            "ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\n\
+             ALTER TABLE ONLY \"public\".\"notes\" DISABLE ROW LEVEL SECURITY;\n\
+             CREATE POLICY \"open\" ON notes FOR DELETE USING ((true));\n\
+             CREATE POLICY own ON notes AS RESTRICTIVE TO anon, authenticated USING (auth.uid() = user_id);\n\
+             DROP POLICY IF EXISTS \"open\" ON public.notes;"
+        )
+        .iter()
+        .map(|c| c.replace("TableRef { key: TableKey { schema: None, name: Name(\"notes\") }, label: \"notes\" }", "notes"))
+        .collect::<Vec<_>>(),
+        [
+            "SetRowLevelSecurity { table: notes, enabled: true }",
+            "SetRowLevelSecurity { table: notes, enabled: false }",
+            "CreatePolicy { table: notes, policy: Policy { name: Name(\"open\"), command: Delete, roles: Some([Name(\"public\")]), restrictive: false, using_true: true } }",
+            "CreatePolicy { table: notes, policy: Policy { name: Name(\"own\"), command: All, roles: Some([Name(\"anon\"), Name(\"authenticated\")]), restrictive: true, using_true: false } }",
+            "DropPolicy { table: notes, name: Name(\"open\") }",
+        ]
+    );
+    let schemas = final_schemas(&[
+        (
+            "supabase/migrations/1_init.sql",
+            "CREATE TABLE notes (id bigint PRIMARY KEY);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n\
+             CREATE POLICY a ON notes FOR SELECT USING (true);\nCREATE POLICY b ON notes FOR UPDATE USING (true);\n\
+             CREATE TABLE drafts (id bigint PRIMARY KEY);\nALTER TABLE drafts ENABLE ROW LEVEL SECURITY;",
+        ),
+        (
+            "supabase/migrations/2_more.sql",
+            "DROP POLICY b ON notes;\nCREATE TABLE IF NOT EXISTS notes (id bigint PRIMARY KEY);\n\
+             ALTER TABLE notes RENAME TO memos;\nALTER TABLE drafts DISABLE ROW LEVEL SECURITY;",
+        ),
+    ]);
+    assert_eq!(
+        schemas,
+        "supabase/migrations/1_init.sql:\n\
+         drafts@supabase/migrations/1_init.sql (id int8 not null) pk(id) unique index(id)\n\
+         memos@supabase/migrations/1_init.sql (id int8 not null) pk(id) unique index(id) rls policy(a)\n"
     );
 }
