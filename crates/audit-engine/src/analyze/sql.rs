@@ -41,6 +41,14 @@ pub(super) fn analyze_sql(
         .iter()
         .filter(|s| !s.parsed)
         .partition(|s| s.recognised);
+    result.partly_parsed |= !unrecognised.is_empty();
+    // DB012, when enabled, reports the mistakes among them once per file: the note is
+    // then only for valid statements nested deeper than the parser goes.
+    let reported = !unrecognised.is_empty() && reports_parse_errors(plan);
+    let noted: Vec<_> = unrecognised
+        .iter()
+        .filter(|s| s.too_deep || !reported)
+        .collect();
     if let Some(first) = unmodelled.first() {
         let head = excerpt(&source.text[first.span.start..first.span.end]);
         result.notes.push(Note {
@@ -53,15 +61,14 @@ pub(super) fn analyze_sql(
             ),
         });
     }
-    if let Some(first) = unrecognised.first() {
-        result.partly_parsed = true;
+    if let Some(first) = noted.first() {
         result.notes.push(Note {
             path: Some(source.path.to_string()),
             line: Some(source.position(first.span.start).line),
             kind: NoteKind::ParseError,
             message: format!(
                 "{} statement(s) not understood as {dialect} (first: {}); only their leading keywords were checked",
-                unrecognised.len(),
+                noted.len(),
                 first.error.as_deref().unwrap_or("rejected"),
             ),
         });
@@ -85,6 +92,15 @@ pub(super) fn analyze_sql(
         shape,
         revision: None,
     });
+}
+
+/// Whether DB012 sql-parse-error is enabled, which reports what the parse-error note
+/// would.
+fn reports_parse_errors(plan: &Plan) -> bool {
+    plan.sql
+        .values()
+        .flatten()
+        .any(|(rule, _)| plan.rules[*rule].meta.id.as_str() == "DB012")
 }
 
 /// A Django migration (`<app>/migrations/NNNN_x.py`) or an Alembic revision
