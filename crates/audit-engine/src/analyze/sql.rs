@@ -103,8 +103,8 @@ fn reports_parse_errors(plan: &Plan) -> bool {
         .any(|(rule, _)| plan.rules[*rule].meta.id.as_str() == "DB012")
 }
 
-/// A Django migration (`<app>/migrations/NNNN_x.py`) or an Alembic revision
-/// (`versions/<rev>_x.py`): its operations lowered to the same schema events as SQL and
+/// A Django migration (`<app>/migrations/NNNN_x.py`), an Alembic revision
+/// (`versions/<rev>_x.py`) or a Knex migration: its operations lowered to the same schema events as SQL and
 /// kept for the replay, when a SQL or project check is enabled.
 pub(super) fn analyze_code_migration(
     plan: &Plan,
@@ -114,7 +114,13 @@ pub(super) fn analyze_code_migration(
     grammar: Grammar,
     result: &mut FileResult,
 ) {
-    if grammar != Grammar::Python || (plan.sql.is_empty() && plan.project.is_empty()) {
+    if plan.sql.is_empty() && plan.project.is_empty() {
+        return;
+    }
+    if grammar.is_javascript_family() {
+        return analyze_knex_migration(settings, source, tree, grammar, result);
+    }
+    if grammar != Grammar::Python {
         return;
     }
     let alembic =
@@ -147,5 +153,33 @@ pub(super) fn analyze_code_migration(
         is_migration: true,
         shape: FileShape::default(),
         revision,
+    });
+}
+
+/// A Knex migration (a JS/TS file under a migrations folder that calls `knex.schema`):
+/// its table builders and raw SQL lowered to the same schema events.
+fn analyze_knex_migration(
+    settings: &Settings,
+    source: SourceText,
+    tree: &Tree,
+    grammar: Grammar,
+    result: &mut FileResult,
+) {
+    if !settings.is_migration(&source.path) || !schema::is_knex_migration(&source.text) {
+        return;
+    }
+    let semantics = CodeSemantics::build(tree, &source.text, grammar);
+    let dialect = settings.sql_dialect_for(&source.path);
+    let statements = schema::lower_knex(tree, &semantics, &source.text, dialect);
+    if statements.is_empty() {
+        return;
+    }
+    result.facts.sql = Some(SqlSource {
+        dialect,
+        source,
+        statements,
+        is_migration: true,
+        shape: FileShape::default(),
+        revision: None,
     });
 }

@@ -5,6 +5,7 @@
 mod alembic;
 mod django;
 pub mod event;
+mod knex;
 mod lower;
 mod replay;
 
@@ -17,6 +18,7 @@ pub use event::{
     Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Policy, PolicyCommand,
     Statement, TableKey, TableRef, WriteKind,
 };
+pub use knex::{is_knex_migration, lower_knex};
 pub use lower::lower;
 pub use replay::{
     FileShape, MIGRATION_DIRS, MigrationRole, Origin, Replayed, SqlSource, is_migration_path,

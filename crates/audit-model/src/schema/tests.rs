@@ -589,3 +589,85 @@ fn row_level_security_and_policies_lower_and_replay() {
          memos@supabase/migrations/1_init.sql (id int8 not null) pk(id) unique index(id) rls policy(a)\n"
     );
 }
+
+fn knex(path: &str, text: &str) -> SqlSource {
+    let grammar = audit_syntax::Grammar::TypeScript;
+    let (tree, grammar) =
+        audit_syntax::parse_tree(grammar, text, std::time::Duration::from_secs(10)).unwrap();
+    let semantics = crate::code::CodeSemantics::build(&tree, text, grammar);
+    assert!(is_knex_migration(text));
+    SqlSource {
+        source: SourceText::new(Arc::from(path), text.to_string()),
+        dialect: SqlDialect::Postgres,
+        statements: lower_knex(&tree, &semantics, text, SqlDialect::Postgres),
+        is_migration: true,
+        shape: FileShape::default(),
+        revision: None,
+    }
+}
+
+#[test]
+fn knex_builders_and_raw_sql_replay_into_tables() {
+    let first = r#"
+export async function up(knex: Knex) {
+  await knex.schema.createTable('orgs', (t) => {
+    t.increments();
+    t.string('name', 100).notNullable().unique();
+  });
+  await knex.schema.withSchema('billing').createTable('invoices', function (table) {
+    table.bigIncrements('id');
+    table.integer('org_id').references('orgs.id');
+    table.decimal('total', 10, 2).defaultTo(0);
+    table.timestamps(true, true);
+    table.index(['org_id', 'id']);
+  });
+  await knex.raw('CREATE INDEX orgs_lower_name ON orgs (name)');
+  await knex.raw('LOWER(??)');
+}
+export async function down(knex: Knex) {
+  await knex.schema.dropTable('orgs');
+}
+"#;
+    let second = r#"
+exports.up = (knex) =>
+  knex.schema.alterTable('orgs', (t) => {
+    t.string('plan').nullable();
+    t.dropColumn('name');
+    t.dropUnique(['name']);
+    t.text('plan').notNullable().alter();
+  }).renameTable('orgs', 'teams');
+exports.down = () => {};
+"#;
+    let sources = [
+        knex("migrations/20240101_init.ts", first),
+        knex("migrations/20240201_more.js", second),
+    ];
+    let kinds: Vec<(StatementKind, bool)> = sources[0]
+        .statements
+        .iter()
+        .map(|s| (s.kind, s.in_down_section))
+        .collect();
+    use audit_syntax::StatementKind;
+    assert_eq!(
+        kinds,
+        [
+            (StatementKind::CreateTable, false),
+            (StatementKind::CreateTable, false),
+            (StatementKind::CreateIndex, false),
+            (StatementKind::CreateIndex, false),
+            (StatementKind::DropTable, true),
+        ],
+        "the raw fragment is no statement"
+    );
+    let mut out = String::new();
+    replay(&sources, |step| {
+        if std::ptr::eq(step.statement, sources[1].statements.last().unwrap()) {
+            out = step.final_schema.to_string();
+        }
+    });
+    assert_eq!(
+        out,
+        "teams@migrations/20240101_init.ts (id serial not null default, plan text not null) pk(id) unique index(id)\n\
+         billing.invoices@migrations/20240101_init.ts (id bigserial not null default, org_id int4, total numeric(10,2) default, created_at timestamptz not null default, updated_at timestamptz not null default) pk(id) unique index(id) index(org_id,id) fk(org_id->orgs)\n"
+    );
+}
