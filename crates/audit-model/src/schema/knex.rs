@@ -54,6 +54,11 @@ pub fn lower_knex(
         let Some((object, method)) = member_call(node, text) else {
             continue;
         };
+        // Migrations written for several databases branch on the client: only the
+        // branch for this set's dialect runs here.
+        if for_another_client(node, text, dialect) {
+            continue;
+        }
         let in_down = knex.in_down(call.span.start);
         if method == "raw" {
             // `knex.raw(sql)` and `knex.schema.raw(sql)` at the top of a chain.
@@ -578,6 +583,50 @@ impl Knex<'_> {
             vec![Name::new(&column, true)],
         ))
     }
+}
+
+/// In a PostgreSQL set, inside an `if` on the Knex client that runs on another
+/// database: the branch of `if (isSQLite)` / `if (client.includes("mysql"))`, or the
+/// `else` of `if (isPg(knex))` (and the other way round under `!`).
+fn for_another_client(node: Node<'_>, text: &str, dialect: SqlDialect) -> bool {
+    const OTHERS: &[&str] = &["sqlite", "mysql", "maria", "mssql", "oracle"];
+    const POSTGRES: &[&str] = &["pg", "postgres"];
+    if dialect != SqlDialect::Postgres {
+        return false;
+    }
+    let mut child = node;
+    while let Some(parent) = child.parent() {
+        if parent.kind() == "if_statement"
+            && let Some(condition) = parent.child_by_field_name("condition")
+            && condition.id() != child.id()
+        {
+            let written = text[condition.byte_range()].to_ascii_lowercase();
+            let bare = written.trim_start_matches(['(', ' ']);
+            let negated = bare.starts_with('!') || written.contains("!=");
+            let in_consequence = parent
+                .child_by_field_name("consequence")
+                .is_some_and(|c| c.id() == child.id());
+            let names = |words: &[&str]| {
+                words.iter().any(|w| {
+                    written
+                        .split(|c: char| !c.is_ascii_alphanumeric())
+                        .any(|part| part.starts_with(w) || part.ends_with(w))
+                })
+            };
+            let runs_there = if names(OTHERS) {
+                in_consequence == negated
+            } else if names(POSTGRES) {
+                in_consequence != negated
+            } else {
+                true
+            };
+            if !runs_there {
+                return true;
+            }
+        }
+        child = parent;
+    }
+    false
 }
 
 /// A table builder's indexes as `CREATE INDEX` statements of their own after the rest,
