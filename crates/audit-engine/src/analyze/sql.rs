@@ -134,7 +134,8 @@ pub(super) fn analyze_code_migration(
         let Some(revision) = schema::alembic_revision(&semantics, &source.text) else {
             return;
         };
-        let statements = schema::lower_alembic(tree, &semantics, &source.text);
+        let dialect = settings.sql_dialect_for(&source.path);
+        let statements = schema::lower_alembic(tree, &semantics, &source.text, dialect);
         (statements, Some(revision))
     } else {
         let Some(app_label) = schema::django_app_label(&source.path) else {

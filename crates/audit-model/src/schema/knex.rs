@@ -40,11 +40,7 @@ pub fn lower_knex(
     text: &str,
     dialect: SqlDialect,
 ) -> Vec<Statement> {
-    let knex = Knex {
-        semantics,
-        text,
-        dialect,
-    };
+    let knex = Knex { semantics, text };
     let root = tree.root_node();
     let mut statements = Vec::new();
     for call in semantics.calls() {
@@ -63,7 +59,12 @@ pub fn lower_knex(
         if method == "raw" {
             // `knex.raw(sql)` and `knex.schema.raw(sql)` at the top of a chain.
             if let Some(sql) = arguments(node).first().and_then(|a| plain_string(*a, text)) {
-                statements.extend(knex.raw(sql, in_down));
+                statements.extend(super::lower::lower_embedded(
+                    &sql.value,
+                    sql.content.start,
+                    dialect,
+                    in_down,
+                ));
             }
             continue;
         }
@@ -86,7 +87,6 @@ pub fn lower_knex(
 struct Knex<'a> {
     semantics: &'a CodeSemantics,
     text: &'a str,
-    dialect: SqlDialect,
 }
 
 impl Knex<'_> {
@@ -198,30 +198,6 @@ impl Knex<'_> {
             _ => return None,
         };
         Some(Statement::from_code(span, kind, events, in_down, false))
-    }
-
-    /// `knex.raw("ALTER TABLE ...")`: the string's statements lowered like a `.sql`
-    /// file's, at their places in this file.
-    fn raw(&self, sql: StringLiteral, in_down: bool) -> Vec<Statement> {
-        let mut statements = Vec::new();
-        let offset = sql.content.start;
-        let parsed = audit_syntax::parse_sql_each(&sql.value, self.dialect, |file, statement| {
-            let mut lowered = super::lower(file, &sql.value, statement);
-            lowered.span = shift(lowered.span, offset);
-            for event in &mut lowered.events {
-                event.span = shift(event.span, offset);
-            }
-            lowered.in_down_section = in_down;
-            // `knex.raw` also builds fragments (`LOWER(??)`, a default, a check): only
-            // what starts a statement is one.
-            if lowered.recognised {
-                statements.push(lowered);
-            }
-        });
-        if parsed.is_err() {
-            return Vec::new();
-        }
-        statements
     }
 
     /// The table builder calls of a `createTable`/`alterTable` callback (`t =>
@@ -852,8 +828,4 @@ fn pattern_name<'t>(parameter: Node<'_>, text: &'t str) -> &'t str {
 
 fn node_span(node: Node<'_>) -> Span {
     Span::new(node.start_byte(), node.end_byte())
-}
-
-fn shift(span: Span, offset: usize) -> Span {
-    Span::new(span.start + offset, span.end + offset)
 }

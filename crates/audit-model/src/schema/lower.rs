@@ -10,7 +10,7 @@ use audit_syntax::sqlparser::ast::{
 };
 use audit_syntax::sqlparser::keywords::Keyword;
 use audit_syntax::sqlparser::tokenizer::{Token, TokenWithSpan};
-use audit_syntax::{Rejected, SqlFile, SqlStatement, StatementKind};
+use audit_syntax::{Rejected, SqlDialect, SqlFile, SqlStatement, StatementKind};
 
 use super::event::{
     Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Policy, PolicyCommand,
@@ -42,6 +42,35 @@ pub fn lower(file: &SqlFile, text: &str, statement: SqlStatement) -> Statement {
         irreversible: false,
         events,
     }
+}
+
+/// SQL written in a code migration's string (`knex.raw("...")`, `op.execute("...")`)
+/// lowered like a `.sql` file's statements, at their places in the file (the string's
+/// content starts at `offset`). Such calls also build fragments (`LOWER(??)`, a default,
+/// a check): only what starts a statement is one.
+pub fn lower_embedded(
+    sql: &str,
+    offset: usize,
+    dialect: SqlDialect,
+    in_down: bool,
+) -> Vec<Statement> {
+    let shift = |span: Span| Span::new(span.start + offset, span.end + offset);
+    let mut statements = Vec::new();
+    let parsed = audit_syntax::parse_sql_each(sql, dialect, |file, statement| {
+        let mut lowered = lower(file, sql, statement);
+        lowered.span = shift(lowered.span);
+        for event in &mut lowered.events {
+            event.span = shift(event.span);
+        }
+        lowered.in_down_section = in_down;
+        if lowered.recognised {
+            statements.push(lowered);
+        }
+    });
+    if parsed.is_err() {
+        return Vec::new();
+    }
+    statements
 }
 
 struct Lowering<'a> {

@@ -497,7 +497,7 @@ fn alembic(path: &str, text: &str) -> SqlSource {
     SqlSource {
         source: SourceText::new(Arc::from(path), text.to_string()),
         dialect: SqlDialect::Postgres,
-        statements: lower_alembic(&tree, &semantics, text),
+        statements: lower_alembic(&tree, &semantics, text, SqlDialect::Postgres),
         is_migration: true,
         shape: FileShape::default(),
         revision: alembic_revision(&semantics, text),
