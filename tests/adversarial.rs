@@ -236,12 +236,22 @@ fn cases() -> Vec<Case> {
                     "sqlbad/migrations/0002_comment.sql",
                     "ALTER TABLE t ADD COLUMN c int;\n/* the rest was cut\nDROP TABLE t;\n",
                 ),
-                file(
-                    "sqlbad/migrations/0003_truncated.sql",
-                    "CREATE TABLE u (id int PRIMARY KEY,\n  name text",
-                ),
             ],
             expect: Expect::Noted,
+        },
+        // A statement cut short is DB012's finding (once per file), not a note besides.
+        Case {
+            id: "sql-truncated",
+            files: vec![file(
+                "sqlbad/migrations/0003_truncated.sql",
+                "CREATE TABLE u (id int PRIMARY KEY,\n  name text",
+            )],
+            expect: Expect::Findings(vec![(
+                "sqlbad/migrations/0003_truncated.sql",
+                1,
+                1,
+                "DB012",
+            )]),
         },
         Case {
             id: "minified-4mb",

@@ -41,6 +41,14 @@ pub(super) fn analyze_sql(
         .iter()
         .filter(|s| !s.parsed)
         .partition(|s| s.recognised);
+    result.partly_parsed |= !unrecognised.is_empty();
+    // DB012, when enabled, reports the mistakes among them once per file: the note is
+    // then only for valid statements nested deeper than the parser goes.
+    let reported = !unrecognised.is_empty() && reports_parse_errors(plan);
+    let noted: Vec<_> = unrecognised
+        .iter()
+        .filter(|s| s.too_deep || !reported)
+        .collect();
     if let Some(first) = unmodelled.first() {
         let head = excerpt(&source.text[first.span.start..first.span.end]);
         result.notes.push(Note {
@@ -53,15 +61,14 @@ pub(super) fn analyze_sql(
             ),
         });
     }
-    if let Some(first) = unrecognised.first() {
-        result.partly_parsed = true;
+    if let Some(first) = noted.first() {
         result.notes.push(Note {
             path: Some(source.path.to_string()),
             line: Some(source.position(first.span.start).line),
             kind: NoteKind::ParseError,
             message: format!(
                 "{} statement(s) not understood as {dialect} (first: {}); only their leading keywords were checked",
-                unrecognised.len(),
+                noted.len(),
                 first.error.as_deref().unwrap_or("rejected"),
             ),
         });
@@ -87,8 +94,17 @@ pub(super) fn analyze_sql(
     });
 }
 
-/// A Django migration (`<app>/migrations/NNNN_x.py`) or an Alembic revision
-/// (`versions/<rev>_x.py`): its operations lowered to the same schema events as SQL and
+/// Whether DB012 sql-parse-error is enabled, which reports what the parse-error note
+/// would.
+fn reports_parse_errors(plan: &Plan) -> bool {
+    plan.sql
+        .values()
+        .flatten()
+        .any(|(rule, _)| plan.rules[*rule].meta.id.as_str() == "DB012")
+}
+
+/// A Django migration (`<app>/migrations/NNNN_x.py`), an Alembic revision
+/// (`versions/<rev>_x.py`) or a Knex migration: its operations lowered to the same schema events as SQL and
 /// kept for the replay, when a SQL or project check is enabled.
 pub(super) fn analyze_code_migration(
     plan: &Plan,
@@ -98,7 +114,13 @@ pub(super) fn analyze_code_migration(
     grammar: Grammar,
     result: &mut FileResult,
 ) {
-    if grammar != Grammar::Python || (plan.sql.is_empty() && plan.project.is_empty()) {
+    if plan.sql.is_empty() && plan.project.is_empty() {
+        return;
+    }
+    if grammar.is_javascript_family() {
+        return analyze_knex_migration(settings, source, tree, grammar, result);
+    }
+    if grammar != Grammar::Python {
         return;
     }
     let alembic =
@@ -112,7 +134,8 @@ pub(super) fn analyze_code_migration(
         let Some(revision) = schema::alembic_revision(&semantics, &source.text) else {
             return;
         };
-        let statements = schema::lower_alembic(tree, &semantics, &source.text);
+        let dialect = settings.sql_dialect_for(&source.path);
+        let statements = schema::lower_alembic(tree, &semantics, &source.text, dialect);
         (statements, Some(revision))
     } else {
         let Some(app_label) = schema::django_app_label(&source.path) else {
@@ -131,5 +154,33 @@ pub(super) fn analyze_code_migration(
         is_migration: true,
         shape: FileShape::default(),
         revision,
+    });
+}
+
+/// A Knex migration (a JS/TS file under a migrations folder that calls `knex.schema`):
+/// its table builders and raw SQL lowered to the same schema events.
+fn analyze_knex_migration(
+    settings: &Settings,
+    source: SourceText,
+    tree: &Tree,
+    grammar: Grammar,
+    result: &mut FileResult,
+) {
+    if !settings.is_migration(&source.path) || !schema::is_knex_migration(&source.text) {
+        return;
+    }
+    let semantics = CodeSemantics::build(tree, &source.text, grammar);
+    let dialect = settings.sql_dialect_for(&source.path);
+    let statements = schema::lower_knex(tree, &semantics, &source.text, dialect);
+    if statements.is_empty() {
+        return;
+    }
+    result.facts.sql = Some(SqlSource {
+        dialect,
+        source,
+        statements,
+        is_migration: true,
+        shape: FileShape::default(),
+        revision: None,
     });
 }

@@ -153,6 +153,7 @@ pub const REGISTRY: &[Registered] = &[
     register!(database::db010_timestamp_without_time_zone),
     register!(database::db011_unbounded_write),
     register!(database::db012_sql_parse_error),
+    register!(database::db013_row_level_security_missing),
     register!(reliability::rel001_request_without_timeout),
     register!(reliability::rel002_retry_without_backoff),
     register!(security::sec003_command_injection),

@@ -179,18 +179,19 @@ mod tests {
             .collect();
         assert_eq!(
             notes,
-            [
-                (
-                    "db/migrations/0003_notes.down.sql",
-                    audit_core::NoteKind::Unmodelled,
-                    Some(1)
-                ),
-                (
-                    "db/migrations/0004_typo.sql",
-                    audit_core::NoteKind::ParseError,
-                    Some(2)
-                ),
-            ]
+            [(
+                "db/migrations/0003_notes.down.sql",
+                audit_core::NoteKind::Unmodelled,
+                Some(1)
+            ),]
+        );
+        // The typo is DB012's to report, once, not a note besides.
+        assert_eq!(
+            messages(&output, "DB012")
+                .iter()
+                .map(|m| m.split(" is not").next().unwrap())
+                .collect::<Vec<_>>(),
+            ["db/migrations/0004_typo.sql:2: `CREAT TABLE t (id int);`"]
         );
         assert!(
             output.notes[0]

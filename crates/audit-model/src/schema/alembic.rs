@@ -5,8 +5,8 @@
 //! `down_revision` order the history.
 
 use audit_core::Span;
-use audit_syntax::StatementKind;
 use audit_syntax::tree_sitter::{Node, Tree};
+use audit_syntax::{SqlDialect, StatementKind};
 
 use super::event::{
     Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Statement, TableKey,
@@ -37,8 +37,14 @@ pub fn alembic_revision(semantics: &CodeSemantics, text: &str) -> Option<Revisio
     Some(Revision { id, down })
 }
 
-/// The `alembic.op` operations of a revision file, lowered.
-pub fn lower_alembic(tree: &Tree, semantics: &CodeSemantics, text: &str) -> Vec<Statement> {
+/// The `alembic.op` operations of a revision file, lowered; the SQL of
+/// `op.execute("...")` parsed in `dialect`.
+pub fn lower_alembic(
+    tree: &Tree,
+    semantics: &CodeSemantics,
+    text: &str,
+    dialect: SqlDialect,
+) -> Vec<Statement> {
     let lowering = Alembic {
         tree,
         semantics,
@@ -55,8 +61,12 @@ pub fn lower_alembic(tree: &Tree, semantics: &CodeSemantics, text: &str) -> Vec<
             let in_downgrade = semantics
                 .enclosing_function(call.span.start)
                 .is_some_and(|f| f.name.as_deref() == Some("downgrade"));
-            Some(lowering.operation(operation, call, in_downgrade))
+            if operation == "execute" {
+                return Some(lowering.execute(call, in_downgrade, dialect));
+            }
+            Some(vec![lowering.operation(operation, call, in_downgrade)])
         })
+        .flatten()
         .collect()
 }
 
@@ -67,6 +77,23 @@ struct Alembic<'a> {
 }
 
 impl Alembic<'_> {
+    /// `op.execute("UPDATE ...")` with a plain string: its statements.
+    fn execute(&self, call: &Call, in_downgrade: bool, dialect: SqlDialect) -> Vec<Statement> {
+        let Some(node) = self.positional(call).into_iter().next() else {
+            return Vec::new();
+        };
+        let written = &self.text[node.byte_range()];
+        let Some(sql) = string_literal(written).filter(|s| !s.is_empty() && !s.contains('\\'))
+        else {
+            return Vec::new();
+        };
+        // The content follows the prefix and opening quotes.
+        let Some(start) = written.find(sql.as_str()) else {
+            return Vec::new();
+        };
+        super::lower::lower_embedded(&sql, node.start_byte() + start, dialect, in_downgrade)
+    }
+
     fn operation(&self, operation: &str, call: &Call, in_downgrade: bool) -> Statement {
         let span = call.span;
         let args = self.positional(call);

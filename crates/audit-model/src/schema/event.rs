@@ -200,6 +200,31 @@ pub struct ConstraintDef {
     pub span: Span,
 }
 
+/// The commands a row-level security policy applies to (`FOR ...`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyCommand {
+    All,
+    Select,
+    Insert,
+    Update,
+    Delete,
+}
+
+/// A row-level security policy as `CREATE POLICY` defines it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    pub name: Name,
+    /// `ALL` when the statement names no command, as PostgreSQL reads it.
+    pub command: PolicyCommand,
+    /// The roles of `TO`, `public` when the statement names none (PostgreSQL's
+    /// default); `None` when they could not be read.
+    pub roles: Option<Vec<Name>>,
+    /// `AS RESTRICTIVE`: it only narrows what permissive policies grant.
+    pub restrictive: bool,
+    /// `USING (true)`: every existing row passes.
+    pub using_true: bool,
+}
+
 /// Whether an `UPDATE` or a `DELETE`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WriteKind {
@@ -299,6 +324,19 @@ pub enum Change {
         table: TableRef,
         name: Name,
     },
+    /// `ALTER TABLE ... ENABLE` (or `DISABLE`) `ROW LEVEL SECURITY`.
+    SetRowLevelSecurity {
+        table: TableRef,
+        enabled: bool,
+    },
+    CreatePolicy {
+        table: TableRef,
+        policy: Policy,
+    },
+    DropPolicy {
+        table: TableRef,
+        name: Name,
+    },
     /// An `UPDATE` or `DELETE`; `filtered` when it has a `WHERE` (or joins with `USING`
     /// / `FROM`, which limit the rows as much).
     Write {
@@ -328,7 +366,10 @@ impl Change {
             | Change::AddConstraint { table, .. }
             | Change::DropConstraint { table, .. }
             | Change::DropPrimaryKey { table }
-            | Change::ValidateConstraint { table, .. } => Some(table),
+            | Change::ValidateConstraint { table, .. }
+            | Change::SetRowLevelSecurity { table, .. }
+            | Change::CreatePolicy { table, .. }
+            | Change::DropPolicy { table, .. } => Some(table),
             Change::Write { table, .. } => table.as_ref(),
             Change::DropIndex { .. } => None,
         }

@@ -4,16 +4,17 @@
 
 use audit_core::Span;
 use audit_syntax::sqlparser::ast::{
-    self, AlterColumnOperation, AlterTableOperation, ColumnOption, Expr, FromTable, ObjectName,
-    ObjectType, RenameTableNameKind, Spanned, TableConstraint, TableFactor, TableWithJoins,
+    self, AlterColumnOperation, AlterTableOperation, ColumnOption, CreatePolicyCommand,
+    CreatePolicyType, Expr, FromTable, ObjectName, ObjectType, Owner, RenameTableNameKind, Spanned,
+    TableConstraint, TableFactor, TableWithJoins, Value,
 };
 use audit_syntax::sqlparser::keywords::Keyword;
 use audit_syntax::sqlparser::tokenizer::{Token, TokenWithSpan};
-use audit_syntax::{Rejected, SqlFile, SqlStatement, StatementKind};
+use audit_syntax::{Rejected, SqlDialect, SqlFile, SqlStatement, StatementKind};
 
 use super::event::{
-    Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Statement, TableKey,
-    TableRef, WriteKind,
+    Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Policy, PolicyCommand,
+    Statement, TableKey, TableRef, WriteKind,
 };
 
 /// Schemas that are where unqualified names resolve by default.
@@ -41,6 +42,35 @@ pub fn lower(file: &SqlFile, text: &str, statement: SqlStatement) -> Statement {
         irreversible: false,
         events,
     }
+}
+
+/// SQL written in a code migration's string (`knex.raw("...")`, `op.execute("...")`)
+/// lowered like a `.sql` file's statements, at their places in the file (the string's
+/// content starts at `offset`). Such calls also build fragments (`LOWER(??)`, a default,
+/// a check): only what starts a statement is one.
+pub fn lower_embedded(
+    sql: &str,
+    offset: usize,
+    dialect: SqlDialect,
+    in_down: bool,
+) -> Vec<Statement> {
+    let shift = |span: Span| Span::new(span.start + offset, span.end + offset);
+    let mut statements = Vec::new();
+    let parsed = audit_syntax::parse_sql_each(sql, dialect, |file, statement| {
+        let mut lowered = lower(file, sql, statement);
+        lowered.span = shift(lowered.span);
+        for event in &mut lowered.events {
+            event.span = shift(event.span);
+        }
+        lowered.in_down_section = in_down;
+        if lowered.recognised {
+            statements.push(lowered);
+        }
+    });
+    if parsed.is_err() {
+        return Vec::new();
+    }
+    statements
 }
 
 struct Lowering<'a> {
@@ -194,6 +224,35 @@ impl Lowering<'_> {
                     )
                 })
                 .collect(),
+            ast::Statement::CreatePolicy(policy) => vec![event(
+                whole,
+                Change::CreatePolicy {
+                    table: self.table(&policy.table_name),
+                    policy: Policy {
+                        name: ident_name(&policy.name),
+                        command: match policy.command {
+                            None | Some(CreatePolicyCommand::All) => PolicyCommand::All,
+                            Some(CreatePolicyCommand::Select) => PolicyCommand::Select,
+                            Some(CreatePolicyCommand::Insert) => PolicyCommand::Insert,
+                            Some(CreatePolicyCommand::Update) => PolicyCommand::Update,
+                            Some(CreatePolicyCommand::Delete) => PolicyCommand::Delete,
+                        },
+                        roles: Some(match &policy.to {
+                            Some(owners) => owners.iter().map(owner_name).collect(),
+                            None => vec![Name::new("public", false)],
+                        }),
+                        restrictive: policy.policy_type == Some(CreatePolicyType::Restrictive),
+                        using_true: policy.using.as_ref().is_some_and(is_true),
+                    },
+                },
+            )],
+            ast::Statement::DropPolicy(policy) => vec![event(
+                whole,
+                Change::DropPolicy {
+                    table: self.table(&policy.table_name),
+                    name: ident_name(&policy.name),
+                },
+            )],
             ast::Statement::Update(update) => vec![event(
                 whole,
                 Change::Write {
@@ -343,6 +402,14 @@ impl Lowering<'_> {
                 name: name(n),
             }),
             AlterTableOperation::DropPrimaryKey { .. } => push(Change::DropPrimaryKey { table }),
+            AlterTableOperation::EnableRowLevelSecurity => push(Change::SetRowLevelSecurity {
+                table,
+                enabled: true,
+            }),
+            AlterTableOperation::DisableRowLevelSecurity => push(Change::SetRowLevelSecurity {
+                table,
+                enabled: false,
+            }),
             AlterTableOperation::DropIndex { name: n } => push(Change::DropIndex {
                 names: vec![name(n)],
                 concurrently: false,
@@ -484,6 +551,26 @@ impl Lowering<'_> {
             },
             (StatementKind::DropTable, Some(table)) => Change::DropTable { table },
             (StatementKind::Truncate, Some(table)) => Change::Truncate { table },
+            // Row-level security switched on or off among clauses the parser rejects:
+            // missing it would report a protected table as exposed.
+            (StatementKind::AlterTable, Some(table)) => {
+                let Some(enabled) = tokens.windows(4).find_map(|w| {
+                    let enabled = if is_keyword(&w[0], Keyword::ENABLE) {
+                        true
+                    } else if is_keyword(&w[0], Keyword::DISABLE) {
+                        false
+                    } else {
+                        return None;
+                    };
+                    (is_keyword(&w[1], Keyword::ROW)
+                        && is_keyword(&w[2], Keyword::LEVEL)
+                        && is_keyword(&w[3], Keyword::SECURITY))
+                    .then_some(enabled)
+                }) else {
+                    return Vec::new();
+                };
+                Change::SetRowLevelSecurity { table, enabled }
+            }
             (StatementKind::CreateIndex, Some(table)) => {
                 let on = tokens.iter().position(|t| is_keyword(t, Keyword::ON));
                 let before_on = &tokens[..on.unwrap_or(tokens.len())];
@@ -532,6 +619,24 @@ impl Lowering<'_> {
 
 fn ident_name(ident: &ast::Ident) -> Name {
     Name::new(&ident.value, ident.quote_style.is_some())
+}
+
+fn owner_name(owner: &Owner) -> Name {
+    match owner {
+        Owner::Ident(ident) => ident_name(ident),
+        Owner::CurrentRole => Name::new("current_role", false),
+        Owner::CurrentUser => Name::new("current_user", false),
+        Owner::SessionUser => Name::new("session_user", false),
+    }
+}
+
+/// The literal `true`, in any parentheses.
+fn is_true(expr: &Expr) -> bool {
+    match expr {
+        Expr::Nested(inner) => is_true(inner),
+        Expr::Value(value) => value.value == Value::Boolean(true),
+        _ => false,
+    }
 }
 
 /// Index columns up to the first expression: only those can lead an index.

@@ -5,6 +5,7 @@
 mod alembic;
 mod django;
 pub mod event;
+mod knex;
 mod lower;
 mod replay;
 
@@ -14,9 +15,10 @@ use std::sync::Arc;
 pub use alembic::{Revision, alembic_revision, lower_alembic};
 pub use django::{django_app_label, lower_django};
 pub use event::{
-    Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Statement, TableKey,
-    TableRef, WriteKind,
+    Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Policy, PolicyCommand,
+    Statement, TableKey, TableRef, WriteKind,
 };
+pub use knex::{is_knex_migration, lower_knex};
 pub use lower::lower;
 pub use replay::{
     FileShape, MIGRATION_DIRS, MigrationRole, Origin, Replayed, SqlSource, is_migration_path,
@@ -63,6 +65,10 @@ pub struct Table {
     pub foreign_keys: Vec<ForeignKey>,
     /// Named check constraints (unnamed ones are kept as `None`).
     pub checks: Vec<Option<Name>>,
+    /// `ENABLE ROW LEVEL SECURITY` is in force.
+    pub row_level_security: bool,
+    /// The names of its row-level security policies.
+    pub policies: Vec<Name>,
 }
 
 impl Table {
@@ -133,11 +139,12 @@ impl Schema {
                 table,
                 columns,
                 constraints,
+                if_not_exists,
                 ..
             } => {
-                // A `CREATE TABLE` read only from its keywords does not replace a table
-                // already known; one that parsed does.
-                if columns.is_none() && self.tables.contains_key(&table.key) {
+                // `IF NOT EXISTS`, or a `CREATE TABLE` read only from its keywords, does
+                // not replace a table already known; one that parsed does.
+                if (*if_not_exists || columns.is_none()) && self.tables.contains_key(&table.key) {
                     return;
                 }
                 let id = self.next_id;
@@ -160,6 +167,8 @@ impl Schema {
                     indexes: Vec::new(),
                     foreign_keys: Vec::new(),
                     checks: Vec::new(),
+                    row_level_security: false,
+                    policies: Vec::new(),
                 };
                 for constraint in constraints {
                     add_constraint(&mut created, constraint);
@@ -282,6 +291,12 @@ fn apply_to_table(table: &mut Table, change: &Change) {
             }
         }
         Change::DropPrimaryKey { .. } => table.primary_key = None,
+        Change::SetRowLevelSecurity { enabled, .. } => table.row_level_security = *enabled,
+        Change::CreatePolicy { policy, .. } => {
+            table.policies.retain(|p| *p != policy.name);
+            table.policies.push(policy.name.clone());
+        }
+        Change::DropPolicy { name, .. } => table.policies.retain(|p| p != name),
         _ => {}
     }
 }
@@ -370,6 +385,12 @@ impl std::fmt::Display for Schema {
             }
             for _ in &table.checks {
                 write!(f, " check")?;
+            }
+            if table.row_level_security {
+                write!(f, " rls")?;
+            }
+            for policy in &table.policies {
+                write!(f, " policy({policy})")?;
             }
             writeln!(f)?;
         }

@@ -157,6 +157,14 @@ fn rejected_statements_lower_what_their_keywords_make_certain() {
             "Write { table: None, kind: Update, filtered: false }"
         ]
     );
+    assert_eq!(
+        changes(
+            "ALTER TABLE ONLY app.notes ENABLE ROW LEVEL SECURITY, NOT A CLAUSE;\nALTER TABLE t NOT A CLAUSE;"
+        ),
+        [
+            "SetRowLevelSecurity { table: TableRef { key: TableKey { schema: Some(Name(\"app\")), name: Name(\"notes\") }, label: \"app.notes\" }, enabled: true }"
+        ]
+    );
     // A rejected CREATE TABLE creates a table of unknown columns, but does not replace
     // one already known.
     let history = final_schemas(&[(
@@ -489,7 +497,7 @@ fn alembic(path: &str, text: &str) -> SqlSource {
     SqlSource {
         source: SourceText::new(Arc::from(path), text.to_string()),
         dialect: SqlDialect::Postgres,
-        statements: lower_alembic(&tree, &semantics, text),
+        statements: lower_alembic(&tree, &semantics, text, SqlDialect::Postgres),
         is_migration: true,
         shape: FileShape::default(),
         revision: alembic_revision(&semantics, text),
@@ -537,5 +545,129 @@ fn alembic_revisions_replay_along_their_chain_and_downgrade_is_rollback() {
     assert_eq!(
         last,
         "billing.t@alembic/versions/f3a1_first.py (id int4 not null default, name text not null, at timestamp) pk(id) unique index(id) index(at)\n"
+    );
+}
+
+#[test]
+fn row_level_security_and_policies_lower_and_replay() {
+    assert_eq!(
+        changes(
+            "ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\n\
+             ALTER TABLE ONLY \"public\".\"notes\" DISABLE ROW LEVEL SECURITY;\n\
+             CREATE POLICY \"open\" ON notes FOR DELETE USING ((true));\n\
+             CREATE POLICY own ON notes AS RESTRICTIVE TO anon, authenticated USING (auth.uid() = user_id);\n\
+             DROP POLICY IF EXISTS \"open\" ON public.notes;"
+        )
+        .iter()
+        .map(|c| c.replace("TableRef { key: TableKey { schema: None, name: Name(\"notes\") }, label: \"notes\" }", "notes"))
+        .collect::<Vec<_>>(),
+        [
+            "SetRowLevelSecurity { table: notes, enabled: true }",
+            "SetRowLevelSecurity { table: notes, enabled: false }",
+            "CreatePolicy { table: notes, policy: Policy { name: Name(\"open\"), command: Delete, roles: Some([Name(\"public\")]), restrictive: false, using_true: true } }",
+            "CreatePolicy { table: notes, policy: Policy { name: Name(\"own\"), command: All, roles: Some([Name(\"anon\"), Name(\"authenticated\")]), restrictive: true, using_true: false } }",
+            "DropPolicy { table: notes, name: Name(\"open\") }",
+        ]
+    );
+    let schemas = final_schemas(&[
+        (
+            "supabase/migrations/1_init.sql",
+            "CREATE TABLE notes (id bigint PRIMARY KEY);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n\
+             CREATE POLICY a ON notes FOR SELECT USING (true);\nCREATE POLICY b ON notes FOR UPDATE USING (true);\n\
+             CREATE TABLE drafts (id bigint PRIMARY KEY);\nALTER TABLE drafts ENABLE ROW LEVEL SECURITY;",
+        ),
+        (
+            "supabase/migrations/2_more.sql",
+            "DROP POLICY b ON notes;\nCREATE TABLE IF NOT EXISTS notes (id bigint PRIMARY KEY);\n\
+             ALTER TABLE notes RENAME TO memos;\nALTER TABLE drafts DISABLE ROW LEVEL SECURITY;",
+        ),
+    ]);
+    assert_eq!(
+        schemas,
+        "supabase/migrations/1_init.sql:\n\
+         drafts@supabase/migrations/1_init.sql (id int8 not null) pk(id) unique index(id)\n\
+         memos@supabase/migrations/1_init.sql (id int8 not null) pk(id) unique index(id) rls policy(a)\n"
+    );
+}
+
+fn knex(path: &str, text: &str) -> SqlSource {
+    let grammar = audit_syntax::Grammar::TypeScript;
+    let (tree, grammar) =
+        audit_syntax::parse_tree(grammar, text, std::time::Duration::from_secs(10)).unwrap();
+    let semantics = crate::code::CodeSemantics::build(&tree, text, grammar);
+    assert!(is_knex_migration(text));
+    SqlSource {
+        source: SourceText::new(Arc::from(path), text.to_string()),
+        dialect: SqlDialect::Postgres,
+        statements: lower_knex(&tree, &semantics, text, SqlDialect::Postgres),
+        is_migration: true,
+        shape: FileShape::default(),
+        revision: None,
+    }
+}
+
+#[test]
+fn knex_builders_and_raw_sql_replay_into_tables() {
+    let first = r#"
+export async function up(knex: Knex) {
+  await knex.schema.createTable('orgs', (t) => {
+    t.increments();
+    t.string('name', 100).notNullable().unique();
+  });
+  await knex.schema.withSchema('billing').createTable('invoices', function (table) {
+    table.bigIncrements('id');
+    table.integer('org_id').references('orgs.id');
+    table.decimal('total', 10, 2).defaultTo(0);
+    table.timestamps(true, true);
+    table.index(['org_id', 'id']);
+  });
+  await knex.raw('CREATE INDEX orgs_lower_name ON orgs (name)');
+  await knex.raw('LOWER(??)');
+}
+export async function down(knex: Knex) {
+  await knex.schema.dropTable('orgs');
+}
+"#;
+    let second = r#"
+exports.up = (knex) =>
+  knex.schema.alterTable('orgs', (t) => {
+    t.string('plan').nullable();
+    t.dropColumn('name');
+    t.dropUnique(['name']);
+    t.text('plan').notNullable().alter();
+  }).renameTable('orgs', 'teams');
+exports.down = () => {};
+"#;
+    let sources = [
+        knex("migrations/20240101_init.ts", first),
+        knex("migrations/20240201_more.js", second),
+    ];
+    let kinds: Vec<(StatementKind, bool)> = sources[0]
+        .statements
+        .iter()
+        .map(|s| (s.kind, s.in_down_section))
+        .collect();
+    use audit_syntax::StatementKind;
+    assert_eq!(
+        kinds,
+        [
+            (StatementKind::CreateTable, false),
+            (StatementKind::CreateTable, false),
+            (StatementKind::CreateIndex, false),
+            (StatementKind::CreateIndex, false),
+            (StatementKind::DropTable, true),
+        ],
+        "the raw fragment is no statement"
+    );
+    let mut out = String::new();
+    replay(&sources, |step| {
+        if std::ptr::eq(step.statement, sources[1].statements.last().unwrap()) {
+            out = step.final_schema.to_string();
+        }
+    });
+    assert_eq!(
+        out,
+        "teams@migrations/20240101_init.ts (id serial not null default, plan text not null) pk(id) unique index(id)\n\
+         billing.invoices@migrations/20240101_init.ts (id bigserial not null default, org_id int4, total numeric(10,2) default, created_at timestamptz not null default, updated_at timestamptz not null default) pk(id) unique index(id) index(org_id,id) fk(org_id->orgs)\n"
     );
 }

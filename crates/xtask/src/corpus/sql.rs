@@ -22,7 +22,9 @@ pub(crate) fn generate(rng: &mut Gen, out: &mut Out<'_>) -> io::Result<()> {
     while !out.full() {
         let service = service_name(index);
         index += 1;
-        let dir = format!("services/{service}/db/migrations");
+        // The first service is a Supabase project, whose tables DB013 reads.
+        let folder = if index == 1 { "supabase" } else { "db" };
+        let dir = format!("services/{service}/{folder}/migrations");
         let count = rng.between(3, 7);
         let mut tables: Vec<Table> = Vec::new();
         let mut version = 0;

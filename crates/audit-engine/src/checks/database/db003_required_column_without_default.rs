@@ -34,12 +34,23 @@ fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
             }
             // PostgreSQL scans the whole table under an exclusive lock to check the
             // values; CockroachDB and YugabyteDB validate as an online schema change.
-            Change::SetNotNull { table, column } if ctx.dialect == SqlDialect::Postgres => (
-                "is set NOT NULL, which scans the whole table under a lock that blocks reads and writes",
-                "first add `CHECK (column IS NOT NULL) NOT VALID`, VALIDATE it, then SET NOT NULL (PostgreSQL 12+ uses the check and skips the scan)",
-                table,
-                column,
-            ),
+            // Already NOT NULL (a Knex `.notNullable().alter()` restating it): nothing
+            // to check.
+            Change::SetNotNull { table, column }
+                if ctx.dialect == SqlDialect::Postgres
+                    && !ctx
+                        .schema
+                        .table(&table.key)
+                        .and_then(|t| t.column(column))
+                        .is_some_and(|c| c.not_null) =>
+            {
+                (
+                    "is set NOT NULL, which scans the whole table under a lock that blocks reads and writes",
+                    "first add `CHECK (column IS NOT NULL) NOT VALID`, VALIDATE it, then SET NOT NULL (PostgreSQL 12+ uses the check and skips the scan)",
+                    table,
+                    column,
+                )
+            }
             _ => continue,
         };
         if ctx.origin(&table.key) == Origin::ThisMigration {

@@ -45,3 +45,4 @@ pub(crate) fn for_each_typed_column(
     }
 }
 pub mod db008_missing_rollback;
+pub mod db013_row_level_security_missing;
