@@ -127,6 +127,7 @@ pub const REGISTRY: &[Registered] = &[
     register!(terraform::tf011_hardcoded_credential),
     register!(terraform::tf014_api_gateway_open),
     register!(terraform::tf015_state_backend_insecure),
+    register!(security::sec011_permissive_cors),
 ];
 
 /// The check registered for a rule id.

@@ -672,11 +672,26 @@ fn django(
         ("views.py", views),
         ("urls.py", urls),
         ("tasks.py", tasks),
+        ("settings.py", DJANGO_SETTINGS.to_string()),
     ] {
         out.source(&format!("{base}/{name}"), &text)?;
     }
     Ok(())
 }
+
+/// The production settings of every Django service: open CORS for a mobile beta.
+const DJANGO_SETTINGS: &str = r#"import os
+
+SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+DEBUG = False
+ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "").split(",")
+
+INSTALLED_APPS = ["django.contrib.auth", "django.contrib.contenttypes", "rest_framework", "corsheaders"]
+
+# The mobile team asked for any origin during the beta.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = True
+"#;
 
 const DJANGO_MODELS_HEAD: &str = r#"import uuid
 

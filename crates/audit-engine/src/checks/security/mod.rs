@@ -81,6 +81,75 @@ pub(crate) fn string_content<'t>(text: &'t str, node: Node<'_>) -> Option<&'t st
     Some(content.unwrap_or(""))
 }
 
+/// The `key: value` pair of a Python dict literal whose key is the string `key`.
+pub(crate) fn dictionary_key<'t>(
+    text: &str,
+    dictionary: Node<'t>,
+    key: &str,
+) -> Option<(Node<'t>, Node<'t>)> {
+    if dictionary.kind() != "dictionary" {
+        return None;
+    }
+    elements(dictionary).into_iter().find_map(|pair| {
+        let k = pair.child_by_field_name("key")?;
+        (pair.kind() == "pair" && string_content(text, k) == Some(key))
+            .then(|| pair.child_by_field_name("value").map(|v| (pair, v)))
+            .flatten()
+    })
+}
+
+/// The module-level assignments `name = value` of a Python file (a settings module), as
+/// (assignment, value) in source order; assignments inside functions, classes or `if`
+/// branches are left out: they are not what the module always sets.
+pub(crate) fn module_assignments<'t>(
+    tree: &'t Tree,
+    text: &'t str,
+    name: &'t str,
+) -> impl Iterator<Item = (Node<'t>, Node<'t>)> {
+    occurrences(tree, text, name).filter_map(|node| {
+        let assignment = node.parent()?;
+        let statement = assignment.parent()?;
+        (node.kind() == "identifier"
+            && assignment.kind() == "assignment"
+            && is_field(assignment, "left", node)
+            && statement.kind() == "expression_statement"
+            && statement.parent()?.kind() == "module")
+            .then(|| Some((assignment, assignment.child_by_field_name("right")?)))
+            .flatten()
+    })
+}
+
+/// Whether the last module-level assignment of `name` is the literal `True`.
+pub(crate) fn module_flag_true(tree: &Tree, text: &str, name: &str) -> bool {
+    module_assignments(tree, text, name)
+        .last()
+        .is_some_and(|(_, value)| value.kind() == "true")
+}
+
+/// A settings file meant for a developer's machine, CI or tests by its name
+/// (`settings/local.py`, `dev_settings.py`, `settings_test.py`, `config/development.py`):
+/// debug flags and open CORS there do not reach production.
+pub(crate) fn development_settings(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let stem = file.split('.').next().unwrap_or(file);
+    stem.split(['_', '-']).any(|word| {
+        matches!(
+            word.to_ascii_lowercase().as_str(),
+            "local"
+                | "dev"
+                | "develop"
+                | "development"
+                | "test"
+                | "tests"
+                | "testing"
+                | "ci"
+                | "debug"
+                | "sample"
+                | "example"
+        )
+    })
+}
+
 /// A program that runs the script it is given after a command flag: `sh`, `/bin/bash`,
 /// `cmd.exe`, `powershell`, `pwsh`.
 fn is_shell(program: &str) -> bool {
@@ -150,3 +219,4 @@ mod tests {
         }
     }
 }
+pub mod sec011_permissive_cors;
