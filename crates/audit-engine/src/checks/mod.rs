@@ -128,6 +128,7 @@ pub const REGISTRY: &[Registered] = &[
     register!(terraform::tf014_api_gateway_open),
     register!(terraform::tf015_state_backend_insecure),
     register!(security::sec011_permissive_cors),
+    register!(security::sec012_debug_enabled),
 ];
 
 /// The check registered for a rule id.

@@ -679,11 +679,12 @@ fn django(
     Ok(())
 }
 
-/// The production settings of every Django service: open CORS for a mobile beta.
+/// The production settings of every Django service: debug unless the environment says
+/// otherwise, open CORS for a mobile beta.
 const DJANGO_SETTINGS: &str = r#"import os
 
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
-DEBUG = False
+DEBUG = os.environ.get("DJANGO_DEBUG", "True") == "True"
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "").split(",")
 
 INSTALLED_APPS = ["django.contrib.auth", "django.contrib.contenttypes", "rest_framework", "corsheaders"]

@@ -220,3 +220,4 @@ mod tests {
     }
 }
 pub mod sec011_permissive_cors;
+pub mod sec012_debug_enabled;
