@@ -129,6 +129,7 @@ pub const REGISTRY: &[Registered] = &[
     register!(terraform::tf015_state_backend_insecure),
     register!(security::sec011_permissive_cors),
     register!(security::sec012_debug_enabled),
+    register!(security::sec013_insecure_session_cookie),
 ];
 
 /// The check registered for a rule id.

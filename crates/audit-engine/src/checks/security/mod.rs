@@ -221,3 +221,4 @@ mod tests {
 }
 pub mod sec011_permissive_cors;
 pub mod sec012_debug_enabled;
+pub mod sec013_insecure_session_cookie;
