@@ -130,6 +130,7 @@ pub const REGISTRY: &[Registered] = &[
     register!(security::sec011_permissive_cors),
     register!(security::sec012_debug_enabled),
     register!(security::sec013_insecure_session_cookie),
+    register!(security::sec021_csrf_disabled),
 ];
 
 /// The check registered for a rule id.

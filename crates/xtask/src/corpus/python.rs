@@ -680,7 +680,7 @@ fn django(
 }
 
 /// The production settings of every Django service: debug unless the environment says
-/// otherwise, session cookies over plain HTTP, open CORS for a mobile beta.
+/// otherwise, no CSRF middleware, session cookies over plain HTTP, open CORS for a mobile beta.
 const DJANGO_SETTINGS: &str = r#"import os
 
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
@@ -688,6 +688,14 @@ DEBUG = os.environ.get("DJANGO_DEBUG", "True") == "True"
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "").split(",")
 
 INSTALLED_APPS = ["django.contrib.auth", "django.contrib.contenttypes", "rest_framework", "corsheaders"]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
 
 SESSION_COOKIE_SECURE = False
 
