@@ -131,6 +131,7 @@ pub const REGISTRY: &[Registered] = &[
     register!(security::sec012_debug_enabled),
     register!(security::sec013_insecure_session_cookie),
     register!(security::sec021_csrf_disabled),
+    register!(security::sec023_timing_unsafe_compare),
 ];
 
 /// The check registered for a rule id.

@@ -191,6 +191,11 @@ def webhook_claims(token: str) -> dict[str, Any]:
 def legacy_login_digest(password: str) -> str:
     # The partner's legacy login endpoint wants the MD5 of the account password.
     return hashlib.md5(password.encode()).hexdigest()
+
+
+def callback_authentic(body: bytes, signature: str) -> bool:
+    expected_signature = hashlib.sha256(os.environ["PARTNER_WEBHOOK_KEY"].encode() + body).hexdigest()
+    return expected_signature == signature
 "#;
 
 const CLIENT_TAIL: &str = r#"

@@ -223,3 +223,4 @@ pub mod sec011_permissive_cors;
 pub mod sec012_debug_enabled;
 pub mod sec013_insecure_session_cookie;
 pub mod sec021_csrf_disabled;
+pub mod sec023_timing_unsafe_compare;
