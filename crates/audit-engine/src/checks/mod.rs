@@ -132,6 +132,7 @@ pub const REGISTRY: &[Registered] = &[
     register!(security::sec013_insecure_session_cookie),
     register!(security::sec021_csrf_disabled),
     register!(security::sec023_timing_unsafe_compare),
+    register!(security::sec024_xxe),
 ];
 
 /// The check registered for a rule id.

@@ -196,6 +196,13 @@ def legacy_login_digest(password: str) -> str:
 def callback_authentic(body: bytes, signature: str) -> bool:
     expected_signature = hashlib.sha256(os.environ["PARTNER_WEBHOOK_KEY"].encode() + body).hexdigest()
     return expected_signature == signature
+
+
+def partner_catalog(document: bytes):
+    from lxml import etree
+
+    # The catalog's product descriptions come as shared entities.
+    return etree.fromstring(document, etree.XMLParser(resolve_entities=True))
 "#;
 
 const CLIENT_TAIL: &str = r#"

@@ -224,3 +224,4 @@ pub mod sec012_debug_enabled;
 pub mod sec013_insecure_session_cookie;
 pub mod sec021_csrf_disabled;
 pub mod sec023_timing_unsafe_compare;
+pub mod sec024_xxe;
