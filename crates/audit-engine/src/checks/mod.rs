@@ -133,6 +133,7 @@ pub const REGISTRY: &[Registered] = &[
     register!(security::sec021_csrf_disabled),
     register!(security::sec023_timing_unsafe_compare),
     register!(security::sec024_xxe),
+    register!(security::sec022_insecure_randomness),
 ];
 
 /// The check registered for a rule id.

@@ -198,6 +198,12 @@ def callback_authentic(body: bytes, signature: str) -> bool:
     return expected_signature == signature
 
 
+def partner_nonce() -> str:
+    import random
+
+    return str(random.getrandbits(64))
+
+
 def partner_catalog(document: bytes):
     from lxml import etree
 

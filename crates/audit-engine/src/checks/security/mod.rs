@@ -150,6 +150,32 @@ pub(crate) fn development_settings(path: &str) -> bool {
     })
 }
 
+/// The words of a name, lower-case: `expectedSignature` and `EXPECTED_SIGNATURE` give
+/// `["expected", "signature"]`; `X-Hub-Signature` gives `["x", "hub", "signature"]`.
+pub(crate) fn words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            previous_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && previous_lower && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        current.push(c.to_ascii_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
 /// A program that runs the script it is given after a command flag: `sh`, `/bin/bash`,
 /// `cmd.exe`, `powershell`, `pwsh`.
 fn is_shell(program: &str) -> bool {
@@ -185,6 +211,18 @@ fn is_script_flag(flag: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_split_into_words() {
+        assert_eq!(words("expectedSignature"), ["expected", "signature"]);
+        assert_eq!(words("EXPECTED_SIGNATURE"), ["expected", "signature"]);
+        assert_eq!(
+            words("X-Hub-Signature-256"),
+            ["x", "hub", "signature", "256"]
+        );
+        assert_eq!(words("apiKey"), ["api", "key"]);
+        assert_eq!(words("HMACDigest"), ["hmacdigest"]);
+    }
 
     #[test]
     fn shells_and_their_script_flags() {
@@ -223,5 +261,6 @@ pub mod sec011_permissive_cors;
 pub mod sec012_debug_enabled;
 pub mod sec013_insecure_session_cookie;
 pub mod sec021_csrf_disabled;
+pub mod sec022_insecure_randomness;
 pub mod sec023_timing_unsafe_compare;
 pub mod sec024_xxe;

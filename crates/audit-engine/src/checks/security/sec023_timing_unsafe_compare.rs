@@ -8,7 +8,7 @@
 
 use audit_syntax::tree_sitter::Node;
 
-use super::{string_content, text_of};
+use super::{string_content, text_of, words};
 use crate::checks::excerpt;
 use crate::checks::reliability::span;
 use crate::checks::{Check, CodeContext, Emit};
@@ -145,32 +145,6 @@ fn name_of<'t>(text: &'t str, node: Node<'_>) -> Option<&'t str> {
     }
 }
 
-/// The words of a name, lower-case: `expectedSignature` and `EXPECTED_SIGNATURE` give
-/// `["expected", "signature"]`; `X-Hub-Signature` gives `["x", "hub", "signature"]`.
-fn words(name: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut previous_lower = false;
-    for c in name.chars() {
-        if !c.is_ascii_alphanumeric() {
-            if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
-            }
-            previous_lower = false;
-            continue;
-        }
-        if c.is_ascii_uppercase() && previous_lower && !current.is_empty() {
-            words.push(std::mem::take(&mut current));
-        }
-        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        current.push(c.to_ascii_lowercase());
-    }
-    if !current.is_empty() {
-        words.push(current);
-    }
-    words
-}
-
 fn last_word_of(text: &str, node: Node<'_>) -> Option<String> {
     name_of(text, node).and_then(|n| words(n).pop())
 }
@@ -277,21 +251,4 @@ fn derived(ctx: &CodeContext<'_>, left: Node<'_>, right: Node<'_>) -> bool {
                 .is_some_and(|value| text[value.start..value.end].contains(text_of(text, b)))
     };
     from(left, right) || from(right, left)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::words;
-
-    #[test]
-    fn names_split_into_words() {
-        assert_eq!(words("expectedSignature"), ["expected", "signature"]);
-        assert_eq!(words("EXPECTED_SIGNATURE"), ["expected", "signature"]);
-        assert_eq!(
-            words("X-Hub-Signature-256"),
-            ["x", "hub", "signature", "256"]
-        );
-        assert_eq!(words("apiKey"), ["api", "key"]);
-        assert_eq!(words("HMACDigest"), ["hmacdigest"]);
-    }
 }
