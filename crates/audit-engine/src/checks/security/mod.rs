@@ -133,20 +133,20 @@ pub(crate) fn development_settings(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or(path);
     let stem = file.split('.').next().unwrap_or(file);
     stem.split(['_', '-']).any(|word| {
+        let word = word.to_ascii_lowercase();
         matches!(
-            word.to_ascii_lowercase().as_str(),
+            word.as_str(),
             "local"
                 | "dev"
                 | "develop"
                 | "development"
-                | "test"
-                | "tests"
                 | "testing"
                 | "ci"
                 | "debug"
                 | "sample"
                 | "example"
-        )
+        ) || word.ends_with("test")
+            || word.ends_with("tests")
     })
 }
 
@@ -211,6 +211,26 @@ fn is_script_flag(flag: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_named_for_development() {
+        for path in [
+            "config/settings/local.py",
+            "dev_settings.py",
+            "settings_test.py",
+            "dojo/settings/unittests.py",
+            "settings/ci.py",
+        ] {
+            assert!(development_settings(path), "{path}");
+        }
+        for path in [
+            "config/settings/production.py",
+            "settings.py",
+            "settings/base.py",
+        ] {
+            assert!(!development_settings(path), "{path}");
+        }
+    }
 
     #[test]
     fn names_split_into_words() {

@@ -69,7 +69,7 @@ fn exempt_views(ctx: &CodeContext<'_>, found: &mut Vec<(Span, String)>) {
         if webhook(text, function) {
             continue;
         }
-        if changes_state(ctx, function) {
+        if changes_state(ctx, function) && acts_as_user(ctx, function) {
             found.push((
                 decorator.span,
                 format!("`@csrf_exempt` on `{name}`, a view that accepts state-changing requests, lets any website submit them with the user's session"),
@@ -147,12 +147,28 @@ fn changes_state(ctx: &CodeContext<'_>, function: &Function) -> bool {
         .any(|m| body.contains(m))
 }
 
+/// A view that acts as the signed-in user: it reads `request.user` or `request.session`
+/// (`self.request.user` too), or a decorator requires a login. A view that does neither
+/// (a ping endpoint, an API authenticated by a key in a header) gains nothing from a
+/// cookie a forged request carries.
+fn acts_as_user(ctx: &CodeContext<'_>, function: &Function) -> bool {
+    let text = ctx.source.text.as_str();
+    let body = &text[function.body.start..function.body.end];
+    body.contains("request.user")
+        || body.contains("request.session")
+        || function.decorators.iter().any(|d| {
+            d.name.contains("login_required")
+                || d.name.contains("permission_required")
+                || d.name.contains("staff_member_required")
+        })
+}
+
 /// A webhook endpoint (named so, or checking a signature): its callers cannot send a CSRF
 /// token and it authenticates them another way.
 fn webhook(text: &str, function: &Function) -> bool {
     let name = function.name.as_deref().unwrap_or("").to_ascii_lowercase();
     let body = text[function.body.start..function.body.end].to_ascii_lowercase();
-    ["hook", "callback", "ipn", "notify", "notification"]
+    ["hook", "callback", "ipn", "notify", "notification", "bot"]
         .iter()
         .any(|w| name.contains(w))
         || ["signature", "hmac", "compare_digest"]

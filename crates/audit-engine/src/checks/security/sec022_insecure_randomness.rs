@@ -9,7 +9,7 @@ use audit_syntax::tree_sitter::Node;
 
 use super::{text_of, words};
 use crate::checks::excerpt;
-use crate::checks::reliability::span;
+use crate::checks::reliability::{browser_code, span};
 use crate::checks::{Check, CodeContext, Emit};
 
 pub const CHECK: Check = Check::Code {
@@ -34,6 +34,11 @@ const PYTHON_RANDOM: &[&str] = &[
 fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
     let text = ctx.source.text.as_str();
     let javascript = ctx.grammar.is_javascript_family();
+    // A browser's request ids and cache keys (redash's `fetchToken`) guard nothing on the
+    // server.
+    if browser_code(ctx) {
+        return;
+    }
     for call in ctx.semantics().calls() {
         let Some(function) = call.qualified_name.as_deref() else {
             continue;

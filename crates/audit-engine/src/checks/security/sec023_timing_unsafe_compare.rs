@@ -47,7 +47,7 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
                 continue;
             }
             seen.push(comparison.id());
-            if literal(text, left) || literal(text, right) {
+            if literal(text, left) || literal(text, right) || query_filter(text, comparison) {
                 continue;
             }
             let secret = [left, right].into_iter().find_map(|o| secret_name(text, o));
@@ -64,6 +64,44 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
             }
         }
     }
+}
+
+/// `User.token == token` inside `.filter(...)`/`.where(...)`: SQLAlchemy and Peewee build a
+/// SQL condition from it, the database compares.
+fn query_filter(text: &str, comparison: Node<'_>) -> bool {
+    let mut current = comparison;
+    while let Some(parent) = current.parent() {
+        match parent.kind() {
+            "argument_list"
+            | "arguments"
+            | "boolean_operator"
+            | "binary_expression"
+            | "parenthesized_expression" => {}
+            "call" | "call_expression" => {
+                let method = parent
+                    .child_by_field_name("function")
+                    .map(|f| text_of(text, f).rsplit('.').next().unwrap_or(""));
+                if matches!(
+                    method,
+                    Some(
+                        "filter"
+                            | "where"
+                            | "filter_by"
+                            | "having"
+                            | "join"
+                            | "outerjoin"
+                            | "and_"
+                            | "or_"
+                    )
+                ) {
+                    return true;
+                }
+            }
+            _ => return false,
+        }
+        current = parent;
+    }
+    false
 }
 
 /// The two sides of `a == b` (JS `left`/`right`; Python's two named operands).
