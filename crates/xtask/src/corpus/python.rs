@@ -198,7 +198,7 @@ def callback_authentic(body: bytes, signature: str) -> bool:
     return expected_signature == signature
 
 
-def partner_nonce() -> str:
+def partner_api_token() -> str:
     import random
 
     return str(random.getrandbits(64))

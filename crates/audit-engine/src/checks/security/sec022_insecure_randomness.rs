@@ -1,9 +1,10 @@
 //! SEC022: secrets drawn from a predictable generator. `Math.random()` and Python's
 //! `random.*` (Mersenne Twister: its next outputs follow from 624 observed ones) whose value
-//! becomes a token, password, OTP, session id, reset or verification code, salt, nonce or
-//! key: by the name it is assigned to (`const resetToken = ...`, `otp = random.randint(...)`,
+//! becomes a token, password, OTP, session id, reset or verification code or key: by the
+//! name it is assigned to (`const resetToken = ...`, `otp = random.randint(...)`,
 //! `{ sessionId: ... }`, `token += chars[...]`) or the function it is returned from
-//! (`function generateOtp()`). Random numbers for jitter, sampling or UI keys are left alone.
+//! (`function generateOtp()`). Random numbers for jitter, sampling or UI keys, and request
+//! salts and nonces, are left alone.
 
 use audit_syntax::tree_sitter::Node;
 
@@ -167,8 +168,6 @@ fn secret_like(name: &str) -> bool {
         "pwd",
         "otp",
         "secret",
-        "nonce",
-        "salt",
         "csrf",
         "apikey",
         "sid",
@@ -223,7 +222,6 @@ mod tests {
             "generate_otp",
             "makeSessionKey",
             "csrf",
-            "salt",
         ] {
             assert!(secret_like(name), "{name}");
         }
@@ -236,6 +234,10 @@ mod tests {
             "color",
             "index",
             "test_token",
+            // A partner API's request salt or nonce (Baidu's `salt`, Aliyun's
+            // `SignatureNonce`) asks for uniqueness, not secrecy.
+            "salt",
+            "SignatureNonce",
         ] {
             assert!(!secret_like(name), "{name}");
         }
