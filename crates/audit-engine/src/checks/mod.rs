@@ -163,6 +163,13 @@ pub const REGISTRY: &[Registered] = &[
     register!(security::sec008_weak_password_hash),
     register!(security::sec009_weak_crypto),
     register!(security::sec010_tls_verification_disabled),
+    register!(security::sec011_permissive_cors),
+    register!(security::sec012_debug_enabled),
+    register!(security::sec013_insecure_session_cookie),
+    register!(security::sec021_csrf_disabled),
+    register!(security::sec022_insecure_randomness),
+    register!(security::sec023_timing_unsafe_compare),
+    register!(security::sec024_xxe),
     register!(terraform::tf003_weak_tls_policy),
     register!(terraform::tf004_database_publicly_accessible),
     register!(terraform::tf005_open_ingress),
@@ -176,6 +183,32 @@ pub const REGISTRY: &[Registered] = &[
     register!(terraform::tf016_elastic_cloud_open),
     register!(terraform::tf017_hcl_parse_error),
 ];
+
+/// The words of a name, lower-case: `expectedSignature` and `EXPECTED_SIGNATURE` give
+/// `["expected", "signature"]`; `X-Hub-Signature` gives `["x", "hub", "signature"]`.
+pub(crate) fn words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            previous_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && previous_lower && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        current.push(c.to_ascii_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
 
 /// The check registered for a rule id.
 pub fn lookup(id: &str) -> Option<Check> {

@@ -191,6 +191,24 @@ def webhook_claims(token: str) -> dict[str, Any]:
 def legacy_login_digest(password: str) -> str:
     # The partner's legacy login endpoint wants the MD5 of the account password.
     return hashlib.md5(password.encode()).hexdigest()
+
+
+def callback_authentic(body: bytes, signature: str) -> bool:
+    expected_signature = hashlib.sha256(os.environ["PARTNER_WEBHOOK_KEY"].encode() + body).hexdigest()
+    return expected_signature == signature
+
+
+def partner_api_token() -> str:
+    import random
+
+    return str(random.getrandbits(64))
+
+
+def partner_catalog(document: bytes):
+    from lxml import etree
+
+    # The catalog's product descriptions come as shared entities.
+    return etree.fromstring(document, etree.XMLParser(resolve_entities=True))
 "#;
 
 const CLIENT_TAIL: &str = r#"
@@ -672,11 +690,37 @@ fn django(
         ("views.py", views),
         ("urls.py", urls),
         ("tasks.py", tasks),
+        ("settings.py", DJANGO_SETTINGS.to_string()),
     ] {
         out.source(&format!("{base}/{name}"), &text)?;
     }
     Ok(())
 }
+
+/// The production settings of every Django service: debug unless the environment says
+/// otherwise, no CSRF middleware, session cookies over plain HTTP, open CORS for a mobile beta.
+const DJANGO_SETTINGS: &str = r#"import os
+
+SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+DEBUG = os.environ.get("DJANGO_DEBUG", "True") == "True"
+ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "").split(",")
+
+INSTALLED_APPS = ["django.contrib.auth", "django.contrib.contenttypes", "rest_framework", "corsheaders"]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
+
+SESSION_COOKIE_SECURE = False
+
+# The mobile team asked for any origin during the beta.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = True
+"#;
 
 const DJANGO_MODELS_HEAD: &str = r#"import uuid
 

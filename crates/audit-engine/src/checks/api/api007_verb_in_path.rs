@@ -3,7 +3,8 @@
 
 use std::collections::HashSet;
 
-use super::{is_api, route_label, words};
+use super::{is_api, route_label};
+use crate::checks::words;
 use crate::checks::{Check, Emit, RouteContext};
 
 pub const CHECK: Check = Check::Routes { run: check };

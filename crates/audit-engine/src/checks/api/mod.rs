@@ -15,6 +15,8 @@ pub mod api014_graphql_unbounded_queries;
 
 use audit_model::routes::{Framework, Route};
 
+use crate::checks::words;
+
 /// An API route rather than a server-rendered page (HTML forms can only GET and POST, so
 /// `/checks/1/remove` is how such apps are written): under `/api`, `/rest` or a version,
 /// or served by a framework that serves APIs only.
@@ -31,32 +33,6 @@ pub(crate) fn is_api(route: &Route) -> bool {
 /// `POST /api/orders`, as messages name a route.
 pub(crate) fn route_label(route: &Route) -> String {
     format!("{} {}", route.methods.join(","), route.path)
-}
-
-/// The words of a path segment, lower case: `resetPassword`, `reset-password` and
-/// `reset_password` are all `["reset", "password"]`.
-pub(crate) fn words(segment: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut previous_lower = false;
-    for c in segment.chars() {
-        if !c.is_alphanumeric() {
-            if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
-            }
-            previous_lower = false;
-            continue;
-        }
-        if c.is_uppercase() && previous_lower && !current.is_empty() {
-            words.push(std::mem::take(&mut current));
-        }
-        previous_lower = c.is_lowercase() || c.is_ascii_digit();
-        current.extend(c.to_lowercase());
-    }
-    if !current.is_empty() {
-        words.push(current);
-    }
-    words
 }
 
 /// Whether any static segment of the route's path has one of `names` as a word.
@@ -82,19 +58,3 @@ pub(crate) const HEALTH_WORDS: &[&str] = &[
     "heartbeat",
     "alive",
 ];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn words_split_camel_kebab_and_snake_case() {
-        assert_eq!(words("resetPassword"), ["reset", "password"]);
-        assert_eq!(words("reset-password"), ["reset", "password"]);
-        assert_eq!(words("reset_password"), ["reset", "password"]);
-        assert_eq!(words("getUserByID"), ["get", "user", "by", "id"]);
-        assert_eq!(words("v1"), ["v1"]);
-        assert_eq!(words("oauth2Callback"), ["oauth2", "callback"]);
-        assert!(words("").is_empty());
-    }
-}

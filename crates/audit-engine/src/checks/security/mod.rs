@@ -11,23 +11,10 @@ pub mod sec009_weak_crypto;
 pub mod sec010_tls_verification_disabled;
 
 use audit_core::Span;
+pub(crate) use audit_model::code::nodes::{elements, node_at, string_content, text_of};
 use audit_syntax::tree_sitter::{Node, Tree};
 
-/// The named node whose range is exactly `span` (the deepest, when several share it).
-pub(crate) fn node_at(tree: &Tree, span: Span) -> Option<Node<'_>> {
-    let node = tree
-        .root_node()
-        .named_descendant_for_byte_range(span.start, span.end)?;
-    (node.start_byte() == span.start && node.end_byte() == span.end).then_some(node)
-}
-
-/// The named children of an argument list, array or list, comments left out.
-pub(crate) fn elements(node: Node<'_>) -> Vec<Node<'_>> {
-    let mut cursor = node.walk();
-    node.named_children(&mut cursor)
-        .filter(|c| c.kind() != "comment")
-        .collect()
-}
+pub(crate) use super::words;
 
 /// The arguments of a call whose argument list is at `arguments`.
 pub(crate) fn arguments(tree: &Tree, arguments: Option<Span>) -> Vec<Node<'_>> {
@@ -58,28 +45,73 @@ pub(crate) fn is_field(parent: Node<'_>, field: &str, child: Node<'_>) -> bool {
         .is_some_and(|c| c.id() == child.id())
 }
 
-pub(crate) fn text_of<'t>(text: &'t str, node: Node<'_>) -> &'t str {
-    &text[node.byte_range()]
-}
-
-/// A string literal's content when it is plain text: a JS string without escapes, a
-/// Python string without interpolation or escapes (a prefix such as `r` or `f` is fine).
-pub(crate) fn string_content<'t>(text: &'t str, node: Node<'_>) -> Option<&'t str> {
-    if node.kind() != "string" {
+/// The `key: value` pair of a Python dict literal whose key is the string `key`.
+pub(crate) fn dictionary_key<'t>(
+    text: &str,
+    dictionary: Node<'t>,
+    key: &str,
+) -> Option<(Node<'t>, Node<'t>)> {
+    if dictionary.kind() != "dictionary" {
         return None;
     }
-    let mut content = None;
-    let mut cursor = node.walk();
-    for child in node.named_children(&mut cursor) {
-        match child.kind() {
-            "string_start" | "string_end" => {}
-            "string_fragment" | "string_content" if content.is_none() => {
-                content = Some(text_of(text, child))
-            }
-            _ => return None,
-        }
-    }
-    Some(content.unwrap_or(""))
+    elements(dictionary).into_iter().find_map(|pair| {
+        let k = pair.child_by_field_name("key")?;
+        (pair.kind() == "pair" && string_content(text, k) == Some(key))
+            .then(|| pair.child_by_field_name("value").map(|v| (pair, v)))
+            .flatten()
+    })
+}
+
+/// The module-level assignments `name = value` of a Python file (a settings module), as
+/// (assignment, value) in source order; assignments inside functions, classes or `if`
+/// branches are left out: they are not what the module always sets.
+pub(crate) fn module_assignments<'t>(
+    tree: &'t Tree,
+    text: &'t str,
+    name: &'t str,
+) -> impl Iterator<Item = (Node<'t>, Node<'t>)> {
+    occurrences(tree, text, name).filter_map(|node| {
+        let assignment = node.parent()?;
+        let statement = assignment.parent()?;
+        (node.kind() == "identifier"
+            && assignment.kind() == "assignment"
+            && is_field(assignment, "left", node)
+            && statement.kind() == "expression_statement"
+            && statement.parent()?.kind() == "module")
+            .then(|| Some((assignment, assignment.child_by_field_name("right")?)))
+            .flatten()
+    })
+}
+
+/// Whether the last module-level assignment of `name` is the literal `True`.
+pub(crate) fn module_flag_true(tree: &Tree, text: &str, name: &str) -> bool {
+    module_assignments(tree, text, name)
+        .last()
+        .is_some_and(|(_, value)| value.kind() == "true")
+}
+
+/// A settings file meant for a developer's machine, CI or tests by its name
+/// (`settings/local.py`, `dev_settings.py`, `settings_test.py`, `config/development.py`):
+/// debug flags and open CORS there do not reach production.
+pub(crate) fn development_settings(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let stem = file.split('.').next().unwrap_or(file);
+    stem.split(['_', '-']).any(|word| {
+        let word = word.to_ascii_lowercase();
+        matches!(
+            word.as_str(),
+            "local"
+                | "dev"
+                | "develop"
+                | "development"
+                | "testing"
+                | "ci"
+                | "debug"
+                | "sample"
+                | "example"
+        ) || word.ends_with("test")
+            || word.ends_with("tests")
+    })
 }
 
 /// A program that runs the script it is given after a command flag: `sh`, `/bin/bash`,
@@ -119,6 +151,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn settings_named_for_development() {
+        for path in [
+            "config/settings/local.py",
+            "dev_settings.py",
+            "settings_test.py",
+            "dojo/settings/unittests.py",
+            "settings/ci.py",
+        ] {
+            assert!(development_settings(path), "{path}");
+        }
+        for path in [
+            "config/settings/production.py",
+            "settings.py",
+            "settings/base.py",
+        ] {
+            assert!(!development_settings(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn names_split_into_words() {
+        assert_eq!(words("expectedSignature"), ["expected", "signature"]);
+        assert_eq!(words("EXPECTED_SIGNATURE"), ["expected", "signature"]);
+        assert_eq!(
+            words("X-Hub-Signature-256"),
+            ["x", "hub", "signature", "256"]
+        );
+        assert_eq!(words("apiKey"), ["api", "key"]);
+        assert_eq!(words("HMACDigest"), ["hmacdigest"]);
+    }
+
+    #[test]
     fn shells_and_their_script_flags() {
         for program in [
             "sh",
@@ -151,3 +215,10 @@ mod tests {
         }
     }
 }
+pub mod sec011_permissive_cors;
+pub mod sec012_debug_enabled;
+pub mod sec013_insecure_session_cookie;
+pub mod sec021_csrf_disabled;
+pub mod sec022_insecure_randomness;
+pub mod sec023_timing_unsafe_compare;
+pub mod sec024_xxe;

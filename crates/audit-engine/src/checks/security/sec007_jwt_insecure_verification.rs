@@ -10,7 +10,7 @@ use audit_core::Span;
 use audit_model::code::Call;
 use audit_syntax::tree_sitter::Node;
 
-use super::{arguments, elements, node_at, string_content, text_of};
+use super::{arguments, dictionary_key, elements, node_at, string_content, text_of};
 use crate::checks::reliability::{Key, object_key};
 use crate::checks::{Check, CodeContext, Emit};
 
@@ -158,19 +158,6 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<(Sp
         }
         _ => None,
     }
-}
-
-/// The `key: value` pair of a Python dict literal whose key is the string `key`.
-fn dictionary_key<'t>(text: &str, dictionary: Node<'t>, key: &str) -> Option<(Node<'t>, Node<'t>)> {
-    if dictionary.kind() != "dictionary" {
-        return None;
-    }
-    elements(dictionary).into_iter().find_map(|pair| {
-        let k = pair.child_by_field_name("key")?;
-        (pair.kind() == "pair" && string_content(text, k) == Some(key))
-            .then(|| pair.child_by_field_name("value").map(|v| (pair, v)))
-            .flatten()
-    })
 }
 
 fn span(node: Node<'_>) -> Span {

@@ -1,6 +1,8 @@
 //! What makes a name secret-like and a literal a secret rather than a placeholder, a
 //! reference or a word.
 
+use crate::checks::words;
+
 /// Shannon entropy of `text` in bits per character.
 pub fn entropy(text: &str) -> f64 {
     let mut counts = [0u32; 256];
@@ -256,34 +258,6 @@ pub fn is_secret_name(name: &str) -> bool {
     SECRET_WORDS
         .iter()
         .any(|w| joined.ends_with(w) && w.len() >= 6 && !last.ends_with("less"))
-}
-
-/// The lower-case words of a name: split at `_ - . space`, and at camelCase humps.
-fn words(name: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut previous: Option<char> = None;
-    for c in name.chars() {
-        if !c.is_ascii_alphanumeric() {
-            if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
-            }
-            previous = None;
-            continue;
-        }
-        if c.is_ascii_uppercase()
-            && previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
-            && !current.is_empty()
-        {
-            words.push(std::mem::take(&mut current));
-        }
-        current.push(c.to_ascii_lowercase());
-        previous = Some(c);
-    }
-    if !current.is_empty() {
-        words.push(current);
-    }
-    words
 }
 
 /// Values that are common words, not secrets.
