@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use audit_core::SourceText;
 use audit_syntax::tree_sitter::{Node, Tree};
 
-use super::{FileRoutes, Framework, Mount, RouteDecl, Router, RouterKind, RouterRef};
+use super::{FileRoutes, Framework, HandlerBody, Mount, RouteDecl, Router, RouterKind, RouterRef};
 use crate::code::nodes::{elements, node_at, string_content, text_of};
 use crate::code::{BindingKind, CodeSemantics, Scope};
 
@@ -102,12 +102,7 @@ pub(super) fn extract(
                 status: None,
                 location: source.locate(call.span),
                 handler_span: None,
-                checks_caller: false,
-                writes: None,
-                creates: None,
-                answers_created: false,
-                reads_body: None,
-                validates_inline: false,
+                body: HandlerBody::default(),
             });
         }
     }
@@ -142,16 +137,7 @@ pub(super) fn extract(
 }
 
 fn router(source: &SourceText, name: &str, kind: RouterKind, span: audit_core::Span) -> Router {
-    Router {
-        framework: Framework::Django,
-        kind,
-        name: name.to_string(),
-        prefix: String::new(),
-        guards: Vec::new(),
-        uses: Vec::new(),
-        alias: None,
-        location: source.locate(span),
-    }
+    Router::new(Framework::Django, kind, name, source.locate(span))
 }
 
 /// What reading a file's URL patterns needs: the DRF routers are found first, since the
@@ -312,12 +298,7 @@ impl Urls<'_> {
             status: None,
             location,
             handler_span: None,
-            checks_caller: false,
-            writes: None,
-            creates: None,
-            answers_created: false,
-            reads_body: None,
-            validates_inline: false,
+            body: HandlerBody::default(),
         });
     }
 }

@@ -7,10 +7,11 @@ use audit_core::{SourceText, Span};
 use audit_syntax::tree_sitter::{Node, Tree};
 
 use super::{
-    FileRoutes, Framework, Guard, GuardKind, Mount, RouteDecl, Router, RouterKind, RouterRef, verb,
+    FileRoutes, Framework, Guard, GuardKind, HandlerBody, Mount, RouteDecl, Router, RouterKind,
+    RouterRef, verb,
 };
 use crate::code::nodes::{elements, node_at, string_content, text_of};
-use crate::code::{BindingKind, Call, CodeSemantics, ImportKind};
+use crate::code::{BindingKind, Call, CodeSemantics};
 
 /// Packages whose import makes a file's function parameters candidate apps and routers.
 const FRAMEWORK_MODULES: &[(&str, Framework)] = &[
@@ -251,12 +252,7 @@ impl<'a> Reader<'a> {
             status: None,
             location: self.source.locate(call.span),
             handler_span: self.handler_function(*handler),
-            checks_caller: false,
-            writes: None,
-            creates: None,
-            answers_created: false,
-            reads_body: None,
-            validates_inline: false,
+            body: HandlerBody::default(),
         };
         self.routes.routes.push(decl);
     }
@@ -300,12 +296,7 @@ impl<'a> Reader<'a> {
             status: None,
             location: self.source.locate(call.span),
             handler_span: self.handler_function(handler),
-            checks_caller: false,
-            writes: None,
-            creates: None,
-            answers_created: false,
-            reads_body: None,
-            validates_inline: false,
+            body: HandlerBody::default(),
         };
         self.routes.routes.push(decl);
     }
@@ -451,7 +442,7 @@ impl<'a> Reader<'a> {
                     match self.sem.binding_at(name, callee.start_byte()) {
                         Some(b) if b.kind == BindingKind::Import => {
                             let span = b.span;
-                            self.imported(span, Vec::new())
+                            super::imported(self.sem, span, Vec::new())
                         }
                         _ => self.plugin_ref(callee, position),
                     }
@@ -484,7 +475,7 @@ impl<'a> Reader<'a> {
                 let name = text_of(self.text, arg);
                 let binding = self.sem.binding_at(name, arg.start_byte())?;
                 match binding.kind {
-                    BindingKind::Import => self.imported(binding.span, Vec::new()),
+                    BindingKind::Import => super::imported(self.sem, binding.span, Vec::new()),
                     BindingKind::Function => self.plugin_ref(arg, 0),
                     BindingKind::Variable => {
                         let value = binding.value?;
@@ -507,7 +498,7 @@ impl<'a> Reader<'a> {
                 let (head, path) = member_path(self.text, arg)?;
                 let binding = self.sem.binding_at(head, arg.start_byte())?;
                 (binding.kind == BindingKind::Import)
-                    .then(|| self.imported(binding.span, path))
+                    .then(|| super::imported(self.sem, binding.span, path))
                     .flatten()
             }
             "call_expression" => {
@@ -544,24 +535,6 @@ impl<'a> Reader<'a> {
         Some(RouterRef::Imported {
             module: module.to_string(),
             path: Vec::new(),
-        })
-    }
-
-    /// The router an imported binding names, as an unresolved reference.
-    fn imported(&self, binding: Span, tail: Vec<String>) -> Option<RouterRef> {
-        let import = self
-            .sem
-            .imports()
-            .iter()
-            .find(|i| i.span.start <= binding.start && binding.end <= i.span.end)?;
-        let mut path = Vec::new();
-        if import.kind == ImportKind::Member {
-            path.push(import.name.clone()?);
-        }
-        path.extend(tail);
-        Some(RouterRef::Imported {
-            module: import.module.clone(),
-            path,
         })
     }
 
@@ -628,7 +601,7 @@ impl<'a> Reader<'a> {
         if binding.kind != BindingKind::Import {
             return None;
         }
-        let target = self.imported(binding.span, Vec::new())?;
+        let target = super::imported(self.sem, binding.span, Vec::new())?;
         let framework = self.framework.unwrap_or(Framework::Express);
         let alias = self.add_router(
             binding.span.start,
@@ -735,16 +708,9 @@ impl<'a> Reader<'a> {
         span: Span,
     ) -> usize {
         let index = self.routes.routers.len();
-        self.routes.routers.push(Router {
-            framework,
-            kind,
-            name,
-            prefix,
-            guards: Vec::new(),
-            uses: Vec::new(),
-            alias: None,
-            location: self.source.locate(span),
-        });
+        let mut router = Router::new(framework, kind, &name, self.source.locate(span));
+        router.prefix = prefix;
+        self.routes.routers.push(router);
         self.by_binding.insert(key, index);
         index
     }
@@ -846,16 +812,12 @@ impl<'a> Reader<'a> {
                 self.nest_guards(decorator, &mut guards);
             }
             let router = self.routes.routers.len();
-            self.routes.routers.push(Router {
-                framework: Framework::NestJs,
-                kind: RouterKind::Router,
-                name: class.name.clone().unwrap_or_default(),
-                prefix,
-                guards,
-                uses: Vec::new(),
-                alias: None,
-                location: self.source.locate(class.span),
-            });
+            let name = class.name.as_deref().unwrap_or_default();
+            let location = self.source.locate(class.span);
+            let mut controller = Router::new(Framework::NestJs, RouterKind::Router, name, location);
+            controller.prefix = prefix;
+            controller.guards = guards;
+            self.routes.routers.push(controller);
             for method in sem
                 .functions()
                 .iter()
@@ -896,12 +858,7 @@ impl<'a> Reader<'a> {
                     status,
                     location: self.source.locate(decorator.span),
                     handler_span: Some(method.span),
-                    checks_caller: false,
-                    writes: None,
-                    creates: None,
-                    answers_created: false,
-                    reads_body: None,
-                    validates_inline: false,
+                    body: HandlerBody::default(),
                 });
             }
         }

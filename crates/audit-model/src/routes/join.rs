@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use audit_core::{Location, Span};
 
-use super::{FileRoutes, Framework, Guard, GuardKind, RouteDecl, RouterRef, join_path};
+use super::{
+    FileRoutes, Framework, Guard, GuardKind, HandlerBody, RouteDecl, RouterRef, join_path,
+};
 
 /// Mount chains deeper than this are cut (and cycles with them).
 const MAX_DEPTH: usize = 16;
@@ -28,16 +30,8 @@ pub struct Route {
     pub handler: Option<String>,
     /// The handler's function, when the route's file defines it.
     pub handler_span: Option<Span>,
-    /// The handler checks the caller itself ([`super::RouteDecl::checks_caller`]).
-    pub checks_caller: bool,
-    /// The handler's first write ([`super::RouteDecl::writes`]).
-    pub writes: Option<Location>,
-    /// The handler's first create ([`super::RouteDecl::creates`]).
-    pub creates: Option<Location>,
-    pub answers_created: bool,
-    /// [`super::RouteDecl::reads_body`].
-    pub reads_body: Option<Location>,
-    pub validates_inline: bool,
+    /// What the handler does, when the route's file defines it.
+    pub body: HandlerBody,
     /// Route, router, mount and app-level guards, outermost first.
     pub guards: Vec<Guard>,
     pub status: Option<u16>,
@@ -150,12 +144,7 @@ fn route(
         path: join_path(&context.prefix, &decl.path),
         handler: decl.handler.clone(),
         handler_span: decl.handler_span,
-        checks_caller: decl.checks_caller,
-        writes: decl.writes.clone(),
-        creates: decl.creates.clone(),
-        answers_created: decl.answers_created,
-        reads_body: decl.reads_body.clone(),
-        validates_inline: decl.validates_inline,
+        body: decl.body.clone(),
         guards,
         status: decl.status,
         location: decl.location.clone(),

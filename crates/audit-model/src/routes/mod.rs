@@ -257,6 +257,22 @@ pub struct Router {
     pub location: Location,
 }
 
+impl Router {
+    /// A router with no prefix, guards or uses yet.
+    fn new(framework: Framework, kind: RouterKind, name: &str, location: Location) -> Router {
+        Router {
+            framework,
+            kind,
+            name: name.to_string(),
+            prefix: String::new(),
+            guards: Vec::new(),
+            uses: Vec::new(),
+            alias: None,
+            location,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RouterKind {
     /// Served on its own: `express()`, `Flask(__name__)`, `FastAPI()`, a NestJS app.
@@ -297,7 +313,14 @@ pub struct RouteDecl {
     pub location: Location,
     /// The handler's function, when it is defined in this file.
     pub handler_span: Option<audit_core::Span>,
-    /// The handler (defined in this file) checks the caller itself: reads the signed-in
+    /// What the handler's body does, when the handler is defined in this file.
+    pub body: HandlerBody,
+}
+
+/// What a handler defined beside its route does, read from its body.
+#[derive(Clone, Debug, Default)]
+pub struct HandlerBody {
+    /// It checks the caller itself: reads the signed-in
     /// user or answers 401/403.
     pub checks_caller: bool,
     /// The handler's first call that writes stored data (`user.save()`, `db.session.
@@ -466,26 +489,7 @@ pub fn extract(
             .any(|i| SHUTDOWN_PACKAGES.iter().any(|p| i.module.starts_with(p)));
     for route in &mut routes.routes {
         if let Some(span) = route.handler_span {
-            let body = source.text.get(span.start..span.end).unwrap_or("");
-            route.checks_caller = CALLER_CHECKS.iter().any(|marker| body.contains(marker));
-            route.writes =
-                writes::first_write(semantics, &source.text, span).map(|w| source.locate(w));
-            route.creates =
-                writes::first_create(semantics, &source.text, span).map(|w| source.locate(w));
-            route.answers_created = CREATED.iter().any(|marker| body.contains(marker));
-            route.reads_body = BODY_READS
-                .iter()
-                .filter_map(|read| body.find(read))
-                .min()
-                .map(|at| {
-                    let start = span.start + at;
-                    let len = BODY_READS
-                        .iter()
-                        .find(|r| body[at..].starts_with(**r))
-                        .map_or(0, |r| r.len());
-                    source.locate(audit_core::Span::new(start, start + len))
-                });
-            route.validates_inline = INLINE_VALIDATION.iter().any(|v| body.contains(v));
+            route.body = handler_body(semantics, source, span);
         }
     }
     let empty = routes.routers.is_empty()
@@ -553,6 +557,52 @@ fn path_value(
             Some(format!("${{{}}}", text_of(text, node)))
         }
         _ => None,
+    }
+}
+
+/// The router an imported binding names, as a reference the join resolves: the module
+/// and the names after it (the imported member first).
+fn imported(
+    sem: &CodeSemantics,
+    binding: audit_core::Span,
+    tail: Vec<String>,
+) -> Option<RouterRef> {
+    let import = sem
+        .imports()
+        .iter()
+        .find(|i| i.span.start <= binding.start && binding.end <= i.span.end)?;
+    let mut path = Vec::new();
+    if import.kind == crate::code::ImportKind::Member {
+        path.push(import.name.clone()?);
+    }
+    path.extend(tail);
+    Some(RouterRef::Imported {
+        module: import.module.clone(),
+        path,
+    })
+}
+
+/// What the handler whose function is at `span` does.
+fn handler_body(
+    semantics: &CodeSemantics,
+    source: &SourceText,
+    span: audit_core::Span,
+) -> HandlerBody {
+    let text = source.text.as_str();
+    let body = text.get(span.start..span.end).unwrap_or("");
+    let located = |found: Option<audit_core::Span>| found.map(|s| source.locate(s));
+    let reads_body = BODY_READS
+        .iter()
+        .filter_map(|read| body.find(read).map(|at| (at, read.len())))
+        .min()
+        .map(|(at, len)| audit_core::Span::new(span.start + at, span.start + at + len));
+    HandlerBody {
+        checks_caller: CALLER_CHECKS.iter().any(|marker| body.contains(marker)),
+        writes: located(writes::first_write(semantics, text, span)),
+        creates: located(writes::first_create(semantics, text, span)),
+        answers_created: CREATED.iter().any(|marker| body.contains(marker)),
+        reads_body: located(reads_body),
+        validates_inline: INLINE_VALIDATION.iter().any(|v| body.contains(v)),
     }
 }
 

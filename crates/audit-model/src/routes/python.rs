@@ -7,10 +7,11 @@ use audit_core::{SourceText, Span};
 use audit_syntax::tree_sitter::{Node, Tree};
 
 use super::{
-    FileRoutes, Framework, Guard, GuardKind, Mount, RouteDecl, Router, RouterKind, RouterRef, verb,
+    FileRoutes, Framework, Guard, GuardKind, HandlerBody, Mount, RouteDecl, Router, RouterKind,
+    RouterRef, verb,
 };
 use crate::code::nodes::{elements, node_at, string_content, text_of};
-use crate::code::{Binding, BindingKind, Call, CodeSemantics, Function, ImportKind, Scope};
+use crate::code::{Binding, BindingKind, Call, CodeSemantics, Function, Scope};
 
 pub(super) fn extract(sem: &CodeSemantics, tree: &Tree, source: &SourceText) -> FileRoutes {
     let mut reader = Reader {
@@ -97,12 +98,7 @@ impl<'a> Reader<'a> {
                 status: self.status(call),
                 location: self.source.locate(decorator.span),
                 handler_span: Some(function.span),
-                checks_caller: false,
-                writes: None,
-                creates: None,
-                answers_created: false,
-                reads_body: None,
-                validates_inline: false,
+                body: HandlerBody::default(),
             };
             self.routes.routes.push(decl);
         }
@@ -236,12 +232,7 @@ impl<'a> Reader<'a> {
             status: self.status(call),
             location: self.source.locate(call.span),
             handler_span,
-            checks_caller: false,
-            writes: None,
-            creates: None,
-            answers_created: false,
-            reads_body: None,
-            validates_inline: false,
+            body: HandlerBody::default(),
         };
         self.routes.routes.push(decl);
     }
@@ -418,7 +409,7 @@ impl<'a> Reader<'a> {
                 Some(index)
             }
             BindingKind::Import => {
-                let target = self.imported(span, Vec::new())?;
+                let target = super::imported(self.sem, span, Vec::new())?;
                 let framework = self.file_framework();
                 let index = self.add_router(key, framework, RouterKind::Router, name, span);
                 self.routes.routers[index].alias = Some(target);
@@ -454,16 +445,10 @@ impl<'a> Reader<'a> {
         span: Span,
     ) -> usize {
         let index = self.routes.routers.len();
-        self.routes.routers.push(Router {
-            framework,
-            kind,
-            name: name.to_string(),
-            prefix: String::new(),
-            guards: Vec::new(),
-            uses: Vec::new(),
-            alias: None,
-            location: self.source.locate(span),
-        });
+        let location = self.source.locate(span);
+        self.routes
+            .routers
+            .push(Router::new(framework, kind, name, location));
         self.by_binding.insert(key, index);
         index
     }
@@ -476,7 +461,7 @@ impl<'a> Reader<'a> {
                 let binding = self.sem.binding_at(name, node.start_byte())?;
                 if binding.kind == BindingKind::Import {
                     let span = binding.span;
-                    return self.imported(span, Vec::new());
+                    return super::imported(self.sem, span, Vec::new());
                 }
                 self.router_named(name, node.start_byte())
                     .map(RouterRef::Local)
@@ -499,27 +484,10 @@ impl<'a> Reader<'a> {
                     .binding_at(text_of(self.text, head), head.start_byte())?;
                 (binding.kind == BindingKind::Import).then_some(())?;
                 let span = binding.span;
-                self.imported(span, path)
+                super::imported(self.sem, span, path)
             }
             _ => None,
         }
-    }
-
-    fn imported(&self, binding: Span, tail: Vec<String>) -> Option<RouterRef> {
-        let import = self
-            .sem
-            .imports()
-            .iter()
-            .find(|i| i.span.start <= binding.start && binding.end <= i.span.end)?;
-        let mut path = Vec::new();
-        if import.kind == ImportKind::Member {
-            path.push(import.name.clone()?);
-        }
-        path.extend(tail);
-        Some(RouterRef::Imported {
-            module: import.module.clone(),
-            path,
-        })
     }
 
     /// Every module-level router is importable by its name.

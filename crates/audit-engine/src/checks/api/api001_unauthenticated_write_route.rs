@@ -112,7 +112,7 @@ fn is_candidate(route: &Route) -> bool {
         .any(|m| matches!(m.as_str(), "POST" | "PUT" | "PATCH" | "DELETE"));
     writes
         && !route.partial
-        && !route.checks_caller
+        && !route.body.checks_caller
         && !is_sign_up(route)
         && !route.has_guard(GuardKind::Auth)
         && !route.has_guard(GuardKind::Public)

@@ -14,7 +14,7 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
     for route in &ctx.table.routes {
         // NestJS answers POST with 201 unless told otherwise.
         let defaults_to_201 = route.framework == Framework::NestJs;
-        let Some(create) = &route.creates else {
+        let Some(create) = &route.body.creates else {
             continue;
         };
         let post_only = route.methods.iter().all(|m| m == "POST");
@@ -22,7 +22,7 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
         if !post_only
             || !is_api(route)
             || defaults_to_201
-            || route.answers_created
+            || route.body.answers_created
             || route.status.is_some_and(|s| s != 200)
         {
             continue;

@@ -31,7 +31,7 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
     let mut reported = HashSet::new();
     for route in &ctx.table.routes {
         let safe_only = route.methods.iter().all(|m| m == "GET" || m == "HEAD");
-        let Some(write) = &route.writes else {
+        let Some(write) = &route.body.writes else {
             continue;
         };
         if !safe_only || path_has_word(route, EXEMPT_WORDS) {

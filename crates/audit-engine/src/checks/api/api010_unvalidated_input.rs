@@ -18,14 +18,14 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
         if matches!(route.framework, Framework::FastApi | Framework::NestJs) {
             continue;
         }
-        let (Some(read), Some(write)) = (&route.reads_body, &route.writes) else {
+        let (Some(read), Some(write)) = (&route.body.reads_body, &route.body.writes) else {
             continue;
         };
         let writes = route
             .methods
             .iter()
             .any(|m| matches!(m.as_str(), "POST" | "PUT" | "PATCH"));
-        if !writes || route.validates_inline || route.has_guard(GuardKind::Validation) {
+        if !writes || route.body.validates_inline || route.has_guard(GuardKind::Validation) {
             continue;
         }
         if reported.insert(read.span) {
