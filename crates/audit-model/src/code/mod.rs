@@ -318,6 +318,16 @@ impl CodeSemantics {
             .map(|i| &self.functions.list[i])
     }
 
+    /// The index of the function whose span is exactly `span` (a handler passed inline,
+    /// the value of a binding): a binary search, functions being in source order.
+    pub fn function_with_span(&self, span: Span) -> Option<usize> {
+        let list = &self.functions.list;
+        let first = list.partition_point(|f| f.span.start < span.start);
+        (first..list.len())
+            .take_while(|&i| list[i].span.start == span.start)
+            .find(|&i| list[i].span == span)
+    }
+
     /// The index of [`CodeSemantics::enclosing_function`] in [`CodeSemantics::functions`].
     pub fn enclosing_function_index(&self, byte: usize) -> Option<usize> {
         self.functions.innermost(byte)

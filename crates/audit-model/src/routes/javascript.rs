@@ -544,11 +544,8 @@ impl<'a> Reader<'a> {
             .sem
             .binding_at(text_of(self.text, name), name.start_byte())?;
         let function = match binding.kind {
-            BindingKind::Function => self.sem.functions().iter().position(|f| {
-                f.name.as_deref() == Some(binding.name.as_str())
-                    && f.span.start <= binding.span.start
-                    && binding.span.end <= f.span.end
-            })?,
+            // A declaration's name lies inside its function.
+            BindingKind::Function => self.sem.enclosing_function_index(binding.span.start)?,
             BindingKind::Variable => self.function_index(binding.value?)?,
             _ => return None,
         };
@@ -556,7 +553,7 @@ impl<'a> Reader<'a> {
     }
 
     fn function_index(&self, span: Span) -> Option<usize> {
-        self.sem.functions().iter().position(|f| f.span == span)
+        self.sem.function_with_span(span)
     }
 
     /// The router standing for parameter `position` of function `index`, when the
@@ -767,8 +764,8 @@ impl<'a> Reader<'a> {
     /// The function a handler argument is, or names, when this file defines it.
     fn handler_function(&self, handler: Node<'a>) -> Option<Span> {
         let span: Span = handler.byte_range().into();
-        if let Some(f) = self.sem.functions().iter().find(|f| f.span == span) {
-            return Some(f.span);
+        if self.function_index(span).is_some() {
+            return Some(span);
         }
         if handler.kind() != "identifier" {
             return None;
@@ -779,17 +776,11 @@ impl<'a> Reader<'a> {
         match binding.kind {
             BindingKind::Function => self
                 .sem
-                .functions()
-                .iter()
-                .find(|f| f.span.start <= binding.span.start && binding.span.end <= f.span.end)
+                .enclosing_function(binding.span.start)
                 .map(|f| f.span),
             BindingKind::Variable => {
                 let value = binding.value?;
-                self.sem
-                    .functions()
-                    .iter()
-                    .find(|f| f.span == value)
-                    .map(|f| f.span)
+                self.function_index(value).map(|_| value)
             }
             _ => None,
         }
@@ -1063,9 +1054,7 @@ impl<'a> Reader<'a> {
                     return;
                 };
                 match binding.kind {
-                    BindingKind::Function => self.sem.functions().iter().position(|f| {
-                        f.span.start <= binding.span.start && binding.span.end <= f.span.end
-                    }),
+                    BindingKind::Function => self.sem.enclosing_function_index(binding.span.start),
                     BindingKind::Variable => binding.value.and_then(|v| self.function_index(v)),
                     _ => None,
                 }

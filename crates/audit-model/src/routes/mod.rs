@@ -14,6 +14,8 @@ mod python;
 mod tests;
 mod writes;
 
+use std::sync::OnceLock;
+
 use audit_core::{Location, SourceText};
 use audit_syntax::Grammar;
 use audit_syntax::tree_sitter::{Node, Tree};
@@ -582,28 +584,61 @@ fn imported(
     })
 }
 
-/// What the handler whose function is at `span` does.
+/// What the handler whose function is at `span` does. Its body is searched once for
+/// every marker (caller checks, body reads, validation, 201), not once per marker.
 fn handler_body(
     semantics: &CodeSemantics,
     source: &SourceText,
     span: audit_core::Span,
 ) -> HandlerBody {
+    use aho_corasick::AhoCorasick;
+    static MARKERS: OnceLock<(AhoCorasick, Vec<Marker>)> = OnceLock::new();
+    let (finder, kinds) = MARKERS.get_or_init(|| {
+        let groups = [
+            (CALLER_CHECKS, Marker::CallerCheck),
+            (BODY_READS, Marker::BodyRead),
+            (INLINE_VALIDATION, Marker::Validation),
+            (CREATED, Marker::Created),
+        ];
+        let patterns: Vec<&str> = groups.iter().flat_map(|(p, _)| p.iter().copied()).collect();
+        let kinds = groups
+            .iter()
+            .flat_map(|(p, kind)| std::iter::repeat_n(*kind, p.len()))
+            .collect();
+        let finder = AhoCorasick::new(patterns).expect("marker patterns build");
+        (finder, kinds)
+    });
     let text = source.text.as_str();
     let body = text.get(span.start..span.end).unwrap_or("");
     let located = |found: Option<audit_core::Span>| found.map(|s| source.locate(s));
-    let reads_body = BODY_READS
-        .iter()
-        .filter_map(|read| body.find(read).map(|at| (at, read.len())))
-        .min()
-        .map(|(at, len)| audit_core::Span::new(span.start + at, span.start + at + len));
-    HandlerBody {
-        checks_caller: CALLER_CHECKS.iter().any(|marker| body.contains(marker)),
+    let mut handler = HandlerBody {
         writes: located(writes::first_write(semantics, text, span)),
         creates: located(writes::first_create(semantics, text, span)),
-        answers_created: CREATED.iter().any(|marker| body.contains(marker)),
-        reads_body: located(reads_body),
-        validates_inline: INLINE_VALIDATION.iter().any(|v| body.contains(v)),
+        ..HandlerBody::default()
+    };
+    let mut first_read = None;
+    for found in finder.find_overlapping_iter(body) {
+        match kinds[found.pattern().as_usize()] {
+            Marker::CallerCheck => handler.checks_caller = true,
+            Marker::Validation => handler.validates_inline = true,
+            Marker::Created => handler.answers_created = true,
+            Marker::BodyRead if first_read.is_none() => {
+                let at = span.start + found.start();
+                first_read = Some(audit_core::Span::new(at, span.start + found.end()));
+            }
+            Marker::BodyRead => {}
+        }
     }
+    handler.reads_body = located(first_read);
+    handler
+}
+
+#[derive(Clone, Copy)]
+enum Marker {
+    CallerCheck,
+    BodyRead,
+    Validation,
+    Created,
 }
 
 /// The HTTP verbs routes are declared with, as method names (`get`, `del` for Express's

@@ -219,7 +219,10 @@ impl<'a> Reader<'a> {
         let mut guards = self.dependencies(call);
         let handler_span = view.and_then(|v| self.function_named(v));
         if let Some(span) = handler_span
-            && let Some(function) = self.sem.functions().iter().find(|f| f.span == span)
+            && let Some(function) = self
+                .sem
+                .function_with_span(span)
+                .map(|i| &self.sem.functions()[i])
         {
             self.parameter_dependencies(function, &mut guards);
         }
@@ -365,10 +368,9 @@ impl<'a> Reader<'a> {
             .sem
             .binding_at(text_of(self.text, node), node.start_byte())?;
         (binding.kind == BindingKind::Function).then_some(())?;
+        // A `def`'s name lies inside its function.
         self.sem
-            .functions()
-            .iter()
-            .find(|f| f.span.start <= binding.span.start && binding.span.end <= f.span.end)
+            .enclosing_function(binding.span.start)
             .map(|f| f.span)
     }
 
