@@ -76,6 +76,15 @@ impl<'a> Reader<'a> {
         let written = &self.text[call.callee.start..call.callee.end];
         match written.rsplit_once('.') {
             Some((_, method)) => {
+                // A route's first argument is its path, written as a string: `map.get(key)`
+                // and `Promise.all([...])` are not looked at further. The verbs of a
+                // `route(path)` chain take handlers only.
+                if verb(method).is_some()
+                    && !written.contains(')')
+                    && !self.starts_with_string(call)
+                {
+                    return;
+                }
                 let wanted = verb(method).is_some()
                     || matches!(
                         method,
@@ -407,6 +416,15 @@ impl<'a> Reader<'a> {
                     .push((call.span.start, String::new(), guard));
             }
         }
+    }
+
+    /// Whether the call's first argument is a string or template literal.
+    fn starts_with_string(&self, call: &Call) -> bool {
+        let Some(arguments) = call.arguments else {
+            return false;
+        };
+        let written = self.text[arguments.start..arguments.end].trim_start_matches('(');
+        written.trim_start().starts_with(['"', '\'', '`'])
     }
 
     /// Whether a plain call's arguments may hold an app or router: one of the names apps

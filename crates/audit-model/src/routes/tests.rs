@@ -71,7 +71,9 @@ const router = require("express").Router();
 const { body } = require("express-validator");
 router.get("/", list);
 router.post("/", body("email").isEmail(), create);
-router.route("/:id").get(show).delete(rateLimit({ max: 5 }), remove);
+router.route("/:id")
+  .get(show)
+  .delete(rateLimit({ max: 5 }), remove);
 module.exports = router;
 "#;
     assert_eq!(
