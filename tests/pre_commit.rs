@@ -114,7 +114,7 @@ fn hook_fails_on_a_staged_finding_and_passes_once_fixed() {
     common::write(
         repo,
         "src/server.ts",
-        "import express from \"express\";\n\nconst app = express();\napp.get(\"/\", (req, res) => res.send(\"ok\"));\n",
+        "import express from \"express\";\n\nconst app = express();\napp.get(\"/health\", (req, res) => res.send(\"ok\"));\n",
     );
     common::git(repo, &["add", "app/client.py", "src/server.ts"]);
     let output = pre_commit(repo, &cache);
