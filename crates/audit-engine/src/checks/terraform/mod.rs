@@ -26,6 +26,20 @@ fn report_how(ctx: &ResourceContext<'_>, out: &mut Emit<'_>, address: &str, span
     out.report(ctx.source, span, &[("resource", address), ("how", how)]);
 }
 
+/// Reports a finding at `span` whose message names the resource's `address`, the
+/// `problem` and its `fix`.
+fn report_problem(
+    ctx: &ResourceContext<'_>,
+    out: &mut Emit<'_>,
+    address: &str,
+    span: Span,
+    problem: &str,
+    fix: &str,
+) {
+    let args = [("resource", address), ("problem", problem), ("fix", fix)];
+    out.report(ctx.source, span, &args);
+}
+
 /// The statements of a JSON policy attribute (`policy`, `access_policies`): a JSON string
 /// or heredoc, or `jsonencode({...})` whose statements are readable even when a part of
 /// it (an ARN) is unknown. Empty when the policy cannot be read.

@@ -117,12 +117,7 @@ fn check(ctx: &ResourceContext<'_>, out: &mut Emit<'_>) {
     let body = ctx.body();
     let address = ctx.address();
     let mut report = |span, problem: &str, fix: &str| {
-        let args = [
-            ("resource", address.as_str()),
-            ("problem", problem),
-            ("fix", fix),
-        ];
-        out.report(ctx.source, span, &args);
+        super::report_problem(ctx, out, &address, span, problem, fix)
     };
     const ELB_FIX: &str = "use `ELBSecurityPolicy-TLS13-1-2-2021-06` (TLS 1.2 and 1.3)";
     match ctx.resource_type {

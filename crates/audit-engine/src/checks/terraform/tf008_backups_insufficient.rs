@@ -24,12 +24,7 @@ fn check(ctx: &ResourceContext<'_>, out: &mut Emit<'_>) {
     let body = ctx.body();
     let address = ctx.address();
     let mut report = |span, problem: &str, fix: &str| {
-        let args = [
-            ("resource", address.as_str()),
-            ("problem", problem),
-            ("fix", fix),
-        ];
-        out.report(ctx.source, span, &args);
+        super::report_problem(ctx, out, &address, span, problem, fix)
     };
     match ctx.resource_type {
         "aws_dynamodb_table" => {
