@@ -12,6 +12,16 @@ pub struct Finding {
     pub message: String,
     /// Set where this finding is less (or more) certain than its rule usually is.
     pub confidence: Option<Confidence>,
+    /// How the data reached the finding's location, source first: taint rules' steps.
+    pub flow: Vec<FlowStep>,
+}
+
+/// One step of a data flow: where, and what happens there ("request input `req.query.q`",
+/// "assigned to `sql`").
+#[derive(Clone, Debug)]
+pub struct FlowStep {
+    pub location: Location,
+    pub note: String,
 }
 
 /// A suppression comment that silenced a finding.
@@ -33,6 +43,7 @@ pub struct Diagnostic {
     pub message: String,
     pub fingerprint: String,
     pub suppressed: Option<Suppressed>,
+    pub flow: Vec<FlowStep>,
 }
 
 /// Why a file, or a part of it, was not fully analysed.

@@ -7,7 +7,9 @@ mod source;
 mod test_code;
 mod text_file;
 
-pub use diagnostic::{Diagnostic, Finding, Note, NoteKind, ScanSummary, Suppressed, fingerprint};
+pub use diagnostic::{
+    Diagnostic, Finding, FlowStep, Note, NoteKind, ScanSummary, Suppressed, fingerprint,
+};
 pub use rule::{
     Confidence, Domain, Language, LanguageMessages, ParseEnumError, RuleDocs, RuleId, RuleMeta,
     RuleReferences, Severity, TestCode,

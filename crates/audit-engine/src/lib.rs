@@ -289,6 +289,7 @@ fn finish(
             message: finding.message,
             fingerprint: print,
             suppressed,
+            flow: finding.flow,
         });
     }
 

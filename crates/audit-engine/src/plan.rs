@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::ops::{ControlFlow, Range};
 use std::sync::OnceLock;
 
+use audit_model::taint::TaintSpec;
 use audit_syntax::tree_sitter::Query;
 use audit_syntax::{Grammar, StatementKind};
 
@@ -12,7 +13,7 @@ use crate::checks::{self, Check, CodeContext, Emit, RouteContext, TextContext};
 use crate::facts::ProjectFacts;
 use crate::project::SqlContext;
 use crate::project::terraform::ResourceContext;
-use crate::rules::{Matcher, Rule, RuleIdx, TerraformAssertion};
+use crate::rules::{Matcher, Rule, RuleIdx, TaintMatcher, TerraformAssertion};
 
 /// One grammar's combined query: every enabled query rule's patterns, compiled when the
 /// scan first meets a file of that grammar. tree-sitter's analysis of a query against a
@@ -119,6 +120,50 @@ pub struct Plan {
     pub code: HashMap<Grammar, CodeChecks>,
     /// Rust checks over the text of every file of their languages.
     pub text: Vec<(RuleIdx, TextCheck)>,
+    /// Every enabled taint rule, answered by one data-flow pass per file.
+    pub taint: Option<TaintPlan>,
+}
+
+/// The enabled taint rules as one spec for the data-flow model (rule `i` of the spec is
+/// `rules[i]`), and the literal search that says whether a file can hold a sink.
+pub struct TaintPlan {
+    pub spec: TaintSpec,
+    pub rules: Vec<(RuleIdx, Option<String>)>,
+    finder: Literals,
+}
+
+impl TaintPlan {
+    fn new(entries: Vec<(RuleIdx, TaintMatcher)>) -> TaintPlan {
+        let mut anchors: Vec<String> = Vec::new();
+        let mut spec = TaintSpec::default();
+        let mut rules = Vec::with_capacity(entries.len());
+        for (index, matcher) in entries {
+            for sink in &matcher.rule.sinks {
+                let names = sink.functions.iter().map(|f| f.rsplit('.').next().unwrap_or(f));
+                anchors.extend(names.chain(sink.methods.iter().map(String::as_str)).map(str::to_owned));
+            }
+            spec.rules.push(matcher.rule);
+            rules.push((index, matcher.nonliteral_message));
+        }
+        anchors.sort();
+        anchors.dedup();
+        let literals: Vec<&str> = anchors.iter().map(String::as_str).collect();
+        TaintPlan {
+            spec,
+            rules,
+            finder: Literals::new(&literals),
+        }
+    }
+
+    /// Whether `text` names any sink: only then is the model built.
+    pub fn anchored(&self, text: &str) -> bool {
+        let mut found = false;
+        self.finder.each(text.as_bytes(), |_, _| {
+            found = true;
+            ControlFlow::Break(())
+        });
+        found
+    }
 }
 
 pub type CodeCheck = fn(&CodeContext<'_>, &mut Emit<'_>);
@@ -231,7 +276,9 @@ impl Plan {
             inventory: false,
             code: HashMap::new(),
             text: Vec::new(),
+            taint: None,
         };
+        let mut taint_rules = Vec::new();
         let mut sources: HashMap<Grammar, QuerySource> = HashMap::new();
         let mut code_checks: HashMap<Grammar, Vec<CodeCheckEntry>> = HashMap::new();
 
@@ -271,6 +318,16 @@ impl Plan {
                         }
                     }
                 }
+                Matcher::Taint(matcher) => {
+                    // The model keeps a rule per bit of a u64, one bit for itself.
+                    if taint_rules.len() == 63 {
+                        return Err(PlanError(format!(
+                            "{}: at most 63 taint rules can be enabled at once",
+                            rule.origin
+                        )));
+                    }
+                    taint_rules.push((index, matcher.clone()));
+                }
                 Matcher::Rust => {
                     let check = checks::lookup(rule.id().as_str()).ok_or_else(|| {
                         PlanError(format!(
@@ -309,6 +366,9 @@ impl Plan {
             }
         }
 
+        if !taint_rules.is_empty() {
+            plan.taint = Some(TaintPlan::new(taint_rules));
+        }
         plan.code = code_checks
             .into_iter()
             .map(|(grammar, checks)| (grammar, CodeChecks::new(checks)))

@@ -7,4 +7,5 @@
 pub mod code;
 pub mod routes;
 pub mod schema;
+pub mod taint;
 pub mod terraform;

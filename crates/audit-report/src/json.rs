@@ -10,7 +10,7 @@ pub fn json(report: &Report<'_>) -> String {
         .diagnostics
         .iter()
         .map(|d| {
-            j!({
+            let mut finding = j!({
                 "rule_id": d.rule.as_str(),
                 "rule_name": d.rule_name,
                 "severity": d.severity.as_str(),
@@ -24,7 +24,23 @@ pub fn json(report: &Report<'_>) -> String {
                 "snippet": d.location.context.text,
                 "fingerprint": d.fingerprint,
                 "suppressed": d.suppressed,
-            })
+            });
+            if !d.flow.is_empty() {
+                let steps: Vec<Value> = d
+                    .flow
+                    .iter()
+                    .map(|step| {
+                        j!({
+                            "path": &*step.location.path,
+                            "line": step.location.start.line,
+                            "column": step.location.start.column,
+                            "note": step.note,
+                        })
+                    })
+                    .collect();
+                finding["flow"] = j!(steps);
+            }
+            finding
         })
         .collect();
     let by_severity: serde_json::Map<String, Value> = report

@@ -190,6 +190,31 @@ fn result(report: &Report<'_>, d: &Diagnostic) -> Value {
     if let Some(index) = index {
         result["ruleIndex"] = j!(index);
     }
+    if !d.flow.is_empty() {
+        // One thread flow from the source to the sink, as code scanning shows it.
+        let locations: Vec<Value> = d
+            .flow
+            .iter()
+            .map(|step| {
+                let at = &step.location;
+                j!({
+                    "location": {
+                        "physicalLocation": {
+                            "artifactLocation": artifact(&at.path),
+                            "region": {
+                                "startLine": at.start.line,
+                                "startColumn": at.start.column,
+                                "endLine": at.end.line,
+                                "endColumn": at.end.column,
+                            },
+                        },
+                        "message": { "text": step.note },
+                    },
+                })
+            })
+            .collect();
+        result["codeFlows"] = j!([{ "threadFlows": [{ "locations": locations }] }]);
+    }
     if let Some(s) = &d.suppressed {
         result["suppressions"] = j!([{ "kind": "inSource", "justification": s.reason }]);
     }

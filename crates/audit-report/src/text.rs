@@ -25,7 +25,13 @@ pub fn text(report: &Report<'_>, color: bool) -> String {
         let message = one_line(&d.message);
         let path = one_line(&d.location.path);
         let code = code_frame(&context.text);
-        let group = level
+        let steps: Vec<String> = d
+            .flow
+            .iter()
+            .map(|step| format!("line {}: {}", step.location.start.line, one_line(&step.note)))
+            .collect();
+        let flow = (!steps.is_empty()).then(|| format!("flow: {}", steps.join(" -> ")));
+        let mut group = level
             .primary_title(message.as_ref())
             .id(d.rule.as_str())
             .element(
@@ -38,6 +44,9 @@ pub fn text(report: &Report<'_>, color: bool) -> String {
                             .label(d.rule_name.as_str()),
                     ),
             );
+        if let Some(flow) = &flow {
+            group = group.element(Level::NOTE.message(flow.as_str()));
+        }
         let _ = writeln!(out, "{}\n", renderer.render(&[group]));
     }
     for note in report.notes {

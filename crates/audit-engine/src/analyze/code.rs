@@ -6,7 +6,8 @@ use std::ops::ControlFlow;
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use audit_core::{Finding, Language, Note, NoteKind, SourceText, Span};
+use audit_core::{Confidence, Finding, Language, Note, NoteKind, SourceText, Span};
+use audit_model::taint::HitKind;
 use audit_syntax::Grammar;
 use audit_syntax::tree_sitter::{
     Node, QueryCursor, QueryCursorOptions, QueryMatch, StreamingIterator, Tree,
@@ -14,9 +15,9 @@ use audit_syntax::tree_sitter::{
 
 use super::{FileResult, problem_note};
 use crate::anchors::Literals;
-use crate::checks::{CodeContext, Outcome, excerpt, isolated};
+use crate::checks::{CodeContext, Emit, Outcome, excerpt, isolated, render_message};
 use crate::facts;
-use crate::plan::{CodeChecks, CompiledQuery, Plan, QueryPart};
+use crate::plan::{CodeChecks, CompiledQuery, Plan, QueryPart, TaintPlan};
 use crate::settings::Settings;
 use crate::suppress;
 
@@ -50,9 +51,15 @@ pub(super) fn analyze_tree(
         run_query(plan, query, &tree, &source, settings, result);
     }
     // One context, so code checks, text checks and routes share the semantics.
-    let ctx = CodeContext::new(&source, &tree, grammar);
+    let mut ctx = CodeContext::new(&source, &tree, grammar);
+    if let Some(taint) = &plan.taint {
+        ctx = ctx.with_taint(&taint.spec);
+    }
     if let Some(code) = plan.code.get(&grammar) {
         run_code_checks(plan, code, &ctx, result);
+    }
+    if let Some(taint) = &plan.taint {
+        run_taint(plan, taint, &ctx, language, result);
     }
     if plan.needs_routes() {
         extract_routes(&ctx, result);
@@ -78,6 +85,68 @@ fn run_code_checks(plan: &Plan, code: &CodeChecks, ctx: &CodeContext<'_>, result
     }
     result.findings.extend(out.findings);
     result.notes.extend(out.notes);
+}
+
+/// Every enabled taint rule at once, when the file names a sink: request input that
+/// reaches one is reported at high confidence with its flow, a non-literal value the
+/// rule watches at medium.
+fn run_taint(
+    plan: &Plan,
+    taint: &TaintPlan,
+    ctx: &CodeContext<'_>,
+    language: Language,
+    result: &mut FileResult,
+) {
+    if !taint.anchored(&ctx.source.text) {
+        return;
+    }
+    let path = Some(&*ctx.source.path);
+    let hits = match isolated("the data-flow model", path, || ctx.data_flow().hits()) {
+        Ok(hits) => hits,
+        Err(note) => return result.notes.push(note),
+    };
+    let text = ctx.source.text.as_str();
+    for hit in hits {
+        let (index, nonliteral_message) = &taint.rules[hit.rule];
+        let rule = &plan.rules[*index];
+        if !rule.applies_to(language) {
+            continue;
+        }
+        let sink = excerpt(&text[hit.callee.start..hit.callee.end]);
+        let location = ctx.source.locate(hit.argument);
+        let (message, confidence, flow) = match &hit.kind {
+            HitKind::Tainted(flow) => {
+                let source = excerpt(&text[flow.source.start..flow.source.end]);
+                let line = ctx.source.locate(flow.source).start.line.to_string();
+                let through = flow
+                    .building()
+                    .map(|how| format!(" through {how}"))
+                    .unwrap_or_default();
+                let args = [
+                    ("source", source.as_str()),
+                    ("line", line.as_str()),
+                    ("sink", sink.as_str()),
+                    ("through", through.as_str()),
+                ];
+                let template = rule.meta.message_for(&ctx.source.path);
+                let steps = ctx.flow_steps(flow, hit.argument, format!("reaches `{sink}`"));
+                (render_message(template, &args), Confidence::High, steps)
+            }
+            HitKind::NonLiteral { building } => {
+                let Some(template) = nonliteral_message else {
+                    continue;
+                };
+                let through = building
+                    .map(|how| format!(" through {how}"))
+                    .unwrap_or_default();
+                let args = [("sink", sink.as_str()), ("through", through.as_str())];
+                (render_message(template, &args), Confidence::Medium, Vec::new())
+            }
+        };
+        let mut emit = Emit::for_rule(&rule.meta);
+        emit.report_message(location, message, Some(confidence), flow);
+        result.findings.extend(emit.findings);
+    }
 }
 
 /// The file's routes, read from the semantics the code checks built (or built now) when
@@ -224,6 +293,7 @@ fn record_match(
         location: source.locate(span),
         message,
         confidence: None,
+        flow: Vec::new(),
     });
 }
 

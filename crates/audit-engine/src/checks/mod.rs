@@ -11,10 +11,11 @@ use std::cell::OnceCell;
 use std::panic::AssertUnwindSafe;
 
 use audit_core::{
-    Confidence, Finding, Language, Location, Note, NoteKind, RuleId, RuleMeta, SourceText, Span,
+    Confidence, Finding, FlowStep, Language, Location, Note, NoteKind, RuleId, RuleMeta, SourceText, Span,
     TextKind,
 };
 use audit_model::code::CodeSemantics;
+use audit_model::taint::{DataFlow, Flow, TaintSpec};
 use audit_model::routes::RouteTable;
 use audit_syntax::tree_sitter::Tree;
 use audit_syntax::{Grammar, StatementKind};
@@ -76,21 +77,64 @@ pub struct CodeContext<'a> {
     pub tree: &'a Tree,
     pub grammar: Grammar,
     semantics: OnceCell<CodeSemantics>,
+    /// The enabled taint rules' sinks and sanitizers.
+    taint: &'a TaintSpec,
 }
 
 impl<'a> CodeContext<'a> {
     pub fn new(source: &'a SourceText, tree: &'a Tree, grammar: Grammar) -> CodeContext<'a> {
+        static NO_TAINT_RULES: TaintSpec = TaintSpec { rules: Vec::new() };
         CodeContext {
             source,
             tree,
             grammar,
             semantics: OnceCell::new(),
+            taint: &NO_TAINT_RULES,
         }
+    }
+
+    /// The context with the plan's taint rules, for [`CodeContext::data_flow`].
+    pub fn with_taint(self, taint: &'a TaintSpec) -> CodeContext<'a> {
+        CodeContext { taint, ..self }
     }
 
     pub fn semantics(&self) -> &CodeSemantics {
         self.semantics
             .get_or_init(|| CodeSemantics::build(self.tree, &self.source.text, self.grammar))
+    }
+
+    /// The file's data flow, evaluated on demand over the semantics.
+    pub fn data_flow(&self) -> DataFlow<'_> {
+        DataFlow::new(
+            self.semantics(),
+            self.tree,
+            &self.source.text,
+            self.grammar,
+            self.taint,
+        )
+    }
+
+    /// The steps of `flow` as a finding carries them: the source, each step, then
+    /// `sink`, the expression the rule reports.
+    pub fn flow_steps(&self, flow: &Flow, sink: Span, sink_note: String) -> Vec<FlowStep> {
+        let text = self.source.text.as_str();
+        let source = excerpt(&text[flow.source.start..flow.source.end]);
+        let mut steps = Vec::with_capacity(flow.steps.len() + 2);
+        steps.push(FlowStep {
+            location: self.source.locate(flow.source),
+            note: format!("request input `{source}`"),
+        });
+        for step in &flow.steps {
+            steps.push(FlowStep {
+                location: self.source.locate(step.span),
+                note: step.note.clone(),
+            });
+        }
+        steps.push(FlowStep {
+            location: self.source.locate(sink),
+            note: sink_note,
+        });
+        steps
     }
 }
 
@@ -314,11 +358,23 @@ impl<'a> Emit<'a> {
         let template = self
             .meta
             .map_or(self.template, |meta| meta.message_for(&location.path));
+        self.report_message(location, render_message(template, args), confidence, Vec::new());
+    }
+
+    /// A finding with its message already written and the data flow that led to it.
+    pub fn report_message(
+        &mut self,
+        location: Location,
+        message: String,
+        confidence: Option<Confidence>,
+        flow: Vec<FlowStep>,
+    ) {
         self.findings.push(Finding {
             rule: self.rule.clone(),
             location,
-            message: render_message(template, args),
+            message,
             confidence,
+            flow,
         });
     }
 }

@@ -7,6 +7,7 @@ use audit_core::{
     Confidence, Domain, Language, LanguageMessages, RuleDocs, RuleId, RuleMeta, RuleReferences,
     Severity, TestCode,
 };
+use audit_model::taint::{NonLiteral, Sink, TaintRule};
 use serde::Deserialize;
 
 use super::{Rule, RuleError};
@@ -31,6 +32,8 @@ struct RuleFile {
     query: Option<BTreeMap<String, String>>,
     /// Checkov-style attribute assertions.
     terraform: Option<Vec<TerraformAssertion>>,
+    /// Sinks and sanitizers of a data-flow rule: request input must not reach the sinks.
+    taint: Option<TaintFile>,
     /// `check = "rust"`: the logic is a Rust check registered under the id, which
     /// declares in its own file what it runs on.
     check: Option<String>,
@@ -59,6 +62,69 @@ pub struct TerraformAssertion {
     pub unless_set: Vec<String>,
 }
 
+/// A taint rule's data (docs/writing-rules.md): the sources are the frameworks' request
+/// input, which the data-flow model knows.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaintFile {
+    /// Calls that make a value safe for this rule: qualified names, or `.method`.
+    #[serde(default)]
+    sanitizers: Vec<String>,
+    /// The message of findings where no request input is shown to reach the sink (sinks
+    /// with `nonliteral`), with `{sink}` and `{through}`.
+    nonliteral_message: Option<String>,
+    sinks: Vec<SinkFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SinkFile {
+    #[serde(default)]
+    functions: Vec<String>,
+    #[serde(default)]
+    methods: Vec<String>,
+    /// Positional arguments watched; every one when absent, none when absent and
+    /// `keywords` are given.
+    arguments: Option<Vec<usize>>,
+    #[serde(default)]
+    keywords: Vec<String>,
+    #[serde(default)]
+    unpacked: bool,
+    #[serde(default)]
+    whole: bool,
+    property: Option<String>,
+    #[serde(default)]
+    url: bool,
+    #[serde(default)]
+    nonliteral: NonLiteralFile,
+    #[serde(default)]
+    sql: bool,
+    #[serde(default)]
+    text: bool,
+    #[serde(default)]
+    any_constructor: bool,
+    safe_with_option: Option<String>,
+    /// `javascript` (also TypeScript) or `python`; both when absent.
+    language: Option<String>,
+}
+
+#[derive(Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum NonLiteralFile {
+    #[default]
+    Never,
+    Any,
+    Building,
+    Sql,
+}
+
+/// A taint rule compiled for the data-flow model, with its second message.
+#[derive(Clone, Debug)]
+pub struct TaintMatcher {
+    pub rule: TaintRule,
+    pub nonliteral_message: Option<String>,
+}
+
 /// Whether an absent or unknown attribute value passes the assertion or fails it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -71,6 +137,7 @@ pub enum Verdict {
 pub enum Matcher {
     Query(BTreeMap<String, String>),
     Terraform(Vec<TerraformAssertion>),
+    Taint(TaintMatcher),
     Rust,
 }
 
@@ -103,8 +170,8 @@ pub(super) fn parse_rule(
         return Err(err("`languages` is empty".into()));
     }
 
-    let matcher = match (file.query, file.terraform, file.check) {
-        (Some(query), None, None) => {
+    let matcher = match (file.query, file.terraform, file.taint, file.check) {
+        (Some(query), None, None, None) => {
             if let Some(key) = query
                 .keys()
                 .find(|k| !matches!(k.as_str(), "javascript" | "python"))
@@ -115,7 +182,7 @@ pub(super) fn parse_rule(
             }
             Matcher::Query(query)
         }
-        (None, Some(assertions), None) => {
+        (None, Some(assertions), None, None) => {
             if let Some(a) = assertions
                 .iter()
                 .find(|a| a.expect.is_some() == a.expect_set.is_some())
@@ -127,7 +194,7 @@ pub(super) fn parse_rule(
             }
             Matcher::Terraform(assertions)
         }
-        (None, None, Some(check)) if check == "rust" => {
+        (None, None, None, Some(check)) if check == "rust" => {
             if !builtin {
                 return Err(err(
                     "custom rules cannot use `check = \"rust\"`; use `query` or `terraform`".into(),
@@ -135,14 +202,15 @@ pub(super) fn parse_rule(
             }
             Matcher::Rust
         }
-        (None, None, Some(check)) => {
+        (None, None, None, Some(check)) => {
             return Err(err(format!(
                 "unknown check `{check}` (only \"rust\" exists)"
             )));
         }
+        (None, None, Some(taint), None) => Matcher::Taint(taint_matcher(taint).map_err(err)?),
         _ => {
             return Err(err(
-                "a rule needs exactly one matcher: `query`, `terraform` or `check = \"rust\"`"
+                "a rule needs exactly one matcher: `query`, `terraform`, `taint` or `check = \"rust\"`"
                     .into(),
             ));
         }
@@ -166,6 +234,68 @@ pub(super) fn parse_rule(
         origin: origin.to_string(),
         builtin,
     })
+}
+
+fn taint_matcher(file: TaintFile) -> Result<TaintMatcher, String> {
+    if file.sinks.is_empty() {
+        return Err("`taint` has no sinks".into());
+    }
+    let mut sinks = Vec::with_capacity(file.sinks.len());
+    for sink in file.sinks {
+        if sink.functions.is_empty() && sink.methods.is_empty() && !sink.any_constructor {
+            return Err("a taint sink needs `functions`, `methods` or `any_constructor`".into());
+        }
+        let javascript = match sink.language.as_deref() {
+            None => None,
+            Some("javascript") => Some(true),
+            Some("python") => Some(false),
+            Some(other) => {
+                return Err(format!(
+                    "unknown sink language `{other}` (expected javascript or python)"
+                ));
+            }
+        };
+        if sink.nonliteral_needs_message() && file.nonliteral_message.is_none() {
+            return Err("a sink with `nonliteral` needs `nonliteral_message`".into());
+        }
+        sinks.push(Sink {
+            functions: sink.functions,
+            methods: sink.methods,
+            arguments: match sink.arguments {
+                None if !sink.keywords.is_empty() => Some(Vec::new()),
+                arguments => arguments,
+            },
+            keywords: sink.keywords,
+            unpacked: sink.unpacked,
+            whole: sink.whole,
+            property: sink.property,
+            url: sink.url,
+            nonliteral: match sink.nonliteral {
+                NonLiteralFile::Never => NonLiteral::Never,
+                NonLiteralFile::Any => NonLiteral::Any,
+                NonLiteralFile::Building => NonLiteral::Building,
+                NonLiteralFile::Sql => NonLiteral::Sql,
+            },
+            sql: sink.sql,
+            text: sink.text,
+            any_constructor: sink.any_constructor,
+            safe_with_option: sink.safe_with_option,
+            javascript,
+        });
+    }
+    Ok(TaintMatcher {
+        rule: TaintRule {
+            sinks,
+            sanitizers: file.sanitizers,
+        },
+        nonliteral_message: file.nonliteral_message,
+    })
+}
+
+impl SinkFile {
+    fn nonliteral_needs_message(&self) -> bool {
+        !matches!(self.nonliteral, NonLiteralFile::Never)
+    }
 }
 
 fn is_rule_id(id: &str) -> bool {

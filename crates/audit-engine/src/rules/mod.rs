@@ -7,7 +7,7 @@ use std::path::Path;
 use audit_core::{Language, RuleId, RuleMeta};
 use include_dir::{Dir, include_dir};
 
-pub use file::{Matcher, TerraformAssertion, Verdict};
+pub use file::{Matcher, TaintMatcher, TerraformAssertion, Verdict};
 
 static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../rules");
 

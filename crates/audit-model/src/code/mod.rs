@@ -362,6 +362,12 @@ impl CodeSemantics {
             .map(|i| &self.bindings.list[i])
     }
 
+    /// [`CodeSemantics::binding_at`] as an index into [`CodeSemantics::bindings`], for
+    /// readers that keep facts per binding.
+    pub fn binding_index_at(&self, name: &str, byte: usize) -> Option<usize> {
+        self.bindings.lookup(name, byte, &self.functions, false)
+    }
+
     /// Resolves a reference, with `path` (a destructuring path) appended to its tail.
     fn resolve(&self, reference: &Reference, path: &[PathStep]) -> Option<String> {
         let (base, tail) = match reference.head {

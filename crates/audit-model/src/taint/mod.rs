@@ -1,0 +1,178 @@
+//! Data flow within a file: which values come from request input, through which steps, to
+//! which sink; sanitizers stop the flow. The sinks and sanitizers are data (each taint
+//! rule's `[taint]` table), the sources are the frameworks' request objects and handler
+//! parameters ([`sources`]). Evaluation runs backwards from the sinks' arguments, on
+//! demand, memoised per binding and per function, so a file without a sink costs nothing
+//! and one walk answers every taint rule at once: an origin carries a bit per rule, and a
+//! sanitizer clears the bits of the rules it protects.
+//!
+//! Calls to functions of the same file go through a summary (which parameters reach the
+//! return value), and a parameter that reaches a sink inside its function is followed back
+//! to every call of that function in the file.
+
+mod eval;
+mod shape;
+mod sinks;
+mod sources;
+
+use audit_core::Span;
+use audit_syntax::Grammar;
+use audit_syntax::tree_sitter::{Node, Tree};
+
+use crate::code::CodeSemantics;
+use eval::Evaluator;
+
+pub use shape::Shape;
+
+/// The bit every source sets and only the universal sanitizers (numbers) clear: what
+/// [`DataFlow::request_input`] reads, for Rust checks that ask whether request input
+/// reaches an argument whatever the taint rules say.
+const REQUEST: u64 = 1 << 63;
+
+/// The sinks and sanitizers of every enabled taint rule; rule `i` is bit `i`.
+#[derive(Clone, Debug, Default)]
+pub struct TaintSpec {
+    pub rules: Vec<TaintRule>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct TaintRule {
+    pub sinks: Vec<Sink>,
+    /// Calls that make a value safe for this rule: qualified names (`html.escape`,
+    /// `escape-html` for the module's default export) or, starting with `.`, a method
+    /// name on any receiver (`.escape`).
+    pub sanitizers: Vec<String>,
+}
+
+/// A call whose argument must not carry request input.
+#[derive(Clone, Debug, Default)]
+pub struct Sink {
+    /// Qualified names (`child_process.exec`, `eval`, `RegExp` also for `new RegExp`).
+    pub functions: Vec<String>,
+    /// The called member's name on any receiver (`query` of `pool.query`).
+    pub methods: Vec<String>,
+    /// Positional arguments that matter (0-based); None means every one.
+    pub arguments: Option<Vec<usize>>,
+    /// Python keyword arguments that matter.
+    pub keywords: Vec<String>,
+    /// Python `**value`: the unpacked mapping matters.
+    pub unpacked: bool,
+    /// The value must be the request input itself (`find(req.body)`), not a literal built
+    /// around part of it (`find({ name: req.body.name })`).
+    pub whole: bool,
+    /// Only the value of this key of an object argument matters (`$where`).
+    pub property: Option<String>,
+    /// The argument is a URL: a literal start that fixes scheme and host, or a relative
+    /// path, makes it safe.
+    pub url: bool,
+    /// What to report, at medium confidence, when no request input is shown to reach it.
+    pub nonliteral: NonLiteral,
+    /// The argument must read as SQL (literal text that starts like a statement) for any
+    /// finding: for method names too common to watch otherwise (`exec`, `literal`).
+    pub sql: bool,
+    /// The argument is sent as text: input inside an object or array literal, or a whole
+    /// parsed container (`req.body`, `request.GET`), is serialised, not sent as markup.
+    pub text: bool,
+    /// Also any class instantiated with the value: JS `new C(...)`, Python `C(...)` with
+    /// a capitalised name (not the language's own classes).
+    pub any_constructor: bool,
+    /// An object argument with this key makes the call safe (`sendFile(p, { root })`).
+    pub safe_with_option: Option<String>,
+    /// `Some(true)`: JavaScript/TypeScript only; `Some(false)`: Python only.
+    pub javascript: Option<bool>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NonLiteral {
+    /// Nothing: only request input is reported.
+    #[default]
+    Never,
+    /// Any value that is not a literal.
+    Any,
+    /// Text built by concatenation, a template, an f-string, `%` or `.format()` with a
+    /// non-literal part.
+    Building,
+    /// [`NonLiteral::Building`] whose literal text starts like SQL.
+    Sql,
+}
+
+/// What reaches a sink: request input with its steps, or an unproven non-literal value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hit {
+    /// Index into [`TaintSpec::rules`].
+    pub rule: usize,
+    /// The whole sink call.
+    pub call: Span,
+    /// The callee of the sink call.
+    pub callee: Span,
+    /// The argument (or property value) that carries the value.
+    pub argument: Span,
+    pub kind: HitKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HitKind {
+    Tainted(Flow),
+    /// Not shown to be request input, but not a literal either.
+    NonLiteral { building: Option<&'static str> },
+}
+
+/// Request input and the steps it takes: the source first, then each assignment, string
+/// building and call it goes through, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flow {
+    /// The source expression: `req.query.q`, `request.args`, a decorated parameter.
+    pub source: Span,
+    pub steps: Vec<Step>,
+}
+
+impl Flow {
+    /// The first string-building step (`a template literal`, `an f-string`), for messages
+    /// that say how the value was made.
+    pub fn building(&self) -> Option<&'static str> {
+        self.steps.iter().find_map(|s| s.building)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub span: Span,
+    pub note: String,
+    /// Set when this step builds text: `a template literal`, `concatenation`.
+    pub building: Option<&'static str>,
+}
+
+/// The data-flow model of one file, evaluated on demand.
+pub struct DataFlow<'a> {
+    evaluator: Evaluator<'a>,
+}
+
+impl<'a> DataFlow<'a> {
+    pub fn new(
+        semantics: &'a CodeSemantics,
+        tree: &'a Tree,
+        text: &'a str,
+        grammar: Grammar,
+        spec: &'a TaintSpec,
+    ) -> DataFlow<'a> {
+        DataFlow {
+            evaluator: Evaluator::new(semantics, tree, text, grammar, spec),
+        }
+    }
+
+    /// Every sink of the spec's rules in the file that request input reaches (through
+    /// calls of the file's functions too), or that its rule reports as a non-literal.
+    pub fn hits(&self) -> Vec<Hit> {
+        sinks::hits(&self.evaluator)
+    }
+
+    /// The flow of request input into `node`, if any reaches it unsanitised by the
+    /// universal sanitizers (numbers): for Rust checks that raise their confidence when
+    /// the value is proven to come from a request.
+    pub fn request_input(&self, node: Node<'_>) -> Option<Flow> {
+        self.evaluator.flow_into(node, REQUEST)
+    }
+}
+
+#[cfg(test)]
+mod tests;

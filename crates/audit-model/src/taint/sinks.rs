@@ -1,0 +1,381 @@
+//! Finding the spec's sinks among the file's calls and asking what reaches their
+//! arguments; a parameter that reaches a sink is followed back to the calls of its
+//! function.
+
+use std::collections::{HashMap, HashSet};
+
+use audit_core::Span;
+use audit_syntax::tree_sitter::Node;
+
+use super::eval::{Evaluator, From, Origin};
+use super::sources::span;
+use super::{Flow, Hit, HitKind, NonLiteral, REQUEST, Shape, Sink, Step};
+use crate::code::Call;
+use crate::code::nodes::{elements, node_at, string_content};
+
+/// How many rounds a parameter flow is followed back through callers.
+const MAX_CALLER_ROUNDS: usize = 16;
+
+/// A sink argument that a parameter of `function` reaches.
+struct Pending {
+    rule: usize,
+    function: usize,
+    position: usize,
+    live: u64,
+    whole: bool,
+    /// The sink wants the input whole ([`Sink::whole`]).
+    needs_whole: bool,
+    structured: bool,
+    /// The sink takes text ([`Sink::text`]).
+    needs_text: bool,
+    /// From the parameter to the sink.
+    steps: Vec<Step>,
+    call: Span,
+    callee: Span,
+    argument: Span,
+}
+
+pub(super) fn hits(ev: &Evaluator<'_>) -> Vec<Hit> {
+    let mut by_function: HashMap<&str, Vec<(usize, &Sink)>> = HashMap::new();
+    let mut by_method: HashMap<&str, Vec<(usize, &Sink)>> = HashMap::new();
+    let mut constructors: Vec<(usize, &Sink)> = Vec::new();
+    for (rule, spec) in ev.spec.rules.iter().enumerate().take(63) {
+        for sink in &spec.sinks {
+            if sink.javascript.is_some_and(|js| js != ev.js) {
+                continue;
+            }
+            for function in &sink.functions {
+                by_function.entry(function).or_default().push((rule, sink));
+            }
+            for method in &sink.methods {
+                by_method.entry(method).or_default().push((rule, sink));
+            }
+            if sink.any_constructor {
+                constructors.push((rule, sink));
+            }
+        }
+    }
+    if by_function.is_empty() && by_method.is_empty() && constructors.is_empty() {
+        return Vec::new();
+    }
+    let mut hits = Vec::new();
+    let mut pending = Vec::new();
+    for call in ev.semantics.calls() {
+        let function_sinks = call
+            .qualified_name
+            .as_deref()
+            .and_then(|q| by_function.get(q));
+        let Some(node) = node_at(ev.tree, call.span) else {
+            continue;
+        };
+        let callee = node
+            .child_by_field_name("function")
+            .or_else(|| node.child_by_field_name("constructor"));
+        let method_sinks = callee
+            .and_then(|c| ev.method_name(c))
+            .and_then(|m| by_method.get(m));
+        let constructed = (!constructors.is_empty() && instantiates(ev, call, callee))
+            .then_some(&constructors);
+        let sinks = function_sinks
+            .into_iter()
+            .chain(method_sinks)
+            .chain(constructed)
+            .flatten();
+        for &(rule, sink) in sinks {
+            if sink
+                .safe_with_option
+                .as_deref()
+                .is_some_and(|key| has_option(ev, call, key))
+            {
+                continue;
+            }
+            for argument in sink_arguments(ev, sink, call) {
+                check_argument(ev, rule, sink, call, argument, &mut hits, &mut pending);
+            }
+        }
+    }
+    follow_callers(ev, pending, &mut hits);
+    // A tainted hit supersedes the non-literal one at the same argument.
+    let tainted: HashSet<(usize, Span)> = hits
+        .iter()
+        .filter(|h| matches!(h.kind, HitKind::Tainted(_)))
+        .map(|h| (h.rule, h.argument))
+        .collect();
+    let mut seen = HashSet::new();
+    hits.retain(|h| {
+        let superseded =
+            matches!(h.kind, HitKind::NonLiteral { .. }) && tainted.contains(&(h.rule, h.argument));
+        !superseded && seen.insert((h.rule, h.argument))
+    });
+    hits.sort_by_key(|h| (h.call.start, h.argument.start, h.rule));
+    hits
+}
+
+fn check_argument(
+    ev: &Evaluator<'_>,
+    rule: usize,
+    sink: &Sink,
+    call: &Call,
+    argument: Node<'_>,
+    hits: &mut Vec<Hit>,
+    pending: &mut Vec<Pending>,
+) {
+    let bit = 1u64 << rule;
+    let shape = (sink.url || sink.sql || sink.nonliteral != NonLiteral::Never)
+        .then(|| ev.shape(argument, bit, 0));
+    if sink.url && shape.as_ref().is_some_and(Shape::fixes_host) {
+        return;
+    }
+    if sink.sql && !shape.as_ref().is_some_and(Shape::looks_like_sql) {
+        return;
+    }
+    let hit = |kind| Hit {
+        rule,
+        call: call.span,
+        callee: call.callee,
+        argument: span(argument),
+        kind,
+    };
+    for origin in ev.eval(argument).origins {
+        if origin.live & bit == 0
+            || (sink.whole && !origin.whole)
+            || (sink.text && (origin.structured || whole_container(ev, &origin)))
+        {
+            continue;
+        }
+        match origin.from {
+            From::Request(source) => hits.push(hit(HitKind::Tainted(Flow {
+                source,
+                steps: origin.steps,
+            }))),
+            From::Parameter { function, position } => pending.push(Pending {
+                rule,
+                function,
+                position,
+                live: origin.live,
+                whole: origin.whole,
+                needs_whole: sink.whole,
+                structured: origin.structured,
+                needs_text: sink.text,
+                steps: origin.steps,
+                call: call.span,
+                callee: call.callee,
+                argument: span(argument),
+            }),
+        }
+    }
+    let reported = match (sink.nonliteral, &shape) {
+        (NonLiteral::Never, _) | (_, None) => None,
+        (NonLiteral::Any, Some(Shape::Dynamic)) => Some(None),
+        (NonLiteral::Any | NonLiteral::Building, Some(Shape::Built { building, .. })) => {
+            Some(Some(*building))
+        }
+        (NonLiteral::Sql, Some(built @ Shape::Built { building, .. })) if built.looks_like_sql() => {
+            Some(Some(*building))
+        }
+        _ => None,
+    };
+    if let Some(building) = reported {
+        hits.push(hit(HitKind::NonLiteral { building }));
+    }
+}
+
+/// The argument nodes of `call` that `sink` watches.
+fn sink_arguments<'t>(ev: &Evaluator<'t>, sink: &Sink, call: &Call) -> Vec<Node<'t>> {
+    let Some(arguments) = call.arguments.and_then(|a| node_at(ev.tree, a)) else {
+        return Vec::new();
+    };
+    let mut watched = Vec::new();
+    let mut position = 0;
+    for argument in elements(arguments) {
+        match argument.kind() {
+            "keyword_argument" => {
+                let name = argument.child_by_field_name("name").map(|n| ev.text_of(n));
+                if name.is_some_and(|n| sink.keywords.iter().any(|k| k == n))
+                    && let Some(value) = argument.child_by_field_name("value")
+                {
+                    watched.push(value);
+                }
+            }
+            "dictionary_splat" => {
+                if sink.unpacked {
+                    watched.push(argument);
+                }
+            }
+            _ => {
+                if sink.arguments.as_ref().is_none_or(|a| a.contains(&position)) {
+                    watched.push(argument);
+                }
+                position += 1;
+            }
+        }
+    }
+    let Some(property) = &sink.property else {
+        return watched;
+    };
+    watched
+        .into_iter()
+        .filter(|a| matches!(a.kind(), "object" | "dictionary"))
+        .flat_map(elements)
+        .filter(|pair| pair.kind() == "pair")
+        .filter(|pair| {
+            pair.child_by_field_name("key").is_some_and(|key| {
+                let text = string_content(ev.text, key).unwrap_or_else(|| ev.text_of(key));
+                text == property
+            })
+        })
+        .filter_map(|pair| pair.child_by_field_name("value"))
+        .collect()
+}
+
+/// Follows parameters that reach sinks back to the calls of their functions: request
+/// input passed there is a hit at the sink; a caller's own parameter is followed on.
+fn follow_callers(ev: &Evaluator<'_>, mut pending: Vec<Pending>, hits: &mut Vec<Hit>) {
+    if pending.is_empty() {
+        return;
+    }
+    let mut callers: HashMap<usize, Vec<Node<'_>>> = HashMap::new();
+    for call in ev.semantics.calls() {
+        let Some(node) = node_at(ev.tree, call.span) else {
+            continue;
+        };
+        if let Some(function) = node
+            .child_by_field_name("function")
+            .and_then(|callee| ev.local_function(callee))
+        {
+            callers.entry(function).or_default().push(node);
+        }
+    }
+    let mut seen: HashSet<(usize, usize, usize, Span)> = HashSet::new();
+    for _ in 0..MAX_CALLER_ROUNDS {
+        let mut next = Vec::new();
+        for flow in pending {
+            if !seen.insert((flow.rule, flow.function, flow.position, flow.argument)) {
+                continue;
+            }
+            let name = ev.semantics.functions()[flow.function]
+                .name
+                .clone()
+                .unwrap_or_else(|| "function".into());
+            for &site in callers.get(&flow.function).into_iter().flatten() {
+                let Some(argument) = site
+                    .child_by_field_name("arguments")
+                    .and_then(|a| ev.positional(a, flow.position))
+                else {
+                    continue;
+                };
+                for origin in ev.eval(argument).origins {
+                    let live = origin.live & flow.live;
+                    let structured = origin.structured || flow.structured;
+                    if live & (1 << flow.rule) == 0
+                        || (flow.needs_whole && !(origin.whole && flow.whole))
+                        || (flow.needs_text && (structured || whole_container(ev, &origin)))
+                    {
+                        continue;
+                    }
+                    let steps = joined(&origin, span(site), &name, &flow.steps);
+                    match origin.from {
+                        From::Request(source) => hits.push(Hit {
+                            rule: flow.rule,
+                            call: flow.call,
+                            callee: flow.callee,
+                            argument: flow.argument,
+                            kind: HitKind::Tainted(Flow { source, steps }),
+                        }),
+                        From::Parameter { function, position } => next.push(Pending {
+                            rule: flow.rule,
+                            function,
+                            position,
+                            live: live | REQUEST,
+                            whole: origin.whole && flow.whole,
+                            needs_whole: flow.needs_whole,
+                            structured,
+                            needs_text: flow.needs_text,
+                            steps,
+                            call: flow.call,
+                            callee: flow.callee,
+                            argument: flow.argument,
+                        }),
+                    }
+                }
+            }
+        }
+        if next.is_empty() {
+            return;
+        }
+        pending = next;
+    }
+}
+
+/// JS and Python classes of the language itself: not models a request fills.
+const LANGUAGE_CLASSES: &[&str] = &[
+    "Array", "Blob", "Buffer", "Date", "Error", "Exception", "FormData", "Headers", "Map",
+    "Object", "Promise", "RangeError", "RegExp", "Request", "Response", "Set", "TypeError",
+    "URL", "URLSearchParams", "ValueError", "WeakMap", "WeakSet",
+];
+
+/// JS `new C(...)`, Python `C(...)`: a class with a capitalised name is instantiated.
+fn instantiates(ev: &Evaluator<'_>, call: &Call, callee: Option<Node<'_>>) -> bool {
+    if ev.js != call.new {
+        return false;
+    }
+    let Some(callee) = callee else {
+        return false;
+    };
+    let name = match callee.kind() {
+        "identifier" => ev.text_of(callee),
+        _ => match ev.method_name(callee) {
+            Some(name) => name,
+            None => return false,
+        },
+    };
+    name.starts_with(|c: char| c.is_ascii_uppercase())
+        && !name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
+        && !LANGUAGE_CLASSES.contains(&name)
+}
+
+/// An object (or dict) argument of `call` has `key`.
+fn has_option(ev: &Evaluator<'_>, call: &Call, key: &str) -> bool {
+    let Some(arguments) = call.arguments.and_then(|a| node_at(ev.tree, a)) else {
+        return false;
+    };
+    elements(arguments)
+        .into_iter()
+        .filter(|a| matches!(a.kind(), "object" | "dictionary"))
+        .flat_map(elements)
+        .any(|pair| {
+            let key_node = match pair.kind() {
+                "pair" => pair.child_by_field_name("key"),
+                "shorthand_property_identifier" => Some(pair),
+                _ => None,
+            };
+            key_node.is_some_and(|k| string_content(ev.text, k).unwrap_or_else(|| ev.text_of(k)) == key)
+        })
+}
+
+/// Request input that is a whole parsed container (`req.body`, `request.GET`) and was
+/// not built into text: sent on, it is serialised as JSON, not written as markup.
+fn whole_container(ev: &Evaluator<'_>, origin: &Origin) -> bool {
+    let From::Request(source) = origin.from else {
+        return false;
+    };
+    let text = &ev.text[source.start..source.end];
+    let last = text.rsplit('.').next().unwrap_or(text);
+    origin.whole
+        && matches!(
+            last,
+            "body" | "query" | "params" | "headers" | "cookies" | "args" | "form" | "json"
+                | "data" | "GET" | "POST" | "query_params"
+        )
+}
+
+fn joined(origin: &Origin, site: Span, name: &str, inside: &[Step]) -> Vec<Step> {
+    let mut steps = origin.steps.clone();
+    steps.push(Step {
+        span: site,
+        note: format!("passed to `{name}()`"),
+        building: None,
+    });
+    steps.extend(inside.iter().cloned());
+    steps
+}

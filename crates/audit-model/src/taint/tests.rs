@@ -1,0 +1,289 @@
+use std::fmt::Write;
+use std::time::Duration;
+
+use audit_syntax::{Grammar, parse_tree};
+
+use super::*;
+
+/// Rule 0: SQL sinks (non-literal SQL reported); rule 1: a path sink sanitised by
+/// `path.basename`/`os.path.basename`; rule 2: a whole-value sink (`create(req.body)`).
+fn spec() -> TaintSpec {
+    TaintSpec {
+        rules: vec![
+            TaintRule {
+                sinks: vec![Sink {
+                    methods: vec!["query".into(), "execute".into()],
+                    arguments: Some(vec![0]),
+                    nonliteral: NonLiteral::Sql,
+                    ..Sink::default()
+                }],
+                sanitizers: vec![],
+            },
+            TaintRule {
+                sinks: vec![Sink {
+                    functions: vec!["fs.readFile".into(), "open".into()],
+                    arguments: Some(vec![0]),
+                    ..Sink::default()
+                }],
+                sanitizers: vec!["path.basename".into(), "os.path.basename".into()],
+            },
+            TaintRule {
+                sinks: vec![Sink {
+                    methods: vec!["create".into()],
+                    arguments: Some(vec![0]),
+                    whole: true,
+                    unpacked: true,
+                    ..Sink::default()
+                }],
+                sanitizers: vec![],
+            },
+        ],
+    }
+}
+
+/// Each hit as `rule line: source -> steps` (or `non-literal (how)`), one per line.
+fn hits(grammar: Grammar, text: &str) -> String {
+    let (tree, grammar) = parse_tree(grammar, text, Duration::from_secs(5)).unwrap();
+    let semantics = CodeSemantics::build(&tree, text, grammar);
+    let spec = spec();
+    let flow = DataFlow::new(&semantics, &tree, text, grammar, &spec);
+    let line = |at: usize| text[..at].matches('\n').count() + 1;
+    let mut out = String::new();
+    for hit in flow.hits() {
+        write!(out, "{} {}: ", hit.rule, line(hit.argument.start)).unwrap();
+        match hit.kind {
+            HitKind::Tainted(flow) => {
+                write!(out, "{}", &text[flow.source.start..flow.source.end]).unwrap();
+                for step in &flow.steps {
+                    write!(out, " -> {}", step.note).unwrap();
+                }
+            }
+            HitKind::NonLiteral { building } => {
+                write!(out, "non-literal ({})", building.unwrap_or("value")).unwrap()
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+use crate::code::CodeSemantics;
+
+#[test]
+fn express_input_reaches_a_query_through_assignments_and_templates() {
+    let text = r#"
+app.get("/u", async (req, res) => {
+  const id = req.query.id;
+  const sql = `SELECT * FROM users WHERE id = ${id}`;
+  await pool.query(sql);
+  await pool.query("SELECT 1 WHERE a = " + req.params.a);
+});
+"#;
+    assert_eq!(
+        hits(Grammar::JavaScript, text),
+        "0 5: req.query.id -> assigned to `id` -> a template literal -> assigned to `sql`\n\
+         0 6: req.params.a -> concatenation\n"
+    );
+}
+
+#[test]
+fn literal_and_parameterised_queries_are_fine() {
+    let text = r#"
+const TABLE = "users";
+app.get("/u", async (req, res) => {
+  await pool.query("SELECT * FROM " + TABLE + " WHERE id = $1", [req.query.id]);
+  await pool.query(`SELECT * FROM ${TABLE}`);
+  const n = parseInt(req.query.n, 10);
+  await pool.query(`SELECT * FROM t LIMIT ${n}`);
+});
+"#;
+    assert_eq!(hits(Grammar::JavaScript, text), "");
+}
+
+#[test]
+fn sql_built_from_a_value_of_unknown_origin_is_non_literal() {
+    let text = r#"
+function list(order) {
+  return db.query(`SELECT * FROM users ORDER BY ${order}`);
+}
+db.query(`refresh ${x}`);
+"#;
+    // Not SQL-looking text is not reported; `list` is never called with request input.
+    assert_eq!(
+        hits(Grammar::JavaScript, text),
+        "0 3: non-literal (a template literal)\n"
+    );
+}
+
+#[test]
+fn destructuring_and_koa_and_nest_sources() {
+    let text = r#"
+router.get("/a", (req, res) => {
+  const { body } = req;
+  const { name } = req.query;
+  db.query("SELECT * FROM t WHERE a = '" + body.a + "'");
+  db.query("SELECT * FROM t WHERE n = '" + name + "'");
+});
+router.get("/k", async (ctx) => {
+  await db.query(`SELECT * FROM t WHERE q = ${ctx.request.query.q}`);
+});
+class C {
+  @Get() find(@Query("q") q: string) {
+    return this.repo.query(`SELECT * FROM t WHERE q = '${q}'`);
+  }
+}
+"#;
+    assert_eq!(
+        hits(Grammar::TypeScript, text),
+        "0 5: body -> assigned to `body` -> concatenation\n\
+         0 6: req.query -> assigned to `name` -> concatenation\n\
+         0 9: ctx.request.query.q -> a template literal\n\
+         0 13: q -> a template literal\n"
+    );
+}
+
+#[test]
+fn sanitizers_clear_only_their_rules() {
+    let text = r#"
+const fs = require("fs");
+const path = require("path");
+app.get("/f", (req, res) => {
+  const name = path.basename(req.query.f);
+  fs.readFile(name, () => {});
+  fs.readFile(req.query.f, () => {});
+  db.query("SELECT * FROM t WHERE f = '" + name + "'");
+});
+"#;
+    assert_eq!(
+        hits(Grammar::JavaScript, text),
+        "1 7: req.query.f\n\
+         0 8: req.query.f -> assigned to `name` -> concatenation\n"
+    );
+}
+
+#[test]
+fn whole_values_only_where_the_sink_wants_them() {
+    let text = r#"
+app.post("/u", async (req, res) => {
+  await User.create(req.body);
+  await User.create({ ...req.body });
+  await User.create({ name: req.body.name });
+});
+"#;
+    assert_eq!(
+        hits(Grammar::JavaScript, text),
+        "2 3: req.body\n2 4: req.body\n"
+    );
+}
+
+#[test]
+fn flows_through_functions_of_the_same_file() {
+    let text = r#"
+function where(column, value) {
+  return column + " = '" + value + "'";
+}
+function run(sql) {
+  return db.query(sql);
+}
+app.get("/s", (req, res) => {
+  run("SELECT * FROM t WHERE " + where("a", req.query.a));
+});
+"#;
+    assert_eq!(
+        hits(Grammar::JavaScript, text),
+        "0 6: req.query.a -> through `where()` -> concatenation -> concatenation -> passed to `run()`\n"
+    );
+}
+
+#[test]
+fn recursion_and_cycles_terminate() {
+    let text = r#"
+function a(x) { return b(x) + a(x); }
+function b(y) { return a(y); }
+let q = q + req.query.q;
+app.get("/r", (req, res) => {
+  let s = "SELECT 1 WHERE x = ";
+  s = s + a(req.query.q);
+  db.query(s);
+});
+"#;
+    // Whatever it finds, evaluation ends.
+    let _ = hits(Grammar::JavaScript, text);
+}
+
+#[test]
+fn flask_django_and_fastapi_sources() {
+    let text = r#"
+from flask import request
+import os
+
+@app.route("/a")
+def a():
+    q = request.args.get("q")
+    cursor.execute(f"SELECT * FROM t WHERE q = '{q}'")
+    cursor.execute("SELECT * FROM t WHERE q = %s", (q,))
+
+def view(request):
+    name = request.GET["name"]
+    cursor.execute("SELECT * FROM t WHERE n = '%s'" % name)
+    open(os.path.basename(name))
+    open(name)
+
+@router.get("/items/{item_id}")
+def item(item_id: int, q: str, db: Session = Depends(get_db)):
+    cursor.execute("SELECT * FROM t WHERE id = {}".format(item_id))
+    cursor.execute("SELECT * FROM t WHERE q = '{}'".format(q))
+
+def make(request):
+    Model.objects.create(**request.data)
+"#;
+    assert_eq!(
+        hits(Grammar::Python, text),
+        "0 8: request.args.get(\"q\") -> assigned to `q` -> an f-string\n\
+         0 13: request.GET[\"name\"] -> assigned to `name` -> `%` formatting\n\
+         1 15: request.GET[\"name\"] -> assigned to `name`\n\
+         0 19: non-literal (`.format()`)\n\
+         0 20: q -> `.format()`\n\
+         2 23: request.data\n"
+    );
+}
+
+#[test]
+fn branches_keep_the_earlier_value() {
+    let text = r#"
+app.get("/b", (req, res) => {
+  let order = req.query.order;
+  if (!order) {
+    order = "id";
+  }
+  db.query("SELECT * FROM t ORDER BY " + order);
+  let n = req.query.n;
+  n = Number(n);
+  db.query("SELECT * FROM t LIMIT " + n);
+});
+"#;
+    assert_eq!(
+        hits(Grammar::JavaScript, text),
+        "0 7: req.query.order -> assigned to `order` -> concatenation\n"
+    );
+}
+
+#[test]
+fn request_input_for_rust_checks() {
+    let text = "app.get('/x', (req, res) => { exec(req.query.cmd); exec(parseInt(req.query.n)); });";
+    let (tree, grammar) = parse_tree(Grammar::JavaScript, text, Duration::from_secs(5)).unwrap();
+    let semantics = CodeSemantics::build(&tree, text, grammar);
+    let spec = TaintSpec::default();
+    let flow = DataFlow::new(&semantics, &tree, text, grammar, &spec);
+    let arguments: Vec<_> = semantics
+        .calls()
+        .iter()
+        .filter(|c| &text[c.callee.start..c.callee.end] == "exec")
+        .map(|c| {
+            let node = crate::code::nodes::node_at(&tree, c.arguments.unwrap()).unwrap();
+            flow.request_input(node.named_child(0).unwrap())
+                .map(|f| text[f.source.start..f.source.end].to_string())
+        })
+        .collect();
+    assert_eq!(arguments, vec![Some("req.query.cmd".to_string()), None]);
+}
