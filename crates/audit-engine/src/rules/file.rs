@@ -104,6 +104,12 @@ struct SinkFile {
     #[serde(default)]
     any_constructor: bool,
     safe_with_option: Option<String>,
+    #[serde(default)]
+    body: bool,
+    #[serde(default)]
+    receivers: Vec<String>,
+    #[serde(default)]
+    receiver_not: Vec<String>,
     /// `javascript` (also TypeScript) or `python`; both when absent.
     language: Option<String>,
 }
@@ -280,6 +286,9 @@ fn taint_matcher(file: TaintFile) -> Result<TaintMatcher, String> {
             text: sink.text,
             any_constructor: sink.any_constructor,
             safe_with_option: sink.safe_with_option,
+            body: sink.body,
+            receivers: sink.receivers,
+            receiver_not: sink.receiver_not,
             javascript,
         });
     }

@@ -78,6 +78,14 @@ pub struct Sink {
     pub any_constructor: bool,
     /// An object argument with this key makes the call safe (`sendFile(p, { root })`).
     pub safe_with_option: Option<String>,
+    /// The value must be a request body, whole (`req.body`, `request.data`,
+    /// `req.body.user`): what an ORM write would take as a set of fields.
+    pub body: bool,
+    /// For `methods`: the receiver's first name must be one of these (`res`, `reply`).
+    pub receivers: Vec<String>,
+    /// For `methods`: a receiver whose text holds one of these is another API
+    /// (`createHash(...).update(body)` is no model write).
+    pub receiver_not: Vec<String>,
     /// `Some(true)`: JavaScript/TypeScript only; `Some(false)`: Python only.
     pub javascript: Option<bool>,
 }

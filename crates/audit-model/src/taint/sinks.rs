@@ -28,6 +28,8 @@ struct Pending {
     structured: bool,
     /// The sink takes text ([`Sink::text`]).
     needs_text: bool,
+    /// The sink takes a request body ([`Sink::body`]).
+    needs_body: bool,
     /// From the parameter to the sink.
     steps: Vec<Step>,
     call: Span,
@@ -86,6 +88,7 @@ pub(super) fn hits(ev: &Evaluator<'_>) -> Vec<Hit> {
                 .safe_with_option
                 .as_deref()
                 .is_some_and(|key| has_option(ev, call, key))
+                || !receiver_allowed(ev, sink, callee)
             {
                 continue;
             }
@@ -140,6 +143,7 @@ fn check_argument(
         if origin.live & bit == 0
             || (sink.whole && !origin.whole)
             || (sink.text && (origin.structured || whole_container(ev, &origin)))
+            || (sink.body && (!request_body(ev, &origin) || validated_handler(ev, call.span)))
         {
             continue;
         }
@@ -157,6 +161,7 @@ fn check_argument(
                 needs_whole: sink.whole,
                 structured: origin.structured,
                 needs_text: sink.text,
+                needs_body: sink.body,
                 steps: origin.steps,
                 call: call.span,
                 callee: call.callee,
@@ -270,6 +275,7 @@ fn follow_callers(ev: &Evaluator<'_>, mut pending: Vec<Pending>, hits: &mut Vec<
                     if live & (1 << flow.rule) == 0
                         || (flow.needs_whole && !(origin.whole && flow.whole))
                         || (flow.needs_text && (structured || whole_container(ev, &origin)))
+                        || (flow.needs_body && !request_body(ev, &origin))
                     {
                         continue;
                     }
@@ -291,6 +297,7 @@ fn follow_callers(ev: &Evaluator<'_>, mut pending: Vec<Pending>, hits: &mut Vec<
                             needs_whole: flow.needs_whole,
                             structured,
                             needs_text: flow.needs_text,
+                            needs_body: flow.needs_body,
                             steps,
                             call: flow.call,
                             callee: flow.callee,
@@ -332,6 +339,47 @@ fn instantiates(ev: &Evaluator<'_>, call: &Call, callee: Option<Node<'_>>) -> bo
     name.starts_with(|c: char| c.is_ascii_uppercase())
         && !name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
         && !LANGUAGE_CLASSES.contains(&name)
+        && !VALIDATING_CLASSES.iter().any(|suffix| name.ends_with(suffix))
+}
+
+/// Classes that validate what they are given rather than store it: WTForms/Django forms,
+/// DRF serializers, marshmallow schemas.
+const VALIDATING_CLASSES: &[&str] = &["Form", "Serializer", "Schema", "Validator"];
+
+/// Route middleware that validates the body against a schema (rejecting unknown keys by
+/// default), such as `celebrate({ body })` or `validate(schema)`.
+const VALIDATORS: &[&str] = &[
+    "celebrate",
+    "checkSchema",
+    "validate",
+    "validateBody",
+    "validateRequest",
+    "validationMiddleware",
+    "validator",
+    "zValidator",
+];
+
+/// The call sits in a handler registered after a validating middleware:
+/// `router.post(path, celebrate({...}), async (req, res) => ...)`.
+fn validated_handler(ev: &Evaluator<'_>, at: Span) -> bool {
+    let Some(handler) = ev.semantics.enclosing_function(at.start) else {
+        return false;
+    };
+    let Some(handler_node) = node_at(ev.tree, handler.span) else {
+        return false;
+    };
+    let Some(arguments) = handler_node.parent().filter(|p| p.kind() == "arguments") else {
+        return false;
+    };
+    elements(arguments)
+        .into_iter()
+        .take_while(|a| a.id() != handler_node.id())
+        .filter(|a| a.kind() == "call_expression")
+        .filter_map(|a| a.child_by_field_name("function"))
+        .any(|callee| {
+            let name = ev.method_name(callee).unwrap_or_else(|| ev.text_of(callee));
+            VALIDATORS.contains(&name)
+        })
 }
 
 /// An object (or dict) argument of `call` has `key`.
@@ -367,6 +415,40 @@ fn whole_container(ev: &Evaluator<'_>, origin: &Origin) -> bool {
             "body" | "query" | "params" | "headers" | "cookies" | "args" | "form" | "json"
                 | "data" | "GET" | "POST" | "query_params"
         )
+}
+
+/// Request input that is a request body, whole: `req.body`, `req.body.user`,
+/// `ctx.request.body`, `request.data`, `request.json`, `request.POST`, `request.get_json()`.
+fn request_body(ev: &Evaluator<'_>, origin: &Origin) -> bool {
+    let From::Request(source) = origin.from else {
+        return false;
+    };
+    origin.whole
+        && ev.text[source.start..source.end]
+            .split(['.', '(', '['])
+            .any(|segment| matches!(segment, "body" | "data" | "json" | "form" | "POST" | "get_json"))
+}
+
+/// The sink's receiver conditions ([`Sink::receivers`], [`Sink::receiver_not`]) hold.
+fn receiver_allowed(ev: &Evaluator<'_>, sink: &Sink, callee: Option<Node<'_>>) -> bool {
+    if sink.receivers.is_empty() && sink.receiver_not.is_empty() {
+        return true;
+    }
+    let Some(object) = callee
+        .filter(|c| matches!(c.kind(), "member_expression" | "attribute"))
+        .and_then(|c| c.child_by_field_name("object"))
+    else {
+        return sink.receivers.is_empty();
+    };
+    let text = ev.text_of(object);
+    if sink.receiver_not.iter().any(|word| text.contains(word.as_str())) {
+        return false;
+    }
+    let first = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+        .next()
+        .unwrap_or("");
+    sink.receivers.is_empty() || sink.receivers.iter().any(|r| r == first)
 }
 
 fn joined(origin: &Origin, site: Span, name: &str, inside: &[Step]) -> Vec<Step> {

@@ -229,6 +229,7 @@ def view(request):
     open(os.path.basename(name))
     open(name)
 
+# `item_id: int` holds a number: neither request text nor a non-literal.
 @router.get("/items/{item_id}")
 def item(item_id: int, q: str, db: Session = Depends(get_db)):
     cursor.execute("SELECT * FROM t WHERE id = {}".format(item_id))
@@ -242,9 +243,8 @@ def make(request):
         "0 8: request.args.get(\"q\") -> assigned to `q` -> an f-string\n\
          0 13: request.GET[\"name\"] -> assigned to `name` -> `%` formatting\n\
          1 15: request.GET[\"name\"] -> assigned to `name`\n\
-         0 19: non-literal (`.format()`)\n\
-         0 20: q -> `.format()`\n\
-         2 23: request.data\n"
+         0 21: q -> `.format()`\n\
+         2 24: request.data\n"
     );
 }
 
