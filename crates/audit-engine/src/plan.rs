@@ -139,8 +139,15 @@ impl TaintPlan {
         let mut rules = Vec::with_capacity(entries.len());
         for (index, matcher) in entries {
             for sink in &matcher.rule.sinks {
-                let names = sink.functions.iter().map(|f| f.rsplit('.').next().unwrap_or(f));
-                anchors.extend(names.chain(sink.methods.iter().map(String::as_str)).map(str::to_owned));
+                let names = sink
+                    .functions
+                    .iter()
+                    .map(|f| f.rsplit('.').next().unwrap_or(f));
+                anchors.extend(
+                    names
+                        .chain(sink.methods.iter().map(String::as_str))
+                        .map(str::to_owned),
+                );
             }
             spec.rules.push(matcher.rule);
             rules.push((index, matcher.nonliteral_message));

@@ -28,7 +28,13 @@ pub fn text(report: &Report<'_>, color: bool) -> String {
         let steps: Vec<String> = d
             .flow
             .iter()
-            .map(|step| format!("line {}: {}", step.location.start.line, one_line(&step.note)))
+            .map(|step| {
+                format!(
+                    "line {}: {}",
+                    step.location.start.line,
+                    one_line(&step.note)
+                )
+            })
             .collect();
         let flow = (!steps.is_empty()).then(|| format!("flow: {}", steps.join(" -> ")));
         let mut group = level

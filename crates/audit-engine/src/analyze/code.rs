@@ -140,7 +140,11 @@ fn run_taint(
                     .map(|how| format!(" through {how}"))
                     .unwrap_or_default();
                 let args = [("sink", sink.as_str()), ("through", through.as_str())];
-                (render_message(template, &args), Confidence::Medium, Vec::new())
+                (
+                    render_message(template, &args),
+                    Confidence::Medium,
+                    Vec::new(),
+                )
             }
         };
         let mut emit = Emit::for_rule(&rule.meta);

@@ -11,12 +11,12 @@ use std::cell::OnceCell;
 use std::panic::AssertUnwindSafe;
 
 use audit_core::{
-    Confidence, Finding, FlowStep, Language, Location, Note, NoteKind, RuleId, RuleMeta, SourceText, Span,
-    TextKind,
+    Confidence, Finding, FlowStep, Language, Location, Note, NoteKind, RuleId, RuleMeta,
+    SourceText, Span, TextKind,
 };
 use audit_model::code::CodeSemantics;
-use audit_model::taint::{DataFlow, Flow, TaintSpec};
 use audit_model::routes::RouteTable;
+use audit_model::taint::{DataFlow, Flow, TaintSpec};
 use audit_syntax::tree_sitter::Tree;
 use audit_syntax::{Grammar, StatementKind};
 
@@ -112,6 +112,29 @@ impl<'a> CodeContext<'a> {
             self.grammar,
             self.taint,
         )
+    }
+
+    /// Reports `span` at high confidence with its flow when request input reaches the
+    /// expression at `value`, else at the rule's confidence: for Rust checks whose finding
+    /// does not need the input but is surer with it (SEC003, SEC005).
+    pub fn report_input(
+        &self,
+        out: &mut Emit<'_>,
+        span: Span,
+        value: Span,
+        args: &[(&str, &str)],
+        sink: &str,
+    ) {
+        let flow = audit_model::code::nodes::node_at(self.tree, value)
+            .and_then(|node| self.data_flow().request_input(node));
+        let location = self.source.locate(span);
+        match flow {
+            Some(flow) => {
+                let steps = self.flow_steps(&flow, value, format!("reaches `{sink}`"));
+                out.report_flow(location, args, Some(Confidence::High), steps);
+            }
+            None => out.report_at(location, args),
+        }
     }
 
     /// The steps of `flow` as a finding carries them: the source, each step, then
@@ -355,10 +378,21 @@ impl<'a> Emit<'a> {
         args: &[(&str, &str)],
         confidence: Option<Confidence>,
     ) {
+        self.report_flow(location, args, confidence, Vec::new());
+    }
+
+    /// [`Emit::report_with`] with the data flow that led to the finding.
+    pub fn report_flow(
+        &mut self,
+        location: Location,
+        args: &[(&str, &str)],
+        confidence: Option<Confidence>,
+        flow: Vec<FlowStep>,
+    ) {
         let template = self
             .meta
             .map_or(self.template, |meta| meta.message_for(&location.path));
-        self.report_message(location, render_message(template, args), confidence, Vec::new());
+        self.report_message(location, render_message(template, args), confidence, flow);
     }
 
     /// A finding with its message already written and the data flow that led to it.

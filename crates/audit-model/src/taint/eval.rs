@@ -133,7 +133,10 @@ pub(super) struct Origin {
 pub(super) enum From {
     Request(Span),
     /// A parameter of the file's function `function`, for summaries.
-    Parameter { function: usize, position: usize },
+    Parameter {
+        function: usize,
+        position: usize,
+    },
 }
 
 impl Taint {
@@ -163,7 +166,12 @@ impl Taint {
         self
     }
 
-    fn step(mut self, span: Span, note: impl Fn() -> String, building: Option<&'static str>) -> Taint {
+    fn step(
+        mut self,
+        span: Span,
+        note: impl Fn() -> String,
+        building: Option<&'static str>,
+    ) -> Taint {
         for origin in &mut self.origins {
             // `"a" + x + "b"` is one concatenation, not one per operator.
             if let Some(last) = origin.steps.last_mut()
@@ -313,9 +321,17 @@ impl<'a> Evaluator<'a> {
                     .unwrap_or_default()
             }
             "call_expression" | "call" | "new_expression" => self.call(node),
-            "await_expression" | "await" | "parenthesized_expression" | "non_null_expression"
-            | "as_expression" | "satisfies_expression" | "type_assertion" | "spread_element"
-            | "list_splat" | "dictionary_splat" | "expression_statement" => node
+            "await_expression"
+            | "await"
+            | "parenthesized_expression"
+            | "non_null_expression"
+            | "as_expression"
+            | "satisfies_expression"
+            | "type_assertion"
+            | "spread_element"
+            | "list_splat"
+            | "dictionary_splat"
+            | "expression_statement" => node
                 .named_child(0)
                 .map(|inner| self.eval(inner))
                 .unwrap_or_default(),
@@ -338,7 +354,11 @@ impl<'a> Evaluator<'a> {
                         taint = taint.join(self.eval(inner));
                     }
                 }
-                taint.step(span(node), || "a template literal".into(), Some("a template literal"))
+                taint.step(
+                    span(node),
+                    || "a template literal".into(),
+                    Some("a template literal"),
+                )
             }
             "string" if !self.js => {
                 let mut taint = Taint::default();
@@ -362,11 +382,13 @@ impl<'a> Evaluator<'a> {
                     if let Some(value) = value {
                         let inner = self.eval(value);
                         // A spread keeps the object whole: `{ ...req.body }` is the body.
-                        taint = taint.join(if matches!(element.kind(), "spread_element" | "dictionary_splat") {
-                            inner
-                        } else {
-                            inner.wrapped()
-                        });
+                        taint = taint.join(
+                            if matches!(element.kind(), "spread_element" | "dictionary_splat") {
+                                inner
+                            } else {
+                                inner.wrapped()
+                            },
+                        );
                     }
                 }
                 taint
@@ -595,11 +617,7 @@ impl<'a> Evaluator<'a> {
         }
         let sanitized = self.sanitizes(qualified, method);
         let arguments = node.child_by_field_name("arguments");
-        let argument_taint = || {
-            arguments
-                .map(|a| self.arguments(a))
-                .unwrap_or_default()
-        };
+        let argument_taint = || arguments.map(|a| self.arguments(a)).unwrap_or_default();
         let label = || {
             callee
                 .map(|c| format!("through `{}()`", short(self.text_of(c))))
@@ -625,8 +643,13 @@ impl<'a> Evaluator<'a> {
         }
         let mut taint = self.receiver(callee);
         if ARGUMENT_METHODS.contains(&method) {
-            let building = matches!(method, "format" | "format_map" | "concat" | "join")
-                .then_some(if method == "join" { "`join()`" } else { "`.format()`" });
+            let building = matches!(method, "format" | "format_map" | "concat" | "join").then_some(
+                if method == "join" {
+                    "`join()`"
+                } else {
+                    "`.format()`"
+                },
+            );
             taint = taint.join(argument_taint());
             if let Some(how) = building
                 && !taint.is_empty()
@@ -733,7 +756,12 @@ impl<'a> Evaluator<'a> {
 
     /// A call of the file's function `function`: what its return value carries, with its
     /// parameters replaced by the call's arguments.
-    fn through_summary(&self, function: usize, call: Node<'_>, arguments: Option<Node<'_>>) -> Taint {
+    fn through_summary(
+        &self,
+        function: usize,
+        call: Node<'_>,
+        arguments: Option<Node<'_>>,
+    ) -> Taint {
         let Some(summary) = self.summary(function) else {
             return Taint::default();
         };
@@ -766,9 +794,11 @@ impl<'a> Evaluator<'a> {
                     }
                     taint = taint.join(passed);
                 }
-                _ => taint = taint.join(Taint {
-                    origins: vec![origin.clone()],
-                }),
+                _ => {
+                    taint = taint.join(Taint {
+                        origins: vec![origin.clone()],
+                    })
+                }
             }
         }
         taint

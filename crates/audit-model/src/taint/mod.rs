@@ -122,7 +122,9 @@ pub struct Hit {
 pub enum HitKind {
     Tainted(Flow),
     /// Not shown to be request input, but not a literal either.
-    NonLiteral { building: Option<&'static str> },
+    NonLiteral {
+        building: Option<&'static str>,
+    },
 }
 
 /// Request input and the steps it takes: the source first, then each assignment, string

@@ -52,7 +52,14 @@ impl Shape {
                     },
                 }
             }
-            (Shape::Built { prefix, literal, building }, other) => Shape::Built {
+            (
+                Shape::Built {
+                    prefix,
+                    literal,
+                    building,
+                },
+                other,
+            ) => Shape::Built {
                 prefix,
                 literal: format!("{literal}{}", other.literal_text()),
                 building,
@@ -118,7 +125,9 @@ impl Evaluator<'_> {
                 .map(|part| self.shape(part, bit, next))
                 .reduce(|a, b| a.then(b, "concatenation"))
                 .unwrap_or(Shape::Literal(String::new())),
-            "parenthesized_expression" | "as_expression" | "satisfies_expression"
+            "parenthesized_expression"
+            | "as_expression"
+            | "satisfies_expression"
             | "non_null_expression" => node
                 .named_child(0)
                 .map_or(Shape::Dynamic, |inner| self.shape(inner, bit, next)),
@@ -187,12 +196,14 @@ impl Evaluator<'_> {
                     quoted = true;
                     Shape::Literal(self.text_of(part).to_owned())
                 }
-                "template_substitution" | "interpolation" => part
-                    .named_child(0)
-                    .map_or(Shape::Dynamic, |inner| match self.shape(inner, bit, depth) {
-                        Shape::Literal(text) => Shape::Literal(text),
-                        _ => Shape::Dynamic,
-                    }),
+                "template_substitution" | "interpolation" => {
+                    part.named_child(0).map_or(Shape::Dynamic, |inner| {
+                        match self.shape(inner, bit, depth) {
+                            Shape::Literal(text) => Shape::Literal(text),
+                            _ => Shape::Dynamic,
+                        }
+                    })
+                }
                 _ => continue,
             };
             shape = shape.then(piece, building);
@@ -249,7 +260,11 @@ impl Evaluator<'_> {
         if literal_arguments {
             return receiver;
         }
-        let building = if method == "join" { "`join()`" } else { "`.format()`" };
+        let building = if method == "join" {
+            "`join()`"
+        } else {
+            "`.format()`"
+        };
         receiver.then(Shape::Dynamic, building)
     }
 

@@ -76,8 +76,8 @@ pub(super) fn hits(ev: &Evaluator<'_>) -> Vec<Hit> {
         let method_sinks = callee
             .and_then(|c| ev.method_name(c))
             .and_then(|m| by_method.get(m));
-        let constructed = (!constructors.is_empty() && instantiates(ev, call, callee))
-            .then_some(&constructors);
+        let constructed =
+            (!constructors.is_empty() && instantiates(ev, call, callee)).then_some(&constructors);
         let sinks = function_sinks
             .into_iter()
             .chain(method_sinks)
@@ -175,7 +175,9 @@ fn check_argument(
         (NonLiteral::Any | NonLiteral::Building, Some(Shape::Built { building, .. })) => {
             Some(Some(*building))
         }
-        (NonLiteral::Sql, Some(built @ Shape::Built { building, .. })) if built.looks_like_sql() => {
+        (NonLiteral::Sql, Some(built @ Shape::Built { building, .. }))
+            if built.looks_like_sql() =>
+        {
             Some(Some(*building))
         }
         _ => None,
@@ -208,7 +210,11 @@ fn sink_arguments<'t>(ev: &Evaluator<'t>, sink: &Sink, call: &Call) -> Vec<Node<
                 }
             }
             _ => {
-                if sink.arguments.as_ref().is_none_or(|a| a.contains(&position)) {
+                if sink
+                    .arguments
+                    .as_ref()
+                    .is_none_or(|a| a.contains(&position))
+                {
                     watched.push(argument);
                 }
                 position += 1;
@@ -316,9 +322,28 @@ fn follow_callers(ev: &Evaluator<'_>, mut pending: Vec<Pending>, hits: &mut Vec<
 
 /// JS and Python classes of the language itself: not models a request fills.
 const LANGUAGE_CLASSES: &[&str] = &[
-    "Array", "Blob", "Buffer", "Date", "Error", "Exception", "FormData", "Headers", "Map",
-    "Object", "Promise", "RangeError", "RegExp", "Request", "Response", "Set", "TypeError",
-    "URL", "URLSearchParams", "ValueError", "WeakMap", "WeakSet",
+    "Array",
+    "Blob",
+    "Buffer",
+    "Date",
+    "Error",
+    "Exception",
+    "FormData",
+    "Headers",
+    "Map",
+    "Object",
+    "Promise",
+    "RangeError",
+    "RegExp",
+    "Request",
+    "Response",
+    "Set",
+    "TypeError",
+    "URL",
+    "URLSearchParams",
+    "ValueError",
+    "WeakMap",
+    "WeakSet",
 ];
 
 /// JS `new C(...)`, Python `C(...)`: a class with a capitalised name is instantiated.
@@ -339,7 +364,9 @@ fn instantiates(ev: &Evaluator<'_>, call: &Call, callee: Option<Node<'_>>) -> bo
     name.starts_with(|c: char| c.is_ascii_uppercase())
         && !name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
         && !LANGUAGE_CLASSES.contains(&name)
-        && !VALIDATING_CLASSES.iter().any(|suffix| name.ends_with(suffix))
+        && !VALIDATING_CLASSES
+            .iter()
+            .any(|suffix| name.ends_with(suffix))
 }
 
 /// Classes that validate what they are given rather than store it: WTForms/Django forms,
@@ -397,7 +424,8 @@ fn has_option(ev: &Evaluator<'_>, call: &Call, key: &str) -> bool {
                 "shorthand_property_identifier" => Some(pair),
                 _ => None,
             };
-            key_node.is_some_and(|k| string_content(ev.text, k).unwrap_or_else(|| ev.text_of(k)) == key)
+            key_node
+                .is_some_and(|k| string_content(ev.text, k).unwrap_or_else(|| ev.text_of(k)) == key)
         })
 }
 
@@ -412,8 +440,18 @@ fn whole_container(ev: &Evaluator<'_>, origin: &Origin) -> bool {
     origin.whole
         && matches!(
             last,
-            "body" | "query" | "params" | "headers" | "cookies" | "args" | "form" | "json"
-                | "data" | "GET" | "POST" | "query_params"
+            "body"
+                | "query"
+                | "params"
+                | "headers"
+                | "cookies"
+                | "args"
+                | "form"
+                | "json"
+                | "data"
+                | "GET"
+                | "POST"
+                | "query_params"
         )
 }
 
@@ -426,7 +464,12 @@ fn request_body(ev: &Evaluator<'_>, origin: &Origin) -> bool {
     origin.whole
         && ev.text[source.start..source.end]
             .split(['.', '(', '['])
-            .any(|segment| matches!(segment, "body" | "data" | "json" | "form" | "POST" | "get_json"))
+            .any(|segment| {
+                matches!(
+                    segment,
+                    "body" | "data" | "json" | "form" | "POST" | "get_json"
+                )
+            })
 }
 
 /// The sink's receiver conditions ([`Sink::receivers`], [`Sink::receiver_not`]) hold.
@@ -441,7 +484,11 @@ fn receiver_allowed(ev: &Evaluator<'_>, sink: &Sink, callee: Option<Node<'_>>) -
         return sink.receivers.is_empty();
     };
     let text = ev.text_of(object);
-    if sink.receiver_not.iter().any(|word| text.contains(word.as_str())) {
+    if sink
+        .receiver_not
+        .iter()
+        .any(|word| text.contains(word.as_str()))
+    {
         return false;
     }
     let first = text

@@ -86,14 +86,7 @@ const PYTHON_PROPERTIES: &[&str] = &[
     "view_args",
 ];
 const PYTHON_METHODS: &[&str] = &[
-    "body",
-    "form",
-    "get_data",
-    "get_json",
-    "json",
-    "post",
-    "read",
-    "text",
+    "body", "form", "get_data", "get_json", "json", "post", "read", "text",
 ];
 
 /// NestJS parameter decorators that inject request input.
@@ -237,8 +230,10 @@ impl<'a> Evaluator<'a> {
         if matches!(
             parameter.name.as_str(),
             "self" | "cls" | "request" | "response" | "db" | "session"
-        ) || !matches!(parameter.kind, crate::code::ParameterKind::Positional | crate::code::ParameterKind::KeywordOnly)
-        {
+        ) || !matches!(
+            parameter.kind,
+            crate::code::ParameterKind::Positional | crate::code::ParameterKind::KeywordOnly
+        ) {
             return false;
         }
         if let Some(default) = parameter.default {
@@ -278,7 +273,10 @@ impl<'a> Evaluator<'a> {
             return None;
         };
         let function = self.semantics.functions().get(index)?;
-        let parameter = function.parameters.iter().find(|p| p.span == binding.span)?;
+        let parameter = function
+            .parameters
+            .iter()
+            .find(|p| p.span == binding.span)?;
         Some((function, parameter))
     }
 

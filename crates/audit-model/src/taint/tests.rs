@@ -270,7 +270,8 @@ app.get("/b", (req, res) => {
 
 #[test]
 fn request_input_for_rust_checks() {
-    let text = "app.get('/x', (req, res) => { exec(req.query.cmd); exec(parseInt(req.query.n)); });";
+    let text =
+        "app.get('/x', (req, res) => { exec(req.query.cmd); exec(parseInt(req.query.n)); });";
     let (tree, grammar) = parse_tree(Grammar::JavaScript, text, Duration::from_secs(5)).unwrap();
     let semantics = CodeSemantics::build(&tree, text, grammar);
     let spec = TaintSpec::default();

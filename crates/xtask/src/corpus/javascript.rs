@@ -220,12 +220,63 @@ fn routes(rng: &mut Gen, vars: &[(&'static str, String)]) -> String {
         };
         fill(block, &with(vars, &[("path", path)]))
     });
+    // One older endpoint per file, written the way legacy code often is: SQL, paths,
+    // redirects, URLs and markup built from request input (the taint rules' idioms).
+    let legacy = rng.pick(&[LEGACY_SEARCH, LEGACY_EXPORT, LEGACY_PREVIEW, LEGACY_IMPORT]);
+    text.push_str(&fill(legacy, vars));
     text.push_str("\nmodule.exports = router;\n");
     text
 }
 
+const LEGACY_SEARCH: &str = r#"router.get('/legacy/search', async (req, res, next) => {
+  try {
+    const pattern = new RegExp(req.query.q, 'i');
+    const { rows } = await repo.pool.query(`SELECT id, name FROM %table% WHERE name ILIKE '%${req.query.q}%'`);
+    res.json(rows.filter((row) => pattern.test(row.name)));
+  } catch (err) {
+    next(err);
+  }
+});
+
+"#;
+
+const LEGACY_EXPORT: &str = r#"router.get('/legacy/export/:file', (req, res) => {
+  res.download(path.join(__dirname, '..', 'exports', req.params.file));
+});
+
+router.get('/legacy/back', (req, res) => {
+  res.redirect(req.query.next || '/');
+});
+
+"#;
+
+const LEGACY_PREVIEW: &str = r#"router.post('/legacy/preview', async (req, res, next) => {
+  try {
+    const page = await fetch(req.body.url, { signal: AbortSignal.timeout(5000) });
+    res.send(`<h1>${req.body.title}</h1>${await page.text()}`);
+  } catch (err) {
+    next(err);
+  }
+});
+
+"#;
+
+const LEGACY_IMPORT: &str = r#"router.post('/legacy/import', async (req, res, next) => {
+  try {
+    const keep = eval(req.body.filter);
+    const created = await repo.Model.create(req.body);
+    const similar = await repo.Model.find(req.body);
+    res.status(201).json({ created, similar: similar.filter(keep) });
+  } catch (err) {
+    next(err);
+  }
+});
+
+"#;
+
 const ROUTES_HEAD: &str = r#"'use strict';
 
+const path = require('path');
 const express = require('express');
 const repo = require('../repositories/%kebab%');
 const { HttpError } = require('../middleware/errors');

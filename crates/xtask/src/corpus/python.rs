@@ -371,7 +371,13 @@ fn router(rng: &mut Gen, vars: &[(&'static str, String)]) -> String {
     let mut text = fill(ROUTER_HEAD, vars);
     let target = rng.size(2800.0);
     grow(&mut text, target, |i| {
-        let block = rng.pick(&[ROUTE_LIST, ROUTE_GET, ROUTE_CREATE, ROUTE_DELETE]);
+        let block = rng.pick(&[
+            ROUTE_LIST,
+            ROUTE_GET,
+            ROUTE_CREATE,
+            ROUTE_DELETE,
+            ROUTE_SEARCH,
+        ]);
         let path = if i == 0 {
             String::new()
         } else {
@@ -388,7 +394,7 @@ fn router(rng: &mut Gen, vars: &[(&'static str, String)]) -> String {
 const ROUTER_HEAD: &str = r#"from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, status
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import get_db
@@ -436,6 +442,15 @@ async def create_%entity_snake%%n%(
     await db.commit()
     await db.refresh(item)
     return %Entity%Out.model_validate(item)
+
+
+"#;
+
+// A search written with SQL text: the query parameter is formatted into it.
+const ROUTE_SEARCH: &str = r#"@router.get("%path%/search")
+async def search_%table%%n%(q: str, db: AsyncSession = Depends(get_db)) -> list[dict]:
+    rows = await db.execute(text(f"SELECT id, name FROM %table% WHERE name ILIKE '%{q}%'"))
+    return [dict(row._mapping) for row in rows]
 
 
 "#;

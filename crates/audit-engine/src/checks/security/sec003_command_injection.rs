@@ -50,7 +50,7 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
         };
         if let Some(span) = reported {
             let callee = excerpt(callee_name(ctx, call));
-            out.report(ctx.source, span, &[("callee", &callee)]);
+            ctx.report_input(out, span, span, &[("callee", &callee)], &callee);
         }
     }
 }

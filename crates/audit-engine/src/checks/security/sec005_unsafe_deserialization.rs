@@ -2,6 +2,7 @@
 //! name of the call (`pickle.loads` through `import pickle as pkl` or `from pickle import
 //! loads`, `yaml.load` without a safe loader, node-serialize's `unserialize`).
 
+use audit_core::Span;
 use audit_model::code::Call;
 use audit_syntax::tree_sitter::Node;
 
@@ -37,7 +38,11 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
         };
         if unsafe_load {
             let callee = excerpt(&text[call.callee.start..call.callee.end]);
-            out.report(ctx.source, call.span, &[("callee", &callee)]);
+            // The payload is the first argument: proven request input makes it certain.
+            let payload = arguments(ctx.tree, call.arguments)
+                .first()
+                .map_or(call.span, |a| Span::from(a.byte_range()));
+            ctx.report_input(out, call.span, payload, &[("callee", &callee)], &callee);
         }
     }
 }
