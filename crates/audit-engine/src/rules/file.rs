@@ -110,6 +110,8 @@ struct SinkFile {
     receivers: Vec<String>,
     #[serde(default)]
     receiver_not: Vec<String>,
+    #[serde(default)]
+    fresh_target_ok: bool,
     /// `javascript` (also TypeScript) or `python`; both when absent.
     language: Option<String>,
 }
@@ -289,6 +291,7 @@ fn taint_matcher(file: TaintFile) -> Result<TaintMatcher, String> {
             body: sink.body,
             receivers: sink.receivers,
             receiver_not: sink.receiver_not,
+            fresh_target_ok: sink.fresh_target_ok,
             javascript,
         });
     }

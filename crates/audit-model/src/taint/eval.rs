@@ -126,6 +126,9 @@ pub(super) struct Origin {
     pub whole: bool,
     /// The value sits inside an object or array literal.
     pub structured: bool,
+    /// The value is a part of what the source gave (`body.user`, `const { name } = body`),
+    /// not the whole container.
+    pub member: bool,
     pub steps: Vec<Step>,
 }
 
@@ -193,6 +196,14 @@ impl Taint {
             if building.is_some() {
                 origin.whole = false;
             }
+        }
+        self
+    }
+
+    /// A part of the value: `value.field`, `value[i]`, a destructured name.
+    fn part(mut self) -> Taint {
+        for origin in &mut self.origins {
+            origin.member = true;
         }
         self
     }
@@ -294,6 +305,7 @@ impl<'a> Evaluator<'a> {
                 live: self.all,
                 whole: true,
                 structured: false,
+                member: false,
                 steps: Vec::new(),
             }],
         }
@@ -317,7 +329,7 @@ impl<'a> Evaluator<'a> {
                     return Taint::default();
                 }
                 node.child_by_field_name(field)
-                    .map(|object| self.eval(object))
+                    .map(|object| self.eval(object).part())
                     .unwrap_or_default()
             }
             "call_expression" | "call" | "new_expression" => self.call(node),
@@ -337,6 +349,15 @@ impl<'a> Evaluator<'a> {
                 .unwrap_or_default(),
             "binary_expression" | "binary_operator" => self.binary(node),
             "boolean_operator" => self.all_children(node),
+            // `ALLOWED.includes(x) ? x : fallback`: only the fallback can carry input.
+            "ternary_expression" if self.allow_list_ternary(node) => node
+                .child_by_field_name("alternative")
+                .map(|n| self.eval(n))
+                .unwrap_or_default(),
+            "conditional_expression" if self.allow_list_ternary(node) => node
+                .named_child(2)
+                .map(|n| self.eval(n))
+                .unwrap_or_default(),
             "ternary_expression" => ["consequence", "alternative"]
                 .iter()
                 .filter_map(|f| node.child_by_field_name(f))
@@ -481,6 +502,7 @@ impl<'a> Evaluator<'a> {
                                 live: self.all,
                                 whole: parameter.path.is_empty(),
                                 structured: false,
+                                member: false,
                                 steps: Vec::new(),
                             }],
                         }
@@ -499,6 +521,7 @@ impl<'a> Evaluator<'a> {
                     {
                         self.request_at(binding.span)
                     }
+                    _ if !binding.path.is_empty() => self.eval(value).part(),
                     _ => self.eval(value),
                 };
                 let earlier = || {
@@ -516,7 +539,10 @@ impl<'a> Evaluator<'a> {
                 let building = binding.augmented.then_some("concatenation");
                 let taint = taint.step(binding.span, || format!("assigned to `{name}`"), building);
                 // An assignment in a branch: the earlier value may be what later code sees.
-                if !binding.augmented && self.conditional(binding.span, binding.visible) {
+                if !binding.augmented
+                    && self.conditional(binding.span, binding.visible)
+                    && !self.replaces_invalid(&binding.name, value)
+                {
                     return taint.join(earlier());
                 }
                 taint
@@ -532,6 +558,7 @@ impl<'a> Evaluator<'a> {
                 live: self.all,
                 whole: true,
                 structured: false,
+                member: false,
                 steps: Vec::new(),
             }],
         }
@@ -784,6 +811,7 @@ impl<'a> Evaluator<'a> {
                     for o in &mut passed.origins {
                         o.whole &= origin.whole;
                         o.structured |= origin.structured;
+                        o.member |= origin.member;
                         o.steps.push(Step {
                             span: span(call),
                             note: format!("through `{name}()`"),

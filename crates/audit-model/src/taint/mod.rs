@@ -11,6 +11,7 @@
 //! to every call of that function in the file.
 
 mod eval;
+mod guards;
 mod shape;
 mod sinks;
 mod sources;
@@ -83,6 +84,9 @@ pub struct Sink {
     pub body: bool,
     /// For `methods`: the receiver's first name must be one of these (`res`, `reply`).
     pub receivers: Vec<String>,
+    /// A literal object as the first argument (`Object.assign({}, body)`) makes a copy,
+    /// not a write into a model.
+    pub fresh_target_ok: bool,
     /// For `methods`: a receiver whose text holds one of these is another API
     /// (`createHash(...).update(body)` is no model write).
     pub receiver_not: Vec<String>,

@@ -89,6 +89,7 @@ pub(super) fn hits(ev: &Evaluator<'_>) -> Vec<Hit> {
                 .as_deref()
                 .is_some_and(|key| has_option(ev, call, key))
                 || !receiver_allowed(ev, sink, callee)
+                || (sink.fresh_target_ok && literal_target(ev, call))
             {
                 continue;
             }
@@ -132,6 +133,16 @@ fn check_argument(
     if sink.sql && !shape.as_ref().is_some_and(Shape::looks_like_sql) {
         return;
     }
+    // Validation by control flow around the sink: `if (isSafe(url)) res.redirect(url)`.
+    let Some(call_node) = node_at(ev.tree, call.span) else {
+        return;
+    };
+    if identifiers(ev, argument)
+        .iter()
+        .any(|name| ev.guarded(call_node, name))
+    {
+        return;
+    }
     let hit = |kind| Hit {
         rule,
         call: call.span,
@@ -140,6 +151,9 @@ fn check_argument(
         kind,
     };
     for origin in ev.eval(argument).origins {
+        if sink.url && own_path(ev, &origin) {
+            continue;
+        }
         if origin.live & bit == 0
             || (sink.whole && !origin.whole)
             || (sink.text && (origin.structured || whole_container(ev, &origin)))
@@ -185,6 +199,24 @@ fn check_argument(
     if let Some(building) = reported {
         hits.push(hit(HitKind::NonLiteral { building }));
     }
+}
+
+/// The names an argument is made from (at most a few): what a guard must check.
+fn identifiers<'t>(ev: &Evaluator<'t>, argument: Node<'_>) -> Vec<&'t str> {
+    let mut names = Vec::new();
+    let mut cursor = argument.walk();
+    let mut visit = vec![argument];
+    while let Some(node) = visit.pop() {
+        if names.len() >= 8 {
+            break;
+        }
+        if node.kind() == "identifier" {
+            names.push(ev.text_of(node));
+            continue;
+        }
+        visit.extend(node.named_children(&mut cursor));
+    }
+    names
 }
 
 /// The argument nodes of `call` that `sink` watches.
@@ -409,6 +441,14 @@ fn validated_handler(ev: &Evaluator<'_>, at: Span) -> bool {
         })
 }
 
+/// The first argument is an object or dict literal: a fresh copy is written, not a model.
+fn literal_target(ev: &Evaluator<'_>, call: &Call) -> bool {
+    call.arguments
+        .and_then(|a| node_at(ev.tree, a))
+        .and_then(|a| elements(a).into_iter().next())
+        .is_some_and(|first| matches!(first.kind(), "object" | "dictionary"))
+}
+
 /// An object (or dict) argument of `call` has `key`.
 fn has_option(ev: &Evaluator<'_>, call: &Call, key: &str) -> bool {
     let Some(arguments) = call.arguments.and_then(|a| node_at(ev.tree, a)) else {
@@ -435,11 +475,10 @@ fn whole_container(ev: &Evaluator<'_>, origin: &Origin) -> bool {
     let From::Request(source) = origin.from else {
         return false;
     };
-    let text = &ev.text[source.start..source.end];
-    let last = text.rsplit('.').next().unwrap_or(text);
     origin.whole
+        && !origin.member
         && matches!(
-            last,
+            last_segment(&ev.text[source.start..source.end]),
             "body"
                 | "query"
                 | "params"
@@ -455,21 +494,41 @@ fn whole_container(ev: &Evaluator<'_>, origin: &Origin) -> bool {
         )
 }
 
-/// Request input that is a request body, whole: `req.body`, `req.body.user`,
-/// `ctx.request.body`, `request.data`, `request.json`, `request.POST`, `request.get_json()`.
+/// The last member of a source expression, a call's arguments dropped:
+/// `get_json` of `request.get_json(force=True)`.
+fn last_segment(text: &str) -> &str {
+    let text = match text.find('(') {
+        Some(call) => &text[..call],
+        None => text,
+    };
+    text.rsplit('.').next().unwrap_or(text)
+}
+
+/// Request input that is a request body, whole: `req.body`, `ctx.request.body`,
+/// `request.data`, `request.json`, `request.POST`, `request.get_json()`; not one of its
+/// fields (`req.body.memo` is usually a value, not a set of columns).
 fn request_body(ev: &Evaluator<'_>, origin: &Origin) -> bool {
     let From::Request(source) = origin.from else {
         return false;
     };
     origin.whole
-        && ev.text[source.start..source.end]
-            .split(['.', '(', '['])
-            .any(|segment| {
-                matches!(
-                    segment,
-                    "body" | "data" | "json" | "form" | "POST" | "get_json"
-                )
-            })
+        && !origin.member
+        && matches!(
+            last_segment(&ev.text[source.start..source.end]),
+            "body" | "data" | "json" | "form" | "POST" | "get_json"
+        )
+}
+
+/// The request's own path (`req.path`, `request.path`, `request.get_full_path()`): a URL
+/// on the same host, whatever the client sent.
+fn own_path(ev: &Evaluator<'_>, origin: &Origin) -> bool {
+    let From::Request(source) = origin.from else {
+        return false;
+    };
+    matches!(
+        last_segment(&ev.text[source.start..source.end]),
+        "path" | "originalUrl" | "full_path" | "get_full_path" | "path_info" | "baseUrl"
+    )
 }
 
 /// The sink's receiver conditions ([`Sink::receivers`], [`Sink::receiver_not`]) hold.

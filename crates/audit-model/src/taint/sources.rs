@@ -220,11 +220,7 @@ impl<'a> Evaluator<'a> {
                 .iter()
                 .any(|d| NEST_INPUT_DECORATORS.contains(&last_segment(&d.name)));
         }
-        let Some(route) = function
-            .decorators
-            .iter()
-            .find(|d| d.arguments.is_some() && ROUTE_DECORATORS.contains(&last_segment(&d.name)))
-        else {
+        let Some(route) = function.decorators.iter().find(|d| self.route_decorator(d)) else {
             return false;
         };
         if matches!(
@@ -265,6 +261,30 @@ impl<'a> Evaluator<'a> {
             }
         }
         true
+    }
+
+    /// `@app.get("/items/{id}")`, `@bp.route("/x/<name>")`: a method of an object whose
+    /// first argument is a path, so `@mock.patch("pkg.mod")` is not one.
+    fn route_decorator(&self, decorator: &crate::code::Decorator) -> bool {
+        let Some((object, method)) = decorator.name.rsplit_once('.') else {
+            return false;
+        };
+        if !ROUTE_DECORATORS.contains(&method)
+            || matches!(object, "mock" | "patch" | "unittest.mock")
+        {
+            return false;
+        }
+        let Some(arguments) = decorator.arguments else {
+            return false;
+        };
+        let arguments = self.text[arguments.start..arguments.end]
+            .trim_start_matches('(')
+            .trim_start();
+        let path = arguments
+            .trim_start_matches(['r', 'f'])
+            .trim_start_matches(['"', '\'']);
+        arguments.starts_with(['"', '\''])
+            && (path.starts_with('/') || path.starts_with(['"', '\'']) || path.is_empty())
     }
 
     /// The function and the parameter a parameter binding is.

@@ -288,3 +288,65 @@ fn request_input_for_rust_checks() {
         .collect();
     assert_eq!(arguments, vec![Some("req.query.cmd".to_string()), None]);
 }
+
+#[test]
+fn validation_written_as_control_flow_stops_the_flow() {
+    let text = r#"
+const fs = require("fs");
+app.get("/v", (req, res) => {
+  const ext = ["png", "jpg"].includes(req.query.ext) ? req.query.ext : "png";
+  fs.readFile("images/a." + ext, () => {});
+  const file = req.query.file;
+  if (!file.startsWith("public/")) {
+    throw new Error("outside");
+  }
+  fs.readFile(file, () => {});
+  if (isAllowed(req.query.other)) {
+    fs.readFile(req.query.other, () => {});
+  }
+  if (fs.existsSync(req.query.last)) {
+    fs.readFile(req.query.last, () => {});
+  }
+});
+"#;
+    // Only the existence test, which validates nothing, leaves the flow.
+    assert_eq!(hits(Grammar::JavaScript, text), "1 15: req.query.last\n");
+}
+
+#[test]
+fn a_branch_that_replaces_an_invalid_value_ends_its_flow() {
+    let text = r#"
+from flask import request
+
+@app.route("/next")
+def done():
+    target = request.args.get("next")
+    if not target or urlsplit(target).netloc != "":
+        target = "/"
+    open(target)
+    name = request.args.get("name")
+    if not name:
+        name = "default"
+    open(name)
+"#;
+    assert_eq!(
+        hits(Grammar::Python, text),
+        "1 13: request.args.get(\"name\") -> assigned to `name`\n"
+    );
+}
+
+#[test]
+fn decorators_that_are_not_routes_make_no_sources() {
+    let text = r#"
+from unittest.mock import patch
+
+@patch("app.client.post")
+def test_upload(tmpdir):
+    open(tmpdir)
+
+@app.get("/files/{name}")
+def read(name: str):
+    open(name)
+"#;
+    assert_eq!(hits(Grammar::Python, text), "1 10: name\n");
+}
