@@ -160,6 +160,41 @@ fn cases() -> Vec<Case> {
             expect: Expect::Note("over the"),
         },
         Case {
+            id: "taint-bounds",
+            files: vec![
+                // A 3,000-step assignment chain, mutual recursion, and a 100,000-deep
+                // concatenation inside a sink: the data-flow model stops at its depth
+                // bound (the chain is too long to prove, so the finding is the
+                // non-literal one) and terminates.
+                file("taint/chain.js", {
+                    let mut text =
+                        String::from("app.get('/c', (req, res) => {\n  const a0 = req.query.q;\n");
+                    for i in 1..3000 {
+                        text.push_str(&format!("  const a{i} = a{} + 'x';\n", i - 1));
+                    }
+                    text.push_str("  pool.query('SELECT * FROM t WHERE q = ' + a2999);\n});\n");
+                    text
+                }),
+                file(
+                    "taint/recursion.js",
+                    "function a(x) { return b(x) + a(x); }\nfunction b(y) { return a(y); }\napp.get('/r', (req, res) => {\n  pool.query('SELECT * FROM t WHERE q = ' + a(req.query.q));\n});\n",
+                ),
+                file(
+                    "taint/deep.py",
+                    format!(
+                        "from flask import request\ncursor.execute('SELECT * FROM t WHERE q = ' + {}request.args['q']{})\n",
+                        "(".repeat(DEEP),
+                        ")".repeat(DEEP)
+                    ),
+                ),
+            ],
+            expect: Expect::Findings(vec![
+                ("taint/chain.js", 3002, 14, "SEC001"),
+                ("taint/recursion.js", 4, 14, "SEC001"),
+                ("taint/deep.py", 2, 16, "SEC001"),
+            ]),
+        },
+        Case {
             id: "deep-nesting",
             files: vec![
                 file(

@@ -117,6 +117,88 @@ fn json_reports_suppressions_positions_and_summary() {
 }
 
 #[test]
+fn taint_findings_carry_their_flow_in_sarif_json_and_text() {
+    let schema_path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json");
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(&schema_path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules/SEC001");
+    let root = root.to_str().unwrap();
+    let expected = [
+        "request input `req.body.email`",
+        "passed to `findByEmail()`",
+        "concatenation",
+        "reaches `pool.query`",
+    ];
+    let helper = |r: &&Value, rule: &str, line: u64| r[rule] == "src/users.js" && r["line"] == line;
+
+    let sarif: Value = serde_json::from_str(&stdout(&run(
+        &["scan", root, "--select", "SEC001", "--format", "sarif"],
+        None,
+    )))
+    .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"] == 38)
+        .expect("the finding inside findByEmail");
+    let locations = result["codeFlows"][0]["threadFlows"][0]["locations"]
+        .as_array()
+        .unwrap();
+    let notes: Vec<&str> = locations
+        .iter()
+        .map(|l| l["location"]["message"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(notes, expected);
+    let lines: Vec<u64> = locations
+        .iter()
+        .map(|l| {
+            l["location"]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(lines, [42, 42, 38, 38]);
+
+    let json: Value = serde_json::from_str(&stdout(&run(
+        &["scan", root, "--select", "SEC001", "--format", "json"],
+        None,
+    )))
+    .unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    let finding = findings.iter().find(|f| helper(f, "path", 38)).unwrap();
+    assert_eq!(finding["confidence"], "high");
+    let flow: Vec<&str> = finding["flow"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["note"].as_str().unwrap())
+        .collect();
+    assert_eq!(flow, expected);
+    // A non-literal query of unknown origin has no flow and medium confidence.
+    let unproven = findings
+        .iter()
+        .find(|f| f["path"] == "app/views.py" && f["line"] == 41)
+        .unwrap();
+    assert_eq!(unproven["confidence"], "medium");
+    assert!(unproven.get("flow").is_none());
+
+    // Piped output has no colour.
+    let text = stdout(&run(&["scan", root, "--select", "SEC001"], None));
+    assert!(
+        text.contains("flow: line 42: request input `req.body.email` -> line 42: passed to `findByEmail()` -> line 38: concatenation -> line 38: reaches `pool.query`"),
+        "{text}"
+    );
+}
+
+#[test]
 fn sarif_validates_against_the_official_schema() {
     // The official schema, kept in the repository (origin and terms: tests/data/README.md).
     let schema_path =
