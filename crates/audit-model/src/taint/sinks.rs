@@ -63,21 +63,37 @@ pub(super) fn hits(ev: &Evaluator<'_>) -> Vec<Hit> {
     let mut hits = Vec::new();
     let mut pending = Vec::new();
     for call in ev.semantics.calls() {
+        // Sinks are found from the model's names first; the tree is looked at only for
+        // the calls that may be one.
         let function_sinks = call
             .qualified_name
             .as_deref()
             .and_then(|q| by_function.get(q));
+        let callee_text = &ev.text[call.callee.start..call.callee.end];
+        let member = callee_text
+            .rsplit_once('.')
+            .map(|(_, name)| name.trim());
+        let method_sinks = member.and_then(|m| by_method.get(m));
+        let last = member.unwrap_or(callee_text);
+        let may_construct = !constructors.is_empty()
+            && call.new == ev.js
+            && last.starts_with(|c: char| c.is_ascii_uppercase());
+        if function_sinks.is_none() && method_sinks.is_none() && !may_construct {
+            continue;
+        }
         let Some(node) = node_at(ev.tree, call.span) else {
             continue;
         };
         let callee = node
             .child_by_field_name("function")
             .or_else(|| node.child_by_field_name("constructor"));
-        let method_sinks = callee
-            .and_then(|c| ev.method_name(c))
-            .and_then(|m| by_method.get(m));
-        let constructed =
-            (!constructors.is_empty() && instantiates(ev, call, callee)).then_some(&constructors);
+        // The member as the tree names it (`a.b` of `a?.b`, not a subscript's text).
+        let method_sinks = method_sinks.filter(|_| {
+            callee
+                .and_then(|c| ev.method_name(c))
+                .is_some_and(|m| Some(m) == member)
+        });
+        let constructed = (may_construct && instantiates(ev, call, callee)).then_some(&constructors);
         let sinks = function_sinks
             .into_iter()
             .chain(method_sinks)
@@ -278,7 +294,16 @@ fn follow_callers(ev: &Evaluator<'_>, mut pending: Vec<Pending>, hits: &mut Vec<
         return;
     }
     let mut callers: HashMap<usize, Vec<Node<'_>>> = HashMap::new();
+    let names: HashSet<&str> = pending
+        .iter()
+        .filter_map(|p| ev.semantics.functions()[p.function].name.as_deref())
+        .collect();
     for call in ev.semantics.calls() {
+        let callee_text = &ev.text[call.callee.start..call.callee.end];
+        let name = callee_text.rsplit('.').next().unwrap_or(callee_text);
+        if !names.contains(name) {
+            continue;
+        }
         let Some(node) = node_at(ev.tree, call.span) else {
             continue;
         };
