@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::ops::{ControlFlow, Range};
 use std::sync::OnceLock;
 
-use audit_model::taint::TaintSpec;
+use audit_model::taint::{self, NonLiteral, TaintSpec};
 use audit_syntax::tree_sitter::Query;
 use audit_syntax::{Grammar, StatementKind};
 
@@ -129,47 +129,74 @@ pub struct Plan {
 pub struct TaintPlan {
     pub spec: TaintSpec,
     pub rules: Vec<(RuleIdx, Option<String>)>,
-    finder: Literals,
+    /// Sink names.
+    sinks: Literals,
+    /// Request-source text, SQL keywords when a sink reports built SQL, and the names of
+    /// sinks that report any non-literal value: a sink needs one of these to report.
+    reasons: Literals,
 }
 
 impl TaintPlan {
     fn new(entries: Vec<(RuleIdx, TaintMatcher)>) -> TaintPlan {
-        let mut anchors: Vec<String> = Vec::new();
+        let mut sinks: Vec<String> = Vec::new();
+        let mut reasons: Vec<String> = taint::SOURCE_ANCHORS
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
         let mut spec = TaintSpec::default();
         let mut rules = Vec::with_capacity(entries.len());
         for (index, matcher) in entries {
             for sink in &matcher.rule.sinks {
-                let names = sink
+                let names: Vec<String> = sink
                     .functions
                     .iter()
-                    .map(|f| f.rsplit('.').next().unwrap_or(f));
-                anchors.extend(
-                    names
-                        .chain(sink.methods.iter().map(String::as_str))
-                        .map(str::to_owned),
-                );
+                    .map(|f| f.rsplit('.').next().unwrap_or(f))
+                    .chain(sink.methods.iter().map(String::as_str))
+                    .map(str::to_owned)
+                    .collect();
+                match sink.nonliteral {
+                    NonLiteral::Never => {}
+                    NonLiteral::Sql => {
+                        reasons.extend(taint::SQL_ANCHORS.iter().map(|a| a.to_string()))
+                    }
+                    NonLiteral::Any | NonLiteral::Building => reasons.extend(names.iter().cloned()),
+                }
+                // A constructor sink has no name to look for, only its syntax.
+                if sink.any_constructor {
+                    sinks.push("new ".into());
+                    sinks.push("(**".into());
+                }
+                sinks.extend(names);
             }
             spec.rules.push(matcher.rule);
             rules.push((index, matcher.nonliteral_message));
         }
-        anchors.sort();
-        anchors.dedup();
-        let literals: Vec<&str> = anchors.iter().map(String::as_str).collect();
+        let finder = |mut list: Vec<String>| {
+            list.sort();
+            list.dedup();
+            let literals: Vec<&str> = list.iter().map(String::as_str).collect();
+            Literals::new(&literals)
+        };
         TaintPlan {
             spec,
             rules,
-            finder: Literals::new(&literals),
+            sinks: finder(sinks),
+            reasons: finder(reasons),
         }
     }
 
-    /// Whether `text` names any sink: only then is the model built.
+    /// Whether `text` names a sink and has a reason for one to report (request input, or
+    /// what a non-literal sink watches for): only then is the model built.
     pub fn anchored(&self, text: &str) -> bool {
-        let mut found = false;
-        self.finder.each(text.as_bytes(), |_, _| {
-            found = true;
-            ControlFlow::Break(())
-        });
-        found
+        let found = |finder: &Literals| {
+            let mut found = false;
+            finder.each(text.as_bytes(), |_, _| {
+                found = true;
+                ControlFlow::Break(())
+            });
+            found
+        };
+        found(&self.reasons) && found(&self.sinks)
     }
 }
 

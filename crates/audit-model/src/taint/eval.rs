@@ -539,7 +539,13 @@ impl<'a> Evaluator<'a> {
                 let building = binding.augmented.then_some("concatenation");
                 let taint = taint.step(binding.span, || format!("assigned to `{name}`"), building);
                 // An assignment in a branch: the earlier value may be what later code sees.
+                let has_earlier = || {
+                    self.semantics
+                        .binding_index_at(&binding.name, binding.span.start)
+                        .is_some_and(|e| e != id)
+                };
                 if !binding.augmented
+                    && has_earlier()
                     && self.conditional(binding.span, binding.visible)
                     && !self.replaces_invalid(&binding.name, value)
                 {
@@ -565,10 +571,7 @@ impl<'a> Evaluator<'a> {
     }
 
     fn request_object_binding(&self, binding: &crate::code::Binding) -> bool {
-        self.tree
-            .root_node()
-            .named_descendant_for_byte_range(binding.span.start, binding.span.end)
-            .is_some_and(|n| self.request_object(n).is_some())
+        self.request_parameter(binding).is_some()
     }
 
     /// `value` is a request object and `property` one of its sources.

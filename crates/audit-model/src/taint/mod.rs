@@ -25,6 +25,41 @@ use eval::Evaluator;
 
 pub use shape::Shape;
 
+/// Text that any request source needs in a file: the request objects' names as code
+/// uses them, NestJS input decorators, route decorators' path arguments. A file with
+/// none of these (and no non-literal trigger of an enabled rule) has no tainted sink.
+/// `require(` must not count, so bare `req` is not one.
+pub const SOURCE_ANCHORS: &[&str] = &[
+    "req.",
+    "req,",
+    "req)",
+    "req;",
+    "req\n",
+    "req ",
+    "request",
+    "ctx.",
+    "ctx)",
+    "ctx,",
+    "event.",
+    "event[",
+    "@Body",
+    "@Query",
+    "@Param",
+    "@Headers",
+    "@Cookies",
+    "@Req",
+    "@UploadedFile",
+    "(\"/",
+    "('/",
+    "(\"\"",
+    "(''",
+];
+
+/// SQL keywords whose presence lets a `nonliteral = "sql"` sink report built SQL text.
+pub const SQL_ANCHORS: &[&str] = &[
+    "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "select ", "insert ", "update ", "delete ",
+];
+
 /// The bit every source sets and only the universal sanitizers (numbers) clear: what
 /// [`DataFlow::request_input`] reads, for Rust checks that ask whether request input
 /// reaches an argument whatever the taint rules say.

@@ -70,9 +70,7 @@ pub(super) fn hits(ev: &Evaluator<'_>) -> Vec<Hit> {
             .as_deref()
             .and_then(|q| by_function.get(q));
         let callee_text = &ev.text[call.callee.start..call.callee.end];
-        let member = callee_text
-            .rsplit_once('.')
-            .map(|(_, name)| name.trim());
+        let member = callee_text.rsplit_once('.').map(|(_, name)| name.trim());
         let method_sinks = member.and_then(|m| by_method.get(m));
         let last = member.unwrap_or(callee_text);
         let may_construct = !constructors.is_empty()
@@ -93,7 +91,8 @@ pub(super) fn hits(ev: &Evaluator<'_>) -> Vec<Hit> {
                 .and_then(|c| ev.method_name(c))
                 .is_some_and(|m| Some(m) == member)
         });
-        let constructed = (may_construct && instantiates(ev, call, callee)).then_some(&constructors);
+        let constructed =
+            (may_construct && instantiates(ev, call, callee)).then_some(&constructors);
         let sinks = function_sinks
             .into_iter()
             .chain(method_sinks)
@@ -109,8 +108,17 @@ pub(super) fn hits(ev: &Evaluator<'_>) -> Vec<Hit> {
             {
                 continue;
             }
-            for argument in sink_arguments(ev, sink, call) {
-                check_argument(ev, rule, sink, call, argument, &mut hits, &mut pending);
+            for argument in sink_arguments(ev, sink, node) {
+                check_argument(
+                    ev,
+                    rule,
+                    sink,
+                    call,
+                    node,
+                    argument,
+                    &mut hits,
+                    &mut pending,
+                );
             }
         }
     }
@@ -131,15 +139,18 @@ pub(super) fn hits(ev: &Evaluator<'_>) -> Vec<Hit> {
     hits
 }
 
+#[allow(clippy::too_many_arguments)]
 fn check_argument(
     ev: &Evaluator<'_>,
     rule: usize,
     sink: &Sink,
     call: &Call,
+    call_node: Node<'_>,
     argument: Node<'_>,
-    hits: &mut Vec<Hit>,
-    pending: &mut Vec<Pending>,
+    all_hits: &mut Vec<Hit>,
+    all_pending: &mut Vec<Pending>,
 ) {
+    let (mut hits, mut pending) = (Vec::new(), Vec::new());
     let bit = 1u64 << rule;
     let shape = (sink.url || sink.sql || sink.nonliteral != NonLiteral::Never)
         .then(|| ev.shape(argument, bit, 0));
@@ -147,16 +158,6 @@ fn check_argument(
         return;
     }
     if sink.sql && !shape.as_ref().is_some_and(Shape::looks_like_sql) {
-        return;
-    }
-    // Validation by control flow around the sink: `if (isSafe(url)) res.redirect(url)`.
-    let Some(call_node) = node_at(ev.tree, call.span) else {
-        return;
-    };
-    if identifiers(ev, argument)
-        .iter()
-        .any(|name| ev.guarded(call_node, name))
-    {
         return;
     }
     let hit = |kind| Hit {
@@ -215,6 +216,17 @@ fn check_argument(
     if let Some(building) = reported {
         hits.push(hit(HitKind::NonLiteral { building }));
     }
+    // Validation by control flow around the sink: `if (isSafe(url)) res.redirect(url)`;
+    // looked for only where something would be reported.
+    if (hits.is_empty() && pending.is_empty())
+        || identifiers(ev, argument)
+            .iter()
+            .any(|name| ev.guarded(call_node, name))
+    {
+        return;
+    }
+    all_hits.append(&mut hits);
+    all_pending.append(&mut pending);
 }
 
 /// The names an argument is made from (at most a few): what a guard must check.
@@ -226,7 +238,11 @@ fn identifiers<'t>(ev: &Evaluator<'t>, argument: Node<'_>) -> Vec<&'t str> {
         if names.len() >= 8 {
             break;
         }
-        if node.kind() == "identifier" {
+        // A member chain is checked whole (`req.query.next`), not by its root.
+        if matches!(
+            node.kind(),
+            "identifier" | "member_expression" | "attribute" | "subscript_expression" | "subscript"
+        ) {
             names.push(ev.text_of(node));
             continue;
         }
@@ -236,8 +252,8 @@ fn identifiers<'t>(ev: &Evaluator<'t>, argument: Node<'_>) -> Vec<&'t str> {
 }
 
 /// The argument nodes of `call` that `sink` watches.
-fn sink_arguments<'t>(ev: &Evaluator<'t>, sink: &Sink, call: &Call) -> Vec<Node<'t>> {
-    let Some(arguments) = call.arguments.and_then(|a| node_at(ev.tree, a)) else {
+fn sink_arguments<'t>(ev: &Evaluator<'t>, sink: &Sink, node: Node<'t>) -> Vec<Node<'t>> {
+    let Some(arguments) = node.child_by_field_name("arguments") else {
         return Vec::new();
     };
     let mut watched = Vec::new();

@@ -180,7 +180,7 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn request_parameter(&self, binding: &Binding) -> Option<RequestObject> {
+    pub(super) fn request_parameter(&self, binding: &Binding) -> Option<RequestObject> {
         let (function, parameter) = self.parameter_of(binding)?;
         if !parameter.path.is_empty() {
             return None;
