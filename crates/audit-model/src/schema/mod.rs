@@ -5,9 +5,12 @@
 mod alembic;
 mod django;
 pub mod event;
+mod js;
 mod knex;
 mod lower;
 mod replay;
+mod sequelize;
+mod typeorm;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -21,9 +24,11 @@ pub use event::{
 pub use knex::{is_knex_migration, lower_knex};
 pub use lower::lower;
 pub use replay::{
-    FileShape, MIGRATION_DIRS, MigrationRole, Origin, Replayed, SqlSource, is_migration_path,
-    replay,
+    CodeMigration, DownFunction, FileShape, MIGRATION_DIRS, MigrationRole, Origin, Replayed,
+    SqlSource, is_migration_path, replay,
 };
+pub use sequelize::{is_sequelize_migration, lower_sequelize};
+pub use typeorm::{is_typeorm_migration, lower_typeorm};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Column {
