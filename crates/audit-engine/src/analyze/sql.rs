@@ -119,52 +119,18 @@ pub(super) fn analyze_code_migration(
     if plan.sql.is_empty() && plan.project.is_empty() {
         return;
     }
-    let dialect = settings.sql_dialect_for(&source.path);
     let text = source.text.as_str();
-    let lowered = if grammar.is_javascript_family() {
-        if !settings.is_migration(&source.path) {
-            return;
-        }
-        let lower = if schema::is_typeorm_migration(text) {
-            schema::lower_typeorm
-        } else if schema::is_sequelize_migration(text) {
-            schema::lower_sequelize
-        } else if schema::is_knex_migration(text) {
-            schema::lower_knex
-        } else {
-            return;
-        };
-        let semantics = CodeSemantics::build(tree, text, grammar);
-        (lower(tree, &semantics, text, dialect), None)
-    } else if grammar == Grammar::Python {
-        let alembic =
-            text.contains("alembic") && source.path.split('/').rev().nth(1) == Some("versions");
-        let django = text.contains("migrations") && settings.is_migration(&source.path);
-        if alembic {
-            let semantics = CodeSemantics::build(tree, text, grammar);
-            let Some(revision) = schema::alembic_revision(&semantics, text) else {
-                return;
-            };
-            (
-                schema::lower_alembic(tree, &semantics, text, dialect),
-                Some(revision),
-            )
-        } else if django {
-            let Some(app_label) = schema::django_app_label(&source.path) else {
-                return;
-            };
-            let semantics = CodeSemantics::build(tree, text, grammar);
-            (
-                schema::lower_django(tree, &semantics, text, app_label, dialect),
-                None,
-            )
-        } else {
-            return;
-        }
-    } else {
+    let is_migration = settings.is_migration(&source.path);
+    let Some(layout) = schema::code_layout(&source.path, text, grammar, is_migration) else {
         return;
     };
-    let (migration, revision) = lowered;
+    let dialect = settings.sql_dialect_for(&source.path);
+    let semantics = CodeSemantics::build(tree, text, grammar);
+    let Some((migration, revision)) =
+        schema::lower_code_migration(layout, &source.path, tree, &semantics, text, dialect)
+    else {
+        return;
+    };
     if migration.statements.is_empty() {
         return;
     }

@@ -68,7 +68,10 @@ pub fn lower_django(
             continue;
         }
         let statement = lowering.operation(operation, call);
-        if statement.events.is_empty() && !NO_EVENTS.contains(&operation) {
+        if statement.events.is_empty()
+            && !NO_EVENTS.contains(&operation)
+            && !lowering.restates_relation(operation, call)
+        {
             migration.unclassified.push(call.span);
         }
         migration.statements.push(statement);
@@ -427,6 +430,19 @@ impl Django<'_> {
             .map(names)
             .filter(|g| !g.is_empty())
             .collect()
+    }
+
+    /// An `AlterField` of a relation (`ForeignKey`, `OneToOneField`, `ManyToManyField`):
+    /// understood, though its column's type is not known here.
+    fn restates_relation(&self, operation: &str, call: &Call) -> bool {
+        operation == "AlterField"
+            && self.keyword_call(call, "field").is_some_and(|f| {
+                f.qualified_name.as_deref().is_some_and(|q| {
+                    q.ends_with(".ForeignKey")
+                        || q.ends_with(".OneToOneField")
+                        || q.ends_with(".ManyToManyField")
+                })
+            })
     }
 
     /// `<app_label>_<model>`, as Django names a model's table.

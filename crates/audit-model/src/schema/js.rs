@@ -60,12 +60,48 @@ impl StringLiteral {
 
 /// A string or template literal with no `${...}`, its escapes read.
 pub(super) fn plain_string(node: Node<'_>, text: &str) -> Option<StringLiteral> {
+    string_literal(node, text, false)
+}
+
+/// The SQL a string or template literal holds: a `${name}` is kept as written, which
+/// the SQL reader takes for a placeholder (a name it does not know).
+pub(super) fn sql_string(node: Node<'_>, text: &str) -> Option<StringLiteral> {
+    string_literal(node, text, true)
+}
+
+/// The SQL an argument holds: a literal, or a name bound to one with no path
+/// (`const searchDocument = `...`; queryInterface.sequelize.query(searchDocument)`).
+pub(super) fn sql_argument(
+    argument: Node<'_>,
+    semantics: &CodeSemantics,
+    text: &str,
+) -> Option<StringLiteral> {
+    if argument.kind() != "identifier" {
+        return sql_string(argument, text);
+    }
+    let binding = semantics.binding_at(&text[argument.byte_range()], argument.start_byte())?;
+    if !binding.path.is_empty() || binding.augmented {
+        return None;
+    }
+    let value = binding.value?;
+    let mut root = argument;
+    while let Some(parent) = root.parent() {
+        root = parent;
+    }
+    let node = root.descendant_for_byte_range(value.start, value.end)?;
+    matches!(node.kind(), "string" | "template_string")
+        .then(|| sql_string(node, text))
+        .flatten()
+}
+
+fn string_literal(node: Node<'_>, text: &str, substitutions: bool) -> Option<StringLiteral> {
     match node.kind() {
         "string" | "template_string" => {
             let mut cursor = node.walk();
-            if node
-                .named_children(&mut cursor)
-                .any(|c| c.kind() == "template_substitution")
+            if !substitutions
+                && node
+                    .named_children(&mut cursor)
+                    .any(|c| c.kind() == "template_substitution")
             {
                 return None;
             }
@@ -88,7 +124,7 @@ pub(super) fn plain_string(node: Node<'_>, text: &str) -> Option<StringLiteral> 
                 places: Some(places),
             })
         }
-        "parenthesized_expression" => plain_string(node.named_child(0)?, text),
+        "parenthesized_expression" => string_literal(node.named_child(0)?, text, substitutions),
         _ => None,
     }
 }

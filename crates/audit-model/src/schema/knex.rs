@@ -17,7 +17,7 @@ use super::event::{
 };
 use super::js::{
     arguments, down_function, embedded_sql, in_down, member_call, node_span, pattern_name,
-    plain_string, strings_in,
+    plain_string, sql_argument, strings_in,
 };
 use super::replay::CodeMigration;
 use crate::code::CodeSemantics;
@@ -69,7 +69,10 @@ pub fn lower_knex(
         let in_down = in_down(semantics, call.span.start);
         if method == "raw" {
             // `knex.raw(sql)` and `knex.schema.raw(sql)` at the top of a chain.
-            if let Some(sql) = arguments(node).first().and_then(|a| plain_string(*a, text)) {
+            if let Some(sql) = arguments(node)
+                .first()
+                .and_then(|a| sql_argument(*a, semantics, text))
+            {
                 statements.extend(embedded_sql(&sql, dialect, in_down));
             }
             continue;

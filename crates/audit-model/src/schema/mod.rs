@@ -3,6 +3,7 @@
 //! tables with columns, primary keys, indexes, foreign keys and checks ([`replay`]).
 
 mod alembic;
+mod code_migration;
 mod django;
 pub mod event;
 mod js;
@@ -16,6 +17,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use alembic::{Revision, alembic_revision, lower_alembic};
+pub use code_migration::{
+    Classification, CodeLayout, classify_migration, code_layout, lower_code_migration,
+};
 pub use django::{django_app_label, lower_django};
 pub use event::{
     Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Policy, PolicyCommand,

@@ -13,7 +13,7 @@ use super::event::{
 };
 use super::js::{
     arguments, boolean, down_function, embedded_sql, in_down, member_call, node_span, number,
-    object_of, plain_string, properties, property, strings_in,
+    object_of, plain_string, properties, property, sql_argument, strings_in,
 };
 use super::replay::CodeMigration;
 use crate::code::CodeSemantics;
@@ -74,7 +74,7 @@ pub fn lower_sequelize(
             if !written.ends_with("sequelize") {
                 continue;
             }
-            match args.first().and_then(|a| plain_string(*a, text)) {
+            match args.first().and_then(|a| sql_argument(*a, semantics, text)) {
                 Some(sql) => {
                     let statements = embedded_sql(&sql, dialect, in_down);
                     if statements.is_empty() && !sql.value.trim().is_empty() {
@@ -455,6 +455,10 @@ impl Reader<'_> {
     /// `Sequelize.STRING(100)`, `DataTypes.DECIMAL(10, 2)`, `Sequelize.ARRAY(Sequelize.TEXT)`
     /// as the SQL type it makes.
     fn data_type(&self, node: Node<'_>) -> Option<ColumnType> {
+        // A type written as SQL: `type: "TIMESTAMP WITH TIME ZONE"`.
+        if let Some(written) = plain_string(node, self.text) {
+            return Some(ColumnType::parse(&written.value));
+        }
         let (callee, args) = match node.kind() {
             "call_expression" => (node.child_by_field_name("function")?, arguments(node)),
             "member_expression" | "identifier" => (node, Vec::new()),

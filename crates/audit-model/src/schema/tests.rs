@@ -753,7 +753,7 @@ export class Orders1700000100000 implements MigrationInterface {
         await runner.createIndex("order", new TableIndex({ name: "IDX_order_user", columnNames: ["userId"] }));
         await runner.renameColumn("user", "email", "mail");
         await runner.dropColumn("user", "createdAt");
-        await runner.query(`SELECT ${1}`);
+        await runner.query(sql);
         await runner.startTransaction();
     }
 
@@ -786,7 +786,7 @@ export class Migration20240101000000 extends Migration {
     assert_eq!(first.shape.down_function, DownFunction::Present);
     let (second, unclassified) =
         js_migration("src/migrations/1700000100000-Orders.ts", api, lower_typeorm);
-    assert_eq!(unclassified, ["runner.query(`SELECT ${1}`)"]);
+    assert_eq!(unclassified, ["runner.query(sql)"]);
     assert!(matches!(second.shape.down_function, DownFunction::Empty(_)));
     let (third, none) = js_migration(
         "src/migrations/Migration20240101000000.ts",

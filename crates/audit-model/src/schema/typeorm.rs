@@ -13,7 +13,7 @@ use super::event::{
 };
 use super::js::{
     arguments, boolean, down_function, embedded_sql, in_down, member_call, node_span, number,
-    object_of, plain_string, property, strings_in,
+    object_of, plain_string, property, sql_argument, strings_in,
 };
 use super::replay::CodeMigration;
 use crate::code::CodeSemantics;
@@ -85,7 +85,7 @@ pub fn lower_typeorm(
         let in_down = in_down(semantics, call.span.start);
         let args = arguments(node);
         if mikro || method == "query" {
-            match args.first().and_then(|a| plain_string(*a, text)) {
+            match args.first().and_then(|a| sql_argument(*a, semantics, text)) {
                 Some(sql) => {
                     let statements = embedded_sql(&sql, dialect, in_down);
                     if statements.is_empty() && !sql.value.trim().is_empty() {
