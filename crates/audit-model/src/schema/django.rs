@@ -585,7 +585,11 @@ impl Django<'_> {
             // With USE_TZ (the default since Django 5), `timestamp with time zone`.
             "DateTimeField" => simple("timestamptz"),
             "DateField" => simple("date"),
-            "BooleanField" => simple("bool"),
+            "BooleanField" | "NullBooleanField" => simple("bool"),
+            "TimeField" => simple("time"),
+            "DurationField" => simple("interval"),
+            "BinaryField" => simple("bytea"),
+            "GenericIPAddressField" | "IPAddressField" => simple("inet"),
             "UUIDField" => simple("uuid"),
             "JSONField" => simple("jsonb"),
             _ => None,
