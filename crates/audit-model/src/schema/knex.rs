@@ -50,6 +50,7 @@ pub fn lower_knex(
     let knex = Knex {
         semantics,
         text,
+        dialect,
         unclassified: RefCell::new(Vec::new()),
     };
     let root = tree.root_node();
@@ -101,6 +102,7 @@ pub fn lower_knex(
 struct Knex<'a> {
     semantics: &'a CodeSemantics,
     text: &'a str,
+    dialect: SqlDialect,
     /// Operations and table builder calls not lowered.
     unclassified: RefCell<Vec<Span>>,
 }
@@ -237,7 +239,9 @@ impl Knex<'_> {
             let Some(((base, first), rest)) = chain.split_first() else {
                 continue;
             };
-            if base.as_deref() != Some(parameter) {
+            if base.as_deref() != Some(parameter)
+                || for_another_client(node, self.text, self.dialect)
+            {
                 continue;
             }
             match self.builder_step(node, table, first, rest) {
@@ -561,17 +565,48 @@ impl Knex<'_> {
     }
 }
 
-/// In a PostgreSQL set, inside an `if` on the Knex client that runs on another
-/// database: the branch of `if (isSQLite)` / `if (client.includes("mysql"))`, or the
-/// `else` of `if (isPg(knex))` (and the other way round under `!`).
+/// In a PostgreSQL set, inside an `if` or a `switch` on the Knex client that runs on
+/// another database: the branch of `if (isSQLite)` / `if (client.includes("mysql"))`,
+/// the `else` of `if (isPg(knex))` (and the other way round under `!`), a `case
+/// "mysql":` (with the empty cases that fall into it).
 fn for_another_client(node: Node<'_>, text: &str, dialect: SqlDialect) -> bool {
     const OTHERS: &[&str] = &["sqlite", "mysql", "maria", "mssql", "oracle"];
     const POSTGRES: &[&str] = &["pg", "postgres"];
     if dialect != SqlDialect::Postgres {
         return false;
     }
+    let names = |written: &str, words: &[&str]| {
+        let written = written.to_ascii_lowercase();
+        words.iter().any(|w| {
+            written
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|part| part.starts_with(w) || part.ends_with(w))
+        })
+    };
     let mut child = node;
     while let Some(parent) = child.parent() {
+        // `switch (client) { case "mysql": ... }`: the labels that reach this case's
+        // statements (those of the empty cases just before it fall through).
+        if parent.kind() == "switch_case"
+            && parent
+                .child_by_field_name("value")
+                .is_none_or(|v| v.id() != child.id())
+        {
+            let mut labels = Vec::new();
+            let mut case = Some(parent);
+            while let Some(current) = case {
+                if let Some(value) = current.child_by_field_name("value") {
+                    labels.push(&text[value.byte_range()]);
+                }
+                case = current
+                    .prev_named_sibling()
+                    .filter(|p| p.kind() == "switch_case" && p.named_child_count() == 1);
+            }
+            let postgres = labels.iter().any(|l| names(l, POSTGRES));
+            if !postgres && !labels.is_empty() && labels.iter().all(|l| names(l, OTHERS)) {
+                return true;
+            }
+        }
         if parent.kind() == "if_statement"
             && let Some(condition) = parent.child_by_field_name("condition")
             && condition.id() != child.id()
@@ -582,16 +617,9 @@ fn for_another_client(node: Node<'_>, text: &str, dialect: SqlDialect) -> bool {
             let in_consequence = parent
                 .child_by_field_name("consequence")
                 .is_some_and(|c| c.id() == child.id());
-            let names = |words: &[&str]| {
-                words.iter().any(|w| {
-                    written
-                        .split(|c: char| !c.is_ascii_alphanumeric())
-                        .any(|part| part.starts_with(w) || part.ends_with(w))
-                })
-            };
-            let runs_there = if names(OTHERS) {
+            let runs_there = if names(&written, OTHERS) {
                 in_consequence == negated
-            } else if names(POSTGRES) {
+            } else if names(&written, POSTGRES) {
                 in_consequence != negated
             } else {
                 true
