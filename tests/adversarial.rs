@@ -759,3 +759,74 @@ fn huge_migrations_are_replayed_whole() {
     assert!(report["notes"].as_array().unwrap().is_empty(), "{stderr}");
     assert_eq!(report["summary"]["files_scanned"], 10_003);
 }
+
+/// Migrations written in code with broken SQL in them (truncated, an unterminated
+/// dollar quote or comment), a truncated class, and a 2 MB Sequelize migration: no
+/// crash, and the findings the good statements hold are reported at their places.
+#[test]
+fn broken_sql_in_code_migrations_is_survived() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let typeorm = root.join("src/migrations");
+    std::fs::create_dir_all(&typeorm).unwrap();
+    std::fs::write(
+        typeorm.join("1700000000000-Truncated.ts"),
+        "import { MigrationInterface, QueryRunner } from \"typeorm\";\n\
+         export class Truncated1700000000000 implements MigrationInterface {\n    \
+         public async up(queryRunner: QueryRunner): Promise<void> {\n        \
+         await queryRunner.query(`CREATE TABLE \"t\" (\"id\" int",
+    )
+    .unwrap();
+    std::fs::write(
+        typeorm.join("1700000000001-Dollar.ts"),
+        "export class Dollar1700000000001 {\n    \
+         async up(queryRunner) {\n        \
+         await queryRunner.query(`CREATE FUNCTION f() RETURNS int AS $$ SELECT 1`);\n        \
+         await queryRunner.query(`/* never closed DROP TABLE \"t\"`);\n        \
+         await queryRunner.query(`DELETE FROM \"t\"`);\n    \
+         }\n    \
+         async down(queryRunner) {\n        \
+         await queryRunner.query(`SELECT 1`);\n    \
+         }\n\
+         }\n",
+    )
+    .unwrap();
+    let sequelize = root.join("db/migrations");
+    std::fs::create_dir_all(&sequelize).unwrap();
+    let mut big = String::from("module.exports = {\n  async up(queryInterface, Sequelize) {\n");
+    let mut lines = 2;
+    let mut i = 0;
+    while big.len() < 2_000_000 {
+        big.push_str(&format!(
+            "    await queryInterface.addColumn('Wide', 'c{i}', {{ type: Sequelize.INTEGER }});\n"
+        ));
+        lines += 1;
+        i += 1;
+    }
+    big.push_str("    await queryInterface.bulkDelete('Wide', null, {});\n");
+    lines += 1;
+    big.push_str("  },\n  async down(queryInterface) {\n    await queryInterface.dropTable('Wide');\n  },\n};\n");
+    std::fs::write(sequelize.join("20240101000000-wide.js"), &big).unwrap();
+
+    let output = scan(root, &["--select", "DB"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
+    let found: BTreeSet<(String, u32, String)> = per_file(&report)
+        .into_iter()
+        .flat_map(|(path, (findings, _))| {
+            findings
+                .into_iter()
+                .map(move |(line, _, rule)| (path.clone(), line, rule))
+        })
+        .collect();
+    let expected: BTreeSet<(String, u32, String)> = [
+        ("db/migrations/20240101000000-wide.js", lines, "DB011"),
+        ("src/migrations/1700000000001-Dollar.ts", 5, "DB011"),
+    ]
+    .into_iter()
+    .map(|(p, l, r)| (p.to_string(), l, r.to_string()))
+    .collect();
+    assert_eq!(found, expected, "{stderr}");
+    assert_eq!(report["summary"]["files_scanned"], 3);
+}

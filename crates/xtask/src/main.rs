@@ -1,8 +1,10 @@
 //! Development tasks, run by hand: `cargo run --release -p xtask -- bench` generates a
 //! realistic corpus and measures backend-audit on it stage by stage (docs/performance.md);
-//! `gen DIR` only writes the corpus; `new-rule ID name --kind K` writes a new rule's files.
+//! `gen DIR` only writes the corpus; `new-rule ID name --kind K` writes a new rule's files;
+//! `classify DIR` counts how many of DIR's migration statements the schema model classifies.
 
 mod bench;
+mod classify;
 mod corpus;
 mod new_rule;
 
@@ -30,6 +32,9 @@ enum Task {
     /// Measure walk+read, parse only and full scans per language, with 1 and 2 threads,
     /// and a full scan with half of the rules; print markdown tables.
     Bench(bench::BenchArgs),
+    /// The schema model's classification rate over DIR's migrations, with the most
+    /// common unclassified statements (each one is listed on stderr).
+    Classify(classify::ClassifyArgs),
     /// Write the files of a new rule: its TOML, fixtures, and for Rust its check file
     /// and registry line.
     NewRule(new_rule::NewRuleArgs),
@@ -112,6 +117,7 @@ fn main() -> ExitCode {
             .map_err(|e| format!("{}: {e}", dir.display())),
         Task::Bench(args) => bench::run(&args),
         Task::NewRule(args) => new_rule::run(&args, workspace_root()),
+        Task::Classify(args) => classify::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -34,6 +34,7 @@ pub(super) fn analyze_sql(
     let shape = FileShape {
         down_statements: statements.iter().filter(|s| s.in_down_section).count(),
         section_markers: file.section_markers,
+        ..FileShape::default()
     };
     // Valid SQL the parser does not model is classified from its keywords: a note for
     // --verbose. Only statements no dialect rule recognises leave the file partly parsed.
@@ -104,8 +105,9 @@ fn reports_parse_errors(plan: &Plan) -> bool {
 }
 
 /// A Django migration (`<app>/migrations/NNNN_x.py`), an Alembic revision
-/// (`versions/<rev>_x.py`) or a Knex migration: its operations lowered to the same schema events as SQL and
-/// kept for the replay, when a SQL or project check is enabled.
+/// (`versions/<rev>_x.py`), or a Knex, TypeORM, MikroORM or Sequelize migration under a
+/// migrations folder: its operations lowered to the same schema events as SQL and kept
+/// for the replay, when a SQL or project check is enabled.
 pub(super) fn analyze_code_migration(
     plan: &Plan,
     settings: &Settings,
@@ -117,70 +119,30 @@ pub(super) fn analyze_code_migration(
     if plan.sql.is_empty() && plan.project.is_empty() {
         return;
     }
-    if grammar.is_javascript_family() {
-        return analyze_knex_migration(settings, source, tree, grammar, result);
-    }
-    if grammar != Grammar::Python {
+    let text = source.text.as_str();
+    let is_migration = settings.is_migration(&source.path);
+    let Some(layout) = schema::code_layout(&source.path, text, grammar, is_migration) else {
         return;
-    }
-    let alembic =
-        source.text.contains("alembic") && source.path.split('/').rev().nth(1) == Some("versions");
-    let django = source.text.contains("migrations") && settings.is_migration(&source.path);
-    if !alembic && !django {
-        return;
-    }
-    let semantics = CodeSemantics::build(tree, &source.text, grammar);
-    let (statements, revision) = if alembic {
-        let Some(revision) = schema::alembic_revision(&semantics, &source.text) else {
-            return;
-        };
-        let dialect = settings.sql_dialect_for(&source.path);
-        let statements = schema::lower_alembic(tree, &semantics, &source.text, dialect);
-        (statements, Some(revision))
-    } else {
-        let Some(app_label) = schema::django_app_label(&source.path) else {
-            return;
-        };
-        let statements = schema::lower_django(tree, &semantics, &source.text, app_label);
-        (statements, None)
     };
-    if statements.is_empty() {
-        return;
-    }
-    result.facts.sql = Some(SqlSource {
-        dialect: settings.sql_dialect_for(&source.path),
-        source,
-        statements,
-        is_migration: true,
-        shape: FileShape::default(),
-        revision,
-    });
-}
-
-/// A Knex migration (a JS/TS file under a migrations folder that calls `knex.schema`):
-/// its table builders and raw SQL lowered to the same schema events.
-fn analyze_knex_migration(
-    settings: &Settings,
-    source: SourceText,
-    tree: &Tree,
-    grammar: Grammar,
-    result: &mut FileResult,
-) {
-    if !settings.is_migration(&source.path) || !schema::is_knex_migration(&source.text) {
-        return;
-    }
-    let semantics = CodeSemantics::build(tree, &source.text, grammar);
     let dialect = settings.sql_dialect_for(&source.path);
-    let statements = schema::lower_knex(tree, &semantics, &source.text, dialect);
-    if statements.is_empty() {
+    let semantics = CodeSemantics::build(tree, text, grammar);
+    let Some((migration, revision)) =
+        schema::lower_code_migration(layout, &source.path, tree, &semantics, text, dialect)
+    else {
+        return;
+    };
+    if migration.statements.is_empty() {
         return;
     }
     result.facts.sql = Some(SqlSource {
         dialect,
         source,
-        statements,
+        statements: migration.statements,
         is_migration: true,
-        shape: FileShape::default(),
-        revision: None,
+        shape: FileShape {
+            down_function: migration.down_function,
+            ..FileShape::default()
+        },
+        revision,
     });
 }

@@ -12,6 +12,7 @@ use super::event::{
     Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Statement, TableKey,
     TableRef,
 };
+use super::replay::{CodeMigration, DownFunction};
 use crate::code::{Call, CodeSemantics};
 
 /// An Alembic revision and the one it follows (`None` for the first).
@@ -37,37 +38,101 @@ pub fn alembic_revision(semantics: &CodeSemantics, text: &str) -> Option<Revisio
     Some(Revision { id, down })
 }
 
-/// The `alembic.op` operations of a revision file, lowered; the SQL of
-/// `op.execute("...")` parsed in `dialect`.
+/// The `alembic.op` operations of a revision file, lowered (with those of `with
+/// op.batch_alter_table("t") as batch_op:` on `t`); the SQL of `op.execute("...")`
+/// parsed in `dialect`.
 pub fn lower_alembic(
     tree: &Tree,
     semantics: &CodeSemantics,
     text: &str,
     dialect: SqlDialect,
-) -> Vec<Statement> {
+) -> CodeMigration {
     let lowering = Alembic {
         tree,
         semantics,
         text,
     };
-    semantics
-        .calls()
-        .iter()
-        .filter_map(|call| {
-            let operation = call
-                .qualified_name
-                .as_deref()?
-                .strip_prefix("alembic.op.")?;
-            let in_downgrade = semantics
-                .enclosing_function(call.span.start)
-                .is_some_and(|f| f.name.as_deref() == Some("downgrade"));
-            if operation == "execute" {
-                return Some(lowering.execute(call, in_downgrade, dialect));
+    let batches = lowering.batches();
+    let mut migration = CodeMigration {
+        down_function: lowering.downgrade(),
+        ..CodeMigration::default()
+    };
+    for call in semantics.calls() {
+        let batch = batches.iter().find(|b| b.holds(call, text));
+        let operation = match (batch, call.qualified_name.as_deref()) {
+            (Some(batch), _) => &text[batch.method_of(call)..call.callee.end],
+            (None, Some(name)) => match name.strip_prefix("alembic.op.") {
+                Some(operation) => operation,
+                None => continue,
+            },
+            (None, None) => continue,
+        };
+        if HELPERS.contains(&operation) {
+            continue;
+        }
+        let in_downgrade = semantics
+            .enclosing_function(call.span.start)
+            .is_some_and(|f| f.name.as_deref() == Some("downgrade"));
+        if operation == "execute" {
+            let statements = lowering.execute(call, in_downgrade, dialect);
+            if statements.is_empty() {
+                migration.unclassified.push(call.span);
             }
-            Some(vec![lowering.operation(operation, call, in_downgrade)])
-        })
-        .flatten()
-        .collect()
+            migration.statements.extend(statements);
+            continue;
+        }
+        let statement = lowering.operation(operation, call, in_downgrade, batch.map(|b| &b.table));
+        if statement.kind == StatementKind::Other && !NO_EVENTS.contains(&operation) {
+            migration.unclassified.push(call.span);
+        }
+        migration.statements.push(statement);
+    }
+    migration
+}
+
+/// `op` functions that are no migration step.
+const HELPERS: &[&str] = &[
+    "f",
+    "get_bind",
+    "get_context",
+    "inline_literal",
+    "batch_alter_table",
+    "invoke",
+    "implementation_for",
+];
+
+/// Operations that change nothing a rule reads.
+const NO_EVENTS: &[&str] = &[
+    "bulk_insert",
+    "create_table_comment",
+    "drop_table_comment",
+    "create_exclude_constraint",
+    "run_async",
+];
+
+/// A `with op.batch_alter_table("t") as batch_op:` block: its table, the name its
+/// operations are called on, and its body.
+struct Batch {
+    table: TableRef,
+    alias: String,
+    body: Span,
+}
+
+impl Batch {
+    /// Whether `call` is `alias.operation(...)` in this block's body.
+    fn holds(&self, call: &Call, text: &str) -> bool {
+        call.span.start >= self.body.start
+            && call.span.end <= self.body.end
+            && text[call.callee.start..call.callee.end]
+                .strip_prefix(self.alias.as_str())
+                .and_then(|rest| rest.strip_prefix('.'))
+                .is_some_and(|m| m.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+    }
+
+    /// Where the method name of `alias.method` starts.
+    fn method_of(&self, call: &Call) -> usize {
+        call.callee.start + self.alias.len() + 1
+    }
 }
 
 struct Alembic<'a> {
@@ -77,28 +142,106 @@ struct Alembic<'a> {
 }
 
 impl Alembic<'_> {
-    /// `op.execute("UPDATE ...")` with a plain string: its statements.
-    fn execute(&self, call: &Call, in_downgrade: bool, dialect: SqlDialect) -> Vec<Statement> {
-        let Some(node) = self.positional(call).into_iter().next() else {
-            return Vec::new();
-        };
-        let written = &self.text[node.byte_range()];
-        let Some(sql) = string_literal(written).filter(|s| !s.is_empty() && !s.contains('\\'))
-        else {
-            return Vec::new();
-        };
-        // The content follows the prefix and opening quotes.
-        let Some(start) = written.find(sql.as_str()) else {
-            return Vec::new();
-        };
-        super::lower::lower_embedded(&sql, node.start_byte() + start, dialect, in_downgrade)
+    /// The file's `with op.batch_alter_table("t") as alias:` blocks.
+    fn batches(&self) -> Vec<Batch> {
+        self.semantics
+            .calls()
+            .iter()
+            .filter(|c| c.qualified_name.as_deref() == Some("alembic.op.batch_alter_table"))
+            .filter_map(|call| {
+                let table = self.string(*self.positional(call).first()?)?;
+                let schema = self
+                    .keyword_string(call, "schema")
+                    .map(|s| Name::new(&s, false))
+                    .filter(|s| s.as_str() != "public");
+                let node = self.node(call.span)?;
+                let pattern = node.parent().filter(|p| p.kind() == "as_pattern")?;
+                let alias = pattern.child_by_field_name("alias")?;
+                let mut statement = pattern;
+                while statement.kind() != "with_statement" {
+                    statement = statement.parent()?;
+                }
+                let body = statement.child_by_field_name("body")?;
+                Some(Batch {
+                    table: TableRef::new(TableKey {
+                        schema,
+                        name: Name::new(&table, false),
+                    }),
+                    alias: self.text[alias.byte_range()].trim().to_string(),
+                    body: Span::new(body.start_byte(), body.end_byte()),
+                })
+            })
+            .collect()
     }
 
-    fn operation(&self, operation: &str, call: &Call, in_downgrade: bool) -> Statement {
+    /// Whether `downgrade()` does something: `Empty` when its body is only `pass`, a
+    /// docstring, `...` and comments.
+    fn downgrade(&self) -> DownFunction {
+        let Some(function) = self
+            .semantics
+            .functions()
+            .iter()
+            .find(|f| f.name.as_deref() == Some("downgrade") && f.parent.is_none())
+        else {
+            return DownFunction::Absent;
+        };
+        let Some(body) = self.node(function.body) else {
+            return DownFunction::Present;
+        };
+        let mut cursor = body.walk();
+        let does_nothing =
+            body.named_children(&mut cursor)
+                .all(|statement| match statement.kind() {
+                    "pass_statement" | "comment" => true,
+                    "expression_statement" => statement
+                        .named_child(0)
+                        .is_some_and(|e| matches!(e.kind(), "string" | "ellipsis")),
+                    _ => false,
+                });
+        if does_nothing {
+            DownFunction::Empty(function.span)
+        } else {
+            DownFunction::Present
+        }
+    }
+
+    /// `op.execute("UPDATE ...")` with a plain string: its statements.
+    fn execute(&self, call: &Call, in_downgrade: bool, dialect: SqlDialect) -> Vec<Statement> {
+        match self.positional(call).into_iter().next() {
+            Some(node) => python_sql(node, self.text, dialect, in_downgrade),
+            None => Vec::new(),
+        }
+    }
+
+    /// One operation; in a batch block, on its table (which the call does not name).
+    fn operation(
+        &self,
+        operation: &str,
+        call: &Call,
+        in_downgrade: bool,
+        batch: Option<&TableRef>,
+    ) -> Statement {
         let span = call.span;
-        let args = self.positional(call);
-        let string = |i: usize| args.get(i).and_then(|n| self.string(*n));
+        let written = self.positional(call);
+        // In a batch, the table is where the `op` function takes it.
+        let table_position = match operation {
+            "create_index"
+            | "create_foreign_key"
+            | "create_unique_constraint"
+            | "create_primary_key"
+            | "create_check_constraint"
+            | "drop_constraint" => 1,
+            _ => 0,
+        };
+        let mut args: Vec<Option<Node<'_>>> = written.iter().copied().map(Some).collect();
+        if batch.is_some() {
+            args.insert(table_position.min(args.len()), None);
+        }
+        let string = |i: usize| args.get(i).copied().flatten().and_then(|n| self.string(n));
         let table = |i: usize| {
+            if let (Some(batch), Some(None)) = (batch, args.get(i)) {
+                return Some(batch.clone());
+            }
             string(i).map(|t| {
                 let schema = self
                     .keyword_string(call, "schema")
@@ -116,7 +259,7 @@ impl Alembic<'_> {
                 Some(table) => {
                     let mut constraints = Vec::new();
                     let mut columns = Vec::new();
-                    for call in args[1..].iter().filter_map(|n| self.call_at(*n)) {
+                    for call in args[1..].iter().flatten().filter_map(|n| self.call_at(*n)) {
                         match self.constraint(call) {
                             Some(constraint) => constraints.push(constraint),
                             None => columns.extend(self.column(call, &mut constraints)),
@@ -152,7 +295,9 @@ impl Alembic<'_> {
                 let mut constraints = Vec::new();
                 let column = args
                     .get(1)
-                    .and_then(|n| self.call_at(*n))
+                    .copied()
+                    .flatten()
+                    .and_then(|n| self.call_at(n))
                     .and_then(|c| self.column(c, &mut constraints));
                 let events = match (table(0), column) {
                     (Some(table), Some(column)) => {
@@ -199,7 +344,9 @@ impl Alembic<'_> {
                         name: string(0).map(|n| Name::new(&n, false)),
                         columns: args
                             .get(2)
-                            .map(|n| self.strings_in(*n))
+                            .copied()
+                            .flatten()
+                            .map(|n| self.strings_in(n))
                             .unwrap_or_default()
                             .iter()
                             .map(|c| Name::new(c, false))
@@ -242,7 +389,68 @@ impl Alembic<'_> {
                     _ => Vec::new(),
                 },
             ),
+            "create_unique_constraint" | "create_primary_key" => (
+                StatementKind::AlterTable,
+                match table(1) {
+                    Some(table) => {
+                        let columns = self.names_at(&args, 2);
+                        event(Change::AddConstraint {
+                            table,
+                            constraint: ConstraintDef {
+                                name: string(0).map(|n| Name::new(&n, false)),
+                                constraint: if operation == "create_primary_key" {
+                                    Constraint::PrimaryKey { columns }
+                                } else {
+                                    Constraint::Unique { columns }
+                                },
+                                span,
+                            },
+                            not_valid: false,
+                        })
+                    }
+                    None => Vec::new(),
+                },
+            ),
+            "create_check_constraint" => (
+                StatementKind::AlterTable,
+                match table(1) {
+                    Some(table) => event(Change::AddConstraint {
+                        table,
+                        constraint: ConstraintDef {
+                            name: string(0).map(|n| Name::new(&n, false)),
+                            constraint: Constraint::Check,
+                            span,
+                        },
+                        not_valid: false,
+                    }),
+                    None => Vec::new(),
+                },
+            ),
+            "drop_constraint" => (
+                StatementKind::AlterTable,
+                match (table(1), string(0)) {
+                    (Some(table), Some(name)) => {
+                        let is_primary =
+                            self.keyword_string(call, "type_").as_deref() == Some("primary");
+                        event(if is_primary {
+                            Change::DropPrimaryKey { table }
+                        } else {
+                            Change::DropConstraint {
+                                table,
+                                name: Name::new(&name, false),
+                            }
+                        })
+                    }
+                    _ => Vec::new(),
+                },
+            ),
             _ => (StatementKind::Other, Vec::new()),
+        };
+        // What was named but not read (a table or column in a variable) is no event.
+        let kind = if events.is_empty() {
+            StatementKind::Other
+        } else {
+            kind
         };
         Statement::from_code(span, kind, events, in_downgrade, false)
     }
@@ -345,7 +553,13 @@ impl Alembic<'_> {
                     args.get(1).map(|n| self.strings_in(*n)).unwrap_or_default();
                 let table = referred.first()?.split('.').next()?.to_string();
                 Constraint::ForeignKey {
-                    columns: self.names_at(&args, 0),
+                    columns: args
+                        .first()
+                        .map(|n| self.strings_in(*n))
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|c| Name::new(c, false))
+                        .collect(),
                     references: TableRef::new(TableKey {
                         schema: None,
                         name: Name::new(&table, false),
@@ -448,9 +662,11 @@ impl Alembic<'_> {
             .is_some_and(|k| self.text[k.value.start..k.value.end].trim() == "True")
     }
 
-    fn names_at(&self, args: &[Node<'_>], index: usize) -> Vec<Name> {
+    fn names_at(&self, args: &[Option<Node<'_>>], index: usize) -> Vec<Name> {
         args.get(index)
-            .map(|n| self.strings_in(*n))
+            .copied()
+            .flatten()
+            .map(|n| self.strings_in(n))
             .unwrap_or_default()
             .iter()
             .map(|c| Name::new(c, false))
@@ -469,6 +685,44 @@ impl Alembic<'_> {
             .filter_map(|item| self.string(item))
             .collect()
     }
+}
+
+/// The SQL of a plain Python string (or of `sa.text("...")` around one), lowered at its
+/// place in the file; nothing for anything else.
+pub(super) fn python_sql(
+    node: Node<'_>,
+    text: &str,
+    dialect: SqlDialect,
+    in_down: bool,
+) -> Vec<Statement> {
+    let node = match node.kind() {
+        "call" => {
+            let callee = node.child_by_field_name("function");
+            let is_text = callee.is_some_and(|c| {
+                let written = &text[c.byte_range()];
+                written == "text" || written.ends_with(".text")
+            });
+            match node
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0))
+                .filter(|_| is_text)
+            {
+                Some(argument) => argument,
+                None => return Vec::new(),
+            }
+        }
+        _ => node,
+    };
+    let written = &text[node.byte_range()];
+    let Some(sql) = string_literal(written).filter(|s| !s.is_empty() && !s.contains('\\')) else {
+        return Vec::new();
+    };
+    // The content follows the prefix and opening quotes.
+    let Some(start) = written.find(sql.as_str()) else {
+        return Vec::new();
+    };
+    let offset = node.start_byte() + start;
+    super::lower::lower_embedded(&sql, &|i| offset + i, dialect, in_down)
 }
 
 /// The value of a plain Python string literal; None for anything else.

@@ -5,14 +5,15 @@
 //! keyword arguments. Tables are named as Django names them: `<app_label>_<model>`.
 
 use audit_core::Span;
-use audit_syntax::StatementKind;
 use audit_syntax::tree_sitter::{Node, Tree};
+use audit_syntax::{SqlDialect, StatementKind};
 
-use super::alembic::string_literal;
+use super::alembic::{python_sql, string_literal};
 use super::event::{
     Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Statement, TableKey,
     TableRef,
 };
+use super::replay::CodeMigration;
 use crate::code::{Call, CodeSemantics};
 
 /// Fields whose empty value is `""`, Django's default for a `blank=True` one.
@@ -42,28 +43,72 @@ pub fn lower_django(
     semantics: &CodeSemantics,
     text: &str,
     app_label: &str,
-) -> Vec<Statement> {
+    dialect: SqlDialect,
+) -> CodeMigration {
     let lowering = Django {
         tree,
         semantics,
         text,
         app_label,
     };
-    semantics
-        .calls()
-        .iter()
-        .filter_map(|call| {
-            let name = call.qualified_name.as_deref()?;
-            let operation = OPERATIONS.iter().find_map(|p| name.strip_prefix(p))?;
-            // `migrations.Migration` is the class, `migrations.swappable_dependency` a helper.
-            if !operation.starts_with(|c: char| c.is_ascii_uppercase()) || operation == "Migration"
-            {
-                return None;
+    let mut migration = CodeMigration::default();
+    for call in semantics.calls() {
+        let Some(name) = call.qualified_name.as_deref() else {
+            continue;
+        };
+        let Some(operation) = OPERATIONS.iter().find_map(|p| name.strip_prefix(p)) else {
+            continue;
+        };
+        // `migrations.Migration` is the class, `migrations.swappable_dependency` a
+        // helper, `migrations.RunPython.noop` a function.
+        if !operation.starts_with(|c: char| c.is_ascii_uppercase())
+            || operation == "Migration"
+            || operation.contains('.')
+        {
+            continue;
+        }
+        let statement = lowering.operation(operation, call);
+        if statement.events.is_empty()
+            && !NO_EVENTS.contains(&operation)
+            && !lowering.restates_relation(operation, call)
+        {
+            migration.unclassified.push(call.span);
+        }
+        migration.statements.push(statement);
+        if operation == "RunSQL" {
+            let sql = lowering.run_sql(call, dialect);
+            if sql.is_empty() {
+                migration.unclassified.push(call.span);
             }
-            Some(lowering.operation(operation, call))
-        })
-        .collect()
+            migration.statements.extend(sql);
+        }
+    }
+    migration
 }
+
+/// Operations that change nothing a rule reads (or whose SQL is read on its own).
+const NO_EVENTS: &[&str] = &[
+    "RunPython",
+    "RunSQL",
+    "AlterModelOptions",
+    "AlterModelManagers",
+    "AlterOrderWithRespectTo",
+    "SeparateDatabaseAndState",
+    "RemoveIndex",
+    "RemoveIndexConcurrently",
+    "RemoveConstraint",
+    "RenameIndex",
+    "AlterModelTableComment",
+    "CreateExtension",
+    "BtreeGistExtension",
+    "CITextExtension",
+    "CryptoExtension",
+    "HStoreExtension",
+    "TrigramExtension",
+    "UnaccentExtension",
+    "CreateCollation",
+    "RemoveCollation",
+];
 
 /// The app label of a Django migration: the folder holding its `migrations/` folder
 /// (`shop/migrations/0002_x.py` -> `shop`).
@@ -193,6 +238,100 @@ impl Django<'_> {
                     })
                     .unwrap_or_default(),
             ),
+            // `unique_together={("a", "b")}`: a unique constraint per tuple;
+            // `index_together`: an index per tuple.
+            "AlterUniqueTogether" | "AlterIndexTogether" => {
+                let (key, kind) = if operation == "AlterUniqueTogether" {
+                    ("unique_together", StatementKind::AlterTable)
+                } else {
+                    ("index_together", StatementKind::CreateIndex)
+                };
+                let events = match (model("name"), call.keyword(key)) {
+                    (Some(table), Some(together)) => self
+                        .field_groups(together.value)
+                        .into_iter()
+                        .map(|columns| Event {
+                            span,
+                            change: if operation == "AlterUniqueTogether" {
+                                Change::AddConstraint {
+                                    table: table.clone(),
+                                    constraint: ConstraintDef {
+                                        name: None,
+                                        constraint: Constraint::Unique { columns },
+                                        span,
+                                    },
+                                    not_valid: false,
+                                }
+                            } else {
+                                Change::CreateIndex {
+                                    table: table.clone(),
+                                    name: None,
+                                    columns,
+                                    unique: false,
+                                    concurrently: false,
+                                    only: false,
+                                    partial: false,
+                                }
+                            },
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                (kind, events)
+            }
+            // `AddConstraint(model_name, constraint=models.UniqueConstraint(fields=[...]))`
+            // or a `CheckConstraint`.
+            "AddConstraint" => {
+                let constraint = self.keyword_call(call, "constraint").and_then(|c| {
+                    let class = c.qualified_name.as_deref()?.rsplit('.').next()?;
+                    let constraint = match class {
+                        "UniqueConstraint" if c.keyword("condition").is_none() => {
+                            Constraint::Unique {
+                                columns: c
+                                    .keyword("fields")
+                                    .map(|k| self.strings_in(k.value))
+                                    .unwrap_or_default()
+                                    .iter()
+                                    .map(|f| Name::new(f, false))
+                                    .collect(),
+                            }
+                        }
+                        "CheckConstraint" => Constraint::Check,
+                        _ => Constraint::Other,
+                    };
+                    Some(ConstraintDef {
+                        name: self.keyword_string(c, "name").map(|n| Name::new(&n, false)),
+                        constraint,
+                        span: c.span,
+                    })
+                });
+                (
+                    StatementKind::AlterTable,
+                    model("model_name")
+                        .zip(constraint)
+                        .map(|(table, constraint)| {
+                            event(Change::AddConstraint {
+                                table,
+                                constraint,
+                                not_valid: false,
+                            })
+                        })
+                        .unwrap_or_default(),
+                )
+            }
+            "AlterModelTable" => (
+                StatementKind::Other,
+                match (model("name"), self.keyword_string(call, "table")) {
+                    (Some(table), Some(to)) => event(Change::RenameTable {
+                        table,
+                        to: TableKey {
+                            schema: None,
+                            name: Name::new(&to, false),
+                        },
+                    }),
+                    _ => Vec::new(),
+                },
+            ),
             _ => (StatementKind::Other, Vec::new()),
         };
         let irreversible = match operation {
@@ -221,6 +360,89 @@ impl Django<'_> {
         positional
             .get(position)
             .is_none_or(|n| &self.text[n.byte_range()] == "None")
+    }
+
+    /// The statements of `RunSQL(sql, reverse_sql)`: each a string or a list of them
+    /// (a `(sql, params)` pair counts by its SQL); the reverse ones as rollback.
+    fn run_sql(&self, call: &Call, dialect: SqlDialect) -> Vec<Statement> {
+        let Some(arguments) = call.arguments.and_then(|a| self.node(a)) else {
+            return Vec::new();
+        };
+        let mut cursor = arguments.walk();
+        let positional: Vec<Node<'_>> = arguments
+            .named_children(&mut cursor)
+            .filter(|n| !matches!(n.kind(), "keyword_argument" | "comment"))
+            .collect();
+        let argument = |key: &str, position: usize| {
+            call.keyword(key)
+                .and_then(|k| self.node(k.value))
+                .or_else(|| positional.get(position).copied())
+        };
+        let mut statements = Vec::new();
+        for (node, in_down) in [
+            (argument("sql", 0), false),
+            (argument("reverse_sql", 1), true),
+        ] {
+            let Some(node) = node else { continue };
+            let items: Vec<Node<'_>> = if matches!(node.kind(), "list" | "tuple") {
+                let mut cursor = node.walk();
+                node.named_children(&mut cursor)
+                    .map(|item| match item.kind() {
+                        "tuple" => item.named_child(0).unwrap_or(item),
+                        _ => item,
+                    })
+                    .collect()
+            } else {
+                vec![node]
+            };
+            for item in items {
+                statements.extend(python_sql(item, self.text, dialect, in_down));
+            }
+        }
+        statements
+    }
+
+    /// `{("a", "b"), ("c",)}`, `[["a", "b"]]` or one `("a", "b")`: the groups of
+    /// field names.
+    fn field_groups(&self, span: Span) -> Vec<Vec<Name>> {
+        let Some(node) = self.node(span) else {
+            return Vec::new();
+        };
+        let mut cursor = node.walk();
+        let items: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+        let names = |n: Node<'_>| -> Vec<Name> {
+            self.strings_in(Span::new(n.start_byte(), n.end_byte()))
+                .iter()
+                .map(|f| Name::new(f, false))
+                .collect()
+        };
+        if items.iter().all(|i| i.kind() == "string") {
+            let group = names(node);
+            return if group.is_empty() {
+                Vec::new()
+            } else {
+                vec![group]
+            };
+        }
+        items
+            .into_iter()
+            .filter(|i| matches!(i.kind(), "tuple" | "list"))
+            .map(names)
+            .filter(|g| !g.is_empty())
+            .collect()
+    }
+
+    /// An `AlterField` of a relation (`ForeignKey`, `OneToOneField`, `ManyToManyField`):
+    /// understood, though its column's type is not known here.
+    fn restates_relation(&self, operation: &str, call: &Call) -> bool {
+        operation == "AlterField"
+            && self.keyword_call(call, "field").is_some_and(|f| {
+                f.qualified_name.as_deref().is_some_and(|q| {
+                    q.ends_with(".ForeignKey")
+                        || q.ends_with(".OneToOneField")
+                        || q.ends_with(".ManyToManyField")
+                })
+            })
     }
 
     /// `<app_label>_<model>`, as Django names a model's table.
@@ -363,7 +585,11 @@ impl Django<'_> {
             // With USE_TZ (the default since Django 5), `timestamp with time zone`.
             "DateTimeField" => simple("timestamptz"),
             "DateField" => simple("date"),
-            "BooleanField" => simple("bool"),
+            "BooleanField" | "NullBooleanField" => simple("bool"),
+            "TimeField" => simple("time"),
+            "DurationField" => simple("interval"),
+            "BinaryField" => simple("bytea"),
+            "GenericIPAddressField" | "IPAddressField" => simple("inet"),
             "UUIDField" => simple("uuid"),
             "JSONField" => simple("jsonb"),
             _ => None,

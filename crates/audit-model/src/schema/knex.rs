@@ -5,6 +5,8 @@
 //! `dropColumn`, `renameColumn`, `index`, `unique`, `primary`, `foreign`), those in
 //! `down` marked as rollback, and the SQL of `knex.raw("...")` parsed like a `.sql` file.
 
+use std::cell::RefCell;
+
 use audit_core::Span;
 use audit_syntax::tree_sitter::{Node, Tree};
 use audit_syntax::{SqlDialect, StatementKind};
@@ -13,6 +15,11 @@ use super::event::{
     Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Statement, TableKey,
     TableRef,
 };
+use super::js::{
+    arguments, down_function, embedded_sql, in_down, member_call, node_span, pattern_name,
+    plain_string, sql_argument, strings_in,
+};
+use super::replay::CodeMigration;
 use crate::code::CodeSemantics;
 
 /// The `knex.schema` methods that change a table.
@@ -39,8 +46,13 @@ pub fn lower_knex(
     semantics: &CodeSemantics,
     text: &str,
     dialect: SqlDialect,
-) -> Vec<Statement> {
-    let knex = Knex { semantics, text };
+) -> CodeMigration {
+    let knex = Knex {
+        semantics,
+        text,
+        dialect,
+        unclassified: RefCell::new(Vec::new()),
+    };
     let root = tree.root_node();
     let mut statements = Vec::new();
     for call in semantics.calls() {
@@ -55,16 +67,14 @@ pub fn lower_knex(
         if for_another_client(node, text, dialect) {
             continue;
         }
-        let in_down = knex.in_down(call.span.start);
+        let in_down = in_down(semantics, call.span.start);
         if method == "raw" {
             // `knex.raw(sql)` and `knex.schema.raw(sql)` at the top of a chain.
-            if let Some(sql) = arguments(node).first().and_then(|a| plain_string(*a, text)) {
-                statements.extend(super::lower::lower_embedded(
-                    &sql.value,
-                    sql.content.start,
-                    dialect,
-                    in_down,
-                ));
+            if let Some(sql) = arguments(node)
+                .first()
+                .and_then(|a| sql_argument(*a, semantics, text))
+            {
+                statements.extend(embedded_sql(&sql, dialect, in_down));
             }
             continue;
         }
@@ -74,37 +84,30 @@ pub fn lower_knex(
         let Some(schema) = schema_of(object, text) else {
             continue;
         };
-        if let Some(statement) = knex.operation(node, method, schema, in_down) {
-            statements.extend(split_indexes(statement));
+        match knex.operation(node, method, schema, in_down) {
+            Some(statement) => statements.extend(split_indexes(statement)),
+            None => knex.unclassified.borrow_mut().push(call.span),
         }
     }
     // A chain runs from its innermost call: `alterTable(...).renameTable(...)` alters,
     // then renames.
     statements.sort_by_key(|s| (s.span.start, s.span.end));
-    statements
+    CodeMigration {
+        statements,
+        unclassified: knex.unclassified.into_inner(),
+        down_function: down_function(semantics, text),
+    }
 }
 
 struct Knex<'a> {
     semantics: &'a CodeSemantics,
     text: &'a str,
+    dialect: SqlDialect,
+    /// Operations and table builder calls not lowered.
+    unclassified: RefCell<Vec<Span>>,
 }
 
 impl Knex<'_> {
-    /// Inside a function named `down` (`exports.down = ...`, `async down(knex)`,
-    /// `export function down`), at any depth.
-    fn in_down(&self, byte: usize) -> bool {
-        let functions = self.semantics.functions();
-        let mut current = self.semantics.enclosing_function_index(byte);
-        while let Some(index) = current {
-            match functions[index].name.as_deref() {
-                Some("down") => return true,
-                Some("up") => return false,
-                _ => current = functions[index].parent,
-            }
-        }
-        false
-    }
-
     fn operation(
         &self,
         call: Node<'_>,
@@ -236,14 +239,15 @@ impl Knex<'_> {
             let Some(((base, first), rest)) = chain.split_first() else {
                 continue;
             };
-            if base.as_deref() != Some(parameter) {
+            if base.as_deref() != Some(parameter)
+                || for_another_client(node, self.text, self.dialect)
+            {
                 continue;
             }
-            steps.extend(
-                self.builder_step(node, table, first, rest)
-                    .into_iter()
-                    .flatten(),
-            );
+            match self.builder_step(node, table, first, rest) {
+                Some(made) => steps.extend(made),
+                None => self.unclassified.borrow_mut().push(node_span(node)),
+            }
         }
         steps
     }
@@ -561,17 +565,48 @@ impl Knex<'_> {
     }
 }
 
-/// In a PostgreSQL set, inside an `if` on the Knex client that runs on another
-/// database: the branch of `if (isSQLite)` / `if (client.includes("mysql"))`, or the
-/// `else` of `if (isPg(knex))` (and the other way round under `!`).
+/// In a PostgreSQL set, inside an `if` or a `switch` on the Knex client that runs on
+/// another database: the branch of `if (isSQLite)` / `if (client.includes("mysql"))`,
+/// the `else` of `if (isPg(knex))` (and the other way round under `!`), a `case
+/// "mysql":` (with the empty cases that fall into it).
 fn for_another_client(node: Node<'_>, text: &str, dialect: SqlDialect) -> bool {
     const OTHERS: &[&str] = &["sqlite", "mysql", "maria", "mssql", "oracle"];
     const POSTGRES: &[&str] = &["pg", "postgres"];
     if dialect != SqlDialect::Postgres {
         return false;
     }
+    let names = |written: &str, words: &[&str]| {
+        let written = written.to_ascii_lowercase();
+        words.iter().any(|w| {
+            written
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|part| part.starts_with(w) || part.ends_with(w))
+        })
+    };
     let mut child = node;
     while let Some(parent) = child.parent() {
+        // `switch (client) { case "mysql": ... }`: the labels that reach this case's
+        // statements (those of the empty cases just before it fall through).
+        if parent.kind() == "switch_case"
+            && parent
+                .child_by_field_name("value")
+                .is_none_or(|v| v.id() != child.id())
+        {
+            let mut labels = Vec::new();
+            let mut case = Some(parent);
+            while let Some(current) = case {
+                if let Some(value) = current.child_by_field_name("value") {
+                    labels.push(&text[value.byte_range()]);
+                }
+                case = current
+                    .prev_named_sibling()
+                    .filter(|p| p.kind() == "switch_case" && p.named_child_count() == 1);
+            }
+            let postgres = labels.iter().any(|l| names(l, POSTGRES));
+            if !postgres && !labels.is_empty() && labels.iter().all(|l| names(l, OTHERS)) {
+                return true;
+            }
+        }
         if parent.kind() == "if_statement"
             && let Some(condition) = parent.child_by_field_name("condition")
             && condition.id() != child.id()
@@ -582,16 +617,9 @@ fn for_another_client(node: Node<'_>, text: &str, dialect: SqlDialect) -> bool {
             let in_consequence = parent
                 .child_by_field_name("consequence")
                 .is_some_and(|c| c.id() == child.id());
-            let names = |words: &[&str]| {
-                words.iter().any(|w| {
-                    written
-                        .split(|c: char| !c.is_ascii_alphanumeric())
-                        .any(|part| part.starts_with(w) || part.ends_with(w))
-                })
-            };
-            let runs_there = if names(OTHERS) {
+            let runs_there = if names(&written, OTHERS) {
                 in_consequence == negated
-            } else if names(POSTGRES) {
+            } else if names(&written, POSTGRES) {
                 in_consequence != negated
             } else {
                 true
@@ -720,22 +748,6 @@ fn chain<'t>(call: Node<'t>, text: &'t str) -> Vec<(Option<&'t str>, Link<'t>)> 
     links
 }
 
-/// `object.method(...)`: its object and method name.
-fn member_call<'t>(call: Node<'t>, text: &'t str) -> Option<(Node<'t>, &'t str)> {
-    if call.kind() != "call_expression" {
-        return None;
-    }
-    let callee = call.child_by_field_name("function")?;
-    if callee.kind() != "member_expression" {
-        return None;
-    }
-    let property = callee.child_by_field_name("property")?;
-    Some((
-        callee.child_by_field_name("object")?,
-        &text[property.byte_range()],
-    ))
-}
-
 /// Whether `object` is a schema builder (`knex.schema`, `this.knex.schema`,
 /// `knex.schema.withSchema("billing")`, a chain of its operations), and the schema it
 /// names.
@@ -759,73 +771,4 @@ fn schema_of(object: Node<'_>, text: &str) -> Option<Option<Name>> {
         }
         _ => None,
     }
-}
-
-fn arguments(call: Node<'_>) -> Vec<Node<'_>> {
-    let Some(arguments) = call.child_by_field_name("arguments") else {
-        return Vec::new();
-    };
-    let mut cursor = arguments.walk();
-    arguments
-        .named_children(&mut cursor)
-        .filter(|n| n.kind() != "comment")
-        .collect()
-}
-
-/// A JS string literal without escapes or substitutions, and where its content starts.
-struct StringLiteral {
-    value: String,
-    content: Span,
-}
-
-fn plain_string(node: Node<'_>, text: &str) -> Option<StringLiteral> {
-    match node.kind() {
-        "string" | "template_string" => {
-            let mut cursor = node.walk();
-            if node
-                .named_children(&mut cursor)
-                .any(|c| matches!(c.kind(), "escape_sequence" | "template_substitution"))
-            {
-                return None;
-            }
-            let (start, end) = (node.start_byte() + 1, node.end_byte().checked_sub(1)?);
-            (start <= end).then(|| StringLiteral {
-                value: text[start..end].to_string(),
-                content: Span::new(start, end),
-            })
-        }
-        "parenthesized_expression" => plain_string(node.named_child(0)?, text),
-        _ => None,
-    }
-}
-
-/// The strings of `["a", "b"]`, or the one string `"a"`.
-fn strings_in(node: Node<'_>, text: &str) -> Vec<String> {
-    if node.kind() == "array" {
-        let mut cursor = node.walk();
-        return node
-            .named_children(&mut cursor)
-            .filter_map(|n| plain_string(n, text))
-            .map(|s| s.value)
-            .collect();
-    }
-    plain_string(node, text)
-        .map(|s| s.value)
-        .into_iter()
-        .collect()
-}
-
-/// A parameter's name (`t`, `t: Knex.CreateTableBuilder`).
-fn pattern_name<'t>(parameter: Node<'_>, text: &'t str) -> &'t str {
-    let name = match parameter.kind() {
-        "required_parameter" | "optional_parameter" => parameter
-            .child_by_field_name("pattern")
-            .unwrap_or(parameter),
-        _ => parameter,
-    };
-    &text[name.byte_range()]
-}
-
-fn node_span(node: Node<'_>) -> Span {
-    Span::new(node.start_byte(), node.end_byte())
 }

@@ -45,22 +45,23 @@ pub fn lower(file: &SqlFile, text: &str, statement: SqlStatement) -> Statement {
 }
 
 /// SQL written in a code migration's string (`knex.raw("...")`, `op.execute("...")`)
-/// lowered like a `.sql` file's statements, at their places in the file (the string's
-/// content starts at `offset`). Such calls also build fragments (`LOWER(??)`, a default,
-/// a check): only what starts a statement is one.
+/// lowered like a `.sql` file's statements, at their places in the file (`place` maps a
+/// byte of `sql` to the file's). Such calls also build fragments (`LOWER(??)`, a
+/// default, a check): only what starts a statement is one.
 pub fn lower_embedded(
     sql: &str,
-    offset: usize,
+    place: &dyn Fn(usize) -> usize,
     dialect: SqlDialect,
     in_down: bool,
 ) -> Vec<Statement> {
-    let shift = |span: Span| Span::new(span.start + offset, span.end + offset);
+    let shift = |span: Span| Span::new(place(span.start), place(span.end));
     let mut statements = Vec::new();
     let parsed = audit_syntax::parse_sql_each(sql, dialect, |file, statement| {
         let mut lowered = lower(file, sql, statement);
         lowered.span = shift(lowered.span);
         for event in &mut lowered.events {
             event.span = shift(event.span);
+            shift_inner_spans(&mut event.change, &shift);
         }
         lowered.in_down_section = in_down;
         if lowered.recognised {
@@ -71,6 +72,29 @@ pub fn lower_embedded(
         return Vec::new();
     }
     statements
+}
+
+/// The spans a change holds (its columns' and constraints'), moved like its event's.
+fn shift_inner_spans(change: &mut Change, shift: &dyn Fn(Span) -> Span) {
+    let column = |c: &mut ColumnDef| {
+        c.span = shift(c.span);
+        c.type_span = shift(c.type_span);
+    };
+    match change {
+        Change::CreateTable {
+            columns,
+            constraints,
+            ..
+        } => {
+            columns.iter_mut().flatten().for_each(column);
+            for constraint in constraints {
+                constraint.span = shift(constraint.span);
+            }
+        }
+        Change::AddColumn { column: c, .. } => column(c),
+        Change::AddConstraint { constraint, .. } => constraint.span = shift(constraint.span),
+        _ => {}
+    }
 }
 
 struct Lowering<'a> {

@@ -3,16 +3,23 @@
 //! tables with columns, primary keys, indexes, foreign keys and checks ([`replay`]).
 
 mod alembic;
+mod code_migration;
 mod django;
 pub mod event;
+mod js;
 mod knex;
 mod lower;
 mod replay;
+mod sequelize;
+mod typeorm;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use alembic::{Revision, alembic_revision, lower_alembic};
+pub use code_migration::{
+    Classification, CodeLayout, classify_migration, code_layout, lower_code_migration,
+};
 pub use django::{django_app_label, lower_django};
 pub use event::{
     Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Policy, PolicyCommand,
@@ -21,9 +28,11 @@ pub use event::{
 pub use knex::{is_knex_migration, lower_knex};
 pub use lower::lower;
 pub use replay::{
-    FileShape, MIGRATION_DIRS, MigrationRole, Origin, Replayed, SqlSource, is_migration_path,
-    replay,
+    CodeMigration, DownFunction, FileShape, MIGRATION_DIRS, MigrationRole, Origin, Replayed,
+    SqlSource, is_migration_path, replay,
 };
+pub use sequelize::{is_sequelize_migration, lower_sequelize};
+pub use typeorm::{is_typeorm_migration, lower_typeorm};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Column {

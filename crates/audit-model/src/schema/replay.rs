@@ -6,7 +6,7 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use audit_core::SourceText;
+use audit_core::{SourceText, Span};
 use audit_syntax::SqlDialect;
 
 use super::{Revision, Schema, Statement};
@@ -33,6 +33,32 @@ pub struct FileShape {
     pub down_statements: usize,
     /// dbmate/goose section markers: (up, down).
     pub section_markers: (bool, bool),
+    /// A code migration's `down`/`downgrade()`.
+    pub down_function: DownFunction,
+}
+
+/// The rollback function of a migration written in code.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DownFunction {
+    /// Not a layout with one (SQL files, Django).
+    #[default]
+    NotApplicable,
+    /// The file defines none.
+    Absent,
+    /// Its body does nothing (`async down() {}`, `def downgrade(): pass`); where the
+    /// function is written.
+    Empty(Span),
+    Present,
+}
+
+/// A migration written in code, lowered: its statements, the operations it calls that
+/// were not lowered (what the classification rate counts), and its `down`.
+#[derive(Debug, Default)]
+pub struct CodeMigration {
+    pub statements: Vec<Statement>,
+    /// Where each schema operation that was not understood is written.
+    pub unclassified: Vec<Span>,
+    pub down_function: DownFunction,
 }
 
 /// Whether a migration statement moves the schema forward or rolls it back.

@@ -424,7 +424,7 @@ fn django(path: &str, text: &str) -> SqlSource {
     SqlSource {
         source: SourceText::new(Arc::from(path), text.to_string()),
         dialect: SqlDialect::Postgres,
-        statements: lower_django(&tree, &semantics, text, app),
+        statements: lower_django(&tree, &semantics, text, app, SqlDialect::Postgres).statements,
         is_migration: true,
         shape: FileShape::default(),
         revision: None,
@@ -497,7 +497,7 @@ fn alembic(path: &str, text: &str) -> SqlSource {
     SqlSource {
         source: SourceText::new(Arc::from(path), text.to_string()),
         dialect: SqlDialect::Postgres,
-        statements: lower_alembic(&tree, &semantics, text, SqlDialect::Postgres),
+        statements: lower_alembic(&tree, &semantics, text, SqlDialect::Postgres).statements,
         is_migration: true,
         shape: FileShape::default(),
         revision: alembic_revision(&semantics, text),
@@ -599,7 +599,7 @@ fn knex(path: &str, text: &str) -> SqlSource {
     SqlSource {
         source: SourceText::new(Arc::from(path), text.to_string()),
         dialect: SqlDialect::Postgres,
-        statements: lower_knex(&tree, &semantics, text, SqlDialect::Postgres),
+        statements: lower_knex(&tree, &semantics, text, SqlDialect::Postgres).statements,
         is_migration: true,
         shape: FileShape::default(),
         revision: None,
@@ -669,5 +669,334 @@ exports.down = () => {};
         out,
         "teams@migrations/20240101_init.ts (id serial not null default, plan text not null) pk(id) unique index(id)\n\
          billing.invoices@migrations/20240101_init.ts (id bigserial not null default, org_id int4, total numeric(10,2) default, created_at timestamptz not null default, updated_at timestamptz not null default) pk(id) unique index(id) index(org_id,id) fk(org_id->orgs)\n"
+    );
+}
+
+/// A JS/TS migration lowered by `lower`, with what it left unclassified.
+fn js_migration(
+    path: &str,
+    text: &str,
+    lower: fn(
+        &audit_syntax::tree_sitter::Tree,
+        &crate::code::CodeSemantics,
+        &str,
+        SqlDialect,
+    ) -> CodeMigration,
+) -> (SqlSource, Vec<String>) {
+    let (tree, grammar) = audit_syntax::parse_tree(
+        audit_syntax::Grammar::TypeScript,
+        text,
+        std::time::Duration::from_secs(10),
+    )
+    .unwrap();
+    let semantics = crate::code::CodeSemantics::build(&tree, text, grammar);
+    let migration = lower(&tree, &semantics, text, SqlDialect::Postgres);
+    let unclassified = migration
+        .unclassified
+        .iter()
+        .map(|s| text[s.start..s.end].to_string())
+        .collect();
+    let source = SqlSource {
+        source: SourceText::new(Arc::from(path), text.to_string()),
+        dialect: SqlDialect::Postgres,
+        statements: migration.statements,
+        is_migration: true,
+        shape: FileShape {
+            down_function: migration.down_function,
+            ..FileShape::default()
+        },
+        revision: None,
+    };
+    (source, unclassified)
+}
+
+fn final_schema_of(sources: &[SqlSource]) -> String {
+    let mut last = String::new();
+    replay(sources, |step| last = step.final_schema.to_string());
+    last
+}
+
+#[test]
+fn typeorm_and_mikroorm_migrations_replay_their_sql_and_schema_api() {
+    let generated = r#"import { MigrationInterface, QueryRunner } from "typeorm";
+
+export class AddUsers1700000000000 implements MigrationInterface {
+    name = 'AddUsers1700000000000'
+
+    public async up(queryRunner: QueryRunner): Promise<void> {
+        await queryRunner.query(`CREATE TABLE "user" ("id" SERIAL NOT NULL, "email" character varying NOT NULL, "createdAt" TIMESTAMP NOT NULL DEFAULT now(), CONSTRAINT "PK_user" PRIMARY KEY ("id"))`);
+        await queryRunner.query("CREATE TABLE \"photo\" (\"id\" SERIAL NOT NULL, \"userId\" integer, CONSTRAINT \"PK_photo\" PRIMARY KEY (\"id\"))");
+        await queryRunner.query(`ALTER TABLE "photo" ADD CONSTRAINT "FK_photo_user" FOREIGN KEY ("userId") REFERENCES "user"("id")`);
+    }
+
+    public async down(queryRunner: QueryRunner): Promise<void> {
+        await queryRunner.query(`DROP TABLE "photo"`);
+        await queryRunner.query(`DROP TABLE "user"`);
+    }
+}
+"#;
+    let api = r#"import { MigrationInterface, QueryRunner, Table, TableColumn, TableForeignKey, TableIndex } from "typeorm";
+
+export class Orders1700000100000 implements MigrationInterface {
+    async up(runner: QueryRunner): Promise<void> {
+        await runner.createTable(new Table({
+            name: "order",
+            columns: [
+                { name: "id", type: "int", isPrimary: true, isGenerated: true, generationStrategy: "increment" },
+                { name: "total", type: "decimal", precision: 10, scale: 2 },
+                { name: "note", type: "varchar", length: "120", isNullable: true },
+                { name: "userId", type: "int" },
+            ],
+            foreignKeys: [{ columnNames: ["userId"], referencedTableName: "user", referencedColumnNames: ["id"] }],
+        }), true);
+        await runner.addColumn("user", new TableColumn({ name: "plan", type: "text", default: "'free'" }));
+        await runner.createIndex("order", new TableIndex({ name: "IDX_order_user", columnNames: ["userId"] }));
+        await runner.renameColumn("user", "email", "mail");
+        await runner.dropColumn("user", "createdAt");
+        await runner.query(sql);
+        await runner.startTransaction();
+    }
+
+    async down(runner: QueryRunner): Promise<void> {}
+}
+"#;
+    let mikro = r#"import { Migration } from '@mikro-orm/migrations';
+
+export class Migration20240101000000 extends Migration {
+  async up(): Promise<void> {
+    this.addSql('create table "tag" ("id" serial primary key, "label" varchar(50) not null); create index "tag_label_index" on "tag" ("label");');
+  }
+
+  async down(): Promise<void> {
+    this.addSql('drop table if exists "tag" cascade;');
+  }
+}
+"#;
+    let (first, none) = js_migration(
+        "src/migrations/1700000000000-AddUsers.ts",
+        generated,
+        lower_typeorm,
+    );
+    assert!(none.is_empty(), "{none:?}");
+    // The escaped string's statement is placed at its text in the file.
+    let photo = &first.statements[1];
+    assert!(generated[photo.span.start..].starts_with("CREATE TABLE \\\"photo"));
+    let roles: Vec<bool> = first.statements.iter().map(|s| s.in_down_section).collect();
+    assert_eq!(roles, [false, false, false, true, true]);
+    assert_eq!(first.shape.down_function, DownFunction::Present);
+    let (second, unclassified) =
+        js_migration("src/migrations/1700000100000-Orders.ts", api, lower_typeorm);
+    assert_eq!(unclassified, ["runner.query(sql)"]);
+    assert!(matches!(second.shape.down_function, DownFunction::Empty(_)));
+    let (third, none) = js_migration(
+        "src/migrations/Migration20240101000000.ts",
+        mikro,
+        lower_typeorm,
+    );
+    assert!(none.is_empty(), "{none:?}");
+    assert_eq!(third.statements.len(), 3);
+    assert_eq!(
+        final_schema_of(&[first, second, third]),
+        "order@src/migrations/1700000100000-Orders.ts (id int4 not null default, total numeric(10,2) not null, note varchar(120), userId int4 not null) pk(id) unique index(id) index(userId) fk(userId->user)\n\
+         photo@src/migrations/1700000000000-AddUsers.ts (id serial not null default, userId int4) pk(id) unique index(id) fk(userId->user)\n\
+         tag@src/migrations/Migration20240101000000.ts (id serial not null default, label varchar(50) not null) pk(id) unique index(id) index(label)\n\
+         user@src/migrations/1700000000000-AddUsers.ts (id serial not null default, mail varchar not null, plan text not null default) pk(id) unique index(id)\n"
+    );
+}
+
+#[test]
+fn sequelize_migrations_replay_their_query_interface_calls() {
+    let create = r#"'use strict';
+module.exports = {
+  up: async (queryInterface, Sequelize) => {
+    await queryInterface.createTable('Users', {
+      id: { allowNull: false, autoIncrement: true, primaryKey: true, type: Sequelize.INTEGER },
+      email: { type: Sequelize.STRING, allowNull: false, unique: true },
+      balance: Sequelize.FLOAT,
+      createdAt: { allowNull: false, type: Sequelize.DATE },
+    });
+    await queryInterface.createTable('Posts', {
+      id: { primaryKey: true, type: Sequelize.UUID, defaultValue: Sequelize.UUIDV4 },
+      userId: { type: Sequelize.INTEGER, references: { model: 'Users', key: 'id' }, onDelete: 'CASCADE' },
+    });
+  },
+  down: async (queryInterface) => {
+    await queryInterface.dropTable('Posts');
+    await queryInterface.dropTable('Users');
+  },
+};
+"#;
+    let change = r#"module.exports = {
+  async up(queryInterface, Sequelize) {
+    await queryInterface.addColumn('Users', 'plan', { type: Sequelize.STRING(20), allowNull: false, defaultValue: 'free' });
+    await queryInterface.addIndex('Posts', ['userId'], { concurrently: true });
+    await queryInterface.addIndex('Users', { fields: ['plan'], name: 'users_plan' });
+    await queryInterface.changeColumn('Users', 'balance', { type: Sequelize.DECIMAL(12, 2), allowNull: false });
+    await queryInterface.renameColumn('Users', 'email', 'mail');
+    await queryInterface.removeIndex('Users', 'users_plan');
+    await queryInterface.addConstraint('Posts', { fields: ['id', 'userId'], type: 'unique', name: 'posts_id_user' });
+    await queryInterface.sequelize.query("UPDATE \"Users\" SET plan = 'pro'");
+    await queryInterface.bulkDelete('Posts', null, {});
+    await queryInterface.removeColumn('Users', 'createdAt');
+    await queryInterface.describeTable('Users');
+  },
+  async down() {
+    // nothing to undo
+  },
+};
+"#;
+    let (first, none) = js_migration(
+        "migrations/20240101000000-create-users.js",
+        create,
+        lower_sequelize,
+    );
+    assert!(none.is_empty(), "{none:?}");
+    assert_eq!(
+        first
+            .statements
+            .iter()
+            .filter(|s| s.in_down_section)
+            .count(),
+        2
+    );
+    let (second, none) = js_migration("migrations/20240201000000-plan.js", change, lower_sequelize);
+    assert!(none.is_empty(), "{none:?}");
+    assert!(matches!(second.shape.down_function, DownFunction::Empty(_)));
+    let writes: Vec<String> = second
+        .statements
+        .iter()
+        .flat_map(|s| &s.events)
+        .filter(|e| matches!(e.change, Change::Write { .. } | Change::CreateIndex { .. }))
+        .map(|e| format!("{:?}", e.change))
+        .collect();
+    assert_eq!(writes.len(), 4, "{writes:#?}");
+    assert!(writes[0].contains("concurrently: true"), "{}", writes[0]);
+    assert!(
+        writes[2].contains("kind: Update, filtered: false"),
+        "{}",
+        writes[2]
+    );
+    assert!(
+        writes[3].contains("kind: Delete, filtered: false"),
+        "{}",
+        writes[3]
+    );
+    assert_eq!(
+        final_schema_of(&[first, second]),
+        "Posts@migrations/20240101000000-create-users.js (id uuid not null default, userId int4) pk(id) unique index(id) index(userId) unique index(id,userId) fk(userId->Users)\n\
+         Users@migrations/20240101000000-create-users.js (id int4 not null default, mail varchar(255) not null, balance numeric(12,2) not null, plan varchar(20) not null default) pk(id) unique index(id) unique index(mail)\n"
+    );
+}
+
+#[test]
+fn alembic_batch_operations_act_on_the_batch_table_and_an_empty_downgrade_is_seen() {
+    let text = "import sqlalchemy as sa\nfrom alembic import op\n\nrevision = 'b1'\ndown_revision = None\n\n\ndef upgrade():\n    op.create_table('t', sa.Column('id', sa.Integer(), primary_key=True), sa.Column('a', sa.String(10)))\n    with op.batch_alter_table('t', schema=None) as batch_op:\n        batch_op.add_column(sa.Column('b', sa.Integer(), nullable=False))\n        batch_op.drop_column('a')\n        batch_op.create_index(batch_op.f('ix_t_b'), ['b'], unique=False)\n        batch_op.create_foreign_key('fk_t_b', 'other', ['b'], ['id'])\n        batch_op.alter_column('b', new_column_name='c')\n    op.execute(sa.text(\"UPDATE t SET c = 1\"))\n\n\ndef downgrade():\n    \"\"\"Nothing to undo.\"\"\"\n    pass\n";
+    let grammar = audit_syntax::Grammar::Python;
+    let (tree, grammar) =
+        audit_syntax::parse_tree(grammar, text, std::time::Duration::from_secs(10)).unwrap();
+    let semantics = crate::code::CodeSemantics::build(&tree, text, grammar);
+    let migration = lower_alembic(&tree, &semantics, text, SqlDialect::Postgres);
+    assert!(
+        migration.unclassified.is_empty(),
+        "{:?}",
+        migration.unclassified
+    );
+    assert!(matches!(migration.down_function, DownFunction::Empty(_)));
+    let source = SqlSource {
+        source: SourceText::new(Arc::from("alembic/versions/b1_x.py"), text.to_string()),
+        dialect: SqlDialect::Postgres,
+        statements: migration.statements,
+        is_migration: true,
+        shape: FileShape::default(),
+        revision: alembic_revision(&semantics, text),
+    };
+    assert!(
+        source
+            .statements
+            .iter()
+            .any(|s| s.events.iter().any(|e| matches!(
+                e.change,
+                Change::Write {
+                    filtered: false,
+                    ..
+                }
+            )))
+    );
+    assert_eq!(
+        final_schema_of(&[source]),
+        "t@alembic/versions/b1_x.py (id int4 not null default, c int4 not null) pk(id) unique index(id) index(c) fk(c->other)\n"
+    );
+}
+
+#[test]
+fn django_run_sql_and_together_options_lower_to_events() {
+    let initial = r#"from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    operations = [
+        migrations.CreateModel(
+            name="Book",
+            fields=[
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("title", models.CharField(max_length=100)),
+                ("isbn", models.CharField(max_length=13)),
+            ],
+        ),
+        migrations.AlterUniqueTogether(name="book", unique_together={("title", "isbn")}),
+        migrations.AlterIndexTogether(name="book", index_together={("isbn",)}),
+        migrations.RunSQL(
+            sql=["CREATE INDEX shop_book_lower_title ON shop_book (lower(title))", ("UPDATE shop_book SET isbn = %s", ["x"])],
+            reverse_sql="DROP INDEX shop_book_lower_title",
+        ),
+        migrations.RunSQL("ALTER TABLE shop_book ADD COLUMN pages integer"),
+        migrations.AddConstraint(model_name="book", constraint=models.CheckConstraint(check=models.Q(id__gt=0), name="book_id_positive")),
+    ]
+"#;
+    let grammar = audit_syntax::Grammar::Python;
+    let (tree, grammar) =
+        audit_syntax::parse_tree(grammar, initial, std::time::Duration::from_secs(10)).unwrap();
+    let semantics = crate::code::CodeSemantics::build(&tree, initial, grammar);
+    let migration = lower_django(&tree, &semantics, initial, "shop", SqlDialect::Postgres);
+    assert!(
+        migration.unclassified.is_empty(),
+        "{:?}",
+        migration.unclassified
+    );
+    let described: Vec<(StatementKind, bool, bool, usize)> = migration
+        .statements
+        .iter()
+        .map(|s| (s.kind, s.in_down_section, s.irreversible, s.events.len()))
+        .collect();
+    use audit_syntax::StatementKind;
+    assert_eq!(
+        described,
+        [
+            (StatementKind::CreateTable, false, false, 1),
+            (StatementKind::AlterTable, false, false, 1),
+            (StatementKind::CreateIndex, false, false, 1),
+            (StatementKind::Other, false, false, 0),
+            (StatementKind::CreateIndex, false, false, 1),
+            (StatementKind::Update, false, false, 1),
+            (StatementKind::DropIndex, true, false, 1),
+            (StatementKind::Other, false, true, 0),
+            (StatementKind::AlterTable, false, false, 1),
+            (StatementKind::AlterTable, false, false, 1),
+        ]
+    );
+    let source = SqlSource {
+        source: SourceText::new(
+            Arc::from("shop/migrations/0001_initial.py"),
+            initial.to_string(),
+        ),
+        dialect: SqlDialect::Postgres,
+        statements: migration.statements,
+        is_migration: true,
+        shape: FileShape::default(),
+        revision: None,
+    };
+    assert_eq!(
+        final_schema_of(&[source]),
+        "shop_book@shop/migrations/0001_initial.py (id int8 not null default, title varchar(100) not null, isbn varchar(13) not null, pages int4) pk(id) unique index(id) unique index(title,isbn) index(isbn) index() check\n"
     );
 }

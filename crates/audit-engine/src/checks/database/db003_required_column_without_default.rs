@@ -1,7 +1,7 @@
 //! DB003: a NOT NULL column without a default added to a table that already has rows,
 //! or `SET NOT NULL` on an existing column.
 
-use audit_model::schema::{Change, Origin};
+use audit_model::schema::{Change, Origin, TableKey, WriteKind};
 use audit_syntax::{SqlDialect, StatementKind};
 
 use crate::checks::{Check, Emit};
@@ -53,7 +53,7 @@ fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
             }
             _ => continue,
         };
-        if ctx.origin(&table.key) == Origin::ThisMigration {
+        if ctx.origin(&table.key) == Origin::ThisMigration || emptied_before(ctx, &table.key) {
             continue;
         }
         out.report(
@@ -67,4 +67,25 @@ fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
             ],
         );
     }
+}
+
+/// Whether an earlier statement of this migration empties the table (`TRUNCATE`, a
+/// `DELETE` without `WHERE`, Sequelize's `bulkDelete(table, {})`): then it has no rows
+/// to fail on or to scan.
+fn emptied_before(ctx: &SqlContext<'_>, table: &TableKey) -> bool {
+    ctx.sql
+        .statements
+        .iter()
+        .take_while(|s| !std::ptr::eq(*s, ctx.statement))
+        .filter(|s| !s.in_down_section)
+        .flat_map(|s| &s.events)
+        .any(|e| match &e.change {
+            Change::Truncate { table: t } => t.key == *table,
+            Change::Write {
+                table: Some(t),
+                kind: WriteKind::Delete,
+                filtered: false,
+            } => t.key == *table,
+            _ => false,
+        })
 }

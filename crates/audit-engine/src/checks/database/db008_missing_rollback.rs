@@ -1,11 +1,12 @@
 //! DB008: a migration with no way back, in the layouts that have one: a `*.up.sql` or
 //! `up.sql` without its down file, a dbmate/goose file without a down section (or with
-//! an empty one), a Django `RunPython`/`RunSQL` without reverse.
+//! an empty one), a Knex, TypeORM, MikroORM or Sequelize `down` or an Alembic
+//! `downgrade()` that does nothing, a Django `RunPython`/`RunSQL` without reverse.
 
 use std::collections::HashMap;
 
 use audit_core::Span;
-use audit_model::schema::SqlSource;
+use audit_model::schema::{DownFunction, SqlSource};
 
 use crate::checks::{Check, Emit};
 use crate::facts::ProjectFacts;
@@ -55,6 +56,15 @@ fn check(facts: &ProjectFacts, out: &mut Emit<'_>) {
                 continue;
             };
             out.report(&sql.source, start, &[("problem", problem)]);
+            continue;
+        }
+        if let DownFunction::Empty(function) = sql.shape.down_function {
+            let problem = if sql.revision.is_some() {
+                "its `downgrade()` does nothing"
+            } else {
+                "its `down` does nothing"
+            };
+            out.report(&sql.source, function, &[("problem", problem)]);
             continue;
         }
         for statement in sql.statements.iter().filter(|s| s.irreversible) {
