@@ -2,7 +2,7 @@
 //! project phase, and suppressions that cover whole blocks.
 
 use audit_core::{Language, SourceText};
-use audit_model::terraform::lower_body;
+use audit_model::terraform::{self, lower_body};
 use audit_syntax::hcl_edit::Span as _;
 use audit_syntax::hcl_edit::structure::{Body, Structure};
 
@@ -74,9 +74,15 @@ pub(super) fn analyze_terraform(plan: &Plan, source: SourceText, result: &mut Fi
     // owned blocks wait for the project phase.
     keep_what_rules_read(plan, &mut file.body);
     let mut body = lower_body(&file.body);
-    // Of a variable, only its value is read: descriptions, types and validations go.
+    // Of a variable, only its value, type, sensitivity and ephemerality are read:
+    // descriptions and validations go.
     for variable in body.blocks.iter_mut().filter(|b| b.ident == "variable") {
-        variable.body.attributes.retain(|a| a.key == "default");
+        variable.body.attributes.retain(|a| {
+            matches!(
+                a.key.as_str(),
+                "default" | "type" | "sensitive" | "ephemeral"
+            )
+        });
         variable.body.blocks.clear();
     }
     if !body.is_empty() {
@@ -88,7 +94,7 @@ pub(super) fn analyze_terraform(plan: &Plan, source: SourceText, result: &mut Fi
     }
 }
 
-/// Drops the top-level blocks the project phase never reads (outputs, providers, data
+/// Drops the top-level blocks the project phase never reads (outputs, unchecked providers, data
 /// sources other than policy documents, resources no enabled rule checks) before
 /// lowering.
 fn keep_what_rules_read(plan: &Plan, body: &mut Body) {
@@ -102,6 +108,8 @@ fn keep_what_rules_read(plan: &Plan, body: &mut Body) {
                     .labels
                     .first()
                     .is_some_and(|ty| ty.as_str() == "aws_iam_policy_document"),
+                // Their credentials (TF011).
+                "provider" => plan.terraform.contains_key(terraform::PROVIDER),
                 "resource" => block
                     .labels
                     .first()

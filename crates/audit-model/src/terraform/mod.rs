@@ -101,6 +101,37 @@ impl<'a> Module<'a> {
         found
     }
 
+    /// The `provider` and `variable` blocks, each as one instance of the pseudo-type
+    /// [`PROVIDER`] or [`VARIABLE`] named by its label: checks read them like resources
+    /// (their attributes evaluated in this module), and their addresses are Terraform's
+    /// (`provider.aws`, `var.db_password`).
+    pub fn settings(&self) -> Vec<Resource<'_>> {
+        let mut found = Vec::new();
+        for file in self.config_files() {
+            for block in &file.body.blocks {
+                let ty = match block.ident.as_str() {
+                    "provider" => PROVIDER,
+                    "variable" => VARIABLE,
+                    _ => continue,
+                };
+                if let Some(name) = block.labels.first() {
+                    found.push(Resource {
+                        module: self,
+                        file,
+                        source: &file.source,
+                        block,
+                        resource_type: ty,
+                        name,
+                        key: None,
+                        name_instance: false,
+                        bindings: Vec::new(),
+                    });
+                }
+            }
+        }
+        found
+    }
+
     /// Instances of resources of type `ty` whose attribute `attribute` refers to
     /// `target` (`bucket = aws_s3_bucket.data.id`): how separate resources (a bucket's
     /// public access block, a security group's rules) are joined to theirs.
@@ -130,6 +161,11 @@ impl<'a> Module<'a> {
     }
 }
 
+/// The pseudo resource type of `provider` blocks ([`Module::settings`]).
+pub const PROVIDER: &str = "provider";
+/// The pseudo resource type of `variable` blocks ([`Module::settings`]).
+pub const VARIABLE: &str = "variable";
+
 /// One instance of a resource block in its module: what a Terraform check reads.
 pub struct Resource<'a> {
     pub module: &'a Module<'a>,
@@ -154,7 +190,10 @@ impl Resource<'_> {
             address.push_str(&self.module.call_path);
             address.push('.');
         }
-        address.push_str(self.resource_type);
+        address.push_str(match self.resource_type {
+            VARIABLE => "var",
+            ty => ty,
+        });
         address.push('.');
         address.push_str(self.name);
         if let (true, Some(key)) = (self.name_instance, &self.key) {
