@@ -22,7 +22,9 @@ use audit_syntax::ParseProblem;
 pub use eval::Bindings;
 use eval::Evaluator;
 pub use instances::{for_each_module, modules};
-pub use lower::{Attribute, Block, Body, Call, Expr, ExprKind, ObjectItemKey, Step, lower_body};
+pub use lower::{
+    Attribute, Block, Body, Call, Expr, ExprKind, ObjectItemKey, Step, lower_body, lower_json,
+};
 pub use target::{BlockView, Evaluated, Target};
 pub use value::{Value, number_text, render_value};
 
@@ -36,15 +38,26 @@ pub struct TerraformFile {
 }
 
 impl TerraformFile {
-    /// Variable values (`*.tfvars`), not configuration.
+    /// Variable values (`*.tfvars`, `*.tfvars.json`), not configuration.
     pub fn is_tfvars(&self) -> bool {
-        self.source.path.ends_with(".tfvars")
+        is_tfvars_path(&self.source.path)
     }
 
     /// The top-level blocks named `ident`.
     pub fn blocks<'a>(&'a self, ident: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
         self.body.blocks(ident)
     }
+}
+
+/// Whether a file of this path holds variable values (`*.tfvars`, `*.tfvars.json`).
+pub fn is_tfvars_path(path: &str) -> bool {
+    path.ends_with(".tfvars") || path.ends_with(".tfvars.json")
+}
+
+/// Whether a file of this path is in Terraform's JSON syntax (`.tf.json`,
+/// `.tfvars.json`).
+pub fn is_json_path(path: &str) -> bool {
+    path.ends_with(".json")
 }
 
 /// One evaluated instance of a module: the Terraform files of one folder, with its

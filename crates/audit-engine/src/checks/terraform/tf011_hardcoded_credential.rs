@@ -255,8 +255,17 @@ fn check_variable(ctx: &ResourceContext<'_>, out: &mut Emit<'_>) {
     {
         return;
     }
-    let declared = ctx.block.body.attribute("type").map(|t| &t.expr.kind);
-    if matches!(declared, Some(ExprKind::Variable(ty)) if ty == "bool" || ty == "number") {
+    // `type = bool`, or `"type": "bool"` in JSON syntax.
+    let declared = ctx
+        .block
+        .body
+        .attribute("type")
+        .and_then(|t| match &t.expr.kind {
+            ExprKind::Variable(ty) => Some(ty.as_str()),
+            ExprKind::Literal(ty) => ty.as_str(),
+            _ => None,
+        });
+    if matches!(declared, Some("bool" | "number")) {
         return;
     }
     let default = body.attr("default").map(|d| d.value);
