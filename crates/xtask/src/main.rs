@@ -1,10 +1,12 @@
 //! Development tasks, run by hand: `cargo run --release -p xtask -- bench` generates a
 //! realistic corpus and measures backend-audit on it stage by stage (docs/performance.md);
-//! `gen DIR` only writes the corpus; `new-rule ID name --kind K` writes a new rule's files.
+//! `gen DIR` only writes the corpus; `new-rule ID name --kind K` writes a new rule's files;
+//! `unknowns DIR` counts the Terraform values the evaluator leaves unknown, by reason.
 
 mod bench;
 mod corpus;
 mod new_rule;
+mod unknowns;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -33,6 +35,9 @@ enum Task {
     /// Write the files of a new rule: its TOML, fixtures, and for Rust its check file
     /// and registry line.
     NewRule(new_rule::NewRuleArgs),
+    /// Count the Terraform attribute values the evaluator leaves unknown in DIR, by
+    /// reason (markdown).
+    Unknowns(unknowns::UnknownsArgs),
 }
 
 /// What the generator writes (default: 30 MB of every language).
@@ -112,6 +117,7 @@ fn main() -> ExitCode {
             .map_err(|e| format!("{}: {e}", dir.display())),
         Task::Bench(args) => bench::run(&args),
         Task::NewRule(args) => new_rule::run(&args, workspace_root()),
+        Task::Unknowns(args) => unknowns::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

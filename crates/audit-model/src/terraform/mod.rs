@@ -12,6 +12,7 @@ mod functions;
 mod instances;
 mod lower;
 mod target;
+mod unknown;
 mod value;
 
 use std::collections::HashMap;
@@ -26,6 +27,7 @@ pub use lower::{
     Attribute, Block, Body, Call, Expr, ExprKind, ObjectItemKey, Step, lower_body, lower_json,
 };
 pub use target::{BlockView, Evaluated, Target};
+pub use unknown::UnknownReason;
 pub use value::{Value, number_text, render_value};
 
 /// A Terraform file as the per-file pass leaves it: its text (for positions and
@@ -238,6 +240,11 @@ impl Resource<'_> {
     /// An expression's value in this instance.
     pub fn eval(&self, expr: &Expr) -> Value {
         self.module.eval(expr, &self.bindings)
+    }
+
+    /// Why an expression is unknown in this instance (`None` when it is known).
+    pub fn unknown_reason(&self, expr: &Expr) -> Option<UnknownReason> {
+        self.module.unknown_reason(expr, &self.bindings)
     }
 }
 

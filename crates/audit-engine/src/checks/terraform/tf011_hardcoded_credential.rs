@@ -326,8 +326,6 @@ fn secret_variable_name(name: &str) -> bool {
         "period",
         "interval",
         "enabled",
-        "policy",
-        "rotation",
         "version",
         "type",
         "prefix",
@@ -348,7 +346,19 @@ fn secret_variable_name(name: &str) -> bool {
     let (Some(first), Some(last)) = (words.first(), words.last()) else {
         return false;
     };
-    if FLAGS.contains(first) || ABOUT.contains(last) {
+    // Rules about a secret (`password_validation_policy_config`,
+    // `master_user_password_rotation_duration`), not the secret.
+    const RULES: &[&str] = &[
+        "policy",
+        "validation",
+        "complexity",
+        "config",
+        "settings",
+        "rotation",
+        "schedule",
+        "duration",
+    ];
+    if FLAGS.contains(first) || ABOUT.contains(last) || words.iter().any(|w| RULES.contains(w)) {
         return false;
     }
     words.iter().any(|w| HOLDS.contains(w))
@@ -424,6 +434,8 @@ mod tests {
             "password_secret_arn",
             "token_ttl",
             "password_length",
+            "password_validation_policy_config",
+            "master_user_password_rotation_duration",
             "secrets",
             "tokenizer",
             "kms_key_id",
