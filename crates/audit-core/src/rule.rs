@@ -171,6 +171,14 @@ impl Language {
             "py" | "pyi" => Language::Python,
             "sql" => Language::Sql,
             "tf" | "tfvars" => Language::Terraform,
+            // Terraform's JSON syntax (`main.tf.json`, `prod.tfvars.json`).
+            "json" => {
+                let stem = path.file_stem()?.to_str()?;
+                if !stem.ends_with(".tf") && !stem.ends_with(".tfvars") {
+                    return None;
+                }
+                Language::Terraform
+            }
             _ => return None,
         })
     }

@@ -5,7 +5,7 @@ mod hcl;
 mod sql;
 mod tree;
 
-pub use hcl::{HclFile, parse_hcl};
+pub use hcl::{HclFile, parse_hcl, parse_hcl_json};
 pub use sql::{
     Rejected, SqlDialect, SqlFile, SqlStatement, StatementKind, parse_sql, parse_sql_each,
 };

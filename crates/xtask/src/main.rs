@@ -2,11 +2,13 @@
 //! realistic corpus and measures backend-audit on it stage by stage (docs/performance.md);
 //! `gen DIR` only writes the corpus; `new-rule ID name --kind K` writes a new rule's files;
 //! `classify DIR` counts how many of DIR's migration statements the schema model classifies.
+//! `unknowns DIR` counts the Terraform values the evaluator leaves unknown, by reason.
 
 mod bench;
 mod classify;
 mod corpus;
 mod new_rule;
+mod unknowns;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -38,6 +40,9 @@ enum Task {
     /// Write the files of a new rule: its TOML, fixtures, and for Rust its check file
     /// and registry line.
     NewRule(new_rule::NewRuleArgs),
+    /// Count the Terraform attribute values the evaluator leaves unknown in DIR, by
+    /// reason (markdown).
+    Unknowns(unknowns::UnknownsArgs),
 }
 
 /// What the generator writes (default: 30 MB of every language).
@@ -118,6 +123,7 @@ fn main() -> ExitCode {
         Task::Bench(args) => bench::run(&args),
         Task::NewRule(args) => new_rule::run(&args, workspace_root()),
         Task::Classify(args) => classify::run(&args),
+        Task::Unknowns(args) => unknowns::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -26,6 +26,12 @@ pub fn run(plan: &Plan, facts: &ProjectFacts, out: &mut Outcome) {
     // Each module instance is checked and dropped before the next is built.
     terraform::for_each_module(files, |module| {
         let mut resources = module.resources();
+        // Provider and variable blocks, for the checks that read them (TF011).
+        if plan.terraform.contains_key(terraform::PROVIDER)
+            || plan.terraform.contains_key(terraform::VARIABLE)
+        {
+            resources.extend(module.settings());
+        }
         let mut start = 0;
         while start < resources.len() {
             let block = resources[start].block;

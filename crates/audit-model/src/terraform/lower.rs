@@ -220,6 +220,160 @@ pub fn lower_body(body: &structure::Body) -> Body {
     lowered
 }
 
+/// Top-level block types of Terraform's JSON syntax and how many labels their object
+/// nesting carries (`"resource": {"aws_s3_bucket": {"logs": {...}}}`).
+const JSON_BLOCKS: &[(&str, usize)] = &[
+    ("resource", 2),
+    ("data", 2),
+    ("module", 1),
+    ("variable", 1),
+    ("output", 1),
+    ("provider", 1),
+    ("locals", 0),
+    ("terraform", 0),
+];
+
+/// Nested blocks with a label (`"dynamic": {"ingress": {...}}`).
+const JSON_LABELLED_BLOCKS: &[&str] = &["dynamic", "backend", "provisioner"];
+
+/// Object-valued arguments that are maps, not nested blocks: JSON cannot tell them
+/// apart, Terraform's provider schemas do. The meta-arguments, and the maps rules read.
+const JSON_MAP_ARGUMENTS: &[&str] = &[
+    "for_each",
+    "depends_on",
+    "providers",
+    "tags",
+    "tags_all",
+    "labels",
+    "variables",
+    "triggers",
+    "metadata",
+    "parameters",
+    "environment_variables",
+];
+
+/// Bodies whose object values are all arguments (a variable's `default`, locals, a
+/// module call's inputs, an output's value).
+const JSON_ARGUMENT_BODIES: &[&str] = &["variable", "locals", "module", "output"];
+
+/// Lowers a file in Terraform's JSON syntax (parsed by
+/// [`audit_syntax::parse_hcl_json`]) into the blocks the native syntax gives, so every
+/// rule reads both: top-level keys are block types, their nested objects the labels, and
+/// inside a block an object value is a nested block unless it is a known map argument.
+/// A `.tfvars.json` file's keys are all values. `"//"` keys are comments. `text` is the
+/// file, for the spans of keys (an attribute runs from its key to its value).
+pub fn lower_json(root: &Expression, text: &str, tfvars: bool) -> Body {
+    let mut body = Body::default();
+    let Expression::Object(object) = root else {
+        return body;
+    };
+    for (key, value) in object.iter() {
+        let Some(name) = json_key(key) else { continue };
+        let value = value.expr();
+        if tfvars {
+            body.attributes.push(json_attribute(name, value, text));
+            continue;
+        }
+        if let Some((ident, labels)) = JSON_BLOCKS.iter().find(|(ident, _)| *ident == name) {
+            json_blocks(
+                ident,
+                value,
+                *labels,
+                &mut Vec::new(),
+                text,
+                &mut body.blocks,
+            );
+        }
+    }
+    body
+}
+
+fn json_key(key: &ObjectKey) -> Option<&str> {
+    let name = match key {
+        ObjectKey::Ident(ident) => ident.as_str(),
+        ObjectKey::Expression(Expression::String(s)) => s.value().as_str(),
+        ObjectKey::Expression(_) => return None,
+    };
+    (name != "//").then_some(name)
+}
+
+/// The blocks `ident` under `value`: `labels` more levels of objects keyed by label, then
+/// the body; an array at any level holds several.
+fn json_blocks(
+    ident: &str,
+    value: &Expression,
+    labels: usize,
+    prefix: &mut Vec<String>,
+    text: &str,
+    out: &mut Vec<Block>,
+) {
+    match value {
+        Expression::Array(items) => {
+            for item in items.iter() {
+                json_blocks(ident, item, labels, prefix, text, out);
+            }
+        }
+        Expression::Object(object) if labels > 0 => {
+            for (key, value) in object.iter() {
+                let Some(label) = json_key(key) else { continue };
+                prefix.push(label.to_string());
+                json_blocks(ident, value.expr(), labels - 1, prefix, text, out);
+                prefix.pop();
+            }
+        }
+        Expression::Object(object) => out.push(Block {
+            ident: ident.to_string(),
+            labels: prefix.clone(),
+            span: span_of(value.span()),
+            body: json_body(ident, object, text),
+        }),
+        _ => {}
+    }
+}
+
+fn json_body(ident: &str, object: &audit_syntax::hcl_edit::expr::Object, text: &str) -> Body {
+    let mut body = Body::default();
+    let arguments_only = JSON_ARGUMENT_BODIES.contains(&ident);
+    for (key, value) in object.iter() {
+        let Some(name) = json_key(key) else { continue };
+        let value = value.expr();
+        let nested = !arguments_only
+            && !JSON_MAP_ARGUMENTS.contains(&name)
+            && match value {
+                Expression::Object(_) => true,
+                Expression::Array(items) => {
+                    !items.is_empty() && items.iter().all(|i| matches!(i, Expression::Object(_)))
+                }
+                _ => false,
+            };
+        if nested {
+            let labels = usize::from(JSON_LABELLED_BLOCKS.contains(&name));
+            json_blocks(name, value, labels, &mut Vec::new(), text, &mut body.blocks);
+        } else {
+            body.attributes.push(json_attribute(name, value, text));
+        }
+    }
+    body
+}
+
+/// `"key": value` from its key's opening quote (found back from the value) to the
+/// value's end.
+fn json_attribute(name: &str, value: &Expression, text: &str) -> Attribute {
+    let expr = lower_expr(value);
+    let value_span = expr.span();
+    let before = text.get(..value_span.start).unwrap_or("");
+    let start = before
+        .rfind(':')
+        .and_then(|colon| before[..colon].rfind('"'))
+        .and_then(|close| before[..close].rfind('"'))
+        .unwrap_or(value_span.start);
+    Attribute {
+        key: name.to_string(),
+        span: Span::new(start, value_span.end),
+        expr,
+    }
+}
+
 fn span_of(range: Option<std::ops::Range<usize>>) -> Span {
     range.map(Span::from).unwrap_or_default()
 }
@@ -352,6 +506,65 @@ fn lower_template(template: &Template) -> ExprKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lowered_json(text: &str) -> Body {
+        lower_json(&audit_syntax::parse_hcl_json(text).unwrap(), text, false)
+    }
+
+    #[test]
+    fn json_syntax_lowers_to_the_same_blocks() {
+        let text = r#"{
+  "//": "managed by cdktf",
+  "resource": {
+    "aws_security_group": {
+      "web": [{
+        "name": "web",
+        "count": "${var.n}",
+        "tags": {"Env": "dev"},
+        "ingress": [{"from_port": 22}, {"from_port": 443}],
+        "dynamic": {"egress": {"for_each": {"a": 1}, "content": {"to_port": 0}}}
+      }]
+    }
+  },
+  "locals": {"settings": {"public": true}},
+  "variable": {"db_password": {"type": "string", "default": "x"}},
+  "terraform": {"backend": {"s3": {"bucket": "state"}}}
+}
+"#;
+        let body = lowered_json(text);
+        let sg = body.blocks("resource").next().unwrap();
+        assert_eq!(sg.labels, ["aws_security_group", "web"]);
+        assert_eq!(&text[sg.span.start..sg.span.start + 1], "{");
+        let name = sg.body.attribute("name").unwrap();
+        assert_eq!(&text[name.span.start..name.span.end], "\"name\": \"web\"");
+        assert_eq!(
+            sg.body.attribute("count").unwrap().expr.path(),
+            ["var", "n"]
+        );
+        assert!(matches!(
+            sg.body.attribute("tags").unwrap().expr.kind,
+            ExprKind::Object(_)
+        ));
+        assert_eq!(sg.body.blocks("ingress").count(), 2);
+        let dynamic = sg.body.blocks("dynamic").next().unwrap();
+        assert_eq!(dynamic.labels, ["egress"]);
+        assert!(dynamic.body.attribute("for_each").is_some());
+        assert_eq!(dynamic.body.blocks("content").count(), 1);
+        let locals = body.blocks("locals").next().unwrap();
+        assert!(locals.body.attribute("settings").is_some());
+        let variable = body.blocks("variable").next().unwrap();
+        assert_eq!(variable.labels, ["db_password"]);
+        assert!(variable.body.attribute("default").is_some());
+        let terraform = body.blocks("terraform").next().unwrap();
+        assert_eq!(
+            terraform.body.blocks("backend").next().unwrap().labels,
+            ["s3"]
+        );
+        // `.tfvars.json`: every key a value.
+        let vars = "{\"region\": \"eu-west-1\", \"sizes\": {\"a\": 1}}";
+        let tfvars = lower_json(&audit_syntax::parse_hcl_json(vars).unwrap(), vars, true);
+        assert_eq!(tfvars.attributes.len(), 2);
+    }
 
     fn lowered(text: &str) -> Body {
         lower_body(&audit_syntax::parse_hcl(text).unwrap().body)

@@ -12,6 +12,7 @@ mod functions;
 mod instances;
 mod lower;
 mod target;
+mod unknown;
 mod value;
 
 use std::collections::HashMap;
@@ -22,8 +23,11 @@ use audit_syntax::ParseProblem;
 pub use eval::Bindings;
 use eval::Evaluator;
 pub use instances::{for_each_module, modules};
-pub use lower::{Attribute, Block, Body, Call, Expr, ExprKind, ObjectItemKey, Step, lower_body};
+pub use lower::{
+    Attribute, Block, Body, Call, Expr, ExprKind, ObjectItemKey, Step, lower_body, lower_json,
+};
 pub use target::{BlockView, Evaluated, Target};
+pub use unknown::UnknownReason;
 pub use value::{Value, number_text, render_value};
 
 /// A Terraform file as the per-file pass leaves it: its text (for positions and
@@ -36,15 +40,26 @@ pub struct TerraformFile {
 }
 
 impl TerraformFile {
-    /// Variable values (`*.tfvars`), not configuration.
+    /// Variable values (`*.tfvars`, `*.tfvars.json`), not configuration.
     pub fn is_tfvars(&self) -> bool {
-        self.source.path.ends_with(".tfvars")
+        is_tfvars_path(&self.source.path)
     }
 
     /// The top-level blocks named `ident`.
     pub fn blocks<'a>(&'a self, ident: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
         self.body.blocks(ident)
     }
+}
+
+/// Whether a file of this path holds variable values (`*.tfvars`, `*.tfvars.json`).
+pub fn is_tfvars_path(path: &str) -> bool {
+    path.ends_with(".tfvars") || path.ends_with(".tfvars.json")
+}
+
+/// Whether a file of this path is in Terraform's JSON syntax (`.tf.json`,
+/// `.tfvars.json`).
+pub fn is_json_path(path: &str) -> bool {
+    path.ends_with(".json")
 }
 
 /// One evaluated instance of a module: the Terraform files of one folder, with its
@@ -101,6 +116,37 @@ impl<'a> Module<'a> {
         found
     }
 
+    /// The `provider` and `variable` blocks, each as one instance of the pseudo-type
+    /// [`PROVIDER`] or [`VARIABLE`] named by its label: checks read them like resources
+    /// (their attributes evaluated in this module), and their addresses are Terraform's
+    /// (`provider.aws`, `var.db_password`).
+    pub fn settings(&self) -> Vec<Resource<'_>> {
+        let mut found = Vec::new();
+        for file in self.config_files() {
+            for block in &file.body.blocks {
+                let ty = match block.ident.as_str() {
+                    "provider" => PROVIDER,
+                    "variable" => VARIABLE,
+                    _ => continue,
+                };
+                if let Some(name) = block.labels.first() {
+                    found.push(Resource {
+                        module: self,
+                        file,
+                        source: &file.source,
+                        block,
+                        resource_type: ty,
+                        name,
+                        key: None,
+                        name_instance: false,
+                        bindings: Vec::new(),
+                    });
+                }
+            }
+        }
+        found
+    }
+
     /// Instances of resources of type `ty` whose attribute `attribute` refers to
     /// `target` (`bucket = aws_s3_bucket.data.id`): how separate resources (a bucket's
     /// public access block, a security group's rules) are joined to theirs.
@@ -130,6 +176,11 @@ impl<'a> Module<'a> {
     }
 }
 
+/// The pseudo resource type of `provider` blocks ([`Module::settings`]).
+pub const PROVIDER: &str = "provider";
+/// The pseudo resource type of `variable` blocks ([`Module::settings`]).
+pub const VARIABLE: &str = "variable";
+
 /// One instance of a resource block in its module: what a Terraform check reads.
 pub struct Resource<'a> {
     pub module: &'a Module<'a>,
@@ -154,7 +205,10 @@ impl Resource<'_> {
             address.push_str(&self.module.call_path);
             address.push('.');
         }
-        address.push_str(self.resource_type);
+        address.push_str(match self.resource_type {
+            VARIABLE => "var",
+            ty => ty,
+        });
         address.push('.');
         address.push_str(self.name);
         if let (true, Some(key)) = (self.name_instance, &self.key) {
@@ -186,6 +240,11 @@ impl Resource<'_> {
     /// An expression's value in this instance.
     pub fn eval(&self, expr: &Expr) -> Value {
         self.module.eval(expr, &self.bindings)
+    }
+
+    /// Why an expression is unknown in this instance (`None` when it is known).
+    pub fn unknown_reason(&self, expr: &Expr) -> Option<UnknownReason> {
+        self.module.unknown_reason(expr, &self.bindings)
     }
 }
 

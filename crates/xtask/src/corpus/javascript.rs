@@ -265,7 +265,7 @@ const LEGACY_IMPORT: &str = r#"router.post('/legacy/import', async (req, res, ne
   try {
     const keep = eval(req.body.filter);
     const created = await repo.Model.create(req.body);
-    const similar = await repo.Model.find(req.body);
+    const similar = await req.app.locals.mongo.collection('%table%').find(req.body).toArray();
     res.status(201).json({ created, similar: similar.filter(keep) });
   } catch (err) {
     next(err);
