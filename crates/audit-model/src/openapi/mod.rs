@@ -110,10 +110,13 @@ pub fn read(source: &SourceText) -> Result<Option<Spec>, SpecProblem> {
             .map(Value::items)
             .unwrap_or_default()
             .iter()
-            .filter_map(|s| s.get("url").and_then(Value::as_str))
-            .map(url_path)
+            .filter_map(|server| {
+                let url = server.get("url").and_then(Value::as_str)?;
+                Some(url_path(&substitute(url, server.get("variables"))))
+            })
             .collect();
-        bases.dedup();
+        let mut seen = std::collections::HashSet::new();
+        bases.retain(|base| seen.insert(base.clone()));
         if bases.is_empty() {
             bases.push(String::new());
         }
@@ -177,6 +180,22 @@ fn requires_scheme(security: &Value) -> bool {
         .items()
         .iter()
         .any(|requirement| requirement.entries().next().is_some())
+}
+
+/// A server URL with its variables' defaults in place: `http://{host}/{version}` with
+/// `version: { default: v1 }` is `http://{host}/v1`; a variable with no default stays.
+fn substitute(url: &str, variables: Option<&Value>) -> String {
+    let mut out = url.to_string();
+    for (name, variable) in variables.into_iter().flat_map(Value::entries) {
+        let (Some(name), Some(default)) = (
+            name.as_str(),
+            variable.get("default").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        out = out.replace(&format!("{{{name}}}"), default);
+    }
+    out
 }
 
 /// The path of a server URL: `https://api.example.com/v1` is `/v1`, `/api` stays,

@@ -34,6 +34,11 @@ fn openapi_3_yaml_operations_with_lines() {
 info: { title: Shop, version: "1" }
 servers:
   - url: https://api.example.com/v1/
+  - url: "{scheme}://{host}/{version}"
+    variables:
+      host: { default: api.example.com }
+      version: { default: v1 }
+  - url: /internal/{area}
 security:
   - bearer: []
 paths:
@@ -53,15 +58,15 @@ paths:
 "#;
     let spec = spec("docs/api.yaml", text).unwrap().unwrap();
     assert_eq!(spec.version, "3.0.3");
-    assert_eq!(spec.base_paths, ["/v1"]);
+    assert_eq!(spec.base_paths, ["/v1", "/internal/{area}"]);
     assert_eq!(spec.global_security, Some(true));
     assert_eq!(spec.location.start.line, 1);
-    assert_eq!(spec.paths[0].location.start.line, 8);
+    assert_eq!(spec.paths[0].location.start.line, 13);
     assert_eq!(
         operations(&spec),
         [
-            "GET /users/{id} 12 getUser None [200,404]",
-            "DELETE /users/{id} 17 - Some(false) [default]",
+            "GET /users/{id} 17 getUser None [200,404]",
+            "DELETE /users/{id} 22 - Some(false) [default]",
         ]
     );
 }

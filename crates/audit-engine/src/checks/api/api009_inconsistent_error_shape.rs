@@ -34,15 +34,17 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
             }
         }
     }
-    let Some((dominant, count)) = by_shape
-        .iter()
+    // The convention is the JSON shape used most; plain-text errors (often a catch-all
+    // `res.status(500).send("Server error")`) are never what clients should parse.
+    let json = || by_shape.iter().filter(|(shape, _)| shape.starts_with('{'));
+    let Some((dominant, count)) = json()
         .map(|(shape, uses)| (shape.clone(), uses.len()))
         .max_by_key(|(_, n)| *n)
     else {
         return;
     };
     // A shape is the project's only when it is used more than any other.
-    if by_shape.values().filter(|uses| uses.len() == count).count() > 1 {
+    if json().filter(|(_, uses)| uses.len() == count).count() > 1 {
         return;
     }
     let total: usize = by_shape.values().map(Vec::len).sum();

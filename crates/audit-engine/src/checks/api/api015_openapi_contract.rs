@@ -1,6 +1,7 @@
 //! API015: OpenAPI operations that leave security, errors or their id out of the contract.
 
-use crate::checks::{Check, Emit, SpecContext};
+use super::{HEALTH_WORDS, PUBLIC_WORDS};
+use crate::checks::{Check, Emit, SpecContext, words};
 
 pub const CHECK: Check = Check::Specs {
     routes: false,
@@ -30,7 +31,11 @@ fn check(ctx: &SpecContext<'_>, out: &mut Emit<'_>) {
         for (path, operation) in operations() {
             let mut missing = Vec::new();
             let inherits = spec.global_security == Some(true);
-            if secured_anywhere && operation.security.is_none() && !inherits {
+            // Signing in, probes and webhooks are public by design, declared or not.
+            let public = words(&path.template)
+                .iter()
+                .any(|w| PUBLIC_WORDS.contains(&w.as_str()) || HEALTH_WORDS.contains(&w.as_str()));
+            if secured_anywhere && operation.security.is_none() && !inherits && !public {
                 missing.push("no security requirement");
             }
             let documents_errors = operation

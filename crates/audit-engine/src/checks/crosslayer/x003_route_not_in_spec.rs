@@ -54,11 +54,7 @@ fn check(ctx: &SpecContext<'_>, out: &mut Emit<'_>) {
     let routes: Vec<(&Route, Vec<String>)> = table
         .routes
         .iter()
-        .filter(|r| {
-            !r.path
-                .chars()
-                .any(|c| matches!(c, '^' | '$' | '(' | '*' | '|'))
-        })
+        .filter(|r| !is_pattern(&r.path))
         .map(|r| (r, normalise(&r.path)))
         .collect();
 
@@ -140,6 +136,19 @@ fn check(ctx: &SpecContext<'_>, out: &mut Emit<'_>) {
             );
         }
     }
+}
+
+/// A path written as a regular expression (`re_path(r"^items/(?P<id>\d+)$")`, Express
+/// `/ab*cd`), which cannot be compared segment by segment; `${prefix}` is not one.
+fn is_pattern(path: &str) -> bool {
+    let mut chars = path.chars().peekable();
+    while let Some(c) = chars.next() {
+        let dollar_alone = c == '$' && chars.peek() != Some(&'{');
+        if dollar_alone || matches!(c, '^' | '(' | '*' | '|' | '\\') {
+            return true;
+        }
+    }
+    false
 }
 
 /// How many leading segments of a spec path say what it covers: the base path's and one
