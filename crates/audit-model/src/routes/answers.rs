@@ -83,31 +83,86 @@ const PY_RESPONSES: &[(&str, &str)] = &[
     ("make_response", "status"),
 ];
 
-/// Every answer in the handler whose function is `function`.
-pub(super) fn answers(source: &SourceText, function: Node<'_>, javascript: bool) -> Vec<Answer> {
+/// Every answer in the handler whose function is `function`, in source order. In JS they
+/// are calls, found among the semantics' calls of the handler's span (no walk); in Python
+/// returns and raises, found in one walk of its subtree with one cursor.
+pub(super) fn answers(
+    sem: &crate::code::CodeSemantics,
+    tree: &audit_syntax::tree_sitter::Tree,
+    source: &SourceText,
+    function: Node<'_>,
+) -> Vec<Answer> {
     let text = source.text.as_str();
+    let answer = |node: Node<'_>, (status, body)| Answer {
+        status,
+        body,
+        location: source.locate(Span::new(node.start_byte(), node.end_byte())),
+    };
+    if sem.grammar().is_javascript_family() {
+        let calls = sem.calls();
+        let first = calls.partition_point(|c| c.span.start < function.start_byte());
+        return calls[first..]
+            .iter()
+            .take_while(|c| c.span.start < function.end_byte())
+            .filter(|c| {
+                let callee = &text[c.callee.start..c.callee.end];
+                [".json", ".send", ".jsonp", ".sendStatus"]
+                    .iter()
+                    .any(|m| callee.ends_with(m))
+            })
+            .filter_map(|c| {
+                let node = crate::code::nodes::node_at(tree, c.span)?;
+                Some(answer(node, js_answer(text, node)?))
+            })
+            .collect();
+    }
     let mut found = Vec::new();
-    let mut stack = vec![function];
-    while let Some(node) = stack.pop() {
-        let answer = if javascript {
-            js_answer(text, node)
-        } else {
-            py_answer(text, node)
-        };
-        if let Some((status, body)) = answer {
-            found.push(Answer {
-                status,
-                body,
-                location: source.locate(Span::new(node.start_byte(), node.end_byte())),
-            });
+    let mut cursor = function.walk();
+    loop {
+        let node = cursor.node();
+        let kind = node.kind();
+        let exits = matches!(kind, "return_statement" | "raise_statement");
+        if let Some(found_here) = exits.then(|| py_answer(text, node)).flatten() {
+            found.push(answer(node, found_here));
+        } else if encloses_statements(kind) && cursor.goto_first_child() {
             continue;
         }
-        let mut cursor = node.walk();
-        let children: Vec<_> = node.named_children(&mut cursor).collect();
-        stack.extend(children.into_iter().rev());
+        // Next: a sibling, or the sibling of the nearest ancestor that has one.
+        loop {
+            if cursor.node() == function {
+                return found;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return found;
+            }
+        }
     }
-    found.sort_by_key(|a| a.location.span.start);
-    found
+}
+
+/// Python nodes that hold statements: returns and raises are never inside expressions, so
+/// the walk enters nothing else.
+fn encloses_statements(kind: &str) -> bool {
+    matches!(
+        kind,
+        "function_definition"
+            | "decorated_definition"
+            | "block"
+            | "if_statement"
+            | "elif_clause"
+            | "else_clause"
+            | "for_statement"
+            | "while_statement"
+            | "try_statement"
+            | "except_clause"
+            | "except_group_clause"
+            | "finally_clause"
+            | "with_statement"
+            | "match_statement"
+            | "case_clause"
+    )
 }
 
 /// `res.json(body)`, `res.status(n).json(body)`, `reply.code(n).send(body)`,
@@ -121,14 +176,14 @@ fn js_answer(text: &str, node: Node<'_>) -> Option<(Status, Body)> {
         return None;
     }
     let method = text_of(text, callee.child_by_field_name("property")?);
+    if !matches!(method, "json" | "send" | "jsonp" | "sendStatus") {
+        return None;
+    }
     let args = elements(node.child_by_field_name("arguments")?);
     let mut receiver = callee.child_by_field_name("object")?;
     if method == "sendStatus" {
         let status = js_status(text, *args.first()?);
         return responder(text, receiver).then_some((status, Body::Text));
-    }
-    if !matches!(method, "json" | "send" | "jsonp") {
-        return None;
     }
     // `response.json()` with no argument reads a fetch response.
     let body = *args.first()?;

@@ -626,9 +626,7 @@ fn handler_body(
         answers: tree
             .root_node()
             .named_descendant_for_byte_range(span.start, span.end)
-            .map(|function| {
-                answers::answers(source, function, semantics.grammar().is_javascript_family())
-            })
+            .map(|function| answers::answers(semantics, tree, source, function))
             .unwrap_or_default(),
         ..HandlerBody::default()
     };
