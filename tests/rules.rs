@@ -246,9 +246,11 @@ fn docs_bad_example_fires_and_good_example_does_not() {
         let id = rule.id().to_string();
         for (example, must_fire) in [(&rule.meta.docs.bad, true), (&rule.meta.docs.good, false)] {
             let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join(&rule.meta.docs.example_file);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, example).unwrap();
+            for (file, text) in example_files(&rule.meta.docs.example_file, example) {
+                let path = dir.path().join(file);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, text).unwrap();
+            }
             let output = scan(dir.path(), &[&id]);
             let fired = output.diagnostics.iter().any(|d| d.rule.as_str() == id);
             assert_eq!(
@@ -260,6 +262,26 @@ fn docs_bad_example_fires_and_good_example_does_not() {
             );
         }
     }
+}
+
+/// A docs example as files: the example file, or, for a rule that reads several files
+/// (code and its spec), each part that starts with a `# file: path` line.
+fn example_files<'a>(example_file: &'a str, example: &'a str) -> Vec<(&'a str, String)> {
+    if !example.starts_with("# file: ") {
+        return vec![(example_file, example.to_string())];
+    }
+    let mut files: Vec<(&str, String)> = Vec::new();
+    for line in example.lines() {
+        match line.strip_prefix("# file: ") {
+            Some(path) => files.push((path.trim(), String::new())),
+            None => {
+                let text = &mut files.last_mut().unwrap().1;
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+    }
+    files
 }
 
 #[test]

@@ -146,6 +146,8 @@ pub struct FileFacts {
     pub sql: Option<SqlSource>,
     pub terraform: Option<TerraformFile>,
     pub routes: Option<FileRoutes>,
+    /// The OpenAPI/Swagger spec a YAML or JSON file holds, read when a spec check is enabled.
+    pub openapi: Option<audit_model::openapi::Spec>,
 }
 
 /// Facts of the whole scanned repository, in path order (`file_imports` relies on it).

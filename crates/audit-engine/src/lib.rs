@@ -151,8 +151,9 @@ impl Engine {
             .into_iter()
             .filter_map(|(path, bytes)| {
                 let language = audit_core::Language::from_path(Path::new(&path)).or_else(|| {
-                    let text = audit_core::TextKind::from_path(Path::new(&path)).is_some();
-                    (text && self.plan.reads_text_files()).then_some(audit_core::Language::Text)
+                    let kind = audit_core::TextKind::from_path(Path::new(&path));
+                    kind.is_some_and(|kind| self.plan.reads_text_file(kind))
+                        .then_some(audit_core::Language::Text)
                 })?;
                 Some(analyze::analyze_source(
                     &self.plan,

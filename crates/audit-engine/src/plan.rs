@@ -9,7 +9,7 @@ use audit_syntax::tree_sitter::Query;
 use audit_syntax::{Grammar, StatementKind};
 
 use crate::anchors::{Anchors, Literals};
-use crate::checks::{self, Check, CodeContext, Emit, RouteContext, TextContext};
+use crate::checks::{self, Check, CodeContext, Emit, RouteContext, SpecContext, TextContext};
 use crate::facts::ProjectFacts;
 use crate::project::SqlContext;
 use crate::project::terraform::ResourceContext;
@@ -114,6 +114,8 @@ pub struct Plan {
     pub terraform: HashMap<String, Vec<(RuleIdx, TerraformMatcher)>>,
     pub project: Vec<(RuleIdx, ProjectCheck)>,
     pub routes: Vec<(RuleIdx, RoutesCheck)>,
+    /// Checks over the project's OpenAPI specs, and whether each reads the routes too.
+    pub specs: Vec<(RuleIdx, SpecsCheck, bool)>,
     /// The route table is wanted for itself (`backend-audit routes`).
     pub inventory: bool,
     /// Rust checks over JS/TS/Python files, per grammar.
@@ -271,6 +273,7 @@ pub type SqlCheck = fn(&SqlContext<'_>, &mut Emit<'_>);
 pub type ResourceCheck = fn(&ResourceContext<'_>, &mut Emit<'_>);
 pub type ProjectCheck = fn(&ProjectFacts, &mut Emit<'_>);
 pub type RoutesCheck = fn(&RouteContext<'_>, &mut Emit<'_>);
+pub type SpecsCheck = fn(&SpecContext<'_>, &mut Emit<'_>);
 
 #[derive(Clone)]
 pub enum TerraformMatcher {
@@ -295,7 +298,12 @@ impl Plan {
     /// Whether the per-file pass extracts routes: a route check is enabled or the route
     /// table is wanted for itself.
     pub fn needs_routes(&self) -> bool {
-        self.inventory || !self.routes.is_empty()
+        self.inventory || !self.routes.is_empty() || self.specs.iter().any(|(_, _, r)| *r)
+    }
+
+    /// Whether YAML and JSON files are read for OpenAPI specs.
+    pub fn needs_specs(&self) -> bool {
+        !self.specs.is_empty()
     }
 
     /// Compiles the rules `enabled` says yes to; others are kept for metadata only.
@@ -307,6 +315,7 @@ impl Plan {
             terraform: HashMap::new(),
             project: Vec::new(),
             routes: Vec::new(),
+            specs: Vec::new(),
             inventory: false,
             code: HashMap::new(),
             text: Vec::new(),
@@ -395,6 +404,7 @@ impl Plan {
                         Check::Text { run } => plan.text.push((index, run)),
                         Check::Project { run } => plan.project.push((index, run)),
                         Check::Routes { run } => plan.routes.push((index, run)),
+                        Check::Specs { routes, run } => plan.specs.push((index, run, routes)),
                     }
                 }
             }
@@ -437,6 +447,13 @@ impl Plan {
         self.text_checks(audit_core::Language::Text)
             .next()
             .is_some()
+    }
+
+    /// Whether a file of the text-file class is read: for the text checks, or, YAML and
+    /// JSON, for the OpenAPI specs among them.
+    pub fn reads_text_file(&self, kind: audit_core::TextKind) -> bool {
+        use audit_core::TextKind::{Json, Yaml};
+        self.reads_text_files() || self.needs_specs() && matches!(kind, Yaml | Json)
     }
 
     /// Compiles every grammar's query now rather than on first use: the first error.

@@ -87,8 +87,10 @@ pub fn walk(request: &ScanRequest, plan: &Plan, settings: &Settings) -> Walked {
                         {
                             *not_analysed.lock().unwrap().entry(name).or_insert(0) += 1;
                         }
-                        // Other text files are read only for the text checks (SEC006).
-                        if !reads_text || TextKind::from_path(entry.path()).is_none() {
+                        // Other text files are read only for the text checks (SEC006)
+                        // and, YAML and JSON, for OpenAPI specs.
+                        let kind = TextKind::from_path(entry.path());
+                        if !kind.is_some_and(|kind| plan.reads_text_file(kind)) {
                             return WalkState::Continue;
                         }
                         Language::Text

@@ -22,6 +22,20 @@ pub(super) fn analyze_text(plan: &Plan, source: SourceText, result: &mut FileRes
         &[],
         &mut result.notes,
     );
+    if plan.needs_specs() && matches!(kind, TextKind::Yaml | TextKind::Json) {
+        match audit_model::openapi::read(&source) {
+            Ok(spec) => result.facts.openapi = spec,
+            Err(problem) => {
+                result.partly_parsed = true;
+                result.notes.push(audit_core::Note {
+                    path: Some(source.path.to_string()),
+                    line: problem.line.map(|l| l as u32),
+                    kind: audit_core::NoteKind::ParseError,
+                    message: problem.message,
+                });
+            }
+        }
+    }
     run_text_checks(plan, &source, Language::Text, Some(kind), None, result);
 }
 

@@ -2,6 +2,7 @@
 //! once below under its id with the slice of the scan it runs on.
 
 mod api;
+mod crosslayer;
 mod database;
 mod reliability;
 mod security;
@@ -15,6 +16,7 @@ use audit_core::{
     SourceText, Span, TextKind,
 };
 use audit_model::code::CodeSemantics;
+use audit_model::openapi::Spec;
 use audit_model::routes::RouteTable;
 use audit_model::taint::{DataFlow, Flow, TaintSpec};
 use audit_syntax::tree_sitter::Tree;
@@ -60,6 +62,19 @@ pub enum Check {
     Routes {
         run: fn(&RouteContext<'_>, &mut Emit<'_>),
     },
+    /// Once, with the project's OpenAPI/Swagger specs (YAML and JSON files are read for
+    /// them only when such a check is enabled), and the route table when `routes` is set.
+    Specs {
+        routes: bool,
+        run: fn(&SpecContext<'_>, &mut Emit<'_>),
+    },
+}
+
+/// What a spec check sees: every spec of the project, and its routes when the check
+/// asked for them.
+pub struct SpecContext<'a> {
+    pub specs: &'a [&'a Spec],
+    pub table: Option<&'a RouteTable>,
 }
 
 /// What a route check sees: every route of the project, joined across files, and the
@@ -201,13 +216,18 @@ pub const REGISTRY: &[Registered] = &[
     register!(api::api002_unversioned_api),
     register!(api::api003_missing_rate_limit),
     register!(api::api004_missing_security_headers),
+    register!(api::api005_error_with_success_status),
     register!(api::api006_create_not_201),
     register!(api::api007_verb_in_path),
     register!(api::api008_unsafe_get),
+    register!(api::api009_inconsistent_error_shape),
     register!(api::api010_unvalidated_input),
+    register!(api::api011_unbounded_list),
     register!(api::api012_missing_health_check),
     register!(api::api013_no_graceful_shutdown),
     register!(api::api014_graphql_unbounded_queries),
+    register!(api::api015_openapi_contract),
+    register!(crosslayer::x003_route_not_in_spec),
     register!(database::db001_table_without_primary_key),
     register!(database::db002_index_blocks_writes),
     register!(database::db003_required_column_without_default),

@@ -12,7 +12,7 @@ use audit_syntax::SqlDialect;
 
 use audit_model::routes::RouteTable;
 
-use crate::checks::{Outcome, RouteContext};
+use crate::checks::{Outcome, RouteContext, SpecContext};
 use crate::facts::ProjectFacts;
 use crate::plan::Plan;
 
@@ -55,6 +55,20 @@ pub fn run(plan: &Plan, facts: &ProjectFacts) -> (Outcome, Option<RouteTable>) {
     if let Some(table) = &table {
         let ctx = RouteContext { table, facts };
         for (index, check) in &plan.routes {
+            out.run(&plan.rules[*index].meta, None, |emit| check(&ctx, emit));
+        }
+    }
+    if plan.needs_specs() {
+        let specs: Vec<_> = facts
+            .files
+            .iter()
+            .filter_map(|(_, f)| f.openapi.as_ref())
+            .collect();
+        for (index, check, routes) in &plan.specs {
+            let ctx = SpecContext {
+                specs: &specs,
+                table: table.as_ref().filter(|_| *routes),
+            };
             out.run(&plan.rules[*index].meta, None, |emit| check(&ctx, emit));
         }
     }

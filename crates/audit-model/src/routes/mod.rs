@@ -6,6 +6,7 @@
 //! Frameworks: Express, Fastify, Koa (koa-router), NestJS, Flask, FastAPI, Django (URLconfs
 //! and Django REST framework routers).
 
+mod answers;
 mod django;
 mod javascript;
 mod join;
@@ -23,6 +24,7 @@ use audit_syntax::tree_sitter::{Node, Tree};
 use crate::code::CodeSemantics;
 use crate::code::nodes::{node_at, string_content, text_of};
 
+pub use answers::{Answer, Body, Status};
 pub use join::{Route, RouteTable};
 
 /// The literals a file must hold to declare routes or create a router others import:
@@ -337,6 +339,11 @@ pub struct HandlerBody {
     pub reads_body: Option<Location>,
     /// The handler validates the body itself (`schema.parse(req.body)`, `form.validate()`).
     pub validates_inline: bool,
+    /// Every response the handler sends, in source order, with its status and body.
+    pub answers: Vec<Answer>,
+    /// The handler's first read of a whole collection with nothing bounding it and no
+    /// pagination parameter read (`User.findAll()`, `Item.objects.all()`).
+    pub lists_all: Option<Location>,
 }
 
 /// `app.use("/api", auth, router)`, `app.register_blueprint(bp, url_prefix="/x")`,
@@ -491,7 +498,7 @@ pub fn extract(
             .any(|i| SHUTDOWN_PACKAGES.iter().any(|p| i.module.starts_with(p)));
     for route in &mut routes.routes {
         if let Some(span) = route.handler_span {
-            route.body = handler_body(semantics, source, span);
+            route.body = handler_body(semantics, tree, source, span);
         }
     }
     let empty = routes.routers.is_empty()
@@ -588,6 +595,7 @@ fn imported(
 /// every marker (caller checks, body reads, validation, 201), not once per marker.
 fn handler_body(
     semantics: &CodeSemantics,
+    tree: &Tree,
     source: &SourceText,
     span: audit_core::Span,
 ) -> HandlerBody {
@@ -614,6 +622,12 @@ fn handler_body(
     let mut handler = HandlerBody {
         writes: located(writes::first_write(semantics, text, span)),
         creates: located(writes::first_create(semantics, text, span)),
+        lists_all: located(answers::unbounded_list(semantics, tree, text, span)),
+        answers: tree
+            .root_node()
+            .named_descendant_for_byte_range(span.start, span.end)
+            .map(|function| answers::answers(semantics, tree, source, function))
+            .unwrap_or_default(),
         ..HandlerBody::default()
     };
     let mut first_read = None;

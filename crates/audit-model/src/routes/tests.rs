@@ -414,3 +414,127 @@ fn paths_join_with_one_slash() {
     assert_eq!(join_path("/api", "/"), "/api/");
     assert_eq!(join_path("", ""), "/");
 }
+
+/// Each route's answers as `status body` and its unbounded list read, from one file.
+fn answers_of(path: &str, text: &str) -> Vec<String> {
+    let grammar = grammar(path);
+    let (tree, grammar) = audit_syntax::parse_tree(grammar, text, Duration::from_secs(5)).unwrap();
+    let source = SourceText::new(Arc::from(path), text.to_string());
+    let sem = CodeSemantics::build(&tree, text, grammar);
+    let routes = extract(&sem, &tree, &source, grammar).unwrap();
+    routes
+        .routes
+        .iter()
+        .map(|r| {
+            let answers: Vec<String> = r
+                .body
+                .answers
+                .iter()
+                .map(|a| {
+                    let status = match a.status {
+                        Status::Default => "default".to_string(),
+                        Status::Code(c) => c.to_string(),
+                        Status::Unknown => "?".to_string(),
+                    };
+                    let body = match &a.body {
+                        Body::Object { keys, failure } => format!(
+                            "{{{}}}{}",
+                            keys.join(","),
+                            failure.as_ref().map_or(String::new(), |f| format!("!{f}"))
+                        ),
+                        Body::Text => "text".to_string(),
+                        Body::Other => "other".to_string(),
+                    };
+                    format!("{status}:{body}@{}", a.location.start.line)
+                })
+                .collect();
+            let list = r.body.lists_all.as_ref().map(|l| l.start.line);
+            format!("{} {} list={list:?}", r.path, answers.join(" "))
+        })
+        .collect()
+}
+
+#[test]
+fn express_answers_with_status_and_body_shape() {
+    let text = r#"const router = require("express").Router();
+router.get("/a", async (req, res) => {
+  if (!ok) return res.status(404).json({ error: "missing", code: 4 });
+  if (bad) return res.status(err.status).send("bad");
+  res.set("X", "1").json({ success: false, message: "no" });
+});
+router.get("/b", async (req, res) => {
+  const data = await fetch(url).then((r) => r.json());
+  res.json({ data, error: null });
+  reply.code(HttpStatus.BAD_REQUEST).send({ errors });
+  res.sendStatus(204);
+});
+router.get("/users", async (req, res) => res.json(await User.findAll()));
+router.get("/posts", async (req, res) => res.json(await Post.find({}).limit(20)));
+router.get("/tags", async (req, res) => res.json(await Tag.findAll({ limit: +req.query.limit })));
+router.get("/items", async (req, res) => res.json(items.find((i) => i.ok)));
+"#;
+    assert_eq!(
+        answers_of("src/a.js", text),
+        [
+            "/a 404:{error,code}!error@3 ?:text@4 default:{success,message}!success@5 list=None",
+            "/b default:{data,error}@9 400:{errors}!errors@10 204:text@11 list=None",
+            "/users default:other@13 list=Some(13)",
+            "/posts default:other@14 list=None",
+            "/tags default:other@15 list=None",
+            "/items default:other@16 list=None",
+        ]
+    );
+}
+
+#[test]
+fn python_answers_from_returns_responses_and_raises() {
+    let text = r#"from fastapi import APIRouter, HTTPException, status
+from fastapi.responses import JSONResponse
+from flask import Blueprint, jsonify
+router = APIRouter()
+bp = Blueprint("b", __name__)
+
+@router.get("/a")
+def a():
+    if x:
+        raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="gone")
+    if y:
+        return JSONResponse(status_code=400, content={"error": "bad"})
+    return {"status": "error", "message": "m"}
+
+@bp.route("/b")
+def b():
+    if x:
+        return jsonify(error="bad"), 400
+    if y:
+        return {"message": "no"}, HTTPStatus.CONFLICT
+    return jsonify(items)
+
+@router.get("/items")
+def items(session):
+    return session.query(Item).all()
+
+@router.get("/pages")
+def pages(session, skip: int = 0, limit: int = 100):
+    return session.query(Item).offset(skip).limit(limit).all()
+
+@bp.route("/all")
+def everything():
+    return jsonify([i.to_dict() for i in Item.query.all()])
+
+@bp.route("/some")
+def some():
+    return jsonify([i.to_dict() for i in Item.objects.all()[:20]])
+"#;
+    assert_eq!(
+        answers_of("app/api.py", text),
+        [
+            "/a 404:{detail}@10 400:{error}!error@12 default:{status,message}!status@13 list=None",
+            "/b 400:{error}!error@18 409:{message}@20 list=None",
+            "/items  list=Some(25)",
+            "/pages  list=None",
+            "/all  list=Some(33)",
+            "/some  list=None",
+        ]
+    );
+}

@@ -100,7 +100,7 @@ pub(super) fn first_write(sem: &CodeSemantics, text: &str, body: Span) -> Option
 }
 
 /// A receiver that stores: a model class, a repository, an ORM session or client.
-fn is_model(receiver: &str) -> bool {
+pub(super) fn is_model(receiver: &str) -> bool {
     let last = receiver.rsplit('.').next().unwrap_or(receiver);
     let last = last.split('(').next().unwrap_or(last);
     if NOT_MODELS.contains(&last) {
@@ -114,6 +114,7 @@ fn is_model(receiver: &str) -> bool {
         || lower.contains("objects")
         || lower.ends_with("session")
         || lower.starts_with("prisma.")
+        || lower.contains(".prisma.")
 }
 
 #[cfg(test)]
@@ -129,6 +130,7 @@ mod tests {
             "db.session",
             "Post.objects.filter(author=user)",
             "prisma.user",
+            "this.prisma.task",
             "OrderModel",
         ] {
             assert!(is_model(yes), "{yes}");

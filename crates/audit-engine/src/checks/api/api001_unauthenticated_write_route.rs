@@ -5,60 +5,10 @@ use std::collections::HashSet;
 
 use audit_model::routes::{Framework, GuardKind, Route};
 
-use super::{HEALTH_WORDS, path_has_word, route_label};
+use super::{HEALTH_WORDS, PUBLIC_WORDS, path_has_word, route_label};
 use crate::checks::{Check, Emit, RouteContext};
 
 pub const CHECK: Check = Check::Routes { run: check };
-
-/// Paths that are public by design: signing in and up, tokens, password resets, OAuth
-/// callbacks, webhooks (they authenticate by signature), public forms.
-const PUBLIC_WORDS: &[&str] = &[
-    "login",
-    "signin",
-    "logout",
-    "signout",
-    "session",
-    "sessions",
-    "register",
-    "registration",
-    "signup",
-    "token",
-    "tokens",
-    "refresh",
-    "password",
-    "passwords",
-    "reset",
-    "forgot",
-    "recover",
-    "recovery",
-    "verify",
-    "verification",
-    "confirm",
-    "confirmation",
-    "activate",
-    "oauth",
-    "oauth2",
-    "callback",
-    "callbacks",
-    "auth",
-    "authenticate",
-    "otp",
-    "magic",
-    "webhook",
-    "webhooks",
-    "hook",
-    "hooks",
-    "contact",
-    "feedback",
-    "newsletter",
-    "subscribe",
-    "unsubscribe",
-    "graphql",
-    "csp",
-    "report",
-    "telemetry",
-    "events",
-];
 
 fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
     let routes = &ctx.table.routes;

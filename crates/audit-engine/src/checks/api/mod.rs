@@ -5,13 +5,17 @@ pub mod api001_unauthenticated_write_route;
 pub mod api002_unversioned_api;
 pub mod api003_missing_rate_limit;
 pub mod api004_missing_security_headers;
+pub mod api005_error_with_success_status;
 pub mod api006_create_not_201;
 pub mod api007_verb_in_path;
 pub mod api008_unsafe_get;
+pub mod api009_inconsistent_error_shape;
 pub mod api010_unvalidated_input;
+pub mod api011_unbounded_list;
 pub mod api012_missing_health_check;
 pub mod api013_no_graceful_shutdown;
 pub mod api014_graphql_unbounded_queries;
+pub mod api015_openapi_contract;
 
 use audit_model::routes::{Framework, Route};
 
@@ -57,4 +61,54 @@ pub(crate) const HEALTH_WORDS: &[&str] = &[
     "ping",
     "heartbeat",
     "alive",
+];
+
+/// Paths that are public by design: signing in and up, tokens, password resets, OAuth
+/// callbacks, webhooks (they authenticate by signature), public forms.
+pub(crate) const PUBLIC_WORDS: &[&str] = &[
+    "login",
+    "signin",
+    "logout",
+    "signout",
+    "session",
+    "sessions",
+    "register",
+    "registration",
+    "signup",
+    "token",
+    "tokens",
+    "refresh",
+    "password",
+    "passwords",
+    "reset",
+    "forgot",
+    "recover",
+    "recovery",
+    "verify",
+    "verification",
+    "confirm",
+    "confirmation",
+    "activate",
+    "oauth",
+    "oauth2",
+    "callback",
+    "callbacks",
+    "auth",
+    "authenticate",
+    "otp",
+    "magic",
+    "webhook",
+    "webhooks",
+    "hook",
+    "hooks",
+    "contact",
+    "feedback",
+    "newsletter",
+    "subscribe",
+    "unsubscribe",
+    "graphql",
+    "csp",
+    "report",
+    "telemetry",
+    "events",
 ];

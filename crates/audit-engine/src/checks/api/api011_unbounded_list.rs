@@ -1,0 +1,28 @@
+//! API011: GET handlers that return a whole collection with no pagination.
+
+use std::collections::HashSet;
+
+use super::route_label;
+use crate::checks::{Check, Emit, RouteContext, excerpt};
+
+pub const CHECK: Check = Check::Routes { run: check };
+
+fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
+    let mut reported = HashSet::new();
+    for route in &ctx.table.routes {
+        let Some(list) = &route.body.lists_all else {
+            continue;
+        };
+        let reads_only = route.methods.iter().all(|m| m == "GET");
+        if !reads_only || !reported.insert(list.span) {
+            continue;
+        }
+        let context = &list.context;
+        let call =
+            excerpt(&context.text[context.span.start..context.span.end.min(context.text.len())]);
+        out.report_at(
+            list.clone(),
+            &[("route", &route_label(route)), ("call", &call)],
+        );
+    }
+}

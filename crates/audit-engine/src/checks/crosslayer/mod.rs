@@ -1,0 +1,1 @@
+pub mod x003_route_not_in_spec;

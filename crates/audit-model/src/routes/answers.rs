@@ -1,0 +1,558 @@
+//! What a handler answers and what it lists, read from its tree: each response it sends
+//! (`res.status(400).json({ error })`, `reply.code(404).send(...)`, `return {...}, 400`,
+//! `JSONResponse(content=..., status_code=...)`, `raise HTTPException(...)`) with its
+//! status and body shape, and the reads that return a whole collection (`User.findAll()`,
+//! `Item.objects.all()`) when nothing bounds them.
+
+use audit_core::{Location, SourceText, Span};
+use audit_syntax::tree_sitter::Node;
+
+use crate::code::nodes::{elements, string_content, text_of};
+
+/// One response a handler sends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    pub status: Status,
+    pub body: Body,
+    /// The sending call, return or raise.
+    pub location: Location,
+}
+
+/// The status an answer is sent with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// None given: the framework's default (200, or the route's declared status).
+    Default,
+    Code(u16),
+    /// Given, but not a literal or a known constant (`res.status(err.status)`).
+    Unknown,
+}
+
+/// The body an answer sends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Body {
+    /// An object or dict literal (or `jsonify(error=...)` keywords): its top-level keys,
+    /// and the key that says the request failed (`error`, `errors`, `success: false`,
+    /// `ok: false`, `status: "error"`), if any.
+    Object {
+        keys: Vec<String>,
+        failure: Option<String>,
+    },
+    /// A string: `res.status(400).send("Bad request")`.
+    Text,
+    /// Anything else: a variable, a model, a serializer's data.
+    Other,
+}
+
+impl Body {
+    /// The shape clients must parse, as API009 compares them: the key that carries the
+    /// error (`{error}`, `{errors}`, `{message}`, `{detail}`), `text` for a plain string.
+    pub fn error_shape(&self) -> Option<String> {
+        match self {
+            Body::Text => Some("plain text".to_string()),
+            Body::Other => None,
+            Body::Object { keys, .. } => {
+                let carrier = ["errors", "error", "detail", "message", "msg"]
+                    .into_iter()
+                    .find(|k| keys.iter().any(|key| key == k))?;
+                Some(format!("{{{carrier}}}"))
+            }
+        }
+    }
+}
+
+/// Keys whose presence (with a value that is not empty or null) says the request failed.
+const FAILURE_KEYS: &[&str] = &["error", "errors", "err", "errorMessage", "error_message"];
+/// Keys that say the request failed when they are false: `{ success: false }`.
+const SUCCESS_FLAGS: &[&str] = &["success", "ok", "succeeded"];
+/// `{ status: "error" }`, JSend's `"fail"`.
+const FAILURE_STATUSES: &[&str] = &["error", "fail", "failed", "failure"];
+
+/// Receivers JS handlers answer through: Express `res`, Fastify `reply`, and their
+/// common spellings.
+const JS_RESPONDERS: &[&str] = &["res", "response", "resp", "reply", "rep", "h"];
+
+/// Python calls that build a response: (callee's last name, its status keyword).
+const PY_RESPONSES: &[(&str, &str)] = &[
+    ("JSONResponse", "status_code"),
+    ("ORJSONResponse", "status_code"),
+    ("UJSONResponse", "status_code"),
+    ("PlainTextResponse", "status_code"),
+    ("JsonResponse", "status"),
+    ("Response", "status"),
+    ("make_response", "status"),
+];
+
+/// Every answer in the handler whose function is `function`, in source order. In JS they
+/// are calls, found among the semantics' calls of the handler's span (no walk); in Python
+/// returns and raises, found in one walk of its subtree with one cursor.
+pub(super) fn answers(
+    sem: &crate::code::CodeSemantics,
+    tree: &audit_syntax::tree_sitter::Tree,
+    source: &SourceText,
+    function: Node<'_>,
+) -> Vec<Answer> {
+    let text = source.text.as_str();
+    let answer = |node: Node<'_>, (status, body)| Answer {
+        status,
+        body,
+        location: source.locate(Span::new(node.start_byte(), node.end_byte())),
+    };
+    if sem.grammar().is_javascript_family() {
+        let calls = sem.calls();
+        let first = calls.partition_point(|c| c.span.start < function.start_byte());
+        return calls[first..]
+            .iter()
+            .take_while(|c| c.span.start < function.end_byte())
+            .filter(|c| {
+                let callee = &text[c.callee.start..c.callee.end];
+                [".json", ".send", ".jsonp", ".sendStatus"]
+                    .iter()
+                    .any(|m| callee.ends_with(m))
+            })
+            .filter_map(|c| {
+                let node = crate::code::nodes::node_at(tree, c.span)?;
+                Some(answer(node, js_answer(text, node)?))
+            })
+            .collect();
+    }
+    let mut found = Vec::new();
+    let mut cursor = function.walk();
+    loop {
+        let node = cursor.node();
+        let kind = node.kind();
+        let exits = matches!(kind, "return_statement" | "raise_statement");
+        if let Some(found_here) = exits.then(|| py_answer(text, node)).flatten() {
+            found.push(answer(node, found_here));
+        } else if encloses_statements(kind) && cursor.goto_first_child() {
+            continue;
+        }
+        // Next: a sibling, or the sibling of the nearest ancestor that has one.
+        loop {
+            if cursor.node() == function {
+                return found;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return found;
+            }
+        }
+    }
+}
+
+/// Python nodes that hold statements: returns and raises are never inside expressions, so
+/// the walk enters nothing else.
+fn encloses_statements(kind: &str) -> bool {
+    matches!(
+        kind,
+        "function_definition"
+            | "decorated_definition"
+            | "block"
+            | "if_statement"
+            | "elif_clause"
+            | "else_clause"
+            | "for_statement"
+            | "while_statement"
+            | "try_statement"
+            | "except_clause"
+            | "except_group_clause"
+            | "finally_clause"
+            | "with_statement"
+            | "match_statement"
+            | "case_clause"
+    )
+}
+
+/// `res.json(body)`, `res.status(n).json(body)`, `reply.code(n).send(body)`,
+/// `res.sendStatus(n)`.
+fn js_answer(text: &str, node: Node<'_>) -> Option<(Status, Body)> {
+    if node.kind() != "call_expression" {
+        return None;
+    }
+    let callee = node.child_by_field_name("function")?;
+    if callee.kind() != "member_expression" {
+        return None;
+    }
+    let method = text_of(text, callee.child_by_field_name("property")?);
+    if !matches!(method, "json" | "send" | "jsonp" | "sendStatus") {
+        return None;
+    }
+    let args = elements(node.child_by_field_name("arguments")?);
+    let mut receiver = callee.child_by_field_name("object")?;
+    if method == "sendStatus" {
+        let status = js_status(text, *args.first()?);
+        return responder(text, receiver).then_some((status, Body::Text));
+    }
+    // `response.json()` with no argument reads a fetch response.
+    let body = *args.first()?;
+    let mut status = Status::Default;
+    while receiver.kind() == "call_expression" {
+        let link = receiver.child_by_field_name("function")?;
+        if link.kind() != "member_expression" {
+            return None;
+        }
+        let name = text_of(text, link.child_by_field_name("property")?);
+        let link_args = elements(receiver.child_by_field_name("arguments")?);
+        match name {
+            "status" | "code" => status = js_status(text, *link_args.first()?),
+            "set" | "header" | "type" | "headers" | "cookie" | "clearCookie" | "vary"
+            | "location" | "append" | "links" => {}
+            _ => return None,
+        }
+        receiver = link.child_by_field_name("object")?;
+    }
+    responder(text, receiver).then(|| (status, js_body(text, body)))
+}
+
+fn responder(text: &str, receiver: Node<'_>) -> bool {
+    receiver.kind() == "identifier" && JS_RESPONDERS.contains(&text_of(text, receiver))
+}
+
+fn js_status(text: &str, node: Node<'_>) -> Status {
+    match node.kind() {
+        "number" => code(text_of(text, node)),
+        "member_expression" => named_status(text_of(text, node)),
+        _ => Status::Unknown,
+    }
+}
+
+fn js_body(text: &str, node: Node<'_>) -> Body {
+    match node.kind() {
+        "object" => {
+            let mut keys = Vec::new();
+            let mut failure = None;
+            for pair in elements(node) {
+                let (key, value) = match pair.kind() {
+                    "pair" => {
+                        let key = pair.child_by_field_name("key");
+                        let key = key
+                            .map(|k| string_content(text, k).unwrap_or_else(|| text_of(text, k)));
+                        (key, pair.child_by_field_name("value"))
+                    }
+                    "shorthand_property_identifier" => (Some(text_of(text, pair)), None),
+                    _ => (None, None),
+                };
+                let Some(key) = key else { continue };
+                if failure.is_none() && fails(text, key, value) {
+                    failure = Some(key.to_string());
+                }
+                keys.push(key.to_string());
+            }
+            Body::Object { keys, failure }
+        }
+        "string" | "template_string" => Body::Text,
+        _ => Body::Other,
+    }
+}
+
+/// Whether `key: value` says the request failed. A shorthand (`{ error }`) has no value
+/// to read and counts for the error keys.
+fn fails(text: &str, key: &str, value: Option<Node<'_>>) -> bool {
+    let value_text = value.map(|v| text_of(text, v));
+    let empty = |v: &str| {
+        matches!(
+            v,
+            "null" | "undefined" | "None" | "false" | "False" | "[]" | "{}" | "\"\"" | "''"
+        )
+    };
+    if FAILURE_KEYS.contains(&key) {
+        return value_text.is_none_or(|v| !empty(v));
+    }
+    if SUCCESS_FLAGS.contains(&key) {
+        return value_text.is_some_and(|v| v == "false" || v == "False");
+    }
+    if key == "status" {
+        let status = value.and_then(|v| string_content(text, v));
+        return status.is_some_and(|s| FAILURE_STATUSES.contains(&s));
+    }
+    false
+}
+
+/// `return body`, `return body, 400`, `return JSONResponse(...)`, `raise
+/// HTTPException(status_code=404, detail=...)`.
+fn py_answer(text: &str, node: Node<'_>) -> Option<(Status, Body)> {
+    match node.kind() {
+        "return_statement" => {
+            let value = node.named_child(0)?;
+            let parts = match value.kind() {
+                "expression_list" | "tuple" => elements(value),
+                _ => vec![value],
+            };
+            let body = *parts.first()?;
+            match parts.get(1) {
+                Some(status) => Some((py_status(text, *status), py_body(text, body).0)),
+                None => py_body_answer(text, body),
+            }
+        }
+        "raise_statement" => {
+            let call = node.named_child(0)?;
+            if call.kind() != "call" {
+                return None;
+            }
+            let name = last_name(text, call.child_by_field_name("function")?);
+            if name != "HTTPException" {
+                return None;
+            }
+            let args = elements(call.child_by_field_name("arguments")?);
+            let status = keyword(text, &args, "status_code")
+                .or_else(|| {
+                    args.first()
+                        .copied()
+                        .filter(|a| a.kind() != "keyword_argument")
+                })
+                .map_or(Status::Unknown, |s| py_status(text, s));
+            let keys = vec!["detail".to_string()];
+            Some((
+                status,
+                Body::Object {
+                    keys,
+                    failure: None,
+                },
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// A returned value that is an answer: a dict, `jsonify(...)`, a response class; a
+/// returned variable or model is left alone (it may be anything).
+fn py_body_answer(text: &str, node: Node<'_>) -> Option<(Status, Body)> {
+    let (body, status) = py_body(text, node);
+    match body {
+        Body::Other if status == Status::Default => None,
+        body => Some((status, body)),
+    }
+}
+
+/// The body a Python value sends, and the status a response class gives it.
+fn py_body(text: &str, node: Node<'_>) -> (Body, Status) {
+    match node.kind() {
+        "dictionary" => (py_dict(text, node), Status::Default),
+        "string" => (Body::Text, Status::Default),
+        "call" => {
+            let Some(function) = node.child_by_field_name("function") else {
+                return (Body::Other, Status::Default);
+            };
+            let Some(arguments) = node.child_by_field_name("arguments") else {
+                return (Body::Other, Status::Default);
+            };
+            let args = elements(arguments);
+            let name = last_name(text, function);
+            if name == "jsonify" {
+                let body = match args.first() {
+                    Some(first) if first.kind() == "keyword_argument" => py_keywords(text, &args),
+                    Some(first) => py_body(text, *first).0,
+                    None => Body::Other,
+                };
+                return (body, Status::Default);
+            }
+            let Some((_, status_keyword)) = PY_RESPONSES.iter().find(|(n, _)| *n == name) else {
+                return (Body::Other, Status::Default);
+            };
+            let content = keyword(text, &args, "content")
+                .or_else(|| keyword(text, &args, "data"))
+                .or_else(|| {
+                    args.first()
+                        .copied()
+                        .filter(|a| a.kind() != "keyword_argument")
+                });
+            let body = content.map_or(Body::Other, |c| py_body(text, c).0);
+            let positional_status = (name == "make_response")
+                .then(|| args.get(1).copied())
+                .flatten()
+                .filter(|a| a.kind() != "keyword_argument");
+            let status = keyword(text, &args, status_keyword)
+                .or(positional_status)
+                .map_or(Status::Default, |s| py_status(text, s));
+            (body, status)
+        }
+        _ => (Body::Other, Status::Default),
+    }
+}
+
+fn py_dict(text: &str, node: Node<'_>) -> Body {
+    let mut keys = Vec::new();
+    let mut failure = None;
+    for pair in elements(node) {
+        if pair.kind() != "pair" {
+            continue;
+        }
+        let Some(key) = pair
+            .child_by_field_name("key")
+            .and_then(|k| string_content(text, k))
+        else {
+            continue;
+        };
+        if failure.is_none() && fails(text, key, pair.child_by_field_name("value")) {
+            failure = Some(key.to_string());
+        }
+        keys.push(key.to_string());
+    }
+    Body::Object { keys, failure }
+}
+
+/// `jsonify(error="not found", code=404)`.
+fn py_keywords(text: &str, args: &[Node<'_>]) -> Body {
+    let mut keys = Vec::new();
+    let mut failure = None;
+    for arg in args {
+        let (Some(name), value) = (
+            arg.child_by_field_name("name"),
+            arg.child_by_field_name("value"),
+        ) else {
+            continue;
+        };
+        let key = text_of(text, name);
+        if failure.is_none() && fails(text, key, value) {
+            failure = Some(key.to_string());
+        }
+        keys.push(key.to_string());
+    }
+    Body::Object { keys, failure }
+}
+
+fn keyword<'t>(text: &str, args: &[Node<'t>], name: &str) -> Option<Node<'t>> {
+    args.iter()
+        .filter(|a| a.kind() == "keyword_argument")
+        .find(|a| {
+            a.child_by_field_name("name")
+                .is_some_and(|n| text_of(text, n) == name)
+        })
+        .and_then(|a| a.child_by_field_name("value"))
+}
+
+fn py_status(text: &str, node: Node<'_>) -> Status {
+    match node.kind() {
+        "integer" => code(text_of(text, node)),
+        "attribute" | "identifier" => named_status(text_of(text, node)),
+        _ => Status::Unknown,
+    }
+}
+
+fn last_name<'t>(text: &'t str, node: Node<'_>) -> &'t str {
+    let callee = text_of(text, node);
+    callee.rsplit('.').next().unwrap_or(callee)
+}
+
+fn code(literal: &str) -> Status {
+    match literal.parse::<u16>() {
+        Ok(n) if (100..600).contains(&n) => Status::Code(n),
+        _ => Status::Unknown,
+    }
+}
+
+/// `status.HTTP_404_NOT_FOUND`, `HTTPStatus.NOT_FOUND`, `HttpStatus.BAD_REQUEST`,
+/// `StatusCodes.CREATED`.
+fn named_status(name: &str) -> Status {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    if let Some(rest) = last.strip_prefix("HTTP_") {
+        return code(rest.get(..3).unwrap_or(rest));
+    }
+    let known = [
+        ("OK", 200),
+        ("CREATED", 201),
+        ("ACCEPTED", 202),
+        ("NO_CONTENT", 204),
+        ("BAD_REQUEST", 400),
+        ("UNAUTHORIZED", 401),
+        ("FORBIDDEN", 403),
+        ("NOT_FOUND", 404),
+        ("CONFLICT", 409),
+        ("UNPROCESSABLE_ENTITY", 422),
+        ("TOO_MANY_REQUESTS", 429),
+        ("INTERNAL_SERVER_ERROR", 500),
+        ("SERVICE_UNAVAILABLE", 503),
+    ];
+    known
+        .iter()
+        .find(|(n, _)| *n == last)
+        .map_or(Status::Unknown, |(_, c)| Status::Code(*c))
+}
+
+/// Methods that return every matching row unless bounded.
+const JS_LISTS: &[&str] = &["findAll", "find", "findMany", "findAndCountAll", "getMany"];
+
+/// Words that bound a read or read the client's page: in the call's chain or arguments,
+/// or anywhere in the handler (`req.query.page`, `limit: int = 100`).
+const PAGINATION: &[&str] = &[
+    "limit",
+    "take",
+    "page",
+    "offset",
+    "cursor",
+    "per_page",
+    "perPage",
+    "pageSize",
+    "page_size",
+    "paginate",
+    "Paginator",
+    "pagination",
+    "first(",
+    "[:",
+    "slice(",
+];
+
+/// The first read in the handler that returns a whole collection with nothing bounding
+/// it: `Model.findAll()`, `Model.find({})`, `prisma.x.findMany()`, `Model.objects.all()`,
+/// `Model.query.all()`, `session.query(M).all()`, `session.exec(select(M)).all()`. None
+/// when the handler reads pagination parameters anywhere.
+pub(super) fn unbounded_list(
+    sem: &crate::code::CodeSemantics,
+    tree: &audit_syntax::tree_sitter::Tree,
+    text: &str,
+    body: Span,
+) -> Option<Span> {
+    let handler = text.get(body.start..body.end)?;
+    if PAGINATION.iter().any(|w| handler.contains(w)) {
+        return None;
+    }
+    let calls = sem.calls();
+    let first = calls.partition_point(|c| c.span.start < body.start);
+    calls[first..]
+        .iter()
+        .take_while(|c| c.span.start < body.end)
+        .find(|c| {
+            let callee = &text[c.callee.start..c.callee.end];
+            let Some((receiver, method)) = callee.rsplit_once('.') else {
+                return false;
+            };
+            let arguments = c.arguments.map_or("", |a| &text[a.start..a.end]);
+            let whole = if sem.grammar().is_javascript_family() {
+                JS_LISTS.contains(&method)
+                    && super::writes::is_model(receiver)
+                    && matches!(arguments.trim(), "()" | "({})")
+            } else {
+                method == "all"
+                    && arguments == "()"
+                    && (receiver.ends_with(".objects")
+                        || receiver.ends_with(".query")
+                        || receiver.contains("session.query(")
+                        || receiver.contains(".exec(select(")
+                        || receiver.contains(".scalars(select("))
+            };
+            whole && !chained_bound(tree, text, c.span)
+        })
+        .map(|c| c.span)
+}
+
+/// Whether the call is bounded further along its chain: `User.find({}).limit(20)`,
+/// `Item.objects.all()[:50]`.
+fn chained_bound(tree: &audit_syntax::tree_sitter::Tree, text: &str, call: Span) -> bool {
+    let Some(mut node) = crate::code::nodes::node_at(tree, call) else {
+        return false;
+    };
+    while let Some(parent) = node.parent() {
+        if !matches!(
+            parent.kind(),
+            "member_expression" | "call_expression" | "attribute" | "call" | "subscript"
+        ) || parent.start_byte() != node.start_byte()
+        {
+            break;
+        }
+        node = parent;
+    }
+    let chain = &text[call.end.min(node.end_byte())..node.end_byte()];
+    PAGINATION.iter().any(|w| chain.contains(w))
+}
