@@ -5,6 +5,7 @@
 //! never build models.
 
 pub mod code;
+pub mod queries;
 pub mod routes;
 pub mod schema;
 pub mod terraform;

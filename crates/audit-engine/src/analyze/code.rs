@@ -50,7 +50,8 @@ pub(super) fn analyze_tree(
         run_query(plan, query, &tree, &source, settings, result);
     }
     // One context, so code checks, text checks and routes share the semantics.
-    let ctx = CodeContext::new(&source, &tree, grammar);
+    let ctx = CodeContext::new(&source, &tree, grammar)
+        .with_sql_dialect(settings.sql_dialect_for(&source.path));
     if let Some(code) = plan.code.get(&grammar) {
         run_code_checks(plan, code, &ctx, result);
     }
