@@ -420,7 +420,7 @@ fn prisma(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
     let is_client = |node: Node<'_>| {
         let name = last_segment(r.text(node)).to_ascii_lowercase();
         name.contains("prisma")
-            || r.maker(node) == Some("@prisma/client.PrismaClient")
+            || r.facts.prisma && r.maker(node) == Some("@prisma/client.PrismaClient")
             || matches!(name.as_str(), "tx" | "prismatx")
     };
     if PRISMA_RAW.contains(&method) && is_client(chain.base) {
@@ -471,18 +471,19 @@ fn redis(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
         return None;
     }
     let name = last_segment(r.text(chain.base)).to_ascii_lowercase();
-    let made = matches!(
-        r.maker(chain.base),
-        Some(
-            "redis.createClient"
-                | "@redis/client.createClient"
-                | "ioredis"
-                | "ioredis.Redis"
-                | "ioredis.default"
-                | "ioredis.Cluster"
-        )
-    );
-    let imports_redis = r.imports(&["redis", "ioredis", "@redis/"]);
+    let made = r.facts.redis
+        && matches!(
+            r.maker(chain.base),
+            Some(
+                "redis.createClient"
+                    | "@redis/client.createClient"
+                    | "ioredis"
+                    | "ioredis.Redis"
+                    | "ioredis.default"
+                    | "ioredis.Cluster"
+            )
+        );
+    let imports_redis = r.facts.redis;
     let named = name.contains("redis")
         || imports_redis && (name.contains("cache") || name == "client" || name == "clients");
     if !made && !named {
@@ -559,15 +560,12 @@ fn repository_entity(r: &Reader<'_>, chain: &Chain<'_>, receiver: &str) -> Optio
 
 /// The type of a parameter named `receiver` when it is a `Repository<...>`
 /// (NestJS's `@InjectRepository(User) private users: Repository<User>`).
-fn repository_annotation<'a>(r: &Reader<'a>, receiver: &str) -> Option<&'a str> {
-    r.semantics()
-        .functions()
+fn repository_annotation<'r>(r: &'r Reader<'_>, receiver: &str) -> Option<&'r str> {
+    r.facts
+        .repository_parameters
         .iter()
-        .flat_map(|f| &f.parameters)
-        .find(|p| p.name == receiver)
-        .and_then(|p| p.annotation)
-        .map(|a| &r.text[a.start..a.end])
-        .filter(|a| a.contains("Repository"))
+        .find(|(name, _)| name == receiver)
+        .map(|(_, annotation)| annotation.as_str())
 }
 
 fn is_repository(r: &Reader<'_>, receiver: &str) -> bool {
@@ -598,9 +596,12 @@ fn typeorm(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
     }
     let receiver = last_segment(r.text(chain.base));
     let lower = receiver.to_ascii_lowercase();
-    let made = r.maker(chain.base).is_some_and(|m| {
-        m.ends_with(".getRepository") || m.ends_with("getCustomRepository") || m == "getRepository"
-    });
+    let made = r.facts.get_repository
+        && r.maker(chain.base).is_some_and(|m| {
+            m.ends_with(".getRepository")
+                || m.ends_with("getCustomRepository")
+                || m == "getRepository"
+        });
     let repository = receiver_link.is_some() || made || is_repository(r, receiver);
     let manager = lower.ends_with("manager");
     if !repository && !manager {
@@ -701,9 +702,10 @@ fn knex(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
     let first = &chain.links[0];
     let knex_value = name == "knex"
         || r.semantics().call(super::span(chain.base)).is_none()
+            && r.facts.knex
             && r.maker(chain.base)
                 .is_some_and(|m| m == "knex" || m == "knex.knex")
-        || matches!(name, "trx" | "db" | "database") && r.imports(&["knex"]);
+        || matches!(name, "trx" | "db" | "database") && r.facts.knex;
     let plain_table = first.method.is_none()
         && first_argument(r, first).is_some_and(|a| string_content(r.text, a).is_some());
     let builder = chain.methods().any(|m| KNEX_METHODS.contains(&m));
@@ -820,9 +822,9 @@ fn model(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
     let first = &chain.links[0];
     let method = first.method?;
     let receiver = last_segment(r.text(chain.base));
-    let family = if r.imports(&["mongoose"]) || MONGOOSE_ONLY.contains(&method) {
+    let family = if r.facts.mongoose || MONGOOSE_ONLY.contains(&method) {
         Client::Mongoose
-    } else if r.imports(&["sequelize"]) || SEQUELIZE_ONLY.contains(&method) {
+    } else if r.facts.sequelize || SEQUELIZE_ONLY.contains(&method) {
         Client::Sequelize
     } else {
         Client::Model
@@ -906,11 +908,11 @@ fn model(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
         made.new && is_model_name(made_with)
             || is_model_name(last_segment(object)) && MODEL_METHODS.contains(&made_with)
     });
-    let orm_file = r.imports(&["mongoose", "sequelize", "typeorm"]);
+    let orm_file = r.facts.mongoose || r.facts.sequelize || r.facts.typeorm;
     if !instance && !orm_file {
         return None;
     }
-    let client = if r.imports(&["typeorm"]) {
+    let client = if r.facts.typeorm {
         Client::TypeOrm
     } else {
         family
@@ -954,8 +956,7 @@ fn raw_sql(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
             base_name,
             "pool" | "conn" | "connection" | "queryRunner" | "dataSource" | "sequelize"
         )
-        || matches!(base_name, "client" | "db")
-            && r.imports(&["pg", "mysql", "sqlite", "better-sqlite3", "pg-promise"]);
+        || matches!(base_name, "client" | "db") && r.facts.drivers;
     if parsed.is_none()
         && !(known
             && matches!(link.method, Some("query" | "execute"))
@@ -972,7 +973,7 @@ fn raw_sql(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
 
 /// The driver that made a receiver, else what its name says.
 fn client_of(r: &Reader<'_>, base: Node<'_>) -> Option<Client> {
-    if let Some(maker) = r.maker(base) {
+    if let Some(maker) = r.facts.drivers.then(|| r.maker(base)).flatten() {
         let module = maker.split('.').next().unwrap_or(maker);
         return Some(match module {
             "pg" | "pg-promise" => Client::NodePostgres,

@@ -15,6 +15,8 @@ mod javascript;
 mod python;
 pub mod sql;
 
+use std::cell::RefCell;
+
 use audit_core::Span;
 use audit_syntax::tree_sitter::{Node, Tree};
 use audit_syntax::{Grammar, SqlDialect};
@@ -24,12 +26,51 @@ use crate::code::{Call, CodeSemantics};
 
 pub use sql::{SqlKind, SqlQuery};
 
-/// Strings a file holds when it may call a database client: files without one cost
-/// nothing.
+/// Strings a file holds when it may call a database client (an import of one, a
+/// receiver named for one, SQL keywords): files without one cost nothing.
 pub const ANCHORS: &[&str] = &[
-    "query", "execute", "find", "select", "insert", "update", "delete", "create", "save",
-    "objects", "session", "redis", "Redis", "cache", "prisma", "knex", "prepare", "fetch",
-    "remove", "destroy", "connect", "Pool", "Client", "engine", "upsert", "count",
+    "prisma",
+    "Repository",
+    "repository",
+    "Repo",
+    "getRepository",
+    "typeorm",
+    "objects",
+    "session",
+    "Session",
+    "knex",
+    "sequelize",
+    "Sequelize",
+    "mongoose",
+    "models",
+    "Model",
+    "cursor",
+    "pool",
+    "Pool",
+    "conn",
+    "redis",
+    "Redis",
+    "cache",
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "select ",
+    "insert ",
+    "update ",
+    "delete ",
+    "'pg'",
+    "\"pg\"",
+    "mysql",
+    "sqlite",
+    "psycopg",
+    "asyncpg",
+    "sqlalchemy",
+    "manager",
+    "db.",
+    "db(",
+    "trx",
+    "sql`",
 ];
 
 /// Every database call and client construction of one file.
@@ -193,12 +234,53 @@ impl CodeQueries {
         semantics: &CodeSemantics,
         dialect: SqlDialect,
     ) -> CodeQueries {
+        let imports = |prefixes: &[&str]| {
+            semantics
+                .imports()
+                .iter()
+                .any(|i| prefixes.iter().any(|p| i.module.starts_with(p)))
+        };
+        // What the file imports, read once: the lookups of what made a receiver (the
+        // costly part) run only where a client of that kind can be made.
+        let facts = FileFacts {
+            redis: imports(&["redis", "ioredis", "@redis/", "aioredis"]),
+            drivers: imports(&[
+                "pg",
+                "mysql",
+                "sqlite",
+                "better-sqlite3",
+                "knex",
+                "sequelize",
+                "typeorm",
+            ]),
+            knex: imports(&["knex"]),
+            prisma: imports(&["@prisma/client"]),
+            mongoose: imports(&["mongoose"]),
+            sequelize: imports(&["sequelize"]),
+            typeorm: imports(&["typeorm"]),
+            django: imports(&["django"]),
+            get_repository: text.contains("getRepository"),
+            repository_parameters: semantics
+                .functions()
+                .iter()
+                .flat_map(|f| &f.parameters)
+                .filter_map(|p| {
+                    let annotation = p.annotation?;
+                    let annotation = &text[annotation.start..annotation.end];
+                    annotation
+                        .contains("Repository")
+                        .then(|| (p.name.clone(), annotation.to_string()))
+                })
+                .collect(),
+        };
         let reader = Reader {
             tree,
             text,
             semantics,
             dialect,
             javascript: semantics.grammar().is_javascript_family(),
+            facts,
+            member_values: RefCell::new(Vec::new()),
         };
         let mut model = CodeQueries::default();
         for call in semantics.calls() {
@@ -303,6 +385,25 @@ pub(super) struct Reader<'a> {
     semantics: &'a CodeSemantics,
     dialect: SqlDialect,
     javascript: bool,
+    pub facts: FileFacts,
+    /// `this.x`/`self.x` values already looked up: (name, the value's span).
+    member_values: RefCell<Vec<(String, Option<Span>)>>,
+}
+
+/// What the file imports, for the recognisers.
+pub(super) struct FileFacts {
+    pub redis: bool,
+    /// A SQL driver or ORM whose clients a file makes itself.
+    pub drivers: bool,
+    pub knex: bool,
+    pub prisma: bool,
+    pub mongoose: bool,
+    pub sequelize: bool,
+    pub typeorm: bool,
+    pub django: bool,
+    pub get_repository: bool,
+    /// Parameters typed `Repository<...>`: (name, the type as written).
+    pub repository_parameters: Vec<(String, String)>,
 }
 
 /// A chain of calls, innermost first: `db.prepare(sql).all()` is `db` with the links
@@ -555,14 +656,26 @@ impl<'a> Reader<'a> {
                     .child_by_field_name("property")
                     .or_else(|| object.child_by_field_name("attribute"))?;
                 let value = self.member_value(self.text(field))?;
-                self.call_of(unwrap_await(value))
+                self.call_of(unwrap_await(node_at(self.tree, value)?))
             }
             _ => None,
         }
     }
 
-    /// The value first assigned to `this.<name>`/`self.<name>` or a class field `<name>`.
-    fn member_value(&self, name: &str) -> Option<Node<'a>> {
+    /// The value first assigned to `this.<name>`/`self.<name>` or a class field `<name>`,
+    /// looked up once per name.
+    fn member_value(&self, name: &str) -> Option<Span> {
+        if let Some((_, value)) = self.member_values.borrow().iter().find(|(n, _)| n == name) {
+            return *value;
+        }
+        let value = self.find_member_value(name).map(span);
+        self.member_values
+            .borrow_mut()
+            .push((name.to_string(), value));
+        value
+    }
+
+    fn find_member_value(&self, name: &str) -> Option<Node<'a>> {
         self.text.match_indices(name).find_map(|(at, _)| {
             let node = node_at(self.tree, Span::new(at, at + name.len()))?;
             let parent = node.parent()?;
@@ -585,14 +698,6 @@ impl<'a> Reader<'a> {
     /// The qualified name of what made `object` (`pg.Pool`, `redis.Redis`).
     pub fn maker(&self, object: Node<'_>) -> Option<&'a str> {
         self.made_by(object)?.qualified_name.as_deref()
-    }
-
-    /// Whether the file imports a module starting with one of `prefixes`.
-    pub fn imports(&self, prefixes: &[&str]) -> bool {
-        self.semantics
-            .imports()
-            .iter()
-            .any(|i| prefixes.iter().any(|p| i.module.starts_with(p)))
     }
 
     /// The text of a SQL string argument with substitutions replaced by the placeholder:

@@ -300,7 +300,7 @@ fn django_instance(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
             let name = last_segment(callee);
             name.starts_with(|ch: char| ch.is_ascii_uppercase())
                 && name.chars().any(|ch| ch.is_ascii_lowercase())
-                && r.imports(&["django"])
+                && r.facts.django
         });
     if !from_queryset && !made_by_model {
         return None;
@@ -370,11 +370,11 @@ fn redis(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
         return None;
     }
     let name = last_segment(r.text(chain.base)).to_ascii_lowercase();
-    let made = r
-        .maker(chain.base)
-        .is_some_and(|m| constructor(m) == Some(Client::Redis));
+    let made = r.facts.redis
+        && r.maker(chain.base)
+            .is_some_and(|m| constructor(m) == Some(Client::Redis));
     let named = name.contains("redis")
-        || r.imports(&["redis", "aioredis"])
+        || r.facts.redis
             && (name.contains("cache") || matches!(name.as_str(), "client" | "r" | "conn"));
     if !made && !named {
         return None;

@@ -6,7 +6,7 @@ use audit_model::queries::Client;
 use crate::checks::{Check, CodeContext, Emit, excerpt};
 
 pub const CHECK: Check = Check::Code {
-    anchors: &["keys", "KEYS"],
+    anchors: &["redis", "Redis"],
     run: check,
 };
 

@@ -7,7 +7,7 @@ use audit_model::queries::{Client, Query};
 use crate::checks::{Check, CodeContext, Emit, excerpt};
 
 pub const CHECK: Check = Check::Code {
-    anchors: &["set", "Set", "SET"],
+    anchors: &["redis", "Redis", "cache"],
     run: check,
 };
 

@@ -4,7 +4,7 @@
 use crate::checks::{Check, CodeContext, Emit};
 
 pub const CHECK: Check = Check::Code {
-    anchors: &["SELECT", "select", "Select"],
+    anchors: &["SELECT", "select ", "Select "],
     run: check,
 };
 
