@@ -568,11 +568,12 @@ fn repository_annotation<'r>(r: &'r Reader<'_>, receiver: &str) -> Option<&'r st
         .map(|(_, annotation)| annotation.as_str())
 }
 
+/// A TypeORM repository: typed `Repository<...>`, or named for one in a file that imports
+/// TypeORM (a `repo` module of the project's own is not known to be TypeORM).
 fn is_repository(r: &Reader<'_>, receiver: &str) -> bool {
     let lower = receiver.to_ascii_lowercase();
-    lower.ends_with("repository")
-        || lower.ends_with("repo")
-        || repository_annotation(r, receiver).is_some()
+    let named = lower.ends_with("repository") || lower.ends_with("repo");
+    named && r.facts.typeorm || repository_annotation(r, receiver).is_some()
 }
 
 /// TypeORM: repositories (`userRepository.findOne({ where })`, `getRepository(User).find()`),
