@@ -172,17 +172,17 @@ fn cases() -> Vec<Case> {
                     for i in 1..3000 {
                         text.push_str(&format!("  const a{i} = a{} + 'x';\n", i - 1));
                     }
-                    text.push_str("  pool.query('SELECT * FROM t WHERE q = ' + a2999);\n});\n");
+                    text.push_str("  pool.query('SELECT id FROM t WHERE q = ' + a2999);\n});\n");
                     text
                 }),
                 file(
                     "taint/recursion.js",
-                    "function a(x) { return b(x) + a(x); }\nfunction b(y) { return a(y); }\napp.get('/r', (req, res) => {\n  pool.query('SELECT * FROM t WHERE q = ' + a(req.query.q));\n});\n",
+                    "function a(x) { return b(x) + a(x); }\nfunction b(y) { return a(y); }\napp.get('/r', (req, res) => {\n  pool.query('SELECT id FROM t WHERE q = ' + a(req.query.q));\n});\n",
                 ),
                 file(
                     "taint/deep.py",
                     format!(
-                        "from flask import request\ncursor.execute('SELECT * FROM t WHERE q = ' + {}request.args['q']{})\n",
+                        "from flask import request\ncursor.execute('SELECT id FROM t WHERE q = ' + {}request.args['q']{})\n",
                         "(".repeat(DEEP),
                         ")".repeat(DEEP)
                     ),

@@ -379,32 +379,40 @@ impl Plan {
                             rule.id()
                         ))
                     })?;
-                    match check {
-                        Check::Code { anchors, run } => {
-                            for grammar in Grammar::ALL {
-                                if rule_covers(rule, grammar) {
-                                    let checks = code_checks.entry(grammar).or_default();
-                                    checks.push((index, anchors, run));
+                    // A rule that runs on several slices of the scan lists each.
+                    let parts = match &check {
+                        Check::Several(parts) => parts,
+                        single => std::slice::from_ref(single),
+                    };
+                    for check in parts.iter().copied() {
+                        match check {
+                            Check::Code { anchors, run } => {
+                                for grammar in Grammar::ALL {
+                                    if rule_covers(rule, grammar) {
+                                        let checks = code_checks.entry(grammar).or_default();
+                                        checks.push((index, anchors, run));
+                                    }
                                 }
                             }
-                        }
-                        Check::Sql { statements, run } => {
-                            for kind in statements {
-                                plan.sql.entry(*kind).or_default().push((index, run));
+                            Check::Sql { statements, run } => {
+                                for kind in statements {
+                                    plan.sql.entry(*kind).or_default().push((index, run));
+                                }
                             }
-                        }
-                        Check::Terraform { resources, run } => {
-                            for ty in resources {
-                                plan.terraform
-                                    .entry(ty.to_string())
-                                    .or_default()
-                                    .push((index, TerraformMatcher::Check(run)));
+                            Check::Terraform { resources, run } => {
+                                for ty in resources {
+                                    plan.terraform
+                                        .entry(ty.to_string())
+                                        .or_default()
+                                        .push((index, TerraformMatcher::Check(run)));
+                                }
                             }
+                            Check::Text { run } => plan.text.push((index, run)),
+                            Check::Project { run } => plan.project.push((index, run)),
+                            Check::Routes { run } => plan.routes.push((index, run)),
+                            Check::Specs { routes, run } => plan.specs.push((index, run, routes)),
+                            Check::Several(_) => {}
                         }
-                        Check::Text { run } => plan.text.push((index, run)),
-                        Check::Project { run } => plan.project.push((index, run)),
-                        Check::Routes { run } => plan.routes.push((index, run)),
-                        Check::Specs { routes, run } => plan.specs.push((index, run, routes)),
                     }
                 }
             }

@@ -6,6 +6,7 @@
 
 pub mod code;
 pub mod openapi;
+pub mod queries;
 pub mod routes;
 pub mod schema;
 pub mod taint;

@@ -51,7 +51,8 @@ pub(super) fn analyze_tree(
         run_query(plan, query, &tree, &source, settings, result);
     }
     // One context, so code checks, text checks and routes share the semantics.
-    let mut ctx = CodeContext::new(&source, &tree, grammar);
+    let mut ctx = CodeContext::new(&source, &tree, grammar)
+        .with_sql_dialect(settings.sql_dialect_for(&source.path));
     if let Some(taint) = &plan.taint {
         ctx = ctx.with_taint(&taint.spec);
     }

@@ -17,10 +17,11 @@ use audit_core::{
 };
 use audit_model::code::CodeSemantics;
 use audit_model::openapi::Spec;
+use audit_model::queries::CodeQueries;
 use audit_model::routes::RouteTable;
 use audit_model::taint::{DataFlow, Flow, TaintSpec};
 use audit_syntax::tree_sitter::Tree;
-use audit_syntax::{Grammar, StatementKind};
+use audit_syntax::{Grammar, SqlDialect, StatementKind};
 
 use crate::facts::ProjectFacts;
 use crate::project::SqlContext;
@@ -68,6 +69,9 @@ pub enum Check {
         routes: bool,
         run: fn(&SpecContext<'_>, &mut Emit<'_>),
     },
+    /// One rule checked on several slices (DB011: SQL migrations and SQL strings in
+    /// code); the parts do not nest.
+    Several(&'static [Check]),
 }
 
 /// What a spec check sees: every spec of the project, and its routes when the check
@@ -91,9 +95,12 @@ pub struct CodeContext<'a> {
     pub source: &'a SourceText,
     pub tree: &'a Tree,
     pub grammar: Grammar,
+    /// The dialect SQL strings in this file are parsed in (the migrations' setting).
+    pub sql_dialect: SqlDialect,
     semantics: OnceCell<CodeSemantics>,
     /// The enabled taint rules' sinks and sanitizers.
     taint: &'a TaintSpec,
+    queries: OnceCell<CodeQueries>,
 }
 
 impl<'a> CodeContext<'a> {
@@ -103,8 +110,17 @@ impl<'a> CodeContext<'a> {
             source,
             tree,
             grammar,
+            sql_dialect: SqlDialect::default(),
             semantics: OnceCell::new(),
             taint: &NO_TAINT_RULES,
+            queries: OnceCell::new(),
+        }
+    }
+
+    pub fn with_sql_dialect(self, sql_dialect: SqlDialect) -> CodeContext<'a> {
+        CodeContext {
+            sql_dialect,
+            ..self
         }
     }
 
@@ -173,6 +189,18 @@ impl<'a> CodeContext<'a> {
             note: sink_note,
         });
         steps
+    }
+
+    /// The file's database calls (`audit_model::queries`), built once for all its checks.
+    pub fn queries(&self) -> &CodeQueries {
+        self.queries.get_or_init(|| {
+            CodeQueries::build(
+                self.tree,
+                &self.source.text,
+                self.semantics(),
+                self.sql_dialect,
+            )
+        })
     }
 }
 
@@ -269,6 +297,12 @@ pub const REGISTRY: &[Registered] = &[
     register!(terraform::tf015_state_backend_insecure),
     register!(terraform::tf016_elastic_cloud_open),
     register!(terraform::tf017_hcl_parse_error),
+    register!(database::db020_query_in_loop),
+    register!(database::db021_connection_per_call),
+    register!(database::db022_redis_keys_scan),
+    register!(database::db023_cache_without_ttl),
+    register!(database::db024_multi_write_without_transaction),
+    register!(database::db025_select_star),
 ];
 
 /// The words of a name, lower-case: `expectedSignature` and `EXPECTED_SIGNATURE` give

@@ -473,13 +473,15 @@ fn service(rng: &mut Gen, vars: &[(&'static str, String)]) -> String {
     let target = rng.size(3500.0);
     grow(&mut text, target, |i| {
         let vulnerable = rng.chance(VULNERABLE_TASK);
-        let block = match (rng.between(0, 3), vulnerable) {
+        let block = match (rng.between(0, 4), vulnerable) {
             (0, false) => SERVICE_EXPORT,
             (0, true) => SERVICE_EXPORT_SHELL,
             (1, false) => SERVICE_CACHE,
             (1, true) => SERVICE_CACHE_PICKLE,
             (2, false) => SERVICE_IMPORT,
             (2, true) => SERVICE_IMPORT_YAML,
+            (3, false) => SERVICE_SYNC,
+            (3, true) => SERVICE_SYNC_PER_ROW,
             _ => SERVICE_SUMMARY,
         };
         fill(block, &with(vars, &[("n", snake_suffix(i))]))
@@ -499,9 +501,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
+import psycopg2
+import redis
 import yaml
 
 logger = logging.getLogger(__name__)
+CACHE = redis.Redis(host="cache", socket_timeout=2)
 
 
 @dataclass
@@ -533,6 +538,36 @@ const SERVICE_EXPORT_SHELL: &str = r#"def export_%table%%n%(database_url: str, t
     subprocess.run(f"pg_dump --table=%table% {database_url} | gzip > {target}", shell=True, check=True)
     logger.info("exported %table% to %s", target)
     return target
+
+
+"#;
+
+const SERVICE_SYNC: &str = r#"def sync_%table%%n%(cursor, ids: list[int]) -> list[Any]:
+    cursor.execute("SELECT id, status FROM %table% WHERE id = ANY(%s)", (ids,))
+    rows = cursor.fetchall()
+    CACHE.set("%table%:synced", json.dumps(rows), ex=300)
+    return rows
+
+
+"#;
+
+/// A query per row, `SELECT *`, a connection per call, `KEYS`, a cache entry without
+/// TTL, a delete without `WHERE` and two writes outside a transaction (DB011, DB020-DB025).
+const SERVICE_SYNC_PER_ROW: &str = r#"def sync_%table%%n%(database_url: str, ids: list[int]) -> list[Any]:
+    conn = psycopg2.connect(database_url)
+    rows = []
+    with conn.cursor() as cur:
+        for item_id in ids:
+            cur.execute("SELECT * FROM %table% WHERE id = %s", (item_id,))
+            rows.append(cur.fetchone())
+        cur.execute("DELETE FROM %table%_staging")
+        cur.execute("UPDATE %table% SET synced = true WHERE id = ANY(%s)", (ids,))
+    conn.commit()
+    conn.close()
+    for key in CACHE.keys("%table%:*"):
+        CACHE.delete(key)
+    CACHE.set("%table%:synced", json.dumps(rows))
+    return rows
 
 
 "#;

@@ -1,15 +1,50 @@
-//! DB011: `UPDATE` or `DELETE` without `WHERE` in a migration.
+//! DB011: `UPDATE` or `DELETE` without `WHERE` in a migration, and in SQL sent from
+//! code (`pool.query("DELETE FROM sessions")`), a Knex `update`/`del` with no `where`, a
+//! Django `Model.objects.all().delete()`/`.update()`.
 
+use audit_model::queries::SqlKind;
 use audit_model::schema::{Change, Origin, WriteKind};
 use audit_syntax::StatementKind;
 
-use crate::checks::{Check, Emit};
+use crate::checks::{Check, CodeContext, Emit};
 use crate::project::SqlContext;
 
-pub const CHECK: Check = Check::Sql {
-    statements: &[StatementKind::Update, StatementKind::Delete],
-    run: check,
-};
+pub const CHECK: Check = Check::Several(&[
+    Check::Sql {
+        statements: &[StatementKind::Update, StatementKind::Delete],
+        run: check,
+    },
+    Check::Code {
+        anchors: &[
+            "DELETE", "delete", "Delete", "UPDATE", "update", "Update", "del(",
+        ],
+        run: check_code,
+    },
+]);
+
+fn check_code(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
+    // Code migrations' SQL is checked with the migrations.
+    if super::is_script_or_migration(&ctx.source.path, &ctx.source.text) {
+        return;
+    }
+    for query in &ctx.queries().queries {
+        for statement in &query.sql {
+            if statement.filtered || !matches!(statement.kind, SqlKind::Update | SqlKind::Delete) {
+                continue;
+            }
+            let verb = match statement.kind {
+                SqlKind::Update => "UPDATE",
+                _ => "DELETE",
+            };
+            let table = statement.tables.first().map_or("?", String::as_str);
+            out.report(
+                ctx.source,
+                query.sql_span.unwrap_or(query.span),
+                &[("verb", verb), ("table", table)],
+            );
+        }
+    }
+}
 
 fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
     if !ctx.is_forward() {

@@ -46,3 +46,23 @@ pub(crate) fn for_each_typed_column(
 }
 pub mod db008_missing_rollback;
 pub mod db013_row_level_security_missing;
+pub mod db020_query_in_loop;
+pub mod db021_connection_per_call;
+pub mod db022_redis_keys_scan;
+pub mod db023_cache_without_ttl;
+pub mod db024_multi_write_without_transaction;
+pub mod db025_select_star;
+
+/// Seed and fixture scripts and Django management commands run by hand, and migrations
+/// once per deploy: their
+/// loops and writes are not the application's (the SQL of code migrations is checked as
+/// migrations).
+pub(crate) fn is_script_or_migration(path: &str, text: &str) -> bool {
+    audit_model::schema::is_migration_path(path)
+        || text.contains("from alembic import op")
+        || path.contains("management/commands/")
+        || path.split(['/', '\\']).any(|part| {
+            let stem = part.split('.').next().unwrap_or(part).to_ascii_lowercase();
+            stem.starts_with("seed") || stem == "fixtures"
+        })
+}
