@@ -617,14 +617,7 @@ impl<'a> Evaluator<'a> {
             ) {
                 return true;
             }
-            if matches!(
-                parent.kind(),
-                "function_declaration"
-                    | "function_expression"
-                    | "arrow_function"
-                    | "method_definition"
-                    | "function_definition"
-            ) {
+            if super::is_function(parent) {
                 return false;
             }
             node = parent;

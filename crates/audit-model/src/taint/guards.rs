@@ -84,14 +84,7 @@ impl Evaluator<'_> {
     pub(super) fn guarded(&self, sink: Node<'_>, value: &str) -> bool {
         let mut node = sink;
         while let Some(parent) = node.parent() {
-            if matches!(
-                parent.kind(),
-                "function_declaration"
-                    | "function_expression"
-                    | "arrow_function"
-                    | "method_definition"
-                    | "function_definition"
-            ) {
+            if super::is_function(parent) {
                 return false;
             }
             if parent.kind() == "if_statement"
@@ -136,15 +129,13 @@ impl Evaluator<'_> {
     fn branch_condition<'t>(&self, node: Node<'t>) -> Option<Node<'t>> {
         let mut node = node;
         while let Some(parent) = node.parent() {
-            match parent.kind() {
-                "if_statement" => return parent.child_by_field_name("condition"),
-                "function_declaration"
-                | "function_expression"
-                | "arrow_function"
-                | "method_definition"
-                | "function_definition" => return None,
-                _ => node = parent,
+            if parent.kind() == "if_statement" {
+                return parent.child_by_field_name("condition");
             }
+            if super::is_function(parent) {
+                return None;
+            }
+            node = parent;
         }
         None
     }

@@ -60,6 +60,18 @@ pub const SQL_ANCHORS: &[&str] = &[
     "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "select ", "insert ", "update ", "delete ",
 ];
 
+/// Node kinds that start a function: walks up from an expression stop there.
+fn is_function(node: Node<'_>) -> bool {
+    matches!(
+        node.kind(),
+        "function_declaration"
+            | "function_expression"
+            | "arrow_function"
+            | "method_definition"
+            | "function_definition"
+    )
+}
+
 /// The bit every source sets and only the universal sanitizers (numbers) clear: what
 /// [`DataFlow::request_input`] reads, for Rust checks that ask whether request input
 /// reaches an argument whatever the taint rules say.

@@ -513,63 +513,61 @@ fn has_option(ev: &Evaluator<'_>, call: &Call, key: &str) -> bool {
 /// Request input that is a whole parsed container (`req.body`, `request.GET`) and was
 /// not built into text: sent on, it is serialised as JSON, not written as markup.
 fn whole_container(ev: &Evaluator<'_>, origin: &Origin) -> bool {
-    let From::Request(source) = origin.from else {
-        return false;
-    };
     origin.whole
         && !origin.member
-        && matches!(
-            last_segment(&ev.text[source.start..source.end]),
-            "body"
-                | "query"
-                | "params"
-                | "headers"
-                | "cookies"
-                | "args"
-                | "form"
-                | "json"
-                | "data"
-                | "GET"
-                | "POST"
-                | "query_params"
-        )
-}
-
-/// The last member of a source expression, a call's arguments dropped:
-/// `get_json` of `request.get_json(force=True)`.
-fn last_segment(text: &str) -> &str {
-    let text = match text.find('(') {
-        Some(call) => &text[..call],
-        None => text,
-    };
-    text.rsplit('.').next().unwrap_or(text)
+        && source_member(ev, origin).is_some_and(|member| {
+            matches!(
+                member,
+                "body"
+                    | "query"
+                    | "params"
+                    | "headers"
+                    | "cookies"
+                    | "args"
+                    | "form"
+                    | "json"
+                    | "data"
+                    | "GET"
+                    | "POST"
+                    | "query_params"
+            )
+        })
 }
 
 /// Request input that is a request body, whole: `req.body`, `ctx.request.body`,
 /// `request.data`, `request.json`, `request.POST`, `request.get_json()`; not one of its
 /// fields (`req.body.memo` is usually a value, not a set of columns).
 fn request_body(ev: &Evaluator<'_>, origin: &Origin) -> bool {
-    let From::Request(source) = origin.from else {
-        return false;
-    };
     origin.whole
         && !origin.member
-        && matches!(
-            last_segment(&ev.text[source.start..source.end]),
-            "body" | "data" | "json" | "form" | "POST" | "get_json"
-        )
+        && source_member(ev, origin).is_some_and(|member| {
+            matches!(
+                member,
+                "body" | "data" | "json" | "form" | "POST" | "get_json"
+            )
+        })
 }
 
 /// The request's own path (`req.path`, `request.path`, `request.get_full_path()`): a URL
 /// on the same host, whatever the client sent.
 fn own_path(ev: &Evaluator<'_>, origin: &Origin) -> bool {
+    source_member(ev, origin).is_some_and(|member| {
+        matches!(
+            member,
+            "path" | "originalUrl" | "full_path" | "get_full_path" | "path_info" | "baseUrl"
+        )
+    })
+}
+
+/// The last member of a request source, a call's arguments dropped: `get_json` of
+/// `request.get_json(force=True)`, `body` of `req.body`.
+fn source_member<'t>(ev: &Evaluator<'t>, origin: &Origin) -> Option<&'t str> {
     let From::Request(source) = origin.from else {
-        return false;
+        return None;
     };
-    matches!(
-        last_segment(&ev.text[source.start..source.end]),
-        "path" | "originalUrl" | "full_path" | "get_full_path" | "path_info" | "baseUrl"
-    )
+    let text = &ev.text[source.start..source.end];
+    let text = text.find('(').map_or(text, |call| &text[..call]);
+    text.rsplit('.').next()
 }
 
 /// The sink's receiver conditions ([`Sink::receivers`], [`Sink::receiver_not`]) hold.
