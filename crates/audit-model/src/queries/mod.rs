@@ -283,7 +283,15 @@ impl CodeQueries {
             member_values: RefCell::new(Vec::new()),
         };
         let mut model = CodeQueries::default();
-        for call in semantics.calls() {
+        let calls = semantics.calls();
+        for (i, call) in calls.iter().enumerate() {
+            // Links inside a chain are read from its outermost call; found from the call
+            // list (the enclosing link comes just before, with the same start), so their
+            // nodes are never looked up. Connections are made by constructors.
+            let inner = i > 0 && continues(text, call, &calls[i - 1]);
+            if inner && !reader.may_connect(call) {
+                continue;
+            }
             let Some(node) = node_at(tree, call.span) else {
                 continue;
             };
@@ -291,7 +299,7 @@ impl CodeQueries {
                 model.connections.push(connection);
                 continue;
             }
-            if !reader.outermost(node) {
+            if inner || !reader.outermost(node) {
                 continue;
             }
             let chain = reader.chain(node);
@@ -510,6 +518,8 @@ impl<'a> Reader<'a> {
     }
 
     /// Whether the call is not itself the receiver of a further call of its chain.
+    /// [`continues`] said no from the text; the node rules out the rest (`await`, a
+    /// parenthesised object).
     fn outermost(&self, node: Node<'_>) -> bool {
         let Some(parent) = node.parent() else {
             return true;
@@ -937,6 +947,18 @@ impl<'a> Reader<'a> {
     }
 
     /// A client construction: `new Pool()`, `createConnection()`, `psycopg2.connect()`.
+    /// Whether `call` can be a connection (its qualified name is a client's constructor),
+    /// before its node is looked up.
+    fn may_connect(&self, call: &Call) -> bool {
+        call.qualified_name.as_deref().is_some_and(|name| {
+            if self.javascript {
+                javascript::constructor(name, call.new).is_some()
+            } else {
+                python::constructor(name).is_some()
+            }
+        })
+    }
+
     fn connection(&self, call: &Call, node: Node<'_>) -> Option<Connection> {
         let name = call.qualified_name.as_deref()?;
         let client = if self.javascript {
@@ -1092,3 +1114,14 @@ pub fn supports(grammar: Grammar) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+/// `outer` calls a member of `call`'s result: `a.b()` inside `a.b().c()`, also across
+/// lines (`knex("t")\n  .where(...)`).
+fn continues(text: &str, call: &Call, outer: &Call) -> bool {
+    outer.callee.start == call.span.start
+        && outer.callee.end > call.span.end
+        && {
+            let between = text[call.span.end..outer.callee.end].trim_start();
+            between.starts_with('.') || between.starts_with("?.")
+        }
+}
