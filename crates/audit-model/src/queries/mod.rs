@@ -1118,10 +1118,8 @@ mod tests;
 /// `outer` calls a member of `call`'s result: `a.b()` inside `a.b().c()`, also across
 /// lines (`knex("t")\n  .where(...)`).
 fn continues(text: &str, call: &Call, outer: &Call) -> bool {
-    outer.callee.start == call.span.start
-        && outer.callee.end > call.span.end
-        && {
-            let between = text[call.span.end..outer.callee.end].trim_start();
-            between.starts_with('.') || between.starts_with("?.")
-        }
+    outer.callee.start == call.span.start && outer.callee.end > call.span.end && {
+        let between = text[call.span.end..outer.callee.end].trim_start();
+        between.starts_with('.') || between.starts_with("?.")
+    }
 }
