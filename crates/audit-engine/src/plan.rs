@@ -145,7 +145,7 @@ impl TaintPlan {
             .iter()
             .map(|a| a.to_string())
             .collect();
-        let mut spec = TaintSpec::default();
+        let mut spec_rules = Vec::with_capacity(entries.len());
         let mut rules = Vec::with_capacity(entries.len());
         for (index, matcher) in entries {
             for sink in &matcher.rule.sinks {
@@ -170,7 +170,7 @@ impl TaintPlan {
                 }
                 sinks.extend(names);
             }
-            spec.rules.push(matcher.rule);
+            spec_rules.push(matcher.rule);
             rules.push((index, matcher.nonliteral_message));
         }
         let finder = |mut list: Vec<String>| {
@@ -180,7 +180,7 @@ impl TaintPlan {
             Literals::new(&literals)
         };
         TaintPlan {
-            spec,
+            spec: TaintSpec::new(spec_rules),
             rules,
             sinks: finder(sinks),
             reasons: finder(reasons),

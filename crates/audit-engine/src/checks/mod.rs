@@ -105,7 +105,7 @@ pub struct CodeContext<'a> {
 
 impl<'a> CodeContext<'a> {
     pub fn new(source: &'a SourceText, tree: &'a Tree, grammar: Grammar) -> CodeContext<'a> {
-        static NO_TAINT_RULES: TaintSpec = TaintSpec { rules: Vec::new() };
+        static NO_TAINT_RULES: TaintSpec = TaintSpec::empty();
         CodeContext {
             source,
             tree,

@@ -225,9 +225,6 @@ pub(super) struct Evaluator<'a> {
     pub js: bool,
     /// Every rule's bit and [`REQUEST`].
     all: u64,
-    /// Sanitizer -> the rules it protects, by qualified name and by method name.
-    sanitizers: HashMap<&'a str, u64>,
-    method_sanitizers: HashMap<&'a str, u64>,
     bindings: RefCell<HashMap<usize, Option<Taint>>>,
     summaries: RefCell<HashMap<usize, Option<Rc<Taint>>>>,
     depth: Cell<u32>,
@@ -241,18 +238,7 @@ impl<'a> Evaluator<'a> {
         grammar: Grammar,
         spec: &'a TaintSpec,
     ) -> Evaluator<'a> {
-        let mut sanitizers: HashMap<&str, u64> = HashMap::new();
-        let mut method_sanitizers: HashMap<&str, u64> = HashMap::new();
-        for (bit, rule) in spec.rules.iter().enumerate().take(63) {
-            for sanitizer in &rule.sanitizers {
-                let entry = match sanitizer.strip_prefix('.') {
-                    Some(method) => method_sanitizers.entry(method),
-                    None => sanitizers.entry(sanitizer.as_str()),
-                };
-                *entry.or_default() |= 1 << bit;
-            }
-        }
-        let rules = spec.rules.len().min(63);
+        let rules = spec.rules().len().min(63);
         Evaluator {
             semantics,
             tree,
@@ -260,8 +246,6 @@ impl<'a> Evaluator<'a> {
             spec,
             js: grammar.is_javascript_family(),
             all: REQUEST | ((1u64 << rules) - 1),
-            sanitizers,
-            method_sanitizers,
             bindings: RefCell::new(HashMap::new()),
             summaries: RefCell::new(HashMap::new()),
             depth: Cell::new(0),
@@ -485,7 +469,7 @@ impl<'a> Evaluator<'a> {
                     taint.origins[0].steps.clear();
                     return taint;
                 }
-                if self.request_object_binding(binding) {
+                if self.request_parameter(binding).is_some() {
                     return Taint::default();
                 }
                 match self.parameter_of(binding) {
@@ -568,10 +552,6 @@ impl<'a> Evaluator<'a> {
                 steps: Vec::new(),
             }],
         }
-    }
-
-    fn request_object_binding(&self, binding: &crate::code::Binding) -> bool {
-        self.request_parameter(binding).is_some()
     }
 
     /// `value` is a request object and `property` one of its sources.
@@ -686,11 +666,11 @@ impl<'a> Evaluator<'a> {
     /// The rules whose sanitizer a call with this qualified name or method name is.
     pub(super) fn sanitizes(&self, qualified: Option<&str>, method: Option<&str>) -> u64 {
         let by_name = qualified
-            .and_then(|q| self.sanitizers.get(q))
+            .and_then(|q| self.spec.index().sanitizers.get(q))
             .copied()
             .unwrap_or(0);
         let by_method = method
-            .and_then(|m| self.method_sanitizers.get(m))
+            .and_then(|m| self.spec.index().method_sanitizers.get(m))
             .copied()
             .unwrap_or(0);
         by_name | by_method

@@ -16,6 +16,9 @@ mod shape;
 mod sinks;
 mod sources;
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use audit_core::Span;
 use audit_syntax::Grammar;
 use audit_syntax::tree_sitter::{Node, Tree};
@@ -78,9 +81,86 @@ fn is_function(node: Node<'_>) -> bool {
 const REQUEST: u64 = 1 << 63;
 
 /// The sinks and sanitizers of every enabled taint rule; rule `i` is bit `i`.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct TaintSpec {
-    pub rules: Vec<TaintRule>,
+    rules: Vec<TaintRule>,
+    /// The sinks and sanitizers by name, built once for the whole scan on first use.
+    index: OnceLock<SpecIndex>,
+}
+
+impl TaintSpec {
+    /// No taint rules (for statics).
+    pub const fn empty() -> TaintSpec {
+        TaintSpec {
+            rules: Vec::new(),
+            index: OnceLock::new(),
+        }
+    }
+
+    /// At most 63 rules count: bit 63 is [`REQUEST`].
+    pub fn new(rules: Vec<TaintRule>) -> TaintSpec {
+        TaintSpec {
+            rules,
+            index: OnceLock::new(),
+        }
+    }
+
+    pub fn rules(&self) -> &[TaintRule] {
+        &self.rules
+    }
+
+    fn index(&self) -> &SpecIndex {
+        self.index.get_or_init(|| SpecIndex::new(&self.rules))
+    }
+}
+
+/// `(rule, sink)` positions by what finds them, per language family (JavaScript 0,
+/// Python 1), and each sanitizer's rule bits.
+#[derive(Clone, Debug, Default)]
+struct SpecIndex {
+    functions: [HashMap<String, Vec<(usize, usize)>>; 2],
+    methods: [HashMap<String, Vec<(usize, usize)>>; 2],
+    constructors: [Vec<(usize, usize)>; 2],
+    sanitizers: HashMap<String, u64>,
+    method_sanitizers: HashMap<String, u64>,
+}
+
+impl SpecIndex {
+    fn new(rules: &[TaintRule]) -> SpecIndex {
+        let mut index = SpecIndex::default();
+        for (rule, spec) in rules.iter().enumerate().take(63) {
+            for (at, sink) in spec.sinks.iter().enumerate() {
+                for family in 0..2 {
+                    if sink.javascript.is_some_and(|js| js != (family == 0)) {
+                        continue;
+                    }
+                    for function in &sink.functions {
+                        index.functions[family]
+                            .entry(function.clone())
+                            .or_default()
+                            .push((rule, at));
+                    }
+                    for method in &sink.methods {
+                        index.methods[family]
+                            .entry(method.clone())
+                            .or_default()
+                            .push((rule, at));
+                    }
+                    if sink.any_constructor {
+                        index.constructors[family].push((rule, at));
+                    }
+                }
+            }
+            for sanitizer in &spec.sanitizers {
+                let entry = match sanitizer.strip_prefix('.') {
+                    Some(method) => index.method_sanitizers.entry(method.to_owned()),
+                    None => index.sanitizers.entry(sanitizer.clone()),
+                };
+                *entry.or_default() |= 1 << rule;
+            }
+        }
+        index
+    }
 }
 
 #[derive(Clone, Debug, Default)]

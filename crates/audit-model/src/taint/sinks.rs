@@ -38,25 +38,13 @@ struct Pending {
 }
 
 pub(super) fn hits(ev: &Evaluator<'_>) -> Vec<Hit> {
-    let mut by_function: HashMap<&str, Vec<(usize, &Sink)>> = HashMap::new();
-    let mut by_method: HashMap<&str, Vec<(usize, &Sink)>> = HashMap::new();
-    let mut constructors: Vec<(usize, &Sink)> = Vec::new();
-    for (rule, spec) in ev.spec.rules.iter().enumerate().take(63) {
-        for sink in &spec.sinks {
-            if sink.javascript.is_some_and(|js| js != ev.js) {
-                continue;
-            }
-            for function in &sink.functions {
-                by_function.entry(function).or_default().push((rule, sink));
-            }
-            for method in &sink.methods {
-                by_method.entry(method).or_default().push((rule, sink));
-            }
-            if sink.any_constructor {
-                constructors.push((rule, sink));
-            }
-        }
-    }
+    let index = ev.spec.index();
+    let family = usize::from(!ev.js);
+    let (by_function, by_method, constructors) = (
+        &index.functions[family],
+        &index.methods[family],
+        &index.constructors[family],
+    );
     if by_function.is_empty() && by_method.is_empty() && constructors.is_empty() {
         return Vec::new();
     }
@@ -91,14 +79,14 @@ pub(super) fn hits(ev: &Evaluator<'_>) -> Vec<Hit> {
                 .and_then(|c| ev.method_name(c))
                 .is_some_and(|m| Some(m) == member)
         });
-        let constructed =
-            (may_construct && instantiates(ev, call, callee)).then_some(&constructors);
+        let constructed = (may_construct && instantiates(ev, call, callee)).then_some(constructors);
         let sinks = function_sinks
             .into_iter()
             .chain(method_sinks)
             .chain(constructed)
             .flatten();
-        for &(rule, sink) in sinks {
+        for &(rule, at) in sinks {
+            let sink = &ev.spec.rules()[rule].sinks[at];
             if sink
                 .safe_with_option
                 .as_deref()

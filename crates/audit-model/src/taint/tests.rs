@@ -8,37 +8,35 @@ use super::*;
 /// Rule 0: SQL sinks (non-literal SQL reported); rule 1: a path sink sanitised by
 /// `path.basename`/`os.path.basename`; rule 2: a whole-value sink (`create(req.body)`).
 fn spec() -> TaintSpec {
-    TaintSpec {
-        rules: vec![
-            TaintRule {
-                sinks: vec![Sink {
-                    methods: vec!["query".into(), "execute".into()],
-                    arguments: Some(vec![0]),
-                    nonliteral: NonLiteral::Sql,
-                    ..Sink::default()
-                }],
-                sanitizers: vec![],
-            },
-            TaintRule {
-                sinks: vec![Sink {
-                    functions: vec!["fs.readFile".into(), "open".into()],
-                    arguments: Some(vec![0]),
-                    ..Sink::default()
-                }],
-                sanitizers: vec!["path.basename".into(), "os.path.basename".into()],
-            },
-            TaintRule {
-                sinks: vec![Sink {
-                    methods: vec!["create".into()],
-                    arguments: Some(vec![0]),
-                    whole: true,
-                    unpacked: true,
-                    ..Sink::default()
-                }],
-                sanitizers: vec![],
-            },
-        ],
-    }
+    TaintSpec::new(vec![
+        TaintRule {
+            sinks: vec![Sink {
+                methods: vec!["query".into(), "execute".into()],
+                arguments: Some(vec![0]),
+                nonliteral: NonLiteral::Sql,
+                ..Sink::default()
+            }],
+            sanitizers: vec![],
+        },
+        TaintRule {
+            sinks: vec![Sink {
+                functions: vec!["fs.readFile".into(), "open".into()],
+                arguments: Some(vec![0]),
+                ..Sink::default()
+            }],
+            sanitizers: vec!["path.basename".into(), "os.path.basename".into()],
+        },
+        TaintRule {
+            sinks: vec![Sink {
+                methods: vec!["create".into()],
+                arguments: Some(vec![0]),
+                whole: true,
+                unpacked: true,
+                ..Sink::default()
+            }],
+            sanitizers: vec![],
+        },
+    ])
 }
 
 /// Each hit as `rule line: source -> steps` (or `non-literal (how)`), one per line.
@@ -274,7 +272,7 @@ fn request_input_for_rust_checks() {
         "app.get('/x', (req, res) => { exec(req.query.cmd); exec(parseInt(req.query.n)); });";
     let (tree, grammar) = parse_tree(Grammar::JavaScript, text, Duration::from_secs(5)).unwrap();
     let semantics = CodeSemantics::build(&tree, text, grammar);
-    let spec = TaintSpec::default();
+    let spec = TaintSpec::empty();
     let flow = DataFlow::new(&semantics, &tree, text, grammar, &spec);
     let arguments: Vec<_> = semantics
         .calls()
