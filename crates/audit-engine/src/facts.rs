@@ -11,6 +11,7 @@ pub use audit_model::terraform::TerraformFile;
 use audit_syntax::tree_sitter::{Node, Tree};
 
 use crate::anchors::Literals;
+use audit_model::code::nodes::Fields;
 
 /// The keywords the JavaScript/TypeScript facts are read at.
 const KEYWORDS: [&str; 6] = ["import", "require", "express", "fastify", "Fastify", "Koa"];
@@ -39,7 +40,7 @@ pub fn javascript(tree: &Tree, source: &SourceText, facts: &mut FileFacts) {
         {
             match (KEYWORDS[keyword], token.kind(), parent.kind()) {
                 ("import", "import", "import_statement") => {
-                    let module = parent.child_by_field_name("source");
+                    let module = parent.field("source");
                     facts.imports.extend(module.and_then(|m| string(text, m)));
                 }
                 ("import" | "require", "import" | "identifier", "call_expression")
@@ -69,13 +70,13 @@ pub fn javascript(tree: &Tree, source: &SourceText, facts: &mut FileFacts) {
     });
 }
 
-fn is_field(parent: Node<'_>, field: &str, child: Node<'_>) -> bool {
-    parent.child_by_field_name(field) == Some(child)
+fn is_field(parent: Node<'_>, field: &'static str, child: Node<'_>) -> bool {
+    parent.field(field) == Some(child)
 }
 
 /// The module of `require("m")`/`import("m")`: its first argument, a plain string.
 fn first_string_argument(text: &str, call: Node<'_>) -> Option<String> {
-    let arguments = call.child_by_field_name("arguments")?;
+    let arguments = call.field("arguments")?;
     let mut cursor = arguments.walk();
     let first = arguments
         .named_children(&mut cursor)

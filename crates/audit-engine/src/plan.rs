@@ -268,7 +268,7 @@ impl CodeChecks {
     }
 }
 
-pub type TextCheck = fn(&TextContext<'_>, &mut Emit<'_>);
+pub type TextCheck = fn(&TextContext<'_, '_>, &mut Emit<'_>);
 pub type SqlCheck = fn(&SqlContext<'_>, &mut Emit<'_>);
 pub type ResourceCheck = fn(&ResourceContext<'_>, &mut Emit<'_>);
 pub type ProjectCheck = fn(&ProjectFacts, &mut Emit<'_>);

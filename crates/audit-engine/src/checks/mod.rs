@@ -16,11 +16,12 @@ use audit_core::{
     SourceText, Span, TextKind,
 };
 use audit_model::code::CodeSemantics;
+use audit_model::code::nodes::NodeIndex;
 use audit_model::openapi::Spec;
 use audit_model::queries::CodeQueries;
 use audit_model::routes::RouteTable;
 use audit_model::taint::{DataFlow, Flow, TaintSpec};
-use audit_syntax::tree_sitter::Tree;
+use audit_syntax::tree_sitter::{Node, Tree};
 use audit_syntax::{Grammar, SqlDialect, StatementKind};
 
 use crate::facts::ProjectFacts;
@@ -52,7 +53,7 @@ pub enum Check {
     /// with their tree and code semantics, and the text-file class (configuration,
     /// environment, keys, other languages), which is read only when such a check is enabled.
     Text {
-        run: fn(&TextContext<'_>, &mut Emit<'_>),
+        run: fn(&TextContext<'_, '_>, &mut Emit<'_>),
     },
     /// Once, with the facts of the whole repository.
     Project {
@@ -97,7 +98,7 @@ pub struct CodeContext<'a> {
     pub grammar: Grammar,
     /// The dialect SQL strings in this file are parsed in (the migrations' setting).
     pub sql_dialect: SqlDialect,
-    semantics: OnceCell<CodeSemantics>,
+    semantics: OnceCell<(CodeSemantics, NodeIndex<'a>)>,
     /// The enabled taint rules' sinks and sanitizers.
     taint: &'a TaintSpec,
     queries: OnceCell<CodeQueries>,
@@ -130,15 +131,35 @@ impl<'a> CodeContext<'a> {
     }
 
     pub fn semantics(&self) -> &CodeSemantics {
-        self.semantics
-            .get_or_init(|| CodeSemantics::build(self.tree, &self.source.text, self.grammar))
+        &self.built().0
+    }
+
+    /// The nodes the semantics pass visited, by range (builds the semantics).
+    pub fn nodes(&self) -> &NodeIndex<'a> {
+        &self.built().1
+    }
+
+    /// The named node whose range is exactly `span`: from the index when the semantics
+    /// are built, else from the tree.
+    pub fn node_at(&self, span: Span) -> Option<Node<'a>> {
+        match self.semantics.get() {
+            Some((_, index)) => index.node_at(span),
+            None => audit_model::code::nodes::node_at(self.tree, span),
+        }
+    }
+
+    fn built(&self) -> &(CodeSemantics, NodeIndex<'a>) {
+        self.semantics.get_or_init(|| {
+            CodeSemantics::build_indexed(self.tree, &self.source.text, self.grammar)
+        })
     }
 
     /// The file's data flow, evaluated on demand over the semantics.
     pub fn data_flow(&self) -> DataFlow<'_> {
+        let (semantics, nodes) = self.built();
         DataFlow::new(
-            self.semantics(),
-            self.tree,
+            semantics,
+            nodes,
             &self.source.text,
             self.grammar,
             self.taint,
@@ -156,7 +177,8 @@ impl<'a> CodeContext<'a> {
         args: &[(&str, &str)],
         sink: &str,
     ) {
-        let flow = audit_model::code::nodes::node_at(self.tree, value)
+        let flow = self
+            .node_at(value)
             .and_then(|node| self.data_flow().request_input(node));
         let location = self.source.locate(span);
         match flow {
@@ -194,24 +216,20 @@ impl<'a> CodeContext<'a> {
     /// The file's database calls (`audit_model::queries`), built once for all its checks.
     pub fn queries(&self) -> &CodeQueries {
         self.queries.get_or_init(|| {
-            CodeQueries::build(
-                self.tree,
-                &self.source.text,
-                self.semantics(),
-                self.sql_dialect,
-            )
+            let (semantics, nodes) = self.built();
+            CodeQueries::build(nodes, &self.source.text, semantics, self.sql_dialect)
         })
     }
 }
 
 /// What a text check sees: a file's text and what it is; for JavaScript/TypeScript/Python
 /// files also their tree and semantics, so assignments are read from the code itself.
-pub struct TextContext<'a> {
+pub struct TextContext<'a, 'c> {
     pub source: &'a SourceText,
     pub language: Language,
     /// Set for [`Language::Text`] files.
     pub kind: Option<TextKind>,
-    pub code: Option<&'a CodeContext<'a>>,
+    pub code: Option<&'a CodeContext<'c>>,
 }
 
 /// A check in the registry: `module` is `<domain>/<id>_<name>`, its file under checks/.

@@ -10,14 +10,20 @@ use audit_syntax::Grammar;
 use audit_syntax::tree_sitter::{Node, Tree, TreeCursor};
 
 use super::kinds::{Field, Kind, Source, Tables};
+use super::nodes::NodeIndex;
 use super::scope::{BindingTable, Functions};
 use super::{
     Binding, BindingKind, Call, Class, CodeSemantics, Decorator, Function, FunctionKind, Head,
     Import, Reference, Scope,
 };
 
-pub(super) fn build<'t>(tree: &'t Tree, text: &'t str, grammar: Grammar) -> CodeSemantics {
+pub(super) fn build<'t>(
+    tree: &'t Tree,
+    text: &'t str,
+    grammar: Grammar,
+) -> (CodeSemantics, NodeIndex<'t>) {
     let root = tree.root_node();
+    let mut index = NodeIndex::new(tree, text.len());
     let src = Source {
         tables: Tables::of(grammar),
         text,
@@ -35,13 +41,17 @@ pub(super) fn build<'t>(tree: &'t Tree, text: &'t str, grammar: Grammar) -> Code
     // between them instead of landing on each; a stack, not recursion, as files may
     // nest deeper than any thread's stack.
     let mut stack = Vec::new();
-    if enter(&mut builder, root) {
+    let entered = enter(&mut builder, root);
+    index.visit(root, entered);
+    if entered {
         stack.push(NamedChildren::of(root));
     }
     while let Some(children) = stack.last_mut() {
         match children.next() {
             Some(child) => {
-                if enter(&mut builder, child) && child.named_child_count() > 0 {
+                let entered = enter(&mut builder, child);
+                index.visit(child, entered);
+                if entered && child.named_child_count() > 0 {
                     stack.push(NamedChildren::of(child));
                 } else {
                     builder.leave(child);
@@ -54,7 +64,7 @@ pub(super) fn build<'t>(tree: &'t Tree, text: &'t str, grammar: Grammar) -> Code
             }
         }
     }
-    builder.finish()
+    (builder.finish(), index)
 }
 
 /// The named children of a node, in order. By index for the narrow nodes that are most

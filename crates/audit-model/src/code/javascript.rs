@@ -89,7 +89,11 @@ pub(super) fn reference<'t>(s: Source<'t>, mut node: Node<'t>) -> Option<Referen
 
 /// `require("m")` (false) or `import("m")` (true) with a literal module, `node:` dropped.
 fn module_call<'t>(s: Source<'t>, call: Node<'t>) -> Option<(&'t str, bool)> {
-    if s.kind(call) != Kind::CallExpression {
+    // The text decides for nearly every call, before any child is looked up.
+    let head = &s.text[call.start_byte()..];
+    if !(head.starts_with("require") || head.starts_with("import"))
+        || s.kind(call) != Kind::CallExpression
+    {
         return None;
     }
     let function = s.child(call, Field::Function)?;

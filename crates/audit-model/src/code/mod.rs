@@ -16,6 +16,7 @@ use audit_syntax::Grammar;
 use audit_syntax::tree_sitter::{Node, Tree};
 
 use kinds::{Field, Kind, Source, Tables};
+use nodes::NodeIndex;
 use scope::{BindingTable, Functions};
 
 /// What one file's code means: built by [`CodeSemantics::build`], read by every rule.
@@ -270,6 +271,16 @@ enum Head<'t> {
 impl CodeSemantics {
     /// Builds the model of `tree`, parsed from `text` with `grammar`, in one pass.
     pub fn build(tree: &Tree, text: &str, grammar: Grammar) -> CodeSemantics {
+        builder::build(tree, text, grammar).0
+    }
+
+    /// [`CodeSemantics::build`], with the index of the nodes the pass visited, for
+    /// readers that go back from the model's spans to nodes.
+    pub fn build_indexed<'t>(
+        tree: &'t Tree,
+        text: &'t str,
+        grammar: Grammar,
+    ) -> (CodeSemantics, NodeIndex<'t>) {
         builder::build(tree, text, grammar)
     }
 

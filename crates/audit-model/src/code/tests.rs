@@ -906,3 +906,74 @@ fn call_index_matches_the_tree() {
         }
     }
 }
+
+/// The index answers every range as the descent from the root does: the nodes of every
+/// kind (named and anonymous, in subtrees the walk skips too: imports, strings, types,
+/// Python annotations whose `type` node has the range of its expression) and ranges no
+/// node has.
+#[test]
+fn node_index_finds_what_the_tree_finds() {
+    let samples = [
+        (
+            Grammar::JavaScript,
+            "import x, { y as z } from 'm';\nconst a = require(\"b\").c(`t${1}`);\n\
+             class K { #p = 1; m() { return this.#p?.q ?? /re/g; } }\n\
+             app.get('/x', async (req, res) => { try { await db.query(`SELECT ${req.query.id}`) } catch (e) { next(e) } });\n\
+             let [d, { e = 2 }] = f(g)(h);\nconst broken = (;\n",
+        ),
+        (
+            Grammar::TypeScript,
+            "import type { T } from './t';\ninterface I { a: string }\ntype U = I | null;\n\
+             @Controller('u') export class C { constructor(private readonly r: Repository<User>) {}\n\
+             @Get(':id') find(@Param('id') id: string): Promise<U> { return this.r.findOne({ where: { id } })!; } }\n",
+        ),
+        (
+            Grammar::Python,
+            "import os, a.b as c\nfrom . import d\n\n@app.route('/<int:i>')\ndef f(i: int, s: str = 'x', *a, **k) -> dict:\n\
+             \x20   q = f\"SELECT {i}\" + 'lit'\n    return {'k': [x for x in range(i) if x], 'l': lambda y: y}\n\n\
+             class M(models.Model):\n    n: int = 1\n    def g(self): return self.n[1:2]\nx = (\n",
+        ),
+    ];
+    for (grammar, text) in samples {
+        let (tree, grammar) = parse_tree(grammar, text, Duration::from_secs(5)).unwrap();
+        let (_, index) = CodeSemantics::build_indexed(&tree, text, grammar);
+        let mut spans = Vec::new();
+        let mut cursor = tree.walk();
+        'walk: loop {
+            let node = cursor.node();
+            spans.push(Span::new(node.start_byte(), node.end_byte()));
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        // Ranges of no node: every word, and every pair of adjacent node starts.
+        for (at, word) in text.match_indices(|c: char| !c.is_alphanumeric()) {
+            spans.push(Span::new(at, at + word.len()));
+            spans.push(Span::new(at.saturating_sub(3), at));
+        }
+        for call in nodes_of(
+            &tree,
+            &["call_expression", "call", "arguments", "argument_list"],
+        ) {
+            let span = Span::new(call.start_byte(), call.end_byte());
+            assert!(
+                index.indexed(span).is_some(),
+                "{grammar:?} {span:?} not indexed"
+            );
+        }
+        for span in spans {
+            assert_eq!(
+                index.node_at(span).map(|n| n.id()),
+                nodes::node_at(&tree, span).map(|n| n.id()),
+                "{grammar:?} {:?} `{}`",
+                span,
+                &text[span.start..span.end]
+            );
+        }
+    }
+}

@@ -7,6 +7,7 @@ use audit_syntax::tree_sitter::Node;
 
 use super::sql::{self, SqlKind};
 use super::{Chain, Client, Link, Operation, Query, Reader, last_segment};
+use crate::code::nodes::Fields;
 use crate::code::nodes::{elements, string_content};
 
 const PRISMA_METHODS: &[&str] = &[
@@ -363,13 +364,13 @@ pub(super) fn object_entries<'t>(
         .into_iter()
         .filter_map(|entry| match entry.kind() {
             "pair" => {
-                let key = entry.child_by_field_name("key")?;
+                let key = entry.field("key")?;
                 let name = match key.kind() {
                     "string" => string_content(r.text, key)?.to_string(),
                     "property_identifier" | "number" => r.text(key).to_string(),
                     _ => return None,
                 };
-                Some((name, entry.child_by_field_name("value")))
+                Some((name, entry.field("value")))
             }
             "shorthand_property_identifier" => Some((r.text(entry).to_string(), None)),
             _ => None,
@@ -425,7 +426,7 @@ fn prisma(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
     };
     if PRISMA_RAW.contains(&method) && is_client(chain.base) {
         let mut query = new_query(Client::Prisma, method, Operation::Other);
-        let template = first.call.child_by_field_name("arguments");
+        let template = first.call.field("arguments");
         let argument = match template {
             Some(t) if t.kind() == "template_string" => Some(t),
             _ => first_argument(r, first),
@@ -438,8 +439,8 @@ fn prisma(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
     if !PRISMA_METHODS.contains(&method) || chain.base.kind() != "member_expression" {
         return None;
     }
-    let client = chain.base.child_by_field_name("object")?;
-    let model = r.text(chain.base.child_by_field_name("property")?);
+    let client = chain.base.field("object")?;
+    let model = r.text(chain.base.field("property")?);
     if !is_client(client) {
         return None;
     }
@@ -834,7 +835,7 @@ fn model(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
     let in_models = chain.base.kind() == "member_expression"
         && chain
             .base
-            .child_by_field_name("object")
+            .field("object")
             .is_some_and(|o| last_segment(r.text(o)) == "models");
     let model_receiver =
         in_models || is_model_name(receiver) || receiver.to_ascii_lowercase().ends_with("model");
@@ -936,7 +937,7 @@ fn raw_sql(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
         && base_name == "sql"
         && let Some(template) = link
             .call
-            .child_by_field_name("arguments")
+            .field("arguments")
             .filter(|t| t.kind() == "template_string")
     {
         let (statements, at) = r.sql_argument(template)?;
@@ -1029,21 +1030,16 @@ fn tests_set(r: &Reader<'_>, node: Node<'_>) -> bool {
     match node.kind() {
         "object" => elements(node).into_iter().any(|entry| match entry.kind() {
             "pair" => {
-                let key = entry
-                    .child_by_field_name("key")
-                    .map(|k| r.text(k))
-                    .unwrap_or("");
+                let key = entry.field("key").map(|k| r.text(k)).unwrap_or("");
                 let key = key.trim_matches(|c| matches!(c, '"' | '\'' | '[' | ']'));
                 matches!(key, "in" | "$in" | "Op.in" | "hasSome" | "$all")
-                    || entry
-                        .child_by_field_name("value")
-                        .is_some_and(|v| tests_set(r, v))
+                    || entry.field("value").is_some_and(|v| tests_set(r, v))
             }
             _ => false,
         }),
         "array" => elements(node).into_iter().any(|e| tests_set(r, e)),
         "call_expression" => node
-            .child_by_field_name("function")
+            .field("function")
             .is_some_and(|f| matches!(r.text(f), "In" | "Any" | "ArrayContains")),
         _ => false,
     }

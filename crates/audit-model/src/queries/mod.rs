@@ -18,12 +18,13 @@ pub mod sql;
 use std::cell::RefCell;
 
 use audit_core::Span;
-use audit_syntax::tree_sitter::{Node, Tree};
+use audit_syntax::tree_sitter::Node;
 use audit_syntax::{Grammar, SqlDialect};
 
-use crate::code::nodes::{elements, node_at, text_of};
+use crate::code::nodes::{NodeIndex, elements, text_of};
 use crate::code::{Call, CodeSemantics};
 
+use crate::code::nodes::Fields;
 pub use sql::{SqlKind, SqlQuery};
 
 /// Strings a file holds when it may call a database client (an import of one, a
@@ -226,10 +227,10 @@ pub enum LoopKind {
 }
 
 impl CodeQueries {
-    /// The database calls of the file `tree` was parsed from; `dialect` is the one its
+    /// The database calls of the file `nodes` index the tree of; `dialect` is the one its
     /// migrations use, for the SQL strings.
     pub fn build(
-        tree: &Tree,
+        nodes: &NodeIndex<'_>,
         text: &str,
         semantics: &CodeSemantics,
         dialect: SqlDialect,
@@ -274,7 +275,7 @@ impl CodeQueries {
                 .collect(),
         };
         let reader = Reader {
-            tree,
+            nodes,
             text,
             semantics,
             dialect,
@@ -292,14 +293,14 @@ impl CodeQueries {
             if inner && !reader.may_connect(call) {
                 continue;
             }
-            let Some(node) = node_at(tree, call.span) else {
+            let Some(node) = nodes.node_at(call.span) else {
                 continue;
             };
             if let Some(connection) = reader.connection(call, node) {
                 model.connections.push(connection);
                 continue;
             }
-            if inner || !reader.outermost(node) {
+            if inner {
                 continue;
             }
             let chain = reader.chain(node);
@@ -388,7 +389,7 @@ impl CodeQueries {
 
 /// The file being read, and the helpers both languages share.
 pub(super) struct Reader<'a> {
-    tree: &'a Tree,
+    nodes: &'a NodeIndex<'a>,
     text: &'a str,
     semantics: &'a CodeSemantics,
     dialect: SqlDialect,
@@ -459,9 +460,7 @@ impl<'a> Reader<'a> {
 
     /// The arguments of a call node.
     pub fn arguments<'t>(&self, call: Node<'t>) -> Vec<Node<'t>> {
-        call.child_by_field_name("arguments")
-            .map(elements)
-            .unwrap_or_default()
+        call.field("arguments").map(elements).unwrap_or_default()
     }
 
     fn call_of(&self, node: Node<'_>) -> Option<&'a Call> {
@@ -498,7 +497,7 @@ impl<'a> Reader<'a> {
             })
             .all(|c| {
                 any = true;
-                let Some(node) = node_at(self.tree, c.span) else {
+                let Some(node) = self.nodes.node_at(c.span) else {
                     return false;
                 };
                 self.in_transaction(node)
@@ -517,39 +516,23 @@ impl<'a> Reader<'a> {
         result
     }
 
-    /// Whether the call is not itself the receiver of a further call of its chain.
-    /// [`continues`] said no from the text; the node rules out the rest (`await`, a
-    /// parenthesised object).
-    fn outermost(&self, node: Node<'_>) -> bool {
-        let Some(parent) = node.parent() else {
-            return true;
-        };
-        let member = matches!(parent.kind(), "member_expression" | "attribute")
-            && parent.child_by_field_name("object") == Some(node);
-        !(member
-            && parent.parent().is_some_and(|p| {
-                matches!(p.kind(), "call_expression" | "call")
-                    && p.child_by_field_name("function") == Some(parent)
-            }))
-    }
-
     fn chain(&self, outer: Node<'a>) -> Chain<'a> {
         let mut links = Vec::new();
         let mut node = outer;
         let base = loop {
-            let Some(callee) = node.child_by_field_name("function") else {
+            let Some(callee) = node.field("function") else {
                 break node;
             };
             match callee.kind() {
                 "member_expression" | "attribute" => {
                     let property = callee
-                        .child_by_field_name("property")
-                        .or_else(|| callee.child_by_field_name("attribute"));
+                        .field("property")
+                        .or_else(|| callee.field("attribute"));
                     links.push(Link {
                         method: property.map(|p| self.text(p)),
                         call: node,
                     });
-                    let Some(object) = callee.child_by_field_name("object") else {
+                    let Some(object) = callee.field("object") else {
                         break callee;
                     };
                     let object = unwrap_await(object);
@@ -575,9 +558,7 @@ impl<'a> Reader<'a> {
     /// The chain with a Python slice or subscript taken of it (`qs[:10]`).
     fn query_span(&self, node: Node<'_>) -> Span {
         match node.parent() {
-            Some(p) if p.kind() == "subscript" && p.child_by_field_name("value") == Some(node) => {
-                span(p)
-            }
+            Some(p) if p.kind() == "subscript" && p.field("value") == Some(node) => span(p),
             _ => span(node),
         }
     }
@@ -585,7 +566,7 @@ impl<'a> Reader<'a> {
     /// The chain's outermost node: the call, or the slice taken of it.
     fn query_node<'t>(&self, node: Node<'t>) -> Node<'t> {
         match node.parent() {
-            Some(p) if p.kind() == "subscript" && p.child_by_field_name("value") == Some(node) => p,
+            Some(p) if p.kind() == "subscript" && p.field("value") == Some(node) => p,
             _ => node,
         }
     }
@@ -597,11 +578,11 @@ impl<'a> Reader<'a> {
             return false;
         };
         match parent.kind() {
-            "for_statement" | "for_in_clause" => parent.child_by_field_name("right") == Some(node),
+            "for_statement" | "for_in_clause" => parent.field("right") == Some(node),
             "return_statement" | "await" | "expression_statement" => true,
             "argument_list" => parent
                 .parent()
-                .and_then(|call| call.child_by_field_name("function"))
+                .and_then(|call| call.field("function"))
                 .is_some_and(|f| {
                     matches!(
                         self.text(f),
@@ -625,17 +606,16 @@ impl<'a> Reader<'a> {
     pub fn sliced_range(&self, outer: Node<'_>) -> bool {
         outer.parent().is_some_and(|p| {
             p.kind() == "subscript"
-                && p.child_by_field_name("value") == Some(outer)
-                && p.child_by_field_name("subscript")
-                    .is_some_and(|s| s.kind() == "slice")
+                && p.field("value") == Some(outer)
+                && p.field("subscript").is_some_and(|s| s.kind() == "slice")
         })
     }
 
     /// Whether the chain is sliced (`qs[:10]`, `qs[0]`).
     pub fn sliced(&self, outer: Node<'_>) -> bool {
-        outer.parent().is_some_and(|p| {
-            p.kind() == "subscript" && p.child_by_field_name("value") == Some(outer)
-        })
+        outer
+            .parent()
+            .is_some_and(|p| p.kind() == "subscript" && p.field("value") == Some(outer))
     }
 
     /// The call that made the value `object` names: the call itself, the value of its
@@ -653,20 +633,20 @@ impl<'a> Reader<'a> {
                 }
                 let value = binding.value?;
                 self.semantics.call(value).or_else(|| {
-                    let value = unwrap_await(node_at(self.tree, value)?);
+                    let value = unwrap_await(self.nodes.node_at(value)?);
                     self.call_of(value)
                 })
             }
             "member_expression" | "attribute" => {
-                let owner = object.child_by_field_name("object")?;
+                let owner = object.field("object")?;
                 if !matches!(self.text(owner), "this" | "self") {
                     return None;
                 }
                 let field = object
-                    .child_by_field_name("property")
-                    .or_else(|| object.child_by_field_name("attribute"))?;
+                    .field("property")
+                    .or_else(|| object.field("attribute"))?;
                 let value = self.member_value(self.text(field))?;
-                self.call_of(unwrap_await(node_at(self.tree, value)?))
+                self.call_of(unwrap_await(self.nodes.node_at(value)?))
             }
             _ => None,
         }
@@ -687,19 +667,17 @@ impl<'a> Reader<'a> {
 
     fn find_member_value(&self, name: &str) -> Option<Node<'a>> {
         self.text.match_indices(name).find_map(|(at, _)| {
-            let node = node_at(self.tree, Span::new(at, at + name.len()))?;
+            let node = self.nodes.node_at(Span::new(at, at + name.len()))?;
             let parent = node.parent()?;
             match parent.kind() {
                 "member_expression" | "attribute" => {
                     let assignment = parent.parent()?;
                     (matches!(assignment.kind(), "assignment" | "assignment_expression")
-                        && assignment.child_by_field_name("left") == Some(parent))
-                    .then(|| assignment.child_by_field_name("right"))
+                        && assignment.field("left") == Some(parent))
+                    .then(|| assignment.field("right"))
                     .flatten()
                 }
-                "public_field_definition" | "field_definition" => {
-                    parent.child_by_field_name("value")
-                }
+                "public_field_definition" | "field_definition" => parent.field("value"),
                 _ => None,
             }
         })
@@ -727,12 +705,12 @@ impl<'a> Reader<'a> {
                 Some(out)
             }
             "binary_expression" | "binary_operator" => {
-                let operator = node.child_by_field_name("operator")?;
+                let operator = node.field("operator")?;
                 if self.text(operator) != "+" {
                     return None;
                 }
-                let left = node.child_by_field_name("left")?;
-                let right = node.child_by_field_name("right")?;
+                let left = node.field("left")?;
+                let right = node.field("right")?;
                 let part = |n: Node<'_>| {
                     self.sql_text(n, depth + 1)
                         .unwrap_or_else(|| format!(" {} ", sql::PLACEHOLDER))
@@ -749,7 +727,7 @@ impl<'a> Reader<'a> {
                 if !binding.path.is_empty() || binding.augmented {
                     return None;
                 }
-                let value = node_at(self.tree, binding.value?)?;
+                let value = self.nodes.node_at(binding.value?)?;
                 self.sql_text(value, depth + 1)
             }
             "call" => {
@@ -814,7 +792,7 @@ impl<'a> Reader<'a> {
         let mut child = node;
         let mut in_try = false;
         while let Some(parent) = child.parent() {
-            let body = parent.child_by_field_name("body") == Some(child);
+            let body = parent.field("body") == Some(child);
             match parent.kind() {
                 "try_statement" => in_try = true,
                 "for_statement" | "for_in_statement" | "while_statement" | "do_statement"
@@ -860,8 +838,8 @@ impl<'a> Reader<'a> {
     fn iterating_call(&self, function: Node<'_>) -> Option<Loop> {
         let arguments = function.parent().filter(|p| p.kind() == "arguments")?;
         let call = arguments.parent()?;
-        let callee = call.child_by_field_name("function")?;
-        let method = self.text(callee.child_by_field_name("property")?);
+        let callee = call.field("function")?;
+        let method = self.text(callee.field("property")?);
         let kind = match method {
             "forEach" | "map" | "flatMap" => LoopKind::Concurrent,
             "reduce" | "filter" | "some" | "every" | "find" | "findIndex" | "reduceRight" => {
@@ -898,7 +876,7 @@ impl<'a> Reader<'a> {
                 "arguments" | "argument_list"
                     if parent
                         .parent()
-                        .and_then(|c| c.child_by_field_name("function"))
+                        .and_then(|c| c.field("function"))
                         .is_some_and(|callee| {
                             is_transaction_name(last_segment(self.text(callee)))
                         }) =>
@@ -1039,7 +1017,7 @@ impl<'a> Reader<'a> {
                 "await_expression" | "await" | "parenthesized_expression" => {}
                 "return_statement" | "export_statement" => return true,
                 "assignment_expression" | "assignment" | "augmented_assignment" => {
-                    let Some(left) = parent.child_by_field_name("left") else {
+                    let Some(left) = parent.field("left") else {
                         return false;
                     };
                     if matches!(left.kind(), "member_expression" | "attribute" | "subscript") {
@@ -1116,10 +1094,28 @@ pub fn supports(grammar: Grammar) -> bool {
 mod tests;
 
 /// `outer` calls a member of `call`'s result: `a.b()` inside `a.b().c()`, also across
-/// lines (`knex("t")\n  .where(...)`).
+/// lines and comments (`knex("t")\n  // by id\n  .where(...)`).
 fn continues(text: &str, call: &Call, outer: &Call) -> bool {
     outer.callee.start == call.span.start && outer.callee.end > call.span.end && {
-        let between = text[call.span.end..outer.callee.end].trim_start();
+        let between = skip_trivia(&text[call.span.end..outer.callee.end]);
         between.starts_with('.') || between.starts_with("?.")
+    }
+}
+
+/// `text` from its first character that is not whitespace, a comment or a Python line
+/// continuation.
+fn skip_trivia(mut text: &str) -> &str {
+    loop {
+        text = text.trim_start();
+        let rest = if let Some(rest) = text.strip_prefix("/*") {
+            rest.find("*/").map_or("", |end| &rest[end + 2..])
+        } else if text.starts_with("//") || text.starts_with('#') {
+            text.find('\n').map_or("", |end| &text[end..])
+        } else if let Some(rest) = text.strip_prefix('\\') {
+            rest
+        } else {
+            return text;
+        };
+        text = rest;
     }
 }

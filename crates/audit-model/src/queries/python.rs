@@ -6,6 +6,7 @@ use audit_syntax::tree_sitter::Node;
 
 use super::javascript::set_sql;
 use super::{Chain, Client, Operation, Query, Reader, last_segment, span};
+use crate::code::nodes::Fields;
 use crate::code::nodes::elements;
 
 const DJANGO_WRITES: &[&str] = &[
@@ -516,9 +517,7 @@ fn model_of(r: &Reader<'_>, node: Node<'_>) -> String {
     let text = r.text(node);
     match node.kind() {
         "attribute" => {
-            let object = node
-                .child_by_field_name("object")
-                .map_or(text, |o| r.text(o));
+            let object = node.field("object").map_or(text, |o| r.text(o));
             let last = last_segment(object);
             if last.starts_with(|c: char| c.is_ascii_uppercase()) {
                 last.to_string()
@@ -563,10 +562,10 @@ fn compared_columns(r: &Reader<'_>, node: Node<'_>, out: &mut Vec<String>) {
             }
         }
         "attribute" => {
-            let object = node.child_by_field_name("object");
+            let object = node.field("object");
             if object.is_some_and(|o| {
                 last_segment(r.text(o)).starts_with(|c: char| c.is_ascii_uppercase())
-            }) && let Some(column) = node.child_by_field_name("attribute")
+            }) && let Some(column) = node.field("attribute")
             {
                 let column = r.text(column).to_string();
                 if !out.contains(&column) {
@@ -576,9 +575,9 @@ fn compared_columns(r: &Reader<'_>, node: Node<'_>, out: &mut Vec<String>) {
         }
         "call" => {
             // `User.email.in_(...)`, `and_(a, b)`, `User.name.ilike(...)`.
-            if let Some(function) = node.child_by_field_name("function") {
+            if let Some(function) = node.field("function") {
                 if function.kind() == "attribute"
-                    && let Some(object) = function.child_by_field_name("object")
+                    && let Some(object) = function.field("object")
                 {
                     compared_columns(r, object, out);
                 }

@@ -9,8 +9,8 @@ use super::*;
 /// then one per connection.
 fn summary(grammar: Grammar, text: &str) -> String {
     let (tree, grammar) = parse_tree(grammar, text, Duration::from_secs(5)).unwrap();
-    let semantics = CodeSemantics::build(&tree, text, grammar);
-    let model = CodeQueries::build(&tree, text, &semantics, SqlDialect::Postgres);
+    let (semantics, nodes) = CodeSemantics::build_indexed(&tree, text, grammar);
+    let model = CodeQueries::build(&nodes, text, &semantics, SqlDialect::Postgres);
     let line = |byte: usize| text[..byte].matches('\n').count() + 1;
     let mut out = String::new();
     for q in &model.queries {

@@ -13,6 +13,7 @@ use super::event::{
     TableRef,
 };
 use super::replay::{CodeMigration, DownFunction};
+use crate::code::nodes::Fields;
 use crate::code::{Call, CodeSemantics};
 
 /// An Alembic revision and the one it follows (`None` for the first).
@@ -156,12 +157,12 @@ impl Alembic<'_> {
                     .filter(|s| s.as_str() != "public");
                 let node = self.node(call.span)?;
                 let pattern = node.parent().filter(|p| p.kind() == "as_pattern")?;
-                let alias = pattern.child_by_field_name("alias")?;
+                let alias = pattern.field("alias")?;
                 let mut statement = pattern;
                 while statement.kind() != "with_statement" {
                     statement = statement.parent()?;
                 }
-                let body = statement.child_by_field_name("body")?;
+                let body = statement.field("body")?;
                 Some(Batch {
                     table: TableRef::new(TableKey {
                         schema,
@@ -697,13 +698,13 @@ pub(super) fn python_sql(
 ) -> Vec<Statement> {
     let node = match node.kind() {
         "call" => {
-            let callee = node.child_by_field_name("function");
+            let callee = node.field("function");
             let is_text = callee.is_some_and(|c| {
                 let written = &text[c.byte_range()];
                 written == "text" || written.ends_with(".text")
             });
             match node
-                .child_by_field_name("arguments")
+                .field("arguments")
                 .and_then(|a| a.named_child(0))
                 .filter(|_| is_text)
             {

@@ -9,26 +9,24 @@ use audit_syntax::tree_sitter::Node;
 use super::event::Statement;
 use super::replay::DownFunction;
 use crate::code::CodeSemantics;
+use crate::code::nodes::Fields;
 
 /// `object.method(...)`: its object and method name.
 pub(super) fn member_call<'t>(call: Node<'t>, text: &'t str) -> Option<(Node<'t>, &'t str)> {
     if call.kind() != "call_expression" {
         return None;
     }
-    let callee = call.child_by_field_name("function")?;
+    let callee = call.field("function")?;
     if callee.kind() != "member_expression" {
         return None;
     }
-    let property = callee.child_by_field_name("property")?;
-    Some((
-        callee.child_by_field_name("object")?,
-        &text[property.byte_range()],
-    ))
+    let property = callee.field("property")?;
+    Some((callee.field("object")?, &text[property.byte_range()]))
 }
 
 /// A call's arguments, comments left out.
 pub(super) fn arguments(call: Node<'_>) -> Vec<Node<'_>> {
-    let Some(arguments) = call.child_by_field_name("arguments") else {
+    let Some(arguments) = call.field("arguments") else {
         return Vec::new();
     };
     let mut cursor = arguments.walk();
@@ -207,9 +205,9 @@ pub(super) fn strings_in(node: Node<'_>, text: &str) -> Vec<String> {
 /// A parameter's name (`t`, `t: Knex.CreateTableBuilder`).
 pub(super) fn pattern_name<'t>(parameter: Node<'_>, text: &'t str) -> &'t str {
     let name = match parameter.kind() {
-        "required_parameter" | "optional_parameter" => parameter
-            .child_by_field_name("pattern")
-            .unwrap_or(parameter),
+        "required_parameter" | "optional_parameter" => {
+            parameter.field("pattern").unwrap_or(parameter)
+        }
         _ => parameter,
     };
     &text[name.byte_range()]
@@ -246,10 +244,10 @@ pub(super) fn property<'t>(object: Node<'t>, key: &str, text: &str) -> Option<No
         .named_children(&mut cursor)
         .filter(|p| p.kind() == "pair")
         .find(|pair| {
-            pair.child_by_field_name("key")
+            pair.field("key")
                 .is_some_and(|k| property_key(k, text).as_deref() == Some(key))
         })
-        .and_then(|pair| pair.child_by_field_name("value"))
+        .and_then(|pair| pair.field("value"))
 }
 
 /// The `key: value` pairs of an object literal, with their keys.
@@ -259,8 +257,8 @@ pub(super) fn properties<'t>(object: Node<'t>, text: &str) -> Vec<(String, Node<
         .named_children(&mut cursor)
         .filter(|p| p.kind() == "pair")
         .filter_map(|pair| {
-            let key = property_key(pair.child_by_field_name("key")?, text)?;
-            Some((key, pair.child_by_field_name("value")?))
+            let key = property_key(pair.field("key")?, text)?;
+            Some((key, pair.field("value")?))
         })
         .collect()
 }

@@ -21,6 +21,7 @@ use super::js::{
 };
 use super::replay::CodeMigration;
 use crate::code::CodeSemantics;
+use crate::code::nodes::Fields;
 
 /// The `knex.schema` methods that change a table.
 const SCHEMA_OPERATIONS: &[&str] = &[
@@ -210,14 +211,14 @@ impl Knex<'_> {
             return Vec::new();
         };
         let Some(parameter) = callback
-            .child_by_field_name("parameters")
+            .field("parameters")
             .and_then(|p| p.named_child(0))
-            .or_else(|| callback.child_by_field_name("parameter"))
+            .or_else(|| callback.field("parameter"))
             .map(|p| pattern_name(p, self.text))
         else {
             return Vec::new();
         };
-        let Some(body) = callback.child_by_field_name("body") else {
+        let Some(body) = callback.field("body") else {
             return Vec::new();
         };
         let mut steps = Vec::new();
@@ -588,14 +589,12 @@ fn for_another_client(node: Node<'_>, text: &str, dialect: SqlDialect) -> bool {
         // `switch (client) { case "mysql": ... }`: the labels that reach this case's
         // statements (those of the empty cases just before it fall through).
         if parent.kind() == "switch_case"
-            && parent
-                .child_by_field_name("value")
-                .is_none_or(|v| v.id() != child.id())
+            && parent.field("value").is_none_or(|v| v.id() != child.id())
         {
             let mut labels = Vec::new();
             let mut case = Some(parent);
             while let Some(current) = case {
-                if let Some(value) = current.child_by_field_name("value") {
+                if let Some(value) = current.field("value") {
                     labels.push(&text[value.byte_range()]);
                 }
                 case = current
@@ -608,14 +607,14 @@ fn for_another_client(node: Node<'_>, text: &str, dialect: SqlDialect) -> bool {
             }
         }
         if parent.kind() == "if_statement"
-            && let Some(condition) = parent.child_by_field_name("condition")
+            && let Some(condition) = parent.field("condition")
             && condition.id() != child.id()
         {
             let written = text[condition.byte_range()].to_ascii_lowercase();
             let bare = written.trim_start_matches(['(', ' ']);
             let negated = bare.starts_with('!') || written.contains("!=");
             let in_consequence = parent
-                .child_by_field_name("consequence")
+                .field("consequence")
                 .is_some_and(|c| c.id() == child.id());
             let runs_there = if names(&written, OTHERS) {
                 in_consequence == negated
@@ -754,7 +753,7 @@ fn chain<'t>(call: Node<'t>, text: &'t str) -> Vec<(Option<&'t str>, Link<'t>)> 
 fn schema_of(object: Node<'_>, text: &str) -> Option<Option<Name>> {
     match object.kind() {
         "member_expression" => {
-            let property = object.child_by_field_name("property")?;
+            let property = object.field("property")?;
             (&text[property.byte_range()] == "schema").then_some(None)
         }
         "call_expression" => {

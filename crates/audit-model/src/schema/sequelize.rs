@@ -17,6 +17,7 @@ use super::js::{
 };
 use super::replay::CodeMigration;
 use crate::code::CodeSemantics;
+use crate::code::nodes::Fields;
 
 /// The query interface's methods that change the schema or its rows.
 const OPERATIONS: &[&str] = &[
@@ -460,12 +461,12 @@ impl Reader<'_> {
             return Some(ColumnType::parse(&written.value));
         }
         let (callee, args) = match node.kind() {
-            "call_expression" => (node.child_by_field_name("function")?, arguments(node)),
+            "call_expression" => (node.field("function")?, arguments(node)),
             "member_expression" | "identifier" => (node, Vec::new()),
             _ => return None,
         };
         let class = match callee.kind() {
-            "member_expression" => &self.text[callee.child_by_field_name("property")?.byte_range()],
+            "member_expression" => &self.text[callee.field("property")?.byte_range()],
             "identifier" => &self.text[callee.byte_range()],
             _ => return None,
         };

@@ -9,11 +9,12 @@ use std::rc::Rc;
 
 use audit_core::Span;
 use audit_syntax::Grammar;
-use audit_syntax::tree_sitter::{Node, Tree};
+use audit_syntax::tree_sitter::Node;
 
 use super::sources::span;
 use super::{Flow, REQUEST, Step, TaintSpec};
-use crate::code::nodes::{elements, node_at};
+use crate::code::nodes::Fields;
+use crate::code::nodes::{NodeIndex, elements};
 use crate::code::{BindingKind, CodeSemantics};
 
 /// How deep one evaluation may recurse through expressions, bindings and calls.
@@ -219,7 +220,7 @@ impl Taint {
 
 pub(super) struct Evaluator<'a> {
     pub semantics: &'a CodeSemantics,
-    pub tree: &'a Tree,
+    pub nodes: &'a NodeIndex<'a>,
     pub text: &'a str,
     pub spec: &'a TaintSpec,
     pub js: bool,
@@ -233,7 +234,7 @@ pub(super) struct Evaluator<'a> {
 impl<'a> Evaluator<'a> {
     pub(super) fn new(
         semantics: &'a CodeSemantics,
-        tree: &'a Tree,
+        nodes: &'a NodeIndex<'a>,
         text: &'a str,
         grammar: Grammar,
         spec: &'a TaintSpec,
@@ -241,7 +242,7 @@ impl<'a> Evaluator<'a> {
         let rules = spec.rules().len().min(63);
         Evaluator {
             semantics,
-            tree,
+            nodes,
             text,
             spec,
             js: grammar.is_javascript_family(),
@@ -306,13 +307,11 @@ impl<'a> Evaluator<'a> {
                     "subscript" => "value",
                     _ => "object",
                 };
-                let property = node
-                    .child_by_field_name("property")
-                    .or_else(|| node.child_by_field_name("attribute"));
+                let property = node.field("property").or_else(|| node.field("attribute"));
                 if property.is_some_and(|p| self.text_of(p) == "length") {
                     return Taint::default();
                 }
-                node.child_by_field_name(field)
+                node.field(field)
                     .map(|object| self.eval(object).part())
                     .unwrap_or_default()
             }
@@ -335,7 +334,7 @@ impl<'a> Evaluator<'a> {
             "boolean_operator" => self.all_children(node),
             // `ALLOWED.includes(x) ? x : fallback`: only the fallback can carry input.
             "ternary_expression" if self.allow_list_ternary(node) => node
-                .child_by_field_name("alternative")
+                .field("alternative")
                 .map(|n| self.eval(n))
                 .unwrap_or_default(),
             "conditional_expression" if self.allow_list_ternary(node) => node
@@ -344,7 +343,7 @@ impl<'a> Evaluator<'a> {
                 .unwrap_or_default(),
             "ternary_expression" => ["consequence", "alternative"]
                 .iter()
-                .filter_map(|f| node.child_by_field_name(f))
+                .filter_map(|f| node.field(f))
                 .fold(Taint::default(), |t, n| t.join(self.eval(n))),
             "conditional_expression" => [0, 2]
                 .iter()
@@ -381,7 +380,7 @@ impl<'a> Evaluator<'a> {
                 let mut taint = Taint::default();
                 for element in elements(node) {
                     let value = match element.kind() {
-                        "pair" => element.child_by_field_name("value"),
+                        "pair" => element.field("value"),
                         _ => Some(element),
                     };
                     if let Some(value) = value {
@@ -399,7 +398,7 @@ impl<'a> Evaluator<'a> {
                 taint
             }
             "assignment_expression" | "augmented_assignment_expression" => node
-                .child_by_field_name("right")
+                .field("right")
                 .map(|right| self.eval(right))
                 .unwrap_or_default(),
             "sequence_expression" => node
@@ -417,14 +416,11 @@ impl<'a> Evaluator<'a> {
     }
 
     fn binary(&self, node: Node<'_>) -> Taint {
-        let Some(operator) = node.child_by_field_name("operator") else {
+        let Some(operator) = node.field("operator") else {
             return Taint::default();
         };
         let operator = self.text_of(operator);
-        let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
-        ) else {
+        let (Some(left), Some(right)) = (node.field("left"), node.field("right")) else {
             return Taint::default();
         };
         let building = match operator {
@@ -495,7 +491,7 @@ impl<'a> Evaluator<'a> {
                 }
             }
             BindingKind::Variable => {
-                let Some(value) = binding.value.and_then(|v| node_at(self.tree, v)) else {
+                let Some(value) = binding.value.and_then(|v| self.nodes.node_at(v)) else {
                     return Taint::default();
                 };
                 let mut taint = match binding.path.first() {
@@ -570,7 +566,7 @@ impl<'a> Evaluator<'a> {
     /// A binding made inside a branch, loop or handler of its scope, where an earlier
     /// binding of the name may still be what later code sees.
     fn conditional(&self, at: Span, scope: Span) -> bool {
-        let Some(mut node) = node_at(self.tree, at) else {
+        let Some(mut node) = self.nodes.node_at(at) else {
             return false;
         };
         while let Some(parent) = node.parent() {
@@ -611,15 +607,13 @@ impl<'a> Evaluator<'a> {
         }
         let call = self.semantics.call(span(node));
         let qualified = call.and_then(|c| c.qualified_name.as_deref());
-        let callee = node
-            .child_by_field_name("function")
-            .or_else(|| node.child_by_field_name("constructor"));
+        let callee = node.field("function").or_else(|| node.field("constructor"));
         let method = callee.and_then(|c| self.method_name(c));
         if qualified.is_some_and(|q| NUMBERS.contains(&q)) {
             return Taint::default();
         }
         let sanitized = self.sanitizes(qualified, method);
-        let arguments = node.child_by_field_name("arguments");
+        let arguments = node.field("arguments");
         let argument_taint = || arguments.map(|a| self.arguments(a)).unwrap_or_default();
         let label = || {
             callee
@@ -680,7 +674,7 @@ impl<'a> Evaluator<'a> {
     fn receiver(&self, callee: Option<Node<'_>>) -> Taint {
         callee
             .filter(|c| matches!(c.kind(), "member_expression" | "attribute"))
-            .and_then(|c| c.child_by_field_name("object"))
+            .and_then(|c| c.field("object"))
             .map(|object| self.eval(object))
             .unwrap_or_default()
     }
@@ -689,7 +683,7 @@ impl<'a> Evaluator<'a> {
         let mut taint = Taint::default();
         for argument in elements(arguments) {
             let value = match argument.kind() {
-                "keyword_argument" => argument.child_by_field_name("value"),
+                "keyword_argument" => argument.field("value"),
                 _ => Some(argument),
             };
             if let Some(value) = value {
@@ -706,7 +700,7 @@ impl<'a> Evaluator<'a> {
             "attribute" => "attribute",
             _ => return None,
         };
-        callee.child_by_field_name(field).map(|p| self.text_of(p))
+        callee.field(field).map(|p| self.text_of(p))
     }
 
     /// The file's function a callee names: a function declared or assigned in scope
@@ -730,7 +724,7 @@ impl<'a> Evaluator<'a> {
                 }
             }
             "member_expression" | "attribute" => {
-                let object = callee.child_by_field_name("object")?;
+                let object = callee.field("object")?;
                 if !matches!(self.text_of(object), "this" | "self") {
                     return None;
                 }
@@ -825,7 +819,7 @@ impl<'a> Evaluator<'a> {
         self.summaries.borrow_mut().insert(function, None);
         let body = self.semantics.functions()[function].body;
         let mut taint = Taint::default();
-        if let Some(body) = node_at(self.tree, body) {
+        if let Some(body) = self.nodes.node_at(body) {
             if matches!(body.kind(), "statement_block" | "block") {
                 for returned in self.returns(function, body) {
                     taint = taint.join(self.eval(returned));

@@ -9,6 +9,7 @@
 use audit_syntax::tree_sitter::Node;
 
 use super::eval::Evaluator;
+use crate::code::nodes::Fields;
 use crate::code::nodes::elements;
 
 /// Words of calls and attributes that validate a value.
@@ -36,10 +37,7 @@ impl Evaluator<'_> {
     /// (`LIST.includes(x)`, `x in LIST`, `SET.has(x)`): the value is a member of the list.
     pub(super) fn allow_list_ternary(&self, node: Node<'_>) -> bool {
         let (condition, consequence) = match node.kind() {
-            "ternary_expression" => (
-                node.child_by_field_name("condition"),
-                node.child_by_field_name("consequence"),
-            ),
+            "ternary_expression" => (node.field("condition"), node.field("consequence")),
             "conditional_expression" => (node.named_child(1), node.named_child(0)),
             _ => return false,
         };
@@ -50,10 +48,10 @@ impl Evaluator<'_> {
         let condition_text = self.text_of(condition);
         match condition.kind() {
             "call_expression" => {
-                let callee = condition.child_by_field_name("function");
+                let callee = condition.field("function");
                 let method = callee.and_then(|c| self.method_name(c));
                 matches!(method, Some("includes" | "has" | "indexOf"))
-                    && condition.child_by_field_name("arguments").is_some_and(|a| {
+                    && condition.field("arguments").is_some_and(|a| {
                         elements(a)
                             .first()
                             .is_some_and(|first| self.text_of(*first) == value)
@@ -89,9 +87,9 @@ impl Evaluator<'_> {
             }
             if parent.kind() == "if_statement"
                 && parent
-                    .child_by_field_name("consequence")
+                    .field("consequence")
                     .is_some_and(|c| c.id() == node.id())
-                && let Some(condition) = parent.child_by_field_name("condition")
+                && let Some(condition) = parent.field("condition")
                 && mentions(self.text_of(condition), value)
                 && self.checks(condition)
                 && !negated(self.text_of(condition))
@@ -109,11 +107,11 @@ impl Evaluator<'_> {
                         break;
                     }
                     if statement.kind() == "if_statement"
-                        && let Some(condition) = statement.child_by_field_name("condition")
+                        && let Some(condition) = statement.field("condition")
                         && mentions(self.text_of(condition), value)
                         && self.checks(condition)
                         && statement
-                            .child_by_field_name("consequence")
+                            .field("consequence")
                             .is_some_and(|c| exits(self.text_of(c)))
                     {
                         return true;
@@ -130,7 +128,7 @@ impl Evaluator<'_> {
         let mut node = node;
         while let Some(parent) = node.parent() {
             if parent.kind() == "if_statement" {
-                return parent.child_by_field_name("condition");
+                return parent.field("condition");
             }
             if super::is_function(parent) {
                 return None;

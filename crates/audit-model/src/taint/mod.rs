@@ -21,9 +21,10 @@ use std::sync::OnceLock;
 
 use audit_core::Span;
 use audit_syntax::Grammar;
-use audit_syntax::tree_sitter::{Node, Tree};
+use audit_syntax::tree_sitter::Node;
 
 use crate::code::CodeSemantics;
+use crate::code::nodes::NodeIndex;
 use eval::Evaluator;
 
 pub use shape::Shape;
@@ -291,13 +292,13 @@ pub struct DataFlow<'a> {
 impl<'a> DataFlow<'a> {
     pub fn new(
         semantics: &'a CodeSemantics,
-        tree: &'a Tree,
+        nodes: &'a NodeIndex<'a>,
         text: &'a str,
         grammar: Grammar,
         spec: &'a TaintSpec,
     ) -> DataFlow<'a> {
         DataFlow {
-            evaluator: Evaluator::new(semantics, tree, text, grammar, spec),
+            evaluator: Evaluator::new(semantics, nodes, text, grammar, spec),
         }
     }
 

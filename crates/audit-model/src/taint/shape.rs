@@ -6,7 +6,8 @@ use audit_syntax::tree_sitter::Node;
 
 use super::eval::Evaluator;
 use crate::code::BindingKind;
-use crate::code::nodes::{elements, node_at};
+use crate::code::nodes::Fields;
+use crate::code::nodes::elements;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Shape {
@@ -132,13 +133,8 @@ impl Evaluator<'_> {
                 .named_child(0)
                 .map_or(Shape::Dynamic, |inner| self.shape(inner, bit, next)),
             "binary_expression" | "binary_operator" => {
-                let operator = node
-                    .child_by_field_name("operator")
-                    .map(|o| self.text_of(o));
-                let (Some(left), Some(right)) = (
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
-                ) else {
+                let operator = node.field("operator").map(|o| self.text_of(o));
+                let (Some(left), Some(right)) = (node.field("left"), node.field("right")) else {
                     return Shape::Dynamic;
                 };
                 match operator {
@@ -162,7 +158,7 @@ impl Evaluator<'_> {
                 let branches: Vec<Node<'_>> = if node.kind() == "ternary_expression" {
                     ["consequence", "alternative"]
                         .iter()
-                        .filter_map(|f| node.child_by_field_name(f))
+                        .filter_map(|f| node.field(f))
                         .collect()
                 } else {
                     [0, 2].iter().filter_map(|&i| node.named_child(i)).collect()
@@ -224,7 +220,7 @@ impl Evaluator<'_> {
         if qualified.is_some_and(|q| super::eval::NUMBERS.contains(&q)) {
             return Shape::Literal(String::new());
         }
-        let Some(callee) = node.child_by_field_name("function") else {
+        let Some(callee) = node.field("function") else {
             return Shape::Dynamic;
         };
         let method = self.method_name(callee);
@@ -238,20 +234,17 @@ impl Evaluator<'_> {
         if !matches!(method, "format" | "join" | "concat") {
             return Shape::Dynamic;
         }
-        let Some(receiver) = callee.child_by_field_name("object") else {
+        let Some(receiver) = callee.field("object") else {
             return Shape::Dynamic;
         };
         let receiver = self.shape(receiver, bit, depth);
         if receiver == Shape::Dynamic {
             return Shape::Dynamic;
         }
-        let arguments = node
-            .child_by_field_name("arguments")
-            .map(elements)
-            .unwrap_or_default();
+        let arguments = node.field("arguments").map(elements).unwrap_or_default();
         let literal_arguments = arguments.iter().all(|a| {
             let value = if a.kind() == "keyword_argument" {
-                a.child_by_field_name("value")
+                a.field("value")
             } else {
                 Some(*a)
             };
@@ -281,7 +274,7 @@ impl Evaluator<'_> {
         if binding.kind != BindingKind::Variable || !binding.path.is_empty() {
             return Shape::Dynamic;
         }
-        let Some(value) = binding.value.and_then(|v| node_at(self.tree, v)) else {
+        let Some(value) = binding.value.and_then(|v| self.nodes.node_at(v)) else {
             return Shape::Dynamic;
         };
         if value.start_byte() <= node.start_byte() && node.end_byte() <= value.end_byte() {
@@ -296,7 +289,7 @@ impl Evaluator<'_> {
             .binding_at(name, binding.span.start)
             .filter(|e| e.span != binding.span)
             .and_then(|e| e.value)
-            .and_then(|v| node_at(self.tree, v))
+            .and_then(|v| self.nodes.node_at(v))
             .map_or(Shape::Dynamic, |v| self.shape(v, bit, depth));
         earlier.then(shape, "concatenation")
     }

@@ -11,7 +11,8 @@ use super::eval::{Evaluator, From, Origin};
 use super::sources::span;
 use super::{Flow, Hit, HitKind, NonLiteral, REQUEST, Shape, Sink, Step};
 use crate::code::Call;
-use crate::code::nodes::{elements, node_at, string_content};
+use crate::code::nodes::Fields;
+use crate::code::nodes::{elements, string_content};
 
 /// How many rounds a parameter flow is followed back through callers.
 const MAX_CALLER_ROUNDS: usize = 16;
@@ -67,12 +68,10 @@ pub(super) fn hits(ev: &Evaluator<'_>) -> Vec<Hit> {
         if function_sinks.is_none() && method_sinks.is_none() && !may_construct {
             continue;
         }
-        let Some(node) = node_at(ev.tree, call.span) else {
+        let Some(node) = ev.nodes.node_at(call.span) else {
             continue;
         };
-        let callee = node
-            .child_by_field_name("function")
-            .or_else(|| node.child_by_field_name("constructor"));
+        let callee = node.field("function").or_else(|| node.field("constructor"));
         // The member as the tree names it (`a.b` of `a?.b`, not a subscript's text).
         let method_sinks = method_sinks.filter(|_| {
             callee
@@ -241,7 +240,7 @@ fn identifiers<'t>(ev: &Evaluator<'t>, argument: Node<'_>) -> Vec<&'t str> {
 
 /// The argument nodes of `call` that `sink` watches.
 fn sink_arguments<'t>(ev: &Evaluator<'t>, sink: &Sink, node: Node<'t>) -> Vec<Node<'t>> {
-    let Some(arguments) = node.child_by_field_name("arguments") else {
+    let Some(arguments) = node.field("arguments") else {
         return Vec::new();
     };
     let mut watched = Vec::new();
@@ -249,9 +248,9 @@ fn sink_arguments<'t>(ev: &Evaluator<'t>, sink: &Sink, node: Node<'t>) -> Vec<No
     for argument in elements(arguments) {
         match argument.kind() {
             "keyword_argument" => {
-                let name = argument.child_by_field_name("name").map(|n| ev.text_of(n));
+                let name = argument.field("name").map(|n| ev.text_of(n));
                 if name.is_some_and(|n| sink.keywords.iter().any(|k| k == n))
-                    && let Some(value) = argument.child_by_field_name("value")
+                    && let Some(value) = argument.field("value")
                 {
                     watched.push(value);
                 }
@@ -282,12 +281,12 @@ fn sink_arguments<'t>(ev: &Evaluator<'t>, sink: &Sink, node: Node<'t>) -> Vec<No
         .flat_map(elements)
         .filter(|pair| pair.kind() == "pair")
         .filter(|pair| {
-            pair.child_by_field_name("key").is_some_and(|key| {
+            pair.field("key").is_some_and(|key| {
                 let text = string_content(ev.text, key).unwrap_or_else(|| ev.text_of(key));
                 text == property
             })
         })
-        .filter_map(|pair| pair.child_by_field_name("value"))
+        .filter_map(|pair| pair.field("value"))
         .collect()
 }
 
@@ -308,11 +307,11 @@ fn follow_callers(ev: &Evaluator<'_>, mut pending: Vec<Pending>, hits: &mut Vec<
         if !names.contains(name) {
             continue;
         }
-        let Some(node) = node_at(ev.tree, call.span) else {
+        let Some(node) = ev.nodes.node_at(call.span) else {
             continue;
         };
         if let Some(function) = node
-            .child_by_field_name("function")
+            .field("function")
             .and_then(|callee| ev.local_function(callee))
         {
             callers.entry(function).or_default().push(node);
@@ -331,7 +330,7 @@ fn follow_callers(ev: &Evaluator<'_>, mut pending: Vec<Pending>, hits: &mut Vec<
                 .unwrap_or_else(|| "function".into());
             for &site in callers.get(&flow.function).into_iter().flatten() {
                 let Some(argument) = site
-                    .child_by_field_name("arguments")
+                    .field("arguments")
                     .and_then(|a| ev.positional(a, flow.position))
                 else {
                     continue;
@@ -453,7 +452,7 @@ fn validated_handler(ev: &Evaluator<'_>, at: Span) -> bool {
     let Some(handler) = ev.semantics.enclosing_function(at.start) else {
         return false;
     };
-    let Some(handler_node) = node_at(ev.tree, handler.span) else {
+    let Some(handler_node) = ev.nodes.node_at(handler.span) else {
         return false;
     };
     let Some(arguments) = handler_node.parent().filter(|p| p.kind() == "arguments") else {
@@ -463,7 +462,7 @@ fn validated_handler(ev: &Evaluator<'_>, at: Span) -> bool {
         .into_iter()
         .take_while(|a| a.id() != handler_node.id())
         .filter(|a| a.kind() == "call_expression")
-        .filter_map(|a| a.child_by_field_name("function"))
+        .filter_map(|a| a.field("function"))
         .any(|callee| {
             let name = ev.method_name(callee).unwrap_or_else(|| ev.text_of(callee));
             VALIDATORS.contains(&name)
@@ -473,14 +472,14 @@ fn validated_handler(ev: &Evaluator<'_>, at: Span) -> bool {
 /// The first argument is an object or dict literal: a fresh copy is written, not a model.
 fn literal_target(ev: &Evaluator<'_>, call: &Call) -> bool {
     call.arguments
-        .and_then(|a| node_at(ev.tree, a))
+        .and_then(|a| ev.nodes.node_at(a))
         .and_then(|a| elements(a).into_iter().next())
         .is_some_and(|first| matches!(first.kind(), "object" | "dictionary"))
 }
 
 /// An object (or dict) argument of `call` has `key`.
 fn has_option(ev: &Evaluator<'_>, call: &Call, key: &str) -> bool {
-    let Some(arguments) = call.arguments.and_then(|a| node_at(ev.tree, a)) else {
+    let Some(arguments) = call.arguments.and_then(|a| ev.nodes.node_at(a)) else {
         return false;
     };
     elements(arguments)
@@ -489,7 +488,7 @@ fn has_option(ev: &Evaluator<'_>, call: &Call, key: &str) -> bool {
         .flat_map(elements)
         .any(|pair| {
             let key_node = match pair.kind() {
-                "pair" => pair.child_by_field_name("key"),
+                "pair" => pair.field("key"),
                 "shorthand_property_identifier" => Some(pair),
                 _ => None,
             };
@@ -565,7 +564,7 @@ fn receiver_allowed(ev: &Evaluator<'_>, sink: &Sink, callee: Option<Node<'_>>) -
     }
     let Some(object) = callee
         .filter(|c| matches!(c.kind(), "member_expression" | "attribute"))
-        .and_then(|c| c.child_by_field_name("object"))
+        .and_then(|c| c.field("object"))
     else {
         return sink.receivers.is_empty();
     };

@@ -17,6 +17,7 @@ use audit_core::Span;
 use audit_syntax::tree_sitter::Node;
 
 use super::eval::Evaluator;
+use crate::code::nodes::Fields;
 use crate::code::{Binding, BindingKind, Function, Parameter, Scope};
 
 /// What kind of request object a name is.
@@ -311,18 +312,18 @@ impl<'a> Evaluator<'a> {
                 "identifier" => break,
                 "member_expression" | "attribute" => {
                     let field = if self.js { "property" } else { "attribute" };
-                    let property = node.child_by_field_name(field)?;
+                    let property = node.field(field)?;
                     steps.push(ChainStep {
                         name: self.text_of(property),
                         call: std::mem::take(&mut call),
                     });
-                    node = node.child_by_field_name("object")?;
+                    node = node.field("object")?;
                 }
                 "subscript_expression" | "subscript" => {
                     let index = if self.js {
-                        node.child_by_field_name("index")?
+                        node.field("index")?
                     } else {
-                        node.child_by_field_name("subscript")?
+                        node.field("subscript")?
                     };
                     let name = crate::code::nodes::string_content(self.text, index);
                     match name {
@@ -335,11 +336,11 @@ impl<'a> Evaluator<'a> {
                         None => return None,
                     }
                     let field = if self.js { "object" } else { "value" };
-                    node = node.child_by_field_name(field)?;
+                    node = node.field(field)?;
                 }
                 "call_expression" | "call" if !call => {
                     call = true;
-                    node = node.child_by_field_name("function")?;
+                    node = node.field("function")?;
                 }
                 "await_expression" | "await" | "parenthesized_expression" => {
                     node = node.named_child(0)?;

@@ -42,9 +42,9 @@ fn spec() -> TaintSpec {
 /// Each hit as `rule line: source -> steps` (or `non-literal (how)`), one per line.
 fn hits(grammar: Grammar, text: &str) -> String {
     let (tree, grammar) = parse_tree(grammar, text, Duration::from_secs(5)).unwrap();
-    let semantics = CodeSemantics::build(&tree, text, grammar);
+    let (semantics, nodes) = CodeSemantics::build_indexed(&tree, text, grammar);
     let spec = spec();
-    let flow = DataFlow::new(&semantics, &tree, text, grammar, &spec);
+    let flow = DataFlow::new(&semantics, &nodes, text, grammar, &spec);
     let line = |at: usize| text[..at].matches('\n').count() + 1;
     let mut out = String::new();
     for hit in flow.hits() {
@@ -271,9 +271,9 @@ fn request_input_for_rust_checks() {
     let text =
         "app.get('/x', (req, res) => { exec(req.query.cmd); exec(parseInt(req.query.n)); });";
     let (tree, grammar) = parse_tree(Grammar::JavaScript, text, Duration::from_secs(5)).unwrap();
-    let semantics = CodeSemantics::build(&tree, text, grammar);
+    let (semantics, nodes) = CodeSemantics::build_indexed(&tree, text, grammar);
     let spec = TaintSpec::empty();
-    let flow = DataFlow::new(&semantics, &tree, text, grammar, &spec);
+    let flow = DataFlow::new(&semantics, &nodes, text, grammar, &spec);
     let arguments: Vec<_> = semantics
         .calls()
         .iter()

@@ -2,7 +2,7 @@
 //! turned on unconditionally.
 
 use audit_model::code::Call;
-use audit_model::code::nodes::{elements, node_at, text_of};
+use audit_model::code::nodes::{elements, text_of};
 use audit_syntax::tree_sitter::Node;
 
 use crate::checks::reliability::{Key, object_key};
@@ -84,7 +84,7 @@ fn javascript_server(ctx: &CodeContext<'_>, call: &Call, keys: &[&str], out: &mu
     let text = ctx.source.text.as_str();
     let args = call
         .arguments
-        .and_then(|a| node_at(ctx.tree, a))
+        .and_then(|a| ctx.node_at(a))
         .map_or_else(Vec::new, elements);
     let Some(options) = args.first() else {
         return;

@@ -12,6 +12,7 @@ use audit_syntax::tree_sitter::Node;
 
 use super::CodeContext;
 use super::security::{elements, is_field, node_at, text_of};
+use audit_model::code::nodes::Fields;
 
 /// A library that sends HTTP requests; each takes its timeout its own way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,17 +124,11 @@ pub(crate) fn http_call<'c>(ctx: &'c CodeContext<'_>, call: &'c Call) -> Option<
             client: None,
         });
     }
-    let callee = node_at(ctx.tree, call.callee)?;
+    let callee = ctx.node_at(call.callee)?;
     let text = ctx.source.text.as_str();
     let (object, method) = match callee.kind() {
-        "attribute" => (
-            callee.child_by_field_name("object")?,
-            Some(callee.child_by_field_name("attribute")?),
-        ),
-        "member_expression" => (
-            callee.child_by_field_name("object")?,
-            Some(callee.child_by_field_name("property")?),
-        ),
+        "attribute" => (callee.field("object")?, Some(callee.field("attribute")?)),
+        "member_expression" => (callee.field("object")?, Some(callee.field("property")?)),
         "identifier" if javascript => (callee, None),
         _ => return None,
     };
@@ -172,11 +167,11 @@ fn made_by<'c>(ctx: &'c CodeContext<'_>, object: Node<'_>) -> Option<&'c Call> {
                 "attribute" => ("attribute", "self"),
                 _ => ("property", "this"),
             };
-            let owner = object.child_by_field_name("object")?;
+            let owner = object.field("object")?;
             if text_of(text, owner) != field {
                 return None;
             }
-            let name = text_of(text, object.child_by_field_name(receiver)?);
+            let name = text_of(text, object.field(receiver)?);
             member_value(ctx, name).and_then(|value| semantics.call(value))
         }
         _ => None,
@@ -193,16 +188,16 @@ fn member_value(ctx: &CodeContext<'_>, name: &str) -> Option<Span> {
         match (node.kind(), parent.kind()) {
             ("identifier", "attribute") | ("property_identifier", "member_expression") => {
                 let assignment = parent.parent()?;
-                let owner = parent.child_by_field_name("object")?;
+                let owner = parent.field("object")?;
                 (matches!(text_of(text, owner), "self" | "this")
                     && matches!(assignment.kind(), "assignment" | "assignment_expression")
                     && is_field(assignment, "left", parent))
-                .then(|| assignment.child_by_field_name("right"))
+                .then(|| assignment.field("right"))
                 .flatten()
                 .map(span)
             }
             ("property_identifier", "public_field_definition" | "field_definition") => {
-                parent.child_by_field_name("value").map(span)
+                parent.field("value").map(span)
             }
             _ => None,
         }
@@ -234,7 +229,7 @@ pub(crate) fn object_key<'t>(ctx: &'t CodeContext<'_>, node: Node<'t>, keys: &[&
                 .binding_at(name, node.start_byte())
                 .filter(|b| b.path.is_empty() && !b.augmented)
                 .and_then(|b| b.value)
-                .and_then(|value| node_at(ctx.tree, value))
+                .and_then(|value| ctx.node_at(value))
                 .filter(|value| value.kind() == "object")
             else {
                 return Key::Unknown;
@@ -260,7 +255,7 @@ fn literal_key<'t>(text: &str, object: Node<'t>, keys: &[&str]) -> Key<'t> {
     for member in elements(object) {
         match member.kind() {
             "pair" => {
-                let Some(key) = member.child_by_field_name("key") else {
+                let Some(key) = member.field("key") else {
                     continue;
                 };
                 let name = match key.kind() {
@@ -272,7 +267,7 @@ fn literal_key<'t>(text: &str, object: Node<'t>, keys: &[&str]) -> Key<'t> {
                     }
                 };
                 if keys.contains(&name)
-                    && let Some(value) = member.child_by_field_name("value")
+                    && let Some(value) = member.field("value")
                 {
                     found = Key::Set {
                         pair: member,

@@ -13,8 +13,9 @@ use audit_syntax::tree_sitter::Node;
 
 use super::{HttpCall, Key, Library, browser_code, http_call, object_key, span};
 use crate::checks::excerpt;
-use crate::checks::security::{arguments, is_field, node_at, text_of};
+use crate::checks::security::{arguments, is_field, text_of};
 use crate::checks::{Check, CodeContext, Emit};
+use audit_model::code::nodes::Fields;
 
 pub const CHECK: Check = Check::Code {
     anchors: &[
@@ -99,7 +100,7 @@ fn python_call(
     http: &HttpCall<'_>,
     session_patched: bool,
 ) -> Option<(Span, &'static str)> {
-    let args = arguments(ctx.tree, call.arguments);
+    let args = arguments(ctx, call.arguments);
     // `**kwargs` may carry the timeout.
     if args.iter().any(|a| a.kind() == "dictionary_splat") {
         return None;
@@ -144,10 +145,10 @@ fn python_off(ctx: &CodeContext<'_>, value: Span) -> bool {
     ) {
         return false;
     }
-    let args = arguments(ctx.tree, call.arguments);
+    let args = arguments(ctx, call.arguments);
     args.iter().all(|a| {
         let value = match a.kind() {
-            "keyword_argument" => a.child_by_field_name("value"),
+            "keyword_argument" => a.field("value"),
             _ => Some(*a),
         };
         value.is_some_and(|v| v.kind() == "none")
@@ -180,7 +181,7 @@ fn requests_session_patched(ctx: &CodeContext<'_>) -> bool {
     let own_adapter = text.contains(".mount(")
         && semantics.calls().iter().any(|call| {
             text[call.callee.start..call.callee.end].ends_with(".mount")
-                && arguments(ctx.tree, call.arguments)
+                && arguments(ctx, call.arguments)
                     .get(1)
                     .and_then(|adapter| semantics.call(span(*adapter)))
                     .is_some_and(|adapter| {
@@ -192,7 +193,7 @@ fn requests_session_patched(ctx: &CodeContext<'_>) -> bool {
         });
     own_adapter
         || text.match_indices(".request =").any(|(at, _)| {
-            node_at(ctx.tree, Span::new(at + 1, at + ".request".len()))
+            ctx.node_at(Span::new(at + 1, at + ".request".len()))
                 .and_then(|name| name.parent())
                 .and_then(|attribute| attribute.parent())
                 .is_some_and(|assignment| assignment.kind() == "assignment")
@@ -206,13 +207,14 @@ fn javascript_call(
     axios_defaults: bool,
 ) -> Option<(Span, &'static str)> {
     let text = ctx.source.text.as_str();
-    let args = arguments(ctx.tree, call.arguments);
+    let args = arguments(ctx, call.arguments);
     if args.iter().any(|a| a.kind() == "spread_element") {
         return None;
     }
-    let method = node_at(ctx.tree, call.callee)
+    let method = ctx
+        .node_at(call.callee)
         .filter(|c| c.kind() == "member_expression")
-        .and_then(|c| c.child_by_field_name("property"))
+        .and_then(|c| c.field("property"))
         .map(|p| text_of(text, p));
     let first_is_object = args.first().is_some_and(|a| a.kind() == "object");
     match http.library {
@@ -296,7 +298,7 @@ fn is_request_object(ctx: &CodeContext<'_>, node: Node<'_>) -> bool {
 /// the file calls `.timeout(...)` on.
 fn superagent_timed(ctx: &CodeContext<'_>, call: &Call) -> bool {
     let text = ctx.source.text.as_str();
-    let Some(mut node) = node_at(ctx.tree, call.span) else {
+    let Some(mut node) = ctx.node_at(call.span) else {
         return true;
     };
     while let Some(member) = node.parent()
@@ -304,7 +306,7 @@ fn superagent_timed(ctx: &CodeContext<'_>, call: &Call) -> bool {
         && is_field(member, "object", node)
     {
         if member
-            .child_by_field_name("property")
+            .field("property")
             .is_some_and(|p| text_of(text, p) == "timeout")
         {
             return true;
@@ -321,6 +323,6 @@ fn superagent_timed(ctx: &CodeContext<'_>, call: &Call) -> bool {
     };
     declarator
         .filter(|d| d.kind() == "variable_declarator")
-        .and_then(|d| d.child_by_field_name("name"))
+        .and_then(|d| d.field("name"))
         .is_some_and(|name| text.contains(&format!("{}.timeout(", text_of(text, name))))
 }

@@ -15,8 +15,9 @@ use audit_syntax::tree_sitter::Node;
 
 use super::{Key, http_call, object_key, span};
 use crate::checks::excerpt;
-use crate::checks::security::{arguments, elements, node_at, positional_arguments, text_of};
+use crate::checks::security::{arguments, elements, positional_arguments, text_of};
 use crate::checks::{Check, CodeContext, Emit};
+use audit_model::code::nodes::Fields;
 
 pub const CHECK: Check = Check::Code {
     anchors: &["try", "tenacity", "backoff", "Retry", "max_retries"],
@@ -94,10 +95,7 @@ fn retry_loops(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
         let Some(attempt) = keyword.parent().filter(|p| p.kind() == "try_statement") else {
             continue;
         };
-        let (Some(retry), Some(body)) = (
-            retry_loop(ctx, attempt),
-            attempt.child_by_field_name("body"),
-        ) else {
+        let (Some(retry), Some(body)) = (retry_loop(ctx, attempt), attempt.field("body")) else {
             continue;
         };
         if reported.contains(&retry.start_byte()) {
@@ -200,17 +198,17 @@ fn counts_attempts(ctx: &CodeContext<'_>, retry: Node<'_>) -> bool {
         "while_statement" | "do_statement" => true,
         "for_in_statement" => false,
         _ if ctx.grammar.is_javascript_family() => !retry
-            .child_by_field_name("condition")
+            .field("condition")
             .is_some_and(|c| text_of(text, c).contains(".length")),
-        _ => retry.child_by_field_name("right").is_some_and(|iterable| {
+        _ => retry.field("right").is_some_and(|iterable| {
             iterable.kind() == "call"
                 && iterable
-                    .child_by_field_name("function")
+                    .field("function")
                     .is_some_and(|f| text_of(text, f) == "range")
                 && !text_of(text, iterable).contains("len(")
                 // `range(2)`: one retry, with nothing to back off from.
                 && !matches!(
-                    arguments(ctx.tree, iterable.child_by_field_name("arguments").map(span))
+                    arguments(ctx, iterable.field("arguments").map(span))
                         .as_slice(),
                     [only] if text_of(text, *only).parse::<u32>().is_ok_and(|n| n <= 2)
                 )
@@ -224,7 +222,7 @@ fn counts_attempts(ctx: &CodeContext<'_>, retry: Node<'_>) -> bool {
 /// only when the answer's content says so (`if job["state"] == "done": return`) is
 /// polling, and a fixed interval is right for it.
 fn leaves_on_success(text: &str, attempt: Node<'_>) -> bool {
-    let body = attempt.child_by_field_name("body");
+    let body = attempt.field("body");
     let mut cursor = attempt.walk();
     let blocks: Vec<Node<'_>> = attempt
         .named_children(&mut cursor)
@@ -243,16 +241,14 @@ fn leaves_on_success(text: &str, attempt: Node<'_>) -> bool {
         .any(|statement| match statement.kind() {
             "return_statement" | "break_statement" => true,
             "if_statement" => {
-                statement.child_by_field_name("condition").is_some_and(|c| {
+                statement.field("condition").is_some_and(|c| {
                     let condition = text_of(text, c);
                     condition.contains(".ok")
                         || condition.contains("status_code")
                         || condition.contains("statusCode")
                         || (condition.contains(".status")
                             && condition.bytes().any(|b| b.is_ascii_digit()))
-                }) && statement
-                    .child_by_field_name("consequence")
-                    .is_some_and(leaves_directly)
+                }) && statement.field("consequence").is_some_and(leaves_directly)
             }
             _ => false,
         })
@@ -296,7 +292,7 @@ fn handler_goes_round(text: &str, attempt: Node<'_>) -> bool {
         {
             return false;
         }
-        let block = match handler.child_by_field_name("body") {
+        let block = match handler.field("body") {
             Some(body) => Some(body),
             None => elements(handler)
                 .into_iter()
@@ -378,7 +374,7 @@ fn wait_argument<'t>(ctx: &'t CodeContext<'_>, call: &Call) -> Option<Option<Nod
             }
         }
     };
-    let args = positional_arguments(ctx.tree, call.arguments);
+    let args = positional_arguments(ctx, call.arguments);
     Some(args.get(index).copied())
 }
 
@@ -414,7 +410,7 @@ fn constant(ctx: &CodeContext<'_>, argument: Option<Node<'_>>, retry: Span) -> b
             .first()
             .is_some_and(|inner| constant(ctx, Some(*inner), retry)),
         "binary_expression" | "binary_operator" => {
-            let side = |field| argument.child_by_field_name(field);
+            let side = |field| argument.field(field);
             side("left").is_some_and(|l| constant(ctx, Some(l), retry))
                 && side("right").is_some_and(|r| constant(ctx, Some(r), retry))
         }
@@ -455,7 +451,7 @@ fn python_libraries(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
             continue;
         };
         let splat = || {
-            arguments(ctx.tree, call.arguments)
+            arguments(ctx, call.arguments)
                 .iter()
                 .any(|a| a.kind() == "dictionary_splat")
         };
@@ -495,10 +491,10 @@ fn python_libraries(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
                 }
             }
             "backoff.on_exception" | "backoff.on_predicate" => {
-                let first = arguments(ctx.tree, call.arguments).into_iter().next();
+                let first = arguments(ctx, call.arguments).into_iter().next();
                 let generator = call
                     .keyword("wait_gen")
-                    .and_then(|k| node_at(ctx.tree, k.value))
+                    .and_then(|k| ctx.node_at(k.value))
                     .or(first.filter(|a| a.kind() != "keyword_argument"));
                 if let Some(generator) = generator
                     && semantics.qualified_name(generator, text).as_deref()
@@ -580,7 +576,7 @@ fn disabled_retry(ctx: &CodeContext<'_>, call: &Call) -> bool {
         .keyword("total")
         .map(|k| &text[k.value.start..k.value.end])
         .or_else(|| {
-            arguments(ctx.tree, call.arguments)
+            arguments(ctx, call.arguments)
                 .first()
                 .filter(|a| a.kind() != "keyword_argument")
                 .map(|a| text_of(text, *a))
@@ -603,7 +599,7 @@ fn javascript_libraries(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
             Some("async-retry") => "async-retry",
             _ => continue,
         };
-        let args = arguments(ctx.tree, call.arguments);
+        let args = arguments(ctx, call.arguments);
         let name = excerpt(&text[call.callee.start..call.callee.end]);
         if library == "axios-retry" {
             match args.get(1).map(|o| object_key(ctx, *o, &["retryDelay"])) {
@@ -645,7 +641,7 @@ fn javascript_libraries(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
 /// `() => 1000`, `function () { return 1000; }`: a delay that ignores the attempt.
 fn constant_function(value: Node<'_>) -> bool {
     let body = match value.kind() {
-        "arrow_function" | "function_expression" | "function" => value.child_by_field_name("body"),
+        "arrow_function" | "function_expression" | "function" => value.field("body"),
         _ => return false,
     };
     let Some(body) = body else {

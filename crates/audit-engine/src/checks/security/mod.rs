@@ -14,18 +14,20 @@ use audit_core::Span;
 pub(crate) use audit_model::code::nodes::{elements, node_at, string_content, text_of};
 use audit_syntax::tree_sitter::{Node, Tree};
 
+use super::CodeContext;
 pub(crate) use super::words;
+use audit_model::code::nodes::Fields;
 
 /// The arguments of a call whose argument list is at `arguments`.
-pub(crate) fn arguments(tree: &Tree, arguments: Option<Span>) -> Vec<Node<'_>> {
+pub(crate) fn arguments<'a>(ctx: &CodeContext<'a>, arguments: Option<Span>) -> Vec<Node<'a>> {
     arguments
-        .and_then(|span| node_at(tree, span))
+        .and_then(|span| ctx.node_at(span))
         .map_or_else(Vec::new, elements)
 }
 
 /// The positional arguments of a Python call: its arguments without the `name=value` ones.
-pub(crate) fn positional_arguments(tree: &Tree, list: Option<Span>) -> Vec<Node<'_>> {
-    let mut args = arguments(tree, list);
+pub(crate) fn positional_arguments<'a>(ctx: &CodeContext<'a>, list: Option<Span>) -> Vec<Node<'a>> {
+    let mut args = arguments(ctx, list);
     args.retain(|a| a.kind() != "keyword_argument");
     args
 }
@@ -39,10 +41,8 @@ fn occurrences<'t>(tree: &'t Tree, text: &'t str, word: &'t str) -> impl Iterato
 }
 
 /// Whether `child` is the `field` child of `parent`.
-pub(crate) fn is_field(parent: Node<'_>, field: &str, child: Node<'_>) -> bool {
-    parent
-        .child_by_field_name(field)
-        .is_some_and(|c| c.id() == child.id())
+pub(crate) fn is_field(parent: Node<'_>, field: &'static str, child: Node<'_>) -> bool {
+    parent.field(field).is_some_and(|c| c.id() == child.id())
 }
 
 /// The `key: value` pair of a Python dict literal whose key is the string `key`.
@@ -55,9 +55,9 @@ pub(crate) fn dictionary_key<'t>(
         return None;
     }
     elements(dictionary).into_iter().find_map(|pair| {
-        let k = pair.child_by_field_name("key")?;
+        let k = pair.field("key")?;
         (pair.kind() == "pair" && string_content(text, k) == Some(key))
-            .then(|| pair.child_by_field_name("value").map(|v| (pair, v)))
+            .then(|| pair.field("value").map(|v| (pair, v)))
             .flatten()
     })
 }
@@ -78,7 +78,7 @@ pub(crate) fn module_assignments<'t>(
             && is_field(assignment, "left", node)
             && statement.kind() == "expression_statement"
             && statement.parent()?.kind() == "module")
-            .then(|| Some((assignment, assignment.child_by_field_name("right")?)))
+            .then(|| Some((assignment, assignment.field("right")?)))
             .flatten()
     })
 }

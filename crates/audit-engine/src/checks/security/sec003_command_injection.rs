@@ -6,9 +6,10 @@ use audit_core::Span;
 use audit_model::code::Call;
 use audit_syntax::tree_sitter::Node;
 
-use super::{arguments, elements, is_script_flag, is_shell, node_at, string_content, text_of};
+use super::{arguments, elements, is_script_flag, is_shell, string_content, text_of};
 use crate::checks::excerpt;
 use crate::checks::{Check, CodeContext, Emit};
+use audit_model::code::nodes::Fields;
 
 pub const CHECK: Check = Check::Code {
     anchors: &[
@@ -60,9 +61,9 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
 fn callee_name<'a>(ctx: &CodeContext<'a>, call: &Call) -> &'a str {
     let text = ctx.source.text.as_str();
     if ctx.grammar.is_javascript_family()
-        && let Some(callee) = node_at(ctx.tree, call.callee)
+        && let Some(callee) = ctx.node_at(call.callee)
         && callee.kind() == "member_expression"
-        && let Some(property) = callee.child_by_field_name("property")
+        && let Some(property) = callee.field("property")
     {
         return text_of(text, property);
     }
@@ -87,7 +88,7 @@ fn promisified(ctx: &CodeContext<'_>, call: &Call) -> Option<String> {
     if wrapper.qualified_name.as_deref() != Some("util.promisify") {
         return None;
     }
-    let wrapped = *arguments(ctx.tree, wrapper.arguments).first()?;
+    let wrapped = *arguments(ctx, wrapper.arguments).first()?;
     ctx.semantics().qualified_name(wrapped, text)
 }
 
@@ -118,7 +119,7 @@ fn javascript_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option
         | "child_process.execFileSync" => true,
         _ => return None,
     };
-    let args = arguments(ctx.tree, call.arguments);
+    let args = arguments(ctx, call.arguments);
     let first = *args.first()?;
     if !spawn {
         return javascript_dynamic(first).then(|| span(first));
@@ -159,12 +160,10 @@ fn shell_true(text: &str, node: Node<'_>) -> bool {
     node.kind() == "object"
         && elements(node).iter().any(|pair| {
             pair.kind() == "pair"
-                && pair.child_by_field_name("key").is_some_and(|k| {
+                && pair.field("key").is_some_and(|k| {
                     k.kind() == "property_identifier" && text_of(text, k) == "shell"
                 })
-                && pair
-                    .child_by_field_name("value")
-                    .is_some_and(|v| v.kind() == "true")
+                && pair.field("value").is_some_and(|v| v.kind() == "true")
         })
 }
 
@@ -219,7 +218,7 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<Spa
         | "asyncio.subprocess.create_subprocess_exec" => Python::ProgramAndArguments,
         _ => return None,
     };
-    let args = arguments(ctx.tree, call.arguments);
+    let args = arguments(ctx, call.arguments);
     let first = *args.first()?;
     let shell_program = || string_content(text, first).is_some_and(is_shell);
     match kind {

@@ -9,6 +9,7 @@ use audit_syntax::tree_sitter::Node;
 use super::{arguments, elements, text_of};
 use crate::checks::excerpt;
 use crate::checks::{Check, CodeContext, Emit};
+use audit_model::code::nodes::Fields;
 
 pub const CHECK: Check = Check::Code {
     anchors: &[
@@ -39,7 +40,7 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
         if unsafe_load {
             let callee = excerpt(&text[call.callee.start..call.callee.end]);
             // The payload is the first argument: proven request input makes it certain.
-            let payload = arguments(ctx.tree, call.arguments)
+            let payload = arguments(ctx, call.arguments)
                 .first()
                 .map_or(call.span, |a| Span::from(a.byte_range()));
             ctx.report_input(out, call.span, payload, &[("callee", &callee)], &callee);
@@ -53,7 +54,7 @@ fn javascript_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> bool {
         // Evaluates the `_$$ND_FUNC$$_` functions of its payload.
         "node-serialize.unserialize" => !call.new,
         // js-yaml's full schema builds JavaScript functions and regular expressions.
-        "js-yaml.load" | "js-yaml.loadAll" => arguments(ctx.tree, call.arguments)
+        "js-yaml.load" | "js-yaml.loadAll" => arguments(ctx, call.arguments)
             .iter()
             .any(|a| full_schema(text, *a)),
         _ => false,
@@ -65,12 +66,12 @@ fn full_schema(text: &str, options: Node<'_>) -> bool {
     options.kind() == "object"
         && elements(options).iter().any(|pair| {
             pair.kind() == "pair"
-                && pair.child_by_field_name("key").is_some_and(|k| {
+                && pair.field("key").is_some_and(|k| {
                     k.kind() == "property_identifier" && text_of(text, k) == "schema"
                 })
-                && pair.child_by_field_name("value").is_some_and(|v| {
+                && pair.field("value").is_some_and(|v| {
                     v.kind() == "member_expression"
-                        && v.child_by_field_name("property")
+                        && v.field("property")
                             .is_some_and(|p| text_of(text, p) == "DEFAULT_FULL_SCHEMA")
                 })
         })
@@ -94,12 +95,12 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> bool {
 /// `yaml.load(s)` (no loader: PyYAML before 5.1 loads anything), or with a loader that
 /// builds arbitrary objects (`Loader`, `UnsafeLoader`, `FullLoader` and their C forms).
 fn unsafe_yaml_load(ctx: &CodeContext<'_>, call: &Call) -> bool {
-    let args = arguments(ctx.tree, call.arguments);
+    let args = arguments(ctx, call.arguments);
     if args.len() == 1 {
         return true;
     }
     let loader = match call.keyword("Loader") {
-        Some(keyword) => super::node_at(ctx.tree, keyword.value),
+        Some(keyword) => ctx.node_at(keyword.value),
         None if args.len() == 2 && args[1].kind() != "keyword_argument" => Some(args[1]),
         None => None,
     };

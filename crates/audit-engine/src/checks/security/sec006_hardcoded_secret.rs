@@ -16,8 +16,9 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use audit_core::{Confidence, Language, Span, TextKind, mask};
 use audit_syntax::tree_sitter::Node;
 
-use super::{node_at, positional_arguments, string_content, text_of};
+use super::{positional_arguments, string_content, text_of};
 use crate::checks::{Check, CodeContext, Emit, TextContext, excerpt};
+use audit_model::code::nodes::Fields;
 use tokens::{FORMATS, JWT_PREFIX, PEM_BEGIN, TWILIO, Token};
 use value::{is_placeholder, is_secret_name, is_secret_value};
 
@@ -115,7 +116,7 @@ struct Found {
     confidence: Option<Confidence>,
 }
 
-fn check(ctx: &TextContext<'_>, out: &mut Emit<'_>) {
+fn check(ctx: &TextContext<'_, '_>, out: &mut Emit<'_>) {
     let text = ctx.source.text.as_str();
     let prefilter = &*PREFILTER;
     let mut found: Vec<Found> = Vec::new();
@@ -181,7 +182,7 @@ fn token_found(token: Token) -> Found {
 
 /// Literals assigned to names are looked for in code and configuration, not in Terraform
 /// (TF011 evaluates its credentials), key files, or templates such as `.env.example`.
-fn generic_applies(ctx: &TextContext<'_>) -> bool {
+fn generic_applies(ctx: &TextContext<'_, '_>) -> bool {
     let file = ctx.source.path.rsplit('/').next().unwrap_or("");
     let template = ["example", "sample", "template", ".dist", "tmpl"]
         .iter()
@@ -202,7 +203,7 @@ fn generic_applies(ctx: &TextContext<'_>) -> bool {
 
 /// Reports each secret once (a token before a name's literal covering it), masked in the
 /// message and wherever any of the file's secrets shows in the code frame.
-fn report(ctx: &TextContext<'_>, out: &mut Emit<'_>, mut found: Vec<Found>) {
+fn report(ctx: &TextContext<'_, '_>, out: &mut Emit<'_>, mut found: Vec<Found>) {
     if found.is_empty() {
         return;
     }
@@ -387,53 +388,47 @@ fn assignments_in_code(code: &CodeContext<'_>, names: &[Span], found: &mut Vec<F
 /// it, or a subscript by it), an object or dict entry, a class field or a keyword argument.
 fn assigned_value(key: Node<'_>) -> Option<Node<'_>> {
     let parent = key.parent()?;
-    let field = |node: Node<'_>, name: &str| {
-        node.child_by_field_name(name)
+    let field = |node: Node<'_>, name: &'static str| {
+        node.field(name)
             .is_some_and(|c| c.id() == key.id())
             .then_some(())
     };
     match parent.kind() {
         "variable_declarator" => {
             field(parent, "name")?;
-            parent.child_by_field_name("value")
+            parent.field("value")
         }
         "assignment_expression" | "assignment" => {
             field(parent, "left")?;
-            parent.child_by_field_name("right")
+            parent.field("right")
         }
         "pair" => {
             field(parent, "key")?;
-            parent.child_by_field_name("value")
+            parent.field("value")
         }
         "public_field_definition" | "field_definition" => {
-            let name = parent
-                .child_by_field_name("name")
-                .or_else(|| parent.child_by_field_name("property"))?;
+            let name = parent.field("name").or_else(|| parent.field("property"))?;
             (name.id() == key.id()).then_some(())?;
-            parent.child_by_field_name("value")
+            parent.field("value")
         }
         "keyword_argument" => {
             field(parent, "name")?;
-            parent.child_by_field_name("value")
+            parent.field("value")
         }
         // `this.secret = ...`, `self.password = ...`, `config["token"] = ...`.
         "member_expression" | "attribute" | "subscript_expression" | "subscript" => {
             let named = ["property", "attribute", "index", "subscript"]
                 .iter()
-                .any(|f| {
-                    parent
-                        .child_by_field_name(f)
-                        .is_some_and(|c| c.id() == key.id())
-                });
+                .any(|f| parent.field(f).is_some_and(|c| c.id() == key.id()));
             let assignment = parent.parent()?;
             let is_left = assignment
-                .child_by_field_name("left")
+                .field("left")
                 .is_some_and(|l| l.id() == parent.id());
             (named
                 && is_left
                 && matches!(assignment.kind(), "assignment_expression" | "assignment"))
             .then_some(())?;
-            assignment.child_by_field_name("right")
+            assignment.field("right")
         }
         _ => None,
     }
@@ -470,7 +465,7 @@ fn fallbacks_in_code(code: &CodeContext<'_>, found: &mut Vec<Found>) {
     let text = code.source.text.as_str();
     if code.grammar.is_javascript_family() {
         for (at, _) in text.match_indices("process.env") {
-            let Some(process) = node_at(code.tree, Span::new(at, at + 7)) else {
+            let Some(process) = code.node_at(Span::new(at, at + 7)) else {
                 continue;
             };
             // process -> process.env -> process.env.X
@@ -478,11 +473,9 @@ fn fallbacks_in_code(code: &CodeContext<'_>, found: &mut Vec<Found>) {
                 continue;
             };
             let name = match variable.kind() {
-                "member_expression" => variable
-                    .child_by_field_name("property")
-                    .map(|p| text_of(text, p)),
+                "member_expression" => variable.field("property").map(|p| text_of(text, p)),
                 "subscript_expression" => variable
-                    .child_by_field_name("index")
+                    .field("index")
                     .and_then(|i| string_content(text, i)),
                 _ => None,
             };
@@ -495,16 +488,14 @@ fn fallbacks_in_code(code: &CodeContext<'_>, found: &mut Vec<Found>) {
             else {
                 continue;
             };
-            let operator = binary
-                .child_by_field_name("operator")
-                .map(|o| text_of(text, o));
+            let operator = binary.field("operator").map(|o| text_of(text, o));
             let is_left = binary
-                .child_by_field_name("left")
+                .field("left")
                 .is_some_and(|l| l.id() == variable.id());
             if !is_left || !matches!(operator, Some("||" | "??")) {
                 continue;
             }
-            let Some(right) = binary.child_by_field_name("right") else {
+            let Some(right) = binary.field("right") else {
                 continue;
             };
             if let Some(secret) = literal_secret(text, right) {
@@ -514,7 +505,7 @@ fn fallbacks_in_code(code: &CodeContext<'_>, found: &mut Vec<Found>) {
         return;
     }
     for call in code.semantics().calls() {
-        let args = positional_arguments(code.tree, call.arguments);
+        let args = positional_arguments(code, call.arguments);
         let Some(name) = args.first().and_then(|a| string_content(text, *a)) else {
             continue;
         };
@@ -524,7 +515,7 @@ fn fallbacks_in_code(code: &CodeContext<'_>, found: &mut Vec<Found>) {
         );
         let default = if lookup { args.get(1).copied() } else { None }.or_else(|| {
             let keyword = call.keyword("default")?;
-            node_at(code.tree, keyword.value)
+            code.node_at(keyword.value)
         });
         let Some(default) = default else {
             continue;

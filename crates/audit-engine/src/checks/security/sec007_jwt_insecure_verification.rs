@@ -10,7 +10,7 @@ use audit_core::Span;
 use audit_model::code::Call;
 use audit_syntax::tree_sitter::Node;
 
-use super::{arguments, dictionary_key, elements, node_at, string_content, text_of};
+use super::{arguments, dictionary_key, elements, string_content, text_of};
 use crate::checks::reliability::{Key, object_key};
 use crate::checks::{Check, CodeContext, Emit};
 
@@ -52,7 +52,7 @@ fn javascript_call(
     function: &str,
 ) -> Option<(Span, &'static str)> {
     let text = ctx.source.text.as_str();
-    let args = arguments(ctx.tree, call.arguments);
+    let args = arguments(ctx, call.arguments);
     if args.iter().any(|a| a.kind() == "spread_element") {
         return None;
     }
@@ -88,7 +88,7 @@ fn javascript_call(
 
 fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<(Span, &'static str)> {
     let text = ctx.source.text.as_str();
-    let args = arguments(ctx.tree, call.arguments);
+    let args = arguments(ctx, call.arguments);
     if args.iter().any(|a| a.kind() == "dictionary_splat") {
         return None;
     }
@@ -103,7 +103,7 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<(Sp
                 ));
             }
             if let Some(options) = call.keyword("options")
-                && let Some(dictionary) = node_at(ctx.tree, options.value)
+                && let Some(dictionary) = ctx.node_at(options.value)
                 && let Some((pair, value)) = dictionary_key(text, dictionary, "verify_signature")
                 && text_of(text, value) == "False"
             {
@@ -117,7 +117,8 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<(Sp
                     call.callee,
                     "verifies a JWT without `algorithms=`, so the token's own header picks the algorithm (PyJWT 2 refuses it, older versions and python-jose accept `none` or key confusion); pass the issuer's algorithm, e.g. `algorithms=[\"RS256\"]`",
                 )),
-                Some(algorithms) => node_at(ctx.tree, algorithms.value)
+                Some(algorithms) => ctx
+                    .node_at(algorithms.value)
                     .filter(|list| matches!(list.kind(), "list" | "tuple"))
                     .and_then(|list| {
                         elements(list).into_iter().find(|a| {
@@ -138,7 +139,7 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<(Sp
                         .binding_at(name, payload.start_byte())
                         .filter(|b| b.path.is_empty() && !b.augmented)
                         .and_then(|b| b.value)
-                        .and_then(|v| node_at(ctx.tree, v))
+                        .and_then(|v| ctx.node_at(v))
                         .filter(|v| v.kind() == "dictionary")?;
                     // `payload["exp"] = ...` later.
                     if text.contains(&format!("{name}[\"exp\"]"))

@@ -9,11 +9,11 @@ use audit_model::code::Call;
 use audit_syntax::tree_sitter::Node;
 
 use super::{
-    arguments, elements, is_field, node_at, occurrences, positional_arguments, string_content,
-    text_of,
+    arguments, elements, is_field, occurrences, positional_arguments, string_content, text_of,
 };
 use crate::checks::reliability::http_call;
 use crate::checks::{Check, CodeContext, Emit};
+use audit_model::code::nodes::Fields;
 
 pub const CHECK: Check = Check::Code {
     anchors: &[
@@ -49,7 +49,7 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
             }
             continue;
         };
-        let positional = positional_arguments(ctx.tree, call.arguments);
+        let positional = positional_arguments(ctx, call.arguments);
         let literal = |index: usize| {
             positional
                 .get(index)
@@ -179,7 +179,7 @@ fn sent_in_request(ctx: &CodeContext<'_>, at: Span) -> bool {
             "post" | "put" | "patch" | "request" | "fetch"
         ) && callee.contains('.')
     };
-    let Some(mut node) = node_at(ctx.tree, at) else {
+    let Some(mut node) = ctx.node_at(at) else {
         return false;
     };
     while let Some(parent) = node.parent() {
@@ -257,7 +257,7 @@ fn password_name(name: &str) -> bool {
 /// `crypto.createHash("sha256").update(password)`.
 fn chained_update_mentions_password(ctx: &CodeContext<'_>, call: &Call) -> bool {
     let text = ctx.source.text.as_str();
-    let Some(node) = node_at(ctx.tree, call.span) else {
+    let Some(node) = ctx.node_at(call.span) else {
         return false;
     };
     let mut current = node;
@@ -268,9 +268,9 @@ fn chained_update_mentions_password(ctx: &CodeContext<'_>, call: &Call) -> bool 
         && next.kind() == "call_expression"
     {
         if member
-            .child_by_field_name("property")
+            .field("property")
             .is_some_and(|p| text_of(text, p) == "update")
-            && let Some(args) = next.child_by_field_name("arguments")
+            && let Some(args) = next.field("arguments")
             && elements(args)
                 .first()
                 .is_some_and(|a| mentions_password(text, *a))
@@ -286,22 +286,16 @@ fn chained_update_mentions_password(ctx: &CodeContext<'_>, call: &Call) -> bool 
 /// `crypto.createHash("md5")`: the span of the call that made the digest.
 fn update_of_fast_hash(ctx: &CodeContext<'_>, call: &Call) -> Option<Span> {
     let text = ctx.source.text.as_str();
-    let callee = node_at(ctx.tree, call.callee)?;
+    let callee = ctx.node_at(call.callee)?;
     let (object, method) = match callee.kind() {
-        "attribute" => (
-            callee.child_by_field_name("object")?,
-            callee.child_by_field_name("attribute")?,
-        ),
-        "member_expression" => (
-            callee.child_by_field_name("object")?,
-            callee.child_by_field_name("property")?,
-        ),
+        "attribute" => (callee.field("object")?, callee.field("attribute")?),
+        "member_expression" => (callee.field("object")?, callee.field("property")?),
         _ => return None,
     };
     if text_of(text, method) != "update" || object.kind() != "identifier" {
         return None;
     }
-    let first = *arguments(ctx.tree, call.arguments).first()?;
+    let first = *arguments(ctx, call.arguments).first()?;
     if !mentions_password(text, first) {
         return None;
     }
@@ -313,7 +307,7 @@ fn update_of_fast_hash(ctx: &CodeContext<'_>, call: &Call) -> Option<Span> {
     let function = made.qualified_name.as_deref()?;
     let fast = fast_hashlib(function).is_some_and(|name| name != "new")
         || (function == "crypto.createHash"
-            && arguments(ctx.tree, made.arguments)
+            && arguments(ctx, made.arguments)
                 .first()
                 .and_then(|a| string_content(text, *a))
                 .is_some_and(|alg| {
@@ -334,7 +328,7 @@ fn django_hashers(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
             continue;
         };
         let Some(list) = assignment
-            .child_by_field_name("right")
+            .field("right")
             .filter(|l| matches!(l.kind(), "list" | "tuple"))
         else {
             continue;

@@ -58,7 +58,7 @@ fn weak_cipher_name(name: &str) -> Option<&'static str> {
 
 fn javascript_call(ctx: &CodeContext<'_>, call: &Call, function: &str, out: &mut Emit<'_>) {
     let text = ctx.source.text.as_str();
-    let args = arguments(ctx.tree, call.arguments);
+    let args = arguments(ctx, call.arguments);
     match function {
         "crypto.createCipher" | "crypto.createDecipher" => report(
             ctx,
@@ -114,7 +114,7 @@ fn static_javascript_iv(ctx: &CodeContext<'_>, iv: Node<'_>) -> bool {
         return !literal.is_empty();
     }
     ctx.semantics().call(span(iv)).is_some_and(|call| {
-        let args = arguments(ctx.tree, call.arguments);
+        let args = arguments(ctx, call.arguments);
         match call.qualified_name.as_deref() {
             Some("Buffer.alloc") => args.len() == 1,
             Some("Buffer.from") => args
@@ -128,7 +128,7 @@ fn static_javascript_iv(ctx: &CodeContext<'_>, iv: Node<'_>) -> bool {
 fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str, out: &mut Emit<'_>) {
     let text = ctx.source.text.as_str();
     let semantics = ctx.semantics();
-    let positional = positional_arguments(ctx.tree, call.arguments);
+    let positional = positional_arguments(ctx, call.arguments);
     // pycryptodome (`Crypto`, `Cryptodome`) and `cryptography`'s hazmat ciphers.
     let pycrypto = function
         .strip_prefix("Crypto.Cipher.")
@@ -146,7 +146,7 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str, out: &mut Emi
         }
         let mode = call
             .keyword("mode")
-            .and_then(|k| super::node_at(ctx.tree, k.value))
+            .and_then(|k| ctx.node_at(k.value))
             .or_else(|| positional.get(1).copied());
         if let Some(mode) = mode
             && semantics
@@ -157,7 +157,7 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str, out: &mut Emi
         }
         let iv = call
             .keyword("iv")
-            .and_then(|k| super::node_at(ctx.tree, k.value))
+            .and_then(|k| ctx.node_at(k.value))
             .or_else(|| positional.get(2).copied());
         if let Some(iv) = iv
             && string_content(text, iv).is_some()

@@ -13,6 +13,7 @@ use audit_syntax::tree_sitter::Node;
 use super::{is_field, node_at, occurrences, string_content, text_of};
 use crate::checks::excerpt;
 use crate::checks::{Check, CodeContext, Emit};
+use audit_model::code::nodes::Fields;
 
 pub const CHECK: Check = Check::Code {
     anchors: &[
@@ -93,7 +94,7 @@ fn javascript(ctx: &CodeContext<'_>, found: &mut Vec<Span>) {
                 "pair"
                     if pairs
                         && is_field(parent, "key", key)
-                        && parent.child_by_field_name("value").is_some_and(value) =>
+                        && parent.field("value").is_some_and(value) =>
                 {
                     found.push(span(parent));
                 }
@@ -104,7 +105,7 @@ fn javascript(ctx: &CodeContext<'_>, found: &mut Vec<Span>) {
                     if let Some(assignment) = parent.parent()
                         && assignment.kind() == "assignment_expression"
                         && is_field(assignment, "left", parent)
-                        && assignment.child_by_field_name("right").is_some_and(value)
+                        && assignment.field("right").is_some_and(value)
                     {
                         found.push(span(assignment));
                     }
@@ -144,7 +145,7 @@ fn python(ctx: &CodeContext<'_>, found: &mut Vec<Span>) {
                 && assignment.kind() == "assignment"
                 && is_field(assignment, "left", attribute)
                 && assignment
-                    .child_by_field_name("right")
+                    .field("right")
                     .is_some_and(|r| r.kind() == "false")
             {
                 found.push(span(assignment));
@@ -222,17 +223,17 @@ fn http_call(ctx: &CodeContext<'_>, call: &Call) -> bool {
     // `session.get(...)`, `requests.Session().get(...)`: the object was made by a client
     // constructor, directly or as the value of its binding (`=`, `with ... as`).
     let text = ctx.source.text.as_str();
-    let Some(callee) = node_at(ctx.tree, call.callee) else {
+    let Some(callee) = ctx.node_at(call.callee) else {
         return false;
     };
     if callee.kind() != "attribute"
         || !callee
-            .child_by_field_name("attribute")
+            .field("attribute")
             .is_some_and(|m| METHODS.contains(&text_of(text, m)))
     {
         return false;
     }
-    let Some(object) = callee.child_by_field_name("object") else {
+    let Some(object) = callee.field("object") else {
         return false;
     };
     let made_by = match object.kind() {

@@ -14,10 +14,11 @@ use audit_syntax::tree_sitter::Node;
 
 use super::{
     arguments, development_settings, dictionary_key, elements, module_assignments,
-    module_flag_true, node_at, occurrences, positional_arguments, string_content, text_of,
+    module_flag_true, occurrences, positional_arguments, string_content, text_of,
 };
 use crate::checks::reliability::{Key, object_key, span};
 use crate::checks::{Check, CodeContext, Emit};
+use audit_model::code::nodes::Fields;
 
 pub const CHECK: Check = Check::Code {
     anchors: &[
@@ -58,7 +59,7 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
 /// the request's own origin (`@koa/cors` reflects it by default; `cors` sends `*`).
 fn javascript_options<'t>(ctx: &'t CodeContext<'_>, call: &Call) -> Option<(Node<'t>, bool)> {
     let text = ctx.source.text.as_str();
-    let args = arguments(ctx.tree, call.arguments);
+    let args = arguments(ctx, call.arguments);
     let callee = &text[call.callee.start..call.callee.end];
     match call.qualified_name.as_deref() {
         Some("cors") => return args.first().map(|o| (*o, false)),
@@ -84,10 +85,10 @@ fn required_module(ctx: &CodeContext<'_>, plugin: Node<'_>) -> Option<String> {
     let text = ctx.source.text.as_str();
     if plugin.kind() == "call_expression"
         && plugin
-            .child_by_field_name("function")
+            .field("function")
             .is_some_and(|f| text_of(text, f) == "require")
     {
-        let args = plugin.child_by_field_name("arguments").map(elements)?;
+        let args = plugin.field("arguments").map(elements)?;
         return string_content(text, *args.first()?).map(str::to_string);
     }
     ctx.semantics().qualified_name(plugin, text)
@@ -129,7 +130,7 @@ fn any_javascript_origin(ctx: &CodeContext<'_>, value: Node<'_>) -> Option<&'sta
         "true" => Some("every origin (`origin: true` reflects the request's)"),
         "string" if string_content(text, value) == Some("*") => Some("every origin (`*`)"),
         "regex" => value
-            .child_by_field_name("pattern")
+            .field("pattern")
             .is_some_and(|p| matches!(text_of(text, p), ".*" | "^.*$" | ".+" | "^.+$"))
             .then_some("every origin (a match-all pattern)"),
         "array" => elements(value)
@@ -146,17 +147,17 @@ fn any_javascript_origin(ctx: &CodeContext<'_>, value: Node<'_>) -> Option<&'sta
 /// a callback whose whole body answers yes.
 fn approves_every_origin(ctx: &CodeContext<'_>, function: Node<'_>) -> bool {
     let text = ctx.source.text.as_str();
-    let Some(parameters) = function.child_by_field_name("parameters") else {
+    let Some(parameters) = function.field("parameters") else {
         return false;
     };
     let names: Vec<&str> = elements(parameters)
         .iter()
-        .map(|p| text_of(text, p.child_by_field_name("pattern").unwrap_or(*p)))
+        .map(|p| text_of(text, p.field("pattern").unwrap_or(*p)))
         .collect();
     let [origin, callback, ..] = names.as_slice() else {
         return false;
     };
-    let Some(body) = function.child_by_field_name("body") else {
+    let Some(body) = function.field("body") else {
         return false;
     };
     let call = match body.kind() {
@@ -179,14 +180,11 @@ fn approves_every_origin(ctx: &CodeContext<'_>, function: Node<'_>) -> bool {
     };
     call.kind() == "call_expression"
         && call
-            .child_by_field_name("function")
+            .field("function")
             .is_some_and(|f| text_of(text, f) == *callback)
-        && call
-            .child_by_field_name("arguments")
-            .map(elements)
-            .is_some_and(|args| {
-                args.len() == 2 && (args[1].kind() == "true" || text_of(text, args[1]) == *origin)
-            })
+        && call.field("arguments").map(elements).is_some_and(|args| {
+            args.len() == 2 && (args[1].kind() == "true" || text_of(text, args[1]) == *origin)
+        })
 }
 
 fn python_call(ctx: &CodeContext<'_>, call: &Call) -> Option<(Span, String)> {
@@ -198,13 +196,13 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call) -> Option<(Span, String)> {
     };
     let function = call.qualified_name.as_deref().unwrap_or("");
     let starlette = function.ends_with(".CORSMiddleware")
-        || positional_arguments(ctx.tree, call.arguments)
+        || positional_arguments(ctx, call.arguments)
             .first()
             .and_then(|m| semantics.qualified_name(*m, text))
             .is_some_and(|q| q.ends_with(".CORSMiddleware"));
     if starlette && is_true("allow_credentials") {
         if let Some(origins) = call.keyword("allow_origins")
-            && node_at(ctx.tree, origins.value).is_some_and(|v| star(text, v))
+            && ctx.node_at(origins.value).is_some_and(|v| star(text, v))
         {
             return Some((
                 origins.span,
@@ -212,7 +210,8 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call) -> Option<(Span, String)> {
             ));
         }
         if let Some(regex) = call.keyword("allow_origin_regex")
-            && node_at(ctx.tree, regex.value)
+            && ctx
+                .node_at(regex.value)
                 .and_then(|v| string_content(text, v))
                 .is_some_and(|p| matches!(p, ".*" | "^.*$" | ".+" | "^.+$" | "https?://.*"))
         {
@@ -253,19 +252,19 @@ fn star(text: &str, value: Node<'_>) -> bool {
 fn flask_cors_any_origin(ctx: &CodeContext<'_>, call: &Call) -> bool {
     let text = ctx.source.text.as_str();
     if let Some(origins) = call.keyword("origins") {
-        return node_at(ctx.tree, origins.value).is_some_and(|v| star(text, v));
+        return ctx.node_at(origins.value).is_some_and(|v| star(text, v));
     }
     let Some(resources) = call.keyword("resources") else {
         return true;
     };
-    let Some(resources) = node_at(ctx.tree, resources.value) else {
+    let Some(resources) = ctx.node_at(resources.value) else {
         return false;
     };
     match resources.kind() {
         // A path pattern, or a list of them: the default origins apply.
         "string" | "list" => true,
         "dictionary" => elements(resources).iter().any(|pair| {
-            pair.child_by_field_name("value")
+            pair.field("value")
                 .filter(|v| v.kind() == "dictionary")
                 .is_some_and(|options| match dictionary_key(text, options, "origins") {
                     Some((_, origins)) => star(text, origins),
@@ -350,12 +349,12 @@ fn header_value(string: Node<'_>) -> Option<(Node<'_>, Node<'_>)> {
             Some((parent.parent()?, *args.get(1)?))
         }
         // `{ "Access-Control-Allow-Origin": value }`.
-        "pair" => Some((parent, parent.child_by_field_name("value")?)),
+        "pair" => Some((parent, parent.field("value")?)),
         // `res.headers["Access-Control-Allow-Origin"] = value`.
         "subscript" | "subscript_expression" => {
             let assignment = parent.parent()?;
             matches!(assignment.kind(), "assignment" | "assignment_expression").then_some(())?;
-            Some((assignment, assignment.child_by_field_name("right")?))
+            Some((assignment, assignment.field("right")?))
         }
         _ => None,
     }
@@ -375,10 +374,8 @@ fn reads_request_origin(ctx: &CodeContext<'_>, value: Node<'_>, depth: u8) -> bo
             .named_child(0)
             .is_some_and(|inner| reads_request_origin(ctx, inner, depth)),
         "member_expression" | "attribute" => {
-            let property = value
-                .child_by_field_name("property")
-                .or_else(|| value.child_by_field_name("attribute"));
-            let object = value.child_by_field_name("object");
+            let property = value.field("property").or_else(|| value.field("attribute"));
+            let object = value.field("object");
             property.is_some_and(|p| text_of(text, p) == "origin")
                 && object.is_some_and(|o| {
                     let o = text_of(text, o);
@@ -386,12 +383,8 @@ fn reads_request_origin(ctx: &CodeContext<'_>, value: Node<'_>, depth: u8) -> bo
                 })
         }
         "subscript_expression" | "subscript" => {
-            let index = value
-                .child_by_field_name("index")
-                .or_else(|| value.child_by_field_name("subscript"));
-            let object = value
-                .child_by_field_name("object")
-                .or_else(|| value.child_by_field_name("value"));
+            let index = value.field("index").or_else(|| value.field("subscript"));
+            let object = value.field("object").or_else(|| value.field("value"));
             index
                 .and_then(|i| string_content(text, i))
                 .is_some_and(origin_name)
@@ -401,20 +394,20 @@ fn reads_request_origin(ctx: &CodeContext<'_>, value: Node<'_>, depth: u8) -> bo
                 })
         }
         "call_expression" | "call" => {
-            let Some(function) = value.child_by_field_name("function") else {
+            let Some(function) = value.field("function") else {
                 return false;
             };
             let method = text_of(text, function).rsplit('.').next().unwrap_or("");
             matches!(method, "get" | "header" | "getHeader")
                 && value
-                    .child_by_field_name("arguments")
+                    .field("arguments")
                     .map(elements)
                     .and_then(|args| args.first().copied())
                     .and_then(|a| string_content(text, a))
                     .is_some_and(origin_name)
         }
         "binary_expression" | "boolean_operator" => {
-            let left = value.child_by_field_name("left");
+            let left = value.field("left");
             left.is_some_and(|l| reads_request_origin(ctx, l, depth))
         }
         "identifier" if depth > 0 => ctx
@@ -422,7 +415,7 @@ fn reads_request_origin(ctx: &CodeContext<'_>, value: Node<'_>, depth: u8) -> bo
             .binding_at(text_of(text, value), value.start_byte())
             .filter(|b| b.path.is_empty() && !b.augmented)
             .and_then(|b| b.value)
-            .and_then(|v| node_at(ctx.tree, v))
+            .and_then(|v| ctx.node_at(v))
             .is_some_and(|v| reads_request_origin(ctx, v, depth - 1)),
         _ => false,
     }
@@ -434,7 +427,7 @@ fn checked(text: &str, setter: Node<'_>) -> bool {
     while let Some(parent) = node.parent() {
         match parent.kind() {
             "if_statement" | "elif_clause" | "ternary_expression" | "conditional_expression" => {
-                if let Some(condition) = parent.child_by_field_name("condition")
+                if let Some(condition) = parent.field("condition")
                     && text_of(text, condition)
                         .to_ascii_lowercase()
                         .contains("origin")

@@ -13,6 +13,7 @@ use super::{
 };
 use crate::checks::reliability::span;
 use crate::checks::{Check, CodeContext, Emit};
+use audit_model::code::nodes::Fields;
 
 pub const CHECK: Check = Check::Code {
     anchors: &["debug", "DEBUG", "stack"],
@@ -119,12 +120,12 @@ fn defaults_to_true(ctx: &CodeContext<'_>, value: Node<'_>) -> bool {
     // `os.getenv("DEBUG", "True").lower() == "true"`: the lookup under the method calls.
     let mut lookup = lookup;
     while lookup.kind() == "call"
-        && let Some(function) = lookup.child_by_field_name("function")
+        && let Some(function) = lookup.field("function")
         && function.kind() == "attribute"
-        && let Some(object) = function.child_by_field_name("object")
+        && let Some(object) = function.field("object")
         && object.kind() == "call"
         && function
-            .child_by_field_name("attribute")
+            .field("attribute")
             .is_some_and(|a| matches!(text_of(text, a), "lower" | "upper" | "strip"))
     {
         lookup = object;
@@ -132,7 +133,7 @@ fn defaults_to_true(ctx: &CodeContext<'_>, value: Node<'_>) -> bool {
     if lookup.kind() != "call" {
         return false;
     }
-    let Some(function) = lookup.child_by_field_name("function") else {
+    let Some(function) = lookup.field("function") else {
         return false;
     };
     let name = text_of(text, function);
@@ -144,20 +145,20 @@ fn defaults_to_true(ctx: &CodeContext<'_>, value: Node<'_>) -> bool {
     {
         return false;
     }
-    let Some(arguments) = lookup.child_by_field_name("arguments") else {
+    let Some(arguments) = lookup.field("arguments") else {
         return false;
     };
     let default = elements(arguments)
         .into_iter()
         .find_map(|a| {
             (a.kind() == "keyword_argument"
-                && a.child_by_field_name("name")
+                && a.field("name")
                     .is_some_and(|n| text_of(text, n) == "default"))
-            .then(|| a.child_by_field_name("value"))
+            .then(|| a.field("value"))
             .flatten()
         })
         .or_else(|| {
-            positional_arguments(ctx.tree, Some(span(arguments)))
+            positional_arguments(ctx, Some(span(arguments)))
                 .get(1)
                 .copied()
         });
@@ -186,10 +187,7 @@ fn express_stack(ctx: &CodeContext<'_>, found: &mut Vec<(Span, &str)>) {
         }) else {
             continue;
         };
-        let Some(object) = member
-            .child_by_field_name("object")
-            .filter(|o| o.kind() == "identifier")
-        else {
+        let Some(object) = member.field("object").filter(|o| o.kind() == "identifier") else {
             continue;
         };
         let Some(function) = ctx.semantics().enclosing_function(member.start_byte()) else {
@@ -224,14 +222,14 @@ fn sent(text: &str, node: Node<'_>) -> bool {
             | "arguments" => {}
             "ternary_expression" => {
                 if parent
-                    .child_by_field_name("condition")
+                    .field("condition")
                     .is_some_and(|c| environment_check(text, c))
                 {
                     return false;
                 }
             }
             "call_expression" => {
-                let Some(callee) = parent.child_by_field_name("function") else {
+                let Some(callee) = parent.field("function") else {
                     return false;
                 };
                 let method = text_of(text, callee).rsplit('.').next().unwrap_or("");
@@ -251,7 +249,7 @@ fn guarded(text: &str, call: Node<'_>) -> bool {
     while let Some(parent) = current.parent() {
         if matches!(parent.kind(), "if_statement" | "ternary_expression")
             && parent
-                .child_by_field_name("condition")
+                .field("condition")
                 .is_some_and(|c| environment_check(text, c))
         {
             return true;

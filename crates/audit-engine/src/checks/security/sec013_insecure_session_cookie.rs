@@ -10,11 +10,12 @@ use audit_model::code::Call;
 use audit_syntax::tree_sitter::Node;
 
 use super::{
-    arguments, development_settings, module_assignments, node_at, occurrences,
-    positional_arguments, string_content,
+    arguments, development_settings, module_assignments, occurrences, positional_arguments,
+    string_content,
 };
 use crate::checks::reliability::{Key, browser_code, object_key, span};
 use crate::checks::{Check, CodeContext, Emit};
+use audit_model::code::nodes::Fields;
 
 pub const CHECK: Check = Check::Code {
     anchors: &["session", "cookie", "Cookie", "COOKIE"],
@@ -77,7 +78,7 @@ fn clears(text: &str, value: Option<&Node<'_>>) -> bool {
 
 fn javascript_call(ctx: &CodeContext<'_>, call: &Call, found: &mut Vec<(Span, String)>) {
     let text = ctx.source.text.as_str();
-    let args = arguments(ctx.tree, call.arguments);
+    let args = arguments(ctx, call.arguments);
     let callee = &text[call.callee.start..call.callee.end];
     match call.qualified_name.as_deref() {
         Some("express-session") => {
@@ -168,24 +169,16 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call, found: &mut Vec<(Span, String
     if callee.ends_with(".set_cookie") {
         let name = call
             .keyword("key")
-            .and_then(|k| node_at(ctx.tree, k.value))
-            .or_else(|| {
-                positional_arguments(ctx.tree, call.arguments)
-                    .first()
-                    .copied()
-            })
+            .and_then(|k| ctx.node_at(k.value))
+            .or_else(|| positional_arguments(ctx, call.arguments).first().copied())
             .and_then(|n| string_content(text, n));
         let Some(name) = name.filter(|n| auth_cookie(n)) else {
             return;
         };
         let value = call
             .keyword("value")
-            .and_then(|k| node_at(ctx.tree, k.value))
-            .or_else(|| {
-                positional_arguments(ctx.tree, call.arguments)
-                    .get(1)
-                    .copied()
-            });
+            .and_then(|k| ctx.node_at(k.value))
+            .or_else(|| positional_arguments(ctx, call.arguments).get(1).copied());
         if clears(text, value.as_ref()) {
             return;
         }
@@ -246,7 +239,7 @@ fn python_settings(ctx: &CodeContext<'_>, found: &mut Vec<(Span, String)>) {
                 && let Some(assignment) = subscript.parent()
                 && assignment.kind() == "assignment"
                 && assignment
-                    .child_by_field_name("right")
+                    .field("right")
                     .is_some_and(|r| r.kind() == "false")
             {
                 found.push((span(assignment), what.to_string()));

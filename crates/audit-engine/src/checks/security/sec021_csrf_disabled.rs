@@ -14,6 +14,7 @@ use super::{
 };
 use crate::checks::reliability::span;
 use crate::checks::{Check, CodeContext, Emit};
+use audit_model::code::nodes::Fields;
 
 pub const CHECK: Check = Check::Code {
     anchors: &["csrf_exempt", "WTF_CSRF_ENABLED", "MIDDLEWARE"],
@@ -51,7 +52,7 @@ fn exempts(ctx: &CodeContext<'_>, decorator: &Decorator) -> bool {
         .qualified_name
         .as_deref()
         .is_some_and(|q| q.ends_with("method_decorator"))
-        && arguments(ctx.tree, decorator.arguments)
+        && arguments(ctx, decorator.arguments)
             .first()
             .is_some_and(|a| {
                 ctx.semantics().qualified_name(*a, text).as_deref() == Some(CSRF_EXEMPT)
@@ -195,10 +196,8 @@ fn flask_wtf(ctx: &CodeContext<'_>, found: &mut Vec<(Span, String)>) {
         };
         let Some(assignment) = target.parent().filter(|a| {
             a.kind() == "assignment"
-                && a.child_by_field_name("left")
-                    .is_some_and(|l| l.id() == target.id())
-                && a.child_by_field_name("right")
-                    .is_some_and(|r| r.kind() == "false")
+                && a.field("left").is_some_and(|l| l.id() == target.id())
+                && a.field("right").is_some_and(|r| r.kind() == "false")
         }) else {
             continue;
         };
@@ -222,7 +221,7 @@ fn in_development_class(text: &str, node: Node<'_>) -> bool {
     let mut current = node;
     while let Some(parent) = current.parent() {
         if matches!(parent.kind(), "class_definition" | "function_definition")
-            && let Some(name) = parent.child_by_field_name("name")
+            && let Some(name) = parent.field("name")
         {
             let name = text_of(text, name).to_ascii_lowercase();
             if ["test", "dev", "local", "debug"]

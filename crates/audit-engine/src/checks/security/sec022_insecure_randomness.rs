@@ -12,6 +12,7 @@ use super::{text_of, words};
 use crate::checks::excerpt;
 use crate::checks::reliability::{browser_code, span};
 use crate::checks::{Check, CodeContext, Emit};
+use audit_model::code::nodes::Fields;
 
 pub const CHECK: Check = Check::Code {
     anchors: &["Math.random", "random"],
@@ -52,7 +53,7 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
         if !weak {
             continue;
         }
-        let Some(node) = super::node_at(ctx.tree, call.span) else {
+        let Some(node) = ctx.node_at(call.span) else {
             continue;
         };
         if let Some(name) = destination(ctx, node) {
@@ -73,13 +74,13 @@ fn destination(ctx: &CodeContext<'_>, node: Node<'_>) -> Option<String> {
     let mut current = node;
     while let Some(parent) = current.parent() {
         let named = match parent.kind() {
-            "variable_declarator" => parent.child_by_field_name("name"),
+            "variable_declarator" => parent.field("name"),
             "assignment_expression"
             | "augmented_assignment_expression"
             | "assignment"
-            | "augmented_assignment" => parent.child_by_field_name("left"),
-            "pair" => parent.child_by_field_name("key"),
-            "keyword_argument" => parent.child_by_field_name("name"),
+            | "augmented_assignment" => parent.field("left"),
+            "pair" => parent.field("key"),
+            "keyword_argument" => parent.field("name"),
             "return_statement" => {
                 return ctx
                     .semantics()
@@ -88,9 +89,7 @@ fn destination(ctx: &CodeContext<'_>, node: Node<'_>) -> Option<String> {
                     .filter(|n| secret_like(n));
             }
             "arrow_function" | "lambda"
-                if parent
-                    .child_by_field_name("body")
-                    .is_some_and(|b| b.id() == current.id()) =>
+                if parent.field("body").is_some_and(|b| b.id() == current.id()) =>
             {
                 return ctx
                     .semantics()
@@ -140,11 +139,11 @@ fn destination(ctx: &CodeContext<'_>, node: Node<'_>) -> Option<String> {
 /// `this.resetToken` is `resetToken`, `user["otp"]` is `otp`.
 fn last_name<'t>(text: &'t str, target: Node<'_>) -> &'t str {
     let inner = match target.kind() {
-        "member_expression" => target.child_by_field_name("property"),
-        "attribute" => target.child_by_field_name("attribute"),
-        "subscript" | "subscript_expression" => target
-            .child_by_field_name("subscript")
-            .or_else(|| target.child_by_field_name("index")),
+        "member_expression" => target.field("property"),
+        "attribute" => target.field("attribute"),
+        "subscript" | "subscript_expression" => {
+            target.field("subscript").or_else(|| target.field("index"))
+        }
         _ => None,
     };
     let node = inner.unwrap_or(target);

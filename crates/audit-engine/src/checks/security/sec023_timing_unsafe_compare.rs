@@ -12,6 +12,7 @@ use super::{string_content, text_of, words};
 use crate::checks::excerpt;
 use crate::checks::reliability::span;
 use crate::checks::{Check, CodeContext, Emit};
+use audit_model::code::nodes::Fields;
 
 pub const CHECK: Check = Check::Code {
     anchors: &[
@@ -79,7 +80,7 @@ fn query_filter(text: &str, comparison: Node<'_>) -> bool {
             | "parenthesized_expression" => {}
             "call" | "call_expression" => {
                 let method = parent
-                    .child_by_field_name("function")
+                    .field("function")
                     .map(|f| text_of(text, f).rsplit('.').next().unwrap_or(""));
                 if matches!(
                     method,
@@ -107,9 +108,7 @@ fn query_filter(text: &str, comparison: Node<'_>) -> bool {
 /// The two sides of `a == b` (JS `left`/`right`; Python's two named operands).
 fn operand(comparison: Node<'_>, index: u32) -> Option<Node<'_>> {
     match comparison.kind() {
-        "binary_expression" => {
-            comparison.child_by_field_name(if index == 0 { "left" } else { "right" })
-        }
+        "binary_expression" => comparison.field(if index == 0 { "left" } else { "right" }),
         _ => {
             // `a == b == c` compares more than two: left alone.
             (comparison.named_child_count() == 2)
@@ -133,9 +132,7 @@ fn literal(text: &str, node: Node<'_>) -> bool {
         "member_expression" | "attribute" => last_word_of(text, node)
             .is_some_and(|p| matches!(p.as_str(), "length" | "size" | "type")),
         "call" | "call_expression" => {
-            let callee = node
-                .child_by_field_name("function")
-                .map(|f| text_of(text, f));
+            let callee = node.field("function").map(|f| text_of(text, f));
             callee.is_some_and(|c| matches!(c, "len" | "type" | "typeof" | "isinstance"))
         }
         "parenthesized_expression" => node.named_child(0).is_some_and(|n| literal(text, n)),
@@ -150,26 +147,20 @@ fn name_of<'t>(text: &'t str, node: Node<'_>) -> Option<&'t str> {
         "identifier" | "property_identifier" | "shorthand_property_identifier" => {
             Some(text_of(text, node))
         }
-        "member_expression" => node
-            .child_by_field_name("property")
-            .map(|p| text_of(text, p)),
-        "attribute" => node
-            .child_by_field_name("attribute")
-            .map(|p| text_of(text, p)),
-        "subscript_expression" => node
-            .child_by_field_name("index")
-            .and_then(|i| string_content(text, i)),
+        "member_expression" => node.field("property").map(|p| text_of(text, p)),
+        "attribute" => node.field("attribute").map(|p| text_of(text, p)),
+        "subscript_expression" => node.field("index").and_then(|i| string_content(text, i)),
         "subscript" => node
-            .child_by_field_name("subscript")
+            .field("subscript")
             .and_then(|i| string_content(text, i)),
         "call" | "call_expression" => {
-            let function = node.child_by_field_name("function")?;
+            let function = node.field("function")?;
             let method = name_of(text, function)?;
             match method {
                 "hexdigest" | "digest" => Some(method),
                 // `request.headers.get("X-Signature")`, `req.get("x-hub-signature")`.
                 "get" | "header" => node
-                    .child_by_field_name("arguments")
+                    .field("arguments")
                     .and_then(|a| a.named_child(0))
                     .and_then(|a| string_content(text, a)),
                 _ => None,
@@ -263,7 +254,7 @@ fn sentinel(text: &str, node: Node<'_>) -> bool {
         && words(name).iter().any(|w| w == "token");
     let owner = match node.kind() {
         "identifier" => true,
-        "attribute" | "member_expression" => node.child_by_field_name("object").is_some_and(|o| {
+        "attribute" | "member_expression" => node.field("object").is_some_and(|o| {
             let o = text_of(text, o);
             matches!(o, "self" | "cls" | "this")
                 || o.rsplit('.').next().is_some_and(|last| {

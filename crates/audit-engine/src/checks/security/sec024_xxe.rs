@@ -74,7 +74,7 @@ fn sax_feature(ctx: &CodeContext<'_>, call: &Call) -> Option<(Span, &'static str
     if !callee.ends_with(".setFeature") {
         return None;
     }
-    let args = positional_arguments(ctx.tree, call.arguments);
+    let args = positional_arguments(ctx, call.arguments);
     let [feature, value] = args.as_slice() else {
         return None;
     };
@@ -101,7 +101,7 @@ fn libxmljs(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<(Span,
     {
         return None;
     }
-    let args = arguments(ctx.tree, call.arguments);
+    let args = arguments(ctx, call.arguments);
     let options = args.get(1)?;
     match object_key(ctx, *options, &["noent"]) {
         Key::Set { pair, value } if value.kind() == "true" => Some((
