@@ -73,6 +73,10 @@ pub(super) fn reference<'t>(s: Source<'t>, mut node: Node<'t>) -> Option<Referen
 
 /// The module of `__import__("m")`.
 fn dunder_import<'t>(s: Source<'t>, call: Node<'t>) -> Option<&'t str> {
+    // The text decides for nearly every call, before any child is looked up.
+    if !s.text[call.start_byte()..].starts_with("__import__") {
+        return None;
+    }
     let function = s.child(call, Field::Function)?;
     if s.text(function) != "__import__" {
         return None;
@@ -264,7 +268,11 @@ impl<'t> Builder<'t> {
         };
         let arguments = s.child(node, Field::Arguments);
         let mut keywords = Vec::new();
-        if let Some(list) = arguments.filter(|a| s.kind(*a) != Kind::GeneratorExpression) {
+        // Most argument lists have no `=`, and then no keyword: their children are not
+        // walked.
+        let keyworded =
+            |a: &Node<'t>| s.kind(*a) != Kind::GeneratorExpression && s.text(*a).contains('=');
+        if let Some(list) = arguments.filter(keyworded) {
             let mut cursor = list.walk();
             for argument in list.named_children(&mut cursor) {
                 if s.kind(argument) == Kind::KeywordArgument
