@@ -571,7 +571,7 @@ fn custom_rules_folder_adds_query_rules_and_rejects_broken_ones() {
     let repo_dir = tempfile::tempdir().unwrap();
     std::fs::write(
         repo_dir.path().join("a.js"),
-        "console.log(user.password);\n",
+        "console.log(user.name);\n",
     )
     .unwrap();
     let output = scan_json_with_rules(repo_dir.path(), rules.path());
