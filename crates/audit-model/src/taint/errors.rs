@@ -76,8 +76,9 @@ pub(super) fn caught(ev: &Evaluator<'_>, binding: &Binding) -> Option<bool> {
             if ev.js {
                 let middleware = function.parameters.len() == 4
                     && function.parameters.iter().map(|p| p.position).eq(0..4);
-                return (parameter.position == 0
+                return ((parameter.position == 0
                     && (middleware || error_handler_callback(ev, function.span)))
+                    || promise_rejection(ev, function.span, parameter.position))
                 .then_some(true);
             }
             function.decorators.iter().find_map(|decorator| {
@@ -106,6 +107,29 @@ fn error_handler_callback(ev: &Evaluator<'_>, span: audit_core::Span) -> bool {
         .and_then(|call| call.child_by_field_name("function"))
         .and_then(|callee| ev.method_name(callee))
         == Some("setErrorHandler")
+}
+
+/// The first parameter of a promise's rejection handler: `.catch((err) => ...)`, the
+/// second callback of `.then(onValue, (err) => ...)`.
+fn promise_rejection(ev: &Evaluator<'_>, span: audit_core::Span, position: usize) -> bool {
+    let Some(function) = node_at(ev.tree, span) else {
+        return false;
+    };
+    let Some(arguments) = function.parent().filter(|a| a.kind() == "arguments") else {
+        return false;
+    };
+    let index = elements(arguments)
+        .iter()
+        .position(|a| a.id() == function.id());
+    let method = arguments
+        .parent()
+        .and_then(|call| call.child_by_field_name("function"))
+        .and_then(|callee| ev.method_name(callee));
+    position == 0
+        && matches!(
+            (method, index),
+            (Some("catch"), Some(0)) | (Some("then"), Some(1))
+        )
 }
 
 /// An exception class (or tuple of classes, or status code) that covers any error:

@@ -753,7 +753,15 @@ impl<'a> Evaluator<'a> {
             if qualified.is_some_and(|q| super::errors::TRACEBACKS.contains(&q)) {
                 return self.error(span(node), ErrorPart::Stack, true);
             }
-            if qualified == Some("repr") {
+            // `ErrorOut(detail=str(e))`: a Python class built from the error (a response
+            // model) holds it.
+            let class = callee.is_some_and(|c| {
+                c.kind() == "identifier"
+                    && self
+                        .text_of(c)
+                        .starts_with(|f: char| f.is_ascii_uppercase())
+            });
+            if qualified == Some("repr") || (!self.js && class) {
                 let arguments = node.child_by_field_name("arguments");
                 return arguments.map(|a| self.arguments(a)).unwrap_or_default();
             }

@@ -8,9 +8,9 @@
 //! A stack trace is always reported. The whole error is reported in JavaScript (a
 //! driver's error serialises its query, host and internal fields) and, as text, in Python
 //! when the handler catches any error (`except Exception`), not a class it chose to show.
-//! A message alone (`err.message`, `e.args`) is reported only in a 5xx answer: a 4xx
-//! answer with the message of an error the code threw on purpose is how validation
-//! errors are usually sent. Values behind a check on the environment are left alone, and
+//! A message alone (`err.message`, `e.args`) is reported only in a 5xx answer (and in
+//! Python only from a handler of any error): a 4xx answer with the message of an error
+//! the code threw on purpose is how validation errors are usually sent. Values behind a check on the environment are left alone, and
 //! `err.stack` sent by an Express error middleware is SEC012's.
 
 use audit_core::{Confidence, FlowStep, Span};
@@ -168,11 +168,13 @@ fn verdict(
         ErrorPart::Whole if javascript => {
             Some(("the whole caught error object", sure(server_error)))
         }
-        ErrorPart::Whole if error.broad || server_error => Some((
+        // Python names what it catches: a class the code chose (`except OutOfStock`) is
+        // one whose text it means to show, whatever the status.
+        ErrorPart::Whole if error.broad => Some((
             "the raw text of an exception the handler did not choose to show",
-            sure(error.broad && server_error),
+            sure(server_error),
         )),
-        ErrorPart::Message if server_error => Some((
+        ErrorPart::Message if server_error && error.broad => Some((
             "the message of an unexpected error in a 5xx answer",
             Confidence::Medium,
         )),
@@ -250,6 +252,17 @@ fn environment_guarded(text: &str, node: Node<'_>) -> bool {
                 if condition.is_some_and(|c| c.id() != current.id() && environment_check(text, c)) {
                     return true;
                 }
+            }
+            // `...(config.env === "development" && { stack: err.stack })`.
+            "binary_expression" | "boolean_operator"
+                if parent
+                    .child_by_field_name("operator")
+                    .is_some_and(|o| matches!(text_of(text, o), "&&" | "and"))
+                    && parent
+                        .child_by_field_name("left")
+                        .is_some_and(|l| l.id() != current.id() && environment_check(text, l)) =>
+            {
+                return true;
             }
             "function_declaration"
             | "function_expression"
@@ -488,11 +501,13 @@ fn python_answers<'t>(ctx: &'t CodeContext<'_>) -> Vec<Answer<'t>> {
         });
     }
     for function in ctx.semantics().functions() {
-        if !function.decorators.iter().any(|d| {
-            let (object, method) = d.name.rsplit_once('.').unwrap_or(("", &d.name));
-            RESPONDING_DECORATORS.contains(&method)
-                && !matches!(object, "mock" | "patch" | "unittest.mock")
-        }) {
+        if !resource_method(ctx, function)
+            && !function.decorators.iter().any(|d| {
+                let (object, method) = d.name.rsplit_once('.').unwrap_or(("", &d.name));
+                RESPONDING_DECORATORS.contains(&method)
+                    && !matches!(object, "mock" | "patch" | "unittest.mock")
+            })
+        {
             continue;
         }
         let Some(body) = node_at(ctx.tree, function.body) else {
@@ -534,6 +549,33 @@ fn python_answers<'t>(ctx: &'t CodeContext<'_>) -> Vec<Answer<'t>> {
         }
     }
     answers
+}
+
+/// A Flask-RESTful/flask-restx `Resource`'s or a Flask `MethodView`'s HTTP method: what
+/// it returns is the response.
+fn resource_method(ctx: &CodeContext<'_>, function: &Function) -> bool {
+    let text = ctx.source.text.as_str();
+    if !matches!(
+        function.name.as_deref(),
+        Some("get" | "post" | "put" | "patch" | "delete")
+    ) {
+        return false;
+    }
+    let Some(class) = function
+        .class
+        .and_then(|c| ctx.semantics().classes().get(c))
+    else {
+        return false;
+    };
+    node_at(ctx.tree, class.span)
+        .and_then(|c| c.child_by_field_name("superclasses"))
+        .is_some_and(|bases| {
+            elements(bases).into_iter().any(|base| {
+                let name = text_of(text, base);
+                let last = name.rsplit('.').next().unwrap_or(name);
+                last.ends_with("Resource") || last == "MethodView"
+            })
+        })
 }
 
 /// The returned expressions of `function`, not of functions inside it.

@@ -221,7 +221,8 @@ impl<'c> Finder<'c, '_, '_> {
                 }
             }
             "member_expression" | "attribute" | "subscript_expression" | "subscript" => {
-                match member_name(text, node).and_then(sensitive_name) {
+                let name = member_name(text, node).filter(|_| !record_identifier(text, node));
+                match name.and_then(sensitive_name) {
                     Some(what) => {
                         self.found = Some(Found {
                             node,
@@ -401,6 +402,74 @@ fn member_name<'t>(text: &'t str, node: Node<'_>) -> Option<&'t str> {
             .and_then(|i| string_content(text, i)),
         _ => None,
     }
+}
+
+/// Objects that hold credentials: a bare `.token` read from one of these is one.
+const CREDENTIAL_HOLDERS: &[&str] = &[
+    "req",
+    "request",
+    "headers",
+    "body",
+    "auth",
+    "session",
+    "user",
+    "credentials",
+    "creds",
+    "response",
+    "resp",
+    "res",
+    "data",
+    "payload",
+    "params",
+    "query",
+    "form",
+    "args",
+    "ctx",
+    "config",
+    "settings",
+    "options",
+    "opts",
+    "env",
+    "environ",
+    "oauth",
+    "jwt",
+    "account",
+    "client",
+    "login",
+    "result",
+    "cookies",
+    "json",
+    "this",
+    "self",
+    "tokens",
+    "secrets",
+];
+
+/// `transaction_item.token`, `checkout.token`: a record's `token` column is its public
+/// identifier (a UUID) far more often than a credential; a bare `token` is read as a
+/// credential only from the request, a session, a user, a client or a configuration.
+fn record_identifier(text: &str, node: Node<'_>) -> bool {
+    if member_name(text, node) != Some("token") {
+        return false;
+    }
+    let object = node
+        .child_by_field_name("object")
+        .or_else(|| node.child_by_field_name("value"));
+    let Some(object) = object else {
+        return false;
+    };
+    let name = match object.kind() {
+        "member_expression" | "attribute" | "subscript_expression" | "subscript" => {
+            member_name(text, object)
+        }
+        "identifier" | "this" => Some(text_of(text, object)),
+        _ => None,
+    };
+    name.is_some_and(|name| {
+        !words(name)
+            .iter()
+            .any(|w| CREDENTIAL_HOLDERS.contains(&w.as_str()))
+    })
 }
 
 fn literal(node: Node<'_>) -> bool {
