@@ -569,11 +569,7 @@ fn custom_rules_folder_adds_query_rules_and_rejects_broken_ones() {
     )
     .unwrap();
     let repo_dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        repo_dir.path().join("a.js"),
-        "console.log(user.password);\n",
-    )
-    .unwrap();
+    std::fs::write(repo_dir.path().join("a.js"), "console.log(user.name);\n").unwrap();
     let output = scan_json_with_rules(repo_dir.path(), rules.path());
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(

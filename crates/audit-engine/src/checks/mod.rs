@@ -321,6 +321,8 @@ pub const REGISTRY: &[Registered] = &[
     register!(database::db023_cache_without_ttl),
     register!(database::db024_multi_write_without_transaction),
     register!(database::db025_select_star),
+    register!(security::sec014_error_details_leaked),
+    register!(security::sec015_sensitive_data_logged),
 ];
 
 /// The words of a name, lower-case: `expectedSignature` and `EXPECTED_SIGNATURE` give

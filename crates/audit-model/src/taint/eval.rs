@@ -12,7 +12,7 @@ use audit_syntax::Grammar;
 use audit_syntax::tree_sitter::Node;
 
 use super::sources::span;
-use super::{Flow, REQUEST, Step, TaintSpec};
+use super::{ErrorFlow, ErrorPart, Flow, REQUEST, Step, TaintSpec};
 use crate::code::nodes::Fields;
 use crate::code::nodes::{NodeIndex, elements};
 use crate::code::{BindingKind, CodeSemantics};
@@ -141,6 +141,13 @@ pub(super) enum From {
         function: usize,
         position: usize,
     },
+    /// A caught exception, or the part of it read there (only in an evaluator made for
+    /// [`super::DataFlow::errors`]); `broad` when the handler catches any error.
+    Error {
+        span: Span,
+        part: ErrorPart,
+        broad: bool,
+    },
 }
 
 impl Taint {
@@ -224,6 +231,8 @@ pub(super) struct Evaluator<'a> {
     pub text: &'a str,
     pub spec: &'a TaintSpec,
     pub js: bool,
+    /// Caught exceptions are origins too ([`From::Error`]).
+    pub errors: bool,
     /// Every rule's bit and [`REQUEST`].
     all: u64,
     bindings: RefCell<HashMap<usize, Option<Taint>>>,
@@ -246,6 +255,7 @@ impl<'a> Evaluator<'a> {
             text,
             spec,
             js: grammar.is_javascript_family(),
+            errors: false,
             all: REQUEST | ((1u64 << rules) - 1),
             bindings: RefCell::new(HashMap::new()),
             summaries: RefCell::new(HashMap::new()),
@@ -269,6 +279,100 @@ impl<'a> Evaluator<'a> {
                 }),
                 _ => None,
             })
+    }
+
+    /// Whether request input reaches `node` as a whole request container (`req.body`,
+    /// `request.headers`), not a part of one; with the flow and the container's name.
+    pub(super) fn container_into(&self, node: Node<'_>) -> Option<(Flow, &'a str)> {
+        self.eval(node).origins.into_iter().find_map(|o| {
+            let From::Request(source) = o.from else {
+                return None;
+            };
+            let text = &self.text[source.start..source.end];
+            let text = text.find('(').map_or(text, |call| &text[..call]);
+            let member = text.rsplit('.').next()?;
+            let container =
+                o.live & REQUEST != 0 && !o.member && super::CONTAINERS.contains(&member);
+            container.then_some((
+                Flow {
+                    source,
+                    steps: o.steps,
+                },
+                member,
+            ))
+        })
+    }
+
+    /// The caught exceptions (or their parts) that reach `node`; a whole exception known
+    /// only as an unnamed part of it (`describe(err)` reading some property) is left out.
+    pub(super) fn errors_into(&self, node: Node<'_>) -> Vec<ErrorFlow> {
+        self.eval(node)
+            .origins
+            .into_iter()
+            .filter_map(|o| match o.from {
+                From::Error { span, part, broad } if part != ErrorPart::Whole || !o.member => {
+                    Some(ErrorFlow {
+                        source: span,
+                        part,
+                        broad,
+                        structured: o.structured,
+                        steps: o.steps,
+                    })
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn error(&self, at: Span, part: ErrorPart, broad: bool) -> Taint {
+        Taint {
+            origins: vec![Origin {
+                from: From::Error {
+                    span: at,
+                    part,
+                    broad,
+                },
+                live: self.all,
+                whole: true,
+                structured: false,
+                member: false,
+                steps: Vec::new(),
+            }],
+        }
+    }
+
+    /// `err.stack`, `err.message`, `e.args` of a caught exception `err`: the part it is;
+    /// any other property (`err.code`, `err.status`) carries nothing. None when the object
+    /// is no caught exception.
+    fn error_member(&self, node: Node<'_>) -> Option<Taint> {
+        let object = node.field("object")?;
+        let property = node.field("property").or_else(|| node.field("attribute"))?;
+        let broad = self.caught_identifier(object)?;
+        // `err.toString()`: the method's receiver is the whole error, read by `call`.
+        if let Some(parent) = node.parent()
+            && matches!(parent.kind(), "call_expression" | "call")
+            && parent
+                .field("function")
+                .is_some_and(|f| f.id() == node.id())
+        {
+            return None;
+        }
+        Some(match error_part(self.text_of(property)) {
+            Some(part) => self.error(span(node), part, broad),
+            None => Taint::default(),
+        })
+    }
+
+    /// Whether the identifier `node` names a caught exception, and if so whether its
+    /// handler catches any error.
+    fn caught_identifier(&self, node: Node<'_>) -> Option<bool> {
+        if node.kind() != "identifier" {
+            return None;
+        }
+        let binding = self
+            .semantics
+            .binding_at(self.text_of(node), node.start_byte())?;
+        super::errors::caught(self, binding)
     }
 
     /// What `node` carries.
@@ -298,8 +402,20 @@ impl<'a> Evaluator<'a> {
 
     fn eval_node(&self, node: Node<'_>) -> Taint {
         match node.kind() {
-            "identifier" | "shorthand_property_identifier" => self.identifier(node),
+            "identifier" | "shorthand_property_identifier" => {
+                if self.errors
+                    && let Some(broad) = self.caught_identifier(node)
+                {
+                    return self.error(span(node), ErrorPart::Whole, broad);
+                }
+                self.identifier(node)
+            }
             "member_expression" | "attribute" | "subscript_expression" | "subscript" => {
+                if self.errors
+                    && let Some(taint) = self.error_member(node)
+                {
+                    return taint;
+                }
                 if self.request_source(node) {
                     return self.request(node);
                 }
@@ -501,6 +617,18 @@ impl<'a> Evaluator<'a> {
                     {
                         self.request_at(binding.span)
                     }
+                    // `const { message, stack } = err` of a caught `err`.
+                    Some(crate::code::PathStep::Property(property))
+                        if self.errors && binding.path.len() == 1 =>
+                    {
+                        match self.caught_identifier(value) {
+                            Some(broad) => match error_part(property) {
+                                Some(part) => self.error(binding.span, part, broad),
+                                None => Taint::default(),
+                            },
+                            None => self.eval(value).part(),
+                        }
+                    }
                     _ if !binding.path.is_empty() => self.eval(value).part(),
                     _ => self.eval(value),
                 };
@@ -611,6 +739,24 @@ impl<'a> Evaluator<'a> {
         let method = callee.and_then(|c| self.method_name(c));
         if qualified.is_some_and(|q| NUMBERS.contains(&q)) {
             return Taint::default();
+        }
+        if self.errors {
+            // `traceback.format_exc()`: the handled exception's traceback, as text.
+            if qualified.is_some_and(|q| super::errors::TRACEBACKS.contains(&q)) {
+                return self.error(span(node), ErrorPart::Stack, true);
+            }
+            // `ErrorOut(detail=str(e))`: a Python class built from the error (a response
+            // model) holds it.
+            let class = callee.is_some_and(|c| {
+                c.kind() == "identifier"
+                    && self
+                        .text_of(c)
+                        .starts_with(|f: char| f.is_ascii_uppercase())
+            });
+            if qualified == Some("repr") || (!self.js && class) {
+                let arguments = node.field("arguments");
+                return arguments.map(|a| self.arguments(a)).unwrap_or_default();
+            }
         }
         let sanitized = self.sanitizes(qualified, method);
         let arguments = node.field("arguments");
@@ -854,6 +1000,16 @@ impl<'a> Evaluator<'a> {
             }
         }
         found
+    }
+}
+
+/// The part of a caught exception a property reads: its stack trace, its message (JS
+/// `message`, Python `args` and the `message` some classes set), or nothing worth telling.
+fn error_part(property: &str) -> Option<ErrorPart> {
+    match property {
+        "stack" | "__traceback__" => Some(ErrorPart::Stack),
+        "message" | "args" => Some(ErrorPart::Message),
+        _ => None,
     }
 }
 

@@ -10,6 +10,7 @@
 //! return value), and a parameter that reaches a sink inside its function is followed back
 //! to every call of that function in the file.
 
+mod errors;
 mod eval;
 mod guards;
 mod shape;
@@ -62,6 +63,13 @@ pub const SOURCE_ANCHORS: &[&str] = &[
 /// SQL keywords whose presence lets a `nonliteral = "sql"` sink report built SQL text.
 pub const SQL_ANCHORS: &[&str] = &[
     "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "select ", "insert ", "update ", "delete ",
+];
+
+/// The request members that hold a whole container of input (a body, the headers, the
+/// cookies), for [`DataFlow::request_container`].
+const CONTAINERS: &[&str] = &[
+    "body", "headers", "header", "cookies", "form", "json", "data", "get_json", "POST", "META",
+    "COOKIES", "files",
 ];
 
 /// Node kinds that start a function: walks up from an expression stop there.
@@ -313,6 +321,60 @@ impl<'a> DataFlow<'a> {
     /// the value is proven to come from a request.
     pub fn request_input(&self, node: Node<'_>) -> Option<Flow> {
         self.evaluator.flow_into(node, REQUEST)
+    }
+}
+
+/// What part of a caught exception a value holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorPart {
+    /// The exception itself: serialised, stringified (`String(err)`, `str(e)`, `f"{e}"`).
+    Whole,
+    /// Its message (`err.message`, `e.args`).
+    Message,
+    /// Its stack trace (`err.stack`, `traceback.format_exc()`).
+    Stack,
+}
+
+/// A caught exception (or a part of it) reaching an expression.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorFlow {
+    /// Where it is read: `err`, `err.stack`, `traceback.format_exc()`.
+    pub source: Span,
+    pub part: ErrorPart,
+    /// Its handler catches any error (a JS `catch`, `except Exception`, an error
+    /// middleware), not one class the code chose to handle.
+    pub broad: bool,
+    /// It sits inside an object or array literal.
+    pub structured: bool,
+    pub steps: Vec<Step>,
+}
+
+impl<'a> DataFlow<'a> {
+    /// The data flow of a file whose origins are caught exceptions: the `catch (err)`
+    /// binding, Python's `except E as e`, an Express error middleware's first parameter,
+    /// a Flask `errorhandler`'s and a FastAPI `exception_handler`'s exception, and
+    /// `traceback.format_exc()`. Request input is followed as usual but not asked for.
+    pub fn errors(
+        semantics: &'a CodeSemantics,
+        nodes: &'a NodeIndex<'a>,
+        text: &'a str,
+        grammar: Grammar,
+    ) -> DataFlow<'a> {
+        static NO_RULES: TaintSpec = TaintSpec::empty();
+        let mut evaluator = Evaluator::new(semantics, nodes, text, grammar, &NO_RULES);
+        evaluator.errors = true;
+        DataFlow { evaluator }
+    }
+
+    /// The caught exceptions that reach `node`, for a [`DataFlow::errors`] model.
+    pub fn caught_errors(&self, node: Node<'_>) -> Vec<ErrorFlow> {
+        self.evaluator.errors_into(node)
+    }
+
+    /// The flow of a whole request container (`req.body`, `req.headers`, `request.data`,
+    /// `request.META`) into `node`, not one of its fields, with the container's name.
+    pub fn request_container(&self, node: Node<'_>) -> Option<(Flow, &'a str)> {
+        self.evaluator.container_into(node)
     }
 }
 

@@ -185,6 +185,8 @@ fn check_argument(
                 callee: call.callee,
                 argument: span(argument),
             }),
+            // Only an evaluator made for caught exceptions has these, and it finds no sinks.
+            From::Error { .. } => {}
         }
     }
     let reported = match (sink.nonliteral, &shape) {
@@ -369,6 +371,7 @@ fn follow_callers(ev: &Evaluator<'_>, mut pending: Vec<Pending>, hits: &mut Vec<
                             callee: flow.callee,
                             argument: flow.argument,
                         }),
+                        From::Error { .. } => {}
                     }
                 }
             }

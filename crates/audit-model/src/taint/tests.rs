@@ -348,3 +348,117 @@ def read(name: str):
 "#;
     assert_eq!(hits(Grammar::Python, text), "1 10: name\n");
 }
+
+/// The caught errors reaching the first argument of each `send(...)` call, as
+/// `line: source part broad` (`-` when none).
+fn caught(grammar: Grammar, text: &str) -> Vec<String> {
+    let (tree, grammar) = parse_tree(grammar, text, Duration::from_secs(5)).unwrap();
+    let (semantics, nodes) = CodeSemantics::build_indexed(&tree, text, grammar);
+    let flow = DataFlow::errors(&semantics, &nodes, text, grammar);
+    let line = |at: usize| text[..at].matches('\n').count() + 1;
+    semantics
+        .calls()
+        .iter()
+        .filter(|c| text[c.callee.start..c.callee.end].ends_with("send"))
+        .map(|c| {
+            let node = crate::code::nodes::node_at(&tree, c.arguments.unwrap()).unwrap();
+            let errors = flow.caught_errors(node.named_child(0).unwrap());
+            let found: Vec<String> = errors
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} {:?} {}",
+                        &text[e.source.start..e.source.end],
+                        e.part,
+                        if e.broad { "broad" } else { "narrow" }
+                    )
+                })
+                .collect();
+            format!(
+                "{}: {}",
+                line(c.span.start),
+                if found.is_empty() {
+                    "-".into()
+                } else {
+                    found.join(", ")
+                }
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn caught_errors_are_origins_with_the_part_read() {
+    let text = r#"
+try { run(); } catch (err) {
+  send({ stack: err.stack });
+  send(`failed: ${err}`);
+  const { message } = err;
+  send(message);
+  send({ code: err.code, status: err.status });
+  const detail = err.toString();
+  send(detail);
+}
+function handler(err, req, res, next) { send(err); }
+function route(req, res, next) { send(req); }
+"#;
+    assert_eq!(
+        caught(Grammar::JavaScript, text),
+        [
+            "3: err.stack Stack broad",
+            "4: err Whole broad",
+            "6: message Message broad",
+            "7: -",
+            "9: err Whole broad",
+            "11: err Whole broad",
+            "12: -",
+        ]
+    );
+    let text = r#"
+import traceback
+try:
+    run()
+except ValueError as e:
+    send(str(e))
+except (KeyError, Exception) as e:
+    send({"error": repr(e), "args": e.args})
+except Exception:
+    send(traceback.format_exc())
+
+@app.errorhandler(404)
+def missing(error):
+    send(error)
+"#;
+    assert_eq!(
+        caught(Grammar::Python, text),
+        [
+            "6: e Whole narrow",
+            "8: e Whole broad, e.args Message broad",
+            "10: traceback.format_exc() Stack broad",
+            "14: error Whole narrow",
+        ]
+    );
+}
+
+#[test]
+fn whole_request_containers_are_told_from_their_fields() {
+    let text = "app.post('/x', (req, res) => { const body = req.body; const { name } = req.body; log(body); log(name); log(req.headers); log(req.body.email); log({ b: body }); });";
+    let (tree, grammar) = parse_tree(Grammar::JavaScript, text, Duration::from_secs(5)).unwrap();
+    let (semantics, nodes) = CodeSemantics::build_indexed(&tree, text, grammar);
+    let spec = TaintSpec::empty();
+    let flow = DataFlow::new(&semantics, &nodes, text, grammar, &spec);
+    let containers: Vec<_> = semantics
+        .calls()
+        .iter()
+        .filter(|c| &text[c.callee.start..c.callee.end] == "log")
+        .map(|c| {
+            let node = crate::code::nodes::node_at(&tree, c.arguments.unwrap()).unwrap();
+            flow.request_container(node.named_child(0).unwrap())
+                .map(|(_, container)| container)
+        })
+        .collect();
+    assert_eq!(
+        containers,
+        [Some("body"), None, Some("headers"), None, Some("body")]
+    );
+}

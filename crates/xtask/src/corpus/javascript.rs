@@ -312,7 +312,7 @@ const LEGACY_PREVIEW: &str = r#"router.post('/legacy/preview', async (req, res, 
     const page = await fetch(req.body.url, { signal: AbortSignal.timeout(5000) });
     res.send(`<h1>${req.body.title}</h1>${await page.text()}`);
   } catch (err) {
-    next(err);
+    res.status(502).json({ error: 'preview failed', detail: err.message });
   }
 });
 
@@ -320,6 +320,7 @@ const LEGACY_PREVIEW: &str = r#"router.post('/legacy/preview', async (req, res, 
 
 const LEGACY_IMPORT: &str = r#"router.post('/legacy/import', async (req, res, next) => {
   try {
+    console.log('import requested', req.body);
     const keep = eval(req.body.filter);
     const created = await repo.Model.create(req.body);
     const similar = await req.app.locals.mongo.collection('%table%').find(req.body).toArray();

@@ -218,6 +218,8 @@ mod tests {
 pub mod sec011_permissive_cors;
 pub mod sec012_debug_enabled;
 pub mod sec013_insecure_session_cookie;
+pub mod sec014_error_details_leaked;
+pub mod sec015_sensitive_data_logged;
 pub mod sec021_csrf_disabled;
 pub mod sec022_insecure_randomness;
 pub mod sec023_timing_unsafe_compare;

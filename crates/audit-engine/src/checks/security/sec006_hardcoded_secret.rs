@@ -20,7 +20,9 @@ use super::{positional_arguments, string_content, text_of};
 use crate::checks::{Check, CodeContext, Emit, TextContext, excerpt};
 use audit_model::code::nodes::Fields;
 use tokens::{FORMATS, JWT_PREFIX, PEM_BEGIN, TWILIO, Token};
-use value::{is_placeholder, is_secret_name, is_secret_value};
+/// Secret-like names, shared with SEC015 (values logged).
+pub(crate) use value::is_secret_name;
+use value::{is_placeholder, is_secret_value};
 
 pub const CHECK: Check = Check::Text { run: check };
 

@@ -265,7 +265,9 @@ fn guarded(text: &str, call: Node<'_>) -> bool {
     false
 }
 
-fn environment_check(text: &str, condition: Node<'_>) -> bool {
+/// A condition that reads the environment (`process.env.NODE_ENV`, `app.debug`): SEC014
+/// leaves what it guards alone too.
+pub(super) fn environment_check(text: &str, condition: Node<'_>) -> bool {
     let condition = text_of(text, condition).to_ascii_lowercase();
     ["env", "development", "production", "debug", "dev"]
         .iter()

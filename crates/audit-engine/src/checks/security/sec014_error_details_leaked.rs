@@ -1,0 +1,601 @@
+//! SEC014: a caught exception's details sent to the client. The data-flow model follows
+//! caught exceptions (`catch (err)`, `except E as e`, error middlewares and handlers,
+//! `traceback.format_exc()`) into what a handler answers: Express/Fastify `res.json`/
+//! `send`/`end`/`write`, Koa `ctx.body =`, Next.js `NextResponse.json`, NestJS HTTP
+//! exceptions, Flask/Django/DRF/FastAPI/Starlette/aiohttp responses and `HTTPException`,
+//! and what a Flask/FastAPI route or error handler returns.
+//!
+//! A stack trace is always reported. The whole error is reported in JavaScript (a
+//! driver's error serialises its query, host and internal fields) and, as text, in Python
+//! when the handler catches any error (`except Exception`), not a class it chose to show.
+//! A message alone (`err.message`, `e.args`) is reported only in a 5xx answer (and in
+//! Python only from a handler of any error): a 4xx answer with the message of an error
+//! the code threw on purpose is how validation errors are usually sent. Values behind a check on the environment are left alone, and
+//! `err.stack` sent by an Express error middleware is SEC012's.
+
+use audit_core::{Confidence, FlowStep, Span};
+use audit_model::code::Function;
+use audit_model::taint::{DataFlow, ErrorFlow, ErrorPart};
+use audit_syntax::tree_sitter::Node;
+
+use super::sec012_debug_enabled::environment_check;
+use super::{elements, text_of};
+use crate::checks::reliability::span;
+use crate::checks::{Check, CodeContext, Emit, excerpt};
+use audit_model::code::nodes::Fields;
+
+pub const CHECK: Check = Check::Code {
+    anchors: &[
+        "catch",
+        "except",
+        "next)",
+        "setErrorHandler",
+        "errorhandler",
+        "exception_handler",
+        "traceback",
+    ],
+    run: check,
+};
+
+/// Methods of a Node response object that send a body.
+const SEND_METHODS: &[&str] = &["json", "send", "end", "write", "jsonp"];
+/// Names response objects go by (SEC020's receivers).
+const RESPONSE_OBJECTS: &[&str] = &["res", "response", "resp", "reply"];
+
+/// Python calls whose arguments become the response (or an HTTP error's body).
+const PYTHON_RESPONSES: &[&str] = &[
+    "flask.jsonify",
+    "flask.make_response",
+    "flask.Response",
+    "flask.abort",
+    "werkzeug.exceptions.abort",
+    "django.http.JsonResponse",
+    "django.http.HttpResponse",
+    "django.http.HttpResponseBadRequest",
+    "django.http.HttpResponseServerError",
+    "django.http.response.JsonResponse",
+    "django.http.response.HttpResponse",
+    "rest_framework.response.Response",
+    "fastapi.HTTPException",
+    "fastapi.exceptions.HTTPException",
+    "starlette.exceptions.HTTPException",
+    "fastapi.responses.JSONResponse",
+    "fastapi.responses.PlainTextResponse",
+    "fastapi.responses.HTMLResponse",
+    "fastapi.responses.Response",
+    "starlette.responses.JSONResponse",
+    "starlette.responses.PlainTextResponse",
+    "starlette.responses.HTMLResponse",
+    "starlette.responses.Response",
+    "aiohttp.web.json_response",
+    "aiohttp.web.Response",
+    "sanic.response.json",
+    "sanic.response.text",
+];
+
+/// Decorators whose function's return value is the response: Flask/FastAPI routes, DRF
+/// `@api_view`, Flask and FastAPI error handlers.
+const RESPONDING_DECORATORS: &[&str] = &[
+    "route",
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "api_route",
+    "api_view",
+    "errorhandler",
+    "exception_handler",
+];
+
+/// One place a response body is given: the expressions sent, the call (or statement)
+/// that sends them, and whether its status is a literal 5xx.
+struct Answer<'t> {
+    values: Vec<Node<'t>>,
+    sink: Node<'t>,
+    server_error: bool,
+    /// What a route or error handler returns.
+    returned: bool,
+}
+
+fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
+    let answers = if ctx.grammar.is_javascript_family() {
+        javascript_answers(ctx)
+    } else {
+        python_answers(ctx)
+    };
+    if answers.is_empty() {
+        return;
+    }
+    let text = ctx.source.text.as_str();
+    let flow = DataFlow::errors(ctx.semantics(), ctx.nodes(), text, ctx.grammar);
+    let mut reported: Vec<Span> = Vec::new();
+    for answer in answers {
+        let errors: Vec<ErrorFlow> = answer
+            .values
+            .iter()
+            .flat_map(|v| flow.caught_errors(*v))
+            .collect();
+        // SEC012 reports this answer (an error middleware sending `err.stack`).
+        if errors.iter().any(|e| {
+            ctx.node_at(e.source)
+                .is_some_and(|n| sec012_reports(ctx, e, n, answer.sink))
+        }) {
+            continue;
+        }
+        for error in errors {
+            let Some(node) = ctx.node_at(error.source) else {
+                continue;
+            };
+            let Some((what, confidence)) = verdict(ctx, &error, answer.server_error) else {
+                continue;
+            };
+            if environment_guarded(text, node) || environment_guarded(text, answer.sink) {
+                continue;
+            }
+            let shown = converted(text, node);
+            if reported.contains(&span(shown)) {
+                continue;
+            }
+            reported.push(span(shown));
+            let sink = excerpt(sink_name(text, &answer));
+            let expression = excerpt(text_of(text, shown));
+            let steps = flow_steps(ctx, &error, answer.sink, &sink);
+            out.report_flow(
+                ctx.source.locate(span(shown)),
+                &[("expr", &expression), ("what", what), ("sink", &sink)],
+                Some(confidence),
+                steps,
+            );
+        }
+    }
+}
+
+/// What the finding says the value is, and how sure it is; None when it is no finding.
+fn verdict(
+    ctx: &CodeContext<'_>,
+    error: &ErrorFlow,
+    server_error: bool,
+) -> Option<(&'static str, Confidence)> {
+    let javascript = ctx.grammar.is_javascript_family();
+    let sure = |yes: bool| {
+        if yes {
+            Confidence::High
+        } else {
+            Confidence::Medium
+        }
+    };
+    match error.part {
+        ErrorPart::Stack => Some(("the stack trace of a caught error", Confidence::High)),
+        ErrorPart::Whole if javascript => {
+            Some(("the whole caught error object", sure(server_error)))
+        }
+        // Python names what it catches: a class the code chose (`except OutOfStock`) is
+        // one whose text it means to show, whatever the status.
+        ErrorPart::Whole if error.broad => Some((
+            "the raw text of an exception the handler did not choose to show",
+            sure(server_error),
+        )),
+        ErrorPart::Message if server_error && error.broad => Some((
+            "the message of an unexpected error in a 5xx answer",
+            Confidence::Medium,
+        )),
+        _ => None,
+    }
+}
+
+/// `str(e)`, `String(err)`, `repr(e)`: the conversion is what the finding shows.
+fn converted<'t>(text: &str, node: Node<'t>) -> Node<'t> {
+    let Some(call) = node
+        .parent()
+        .filter(|a| matches!(a.kind(), "arguments" | "argument_list") && a.named_child_count() == 1)
+        .and_then(|a| a.parent())
+    else {
+        return node;
+    };
+    match call.field("function").map(|f| text_of(text, f)) {
+        Some("str" | "repr" | "String") => call,
+        _ => node,
+    }
+}
+
+/// The callee of the sending call, the assigned member of `ctx.body = ...`, or `return`.
+fn sink_name<'t>(text: &'t str, answer: &Answer<'_>) -> &'t str {
+    let sink = answer.sink;
+    if answer.returned {
+        return "return";
+    }
+    sink.field("function")
+        .or_else(|| sink.field("constructor"))
+        .or_else(|| sink.field("left"))
+        .map_or_else(|| text_of(text, sink), |n| text_of(text, n))
+}
+
+fn flow_steps(
+    ctx: &CodeContext<'_>,
+    error: &ErrorFlow,
+    sink: Node<'_>,
+    name: &str,
+) -> Vec<FlowStep> {
+    let text = ctx.source.text.as_str();
+    let source = excerpt(&text[error.source.start..error.source.end]);
+    let mut steps = vec![FlowStep {
+        location: ctx.source.locate(error.source),
+        note: format!("caught error `{source}`"),
+    }];
+    for step in &error.steps {
+        steps.push(FlowStep {
+            location: ctx.source.locate(step.span),
+            note: step.note.clone(),
+        });
+    }
+    steps.push(FlowStep {
+        location: ctx.source.locate(span(sink)),
+        note: format!("sent to the client by `{name}`"),
+    });
+    steps
+}
+
+/// An `if` or a conditional around `node`, in its function, whose condition checks the
+/// environment (`process.env.NODE_ENV === "development" ? err.stack : undefined`).
+fn environment_guarded(text: &str, node: Node<'_>) -> bool {
+    let mut current = node;
+    while let Some(parent) = current.parent() {
+        match parent.kind() {
+            "if_statement" | "ternary_expression" | "conditional_expression" => {
+                let condition = parent.field("condition").or_else(|| {
+                    parent
+                        .named_child(1)
+                        .filter(|_| parent.kind() == "conditional_expression")
+                });
+                if condition.is_some_and(|c| c.id() != current.id() && environment_check(text, c)) {
+                    return true;
+                }
+            }
+            // `...(config.env === "development" && { stack: err.stack })`.
+            "binary_expression" | "boolean_operator"
+                if parent
+                    .field("operator")
+                    .is_some_and(|o| matches!(text_of(text, o), "&&" | "and"))
+                    && parent
+                        .field("left")
+                        .is_some_and(|l| l.id() != current.id() && environment_check(text, l)) =>
+            {
+                return true;
+            }
+            "function_declaration"
+            | "function_expression"
+            | "arrow_function"
+            | "method_definition"
+            | "function_definition" => return false,
+            _ => {}
+        }
+        current = parent;
+    }
+    false
+}
+
+/// SEC012 reports `err.stack` sent straight from an Express error middleware.
+fn sec012_reports(
+    ctx: &CodeContext<'_>,
+    error: &ErrorFlow,
+    node: Node<'_>,
+    sink: Node<'_>,
+) -> bool {
+    let text = ctx.source.text.as_str();
+    if error.part != ErrorPart::Stack
+        || !ctx.grammar.is_javascript_family()
+        || node.kind() != "member_expression"
+    {
+        return false;
+    }
+    let inside = sink.start_byte() <= node.start_byte() && node.end_byte() <= sink.end_byte();
+    let object = node.field("object").map(|o| text_of(text, o));
+    let middleware = |f: &Function| {
+        f.parameters.len() == 4
+            && f.parameters.iter().map(|p| p.position).eq(0..4)
+            && Some(f.parameters[0].name.as_str()) == object
+    };
+    inside
+        && ctx
+            .semantics()
+            .enclosing_function(node.start_byte())
+            .is_some_and(middleware)
+}
+
+/// A literal 5xx status: `500`, `HttpStatus.INTERNAL_SERVER_ERROR`,
+/// `status.HTTP_503_SERVICE_UNAVAILABLE`.
+fn server_error_status(text: &str, node: Node<'_>) -> bool {
+    let status = text_of(text, node);
+    let last = status.rsplit('.').next().unwrap_or(status);
+    (node.kind() == "number" || node.kind() == "integer")
+        && status.starts_with('5')
+        && status.len() == 3
+        || last.starts_with("HTTP_5")
+        || last.contains("INTERNAL_SERVER_ERROR")
+        || last.contains("SERVICE_UNAVAILABLE")
+        || last.contains("BAD_GATEWAY")
+}
+
+fn javascript_answers<'t>(ctx: &'t CodeContext<'_>) -> Vec<Answer<'t>> {
+    let text = ctx.source.text.as_str();
+    let mut answers = Vec::new();
+    for call in ctx.semantics().calls() {
+        let Some(node) = ctx.node_at(call.span) else {
+            continue;
+        };
+        let arguments = || {
+            call.arguments
+                .and_then(|a| ctx.node_at(a))
+                .map_or_else(Vec::new, elements)
+        };
+        let qualified = call.qualified_name.as_deref().unwrap_or("");
+        if let Some(nest) = qualified.strip_prefix("@nestjs/common.")
+            && nest.ends_with("Exception")
+        {
+            let values = arguments();
+            let server_error = matches!(
+                nest,
+                "InternalServerErrorException"
+                    | "ServiceUnavailableException"
+                    | "BadGatewayException"
+                    | "GatewayTimeoutException"
+                    | "NotImplementedException"
+            ) || values.get(1).is_some_and(|s| server_error_status(text, *s));
+            answers.push(Answer {
+                values,
+                sink: node,
+                server_error,
+                returned: false,
+            });
+            continue;
+        }
+        if matches!(qualified, "next/server.NextResponse.json" | "Response.json")
+            || (call.new && matches!(qualified, "Response" | "next/server.NextResponse"))
+        {
+            let values = arguments();
+            let server_error = values.get(1).is_some_and(|o| option_status(text, *o));
+            answers.push(Answer {
+                values: values.into_iter().take(1).collect(),
+                sink: node,
+                server_error,
+                returned: false,
+            });
+            continue;
+        }
+        let Some(callee) = ctx
+            .node_at(call.callee)
+            .filter(|c| c.kind() == "member_expression")
+        else {
+            continue;
+        };
+        let method = callee.field("property").map(|p| text_of(text, p));
+        if !method.is_some_and(|m| SEND_METHODS.contains(&m)) {
+            continue;
+        }
+        let Some(receiver) = callee.field("object") else {
+            continue;
+        };
+        let receiver_text = text_of(text, receiver);
+        let root = receiver_text
+            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+            .next()
+            .unwrap_or("");
+        if !RESPONSE_OBJECTS.contains(&root) {
+            continue;
+        }
+        answers.push(Answer {
+            values: arguments(),
+            sink: node,
+            server_error: chained_status(text, receiver),
+            returned: false,
+        });
+    }
+    // Koa: `ctx.body = { error: err.message }`.
+    for (at, _) in text.match_indices("ctx.body") {
+        let Some(member) = ctx.node_at(Span::new(at, at + "ctx.body".len())) else {
+            continue;
+        };
+        if let Some(assignment) = member.parent().filter(|a| {
+            a.kind() == "assignment_expression"
+                && a.field("left").is_some_and(|l| l.id() == member.id())
+        }) && let Some(right) = assignment.field("right")
+        {
+            answers.push(Answer {
+                values: vec![right],
+                sink: assignment,
+                server_error: false,
+                returned: false,
+            });
+        }
+    }
+    answers
+}
+
+/// `res.status(500).json(...)`, `reply.code(503).send(...)`: the status set in the chain.
+fn chained_status(text: &str, receiver: Node<'_>) -> bool {
+    let mut current = receiver;
+    while current.kind() == "call_expression" {
+        let Some(function) = current.field("function") else {
+            return false;
+        };
+        let method = function.field("property").map(|p| text_of(text, p));
+        if matches!(method, Some("status" | "code" | "writeHead"))
+            && let Some(first) = current
+                .field("arguments")
+                .and_then(|a| elements(a).first().copied())
+        {
+            return server_error_status(text, first);
+        }
+        match function.field("object") {
+            Some(object) => current = object,
+            None => return false,
+        }
+    }
+    false
+}
+
+/// `{ status: 500 }` of `NextResponse.json(body, { status: 500 })`.
+fn option_status(text: &str, options: Node<'_>) -> bool {
+    options.kind() == "object"
+        && elements(options).into_iter().any(|pair| {
+            pair.kind() == "pair"
+                && pair
+                    .field("key")
+                    .is_some_and(|k| text_of(text, k) == "status")
+                && pair
+                    .field("value")
+                    .is_some_and(|v| server_error_status(text, v))
+        })
+}
+
+fn python_answers<'t>(ctx: &'t CodeContext<'_>) -> Vec<Answer<'t>> {
+    let text = ctx.source.text.as_str();
+    let mut answers = Vec::new();
+    for call in ctx.semantics().calls() {
+        let Some(qualified) = call.qualified_name.as_deref() else {
+            continue;
+        };
+        if !PYTHON_RESPONSES.contains(&qualified) {
+            continue;
+        }
+        let Some(node) = ctx.node_at(call.span) else {
+            continue;
+        };
+        let mut values = Vec::new();
+        let mut server_error = qualified.ends_with("HttpResponseServerError");
+        let status_first = qualified.ends_with("abort") || qualified.ends_with("HTTPException");
+        let arguments = call
+            .arguments
+            .and_then(|a| ctx.node_at(a))
+            .map_or_else(Vec::new, elements);
+        for (i, argument) in arguments.into_iter().enumerate() {
+            if argument.kind() == "keyword_argument" {
+                let name = argument.field("name").map(|n| text_of(text, n));
+                let Some(value) = argument.field("value") else {
+                    continue;
+                };
+                if matches!(name, Some("status" | "status_code" | "code")) {
+                    server_error |= server_error_status(text, value);
+                } else {
+                    values.push(value);
+                }
+            } else if i == 0 && status_first {
+                server_error |= server_error_status(text, argument);
+            } else {
+                values.push(argument);
+            }
+        }
+        answers.push(Answer {
+            values,
+            sink: node,
+            server_error,
+            returned: false,
+        });
+    }
+    for function in ctx.semantics().functions() {
+        if !resource_method(ctx, function)
+            && !function.decorators.iter().any(|d| {
+                let (object, method) = d.name.rsplit_once('.').unwrap_or(("", &d.name));
+                RESPONDING_DECORATORS.contains(&method)
+                    && !matches!(object, "mock" | "patch" | "unittest.mock")
+            })
+        {
+            continue;
+        }
+        let Some(body) = ctx.node_at(function.body) else {
+            continue;
+        };
+        for returned in returns(ctx, function, body) {
+            // `return jsonify(...), 500`: the body and the status of a Flask tuple.
+            let (values, server_error) = match returned.kind() {
+                "tuple" | "expression_list" => {
+                    let parts = elements(returned);
+                    let status = parts.get(1).is_some_and(|s| server_error_status(text, *s));
+                    (parts.into_iter().take(1).collect(), status)
+                }
+                _ => (vec![returned], false),
+            };
+            // A response constructor returned is answered above, with its own status.
+            if values.iter().any(|v| {
+                v.kind() == "call"
+                    && ctx
+                        .semantics()
+                        .call(span(*v))
+                        .and_then(|c| c.qualified_name.as_deref())
+                        .is_some_and(|q| PYTHON_RESPONSES.contains(&q))
+            }) {
+                if server_error {
+                    answers
+                        .iter_mut()
+                        .filter(|a| values.iter().any(|v| v.id() == a.sink.id()))
+                        .for_each(|a| a.server_error = true);
+                }
+                continue;
+            }
+            answers.push(Answer {
+                values,
+                sink: returned,
+                server_error,
+                returned: true,
+            });
+        }
+    }
+    answers
+}
+
+/// A Flask-RESTful/flask-restx `Resource`'s or a Flask `MethodView`'s HTTP method: what
+/// it returns is the response.
+fn resource_method(ctx: &CodeContext<'_>, function: &Function) -> bool {
+    let text = ctx.source.text.as_str();
+    if !matches!(
+        function.name.as_deref(),
+        Some("get" | "post" | "put" | "patch" | "delete")
+    ) {
+        return false;
+    }
+    let Some(class) = function
+        .class
+        .and_then(|c| ctx.semantics().classes().get(c))
+    else {
+        return false;
+    };
+    ctx.node_at(class.span)
+        .and_then(|c| c.field("superclasses"))
+        .is_some_and(|bases| {
+            elements(bases).into_iter().any(|base| {
+                let name = text_of(text, base);
+                let last = name.rsplit('.').next().unwrap_or(name);
+                last.ends_with("Resource") || last == "MethodView"
+            })
+        })
+}
+
+/// The returned expressions of `function`, not of functions inside it.
+fn returns<'t>(ctx: &CodeContext<'_>, function: &Function, body: Node<'t>) -> Vec<Node<'t>> {
+    let mut found = Vec::new();
+    let mut visit = vec![body];
+    while let Some(node) = visit.pop() {
+        if node.kind() == "return_statement" {
+            if ctx
+                .semantics()
+                .enclosing_function(node.start_byte())
+                .is_some_and(|f| f.span == function.span)
+                && let Some(value) = node.named_child(0)
+            {
+                found.push(value);
+            }
+            continue;
+        }
+        if matches!(
+            node.kind(),
+            "function_definition" | "lambda" | "class_definition"
+        ) && node.id() != body.id()
+        {
+            continue;
+        }
+        let mut cursor = node.walk();
+        visit.extend(node.named_children(&mut cursor));
+    }
+    found
+}
