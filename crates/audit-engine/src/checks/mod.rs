@@ -12,7 +12,7 @@ use std::cell::OnceCell;
 use std::panic::AssertUnwindSafe;
 
 use audit_core::{
-    Confidence, Finding, FlowStep, Language, Location, Note, NoteKind, RuleId, RuleMeta,
+    Confidence, Finding, FlowStep, Language, Location, Note, NoteKind, Related, RuleId, RuleMeta,
     SourceText, Span, TextKind,
 };
 use audit_model::code::CodeSemantics;
@@ -25,6 +25,7 @@ use audit_syntax::{Grammar, SqlDialect, StatementKind};
 
 use crate::facts::ProjectFacts;
 use crate::project::SqlContext;
+pub use crate::project::crosslayer::CrossLayerContext;
 use crate::project::terraform::ResourceContext;
 
 /// What a Rust check runs on and the function that does it. Each check file declares
@@ -68,6 +69,13 @@ pub enum Check {
     Specs {
         routes: bool,
         run: fn(&SpecContext<'_>, &mut Emit<'_>),
+    },
+    /// Once, with what every code file asks of its databases (its reads with the
+    /// columns they filter on, its TLS-off connection settings, its ORM models, read in
+    /// the per-file pass only when such a check is enabled), the schema each migration
+    /// set leaves, and the Terraform databases that demand TLS.
+    CrossLayer {
+        run: fn(&CrossLayerContext<'_>, &mut Emit<'_>),
     },
     /// One rule checked on several slices (DB011: SQL migrations and SQL strings in
     /// code); the parts do not nest.
@@ -303,6 +311,8 @@ pub const REGISTRY: &[Registered] = &[
     register!(database::db023_cache_without_ttl),
     register!(database::db024_multi_write_without_transaction),
     register!(database::db025_select_star),
+    register!(crosslayer::x001_query_column_not_indexed),
+    register!(crosslayer::x002_db_connection_without_tls),
 ];
 
 /// The words of a name, lower-case: `expectedSignature` and `EXPECTED_SIGNATURE` give
@@ -463,7 +473,24 @@ impl<'a> Emit<'a> {
             message,
             confidence,
             flow,
+            related: Vec::new(),
+            lowered: false,
         });
+    }
+
+    /// A finding of the rule's message with the other places it is about (SARIF
+    /// `relatedLocations`).
+    pub fn report_related(
+        &mut self,
+        location: Location,
+        args: &[(&str, &str)],
+        confidence: Option<Confidence>,
+        related: Vec<Related>,
+    ) {
+        self.report_with(location, args, confidence);
+        if let Some(finding) = self.findings.last_mut() {
+            finding.related = related;
+        }
     }
 }
 

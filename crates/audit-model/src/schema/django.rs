@@ -186,7 +186,21 @@ impl Django<'_> {
                         }
                     }
                 });
-                let events = match change {
+                let index = match (&change, self.keyword_call(call, "field")) {
+                    (Some(Change::AddColumn { table, column }), Some(field)) => self
+                        .field_index(field, &column.name)
+                        .map(|constraint| Change::AddConstraint {
+                            table: table.clone(),
+                            constraint: ConstraintDef {
+                                name: None,
+                                constraint,
+                                span,
+                            },
+                            not_valid: false,
+                        }),
+                    _ => None,
+                };
+                let mut events = match change {
                     // A type Django's field does not say (a relation) changes nothing known.
                     Some(Change::AlterColumnType { data_type, .. }) if data_type.is("unknown") => {
                         Vec::new()
@@ -194,6 +208,7 @@ impl Django<'_> {
                     Some(change) => event(change),
                     None => Vec::new(),
                 };
+                events.extend(index.map(|change| Event { span, change }));
                 (StatementKind::AlterTable, events)
             }
             "RemoveField" => (
@@ -498,21 +513,7 @@ impl Django<'_> {
                 continue;
             }
             let column = self.column(Name::new(&name, false), field);
-            // Django indexes a foreign key's column itself, and makes a one-to-one unique.
-            let relation = match field
-                .qualified_name
-                .as_deref()
-                .and_then(|q| q.rsplit('.').next())
-            {
-                Some("ForeignKey") => Some(Constraint::Index {
-                    columns: vec![column.name.clone()],
-                }),
-                Some("OneToOneField") => Some(Constraint::Unique {
-                    columns: vec![column.name.clone()],
-                }),
-                _ => None,
-            };
-            if let Some(constraint) = relation {
+            if let Some(constraint) = self.field_index(field, &column.name) {
                 constraints.push(ConstraintDef {
                     name: None,
                     constraint,
@@ -534,6 +535,26 @@ impl Django<'_> {
             columns.push(column);
         }
         Some(columns)
+    }
+
+    /// The index Django creates for a field: a foreign key's or a slug's column (unless
+    /// `db_index=False`), `db_index=True`; a unique one for a one-to-one or `unique=True`.
+    fn field_index(&self, field: &Call, column: &Name) -> Option<Constraint> {
+        let flag = |key: &str| field.keyword(key).map(|k| self.is_true(k.value));
+        let columns = vec![column.clone()];
+        let class = field
+            .qualified_name
+            .as_deref()
+            .and_then(|q| q.rsplit('.').next());
+        if class == Some("OneToOneField") || flag("unique") == Some(true) {
+            return Some(Constraint::Unique { columns });
+        }
+        let indexed = match flag("db_index") {
+            Some(set) => set,
+            // A slug is indexed unless told otherwise.
+            None => matches!(class, Some("ForeignKey" | "SlugField")),
+        };
+        indexed.then_some(Constraint::Index { columns })
     }
 
     /// A column from a field: its type from the field class, NOT NULL unless
@@ -595,7 +616,12 @@ impl Django<'_> {
             _ => None,
         };
         let relation = matches!(class, "ForeignKey" | "OneToOneField");
-        let name = if relation {
+        let db_column = self
+            .keyword_string(field, "db_column")
+            .map(|c| Name::new(&c, false));
+        let name = if let Some(column) = db_column {
+            column
+        } else if relation {
             Name::new(&format!("{name}_id"), false)
         } else {
             name
