@@ -186,18 +186,25 @@ impl Django<'_> {
                         }
                     }
                 });
-                let index = match (&change, self.keyword_call(call, "field")) {
-                    (Some(Change::AddColumn { table, column }), Some(field)) => self
-                        .field_index(field, &column.name)
-                        .map(|constraint| Change::AddConstraint {
-                            table: table.clone(),
-                            constraint: ConstraintDef {
-                                name: None,
-                                constraint,
-                                span,
-                            },
-                            not_valid: false,
-                        }),
+                // The index of a field added, or altered to `db_index=True`/`unique=True`.
+                let indexed = match &change {
+                    Some(Change::AddColumn { table, column }) => Some((table, &column.name)),
+                    Some(Change::AlterColumnType { table, column, .. }) => Some((table, column)),
+                    _ => None,
+                };
+                let index = match (indexed, self.keyword_call(call, "field")) {
+                    (Some((table, column)), Some(field)) => {
+                        self.field_index(field, column)
+                            .map(|constraint| Change::AddConstraint {
+                                table: table.clone(),
+                                constraint: ConstraintDef {
+                                    name: None,
+                                    constraint,
+                                    span,
+                                },
+                                not_valid: false,
+                            })
+                    }
                     _ => None,
                 };
                 let mut events = match change {
@@ -420,9 +427,17 @@ impl Django<'_> {
     /// `{("a", "b"), ("c",)}`, `[["a", "b"]]` or one `("a", "b")`: the groups of
     /// field names.
     fn field_groups(&self, span: Span) -> Vec<Vec<Name>> {
-        let Some(node) = self.node(span) else {
+        let Some(mut node) = self.node(span) else {
             return Vec::new();
         };
+        // `set([("a", "b")])`, as older migrations write it.
+        if node.kind() == "call"
+            && let Some(inner) = node
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0))
+        {
+            node = inner;
+        }
         let mut cursor = node.walk();
         let items: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
         let names = |n: Node<'_>| -> Vec<Name> {
