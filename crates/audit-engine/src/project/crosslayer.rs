@@ -205,6 +205,19 @@ impl CrossLayerContext<'_> {
         None
     }
 
+    /// The one table of all migration sets whose name ends with `suffix` (Django's
+    /// `_<model>`); None when none or several do.
+    pub fn table_with_suffix(&self, suffix: &str) -> Option<String> {
+        let mut found = self
+            .schemas
+            .iter()
+            .flat_map(|s| s.tables())
+            .filter(|(key, _)| key.name.as_str().ends_with(suffix))
+            .map(|(key, _)| key.to_string());
+        let first = found.next()?;
+        found.next().is_none().then_some(first)
+    }
+
     /// The statement of `table.created_in` that created the table, as a related
     /// location.
     pub fn creation(&self, key: &TableKey, table: &Table) -> Option<Related> {

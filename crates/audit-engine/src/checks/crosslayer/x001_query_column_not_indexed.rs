@@ -2,6 +2,7 @@
 //! index of the replayed schema starts with.
 
 use audit_model::orm;
+use audit_model::queries::Client;
 use audit_model::schema::{Name, Table};
 
 use crate::checks::{Check, CrossLayerContext, Emit};
@@ -62,10 +63,16 @@ fn resolve(ctx: &CrossLayerContext<'_>, read: &Read, table: &ReadTable) -> Optio
             },
         });
     }
-    // No scanned class declares the model: the ORM's convention, where it has one.
+    // No scanned class declares the model: the ORM's convention, where it has one;
+    // Django's `<app>_<model>` when exactly one migrated table ends so.
     let guess = orm::conventional_tables(read.client, &table.name)
         .into_iter()
-        .find(|t| ctx.table(t).is_some())?;
+        .find(|t| ctx.table(t).is_some())
+        .or_else(|| {
+            (read.client == Client::Django)
+                .then(|| ctx.table_with_suffix(&format!("_{}", table.name.to_lowercase())))
+                .flatten()
+        })?;
     Some(Resolved {
         via: format!(
             " (model `{}` taken to be table `{guess}` by the ORM's naming convention)",
@@ -91,7 +98,8 @@ fn check_table(ctx: &CrossLayerContext<'_>, read: &Read, written: &ReadTable, ou
     // table's column of a join says nothing about this table's indexes.
     let mut columns: Vec<Name> = Vec::new();
     for column in &resolved.columns {
-        if let Some(name) = known_column(table, column)
+        if let Some(name) =
+            known_column(table, column).or_else(|| django_column(read.client, table, column))
             && !columns.contains(&name)
         {
             columns.push(name);
@@ -133,6 +141,18 @@ fn known_column(table: &Table, column: &str) -> Option<Name> {
     [Name::new(column, true), Name::new(column, false)]
         .into_iter()
         .find(|name| table.column(name).is_some())
+}
+
+/// What a Django lookup names when no scanned model says: `pk` is the primary key, a
+/// relation `author` is stored as `author_id`.
+fn django_column(client: Client, table: &Table, field: &str) -> Option<Name> {
+    if client != Client::Django {
+        return None;
+    }
+    if field == "pk" {
+        return table.primary_key.as_ref()?.first().cloned();
+    }
+    known_column(table, &format!("{field}_id"))
 }
 
 /// An index serves the read when its leading column is one of the columns the read
