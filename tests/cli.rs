@@ -199,6 +199,64 @@ fn taint_findings_carry_their_flow_in_sarif_json_and_text() {
 }
 
 #[test]
+fn cross_layer_findings_name_the_other_place_in_sarif_json_and_text() {
+    let schema_path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json");
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(&schema_path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules/X002");
+    let root = root.to_str().unwrap();
+    let scan = |format: &str| {
+        stdout(&run(
+            &["scan", root, "--select", "X002", "--format", format],
+            None,
+        ))
+    };
+
+    let sarif: Value = serde_json::from_str(&scan("sarif")).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "src/db.js")
+        .expect("a finding in src/db.js");
+    let related = &result["relatedLocations"][0];
+    assert_eq!(related["id"], 0);
+    assert_eq!(
+        related["physicalLocation"]["artifactLocation"]["uri"],
+        "infra/main.tf"
+    );
+    assert_eq!(related["physicalLocation"]["region"]["startLine"], 4);
+    assert_eq!(
+        related["message"]["text"],
+        "`aws_db_instance.main` is publicly accessible"
+    );
+
+    let json: Value = serde_json::from_str(&scan("json")).unwrap();
+    let finding = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "src/db.js" && f["line"] == 4)
+        .unwrap();
+    assert_eq!(finding["confidence"], "high");
+    assert_eq!(finding["related"][0]["path"], "infra/main.tf");
+    assert_eq!(finding["related"][0]["line"], 4);
+
+    let text = scan("text");
+    assert!(
+        text.contains("see infra/main.tf:4: `aws_db_instance.main` is publicly accessible"),
+        "{text}"
+    );
+}
+
+#[test]
 fn sarif_validates_against_the_official_schema() {
     // The official schema, kept in the repository (origin and terms: tests/data/README.md).
     let schema_path =

@@ -14,6 +14,19 @@ pub struct Finding {
     pub confidence: Option<Confidence>,
     /// How the data reached the finding's location, source first: taint rules' steps.
     pub flow: Vec<FlowStep>,
+    /// Other places the finding is about (cross-layer rules: the migration that created
+    /// the table, the Terraform database): SARIF `relatedLocations`.
+    pub related: Vec<Related>,
+    /// Reported one severity step below the rule's (X002 where no Terraform says how
+    /// exposed the database is).
+    pub lowered: bool,
+}
+
+/// A place a finding relates to besides its own location, and what it is there.
+#[derive(Clone, Debug)]
+pub struct Related {
+    pub location: Location,
+    pub note: String,
 }
 
 /// One step of a data flow: where, and what happens there ("request input `req.query.q`",
@@ -44,6 +57,7 @@ pub struct Diagnostic {
     pub fingerprint: String,
     pub suppressed: Option<Suppressed>,
     pub flow: Vec<FlowStep>,
+    pub related: Vec<Related>,
 }
 
 /// Why a file, or a part of it, was not fully analysed.

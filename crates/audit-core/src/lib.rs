@@ -8,7 +8,7 @@ mod test_code;
 mod text_file;
 
 pub use diagnostic::{
-    Diagnostic, Finding, FlowStep, Note, NoteKind, ScanSummary, Suppressed, fingerprint,
+    Diagnostic, Finding, FlowStep, Note, NoteKind, Related, ScanSummary, Suppressed, fingerprint,
 };
 pub use rule::{
     Confidence, Domain, Language, LanguageMessages, ParseEnumError, RuleDocs, RuleId, RuleMeta,

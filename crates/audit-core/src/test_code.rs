@@ -16,7 +16,8 @@ const TEST_DIRS: &[&str] = &[
 ];
 
 /// Whether a root-relative path (forward slashes) is test code: under a test folder,
-/// or named as a test (`test_*.py`, `*_test.py`, `conftest.py`, `*.test.*`, `*.spec.*`,
+/// or named as a test (`test_*.py`, `*_test.py`, Django's `tests.py`, `conftest.py`,
+/// `*.test.*`, `*.spec.*`,
 /// `*.e2e-spec.*`).
 pub fn is_test_path(path: &str) -> bool {
     let mut parts = path.rsplit('/');
@@ -27,7 +28,9 @@ pub fn is_test_path(path: &str) -> bool {
         .skip(1)
         .any(|part| matches!(part, "test" | "spec" | "e2e-spec" | "e2e"))
         || (file.ends_with(".py")
-            && (stem.starts_with("test_") || stem.ends_with("_test") || stem == "conftest"));
+            && (stem.starts_with("test_")
+                || stem.ends_with("_test")
+                || matches!(stem, "conftest" | "tests")));
     named_as_test || parts.any(|dir| TEST_DIRS.contains(&dir))
 }
 
@@ -46,6 +49,7 @@ mod tests {
             "apps/api/test/app.e2e-spec.ts",
             "app/test_views.py",
             "app/views_test.py",
+            "shop/tests.py",
             "conftest.py",
             "e2e/login.ts",
             "fixtures/payload.py",

@@ -25,6 +25,8 @@ pub enum TextKind {
     Shell,
     /// `.pem`, `.key`, `id_rsa` and the other SSH key names.
     Key,
+    /// Prisma schema files (`schema.prisma`): their models, for cross-layer rules.
+    Prisma,
 }
 
 /// Lock files hold only hashes of published packages, and are often megabytes.
@@ -77,6 +79,7 @@ impl TextKind {
             "xml" | "config" | "plist" => TextKind::Xml,
             "sh" | "bash" | "zsh" | "ksh" => TextKind::Shell,
             "pem" | "key" | "ppk" | "p8" => TextKind::Key,
+            "prisma" => TextKind::Prisma,
             _ => return None,
         })
     }
@@ -95,6 +98,7 @@ impl TextKind {
             TextKind::Properties => &["#", "!"],
             TextKind::Xml => &["<!--"],
             TextKind::Json | TextKind::Notebook => &["\"//\""],
+            TextKind::Prisma => &["//"],
         }
     }
 }
@@ -126,6 +130,7 @@ mod tests {
             ("logo.png", None),
             ("src/app.ts", None),
             ("main.tf", None),
+            ("prisma/schema.prisma", Some(TextKind::Prisma)),
         ] {
             assert_eq!(TextKind::from_path(Path::new(path)), kind, "{path}");
         }

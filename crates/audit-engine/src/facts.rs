@@ -149,6 +149,8 @@ pub struct FileFacts {
     pub routes: Option<FileRoutes>,
     /// The OpenAPI/Swagger spec a YAML or JSON file holds, read when a spec check is enabled.
     pub openapi: Option<audit_model::openapi::Spec>,
+    /// What the file asks of its databases, read when a cross-layer check is enabled.
+    pub database: Option<crate::project::crosslayer::DatabaseUse>,
 }
 
 /// Facts of the whole scanned repository, in path order (`file_imports` relies on it).

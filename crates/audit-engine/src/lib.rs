@@ -246,6 +246,9 @@ fn finish(
         let index = by_id[finding.rule.as_str()];
         let rule = &plan.rules[index];
         let mut severity = settings.rule(index).severity;
+        if finding.lowered {
+            severity = severity.lower();
+        }
         if rule.meta.tests != TestCode::Report && is_test_path(&finding.location.path) {
             match rule.meta.tests {
                 TestCode::Skip => continue,
@@ -291,6 +294,7 @@ fn finish(
             fingerprint: print,
             suppressed,
             flow: finding.flow,
+            related: finding.related,
         });
     }
 

@@ -116,6 +116,8 @@ pub struct Plan {
     pub routes: Vec<(RuleIdx, RoutesCheck)>,
     /// Checks over the project's OpenAPI specs, and whether each reads the routes too.
     pub specs: Vec<(RuleIdx, SpecsCheck, bool)>,
+    /// Checks joining code queries and connections with the schema and Terraform.
+    pub cross_layer: Vec<(RuleIdx, CrossLayerCheck)>,
     /// The route table is wanted for itself (`backend-audit routes`).
     pub inventory: bool,
     /// Rust checks over JS/TS/Python files, per grammar.
@@ -274,6 +276,7 @@ pub type ResourceCheck = fn(&ResourceContext<'_>, &mut Emit<'_>);
 pub type ProjectCheck = fn(&ProjectFacts, &mut Emit<'_>);
 pub type RoutesCheck = fn(&RouteContext<'_>, &mut Emit<'_>);
 pub type SpecsCheck = fn(&SpecContext<'_>, &mut Emit<'_>);
+pub type CrossLayerCheck = fn(&crate::checks::CrossLayerContext<'_>, &mut Emit<'_>);
 
 #[derive(Clone)]
 pub enum TerraformMatcher {
@@ -316,6 +319,7 @@ impl Plan {
             project: Vec::new(),
             routes: Vec::new(),
             specs: Vec::new(),
+            cross_layer: Vec::new(),
             inventory: false,
             code: HashMap::new(),
             text: Vec::new(),
@@ -411,6 +415,7 @@ impl Plan {
                             Check::Project { run } => plan.project.push((index, run)),
                             Check::Routes { run } => plan.routes.push((index, run)),
                             Check::Specs { routes, run } => plan.specs.push((index, run, routes)),
+                            Check::CrossLayer { run } => plan.cross_layer.push((index, run)),
                             Check::Several(_) => {}
                         }
                     }
@@ -461,7 +466,9 @@ impl Plan {
     /// JSON, for the OpenAPI specs among them.
     pub fn reads_text_file(&self, kind: audit_core::TextKind) -> bool {
         use audit_core::TextKind::{Json, Yaml};
-        self.reads_text_files() || self.needs_specs() && matches!(kind, Yaml | Json)
+        self.reads_text_files()
+            || self.needs_specs() && matches!(kind, Yaml | Json)
+            || !self.cross_layer.is_empty() && kind == audit_core::TextKind::Prisma
     }
 
     /// Compiles every grammar's query now rather than on first use: the first error.

@@ -80,16 +80,20 @@ pub fn walk(request: &ScanRequest, plan: &Plan, settings: &Settings) -> Walked {
                 let language = match Language::from_path(entry.path()) {
                     Some(language) => language,
                     None => {
+                        // Other text files are read only for the text checks (SEC006),
+                        // YAML and JSON for OpenAPI specs, Prisma schemas for the
+                        // cross-layer checks' models.
+                        let kind = TextKind::from_path(entry.path());
+                        let modelled = kind == Some(TextKind::Prisma)
+                            && plan.reads_text_file(TextKind::Prisma);
                         // Said in the summary, so lost coverage is never invisible.
                         if let Some(name) = Language::unanalysed(entry.path())
                             && only.is_none()
+                            && !modelled
                             && !settings.is_excluded(&rel)
                         {
                             *not_analysed.lock().unwrap().entry(name).or_insert(0) += 1;
                         }
-                        // Other text files are read only for the text checks (SEC006)
-                        // and, YAML and JSON, for OpenAPI specs.
-                        let kind = TextKind::from_path(entry.path());
                         if !kind.is_some_and(|kind| plan.reads_text_file(kind)) {
                             return WalkState::Continue;
                         }

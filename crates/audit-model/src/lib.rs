@@ -5,7 +5,9 @@
 //! never build models.
 
 pub mod code;
+pub mod connections;
 pub mod openapi;
+pub mod orm;
 pub mod queries;
 pub mod routes;
 pub mod schema;

@@ -1,7 +1,7 @@
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Value, json as j};
 
-use audit_core::{Diagnostic, FlowStep, Suppressed};
+use audit_core::{Diagnostic, FlowStep, Related, Suppressed};
 
 use crate::Report;
 
@@ -85,8 +85,8 @@ impl Serialize for Finding<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let d = self.0;
         let location = &d.location;
-        // In key order; `flow` only on findings that have one.
-        let keys = if d.flow.is_empty() { 13 } else { 14 };
+        // In key order; `flow` and `related` only on findings that have them.
+        let keys = 13 + usize::from(!d.flow.is_empty()) + usize::from(!d.related.is_empty());
         let mut map = serializer.serialize_map(Some(keys))?;
         map.serialize_entry("column", &location.start.column)?;
         map.serialize_entry("confidence", d.confidence.as_str())?;
@@ -99,6 +99,9 @@ impl Serialize for Finding<'_> {
         map.serialize_entry("line", &location.start.line)?;
         map.serialize_entry("message", &d.message)?;
         map.serialize_entry("path", &*location.path)?;
+        if !d.related.is_empty() {
+            map.serialize_entry("related", &RelatedPlaces(&d.related))?;
+        }
         map.serialize_entry("rule_id", d.rule.as_str())?;
         map.serialize_entry("rule_name", &d.rule_name)?;
         map.serialize_entry("severity", d.severity.as_str())?;
@@ -135,6 +138,35 @@ impl Serialize for Step<'_> {
     }
 }
 
+/// The other places a finding is about: `{column, end_column, end_line, line, note, path}`
+/// each.
+struct RelatedPlaces<'a>(&'a [Related]);
+
+impl Serialize for RelatedPlaces<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for place in self.0 {
+            seq.serialize_element(&RelatedPlace(place))?;
+        }
+        seq.end()
+    }
+}
+
+struct RelatedPlace<'a>(&'a Related);
+
+impl Serialize for RelatedPlace<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let at = &self.0.location;
+        let mut map = serializer.serialize_map(Some(6))?;
+        map.serialize_entry("column", &at.start.column)?;
+        map.serialize_entry("end_column", &at.end.column)?;
+        map.serialize_entry("end_line", &at.end.line)?;
+        map.serialize_entry("line", &at.start.line)?;
+        map.serialize_entry("note", &self.0.note)?;
+        map.serialize_entry("path", &*at.path)?;
+        map.end()
+    }
+}
 struct Suppression<'a>(&'a Suppressed);
 
 impl Serialize for Suppression<'_> {
@@ -178,6 +210,7 @@ mod tests {
             fingerprint: "0123abcd".into(),
             suppressed,
             flow: Vec::new(),
+            related: Vec::new(),
         }
     }
 

@@ -215,6 +215,31 @@ fn result(report: &Report<'_>, d: &Diagnostic) -> Value {
             .collect();
         result["codeFlows"] = j!([{ "threadFlows": [{ "locations": locations }] }]);
     }
+    if !d.related.is_empty() {
+        // SARIF 2.1.0 §3.27.22: each with an id unique within the result.
+        let related: Vec<Value> = d
+            .related
+            .iter()
+            .enumerate()
+            .map(|(id, place)| {
+                let at = &place.location;
+                j!({
+                    "id": id,
+                    "physicalLocation": {
+                        "artifactLocation": artifact(&at.path),
+                        "region": {
+                            "startLine": at.start.line,
+                            "startColumn": at.start.column,
+                            "endLine": at.end.line,
+                            "endColumn": at.end.column,
+                        },
+                    },
+                    "message": { "text": place.note },
+                })
+            })
+            .collect();
+        result["relatedLocations"] = j!(related);
+    }
     if let Some(s) = &d.suppressed {
         result["suppressions"] = j!([{ "kind": "inSource", "justification": s.reason }]);
     }

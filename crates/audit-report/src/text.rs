@@ -53,6 +53,21 @@ pub fn text(report: &Report<'_>, color: bool) -> String {
         if let Some(flow) = &flow {
             group = group.element(Level::NOTE.message(flow.as_str()));
         }
+        let related: Vec<String> = d
+            .related
+            .iter()
+            .map(|place| {
+                format!(
+                    "see {}:{}: {}",
+                    one_line(&place.location.path),
+                    place.location.start.line,
+                    one_line(&place.note)
+                )
+            })
+            .collect();
+        for line in &related {
+            group = group.element(Level::NOTE.message(line.as_str()));
+        }
         let _ = writeln!(out, "{}\n", renderer.render(&[group]));
     }
     for note in report.notes {

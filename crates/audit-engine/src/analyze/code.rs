@@ -66,6 +66,15 @@ pub(super) fn analyze_tree(
         extract_routes(&ctx, result);
     }
     super::text::run_text_checks(plan, &source, language, None, Some(&ctx), result);
+    if !plan.cross_layer.is_empty() {
+        let path = Some(&*source.path);
+        match isolated("the cross-layer facts", path, || {
+            crate::project::crosslayer::collect(&ctx)
+        }) {
+            Ok(database) => result.facts.database = database,
+            Err(note) => result.notes.push(note),
+        }
+    }
     drop(ctx);
     // Only project checks read facts.
     if grammar.is_javascript_family() && !plan.project.is_empty() {
@@ -299,6 +308,8 @@ fn record_match(
         message,
         confidence: None,
         flow: Vec::new(),
+        related: Vec::new(),
+        lowered: false,
     });
 }
 

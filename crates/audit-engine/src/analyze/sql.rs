@@ -75,7 +75,7 @@ pub(super) fn analyze_sql(
         });
     }
     // Project checks (DB008) read the files too.
-    if plan.sql.is_empty() && plan.project.is_empty() {
+    if plan.sql.is_empty() && plan.project.is_empty() && plan.cross_layer.is_empty() {
         return;
     }
     // What changes nothing and was understood (queries, grants, comments) no rule
@@ -116,7 +116,7 @@ pub(super) fn analyze_code_migration(
     grammar: Grammar,
     result: &mut FileResult,
 ) {
-    if plan.sql.is_empty() && plan.project.is_empty() {
+    if plan.sql.is_empty() && plan.project.is_empty() && plan.cross_layer.is_empty() {
         return;
     }
     let text = source.text.as_str();

@@ -79,6 +79,7 @@ fn analyze_json(plan: &Plan, source: SourceText, result: &mut FileResult) {
 /// Read by resource checks, or by project checks on Terraform (TF015's backends).
 fn reads_terraform(plan: &Plan) -> bool {
     !plan.terraform.is_empty()
+        || !plan.cross_layer.is_empty()
         || plan.project.iter().any(|(index, _)| {
             plan.rules[*index]
                 .meta
@@ -156,7 +157,10 @@ fn read_by_rules(plan: &Plan, ident: &str, first_label: Option<&str>) -> bool {
         "data" => first_label == Some("aws_iam_policy_document"),
         // Their credentials (TF011).
         "provider" => plan.terraform.contains_key(terraform::PROVIDER),
-        "resource" => first_label.is_some_and(|ty| plan.terraform.contains_key(ty)),
+        "resource" => first_label.is_some_and(|ty| {
+            plan.terraform.contains_key(ty)
+                || !plan.cross_layer.is_empty() && terraform::TLS_DATABASE_TYPES.contains(&ty)
+        }),
         _ => false,
     }
 }

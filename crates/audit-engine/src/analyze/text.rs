@@ -36,6 +36,9 @@ pub(super) fn analyze_text(plan: &Plan, source: SourceText, result: &mut FileRes
             }
         }
     }
+    if kind == TextKind::Prisma && !plan.cross_layer.is_empty() {
+        result.facts.database = crate::project::crosslayer::collect_prisma(&source);
+    }
     run_text_checks(plan, &source, Language::Text, Some(kind), None, result);
 }
 

@@ -12,7 +12,7 @@ use std::cell::OnceCell;
 use std::panic::AssertUnwindSafe;
 
 use audit_core::{
-    Confidence, Finding, FlowStep, Language, Location, Note, NoteKind, RuleId, RuleMeta,
+    Confidence, Finding, FlowStep, Language, Location, Note, NoteKind, Related, RuleId, RuleMeta,
     SourceText, Span, TextKind,
 };
 use audit_model::code::CodeSemantics;
@@ -26,6 +26,7 @@ use audit_syntax::{Grammar, SqlDialect, StatementKind};
 
 use crate::facts::ProjectFacts;
 use crate::project::SqlContext;
+pub use crate::project::crosslayer::CrossLayerContext;
 use crate::project::terraform::ResourceContext;
 
 /// What a Rust check runs on and the function that does it. Each check file declares
@@ -69,6 +70,13 @@ pub enum Check {
     Specs {
         routes: bool,
         run: fn(&SpecContext<'_>, &mut Emit<'_>),
+    },
+    /// Once, with what every code file asks of its databases (its reads with the
+    /// columns they filter on, its TLS-off connection settings, its ORM models, read in
+    /// the per-file pass only when such a check is enabled), the schema each migration
+    /// set leaves, and the Terraform databases that demand TLS.
+    CrossLayer {
+        run: fn(&CrossLayerContext<'_>, &mut Emit<'_>),
     },
     /// One rule checked on several slices (DB011: SQL migrations and SQL strings in
     /// code); the parts do not nest.
@@ -273,6 +281,8 @@ pub const REGISTRY: &[Registered] = &[
     register!(api::api013_no_graceful_shutdown),
     register!(api::api014_graphql_unbounded_queries),
     register!(api::api015_openapi_contract),
+    register!(crosslayer::x001_query_column_not_indexed),
+    register!(crosslayer::x002_db_connection_without_tls),
     register!(crosslayer::x003_route_not_in_spec),
     register!(database::db001_table_without_primary_key),
     register!(database::db002_index_blocks_writes),
@@ -287,6 +297,12 @@ pub const REGISTRY: &[Registered] = &[
     register!(database::db011_unbounded_write),
     register!(database::db012_sql_parse_error),
     register!(database::db013_row_level_security_missing),
+    register!(database::db020_query_in_loop),
+    register!(database::db021_connection_per_call),
+    register!(database::db022_redis_keys_scan),
+    register!(database::db023_cache_without_ttl),
+    register!(database::db024_multi_write_without_transaction),
+    register!(database::db025_select_star),
     register!(reliability::rel001_request_without_timeout),
     register!(reliability::rel002_retry_without_backoff),
     register!(security::sec003_command_injection),
@@ -299,6 +315,8 @@ pub const REGISTRY: &[Registered] = &[
     register!(security::sec011_permissive_cors),
     register!(security::sec012_debug_enabled),
     register!(security::sec013_insecure_session_cookie),
+    register!(security::sec014_error_details_leaked),
+    register!(security::sec015_sensitive_data_logged),
     register!(security::sec021_csrf_disabled),
     register!(security::sec022_insecure_randomness),
     register!(security::sec023_timing_unsafe_compare),
@@ -315,14 +333,6 @@ pub const REGISTRY: &[Registered] = &[
     register!(terraform::tf015_state_backend_insecure),
     register!(terraform::tf016_elastic_cloud_open),
     register!(terraform::tf017_hcl_parse_error),
-    register!(database::db020_query_in_loop),
-    register!(database::db021_connection_per_call),
-    register!(database::db022_redis_keys_scan),
-    register!(database::db023_cache_without_ttl),
-    register!(database::db024_multi_write_without_transaction),
-    register!(database::db025_select_star),
-    register!(security::sec014_error_details_leaked),
-    register!(security::sec015_sensitive_data_logged),
 ];
 
 /// The words of a name, lower-case: `expectedSignature` and `EXPECTED_SIGNATURE` give
@@ -483,7 +493,24 @@ impl<'a> Emit<'a> {
             message,
             confidence,
             flow,
+            related: Vec::new(),
+            lowered: false,
         });
+    }
+
+    /// A finding of the rule's message with the other places it is about (SARIF
+    /// `relatedLocations`).
+    pub fn report_related(
+        &mut self,
+        location: Location,
+        args: &[(&str, &str)],
+        confidence: Option<Confidence>,
+        related: Vec<Related>,
+    ) {
+        self.report_with(location, args, confidence);
+        if let Some(finding) = self.findings.last_mut() {
+            finding.related = related;
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! models (the schema replay, Terraform modules) come from `audit_model`; this phase only
 //! dispatches checks over them.
 
+pub mod crosslayer;
 pub mod terraform;
 
 use audit_core::SourceText;
@@ -48,6 +49,7 @@ pub fn run(plan: &Plan, facts: &ProjectFacts) -> (Outcome, Option<RouteTable>) {
     let mut out = Outcome::default();
     run_sql(plan, facts, &mut out);
     terraform::run(plan, facts, &mut out);
+    crosslayer::run(plan, facts, &mut out);
     for (index, check) in &plan.project {
         out.run(&plan.rules[*index].meta, None, |emit| check(facts, emit));
     }

@@ -5,6 +5,7 @@ use audit_syntax::tree_sitter::{Node, Tree};
 use audit_syntax::{Grammar, parse_tree};
 
 use super::*;
+use crate::code::nodes::Fields;
 
 fn parse(grammar: Grammar, text: &str) -> (Tree, CodeSemantics) {
     let (tree, grammar) = parse_tree(grammar, text, Duration::from_secs(5)).unwrap();
@@ -37,7 +38,7 @@ fn calls(grammar: Grammar, text: &str) -> String {
     let (tree, semantics) = parse(grammar, text);
     let mut out = String::new();
     for call in nodes_of(&tree, &["call_expression", "call"]) {
-        let callee = call.child_by_field_name("function").unwrap();
+        let callee = call.field("function").unwrap();
         let qualified = semantics.qualified_name(call, text);
         writeln!(
             out,
@@ -467,7 +468,7 @@ fn qualified_names_of_identifiers_and_members() {
     let (tree, semantics) = parse(Grammar::JavaScript, text);
     let names: Vec<Option<String>> = nodes_of(&tree, &["variable_declarator"])
         .into_iter()
-        .map(|d| semantics.qualified_name(d.child_by_field_name("value").unwrap(), text))
+        .map(|d| semantics.qualified_name(d.field("value").unwrap(), text))
         .collect();
     assert_eq!(
         names,

@@ -14,6 +14,7 @@ use super::event::{
     TableRef,
 };
 use super::replay::CodeMigration;
+use crate::code::nodes::Fields;
 use crate::code::{Call, CodeSemantics};
 
 /// Fields whose empty value is `""`, Django's default for a `blank=True` one.
@@ -186,7 +187,28 @@ impl Django<'_> {
                         }
                     }
                 });
-                let events = match change {
+                // The index of a field added, or altered to `db_index=True`/`unique=True`.
+                let indexed = match &change {
+                    Some(Change::AddColumn { table, column }) => Some((table, &column.name)),
+                    Some(Change::AlterColumnType { table, column, .. }) => Some((table, column)),
+                    _ => None,
+                };
+                let index = match (indexed, self.keyword_call(call, "field")) {
+                    (Some((table, column)), Some(field)) => {
+                        self.field_index(field, column)
+                            .map(|constraint| Change::AddConstraint {
+                                table: table.clone(),
+                                constraint: ConstraintDef {
+                                    name: None,
+                                    constraint,
+                                    span,
+                                },
+                                not_valid: false,
+                            })
+                    }
+                    _ => None,
+                };
+                let mut events = match change {
                     // A type Django's field does not say (a relation) changes nothing known.
                     Some(Change::AlterColumnType { data_type, .. }) if data_type.is("unknown") => {
                         Vec::new()
@@ -194,6 +216,7 @@ impl Django<'_> {
                     Some(change) => event(change),
                     None => Vec::new(),
                 };
+                events.extend(index.map(|change| Event { span, change }));
                 (StatementKind::AlterTable, events)
             }
             "RemoveField" => (
@@ -405,9 +428,15 @@ impl Django<'_> {
     /// `{("a", "b"), ("c",)}`, `[["a", "b"]]` or one `("a", "b")`: the groups of
     /// field names.
     fn field_groups(&self, span: Span) -> Vec<Vec<Name>> {
-        let Some(node) = self.node(span) else {
+        let Some(mut node) = self.node(span) else {
             return Vec::new();
         };
+        // `set([("a", "b")])`, as older migrations write it.
+        if node.kind() == "call"
+            && let Some(inner) = node.field("arguments").and_then(|a| a.named_child(0))
+        {
+            node = inner;
+        }
         let mut cursor = node.walk();
         let items: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
         let names = |n: Node<'_>| -> Vec<Name> {
@@ -498,21 +527,7 @@ impl Django<'_> {
                 continue;
             }
             let column = self.column(Name::new(&name, false), field);
-            // Django indexes a foreign key's column itself, and makes a one-to-one unique.
-            let relation = match field
-                .qualified_name
-                .as_deref()
-                .and_then(|q| q.rsplit('.').next())
-            {
-                Some("ForeignKey") => Some(Constraint::Index {
-                    columns: vec![column.name.clone()],
-                }),
-                Some("OneToOneField") => Some(Constraint::Unique {
-                    columns: vec![column.name.clone()],
-                }),
-                _ => None,
-            };
-            if let Some(constraint) = relation {
+            if let Some(constraint) = self.field_index(field, &column.name) {
                 constraints.push(ConstraintDef {
                     name: None,
                     constraint,
@@ -534,6 +549,26 @@ impl Django<'_> {
             columns.push(column);
         }
         Some(columns)
+    }
+
+    /// The index Django creates for a field: a foreign key's or a slug's column (unless
+    /// `db_index=False`), `db_index=True`; a unique one for a one-to-one or `unique=True`.
+    fn field_index(&self, field: &Call, column: &Name) -> Option<Constraint> {
+        let flag = |key: &str| field.keyword(key).map(|k| self.is_true(k.value));
+        let columns = vec![column.clone()];
+        let class = field
+            .qualified_name
+            .as_deref()
+            .and_then(|q| q.rsplit('.').next());
+        if class == Some("OneToOneField") || flag("unique") == Some(true) {
+            return Some(Constraint::Unique { columns });
+        }
+        let indexed = match flag("db_index") {
+            Some(set) => set,
+            // A slug is indexed unless told otherwise.
+            None => matches!(class, Some("ForeignKey" | "SlugField")),
+        };
+        indexed.then_some(Constraint::Index { columns })
     }
 
     /// A column from a field: its type from the field class, NOT NULL unless
@@ -595,7 +630,12 @@ impl Django<'_> {
             _ => None,
         };
         let relation = matches!(class, "ForeignKey" | "OneToOneField");
-        let name = if relation {
+        let db_column = self
+            .keyword_string(field, "db_column")
+            .map(|c| Name::new(&c, false));
+        let name = if let Some(column) = db_column {
+            column
+        } else if relation {
             Name::new(&format!("{name}_id"), false)
         } else {
             name

@@ -29,7 +29,7 @@ pub use knex::{is_knex_migration, lower_knex};
 pub use lower::lower;
 pub use replay::{
     CodeMigration, DownFunction, FileShape, MIGRATION_DIRS, MigrationRole, Origin, Replayed,
-    SqlSource, is_migration_path, replay,
+    SqlSource, final_schemas, is_migration_path, replay,
 };
 pub use sequelize::{is_sequelize_migration, lower_sequelize};
 pub use typeorm::{is_typeorm_migration, lower_typeorm};

@@ -102,23 +102,10 @@ pub fn replay<'a>(
     files: impl IntoIterator<Item = &'a SqlSource>,
     mut visit: impl FnMut(Replayed<'a, '_>),
 ) {
-    let (mut migrations, others): (Vec<&SqlSource>, Vec<&SqlSource>) =
+    let (migrations, others): (Vec<&SqlSource>, Vec<&SqlSource>) =
         files.into_iter().partition(|sql| sql.is_migration);
-    // A set is a migrations folder and a dialect: one folder may hold a history per
-    // database (`0001_x.postgres.up.sql` beside `0001_x.mysql.up.sql`).
-    migrations.sort_by(|a, b| {
-        set_of(a)
-            .cmp(&set_of(b))
-            .then_with(|| replay_order(&a.source.path, &b.source.path))
-    });
-    for set in migrations.chunk_by(|a, b| set_of(a) == set_of(b)) {
-        let set = &in_revision_order(set);
-        let mut final_schema = Schema::default();
-        for_each_step(set, |sql, statement, role| {
-            if role == MigrationRole::Forward {
-                final_schema.apply(statement, &sql.source.path);
-            }
-        });
+    for set in &migration_sets(migrations) {
+        let final_schema = final_schema(set);
         let mut schema = Schema::default();
         for_each_step(set, |sql, statement, role| {
             visit(Replayed {
@@ -145,6 +132,42 @@ pub fn replay<'a>(
             });
         }
     }
+}
+
+/// The schema each migration set leaves after its last migration, with the path of the
+/// migration that created each table: what code is run against.
+pub fn final_schemas<'a>(files: impl IntoIterator<Item = &'a SqlSource>) -> Vec<Schema> {
+    let migrations = files.into_iter().filter(|sql| sql.is_migration).collect();
+    migration_sets(migrations)
+        .iter()
+        .map(|set| final_schema(set))
+        .collect()
+}
+
+/// Migrations grouped into sets, each in replay order. A set is a migrations folder and
+/// a dialect: one folder may hold a history per database (`0001_x.postgres.up.sql`
+/// beside `0001_x.mysql.up.sql`).
+fn migration_sets(mut migrations: Vec<&SqlSource>) -> Vec<Vec<&SqlSource>> {
+    migrations.sort_by(|a, b| {
+        set_of(a)
+            .cmp(&set_of(b))
+            .then_with(|| replay_order(&a.source.path, &b.source.path))
+    });
+    migrations
+        .chunk_by(|a, b| set_of(a) == set_of(b))
+        .map(in_revision_order)
+        .collect()
+}
+
+/// The schema of a sorted set after its forward statements.
+fn final_schema(set: &[&SqlSource]) -> Schema {
+    let mut schema = Schema::default();
+    for_each_step(set, |sql, statement, role| {
+        if role == MigrationRole::Forward {
+            schema.apply(statement, &sql.source.path);
+        }
+    });
+    schema
 }
 
 /// Alembic revisions (every file of the set has one) in the order their

@@ -1000,3 +1000,45 @@ class Migration(migrations.Migration):
         "shop_book@shop/migrations/0001_initial.py (id int8 not null default, title varchar(100) not null, isbn varchar(13) not null, pages int4) pk(id) unique index(id) unique index(title,isbn) index(isbn) index() check\n"
     );
 }
+
+#[test]
+fn django_fields_that_django_indexes_are_indexes() {
+    let initial = r#"from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    operations = [
+        migrations.CreateModel(
+            name="Account",
+            fields=[
+                ("id", models.AutoField(primary_key=True, serialize=False)),
+                ("provider", models.CharField(max_length=30)),
+                ("uid", models.CharField(max_length=191)),
+                ("code", models.CharField(max_length=8, unique=True)),
+                ("slug", models.SlugField()),
+                ("label", models.CharField(max_length=8, db_column="title")),
+            ],
+        ),
+        migrations.AlterUniqueTogether(name="account", unique_together=set([("provider", "uid")])),
+    ]
+"#;
+    let change = r#"from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    operations = [
+        migrations.AlterField(model_name="account", name="uid", field=models.CharField(max_length=191, db_index=True)),
+        migrations.AddField(model_name="account", name="email", field=models.EmailField(db_index=True)),
+    ]
+"#;
+    let sources = [
+        django("social/migrations/0001_initial.py", initial),
+        django("social/migrations/0002_index.py", change),
+    ];
+    let mut last = String::new();
+    replay(&sources, |step| last = step.final_schema.to_string());
+    assert_eq!(
+        last,
+        "social_account@social/migrations/0001_initial.py (id int4 not null default, provider varchar(30) not null, uid varchar(191) not null, code varchar(8) not null, slug varchar(50) not null, title varchar(8) not null, email varchar(254) not null) pk(id) unique index(id) unique index(code) index(slug) unique index(provider,uid) index(uid) index(email)\n"
+    );
+}

@@ -7,6 +7,7 @@
 //! rule says which way it falls.
 
 pub mod cidr;
+mod databases;
 mod eval;
 mod functions;
 mod instances;
@@ -20,6 +21,7 @@ use std::collections::HashMap;
 use audit_core::{SourceText, Span};
 use audit_syntax::ParseProblem;
 
+pub use databases::{TLS_DATABASE_TYPES, TlsDatabase, tls_databases};
 pub use eval::Bindings;
 use eval::Evaluator;
 pub use instances::{for_each_module, modules};

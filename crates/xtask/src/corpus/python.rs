@@ -551,12 +551,14 @@ const SERVICE_SYNC: &str = r#"def sync_%table%%n%(cursor, ids: list[int]) -> lis
 
 "#;
 
-/// A query per row, `SELECT *`, a connection per call, `KEYS`, a cache entry without
-/// TTL, a delete without `WHERE` and two writes outside a transaction (DB011, DB020-DB025).
+/// A query per row, `SELECT *`, a connection per call without TLS, `KEYS`, a cache entry
+/// without TTL, a delete without `WHERE`, two writes outside a transaction and a lookup by
+/// a column no migration indexes (DB011, DB020-DB025, X001, X002).
 const SERVICE_SYNC_PER_ROW: &str = r#"def sync_%table%%n%(database_url: str, ids: list[int]) -> list[Any]:
-    conn = psycopg2.connect(database_url)
+    conn = psycopg2.connect(database_url, sslmode="disable")
     rows = []
     with conn.cursor() as cur:
+        cur.execute("SELECT id FROM %table% WHERE status = %s LIMIT 1", ("active",))
         for item_id in ids:
             cur.execute("SELECT * FROM %table% WHERE id = %s", (item_id,))
             rows.append(cur.fetchone())

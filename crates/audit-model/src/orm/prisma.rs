@@ -1,0 +1,64 @@
+//! Prisma schema files (`schema.prisma`): `model User { ... }` blocks, their `@@map`
+//! table names and the `@map` column names of their fields. The language is line-based
+//! (one field or attribute per line), so it is read line by line.
+
+use audit_core::Span;
+
+use super::{ColumnNaming, Orm, OrmField, OrmModel};
+
+/// The models of a Prisma schema file.
+pub fn prisma_models(text: &str) -> Vec<OrmModel> {
+    let mut found = Vec::new();
+    let mut current: Option<OrmModel> = None;
+    let mut offset = 0;
+    for raw in text.split_inclusive('\n') {
+        let start = offset;
+        offset += raw.len();
+        let line = raw.split("//").next().unwrap_or("").trim();
+        if let Some(model) = &mut current {
+            if line.starts_with('}') {
+                model.span = Span::new(model.span.start, start + raw.trim_end().len());
+                found.extend(current.take());
+            } else if let Some(rest) = line.strip_prefix("@@map(") {
+                if let Some(name) = quoted(rest) {
+                    model.table = name;
+                    model.explicit = true;
+                }
+            } else if !line.is_empty() && !line.starts_with('@') {
+                let name = line.split_whitespace().next().unwrap_or("");
+                let column = line
+                    .find("@map(")
+                    .and_then(|at| quoted(&line[at + 5..]))
+                    .unwrap_or_else(|| name.to_string());
+                model.fields.push(OrmField {
+                    name: name.to_string(),
+                    column,
+                });
+            }
+            continue;
+        }
+        let mut words = line.split_whitespace();
+        if words.next() == Some("model")
+            && let Some(name) = words.next()
+            && words.next() == Some("{")
+        {
+            current = Some(OrmModel {
+                orm: Orm::Prisma,
+                name: name.to_string(),
+                table: name.to_string(),
+                explicit: false,
+                fields: Vec::new(),
+                naming: ColumnNaming::AsWritten,
+                span: Span::new(start, start + raw.trim_end().len()),
+            });
+        }
+    }
+    found
+}
+
+/// The first double-quoted string of `text`.
+fn quoted(text: &str) -> Option<String> {
+    let open = text.find('"')?;
+    let rest = &text[open + 1..];
+    Some(rest[..rest.find('"')?].to_string())
+}
