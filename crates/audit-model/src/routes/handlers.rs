@@ -2,7 +2,8 @@
 //! the name an importer reaches them with (`createUser`, `default.create`,
 //! `UserController.list`), summarised once in the per-file pass so the join reads their
 //! answers without the other file's tree; and the modules a file re-exports under a name
-//! (`module.exports.userController = require("./user.controller")`).
+//! (`module.exports.userController = require("./user.controller")`), read from `index`
+//! modules and from files that define a handler.
 
 use audit_core::Span;
 use audit_syntax::tree_sitter::{Node, Tree};
@@ -15,6 +16,19 @@ use super::RouterRef;
 /// How many `const a = b` / wrapper steps an exported value is followed through.
 const MAX_STEPS: usize = 4;
 
+/// What Express, Fastify, Koa and Hapi handlers call their parameters: an exported
+/// function with none of them (a service, a helper) is not summarised.
+const HANDLER_PARAMETERS: &[&str] = &[
+    "req", "request", "res", "response", "resp", "reply", "rep", "ctx", "context", "next", "h",
+];
+
+fn is_handler(function: &crate::code::Function) -> bool {
+    function
+        .parameters
+        .iter()
+        .any(|p| p.path.is_empty() && HANDLER_PARAMETERS.contains(&p.name.as_str()))
+}
+
 /// What a file exports that may be a handler.
 #[derive(Default)]
 pub(super) struct Exported {
@@ -26,7 +40,16 @@ pub(super) struct Exported {
 
 /// The functions and re-exported modules of a JS/TS file's `module.exports`,
 /// `exports.x`, `export ...` statements.
-pub(super) fn javascript(sem: &CodeSemantics, tree: &Tree, text: &str) -> Exported {
+pub(super) fn javascript(sem: &CodeSemantics, tree: &Tree, text: &str, path: &str) -> Exported {
+    // Only a file defining a handler, or an `index` module gathering others
+    // (`controllers/index.js`), is read for what it exports.
+    let index = path
+        .rsplit('/')
+        .next()
+        .is_some_and(|name| name.starts_with("index."));
+    if !index && !sem.functions().iter().any(is_handler) {
+        return Exported::default();
+    }
     let mut reader = Reader {
         sem,
         tree,
@@ -83,8 +106,9 @@ pub(super) fn handler_import(sem: &CodeSemantics, written: &str, at: usize) -> O
         return None;
     }
     let binding = sem.binding_at(head, at)?;
-    // `const users = require("./users")` binds a variable the import list holds.
-    if binding.scope != Scope::Module || binding.kind == BindingKind::Parameter {
+    // `const users = require("./users")` binds a variable the import list holds, at
+    // module level or in the function that declares the routes.
+    if binding.kind == BindingKind::Parameter {
         return None;
     }
     let import = sem
@@ -242,12 +266,10 @@ impl<'a> Reader<'a> {
             | "function"
             | "arrow_function"
             | "method_definition" => {
-                if let Some(index) = self.sem.function_with_span(span) {
-                    // Express handlers take `(req, res)`, Koa's `ctx`: a function of no
-                    // parameters is not one.
-                    if !self.sem.functions()[index].parameters.is_empty() {
-                        self.out.functions.push((name.to_string(), span));
-                    }
+                if let Some(index) = self.sem.function_with_span(span)
+                    && is_handler(&self.sem.functions()[index])
+                {
+                    self.out.functions.push((name.to_string(), span));
                 }
             }
             "object" => self.object(name, value, steps + 1),
@@ -402,8 +424,14 @@ impl<'a> Reader<'a> {
         else {
             return;
         };
-        for function in self.sem.functions() {
-            if function.class != Some(index) || function.parameters.is_empty() {
+        // Functions are in source order: the methods are among those inside the class.
+        let functions = self.sem.functions();
+        let first = functions.partition_point(|f| f.span.start < class.start_byte());
+        let inside = functions[first..]
+            .iter()
+            .take_while(|f| f.span.start < class.end_byte());
+        for function in inside {
+            if function.class != Some(index) || !is_handler(function) {
                 continue;
             }
             if let Some(method) = &function.name {

@@ -74,7 +74,11 @@ impl<'a> Reader<'a> {
         // Most calls are none of these: decided from the callee's text before any node
         // is looked up.
         let written = &self.text[call.callee.start..call.callee.end];
-        match written.rsplit_once('.') {
+        // `require("./routes.js")(app)`: the dots are the module's.
+        let member = written
+            .rsplit_once('.')
+            .filter(|_| !(written.starts_with("require(") && written.ends_with(')')));
+        match member {
             Some((_, method)) => {
                 // A route's first argument is its path, written as a string: `map.get(key)`
                 // and `Promise.all([...])` are not looked at further. The verbs of a

@@ -96,9 +96,14 @@ pub const ANCHORS: &[&str] = &[
     "healthz",
     "under-pressure",
     // Handlers routed from another file: what they answer through.
-    "res.",
-    "reply.",
-    "ctx.",
+    "res.status(",
+    "res.json(",
+    "res.send(",
+    "res.sendStatus(",
+    "reply.send(",
+    "reply.code(",
+    "ctx.body",
+    "ctx.status",
     "request",
     "jsonify",
     "Response(",
@@ -158,7 +163,7 @@ const BODY_READS: &[&str] = &[
 ];
 
 /// What a handler that validates its body calls: zod, joi, yup, ajv, class-validator,
-/// express-validator, superstruct, marshmallow, WTForms, pydantic.
+/// express-validator, validator.js, superstruct, marshmallow, WTForms, pydantic.
 const INLINE_VALIDATION: &[&str] = &[
     ".parse(",
     ".safeParse(",
@@ -176,6 +181,8 @@ const INLINE_VALIDATION: &[&str] = &[
     ".model_validate(",
     ".parse_obj(",
     "assert(",
+    // validator.js: `validator.isEmail(req.body.email)`.
+    "validator.is",
 ];
 
 /// How a handler says 201 Created.
@@ -559,7 +566,7 @@ fn exported_handlers(
     let routed =
         |span: &audit_core::Span| routes.routes.iter().any(|r| r.handler_span == Some(*span));
     if grammar.is_javascript_family() {
-        let exported = handlers::javascript(semantics, tree, &source.text);
+        let exported = handlers::javascript(semantics, tree, &source.text, &source.path);
         let functions: Vec<_> = exported
             .functions
             .into_iter()

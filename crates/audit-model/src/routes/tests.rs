@@ -815,3 +815,36 @@ module.exports = router;
         ]
     );
 }
+
+#[test]
+fn a_plugin_required_with_dots_in_its_name_requires_its_handlers_inside() {
+    let server = r#"
+const express = require("express");
+const app = express();
+require("./app/routes/tutorial.routes.js")(app);
+"#;
+    let routes = r#"
+module.exports = (app) => {
+  const tutorials = require("../controllers/tutorial.controller.js");
+  const router = require("express").Router();
+  router.post("/", tutorials.create);
+  app.use("/api/tutorials", router);
+};
+"#;
+    let controller = r#"
+exports.create = (req, res) => {
+  if (!req.body.title) {
+    res.status(400).send({ message: "Content can not be empty!" });
+    return;
+  }
+};
+"#;
+    assert_eq!(
+        joined_answers(&[
+            ("server.js", server),
+            ("app/routes/tutorial.routes.js", routes),
+            ("app/controllers/tutorial.controller.js", controller),
+        ]),
+        ["POST /api/tutorials/ [400:{message}@app/controllers/tutorial.controller.js:4]"]
+    );
+}
