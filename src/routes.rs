@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use audit_core::NoteKind;
-use audit_engine::route_model::{GuardKind, Route};
+use audit_engine::route_model::{GuardKind, Route, Status};
 use audit_engine::{CliSelection, ConfigFile, RouteTable, ScanRequest};
 use serde_json::json;
 
@@ -150,6 +150,16 @@ fn json(table: &RouteTable) -> String {
                 "guards": r.guards.iter().map(|g| json!({
                     "name": g.name,
                     "kind": g.kind.name(),
+                })).collect::<Vec<_>>(),
+                "answers": r.body.answers.iter().map(|a| json!({
+                    "status": match a.status {
+                        Status::Code(code) => json!(code),
+                        Status::Default => json!("default"),
+                        Status::Unknown => json!("unknown"),
+                    },
+                    "shape": a.body.error_shape(),
+                    "file": &*a.location.path,
+                    "line": a.location.start.line,
                 })).collect::<Vec<_>>(),
             })
         })

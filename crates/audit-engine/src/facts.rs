@@ -157,9 +157,33 @@ pub struct FileFacts {
 #[derive(Debug, Default)]
 pub struct ProjectFacts {
     pub files: Vec<(Arc<str>, FileFacts)>,
+    /// Folders holding a package manifest (`package.json`, `pyproject.toml`, `setup.py`,
+    /// `requirements.txt`), sorted: each is a service of a monorepo.
+    services: Vec<String>,
 }
 
 impl ProjectFacts {
+    pub fn set_services(&mut self, mut services: Vec<String>) {
+        services.sort();
+        services.dedup();
+        self.services = services;
+    }
+
+    /// The service `path` belongs to: the deepest folder above it with a package
+    /// manifest, `""` (the repository) when none is.
+    pub fn service_of<'p>(&'p self, path: &str) -> &'p str {
+        self.services
+            .iter()
+            .filter(|s| {
+                s.is_empty()
+                    || path
+                        .strip_prefix(s.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+            .max_by_key(|s| s.len())
+            .map_or("", String::as_str)
+    }
+
     pub fn imports(&self) -> impl Iterator<Item = &str> {
         self.files
             .iter()
@@ -275,7 +299,25 @@ function express2() {}
                     (Arc::from(*path), facts)
                 })
                 .collect(),
+            ..ProjectFacts::default()
         }
+    }
+
+    #[test]
+    fn a_file_belongs_to_the_deepest_folder_with_a_manifest() {
+        let mut facts = ProjectFacts::default();
+        assert_eq!(facts.service_of("services/api/src/app.js"), "");
+        facts.set_services(vec![
+            "".into(),
+            "services/api".into(),
+            "services/api-v2".into(),
+        ]);
+        assert_eq!(facts.service_of("services/api/src/app.js"), "services/api");
+        assert_eq!(
+            facts.service_of("services/api-v2/app.js"),
+            "services/api-v2"
+        );
+        assert_eq!(facts.service_of("services/web/app.js"), "");
     }
 
     #[test]
@@ -316,6 +358,7 @@ function express2() {}
                     (Arc::from(p.as_str()), facts)
                 })
                 .collect(),
+            ..ProjectFacts::default()
         };
         // Every file asked once: quadratic would be 4e8 comparisons.
         for path in &paths {

@@ -121,6 +121,7 @@ fn run(request: ScanRequest, plan: Plan, settings: Settings) -> Result<ScanOutpu
         walked.results,
         walked.notes,
         request.only.as_deref(),
+        walked.services,
     );
     output.summary.not_analysed = walked
         .not_analysed
@@ -147,6 +148,10 @@ impl Engine {
     /// Scans files given as (root-relative path, bytes): the same per-file pass, project
     /// phase and finish as [`scan`], without the walk.
     pub fn scan_sources(&self, files: Vec<(String, Vec<u8>)>) -> ScanOutput {
+        let services = files
+            .iter()
+            .filter_map(|(path, _)| walk::service_folder(path).map(str::to_string))
+            .collect();
         let results = files
             .into_iter()
             .filter_map(|(path, bytes)| {
@@ -164,7 +169,14 @@ impl Engine {
                 ))
             })
             .collect();
-        finish(&self.plan, &self.settings, results, Vec::new(), None)
+        finish(
+            &self.plan,
+            &self.settings,
+            results,
+            Vec::new(),
+            None,
+            services,
+        )
     }
 }
 
@@ -188,6 +200,7 @@ fn finish(
     mut results: Vec<analyze::FileResult>,
     mut notes: Vec<Note>,
     only: Option<&[String]>,
+    services: Vec<String>,
 ) -> ScanOutput {
     results.sort_by(|a, b| a.path.cmp(&b.path));
 
@@ -195,6 +208,7 @@ fn finish(
     let mut findings: Vec<Finding> = Vec::new();
     let mut suppressions = HashMap::new();
     let mut facts = facts::ProjectFacts::default();
+    facts.set_services(services);
     for result in results {
         if result.text_only {
             summary.text_files_scanned += usize::from(result.scanned);

@@ -25,6 +25,7 @@ pub fn walk(request: &ScanRequest, plan: &Plan, settings: &Settings) -> Walked {
     let results = Mutex::new(Vec::new());
     let notes = Mutex::new(Vec::new());
     let not_analysed = Mutex::new(BTreeMap::new());
+    let manifests = Mutex::new(Vec::new());
     let mut builder = match request.walk_only.as_deref() {
         Some([first, rest @ ..]) => {
             let mut builder = WalkBuilder::new(first);
@@ -54,6 +55,7 @@ pub fn walk(request: &ScanRequest, plan: &Plan, settings: &Settings) -> Walked {
             let results = &results;
             let notes = &notes;
             let not_analysed = &not_analysed;
+            let manifests = &manifests;
             Box::new(move |entry| {
                 let entry = match entry {
                     Ok(entry) => entry,
@@ -76,6 +78,9 @@ pub fn walk(request: &ScanRequest, plan: &Plan, settings: &Settings) -> Walked {
                     } else {
                         WalkState::Continue
                     };
+                }
+                if let Some(service) = service_folder(&rel) {
+                    manifests.lock().unwrap().push(service.to_string());
                 }
                 let language = match Language::from_path(entry.path()) {
                     Some(language) => language,
@@ -144,7 +149,19 @@ pub fn walk(request: &ScanRequest, plan: &Plan, settings: &Settings) -> Walked {
         results: results.into_inner().unwrap(),
         notes: notes.into_inner().unwrap(),
         not_analysed: not_analysed.into_inner().unwrap(),
+        services: manifests.into_inner().unwrap(),
     }
+}
+
+/// The folder a package manifest (`package.json`, `pyproject.toml`, `setup.py`,
+/// `requirements.txt`) makes a service of, for project rules judged per service.
+pub(crate) fn service_folder(rel: &str) -> Option<&str> {
+    let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    matches!(
+        name,
+        "package.json" | "pyproject.toml" | "setup.py" | "requirements.txt"
+    )
+    .then_some(folder)
 }
 
 /// Hidden files of the text-file class, and the hidden folders of CI configuration.
@@ -162,6 +179,8 @@ pub struct Walked {
     pub results: Vec<FileResult>,
     pub notes: Vec<Note>,
     pub not_analysed: BTreeMap<&'static str, usize>,
+    /// Folders holding a package manifest, in no particular order.
+    pub services: Vec<String>,
 }
 
 /// Path relative to the root with forward slashes; `None` outside the root.

@@ -88,6 +88,8 @@ pub enum Check {
 pub struct SpecContext<'a> {
     pub specs: &'a [&'a Spec],
     pub table: Option<&'a RouteTable>,
+    /// The project's facts: which service (package) each file belongs to.
+    pub facts: &'a ProjectFacts,
 }
 
 /// What a route check sees: every route of the project, joined across files, and the

@@ -70,6 +70,7 @@ pub fn run(plan: &Plan, facts: &ProjectFacts) -> (Outcome, Option<RouteTable>) {
             let ctx = SpecContext {
                 specs: &specs,
                 table: table.as_ref().filter(|_| *routes),
+                facts,
             };
             out.run(&plan.rules[*index].meta, None, |emit| check(&ctx, emit));
         }

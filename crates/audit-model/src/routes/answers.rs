@@ -84,13 +84,16 @@ const PY_RESPONSES: &[(&str, &str)] = &[
 ];
 
 /// Every answer in the handler whose function is `function`, in source order. In JS they
-/// are calls, found among the semantics' calls of the handler's span (no walk); in Python
-/// returns and raises, found in one walk of its subtree with one cursor.
+/// are calls, found among the semantics' calls of the handler's span (no walk), Koa's
+/// `ctx.body =` assignments, found by their text, and for a NestJS handler (`nest`) its
+/// returns and throws, found in one walk that skips nested functions; in Python returns
+/// and raises, found in one walk of its subtree with one cursor.
 pub(super) fn answers(
     sem: &crate::code::CodeSemantics,
     tree: &audit_syntax::tree_sitter::Tree,
     source: &SourceText,
     function: Node<'_>,
+    nest: bool,
 ) -> Vec<Answer> {
     let text = source.text.as_str();
     let answer = |node: Node<'_>, (status, body)| Answer {
@@ -101,7 +104,7 @@ pub(super) fn answers(
     if sem.grammar().is_javascript_family() {
         let calls = sem.calls();
         let first = calls.partition_point(|c| c.span.start < function.start_byte());
-        return calls[first..]
+        let mut found: Vec<Answer> = calls[first..]
             .iter()
             .take_while(|c| c.span.start < function.end_byte())
             .filter(|c| {
@@ -115,6 +118,21 @@ pub(super) fn answers(
                 Some(answer(node, js_answer(text, node)?))
             })
             .collect();
+        let body = &text[function.start_byte()..function.end_byte()];
+        if body.contains("ctx.") {
+            for (node, status, koa_body) in koa_answers(tree, text, function) {
+                found.push(answer(node, (status, koa_body)));
+            }
+        }
+        if nest {
+            nest_answers(text, function, &mut |node, status, nest_body| {
+                found.push(answer(node, (status, nest_body)));
+            });
+        }
+        if found.len() > 1 {
+            found.sort_by_key(|a| a.location.span.start);
+        }
+        return found;
     }
     let mut found = Vec::new();
     let mut cursor = function.walk();
@@ -140,6 +158,199 @@ pub(super) fn answers(
             }
         }
     }
+}
+
+/// Koa's `ctx.body = value` (and `ctx.response.body`), each with the status the nearest
+/// `ctx.status = n` before it in the same or an enclosing block sets.
+fn koa_answers<'t>(
+    tree: &'t audit_syntax::tree_sitter::Tree,
+    text: &str,
+    function: Node<'t>,
+) -> Vec<(Node<'t>, Status, Body)> {
+    let (start, end) = (function.start_byte(), function.end_byte());
+    // (assignment, is the body, value), in source order.
+    let mut assignments = Vec::new();
+    for (at, _) in text[start..end].match_indices("ctx.") {
+        let at = start + at;
+        let Some(assignment) = koa_assignment(tree, text, at) else {
+            continue;
+        };
+        assignments.push(assignment);
+    }
+    let mut out = Vec::new();
+    for (index, (node, is_body, value)) in assignments.iter().enumerate() {
+        if !*is_body {
+            continue;
+        }
+        let status = assignments[..index]
+            .iter()
+            .rev()
+            .filter(|(n, is_body, _)| !*is_body && encloses(n.parent(), *node))
+            .map(|(_, _, v)| js_status(text, *v))
+            .next()
+            .unwrap_or(Status::Default);
+        out.push((*node, status, js_body(text, *value)));
+    }
+    out
+}
+
+/// The `ctx.body = value` / `ctx.status = n` statement whose target starts at `at`.
+fn koa_assignment<'t>(
+    tree: &'t audit_syntax::tree_sitter::Tree,
+    text: &str,
+    at: usize,
+) -> Option<(Node<'t>, bool, Node<'t>)> {
+    let mut target = tree
+        .root_node()
+        .descendant_for_byte_range(at, at + 3)?
+        .parent()?;
+    if target.kind() != "member_expression" {
+        return None;
+    }
+    // `ctx.response.body`.
+    if let Some(parent) = target.parent()
+        && parent.kind() == "member_expression"
+        && text_of(text, target) == "ctx.response"
+    {
+        target = parent;
+    }
+    let is_body = match text_of(text, target) {
+        "ctx.body" | "ctx.response.body" => true,
+        "ctx.status" | "ctx.response.status" => false,
+        _ => return None,
+    };
+    let assignment = target.parent()?;
+    if assignment.kind() != "assignment_expression"
+        || assignment.child_by_field_name("left") != Some(target)
+    {
+        return None;
+    }
+    let value = assignment.child_by_field_name("right")?;
+    let statement = assignment
+        .parent()
+        .filter(|p| p.kind() == "expression_statement")
+        .unwrap_or(assignment);
+    Some((statement, is_body, value))
+}
+
+/// Whether `block` (a statement's parent) holds `node`.
+fn encloses(block: Option<Node<'_>>, node: Node<'_>) -> bool {
+    block.is_some_and(|b| b.start_byte() <= node.start_byte() && node.end_byte() <= b.end_byte())
+}
+
+/// A NestJS handler's `return {...}` and `throw new NotFoundException(...)` /
+/// `throw new HttpException(body, status)`, outside nested functions.
+fn nest_answers<'t>(
+    text: &str,
+    function: Node<'t>,
+    found: &mut impl FnMut(Node<'t>, Status, Body),
+) {
+    let Some(body) = function.child_by_field_name("body") else {
+        return;
+    };
+    let mut cursor = body.walk();
+    loop {
+        let node = cursor.node();
+        let mut enter = true;
+        match node.kind() {
+            "arrow_function"
+            | "function_expression"
+            | "function_declaration"
+            | "method_definition"
+            | "class"
+            | "class_declaration" => enter = false,
+            "return_statement" => {
+                enter = false;
+                if let Some(value) = node.named_child(0) {
+                    let value = if value.kind() == "await_expression" {
+                        value.named_child(0).unwrap_or(value)
+                    } else {
+                        value
+                    };
+                    if matches!(value.kind(), "object" | "string" | "template_string") {
+                        found(node, Status::Default, js_body(text, value));
+                    }
+                }
+            }
+            "throw_statement" => {
+                enter = false;
+                if let Some((status, thrown)) =
+                    node.named_child(0).and_then(|e| nest_exception(text, e))
+                {
+                    found(node, status, thrown);
+                }
+            }
+            _ => {}
+        }
+        if enter && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.node() == body {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+/// NestJS's built-in exceptions and the status each sends.
+const NEST_EXCEPTIONS: &[(&str, u16)] = &[
+    ("BadRequestException", 400),
+    ("UnauthorizedException", 401),
+    ("PaymentRequiredException", 402),
+    ("ForbiddenException", 403),
+    ("NotFoundException", 404),
+    ("MethodNotAllowedException", 405),
+    ("NotAcceptableException", 406),
+    ("RequestTimeoutException", 408),
+    ("ConflictException", 409),
+    ("GoneException", 410),
+    ("PayloadTooLargeException", 413),
+    ("UnsupportedMediaTypeException", 415),
+    ("UnprocessableEntityException", 422),
+    ("InternalServerErrorException", 500),
+    ("NotImplementedException", 501),
+    ("BadGatewayException", 502),
+    ("ServiceUnavailableException", 503),
+    ("GatewayTimeoutException", 504),
+];
+
+/// `new NotFoundException("x")` sends Nest's `{ statusCode, message, error }`; an
+/// object argument replaces that body. `new HttpException(body, status)`.
+fn nest_exception(text: &str, thrown: Node<'_>) -> Option<(Status, Body)> {
+    if thrown.kind() != "new_expression" {
+        return None;
+    }
+    let name = text_of(text, thrown.child_by_field_name("constructor")?);
+    let args = thrown
+        .child_by_field_name("arguments")
+        .map_or_else(Vec::new, elements);
+    let given = args
+        .first()
+        .filter(|a| a.kind() == "object")
+        .map(|a| js_body(text, *a));
+    let default = |keys: &[&str]| Body::Object {
+        keys: keys.iter().map(|k| k.to_string()).collect(),
+        failure: None,
+    };
+    if name == "HttpException" {
+        let status = args.get(1).map_or(Status::Unknown, |s| js_status(text, *s));
+        return Some((
+            status,
+            given.unwrap_or_else(|| default(&["statusCode", "message"])),
+        ));
+    }
+    let (_, code) = NEST_EXCEPTIONS.iter().find(|(n, _)| *n == name)?;
+    Some((
+        Status::Code(*code),
+        given.unwrap_or_else(|| default(&["statusCode", "message", "error"])),
+    ))
 }
 
 /// Python nodes that hold statements: returns and raises are never inside expressions, so

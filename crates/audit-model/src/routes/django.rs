@@ -103,6 +103,7 @@ pub(super) fn extract(
                 location: source.locate(call.span),
                 handler_span: None,
                 body: HandlerBody::default(),
+                handler_import: None,
             });
         }
     }
@@ -299,6 +300,7 @@ impl Urls<'_> {
             location,
             handler_span: None,
             body: HandlerBody::default(),
+            handler_import: None,
         });
     }
 }

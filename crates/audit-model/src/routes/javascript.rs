@@ -74,7 +74,11 @@ impl<'a> Reader<'a> {
         // Most calls are none of these: decided from the callee's text before any node
         // is looked up.
         let written = &self.text[call.callee.start..call.callee.end];
-        match written.rsplit_once('.') {
+        // `require("./routes.js")(app)`: the dots are the module's.
+        let member = written
+            .rsplit_once('.')
+            .filter(|_| !(written.starts_with("require(") && written.ends_with(')')));
+        match member {
             Some((_, method)) => {
                 // A route's first argument is its path, written as a string: `map.get(key)`
                 // and `Promise.all([...])` are not looked at further. The verbs of a
@@ -262,6 +266,7 @@ impl<'a> Reader<'a> {
             location: self.source.locate(call.span),
             handler_span: self.handler_function(*handler),
             body: HandlerBody::default(),
+            handler_import: None,
         };
         self.routes.routes.push(decl);
     }
@@ -306,6 +311,7 @@ impl<'a> Reader<'a> {
             location: self.source.locate(call.span),
             handler_span: self.handler_function(handler),
             body: HandlerBody::default(),
+            handler_import: None,
         };
         self.routes.routes.push(decl);
     }
@@ -334,6 +340,9 @@ impl<'a> Reader<'a> {
 
     /// `app.use([path,] ...middleware | routers)`.
     fn use_call(&mut self, call: &Call, parent: usize, args: &[Node<'a>]) {
+        if self.table_mounts(call, parent, args) {
+            return;
+        }
         // The path: a string, a template, a concatenation, or a name bound to a string
         // (any other name is middleware).
         let prefix = args.first().and_then(|a| match a.kind() {
@@ -366,6 +375,96 @@ impl<'a> Reader<'a> {
                 .uses
                 .push((call.span.start, prefix.clone(), guard));
         }
+    }
+
+    /// `routes.forEach((r) => router.use(r.path, r.route))` over a literal array of
+    /// `{ path, route }` objects: one mount per element. True when the call was one.
+    fn table_mounts(&mut self, call: &Call, parent: usize, args: &[Node<'a>]) -> bool {
+        let [path_arg, router_arg] = args else {
+            return false;
+        };
+        let (Some((item, path_key)), Some((item_again, router_key))) = (
+            member_path(self.text, *path_arg),
+            member_path(self.text, *router_arg),
+        ) else {
+            return false;
+        };
+        let ([path_key], [router_key]) = (path_key.as_slice(), router_key.as_slice()) else {
+            return false;
+        };
+        if item != item_again {
+            return false;
+        }
+        let Some(binding) = self.sem.binding_at(item, path_arg.start_byte()) else {
+            return false;
+        };
+        if binding.kind != BindingKind::Parameter {
+            return false;
+        }
+        // The callback's call: `table.forEach(callback)`.
+        let Some(callback) = node_at(self.tree, binding.span).and_then(|n| {
+            let mut node = n;
+            while !matches!(
+                node.kind(),
+                "arrow_function" | "function_expression" | "function"
+            ) {
+                node = node.parent()?;
+            }
+            Some(node)
+        }) else {
+            return false;
+        };
+        let Some(each) = callback
+            .parent()
+            .filter(|p| p.kind() == "arguments")
+            .and_then(|p| p.parent())
+            .and_then(|c| c.child_by_field_name("function"))
+            .filter(|f| f.kind() == "member_expression")
+        else {
+            return false;
+        };
+        let is_each = each
+            .child_by_field_name("property")
+            .is_some_and(|p| matches!(text_of(self.text, p), "forEach" | "map"));
+        let Some(table) = each.child_by_field_name("object").filter(|_| is_each) else {
+            return false;
+        };
+        let array = match table.kind() {
+            "array" => Some(table),
+            "identifier" => self
+                .sem
+                .binding_at(text_of(self.text, table), table.start_byte())
+                .and_then(|b| b.value)
+                .and_then(|v| node_at(self.tree, v))
+                .filter(|v| v.kind() == "array"),
+            _ => None,
+        };
+        let Some(array) = array else {
+            return false;
+        };
+        let mut mounted = false;
+        for element in elements(array).into_iter().filter(|e| e.kind() == "object") {
+            let entries: Vec<(&str, Node<'a>)> = pairs(self.text, element).collect();
+            let value = |key: &str| entries.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
+            let (Some(path), Some(router)) = (value(path_key), value(router_key)) else {
+                continue;
+            };
+            let (Some(prefix), Some(child)) = (self.path(path, true), self.child_router(router))
+            else {
+                continue;
+            };
+            self.routes.mounts.push(Mount {
+                parent,
+                prefix,
+                child,
+                guards: Vec::new(),
+                fallback: None,
+                at: call.span.start,
+                location: self.source.locate(call.span),
+            });
+            mounted = true;
+        }
+        mounted
     }
 
     /// Fastify `register(plugin, { prefix })`; registering a rate limiter or auth plugin
@@ -686,7 +785,11 @@ impl<'a> Reader<'a> {
                     && callee.kind() == "member_expression"
                 {
                     let property = text_of(self.text, callee.child_by_field_name("property")?);
-                    if property == "use" || verb(property).is_some() {
+                    // koa-router's `router.routes()` is the router's middleware:
+                    // `module.exports = router.routes()` exports the router.
+                    if matches!(property, "use" | "routes" | "middleware")
+                        || verb(property).is_some()
+                    {
                         return self.router_expression(callee.child_by_field_name("object")?);
                     }
                 }
@@ -868,6 +971,7 @@ impl<'a> Reader<'a> {
                     location: self.source.locate(decorator.span),
                     handler_span: Some(method.span),
                     body: HandlerBody::default(),
+                    handler_import: None,
                 });
             }
         }

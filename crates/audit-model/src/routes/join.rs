@@ -138,13 +138,19 @@ fn route(
     let mut guards = context.guards;
     guards.extend(joiner.uses_before((file, decl.router), decl.location.span.start, &decl.path));
     guards.extend(decl.guards.iter().cloned());
+    let imported = decl
+        .handler_span
+        .is_none()
+        .then_some(decl.handler_import.as_ref())
+        .flatten()
+        .and_then(|reference| joiner.handler(file, reference, 0));
     Route {
         framework,
         methods: decl.methods.clone(),
         path: join_path(&context.prefix, &decl.path),
         handler: decl.handler.clone(),
         handler_span: decl.handler_span,
-        body: decl.body.clone(),
+        body: imported.unwrap_or(&decl.body).clone(),
         guards,
         status: decl.status,
         location: decl.location.clone(),
@@ -313,6 +319,61 @@ impl<'f> Joiner<'f> {
                     .collect()
             }
         }
+    }
+
+    /// What the handler an import names does, read from the file that defines it,
+    /// through re-exporting modules (`controllers/index.js`).
+    fn handler(&self, file: usize, reference: &RouterRef, depth: usize) -> Option<&'f HandlerBody> {
+        let RouterRef::Imported { module, path } = reference else {
+            return None;
+        };
+        if depth >= MAX_DEPTH {
+            return None;
+        }
+        let from = self.files[file].0;
+        if from.ends_with(".py") {
+            let (target, name) = self.python_module(from, module, path)?;
+            return self.files[target]
+                .1
+                .handlers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, body)| body);
+        }
+        let target = self.javascript_module(from, module)?;
+        let declared = self.files[target].1;
+        let key = path.join(".");
+        // An ES default import of a CommonJS module is its `module.exports`, and
+        // `require()` of an ES module gives its default export's members too.
+        let alternative = match path.split_first() {
+            Some((first, rest)) if first == "default" => rest.join("."),
+            _ => format!("default.{key}"),
+        };
+        if let Some((_, body)) = declared
+            .handlers
+            .iter()
+            .find(|(n, _)| *n == key || *n == alternative)
+        {
+            return Some(body);
+        }
+        declared.reexports.iter().find_map(|(name, module)| {
+            let rest = if name == "*" {
+                path.clone()
+            } else {
+                let names: Vec<&str> = name.split('.').collect();
+                let starts =
+                    path.len() > names.len() && path.iter().zip(&names).all(|(p, n)| p == n);
+                if !starts {
+                    return None;
+                }
+                path[names.len()..].to_vec()
+            };
+            let next = RouterRef::Imported {
+                module: module.clone(),
+                path: rest,
+            };
+            self.handler(target, &next, depth + 1)
+        })
     }
 
     /// The file a relative JS/TS import names, trying the extensions and `index` files

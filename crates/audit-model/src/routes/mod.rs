@@ -8,6 +8,7 @@
 
 mod answers;
 mod django;
+mod handlers;
 mod javascript;
 mod join;
 mod python;
@@ -94,6 +95,23 @@ pub const ANCHORS: &[&str] = &[
     "health_check",
     "healthz",
     "under-pressure",
+    // Handlers routed from another file: what they answer through.
+    "res.status(",
+    "res.json(",
+    "res.send(",
+    "res.sendStatus(",
+    "reply.send(",
+    "reply.code(",
+    "ctx.body",
+    "ctx.status",
+    "request",
+    "jsonify",
+    "Response(",
+    "HTTPException",
+    // Modules that re-export controllers (`controllers/index.js`).
+    "module.exports",
+    "export * from",
+    "export { default as",
 ];
 
 /// What a handler that authenticates its caller itself reads or answers.
@@ -145,7 +163,7 @@ const BODY_READS: &[&str] = &[
 ];
 
 /// What a handler that validates its body calls: zod, joi, yup, ajv, class-validator,
-/// express-validator, superstruct, marshmallow, WTForms, pydantic.
+/// express-validator, validator.js, superstruct, marshmallow, WTForms, pydantic.
 const INLINE_VALIDATION: &[&str] = &[
     ".parse(",
     ".safeParse(",
@@ -163,6 +181,8 @@ const INLINE_VALIDATION: &[&str] = &[
     ".model_validate(",
     ".parse_obj(",
     "assert(",
+    // validator.js: `validator.isEmail(req.body.email)`.
+    "validator.is",
 ];
 
 /// How a handler says 201 Created.
@@ -218,6 +238,13 @@ pub struct FileRoutes {
     /// `default` for `module.exports =`/`export default`, else the exported name; every
     /// module-level router of a Python file.
     pub exports: Vec<(String, usize)>,
+    /// What the file's exported functions do, by the name an importer reaches them with
+    /// (`createUser`, `default.create`, `UserController.list`; a Python module's
+    /// top-level functions and classes), for routes declared in other files.
+    pub handlers: Vec<(String, HandlerBody)>,
+    /// Modules the file re-exports under a name (`exports.users = require("./users")`;
+    /// `*` for `export * from`), followed when a handler's path goes through them.
+    pub reexports: Vec<(String, String)>,
     /// NestJS `app.setGlobalPrefix("api")`.
     pub global_prefix: Option<String>,
     /// Guards on every route of a framework in the project: NestJS `app.useGlobalGuards(
@@ -319,6 +346,9 @@ pub struct RouteDecl {
     pub handler_span: Option<audit_core::Span>,
     /// What the handler's body does, when the handler is defined in this file.
     pub body: HandlerBody,
+    /// The import the handler is reached through when another file defines it
+    /// (`userController.create` from `require("../controllers/user")`).
+    pub handler_import: Option<RouterRef>,
 }
 
 /// What a handler defined beside its route does, read from its body.
@@ -498,16 +528,89 @@ pub fn extract(
             .any(|i| SHUTDOWN_PACKAGES.iter().any(|p| i.module.starts_with(p)));
     for route in &mut routes.routes {
         if let Some(span) = route.handler_span {
-            route.body = handler_body(semantics, tree, source, span);
+            let nest = routes.routers[route.router].framework == Framework::NestJs;
+            route.body = handler_body(semantics, tree, source, span, nest);
+        } else if let Some(written) = &route.handler {
+            route.handler_import =
+                handlers::handler_import(semantics, written, route.location.span.start);
         }
     }
+    exported_handlers(semantics, tree, source, grammar, &mut routes);
     let empty = routes.routers.is_empty()
+        && routes.handlers.is_empty()
+        && routes.reexports.is_empty()
         && routes.global_prefix.is_none()
         && routes.global_guards.is_empty()
         && !routes.health_package
         && routes.listens.is_none()
         && !routes.handles_shutdown;
     (!empty).then_some(routes)
+}
+
+/// What the functions `source` exports do, for routes of other files. Summaries that
+/// found nothing are not kept.
+fn exported_handlers(
+    semantics: &CodeSemantics,
+    tree: &Tree,
+    source: &SourceText,
+    grammar: Grammar,
+    routes: &mut FileRoutes,
+) {
+    let found = |body: &HandlerBody| {
+        !body.answers.is_empty()
+            || body.checks_caller
+            || body.writes.is_some()
+            || body.reads_body.is_some()
+            || body.lists_all.is_some()
+    };
+    let routed =
+        |span: &audit_core::Span| routes.routes.iter().any(|r| r.handler_span == Some(*span));
+    if grammar.is_javascript_family() {
+        let exported = handlers::javascript(semantics, tree, &source.text, &source.path);
+        let functions: Vec<_> = exported
+            .functions
+            .into_iter()
+            .filter(|(_, s)| !routed(s))
+            .collect();
+        for (name, span) in functions {
+            let body = handler_body(semantics, tree, source, span, false);
+            if found(&body) {
+                routes.handlers.push((name, body));
+            }
+        }
+        routes.reexports = exported.modules;
+    } else {
+        let classes = handlers::python(semantics);
+        let unrouted: Vec<_> = classes
+            .into_iter()
+            .filter(|(_, spans)| !spans.iter().any(&routed))
+            .collect();
+        for (name, spans) in unrouted {
+            let mut spans = spans.into_iter();
+            let Some(first) = spans.next() else { continue };
+            let mut body = handler_body(semantics, tree, source, first, false);
+            for span in spans {
+                body.merge(handler_body(semantics, tree, source, span, false));
+            }
+            if found(&body) {
+                routes.handlers.push((name, body));
+            }
+        }
+    }
+}
+
+impl HandlerBody {
+    /// Adds what another method of the same class-based view does.
+    fn merge(&mut self, other: HandlerBody) {
+        self.checks_caller |= other.checks_caller;
+        self.writes = self.writes.take().or(other.writes);
+        self.creates = self.creates.take().or(other.creates);
+        self.answers_created |= other.answers_created;
+        self.reads_body = self.reads_body.take().or(other.reads_body);
+        self.validates_inline |= other.validates_inline;
+        self.answers.extend(other.answers);
+        self.lists_all = self.lists_all.take().or(other.lists_all);
+    }
 }
 
 /// A path or prefix as written: a string literal's content; a template or f-string with
@@ -592,12 +695,14 @@ fn imported(
 }
 
 /// What the handler whose function is at `span` does. Its body is searched once for
-/// every marker (caller checks, body reads, validation, 201), not once per marker.
+/// every marker (caller checks, body reads, validation, 201), not once per marker. A
+/// NestJS handler (`nest`) also answers with what it returns and the exceptions it throws.
 fn handler_body(
     semantics: &CodeSemantics,
     tree: &Tree,
     source: &SourceText,
     span: audit_core::Span,
+    nest: bool,
 ) -> HandlerBody {
     use aho_corasick::AhoCorasick;
     static MARKERS: OnceLock<(AhoCorasick, Vec<Marker>)> = OnceLock::new();
@@ -626,7 +731,7 @@ fn handler_body(
         answers: tree
             .root_node()
             .named_descendant_for_byte_range(span.start, span.end)
-            .map(|function| answers::answers(semantics, tree, source, function))
+            .map(|function| answers::answers(semantics, tree, source, function, nest))
             .unwrap_or_default(),
         ..HandlerBody::default()
     };

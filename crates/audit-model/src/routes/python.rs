@@ -99,6 +99,7 @@ impl<'a> Reader<'a> {
                 location: self.source.locate(decorator.span),
                 handler_span: Some(function.span),
                 body: HandlerBody::default(),
+                handler_import: None,
             };
             self.routes.routes.push(decl);
         }
@@ -236,6 +237,7 @@ impl<'a> Reader<'a> {
             location: self.source.locate(call.span),
             handler_span,
             body: HandlerBody::default(),
+            handler_import: None,
         };
         self.routes.routes.push(decl);
     }

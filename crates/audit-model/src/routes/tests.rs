@@ -538,3 +538,313 @@ def some():
         ]
     );
 }
+
+/// Each joined route's answers as `status:shape`, and whether it writes, over `files`.
+fn joined_answers(files: &[(&str, &str)]) -> Vec<String> {
+    let extracted: Vec<(String, FileRoutes)> = files
+        .iter()
+        .filter_map(|(path, text)| {
+            let (tree, grammar) =
+                audit_syntax::parse_tree(grammar(path), text, Duration::from_secs(5)).unwrap();
+            let source = SourceText::new(Arc::from(*path), text.to_string());
+            let sem = CodeSemantics::build(&tree, text, grammar);
+            extract(&sem, &tree, &source, grammar).map(|r| (path.to_string(), r))
+        })
+        .collect();
+    let table = RouteTable::join(extracted.iter().map(|(p, r)| (p.as_str(), r)));
+    table
+        .routes
+        .iter()
+        .map(|r| {
+            let answers: Vec<String> = r
+                .body
+                .answers
+                .iter()
+                .map(|a| {
+                    let status = match a.status {
+                        Status::Default => "default".to_string(),
+                        Status::Code(c) => c.to_string(),
+                        Status::Unknown => "?".to_string(),
+                    };
+                    let shape = a.body.error_shape().unwrap_or_else(|| "-".into());
+                    format!(
+                        "{status}:{shape}@{}:{}",
+                        a.location.path, a.location.start.line
+                    )
+                })
+                .collect();
+            let writes = if r.body.writes.is_some() {
+                " writes"
+            } else {
+                ""
+            };
+            format!(
+                "{} {} [{}]{writes}",
+                r.methods.join(","),
+                r.path,
+                answers.join(" ")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn handlers_defined_in_other_files_answer_through_imports() {
+    let routes = r#"
+const express = require("express");
+const userController = require("../controllers/user.controller");
+const { postController } = require("../controllers");
+const { remove } = require("../controllers/user.controller");
+import Items from "../controllers/items";
+import * as tags from "../controllers/tags";
+const router = express.Router();
+router.get("/users", userController.list);
+router.post("/users", auth, catchAsync(userController.create));
+router.delete("/users/:id", remove);
+router.get("/posts", postController.list);
+router.get("/items", Items.index);
+router.get("/tags", tags.all);
+router.get("/local", helpers.unknown);
+module.exports = router;
+"#;
+    let users = r#"
+const catchAsync = require("../utils/catchAsync");
+const list = async (req, res) => {
+  res.status(500).json({ message: "down" });
+};
+const create = catchAsync(async (req, res) => {
+  await User.create(req.body);
+  res.status(400).send({ error: "taken" });
+});
+exports.remove = function (req, res) { res.status(404).json({ errors: [] }); };
+module.exports = { list, create, remove: exports.remove };
+"#;
+    let index = r#"
+module.exports.postController = require("./post.controller");
+"#;
+    let posts = r#"
+module.exports = {
+  list(req, res) { return res.status(403).json({ error: "no" }); },
+};
+"#;
+    let items = r#"
+class ItemsController {
+  async index(req, res) { res.status(404).json({ detail: "none" }); }
+}
+export default new ItemsController();
+"#;
+    let tags = r#"
+export async function all(req, res) { res.status(400).json({ msg: "x" }); }
+"#;
+    assert_eq!(
+        joined_answers(&[
+            ("src/routes/users.js", routes),
+            ("src/controllers/user.controller.js", users),
+            ("src/controllers/index.js", index),
+            ("src/controllers/post.controller.js", posts),
+            ("src/controllers/items.ts", items),
+            ("src/controllers/tags.ts", tags),
+        ]),
+        [
+            "GET /users [500:{message}@src/controllers/user.controller.js:4]",
+            "POST /users [400:{error}@src/controllers/user.controller.js:8] writes",
+            "DELETE /users/:id [404:{errors}@src/controllers/user.controller.js:10]",
+            "GET /posts [403:{error}@src/controllers/post.controller.js:3]",
+            "GET /items [404:{detail}@src/controllers/items.ts:3]",
+            "GET /tags [400:{msg}@src/controllers/tags.ts:2]",
+            "GET /local []",
+        ]
+    );
+}
+
+#[test]
+fn python_views_imported_from_another_module() {
+    let urls = r#"
+from django.urls import path
+from . import views
+from .views import detail, ItemView
+urlpatterns = [
+    path("items/", views.index),
+    path("items/<int:pk>/", detail),
+    path("things/", ItemView.as_view()),
+]
+"#;
+    let views = r#"
+from django.http import JsonResponse
+def index(request):
+    return JsonResponse({"error": "bad"}, status=400)
+def detail(request, pk):
+    return JsonResponse({"message": "gone"}, status=404)
+class ItemView(View):
+    def get(self, request):
+        return JsonResponse({"detail": "x"}, status=403)
+    def post(self, request):
+        return JsonResponse({"errors": []}, status=422)
+"#;
+    assert_eq!(
+        joined_answers(&[("shop/urls.py", urls), ("shop/views.py", views)]),
+        [
+            "ALL /items/ [400:{error}@shop/views.py:4]",
+            "ALL /items/<int:pk>/ [404:{message}@shop/views.py:6]",
+            "ALL /things/ [403:{detail}@shop/views.py:9 422:{errors}@shop/views.py:11]",
+        ]
+    );
+}
+
+#[test]
+fn koa_body_assignments_and_nest_returns_and_exceptions() {
+    let koa = r#"const Router = require("@koa/router");
+const router = new Router();
+router.get("/a", async (ctx) => {
+  if (!ctx.query.id) {
+    ctx.status = 400;
+    ctx.body = { error: "id required" };
+    return;
+  }
+  ctx.status = 404;
+  if (missing) {
+    ctx.response.body = "gone";
+  }
+  ctx.body = { success: false, message: "no" };
+});
+router.get("/b", async (ctx) => {
+  const body = ctx.request.body;
+  ctx.body = await Item.findAll();
+});
+"#;
+    assert_eq!(
+        answers_of("src/koa.js", koa),
+        [
+            "/a 400:{error}!error@6 404:text@11 404:{success,message}!success@13 list=None",
+            "/b default:other@17 list=Some(17)",
+        ]
+    );
+    let nest = r#"import { Controller, Get, Post, HttpCode, HttpException, HttpStatus, NotFoundException } from "@nestjs/common";
+@Controller("cats")
+export class CatsController {
+  @Get(":id")
+  async one(id) {
+    const cat = await this.cats.find(id);
+    if (!cat) throw new NotFoundException("no cat");
+    if (cat.hidden) {
+      throw new HttpException({ error: "hidden" }, HttpStatus.FORBIDDEN);
+    }
+    const format = (c) => { return { c }; };
+    return { success: false, cat };
+  }
+  @Post()
+  @HttpCode(200)
+  create() {
+    throw new HttpException("bad", 400);
+  }
+}
+"#;
+    assert_eq!(
+        answers_of("src/cats.controller.ts", nest),
+        [
+            ":id 404:{statusCode,message,error}@7 403:{error}!error@9 default:{success,cat}!success@12 list=None",
+            " 400:{statusCode,message}@17 list=None",
+        ]
+    );
+}
+
+#[test]
+fn mounts_from_a_table_of_routes_and_exported_koa_middleware() {
+    let app = r#"
+const express = require("express");
+const routes = require("./routes/v1");
+const app = express();
+app.use("/v1", routes);
+"#;
+    let index = r#"
+const express = require("express");
+const authRoute = require("./auth.route");
+const router = express.Router();
+const defaultRoutes = [
+  { path: "/auth", route: authRoute },
+  { path: "/users", route: require("./user.route") },
+];
+defaultRoutes.forEach((route) => {
+  router.use(route.path, route.route);
+});
+module.exports = router;
+"#;
+    let auth = r#"
+const router = require("express").Router();
+router.post("/login", login);
+module.exports = router;
+"#;
+    let users = r#"
+const router = require("express").Router();
+router.get("/:id", getUser);
+module.exports = router;
+"#;
+    let koa_app = r#"
+const Koa = require("koa");
+const app = new Koa();
+const routes = require("./router");
+app.use(routes.routes());
+"#;
+    let koa_router = r#"
+const Router = require("koa-router");
+const router = new Router({ prefix: "/api" });
+router.get("/tags", list);
+module.exports = router.routes();
+"#;
+    let koa_index = r#"
+const Router = require("koa-router");
+const router = new Router();
+const tags = require("./tags");
+router.use(tags);
+module.exports = router;
+"#;
+    assert_eq!(
+        table(&[
+            ("src/app.js", app),
+            ("src/routes/v1/index.js", index),
+            ("src/routes/v1/auth.route.js", auth),
+            ("src/routes/v1/user.route.js", users),
+            ("koa/app.js", koa_app),
+            ("koa/router.js", koa_index),
+            ("koa/tags.js", koa_router),
+        ]),
+        [
+            "POST /v1/auth/login login [] src/routes/v1/auth.route.js:3",
+            "GET /v1/users/:id getUser [] src/routes/v1/user.route.js:3",
+            "GET /api/tags list [] koa/tags.js:4",
+        ]
+    );
+}
+
+#[test]
+fn a_plugin_required_with_dots_in_its_name_requires_its_handlers_inside() {
+    let server = r#"
+const express = require("express");
+const app = express();
+require("./app/routes/tutorial.routes.js")(app);
+"#;
+    let routes = r#"
+module.exports = (app) => {
+  const tutorials = require("../controllers/tutorial.controller.js");
+  const router = require("express").Router();
+  router.post("/", tutorials.create);
+  app.use("/api/tutorials", router);
+};
+"#;
+    let controller = r#"
+exports.create = (req, res) => {
+  if (!req.body.title) {
+    res.status(400).send({ message: "Content can not be empty!" });
+    return;
+  }
+};
+"#;
+    assert_eq!(
+        joined_answers(&[
+            ("server.js", server),
+            ("app/routes/tutorial.routes.js", routes),
+            ("app/controllers/tutorial.controller.js", controller),
+        ]),
+        ["POST /api/tutorials/ [400:{message}@app/controllers/tutorial.controller.js:4]"]
+    );
+}

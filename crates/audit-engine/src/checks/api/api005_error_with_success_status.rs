@@ -25,7 +25,8 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
                 Status::Default => route.status.unwrap_or(200),
                 Status::Unknown => continue,
             };
-            if !(200..300).contains(&status) || !reported.insert(answer.location.span) {
+            let place = (answer.location.path.clone(), answer.location.span);
+            if !(200..300).contains(&status) || !reported.insert(place) {
                 continue;
             }
             let how = match answer.status {

@@ -37,7 +37,7 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
         if !safe_only || path_has_word(route, EXEMPT_WORDS) {
             continue;
         }
-        if reported.insert(write.span) {
+        if reported.insert((write.path.clone(), write.span)) {
             let label = route_label(route);
             let call = write.context.text
                 [write.context.span.start..write.context.span.end.min(write.context.text.len())]

@@ -9,11 +9,19 @@ use crate::checks::{Check, Emit, RouteContext};
 
 pub const CHECK: Check = Check::Routes { run: check };
 
+/// Error answers by shape, each with its place and route.
+type Shapes<'r> = BTreeMap<String, Vec<(&'r audit_core::Location, String)>>;
+
 fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
-    // Every error answer (4xx/5xx, or a failure payload) by shape, each place once.
-    let mut by_shape: BTreeMap<String, Vec<(&audit_core::Location, String)>> = BTreeMap::new();
+    // Every error answer (4xx/5xx, or a failure payload) by shape, each place once, per
+    // service: in a monorepo each service (folder with a package manifest) has its own
+    // convention.
+    let mut by_service: BTreeMap<&str, Shapes<'_>> = BTreeMap::new();
     let mut seen = std::collections::HashSet::new();
     for route in &ctx.table.routes {
+        let by_shape = by_service
+            .entry(ctx.facts.service_of(&route.location.path))
+            .or_default();
         for answer in &route.body.answers {
             let error_status = matches!(answer.status, Status::Code(c) if c >= 400);
             let failure = matches!(
@@ -23,7 +31,8 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
                     ..
                 }
             );
-            if !(error_status || failure) || !seen.insert(answer.location.span) {
+            let place = (answer.location.path.clone(), answer.location.span);
+            if !(error_status || failure) || !seen.insert(place) {
                 continue;
             }
             if let Some(shape) = answer.body.error_shape() {
@@ -34,6 +43,12 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
             }
         }
     }
+    for by_shape in by_service.values() {
+        report_minority(by_shape, out);
+    }
+}
+
+fn report_minority(by_shape: &Shapes<'_>, out: &mut Emit<'_>) {
     // The convention is the JSON shape used most; plain-text errors (often a catch-all
     // `res.status(500).send("Server error")`) are never what clients should parse.
     let json = || by_shape.iter().filter(|(shape, _)| shape.starts_with('{'));
@@ -48,7 +63,7 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
         return;
     }
     let total: usize = by_shape.values().map(Vec::len).sum();
-    for (shape, uses) in &by_shape {
+    for (shape, uses) in by_shape {
         if *shape == dominant {
             continue;
         }

@@ -28,7 +28,7 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
         if !writes || route.body.validates_inline || route.has_guard(GuardKind::Validation) {
             continue;
         }
-        if reported.insert(read.span) {
+        if reported.insert((read.path.clone(), read.span)) {
             let label = route_label(route);
             let line = write.start.line.to_string();
             out.report_at(read.clone(), &[("route", &label), ("line", &line)]);

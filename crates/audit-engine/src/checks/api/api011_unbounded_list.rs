@@ -2,6 +2,8 @@
 
 use std::collections::HashSet;
 
+use audit_model::routes::Framework;
+
 use super::route_label;
 use crate::checks::{Check, Emit, RouteContext, excerpt};
 
@@ -13,8 +15,10 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
         let Some(list) = &route.body.lists_all else {
             continue;
         };
-        let reads_only = route.methods.iter().all(|m| m == "GET");
-        if !reads_only || !reported.insert(list.span) {
+        // A Django view serves every method; what it lists, it lists for its GETs.
+        let reads_only = route.methods.iter().all(|m| m == "GET")
+            || route.framework == Framework::Django && route.methods.iter().all(|m| m == "ALL");
+        if !reads_only || !reported.insert((list.path.clone(), list.span)) {
             continue;
         }
         let context = &list.context;

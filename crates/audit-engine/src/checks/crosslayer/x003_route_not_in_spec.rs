@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use audit_model::openapi::Spec;
 use audit_model::routes::Route;
 
 use crate::checks::{Check, Emit, SpecContext};
@@ -36,11 +37,59 @@ fn check(ctx: &SpecContext<'_>, out: &mut Emit<'_>) {
     if ctx.specs.is_empty() || table.routes.is_empty() {
         return;
     }
+    // In a monorepo each service's specs describe its own routes: a spec belongs to the
+    // service (folder with a package manifest) it is in, and is compared with that
+    // service's routes, or, for a spec above every service that has routes (one spec at
+    // the root of a workspace), with the routes of the services below it.
+    let service_of = |path: &str| ctx.facts.service_of(path);
+    let mut services: Vec<&str> = ctx
+        .specs
+        .iter()
+        .map(|s| service_of(&s.location.path))
+        .collect();
+    services.sort_unstable();
+    services.dedup();
+    for service in services {
+        let specs: Vec<&Spec> = ctx
+            .specs
+            .iter()
+            .copied()
+            .filter(|s| service_of(&s.location.path) == service)
+            .collect();
+        let own: Vec<&Route> = table
+            .routes
+            .iter()
+            .filter(|r| service_of(&r.location.path) == service)
+            .collect();
+        let routes = if own.is_empty() {
+            table
+                .routes
+                .iter()
+                .filter(|r| below(service, &r.location.path))
+                .collect()
+        } else {
+            own
+        };
+        if !routes.is_empty() {
+            check_service(&specs, &routes, out);
+        }
+    }
+}
+
+/// Whether `path` is inside folder `service` (`""` holds everything).
+fn below(service: &str, path: &str) -> bool {
+    service.is_empty()
+        || path
+            .strip_prefix(service)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+fn check_service(specs: &[&Spec], routes: &[&Route], out: &mut Emit<'_>) {
     // Spec operations as (normalised full path, method), for every base path.
     let mut documented: Vec<(Vec<String>, &str)> = Vec::new();
     // The first segments the specs cover: a spec of `/api/...` says nothing of `/admin`.
     let mut scope: HashSet<Vec<String>> = HashSet::new();
-    for spec in ctx.specs {
+    for spec in specs {
         for path in &spec.paths {
             for base in &spec.base_paths {
                 let full = normalise(&format!("{base}{}", path.template));
@@ -51,9 +100,9 @@ fn check(ctx: &SpecContext<'_>, out: &mut Emit<'_>) {
             }
         }
     }
-    let routes: Vec<(&Route, Vec<String>)> = table
-        .routes
+    let routes: Vec<(&Route, Vec<String>)> = routes
         .iter()
+        .copied()
         .filter(|r| !is_pattern(&r.path))
         .map(|r| (r, normalise(&r.path)))
         .collect();
@@ -99,7 +148,7 @@ fn check(ctx: &SpecContext<'_>, out: &mut Emit<'_>) {
         }
     }
 
-    for spec in ctx.specs {
+    for spec in specs {
         for path in &spec.paths {
             let mut unrouted = Vec::new();
             for operation in &path.operations {
