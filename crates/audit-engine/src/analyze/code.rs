@@ -178,7 +178,7 @@ fn extract_routes(ctx: &CodeContext<'_>, result: &mut FileResult) {
     }
     let path = Some(&*ctx.source.path);
     match isolated("routes", path, || {
-        audit_model::routes::extract(ctx.semantics(), ctx.tree, ctx.source, ctx.grammar)
+        audit_model::routes::extract(ctx.semantics(), ctx.nodes(), ctx.source, ctx.grammar)
     }) {
         Ok(routes) => result.facts.routes = routes,
         Err(note) => result.notes.push(note),

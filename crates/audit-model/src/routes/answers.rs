@@ -7,7 +7,8 @@
 use audit_core::{Location, SourceText, Span};
 use audit_syntax::tree_sitter::Node;
 
-use crate::code::nodes::{elements, string_content, text_of};
+use crate::code::nodes::Fields;
+use crate::code::nodes::{NodeIndex, elements, string_content, text_of};
 
 /// One response a handler sends.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,7 +91,7 @@ const PY_RESPONSES: &[(&str, &str)] = &[
 /// and raises, found in one walk of its subtree with one cursor.
 pub(super) fn answers(
     sem: &crate::code::CodeSemantics,
-    tree: &audit_syntax::tree_sitter::Tree,
+    nodes: &NodeIndex<'_>,
     source: &SourceText,
     function: Node<'_>,
     nest: bool,
@@ -114,13 +115,13 @@ pub(super) fn answers(
                     .any(|m| callee.ends_with(m))
             })
             .filter_map(|c| {
-                let node = crate::code::nodes::node_at(tree, c.span)?;
+                let node = nodes.node_at(c.span)?;
                 Some(answer(node, js_answer(text, node)?))
             })
             .collect();
         let body = &text[function.start_byte()..function.end_byte()];
         if body.contains("ctx.") {
-            for (node, status, koa_body) in koa_answers(tree, text, function) {
+            for (node, status, koa_body) in koa_answers(nodes, text, function) {
                 found.push(answer(node, (status, koa_body)));
             }
         }
@@ -163,7 +164,7 @@ pub(super) fn answers(
 /// Koa's `ctx.body = value` (and `ctx.response.body`), each with the status the nearest
 /// `ctx.status = n` before it in the same or an enclosing block sets.
 fn koa_answers<'t>(
-    tree: &'t audit_syntax::tree_sitter::Tree,
+    nodes: &NodeIndex<'t>,
     text: &str,
     function: Node<'t>,
 ) -> Vec<(Node<'t>, Status, Body)> {
@@ -172,7 +173,7 @@ fn koa_answers<'t>(
     let mut assignments = Vec::new();
     for (at, _) in text[start..end].match_indices("ctx.") {
         let at = start + at;
-        let Some(assignment) = koa_assignment(tree, text, at) else {
+        let Some(assignment) = koa_assignment(nodes, text, at) else {
             continue;
         };
         assignments.push(assignment);
@@ -196,11 +197,12 @@ fn koa_answers<'t>(
 
 /// The `ctx.body = value` / `ctx.status = n` statement whose target starts at `at`.
 fn koa_assignment<'t>(
-    tree: &'t audit_syntax::tree_sitter::Tree,
+    nodes: &NodeIndex<'t>,
     text: &str,
     at: usize,
 ) -> Option<(Node<'t>, bool, Node<'t>)> {
-    let mut target = tree
+    let mut target = nodes
+        .tree()
         .root_node()
         .descendant_for_byte_range(at, at + 3)?
         .parent()?;
@@ -220,12 +222,10 @@ fn koa_assignment<'t>(
         _ => return None,
     };
     let assignment = target.parent()?;
-    if assignment.kind() != "assignment_expression"
-        || assignment.child_by_field_name("left") != Some(target)
-    {
+    if assignment.kind() != "assignment_expression" || assignment.field("left") != Some(target) {
         return None;
     }
-    let value = assignment.child_by_field_name("right")?;
+    let value = assignment.field("right")?;
     let statement = assignment
         .parent()
         .filter(|p| p.kind() == "expression_statement")
@@ -245,7 +245,7 @@ fn nest_answers<'t>(
     function: Node<'t>,
     found: &mut impl FnMut(Node<'t>, Status, Body),
 ) {
-    let Some(body) = function.child_by_field_name("body") else {
+    let Some(body) = function.field("body") else {
         return;
     };
     let mut cursor = body.walk();
@@ -327,10 +327,8 @@ fn nest_exception(text: &str, thrown: Node<'_>) -> Option<(Status, Body)> {
     if thrown.kind() != "new_expression" {
         return None;
     }
-    let name = text_of(text, thrown.child_by_field_name("constructor")?);
-    let args = thrown
-        .child_by_field_name("arguments")
-        .map_or_else(Vec::new, elements);
+    let name = text_of(text, thrown.field("constructor")?);
+    let args = thrown.field("arguments").map_or_else(Vec::new, elements);
     let given = args
         .first()
         .filter(|a| a.kind() == "object")
@@ -382,16 +380,16 @@ fn js_answer(text: &str, node: Node<'_>) -> Option<(Status, Body)> {
     if node.kind() != "call_expression" {
         return None;
     }
-    let callee = node.child_by_field_name("function")?;
+    let callee = node.field("function")?;
     if callee.kind() != "member_expression" {
         return None;
     }
-    let method = text_of(text, callee.child_by_field_name("property")?);
+    let method = text_of(text, callee.field("property")?);
     if !matches!(method, "json" | "send" | "jsonp" | "sendStatus") {
         return None;
     }
-    let args = elements(node.child_by_field_name("arguments")?);
-    let mut receiver = callee.child_by_field_name("object")?;
+    let args = elements(node.field("arguments")?);
+    let mut receiver = callee.field("object")?;
     if method == "sendStatus" {
         let status = js_status(text, *args.first()?);
         return responder(text, receiver).then_some((status, Body::Text));
@@ -400,19 +398,19 @@ fn js_answer(text: &str, node: Node<'_>) -> Option<(Status, Body)> {
     let body = *args.first()?;
     let mut status = Status::Default;
     while receiver.kind() == "call_expression" {
-        let link = receiver.child_by_field_name("function")?;
+        let link = receiver.field("function")?;
         if link.kind() != "member_expression" {
             return None;
         }
-        let name = text_of(text, link.child_by_field_name("property")?);
-        let link_args = elements(receiver.child_by_field_name("arguments")?);
+        let name = text_of(text, link.field("property")?);
+        let link_args = elements(receiver.field("arguments")?);
         match name {
             "status" | "code" => status = js_status(text, *link_args.first()?),
             "set" | "header" | "type" | "headers" | "cookie" | "clearCookie" | "vary"
             | "location" | "append" | "links" => {}
             _ => return None,
         }
-        receiver = link.child_by_field_name("object")?;
+        receiver = link.field("object")?;
     }
     responder(text, receiver).then(|| (status, js_body(text, body)))
 }
@@ -437,10 +435,10 @@ fn js_body(text: &str, node: Node<'_>) -> Body {
             for pair in elements(node) {
                 let (key, value) = match pair.kind() {
                     "pair" => {
-                        let key = pair.child_by_field_name("key");
+                        let key = pair.field("key");
                         let key = key
                             .map(|k| string_content(text, k).unwrap_or_else(|| text_of(text, k)));
-                        (key, pair.child_by_field_name("value"))
+                        (key, pair.field("value"))
                     }
                     "shorthand_property_identifier" => (Some(text_of(text, pair)), None),
                     _ => (None, None),
@@ -502,11 +500,11 @@ fn py_answer(text: &str, node: Node<'_>) -> Option<(Status, Body)> {
             if call.kind() != "call" {
                 return None;
             }
-            let name = last_name(text, call.child_by_field_name("function")?);
+            let name = last_name(text, call.field("function")?);
             if name != "HTTPException" {
                 return None;
             }
-            let args = elements(call.child_by_field_name("arguments")?);
+            let args = elements(call.field("arguments")?);
             let status = keyword(text, &args, "status_code")
                 .or_else(|| {
                     args.first()
@@ -543,10 +541,10 @@ fn py_body(text: &str, node: Node<'_>) -> (Body, Status) {
         "dictionary" => (py_dict(text, node), Status::Default),
         "string" => (Body::Text, Status::Default),
         "call" => {
-            let Some(function) = node.child_by_field_name("function") else {
+            let Some(function) = node.field("function") else {
                 return (Body::Other, Status::Default);
             };
-            let Some(arguments) = node.child_by_field_name("arguments") else {
+            let Some(arguments) = node.field("arguments") else {
                 return (Body::Other, Status::Default);
             };
             let args = elements(arguments);
@@ -590,13 +588,10 @@ fn py_dict(text: &str, node: Node<'_>) -> Body {
         if pair.kind() != "pair" {
             continue;
         }
-        let Some(key) = pair
-            .child_by_field_name("key")
-            .and_then(|k| string_content(text, k))
-        else {
+        let Some(key) = pair.field("key").and_then(|k| string_content(text, k)) else {
             continue;
         };
-        if failure.is_none() && fails(text, key, pair.child_by_field_name("value")) {
+        if failure.is_none() && fails(text, key, pair.field("value")) {
             failure = Some(key.to_string());
         }
         keys.push(key.to_string());
@@ -609,10 +604,7 @@ fn py_keywords(text: &str, args: &[Node<'_>]) -> Body {
     let mut keys = Vec::new();
     let mut failure = None;
     for arg in args {
-        let (Some(name), value) = (
-            arg.child_by_field_name("name"),
-            arg.child_by_field_name("value"),
-        ) else {
+        let (Some(name), value) = (arg.field("name"), arg.field("value")) else {
             continue;
         };
         let key = text_of(text, name);
@@ -627,11 +619,8 @@ fn py_keywords(text: &str, args: &[Node<'_>]) -> Body {
 fn keyword<'t>(text: &str, args: &[Node<'t>], name: &str) -> Option<Node<'t>> {
     args.iter()
         .filter(|a| a.kind() == "keyword_argument")
-        .find(|a| {
-            a.child_by_field_name("name")
-                .is_some_and(|n| text_of(text, n) == name)
-        })
-        .and_then(|a| a.child_by_field_name("value"))
+        .find(|a| a.field("name").is_some_and(|n| text_of(text, n) == name))
+        .and_then(|a| a.field("value"))
 }
 
 fn py_status(text: &str, node: Node<'_>) -> Status {
@@ -711,7 +700,7 @@ const PAGINATION: &[&str] = &[
 /// when the handler reads pagination parameters anywhere.
 pub(super) fn unbounded_list(
     sem: &crate::code::CodeSemantics,
-    tree: &audit_syntax::tree_sitter::Tree,
+    nodes: &NodeIndex<'_>,
     text: &str,
     body: Span,
 ) -> Option<Span> {
@@ -743,15 +732,15 @@ pub(super) fn unbounded_list(
                         || receiver.contains(".exec(select(")
                         || receiver.contains(".scalars(select("))
             };
-            whole && !chained_bound(tree, text, c.span)
+            whole && !chained_bound(nodes, text, c.span)
         })
         .map(|c| c.span)
 }
 
 /// Whether the call is bounded further along its chain: `User.find({}).limit(20)`,
 /// `Item.objects.all()[:50]`.
-fn chained_bound(tree: &audit_syntax::tree_sitter::Tree, text: &str, call: Span) -> bool {
-    let Some(mut node) = crate::code::nodes::node_at(tree, call) else {
+fn chained_bound(nodes: &NodeIndex<'_>, text: &str, call: Span) -> bool {
+    let Some(mut node) = nodes.node_at(call) else {
         return false;
     };
     while let Some(parent) = node.parent() {

@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 
 use audit_core::SourceText;
-use audit_syntax::tree_sitter::{Node, Tree};
+use audit_syntax::tree_sitter::Node;
 
 use super::{FileRoutes, Framework, HandlerBody, Mount, RouteDecl, Router, RouterKind, RouterRef};
-use crate::code::nodes::{elements, node_at, string_content, text_of};
+use crate::code::nodes::Fields;
+use crate::code::nodes::{NodeIndex, elements, string_content, text_of};
 use crate::code::{BindingKind, CodeSemantics, Scope};
 
 /// The methods a DRF viewset serves on its list and detail routes, by its base class;
@@ -24,7 +25,7 @@ const VIEWSETS: &[(&str, &[&str], &[&str])] = &[
 
 pub(super) fn extract(
     sem: &CodeSemantics,
-    tree: &Tree,
+    nodes: &NodeIndex<'_>,
     source: &SourceText,
     routes: &mut FileRoutes,
 ) {
@@ -60,17 +61,17 @@ pub(super) fn extract(
         if !text[call.callee.start..call.callee.end].ends_with(".register") {
             continue;
         }
-        let Some(callee) = node_at(tree, call.callee) else {
+        let Some(callee) = nodes.node_at(call.callee) else {
             continue;
         };
         if callee.kind() != "attribute"
             || callee
-                .child_by_field_name("attribute")
+                .field("attribute")
                 .is_none_or(|a| text_of(text, a) != "register")
         {
             continue;
         }
-        let Some(object) = callee.child_by_field_name("object") else {
+        let Some(object) = callee.field("object") else {
             continue;
         };
         let Some(&router) = sem
@@ -79,7 +80,7 @@ pub(super) fn extract(
         else {
             continue;
         };
-        let args = positional(tree, call.arguments);
+        let args = positional(nodes, call.arguments);
         let (Some(prefix), Some(viewset)) = (
             args.first().and_then(|a| string_content(text, *a)),
             args.get(1),
@@ -109,7 +110,7 @@ pub(super) fn extract(
     }
     let urls = Urls {
         sem,
-        tree,
+        nodes,
         source,
         drf_routers,
     };
@@ -118,7 +119,7 @@ pub(super) fn extract(
         if binding.scope != Scope::Module || binding.name != "urlpatterns" {
             continue;
         }
-        let Some(value) = binding.value.and_then(|v| node_at(tree, v)) else {
+        let Some(value) = binding.value.and_then(|v| nodes.node_at(v)) else {
             continue;
         };
         let conf = *urlconf.get_or_insert_with(|| {
@@ -145,7 +146,7 @@ fn router(source: &SourceText, name: &str, kind: RouterKind, span: audit_core::S
 /// patterns include them.
 struct Urls<'a> {
     sem: &'a CodeSemantics,
-    tree: &'a Tree,
+    nodes: &'a NodeIndex<'a>,
     source: &'a SourceText,
     drf_routers: HashMap<usize, usize>,
 }
@@ -168,7 +169,7 @@ impl Urls<'_> {
             }
             "binary_operator" => {
                 for side in ["left", "right"] {
-                    if let Some(part) = value.child_by_field_name(side) {
+                    if let Some(part) = value.field(side) {
                         self.patterns(part, conf, routes, depth);
                     }
                 }
@@ -193,7 +194,7 @@ impl Urls<'_> {
 
     /// `path("users/<int:pk>/", views.user_detail)`, `re_path(r"^api/", include("api.urls"))`.
     fn pattern(&self, element: Node<'_>, conf: usize, routes: &mut FileRoutes, depth: usize) {
-        let (sem, tree, source) = (self.sem, self.tree, self.source);
+        let (sem, nodes, source) = (self.sem, self.nodes, self.source);
         let drf_routers = &self.drf_routers;
         let text = source.text.as_str();
         let Some(call) = sem.call(element.byte_range().into()) else {
@@ -211,7 +212,7 @@ impl Urls<'_> {
         if !is_pattern {
             return;
         }
-        let args = positional(tree, call.arguments);
+        let args = positional(nodes, call.arguments);
         let (Some(route), Some(view)) = (
             args.first().and_then(|a| string_content(text, *a)),
             args.get(1),
@@ -226,13 +227,13 @@ impl Urls<'_> {
                 Some("django.urls.include" | "django.conf.urls.include")
             )
         {
-            let target = positional(tree, included.arguments).first().copied();
+            let target = positional(nodes, included.arguments).first().copied();
             // `include(api_patterns)`: a list of patterns bound in this file.
             if let Some(list) = target
                 .filter(|t| t.kind() == "identifier")
                 .and_then(|t| sem.binding_at(text_of(text, t), t.start_byte()))
                 .and_then(|b| b.value)
-                .and_then(|v| node_at(tree, v))
+                .and_then(|v| nodes.node_at(v))
                 .filter(|v| v.kind() == "list")
             {
                 let name = text_of(text, target.unwrap_or(list));
@@ -285,8 +286,8 @@ impl Urls<'_> {
         // `UserDetail.as_view()` is the class; a function view is its name.
         let handler = match view.kind() {
             "call" => view
-                .child_by_field_name("function")
-                .and_then(|f| f.child_by_field_name("object"))
+                .field("function")
+                .and_then(|f| f.field("object"))
                 .map(|o| text_of(text, o)),
             _ => Some(text_of(text, *view)),
         };
@@ -315,8 +316,8 @@ fn drf_router(
     if node.kind() != "attribute" {
         return None;
     }
-    let object = node.child_by_field_name("object")?;
-    let attribute = node.child_by_field_name("attribute")?;
+    let object = node.field("object")?;
+    let attribute = node.field("attribute")?;
     if text_of(text, attribute) != "urls" || object.kind() != "identifier" {
         return None;
     }
@@ -352,9 +353,9 @@ fn viewset_methods(
         })
 }
 
-fn positional<'t>(tree: &'t Tree, arguments: Option<audit_core::Span>) -> Vec<Node<'t>> {
+fn positional<'t>(nodes: &NodeIndex<'t>, arguments: Option<audit_core::Span>) -> Vec<Node<'t>> {
     let mut args = arguments
-        .and_then(|span| node_at(tree, span))
+        .and_then(|span| nodes.node_at(span))
         .map_or_else(Vec::new, elements);
     args.retain(|a| a.kind() != "keyword_argument");
     args

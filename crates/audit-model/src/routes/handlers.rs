@@ -6,12 +6,13 @@
 //! modules and from files that define a handler.
 
 use audit_core::Span;
-use audit_syntax::tree_sitter::{Node, Tree};
+use audit_syntax::tree_sitter::Node;
 
-use crate::code::nodes::{elements, node_at, string_content, text_of};
+use crate::code::nodes::{NodeIndex, elements, string_content, text_of};
 use crate::code::{BindingKind, CodeSemantics, ImportKind, Scope};
 
 use super::RouterRef;
+use crate::code::nodes::Fields;
 
 /// How many `const a = b` / wrapper steps an exported value is followed through.
 const MAX_STEPS: usize = 4;
@@ -40,7 +41,12 @@ pub(super) struct Exported {
 
 /// The functions and re-exported modules of a JS/TS file's `module.exports`,
 /// `exports.x`, `export ...` statements.
-pub(super) fn javascript(sem: &CodeSemantics, tree: &Tree, text: &str, path: &str) -> Exported {
+pub(super) fn javascript(
+    sem: &CodeSemantics,
+    nodes: &NodeIndex<'_>,
+    text: &str,
+    path: &str,
+) -> Exported {
     // Only a file defining a handler, or an `index` module gathering others
     // (`controllers/index.js`), is read for what it exports.
     let index = path
@@ -52,11 +58,11 @@ pub(super) fn javascript(sem: &CodeSemantics, tree: &Tree, text: &str, path: &st
     }
     let mut reader = Reader {
         sem,
-        tree,
+        nodes,
         text,
         out: Exported::default(),
     };
-    let root = tree.root_node();
+    let root = nodes.tree().root_node();
     let mut cursor = root.walk();
     for statement in root.named_children(&mut cursor) {
         match statement.kind() {
@@ -131,7 +137,7 @@ pub(super) fn handler_import(sem: &CodeSemantics, written: &str, at: usize) -> O
 
 struct Reader<'a> {
     sem: &'a CodeSemantics,
-    tree: &'a Tree,
+    nodes: &'a NodeIndex<'a>,
     text: &'a str,
     out: Exported,
 }
@@ -145,10 +151,8 @@ impl<'a> Reader<'a> {
         else {
             return;
         };
-        let (Some(left), Some(right)) = (
-            assignment.child_by_field_name("left"),
-            assignment.child_by_field_name("right"),
-        ) else {
+        let (Some(left), Some(right)) = (assignment.field("left"), assignment.field("right"))
+        else {
             return;
         };
         match text_of(self.text, left) {
@@ -173,7 +177,7 @@ impl<'a> Reader<'a> {
     }
 
     fn export_statement(&mut self, statement: Node<'a>) {
-        if let Some(source) = statement.child_by_field_name("source") {
+        if let Some(source) = statement.field("source") {
             let Some(module) = string_content(self.text, source) else {
                 return;
             };
@@ -189,12 +193,8 @@ impl<'a> Reader<'a> {
                     .into_iter()
                     .filter(|s| s.kind() == "export_specifier")
                 {
-                    let name = specifier
-                        .child_by_field_name("name")
-                        .map(|n| text_of(self.text, n));
-                    let alias = specifier
-                        .child_by_field_name("alias")
-                        .map(|a| text_of(self.text, a));
+                    let name = specifier.field("name").map(|n| text_of(self.text, n));
+                    let alias = specifier.field("alias").map(|a| text_of(self.text, a));
                     if let (Some("default"), Some(alias)) = (name, alias) {
                         self.out
                             .modules
@@ -205,26 +205,23 @@ impl<'a> Reader<'a> {
             return;
         }
         let default = text_of(self.text, statement).starts_with("export default");
-        if let Some(value) = statement.child_by_field_name("value") {
+        if let Some(value) = statement.field("value") {
             return self.value("default", value, 0);
         }
-        if let Some(declaration) = statement.child_by_field_name("declaration") {
+        if let Some(declaration) = statement.field("declaration") {
             match declaration.kind() {
                 "lexical_declaration" | "variable_declaration" => {
                     for declarator in elements(declaration) {
-                        if let (Some(name), Some(value)) = (
-                            declarator.child_by_field_name("name"),
-                            declarator.child_by_field_name("value"),
-                        ) && name.kind() == "identifier"
+                        if let (Some(name), Some(value)) =
+                            (declarator.field("name"), declarator.field("value"))
+                            && name.kind() == "identifier"
                         {
                             self.value(text_of(self.text, name), value, 0);
                         }
                     }
                 }
                 _ => {
-                    let name = declaration
-                        .child_by_field_name("name")
-                        .map(|n| text_of(self.text, n));
+                    let name = declaration.field("name").map(|n| text_of(self.text, n));
                     let name = if default { Some("default") } else { name };
                     if let Some(name) = name {
                         self.value(name, declaration, 0);
@@ -240,11 +237,11 @@ impl<'a> Reader<'a> {
                 continue;
             }
             for specifier in elements(clause) {
-                let Some(name) = specifier.child_by_field_name("name") else {
+                let Some(name) = specifier.field("name") else {
                     continue;
                 };
                 let exported = specifier
-                    .child_by_field_name("alias")
+                    .field("alias")
                     .map_or_else(|| text_of(self.text, name), |a| text_of(self.text, a));
                 self.value(exported, name, 0);
             }
@@ -279,19 +276,17 @@ impl<'a> Reader<'a> {
             "new_expression" => {
                 // `module.exports = new UserController()`: its methods.
                 if let Some(class) = value
-                    .child_by_field_name("constructor")
+                    .field("constructor")
                     .and_then(|c| self.local_definition(c))
                 {
                     self.value(name, class, steps + 1);
                 }
             }
             "call_expression" => {
-                let Some(callee) = value.child_by_field_name("function") else {
+                let Some(callee) = value.field("function") else {
                     return;
                 };
-                let args = value
-                    .child_by_field_name("arguments")
-                    .map_or_else(Vec::new, elements);
+                let args = value.field("arguments").map_or_else(Vec::new, elements);
                 if text_of(self.text, callee) == "require" {
                     if let Some(module) = args.first().and_then(|a| string_content(self.text, *a)) {
                         self.out
@@ -345,10 +340,10 @@ impl<'a> Reader<'a> {
         for member in elements(object) {
             let (key, value) = match member.kind() {
                 "pair" => {
-                    let Some(key) = member.child_by_field_name("key") else {
+                    let Some(key) = member.field("key") else {
                         continue;
                     };
-                    let Some(value) = member.child_by_field_name("value") else {
+                    let Some(value) = member.field("value") else {
                         continue;
                     };
                     let key =
@@ -357,7 +352,7 @@ impl<'a> Reader<'a> {
                 }
                 "shorthand_property_identifier" => (text_of(self.text, member), member),
                 "method_definition" => {
-                    let Some(key) = member.child_by_field_name("name") else {
+                    let Some(key) = member.field("name") else {
                         continue;
                     };
                     (text_of(self.text, key), member)
@@ -455,12 +450,12 @@ impl<'a> Reader<'a> {
             BindingKind::Variable => binding.value?,
             BindingKind::Function | BindingKind::Class => {
                 // The declaration holds its name.
-                let name = node_at(self.tree, binding.span)?;
+                let name = self.nodes.node_at(binding.span)?;
                 let declaration = name.parent()?;
                 declaration.byte_range().into()
             }
             _ => return None,
         };
-        node_at(self.tree, span)
+        self.nodes.node_at(span)
     }
 }

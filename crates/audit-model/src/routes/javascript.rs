@@ -4,13 +4,14 @@
 use std::collections::HashMap;
 
 use audit_core::{SourceText, Span};
-use audit_syntax::tree_sitter::{Node, Tree};
+use audit_syntax::tree_sitter::Node;
 
 use super::{
     FileRoutes, Framework, Guard, GuardKind, HandlerBody, Mount, RouteDecl, Router, RouterKind,
     RouterRef, verb,
 };
-use crate::code::nodes::{elements, node_at, string_content, text_of};
+use crate::code::nodes::Fields;
+use crate::code::nodes::{NodeIndex, elements, string_content, text_of};
 use crate::code::{BindingKind, Call, CodeSemantics};
 
 /// Packages whose import makes a file's function parameters candidate apps and routers.
@@ -30,10 +31,14 @@ const ROUTER_PARAMETERS: &[&str] = &["app", "router", "server", "fastify", "inst
 /// Fastify route options that hold hooks running before the handler.
 const FASTIFY_HOOKS: &[&str] = &["onRequest", "preParsing", "preValidation", "preHandler"];
 
-pub(super) fn extract(sem: &CodeSemantics, tree: &Tree, source: &SourceText) -> FileRoutes {
+pub(super) fn extract(
+    sem: &CodeSemantics,
+    nodes: &NodeIndex<'_>,
+    source: &SourceText,
+) -> FileRoutes {
     let mut reader = Reader {
         sem,
-        tree,
+        nodes,
         source,
         text: &source.text,
         framework: sem.imports().iter().find_map(|i| {
@@ -57,7 +62,7 @@ pub(super) fn extract(sem: &CodeSemantics, tree: &Tree, source: &SourceText) -> 
 
 struct Reader<'a> {
     sem: &'a CodeSemantics,
-    tree: &'a Tree,
+    nodes: &'a NodeIndex<'a>,
     source: &'a SourceText,
     text: &'a str,
     /// The framework the file imports, if any.
@@ -107,21 +112,19 @@ impl<'a> Reader<'a> {
             None if !self.may_pass_a_router(call) => return,
             None => {}
         }
-        let Some(callee) = node_at(self.tree, call.callee) else {
+        let Some(callee) = self.nodes.node_at(call.callee) else {
             return;
         };
         if callee.kind() != "member_expression" {
             // `require("./routes")(app)`, `routes(app)`: a plugin called with an app.
             return self.plugin_call(call, callee);
         }
-        let (Some(object), Some(property)) = (
-            callee.child_by_field_name("object"),
-            callee.child_by_field_name("property"),
-        ) else {
+        let (Some(object), Some(property)) = (callee.field("object"), callee.field("property"))
+        else {
             return;
         };
         let method = text_of(self.text, property);
-        let args = arguments(self.tree, call);
+        let args = arguments(self.nodes, call);
         if let Some(verb) = verb(method) {
             if let Some((router, path, prefix_args)) = self.route_receiver(object) {
                 self.route(call, router, verb, path, &args, prefix_args);
@@ -158,8 +161,8 @@ impl<'a> Reader<'a> {
             "useGlobalGuards" => {
                 for arg in &args {
                     let constructor = match arg.kind() {
-                        "new_expression" => arg.child_by_field_name("constructor"),
-                        "call_expression" => arg.child_by_field_name("function"),
+                        "new_expression" => arg.field("constructor"),
+                        "call_expression" => arg.field("function"),
                         _ => Some(*arg),
                     };
                     if let Some(name) = constructor {
@@ -195,14 +198,14 @@ impl<'a> Reader<'a> {
         // Down the chain to `.route(path)`; the verbs in between share its path.
         let mut node = object;
         loop {
-            let callee = node.child_by_field_name("function")?;
+            let callee = node.field("function")?;
             if callee.kind() != "member_expression" {
                 return None;
             }
-            let property = text_of(self.text, callee.child_by_field_name("property")?);
-            let inner = callee.child_by_field_name("object")?;
+            let property = text_of(self.text, callee.field("property")?);
+            let inner = callee.field("object")?;
             if property == "route" {
-                let args = elements(node.child_by_field_name("arguments")?);
+                let args = elements(node.field("arguments")?);
                 let path = string_content(self.text, *args.first()?)?;
                 return self
                     .router(inner)
@@ -402,7 +405,7 @@ impl<'a> Reader<'a> {
             return false;
         }
         // The callback's call: `table.forEach(callback)`.
-        let Some(callback) = node_at(self.tree, binding.span).and_then(|n| {
+        let Some(callback) = self.nodes.node_at(binding.span).and_then(|n| {
             let mut node = n;
             while !matches!(
                 node.kind(),
@@ -418,15 +421,15 @@ impl<'a> Reader<'a> {
             .parent()
             .filter(|p| p.kind() == "arguments")
             .and_then(|p| p.parent())
-            .and_then(|c| c.child_by_field_name("function"))
+            .and_then(|c| c.field("function"))
             .filter(|f| f.kind() == "member_expression")
         else {
             return false;
         };
         let is_each = each
-            .child_by_field_name("property")
+            .field("property")
             .is_some_and(|p| matches!(text_of(self.text, p), "forEach" | "map"));
-        let Some(table) = each.child_by_field_name("object").filter(|_| is_each) else {
+        let Some(table) = each.field("object").filter(|_| is_each) else {
             return false;
         };
         let array = match table.kind() {
@@ -435,7 +438,7 @@ impl<'a> Reader<'a> {
                 .sem
                 .binding_at(text_of(self.text, table), table.start_byte())
                 .and_then(|b| b.value)
-                .and_then(|v| node_at(self.tree, v))
+                .and_then(|v| self.nodes.node_at(v))
                 .filter(|v| v.kind() == "array"),
             _ => None,
         };
@@ -544,7 +547,7 @@ impl<'a> Reader<'a> {
     /// `require("./routes")(app)` or `routes(app, db)`: the function registers routes on
     /// the app it is given.
     fn plugin_call(&mut self, call: &Call, callee: Node<'a>) {
-        let args = arguments(self.tree, call);
+        let args = arguments(self.nodes, call);
         for (position, arg) in args.iter().enumerate() {
             if arg.kind() != "identifier" {
                 continue;
@@ -581,7 +584,7 @@ impl<'a> Reader<'a> {
     }
 
     fn path(&self, node: Node<'a>, expressions: bool) -> Option<String> {
-        super::path_value(self.sem, self.tree, self.text, node, expressions)
+        super::path_value(self.sem, self.nodes, self.text, node, expressions)
     }
 
     /// What a mount argument refers to when it can be a router: a router of this file
@@ -597,11 +600,11 @@ impl<'a> Reader<'a> {
                     BindingKind::Variable => {
                         let value = binding.value?;
                         if let Some(call) = self.sem.call(value)
-                            && let Some(callee) = node_at(self.tree, call.callee)
+                            && let Some(callee) = self.nodes.node_at(call.callee)
                             && callee.kind() == "identifier"
                             && text_of(self.text, callee) == "require"
                         {
-                            return self.required_module(node_at(self.tree, call.span)?);
+                            return self.required_module(self.nodes.node_at(call.span)?);
                         }
                         self.known_router(arg)
                             .map(RouterRef::Local)
@@ -619,17 +622,17 @@ impl<'a> Reader<'a> {
                     .flatten()
             }
             "call_expression" => {
-                let callee = arg.child_by_field_name("function")?;
+                let callee = arg.field("function")?;
                 if callee.kind() == "identifier" && text_of(self.text, callee) == "require" {
                     return self.required_module(arg).filter(is_relative);
                 }
                 // koa-router: `app.use(router.routes())`.
                 if callee.kind() == "member_expression"
                     && callee
-                        .child_by_field_name("property")
+                        .field("property")
                         .is_some_and(|p| text_of(self.text, p) == "routes")
                 {
-                    return self.child_router(callee.child_by_field_name("object")?);
+                    return self.child_router(callee.field("object")?);
                 }
                 None
             }
@@ -643,11 +646,11 @@ impl<'a> Reader<'a> {
 
     /// `require("./x")` as a mount or plugin: the module's default export.
     fn required_module(&self, call: Node<'a>) -> Option<RouterRef> {
-        let callee = call.child_by_field_name("function")?;
+        let callee = call.field("function")?;
         if callee.kind() != "identifier" || text_of(self.text, callee) != "require" {
             return None;
         }
-        let args = elements(call.child_by_field_name("arguments")?);
+        let args = elements(call.field("arguments")?);
         let module = string_content(self.text, *args.first()?)?;
         Some(RouterRef::Imported {
             module: module.to_string(),
@@ -754,7 +757,7 @@ impl<'a> Reader<'a> {
                 self.plugin_router(function, position)
             }
             BindingKind::Variable => {
-                let value = node_at(self.tree, binding.value?)?;
+                let value = self.nodes.node_at(binding.value?)?;
                 // `const a = b` chains end; a cycle of them must too.
                 if self.depth > 8 {
                     return None;
@@ -781,16 +784,16 @@ impl<'a> Reader<'a> {
             }
             "identifier" => self.router(node),
             "call_expression" | "new_expression" => {
-                if let Some(callee) = node.child_by_field_name("function")
+                if let Some(callee) = node.field("function")
                     && callee.kind() == "member_expression"
                 {
-                    let property = text_of(self.text, callee.child_by_field_name("property")?);
+                    let property = text_of(self.text, callee.field("property")?);
                     // koa-router's `router.routes()` is the router's middleware:
                     // `module.exports = router.routes()` exports the router.
                     if matches!(property, "use" | "routes" | "middleware")
                         || verb(property).is_some()
                     {
-                        return self.router_expression(callee.child_by_field_name("object")?);
+                        return self.router_expression(callee.field("object")?);
                     }
                 }
                 let key = node.start_byte();
@@ -801,7 +804,7 @@ impl<'a> Reader<'a> {
                 let (framework, kind) = creation(call.qualified_name.as_deref()?)?;
                 let prefix = match framework {
                     // koa-router: `new Router({ prefix: "/users" })`.
-                    Framework::Koa if kind == RouterKind::Router => arguments(self.tree, call)
+                    Framework::Koa if kind == RouterKind::Router => arguments(self.nodes, call)
                         .first()
                         .filter(|o| o.kind() == "object")
                         .and_then(|o| pairs(self.text, *o).find(|(k, _)| *k == "prefix"))
@@ -846,7 +849,7 @@ impl<'a> Reader<'a> {
                 guards.push(Guard::named(text_of(self.text, arg)));
             }
             "call_expression" => {
-                let Some(callee) = arg.child_by_field_name("function") else {
+                let Some(callee) = arg.field("function") else {
                     return;
                 };
                 // A plugin registered from a package: `register(require("@fastify/rate-limit"))`.
@@ -857,9 +860,9 @@ impl<'a> Reader<'a> {
                 // Validator chains, `body("email").isEmail()`, are named by their first call.
                 let mut first = arg;
                 while let Some(inner) = first
-                    .child_by_field_name("function")
+                    .field("function")
                     .filter(|f| f.kind() == "member_expression")
-                    .and_then(|f| f.child_by_field_name("object"))
+                    .and_then(|f| f.field("object"))
                     .filter(|o| o.kind() == "call_expression")
                 {
                     first = inner;
@@ -875,7 +878,7 @@ impl<'a> Reader<'a> {
                     });
                     return;
                 }
-                let callee = first.child_by_field_name("function").unwrap_or(callee);
+                let callee = first.field("function").unwrap_or(callee);
                 guards.push(Guard::named(text_of(self.text, callee)));
             }
             _ => {}
@@ -981,7 +984,7 @@ impl<'a> Reader<'a> {
     fn app_guards(&mut self) {
         let text = self.text;
         for (at, word) in text.match_indices("APP_GUARD") {
-            let Some(node) = node_at(self.tree, Span::new(at, at + word.len())) else {
+            let Some(node) = self.nodes.node_at(Span::new(at, at + word.len())) else {
                 continue;
             };
             let Some(object) = node
@@ -1007,11 +1010,11 @@ impl<'a> Reader<'a> {
     fn nest_guards(&self, decorator: &crate::code::Decorator, guards: &mut Vec<Guard>) {
         match nest_name(decorator.qualified_name.as_deref()) {
             Some("UseGuards") => {
-                for arg in decorator_arguments(self.tree, decorator.arguments) {
+                for arg in decorator_arguments(self.nodes, decorator.arguments) {
                     let callee = match arg.kind() {
                         "call_expression" | "new_expression" => arg
-                            .child_by_field_name("function")
-                            .or_else(|| arg.child_by_field_name("constructor"))
+                            .field("function")
+                            .or_else(|| arg.field("constructor"))
                             .unwrap_or(arg),
                         _ => arg,
                     };
@@ -1043,7 +1046,7 @@ impl<'a> Reader<'a> {
     }
 
     fn decorator_path(&self, arguments: Option<Span>) -> String {
-        let args = decorator_arguments(self.tree, arguments);
+        let args = decorator_arguments(self.nodes, arguments);
         let Some(first) = args.first() else {
             return String::new();
         };
@@ -1059,7 +1062,7 @@ impl<'a> Reader<'a> {
     }
 
     fn decorator_number(&self, arguments: Option<Span>) -> Option<u16> {
-        let args = decorator_arguments(self.tree, arguments);
+        let args = decorator_arguments(self.nodes, arguments);
         let first = args.first()?;
         let text = text_of(self.text, *first);
         text.parse().ok().or_else(|| http_status_name(text))
@@ -1069,7 +1072,7 @@ impl<'a> Reader<'a> {
     /// `export default router`, `export { router }`, `export const router = Router()`,
     /// and functions that register routes (`module.exports = function (app) {...}`).
     fn exports(&mut self) {
-        let root = self.tree.root_node();
+        let root = self.nodes.tree().root_node();
         let mut cursor = root.walk();
         let statements: Vec<Node<'a>> = root.named_children(&mut cursor).collect();
         for statement in statements {
@@ -1081,10 +1084,9 @@ impl<'a> Reader<'a> {
                     else {
                         continue;
                     };
-                    let (Some(left), Some(right)) = (
-                        assignment.child_by_field_name("left"),
-                        assignment.child_by_field_name("right"),
-                    ) else {
+                    let (Some(left), Some(right)) =
+                        (assignment.field("left"), assignment.field("right"))
+                    else {
                         continue;
                     };
                     match text_of(self.text, left) {
@@ -1114,16 +1116,14 @@ impl<'a> Reader<'a> {
     }
 
     fn export_statement(&mut self, statement: Node<'a>) {
-        if let Some(value) = statement.child_by_field_name("value") {
+        if let Some(value) = statement.field("value") {
             return self.export("default", value);
         }
-        if let Some(declaration) = statement.child_by_field_name("declaration") {
+        if let Some(declaration) = statement.field("declaration") {
             let default = text_of(self.text, statement).starts_with("export default");
             match declaration.kind() {
                 "function_declaration" | "generator_function_declaration" => {
-                    let name = declaration
-                        .child_by_field_name("name")
-                        .map(|n| text_of(self.text, n));
+                    let name = declaration.field("name").map(|n| text_of(self.text, n));
                     let name = if default { Some("default") } else { name };
                     if let Some(name) = name {
                         self.export(name, declaration);
@@ -1131,7 +1131,7 @@ impl<'a> Reader<'a> {
                 }
                 "lexical_declaration" | "variable_declaration" => {
                     for declarator in elements(declaration) {
-                        if let Some(name) = declarator.child_by_field_name("name")
+                        if let Some(name) = declarator.field("name")
                             && name.kind() == "identifier"
                         {
                             self.export(text_of(self.text, name), name);
@@ -1149,11 +1149,11 @@ impl<'a> Reader<'a> {
                 continue;
             }
             for specifier in elements(clause) {
-                let Some(name) = specifier.child_by_field_name("name") else {
+                let Some(name) = specifier.field("name") else {
                     continue;
                 };
                 let exported = specifier
-                    .child_by_field_name("alias")
+                    .field("alias")
                     .map_or_else(|| text_of(self.text, name), |a| text_of(self.text, a));
                 self.export(exported, name);
             }
@@ -1233,15 +1233,15 @@ fn http_status_name(text: &str) -> Option<u16> {
     })
 }
 
-fn arguments<'t>(tree: &'t Tree, call: &Call) -> Vec<Node<'t>> {
+fn arguments<'t>(nodes: &NodeIndex<'t>, call: &Call) -> Vec<Node<'t>> {
     call.arguments
-        .and_then(|span| node_at(tree, span))
+        .and_then(|span| nodes.node_at(span))
         .map_or_else(Vec::new, elements)
 }
 
-fn decorator_arguments(tree: &Tree, arguments: Option<Span>) -> Vec<Node<'_>> {
+fn decorator_arguments<'t>(nodes: &NodeIndex<'t>, arguments: Option<Span>) -> Vec<Node<'t>> {
     arguments
-        .and_then(|span| node_at(tree, span))
+        .and_then(|span| nodes.node_at(span))
         .map_or_else(Vec::new, elements)
 }
 
@@ -1252,13 +1252,13 @@ fn pairs<'t>(text: &'t str, object: Node<'t>) -> impl Iterator<Item = (&'t str, 
         .into_iter()
         .filter_map(move |member| match member.kind() {
             "pair" => {
-                let key = member.child_by_field_name("key")?;
+                let key = member.field("key")?;
                 let name = string_content(text, key).unwrap_or_else(|| text_of(text, key));
-                Some((name, member.child_by_field_name("value")?))
+                Some((name, member.field("value")?))
             }
             "shorthand_property_identifier" => Some((text_of(text, member), member)),
             "method_definition" => {
-                let key = member.child_by_field_name("name")?;
+                let key = member.field("name")?;
                 Some((text_of(text, key), member))
             }
             _ => None,
@@ -1285,7 +1285,7 @@ fn handler_name(text: &str, handler: Node<'_>) -> Option<String> {
         "identifier" | "member_expression" => Some(text_of(text, handler).to_string()),
         "call_expression" => {
             // `asyncHandler(controller.list)`: the wrapped handler.
-            let args = elements(handler.child_by_field_name("arguments")?);
+            let args = elements(handler.field("arguments")?);
             args.last().and_then(|a| handler_name(text, *a))
         }
         _ => None,
@@ -1309,8 +1309,8 @@ fn member_path<'t>(text: &'t str, node: Node<'t>) -> Option<(&'t str, Vec<String
     let mut path = Vec::new();
     let mut node = node;
     while node.kind() == "member_expression" {
-        path.push(text_of(text, node.child_by_field_name("property")?).to_string());
-        node = node.child_by_field_name("object")?;
+        path.push(text_of(text, node.field("property")?).to_string());
+        node = node.field("object")?;
     }
     (node.kind() == "identifier").then(|| {
         path.reverse();

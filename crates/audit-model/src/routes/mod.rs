@@ -20,11 +20,12 @@ use std::sync::OnceLock;
 
 use audit_core::{Location, SourceText};
 use audit_syntax::Grammar;
-use audit_syntax::tree_sitter::{Node, Tree};
+use audit_syntax::tree_sitter::Node;
 
 use crate::code::CodeSemantics;
-use crate::code::nodes::{node_at, string_content, text_of};
+use crate::code::nodes::{NodeIndex, string_content, text_of};
 
+use crate::code::nodes::Fields;
 pub use answers::{Answer, Body, Status};
 pub use join::{Route, RouteTable};
 
@@ -501,16 +502,16 @@ fn guard_kind(name: &str) -> GuardKind {
 /// The routes `source` declares, read from its semantics; None when it declares none.
 pub fn extract(
     semantics: &CodeSemantics,
-    tree: &Tree,
+    nodes: &NodeIndex<'_>,
     source: &SourceText,
     grammar: Grammar,
 ) -> Option<FileRoutes> {
     let mut routes = if grammar.is_javascript_family() {
-        javascript::extract(semantics, tree, source)
+        javascript::extract(semantics, nodes, source)
     } else {
-        let mut routes = python::extract(semantics, tree, source);
+        let mut routes = python::extract(semantics, nodes, source);
         if source.text.contains("urlpatterns") || source.text.contains("rest_framework") {
-            django::extract(semantics, tree, source, &mut routes);
+            django::extract(semantics, nodes, source, &mut routes);
         }
         routes
     };
@@ -529,13 +530,13 @@ pub fn extract(
     for route in &mut routes.routes {
         if let Some(span) = route.handler_span {
             let nest = routes.routers[route.router].framework == Framework::NestJs;
-            route.body = handler_body(semantics, tree, source, span, nest);
+            route.body = handler_body(semantics, nodes, source, span, nest);
         } else if let Some(written) = &route.handler {
             route.handler_import =
                 handlers::handler_import(semantics, written, route.location.span.start);
         }
     }
-    exported_handlers(semantics, tree, source, grammar, &mut routes);
+    exported_handlers(semantics, nodes, source, grammar, &mut routes);
     let empty = routes.routers.is_empty()
         && routes.handlers.is_empty()
         && routes.reexports.is_empty()
@@ -551,7 +552,7 @@ pub fn extract(
 /// found nothing are not kept.
 fn exported_handlers(
     semantics: &CodeSemantics,
-    tree: &Tree,
+    nodes: &NodeIndex<'_>,
     source: &SourceText,
     grammar: Grammar,
     routes: &mut FileRoutes,
@@ -566,14 +567,14 @@ fn exported_handlers(
     let routed =
         |span: &audit_core::Span| routes.routes.iter().any(|r| r.handler_span == Some(*span));
     if grammar.is_javascript_family() {
-        let exported = handlers::javascript(semantics, tree, &source.text, &source.path);
+        let exported = handlers::javascript(semantics, nodes, &source.text, &source.path);
         let functions: Vec<_> = exported
             .functions
             .into_iter()
             .filter(|(_, s)| !routed(s))
             .collect();
         for (name, span) in functions {
-            let body = handler_body(semantics, tree, source, span, false);
+            let body = handler_body(semantics, nodes, source, span, false);
             if found(&body) {
                 routes.handlers.push((name, body));
             }
@@ -588,9 +589,9 @@ fn exported_handlers(
         for (name, spans) in unrouted {
             let mut spans = spans.into_iter();
             let Some(first) = spans.next() else { continue };
-            let mut body = handler_body(semantics, tree, source, first, false);
+            let mut body = handler_body(semantics, nodes, source, first, false);
             for span in spans {
-                body.merge(handler_body(semantics, tree, source, span, false));
+                body.merge(handler_body(semantics, nodes, source, span, false));
             }
             if found(&body) {
                 routes.handlers.push((name, body));
@@ -619,7 +620,7 @@ impl HandlerBody {
 /// when `expressions` allows it, so a prefix that is not known is never silently empty.
 fn path_value(
     sem: &CodeSemantics,
-    tree: &Tree,
+    nodes: &NodeIndex<'_>,
     text: &str,
     node: Node<'_>,
     expressions: bool,
@@ -649,10 +650,10 @@ fn path_value(
             Some(out)
         }
         "binary_expression" | "binary_operator" => {
-            let left = node.child_by_field_name("left")?;
-            let right = node.child_by_field_name("right")?;
-            let mut joined = path_value(sem, tree, text, left, true)?;
-            joined.push_str(&path_value(sem, tree, text, right, true)?);
+            let left = node.field("left")?;
+            let right = node.field("right")?;
+            let mut joined = path_value(sem, nodes, text, left, true)?;
+            joined.push_str(&path_value(sem, nodes, text, right, true)?);
             Some(joined)
         }
         "identifier" => {
@@ -660,7 +661,7 @@ fn path_value(
             let literal = sem
                 .binding_at(name, node.start_byte())
                 .and_then(|b| b.value)
-                .and_then(|value| node_at(tree, value))
+                .and_then(|value| nodes.node_at(value))
                 .and_then(|value| string_content(text, value))
                 .map(str::to_string);
             literal.or_else(|| expressions.then(|| format!("${{{name}}}")))
@@ -699,7 +700,7 @@ fn imported(
 /// NestJS handler (`nest`) also answers with what it returns and the exceptions it throws.
 fn handler_body(
     semantics: &CodeSemantics,
-    tree: &Tree,
+    nodes: &NodeIndex<'_>,
     source: &SourceText,
     span: audit_core::Span,
     nest: bool,
@@ -727,11 +728,14 @@ fn handler_body(
     let mut handler = HandlerBody {
         writes: located(writes::first_write(semantics, text, span)),
         creates: located(writes::first_create(semantics, text, span)),
-        lists_all: located(answers::unbounded_list(semantics, tree, text, span)),
-        answers: tree
-            .root_node()
-            .named_descendant_for_byte_range(span.start, span.end)
-            .map(|function| answers::answers(semantics, tree, source, function, nest))
+        lists_all: located(answers::unbounded_list(semantics, nodes, text, span)),
+        answers: nodes
+            .node_at(span)
+            .or_else(|| {
+                let root = nodes.tree().root_node();
+                root.named_descendant_for_byte_range(span.start, span.end)
+            })
+            .map(|function| answers::answers(semantics, nodes, source, function, nest))
             .unwrap_or_default(),
         ..HandlerBody::default()
     };

@@ -4,19 +4,24 @@
 use std::collections::HashMap;
 
 use audit_core::{SourceText, Span};
-use audit_syntax::tree_sitter::{Node, Tree};
+use audit_syntax::tree_sitter::Node;
 
 use super::{
     FileRoutes, Framework, Guard, GuardKind, HandlerBody, Mount, RouteDecl, Router, RouterKind,
     RouterRef, verb,
 };
-use crate::code::nodes::{elements, node_at, string_content, text_of};
+use crate::code::nodes::Fields;
+use crate::code::nodes::{NodeIndex, elements, string_content, text_of};
 use crate::code::{Binding, BindingKind, Call, CodeSemantics, Function, Scope};
 
-pub(super) fn extract(sem: &CodeSemantics, tree: &Tree, source: &SourceText) -> FileRoutes {
+pub(super) fn extract(
+    sem: &CodeSemantics,
+    nodes: &NodeIndex<'_>,
+    source: &SourceText,
+) -> FileRoutes {
     let mut reader = Reader {
         sem,
-        tree,
+        nodes,
         source,
         text: &source.text,
         routes: FileRoutes::default(),
@@ -34,7 +39,7 @@ pub(super) fn extract(sem: &CodeSemantics, tree: &Tree, source: &SourceText) -> 
 
 struct Reader<'a> {
     sem: &'a CodeSemantics,
-    tree: &'a Tree,
+    nodes: &'a NodeIndex<'a>,
     source: &'a SourceText,
     text: &'a str,
     routes: FileRoutes,
@@ -79,7 +84,7 @@ impl<'a> Reader<'a> {
             let Some(call) = self.sem.call(decorator.span) else {
                 continue;
             };
-            let args = positional(self.tree, call);
+            let args = positional(self.nodes, call);
             let Some(path) = args.first().and_then(|a| self.string(*a)) else {
                 continue;
             };
@@ -136,16 +141,14 @@ impl<'a> Reader<'a> {
             self.routes.global_guards.push((framework, guard));
             return;
         }
-        let Some(callee) = node_at(self.tree, call.callee) else {
+        let Some(callee) = self.nodes.node_at(call.callee) else {
             return;
         };
         if callee.kind() != "attribute" {
             return;
         }
-        let (Some(object), Some(attribute)) = (
-            callee.child_by_field_name("object"),
-            callee.child_by_field_name("attribute"),
-        ) else {
+        let (Some(object), Some(attribute)) = (callee.field("object"), callee.field("attribute"))
+        else {
             return;
         };
         let method = text_of(self.text, attribute);
@@ -167,7 +170,7 @@ impl<'a> Reader<'a> {
         else {
             return;
         };
-        let args = positional(self.tree, call);
+        let args = positional(self.nodes, call);
         match method {
             "add_url_rule" | "add_api_route" => self.url_rule(call, parent, &args),
             "before_request" => {
@@ -214,7 +217,7 @@ impl<'a> Reader<'a> {
         let view = call
             .keyword("view_func")
             .or_else(|| call.keyword("endpoint"))
-            .and_then(|k| node_at(self.tree, k.value))
+            .and_then(|k| self.nodes.node_at(k.value))
             .or_else(|| args.get(1).copied());
         let handler = view.map(|v| text_of(self.text, v).to_string());
         let mut guards = self.dependencies(call);
@@ -246,7 +249,7 @@ impl<'a> Reader<'a> {
     fn methods_keyword(&self, call: &Call) -> Vec<String> {
         let methods: Vec<String> = call
             .keyword("methods")
-            .and_then(|k| node_at(self.tree, k.value))
+            .and_then(|k| self.nodes.node_at(k.value))
             .map(|list| {
                 elements(list)
                     .iter()
@@ -266,7 +269,7 @@ impl<'a> Reader<'a> {
     fn dependencies(&self, call: &Call) -> Vec<Guard> {
         let Some(list) = call
             .keyword("dependencies")
-            .and_then(|k| node_at(self.tree, k.value))
+            .and_then(|k| self.nodes.node_at(k.value))
         else {
             return Vec::new();
         };
@@ -287,12 +290,12 @@ impl<'a> Reader<'a> {
             "fastapi.Security" | "fastapi.params.Security" => true,
             _ => return None,
         };
-        let args = elements(node.child_by_field_name("arguments")?);
+        let args = elements(node.field("arguments")?);
         let dependency = args.iter().find_map(|a| match a.kind() {
             "keyword_argument" => a
-                .child_by_field_name("name")
+                .field("name")
                 .filter(|n| text_of(self.text, *n) == "dependency")
-                .and_then(|_| a.child_by_field_name("value")),
+                .and_then(|_| a.field("value")),
             _ => Some(*a),
         })?;
         let name = text_of(self.text, dependency);
@@ -308,7 +311,7 @@ impl<'a> Reader<'a> {
     fn parameter_dependencies(&self, function: &Function, guards: &mut Vec<Guard>) {
         for parameter in &function.parameters {
             for span in parameter.default.iter().chain(parameter.annotation.iter()) {
-                let Some(node) = node_at(self.tree, *span) else {
+                let Some(node) = self.nodes.node_at(*span) else {
                     continue;
                 };
                 // `current_user: CurrentUser`, an alias of `Annotated[User, Depends(...)]`
@@ -353,11 +356,11 @@ impl<'a> Reader<'a> {
 
     /// A path or prefix; an expression not known here is kept as `${expr}`.
     fn string(&self, node: Node<'a>) -> Option<String> {
-        super::path_value(self.sem, self.tree, self.text, node, true)
+        super::path_value(self.sem, self.nodes, self.text, node, true)
     }
 
     fn keyword_string(&self, call: &Call, name: &str) -> Option<String> {
-        let value = node_at(self.tree, call.keyword(name)?.value)?;
+        let value = self.nodes.node_at(call.keyword(name)?.value)?;
         self.string(value)
     }
 
@@ -474,10 +477,8 @@ impl<'a> Reader<'a> {
                 let mut path = Vec::new();
                 let mut head = node;
                 while head.kind() == "attribute" {
-                    path.push(
-                        text_of(self.text, head.child_by_field_name("attribute")?).to_string(),
-                    );
-                    head = head.child_by_field_name("object")?;
+                    path.push(text_of(self.text, head.field("attribute")?).to_string());
+                    head = head.field("object")?;
                 }
                 path.reverse();
                 if head.kind() != "identifier" {
@@ -519,10 +520,10 @@ fn creation(qualified: &str) -> Option<(Framework, RouterKind)> {
     })
 }
 
-fn positional<'t>(tree: &'t Tree, call: &Call) -> Vec<Node<'t>> {
+fn positional<'t>(nodes: &NodeIndex<'t>, call: &Call) -> Vec<Node<'t>> {
     let mut args = call
         .arguments
-        .and_then(|span| node_at(tree, span))
+        .and_then(|span| nodes.node_at(span))
         .map_or_else(Vec::new, elements);
     args.retain(|a| a.kind() != "keyword_argument");
     args

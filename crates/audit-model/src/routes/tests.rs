@@ -24,8 +24,8 @@ fn table(files: &[(&str, &str)]) -> Vec<String> {
             let (tree, grammar) =
                 audit_syntax::parse_tree(grammar, text, Duration::from_secs(5)).unwrap();
             let source = SourceText::new(Arc::from(*path), text.to_string());
-            let sem = CodeSemantics::build(&tree, text, grammar);
-            extract(&sem, &tree, &source, grammar).map(|r| (path.to_string(), r))
+            let (sem, nodes) = CodeSemantics::build_indexed(&tree, text, grammar);
+            extract(&sem, &nodes, &source, grammar).map(|r| (path.to_string(), r))
         })
         .collect();
     let table = RouteTable::join(extracted.iter().map(|(p, r)| (p.as_str(), r)));
@@ -420,8 +420,8 @@ fn answers_of(path: &str, text: &str) -> Vec<String> {
     let grammar = grammar(path);
     let (tree, grammar) = audit_syntax::parse_tree(grammar, text, Duration::from_secs(5)).unwrap();
     let source = SourceText::new(Arc::from(path), text.to_string());
-    let sem = CodeSemantics::build(&tree, text, grammar);
-    let routes = extract(&sem, &tree, &source, grammar).unwrap();
+    let (sem, nodes) = CodeSemantics::build_indexed(&tree, text, grammar);
+    let routes = extract(&sem, &nodes, &source, grammar).unwrap();
     routes
         .routes
         .iter()
@@ -547,8 +547,8 @@ fn joined_answers(files: &[(&str, &str)]) -> Vec<String> {
             let (tree, grammar) =
                 audit_syntax::parse_tree(grammar(path), text, Duration::from_secs(5)).unwrap();
             let source = SourceText::new(Arc::from(*path), text.to_string());
-            let sem = CodeSemantics::build(&tree, text, grammar);
-            extract(&sem, &tree, &source, grammar).map(|r| (path.to_string(), r))
+            let (sem, nodes) = CodeSemantics::build_indexed(&tree, text, grammar);
+            extract(&sem, &nodes, &source, grammar).map(|r| (path.to_string(), r))
         })
         .collect();
     let table = RouteTable::join(extracted.iter().map(|(p, r)| (p.as_str(), r)));

@@ -2,7 +2,7 @@
 //! Django production settings file without `SecurityMiddleware` or HSTS.
 
 use audit_core::Span;
-use audit_model::code::nodes::{elements, node_at, string_content, text_of};
+use audit_model::code::nodes::{elements, string_content, text_of};
 use audit_model::code::{BindingKind, Scope};
 
 use crate::checks::{Check, CodeContext, Emit};
@@ -111,7 +111,7 @@ fn django(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
         return;
     }
     if let Some((name, Some(value))) = middleware
-        && let Some(list) = node_at(ctx.tree, value)
+        && let Some(list) = ctx.node_at(value)
         && matches!(list.kind(), "list" | "tuple")
         && !text.contains(SECURITY_MIDDLEWARE)
         && elements(list)
@@ -122,7 +122,7 @@ fn django(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
             ctx.source.locate(name),
             format!(
                 "`{}` in this production settings module has no `{SECURITY_MIDDLEWARE}`: add it first in the list so responses carry HSTS, X-Content-Type-Options and the HTTPS redirect.",
-                text_of(text, node_at(ctx.tree, name).unwrap_or(list)),
+                text_of(text, ctx.node_at(name).unwrap_or(list)),
             ),
             None,
             Vec::new(),
