@@ -1,4 +1,4 @@
-use audit_core::{Diagnostic, RuleMeta};
+use audit_core::{Diagnostic, Location, RuleMeta};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json as j};
 
@@ -174,17 +174,7 @@ fn result(report: &Report<'_>, d: &Diagnostic) -> Value {
         "ruleId": d.rule.as_str(),
         "level": d.severity.sarif_level(),
         "message": { "text": d.message },
-        "locations": [{
-            "physicalLocation": {
-                "artifactLocation": artifact(&loc.path),
-                "region": {
-                    "startLine": loc.start.line,
-                    "startColumn": loc.start.column,
-                    "endLine": loc.end.line,
-                    "endColumn": loc.end.column,
-                },
-            },
-        }],
+        "locations": [{ "physicalLocation": physical(loc) }],
         "partialFingerprints": { FINGERPRINT_KEY: d.fingerprint },
     });
     if let Some(index) = index {
@@ -196,18 +186,9 @@ fn result(report: &Report<'_>, d: &Diagnostic) -> Value {
             .flow
             .iter()
             .map(|step| {
-                let at = &step.location;
                 j!({
                     "location": {
-                        "physicalLocation": {
-                            "artifactLocation": artifact(&at.path),
-                            "region": {
-                                "startLine": at.start.line,
-                                "startColumn": at.start.column,
-                                "endLine": at.end.line,
-                                "endColumn": at.end.column,
-                            },
-                        },
+                        "physicalLocation": physical(&step.location),
                         "message": { "text": step.note },
                     },
                 })
@@ -222,18 +203,9 @@ fn result(report: &Report<'_>, d: &Diagnostic) -> Value {
             .iter()
             .enumerate()
             .map(|(id, place)| {
-                let at = &place.location;
                 j!({
                     "id": id,
-                    "physicalLocation": {
-                        "artifactLocation": artifact(&at.path),
-                        "region": {
-                            "startLine": at.start.line,
-                            "startColumn": at.start.column,
-                            "endLine": at.end.line,
-                            "endColumn": at.end.column,
-                        },
-                    },
+                    "physicalLocation": physical(&place.location),
                     "message": { "text": place.note },
                 })
             })
@@ -244,6 +216,19 @@ fn result(report: &Report<'_>, d: &Diagnostic) -> Value {
         result["suppressions"] = j!([{ "kind": "inSource", "justification": s.reason }]);
     }
     result
+}
+
+/// A SARIF `physicalLocation`: the file and the region.
+fn physical(at: &Location) -> Value {
+    j!({
+        "artifactLocation": artifact(&at.path),
+        "region": {
+            "startLine": at.start.line,
+            "startColumn": at.start.column,
+            "endLine": at.end.line,
+            "endColumn": at.end.column,
+        },
+    })
 }
 
 fn artifact(path: &str) -> Value {

@@ -20,7 +20,7 @@ use audit_model::code::nodes::NodeIndex;
 use audit_model::openapi::Spec;
 use audit_model::queries::CodeQueries;
 use audit_model::routes::RouteTable;
-use audit_model::taint::{DataFlow, Flow, TaintSpec};
+use audit_model::taint::{DataFlow, Flow, Step, TaintSpec};
 use audit_syntax::tree_sitter::{Node, Tree};
 use audit_syntax::{Grammar, SqlDialect, StatementKind};
 
@@ -203,14 +203,27 @@ impl<'a> CodeContext<'a> {
     /// The steps of `flow` as a finding carries them: the source, each step, then
     /// `sink`, the expression the rule reports.
     pub fn flow_steps(&self, flow: &Flow, sink: Span, sink_note: String) -> Vec<FlowStep> {
+        self.steps_from("request input", flow.source, &flow.steps, sink, sink_note)
+    }
+
+    /// `origin` (`"request input"`, `"caught error"`) at `source`, each of `through`,
+    /// then `sink` with its note, as a finding's flow.
+    pub fn steps_from(
+        &self,
+        origin: &str,
+        source: Span,
+        through: &[Step],
+        sink: Span,
+        sink_note: String,
+    ) -> Vec<FlowStep> {
         let text = self.source.text.as_str();
-        let source = excerpt(&text[flow.source.start..flow.source.end]);
-        let mut steps = Vec::with_capacity(flow.steps.len() + 2);
+        let excerpt = excerpt(&text[source.start..source.end]);
+        let mut steps = Vec::with_capacity(through.len() + 2);
         steps.push(FlowStep {
-            location: self.source.locate(flow.source),
-            note: format!("request input `{source}`"),
+            location: self.source.locate(source),
+            note: format!("{origin} `{excerpt}`"),
         });
-        for step in &flow.steps {
+        for step in through {
             steps.push(FlowStep {
                 location: self.source.locate(step.span),
                 note: step.note.clone(),

@@ -231,20 +231,8 @@ impl<'a> Reader<'a> {
             return;
         }
         // `export { create, list as index }`.
-        let mut cursor = statement.walk();
-        for clause in statement.named_children(&mut cursor) {
-            if clause.kind() != "export_clause" {
-                continue;
-            }
-            for specifier in elements(clause) {
-                let Some(name) = specifier.field("name") else {
-                    continue;
-                };
-                let exported = specifier
-                    .field("alias")
-                    .map_or_else(|| text_of(self.text, name), |a| text_of(self.text, a));
-                self.value(exported, name, 0);
-            }
+        for (exported, name) in super::javascript::export_specifiers(self.text, statement) {
+            self.value(exported, name, 0);
         }
     }
 

@@ -1143,20 +1143,8 @@ impl<'a> Reader<'a> {
             return;
         }
         // `export { router, app as default }`.
-        let mut cursor = statement.walk();
-        for clause in statement.named_children(&mut cursor) {
-            if clause.kind() != "export_clause" {
-                continue;
-            }
-            for specifier in elements(clause) {
-                let Some(name) = specifier.field("name") else {
-                    continue;
-                };
-                let exported = specifier
-                    .field("alias")
-                    .map_or_else(|| text_of(self.text, name), |a| text_of(self.text, a));
-                self.export(exported, name);
-            }
+        for (exported, name) in export_specifiers(self.text, statement) {
+            self.export(exported, name);
         }
     }
 
@@ -1316,4 +1304,25 @@ fn member_path<'t>(text: &'t str, node: Node<'t>) -> Option<(&'t str, Vec<String
         path.reverse();
         (text_of(text, node), path)
     })
+}
+
+/// The names an `export { a, b as c }` statement exports, with the local name each one is.
+pub(super) fn export_specifiers<'t>(
+    text: &'t str,
+    statement: Node<'t>,
+) -> Vec<(&'t str, Node<'t>)> {
+    let mut cursor = statement.walk();
+    let clauses: Vec<Node<'t>> = statement
+        .named_children(&mut cursor)
+        .filter(|c| c.kind() == "export_clause")
+        .collect();
+    clauses
+        .into_iter()
+        .flat_map(elements)
+        .filter_map(|specifier| {
+            let name = specifier.field("name")?;
+            let exported = specifier.field("alias").unwrap_or(name);
+            Some((text_of(text, exported), name))
+        })
+        .collect()
 }

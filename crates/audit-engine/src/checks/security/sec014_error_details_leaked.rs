@@ -217,23 +217,8 @@ fn flow_steps(
     sink: Node<'_>,
     name: &str,
 ) -> Vec<FlowStep> {
-    let text = ctx.source.text.as_str();
-    let source = excerpt(&text[error.source.start..error.source.end]);
-    let mut steps = vec![FlowStep {
-        location: ctx.source.locate(error.source),
-        note: format!("caught error `{source}`"),
-    }];
-    for step in &error.steps {
-        steps.push(FlowStep {
-            location: ctx.source.locate(step.span),
-            note: step.note.clone(),
-        });
-    }
-    steps.push(FlowStep {
-        location: ctx.source.locate(span(sink)),
-        note: format!("sent to the client by `{name}`"),
-    });
-    steps
+    let note = format!("sent to the client by `{name}`");
+    ctx.steps_from("caught error", error.source, &error.steps, span(sink), note)
 }
 
 /// An `if` or a conditional around `node`, in its function, whose condition checks the
