@@ -99,11 +99,20 @@ pub fn collect(ctx: &CodeContext<'_>) -> Option<DatabaseUse> {
     (!empty).then_some(found)
 }
 
-/// A `.prisma` schema file's models.
+/// A `.prisma` schema file's models, and its datasource's connection string when that
+/// turns TLS off.
 pub fn collect_prisma(source: &SourceText) -> Option<DatabaseUse> {
     let models = orm::prisma_models(&source.text);
-    (!models.is_empty()).then(|| DatabaseUse {
+    let tls_off: Vec<TlsOff> = orm::prisma_tls_off(&source.text)
+        .into_iter()
+        .map(|span| TlsOff {
+            location: source.locate(span),
+            at_connect: true,
+        })
+        .collect();
+    (!models.is_empty() || !tls_off.is_empty()).then(|| DatabaseUse {
         models,
+        tls_off,
         ..DatabaseUse::default()
     })
 }

@@ -17,7 +17,7 @@ use audit_syntax::tree_sitter::Tree;
 use crate::code::CodeSemantics;
 use crate::queries::Client;
 
-pub use prisma::prisma_models;
+pub use prisma::{prisma_models, prisma_tls_off};
 
 /// Strings a file holds when it may declare ORM models: files without one cost nothing.
 pub const ANCHORS: &[&str] = &[

@@ -1,6 +1,7 @@
 //! Prisma schema files (`schema.prisma`): `model User { ... }` blocks, their `@@map`
-//! table names and the `@map` column names of their fields. The language is line-based
-//! (one field or attribute per line), so it is read line by line.
+//! table names and the `@map` column names of their fields, and the connection string of
+//! `datasource` blocks. The language is line-based (one field or attribute per line), so
+//! it is read line by line.
 
 use audit_core::Span;
 
@@ -51,6 +52,45 @@ pub fn prisma_models(text: &str) -> Vec<OrmModel> {
                 naming: ColumnNaming::AsWritten,
                 span: Span::new(start, start + raw.trim_end().len()),
             });
+        }
+    }
+    found
+}
+
+/// The `url = "…"` literals of `datasource` blocks that turn TLS off (`sslmode=disable`,
+/// `ssl=false`): the string Prisma connects with. `url = env("DATABASE_URL")` says nothing.
+pub fn prisma_tls_off(text: &str) -> Vec<Span> {
+    let mut found = Vec::new();
+    let mut in_datasource = false;
+    let mut offset = 0;
+    for raw in text.split_inclusive('\n') {
+        let start = offset;
+        offset += raw.len();
+        let line = raw.split("//").next().unwrap_or("").trim();
+        let mut words = line.split_whitespace();
+        if !in_datasource {
+            in_datasource = words.next() == Some("datasource") && line.ends_with('{');
+            continue;
+        }
+        if line.starts_with('}') {
+            in_datasource = false;
+            continue;
+        }
+        // The whole line: a URL's `//` is not a comment.
+        let Some(value) = raw
+            .trim()
+            .strip_prefix("url")
+            .and_then(|rest| rest.trim_start().strip_prefix('='))
+            .and_then(|rest| rest.trim_start().strip_prefix('"'))
+            .and_then(|rest| rest.find('"').map(|end| &rest[..end]))
+        else {
+            continue;
+        };
+        let lower = value.to_ascii_lowercase();
+        if lower.contains("sslmode=disable") || lower.contains("ssl=false") {
+            // The literal with its quotes.
+            let at = start + raw.find(value).unwrap_or(1) - 1;
+            found.push(Span::new(at, at + value.len() + 2));
         }
     }
     found

@@ -137,3 +137,16 @@ const url = "postgres://db/app?sslmode=disable";
         ]
     );
 }
+
+#[test]
+fn prisma_datasource_urls_that_turn_tls_off() {
+    let text = "datasource db {\n  provider = \"postgresql\"\n  url = \"postgresql://h:5432/a?sslmode=disable\" // local\n}\n\
+                datasource b {\n  url = env(\"URL\")\n}\n\
+                datasource c {\n  url = \"postgresql://h/a?sslmode=require\"\n}\n\
+                model M {\n  url String // sslmode=disable\n}\n";
+    let found: Vec<&str> = super::prisma_tls_off(text)
+        .into_iter()
+        .map(|s| &text[s.start..s.end])
+        .collect();
+    assert_eq!(found, ["\"postgresql://h:5432/a?sslmode=disable\""]);
+}
