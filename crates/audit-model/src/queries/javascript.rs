@@ -6,7 +6,7 @@
 use audit_syntax::tree_sitter::Node;
 
 use super::sql::{self, SqlKind};
-use super::{Chain, Client, Link, Operation, Query, Reader, last_segment};
+use super::{Chain, Client, Link, Operation, Query, REDIS_COMMANDS, Reader, last_segment};
 use crate::code::nodes::Fields;
 use crate::code::nodes::{elements, string_content};
 
@@ -36,54 +36,8 @@ const PRISMA_RAW: &[&str] = &[
     "$executeRawUnsafe",
 ];
 
-const REDIS_COMMANDS: &[&str] = &[
-    "get",
-    "set",
-    "setex",
-    "psetex",
-    "setnx",
-    "getex",
-    "getdel",
-    "mget",
-    "mset",
-    "del",
-    "unlink",
-    "exists",
-    "expire",
-    "pexpire",
-    "expireat",
-    "pexpireat",
-    "ttl",
-    "keys",
-    "scan",
-    "incr",
-    "incrby",
-    "decr",
-    "decrby",
-    "hget",
-    "hset",
-    "hmset",
-    "hsetnx",
-    "hgetall",
-    "hdel",
-    "hincrby",
-    "lpush",
-    "rpush",
-    "lpop",
-    "rpop",
-    "lrange",
-    "sadd",
-    "srem",
-    "smembers",
-    "zadd",
-    "zrange",
-    "zrem",
-    "zrangebyscore",
-    "publish",
-    "append",
-    "sendcommand",
-    "call",
-];
+/// node-redis and ioredis spellings beyond [`REDIS_COMMANDS`] (lower-cased).
+const REDIS_JS_COMMANDS: &[&str] = &["del", "sendcommand", "call"];
 
 const TYPEORM_METHODS: &[&str] = &[
     "find",
@@ -468,7 +422,7 @@ fn redis(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
     };
     let method = link.method?;
     let lower = method.to_ascii_lowercase();
-    if !REDIS_COMMANDS.contains(&lower.as_str()) {
+    if !REDIS_COMMANDS.contains(&lower.as_str()) && !REDIS_JS_COMMANDS.contains(&lower.as_str()) {
         return None;
     }
     let name = last_segment(r.text(chain.base)).to_ascii_lowercase();

@@ -1085,6 +1085,54 @@ pub(super) fn span(node: Node<'_>) -> Span {
     Span::new(node.start_byte(), node.end_byte())
 }
 
+/// Redis commands both languages' clients name alike (lower-case); each client module
+/// adds its own spellings (`del`/`delete`, `sendCommand`/`execute_command`).
+const REDIS_COMMANDS: &[&str] = &[
+    "get",
+    "set",
+    "setex",
+    "psetex",
+    "setnx",
+    "getex",
+    "getdel",
+    "mget",
+    "mset",
+    "unlink",
+    "exists",
+    "expire",
+    "pexpire",
+    "expireat",
+    "pexpireat",
+    "ttl",
+    "keys",
+    "scan",
+    "incr",
+    "incrby",
+    "decr",
+    "decrby",
+    "hget",
+    "hset",
+    "hmset",
+    "hsetnx",
+    "hgetall",
+    "hdel",
+    "hincrby",
+    "lpush",
+    "rpush",
+    "lpop",
+    "rpop",
+    "lrange",
+    "sadd",
+    "srem",
+    "smembers",
+    "zadd",
+    "zrange",
+    "zrem",
+    "zrangebyscore",
+    "publish",
+    "append",
+];
+
 /// Whether the file's grammar is one the model reads.
 pub fn supports(grammar: Grammar) -> bool {
     grammar.is_javascript_family() || grammar == Grammar::Python

@@ -5,7 +5,7 @@
 use audit_syntax::tree_sitter::Node;
 
 use super::javascript::set_sql;
-use super::{Chain, Client, Operation, Query, Reader, last_segment, span};
+use super::{Chain, Client, Operation, Query, REDIS_COMMANDS, Reader, last_segment, span};
 use crate::code::nodes::Fields;
 use crate::code::nodes::elements;
 
@@ -80,54 +80,8 @@ const CURSOR_METHODS: &[&str] = &[
     "copy_records_to_table",
 ];
 
-const REDIS_COMMANDS: &[&str] = &[
-    "get",
-    "set",
-    "setex",
-    "psetex",
-    "setnx",
-    "getex",
-    "getdel",
-    "mget",
-    "mset",
-    "delete",
-    "unlink",
-    "exists",
-    "expire",
-    "pexpire",
-    "expireat",
-    "pexpireat",
-    "ttl",
-    "keys",
-    "scan",
-    "scan_iter",
-    "incr",
-    "incrby",
-    "decr",
-    "decrby",
-    "hget",
-    "hset",
-    "hmset",
-    "hsetnx",
-    "hgetall",
-    "hdel",
-    "hincrby",
-    "lpush",
-    "rpush",
-    "lpop",
-    "rpop",
-    "lrange",
-    "sadd",
-    "srem",
-    "smembers",
-    "zadd",
-    "zrange",
-    "zrem",
-    "zrangebyscore",
-    "publish",
-    "append",
-    "execute_command",
-];
+/// redis-py spellings beyond [`REDIS_COMMANDS`].
+const REDIS_PY_COMMANDS: &[&str] = &["delete", "scan_iter", "execute_command"];
 
 /// A client the constructor `name` (qualified) makes.
 pub(super) fn constructor(name: &str) -> Option<Client> {
@@ -367,7 +321,7 @@ fn redis(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
         return None;
     };
     let method = link.method?;
-    if !REDIS_COMMANDS.contains(&method) {
+    if !REDIS_COMMANDS.contains(&method) && !REDIS_PY_COMMANDS.contains(&method) {
         return None;
     }
     let name = last_segment(r.text(chain.base)).to_ascii_lowercase();
