@@ -29,49 +29,47 @@ pub fn javascript(tree: &Tree, source: &SourceText, facts: &mut FileFacts) {
     finder.each(text.as_bytes(), |keyword, start| {
         let end = start + KEYWORDS[keyword].len();
         let whole = |n: &Node<'_>| n.start_byte() == start && n.end_byte() == end;
-        // The outermost node that is exactly the keyword: a dynamic `import` is a named
-        // node over its anonymous keyword.
-        let mut token = root.descendant_for_byte_range(start, end).filter(whole);
-        while let Some(outer) = token.and_then(|t| t.parent()).filter(whole) {
-            token = Some(outer);
-        }
-        if let Some(token) = token
-            && let Some(parent) = token.parent()
-        {
-            match (KEYWORDS[keyword], token.kind(), parent.kind()) {
-                ("import", "import", "import_statement") => {
-                    let module = parent.field("source");
-                    facts.imports.extend(module.and_then(|m| string(text, m)));
-                }
-                ("import" | "require", "import" | "identifier", "call_expression")
-                    if is_field(parent, "function", token) =>
-                {
-                    facts.imports.extend(first_string_argument(text, parent));
-                }
-                (factory, "identifier", "call_expression" | "new_expression") => {
-                    let field = match parent.kind() {
-                        "call_expression" => "function",
-                        _ => "constructor",
-                    };
-                    if let Some(framework) = Framework::from_factory(factory)
-                        && (framework == Framework::Koa) == (field == "constructor")
-                        && is_field(parent, field, token)
-                    {
-                        facts.apps.push(AppCreation {
-                            framework,
-                            location: source.locate(parent.byte_range().into()),
-                        });
-                    }
-                }
-                _ => {}
+        // The smallest named node over the keyword and the byte after it is the construct
+        // the keyword begins or is the callee of: one descent from the root, where finding
+        // the keyword's node and then its parent would descend twice more.
+        let Some(parent) = root.named_descendant_for_byte_range(start, (end + 1).min(text.len()))
+        else {
+            return ControlFlow::Continue(());
+        };
+        let callee = |field: &'static str, kinds: &[&str]| {
+            parent
+                .field(field)
+                .is_some_and(|f| whole(&f) && kinds.contains(&f.kind()))
+        };
+        match (KEYWORDS[keyword], parent.kind()) {
+            ("import", "import_statement") if parent.start_byte() == start => {
+                let module = parent.field("source");
+                facts.imports.extend(module.and_then(|m| string(text, m)));
             }
+            ("import" | "require", "call_expression")
+                if callee("function", &["import", "identifier"]) =>
+            {
+                facts.imports.extend(first_string_argument(text, parent));
+            }
+            (factory, "call_expression" | "new_expression") => {
+                let field = match parent.kind() {
+                    "call_expression" => "function",
+                    _ => "constructor",
+                };
+                if let Some(framework) = Framework::from_factory(factory)
+                    && (framework == Framework::Koa) == (field == "constructor")
+                    && callee(field, &["identifier"])
+                {
+                    facts.apps.push(AppCreation {
+                        framework,
+                        location: source.locate(parent.byte_range().into()),
+                    });
+                }
+            }
+            _ => {}
         }
         ControlFlow::Continue(())
     });
-}
-
-fn is_field(parent: Node<'_>, field: &'static str, child: Node<'_>) -> bool {
-    parent.field(field) == Some(child)
 }
 
 /// The module of `require("m")`/`import("m")`: its first argument, a plain string.

@@ -158,6 +158,15 @@ impl<'a> CodeContext<'a> {
         }
     }
 
+    /// The named parent of `node`: from the index when the semantics are built (the tree
+    /// finds a parent by descending from the root), else from the tree.
+    pub fn parent(&self, node: Node<'a>) -> Option<Node<'a>> {
+        match self.semantics.get() {
+            Some((_, index)) => index.parent(node),
+            None => node.parent(),
+        }
+    }
+
     fn built(&self) -> &(CodeSemantics, NodeIndex<'a>) {
         self.semantics.get_or_init(|| {
             CodeSemantics::build_indexed(self.tree, &self.source.text, self.grammar)

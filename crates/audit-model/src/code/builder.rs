@@ -3,7 +3,7 @@
 //! records imports, functions, classes, bindings and calls; names are resolved once at the
 //! end, when every binding is known.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 use audit_core::Span;
 use audit_syntax::Grammar;
@@ -42,17 +42,18 @@ pub(super) fn build<'t>(
     // nest deeper than any thread's stack.
     let mut stack = Vec::new();
     let entered = enter(&mut builder, root);
-    index.visit(root, entered);
+    let root_entry = index.visit(root, entered, None);
     if entered {
-        stack.push(NamedChildren::of(root));
+        stack.push((NamedChildren::of(root), root_entry));
     }
-    while let Some(children) = stack.last_mut() {
+    while let Some((children, parent_entry)) = stack.last_mut() {
         match children.next() {
             Some(child) => {
-                let entered = enter(&mut builder, child);
-                index.visit(child, entered);
-                if entered && child.named_child_count() > 0 {
-                    stack.push(NamedChildren::of(child));
+                let parent_entry = *parent_entry;
+                let descend = enter(&mut builder, child) && !inert(src, child, javascript);
+                let entry = index.visit(child, descend, parent_entry);
+                if descend && child.named_child_count() > 0 {
+                    stack.push((NamedChildren::of(child), entry));
                 } else {
                     builder.leave(child);
                 }
@@ -65,6 +66,60 @@ pub(super) fn build<'t>(
         }
     }
     (builder.finish(), index)
+}
+
+/// Whether the walk may step over the children of `node`: an expression or simple
+/// statement whose text holds no call, function, class, assignment, template or
+/// comprehension, so that nothing under it binds a name, calls or declares. Leaves are
+/// about half of what the walk would visit, and most of them sit in such member chains,
+/// literals and argument lists; the nodes under them stay findable through the tree.
+fn inert(s: Source<'_>, node: Node<'_>, javascript: bool) -> bool {
+    let text = s.text(node).as_bytes();
+    let text = match s.kind(node) {
+        // Inside the parentheses: a list of plain arguments.
+        Kind::Arguments | Kind::ArgumentList => {
+            text.get(1..text.len().saturating_sub(1)).unwrap_or(text)
+        }
+        Kind::MemberExpression
+        | Kind::SubscriptExpression
+        | Kind::Object
+        | Kind::Array
+        | Kind::Pair
+        | Kind::BinaryExpression
+        | Kind::UnaryExpression
+        | Kind::TernaryExpression
+        | Kind::Attribute
+        | Kind::Subscript
+        | Kind::List
+        | Kind::Tuple
+        | Kind::Dictionary
+        | Kind::BinaryOperator
+        | Kind::BooleanOperator
+        | Kind::ComparisonOperator
+        | Kind::NotOperator
+        | Kind::UnaryOperator
+        | Kind::ReturnStatement => text,
+        _ => return false,
+    };
+    if memchr::memchr3(b'(', b'=', b'`', text).is_some() {
+        return false;
+    }
+    // What binds or calls without a parenthesis or `=`: `new X`, class expressions,
+    // Python lambdas and comprehensions, decorators.
+    let words: [&[u8]; 3] = if javascript {
+        [b"new", b"class", b"@"]
+    } else {
+        [b"lambda", b"for", b"@"]
+    };
+    let identifier = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$';
+    !memchr::memchr3_iter(words[0][0], words[1][0], words[2][0], text).any(|at| {
+        words.iter().any(|word| {
+            text[at..].starts_with(word)
+                && (word.len() == 1
+                    || (!at.checked_sub(1).is_some_and(|i| identifier(&text[i]))
+                        && !text.get(at + word.len()).is_some_and(identifier)))
+        })
+    })
 }
 
 /// The named children of a node, in order. By index for the narrow nodes that are most
@@ -329,7 +384,7 @@ impl<'t> Builder<'t> {
                 nonlocals: Vec::new(),
                 names: Vec::new(),
             }],
-            declared: HashMap::new(),
+            declared: HashMap::default(),
             imports: Vec::new(),
             functions: Vec::new(),
             classes: Vec::new(),
@@ -340,7 +395,7 @@ impl<'t> Builder<'t> {
             callees: Vec::new(),
             pending_names: Vec::new(),
             pending_decorators: Vec::new(),
-            bound_module_calls: HashSet::new(),
+            bound_module_calls: HashSet::default(),
         }
     }
 

@@ -54,7 +54,11 @@ pub(super) fn reference<'t>(s: Source<'t>, mut node: Node<'t>) -> Option<Referen
                 };
             }
             Kind::MemberExpression => {
-                let property = s.child(node, Field::Property)?;
+                let property = s.last_field(
+                    node,
+                    Field::Property,
+                    &[Kind::PropertyIdentifier, Kind::PrivatePropertyIdentifier],
+                )?;
                 if !matches!(
                     s.kind(property),
                     Kind::PropertyIdentifier | Kind::PrivatePropertyIdentifier
@@ -62,7 +66,7 @@ pub(super) fn reference<'t>(s: Source<'t>, mut node: Node<'t>) -> Option<Referen
                     return None;
                 }
                 tail.push(s.text(property));
-                node = s.child(node, Field::Object)?;
+                node = s.first_field(node, Field::Object)?;
             }
             Kind::SubscriptExpression => {
                 tail.push(string_value(s, s.child(node, Field::Index)?)?);
@@ -96,7 +100,7 @@ fn module_call<'t>(s: Source<'t>, call: Node<'t>) -> Option<(&'t str, bool)> {
     {
         return None;
     }
-    let function = s.child(call, Field::Function)?;
+    let function = s.first_field(call, Field::Function)?;
     let dynamic = match s.kind(function) {
         Kind::Import => true,
         Kind::Identifier if s.text(function) == "require" => false,
@@ -104,7 +108,7 @@ fn module_call<'t>(s: Source<'t>, call: Node<'t>) -> Option<(&'t str, bool)> {
     };
     let module = string_value(
         s,
-        named_children(s, s.child(call, Field::Arguments)?).next()?,
+        named_children(s, s.last_field(call, Field::Arguments, &[Kind::Arguments])?).next()?,
     )?;
     Some((module.strip_prefix("node:").unwrap_or(module), dynamic))
 }
@@ -347,14 +351,19 @@ impl<'t> Builder<'t> {
     /// A call or `new` expression, its callee in `field`.
     fn javascript_call(&mut self, node: Node<'t>, field: Field, new: bool) {
         let s = self.src;
-        let Some(callee) = s.child(node, field) else {
+        let Some(callee) = s.first_field(node, field) else {
             return;
         };
+        let arguments = s.last_field(
+            node,
+            Field::Arguments,
+            &[Kind::Arguments, Kind::TemplateString],
+        );
         let call = Call {
             span: span(node),
             callee: span(callee),
             qualified_name: None,
-            arguments: s.child(node, Field::Arguments).map(span),
+            arguments: arguments.map(span),
             new,
             keywords: Vec::new(),
         };

@@ -26,6 +26,9 @@ names!(
         AbstractClassDeclaration = "abstract_class_declaration",
         AliasedImport = "aliased_import",
         AmbientDeclaration = "ambient_declaration",
+        ArgumentList = "argument_list",
+        Arguments = "arguments",
+        Array = "array",
         ArrayPattern = "array_pattern",
         ArrowFunction = "arrow_function",
         AsExpression = "as_expression",
@@ -38,6 +41,9 @@ names!(
         AugmentedAssignment = "augmented_assignment",
         AugmentedAssignmentExpression = "augmented_assignment_expression",
         AwaitExpression = "await_expression",
+        BinaryExpression = "binary_expression",
+        BinaryOperator = "binary_operator",
+        BooleanOperator = "boolean_operator",
         Call = "call",
         CallExpression = "call_expression",
         CatchClause = "catch_clause",
@@ -46,9 +52,11 @@ names!(
         ClassDeclaration = "class_declaration",
         ClassDefinition = "class_definition",
         Comment = "comment",
+        ComparisonOperator = "comparison_operator",
         DecoratedDefinition = "decorated_definition",
         Decorator = "decorator",
         DefaultParameter = "default_parameter",
+        Dictionary = "dictionary",
         DictionaryComprehension = "dictionary_comprehension",
         DictionarySplatPattern = "dictionary_splat_pattern",
         DottedName = "dotted_name",
@@ -56,6 +64,7 @@ names!(
         ExceptGroupClause = "except_group_clause",
         ExportStatement = "export_statement",
         ExpressionList = "expression_list",
+        ExpressionStatement = "expression_statement",
         FieldDefinition = "field_definition",
         ForInClause = "for_in_clause",
         ForInStatement = "for_in_statement",
@@ -92,7 +101,9 @@ names!(
         NewExpression = "new_expression",
         NonNullExpression = "non_null_expression",
         NonlocalStatement = "nonlocal_statement",
+        NotOperator = "not_operator",
         Number = "number",
+        Object = "object",
         ObjectAssignmentPattern = "object_assignment_pattern",
         ObjectPattern = "object_pattern",
         OptionalParameter = "optional_parameter",
@@ -108,6 +119,7 @@ names!(
         RelativeImport = "relative_import",
         RequiredParameter = "required_parameter",
         RestPattern = "rest_pattern",
+        ReturnStatement = "return_statement",
         SatisfiesExpression = "satisfies_expression",
         SetComprehension = "set_comprehension",
         ShorthandPropertyIdentifierPattern = "shorthand_property_identifier_pattern",
@@ -116,10 +128,12 @@ names!(
         StringContent = "string_content",
         StringEnd = "string_end",
         StringStart = "string_start",
+        Subscript = "subscript",
         SubscriptExpression = "subscript_expression",
         SwitchBody = "switch_body",
         TemplateString = "template_string",
         TemplateSubstitution = "template_substitution",
+        TernaryExpression = "ternary_expression",
         This = "this",
         Tuple = "tuple",
         TuplePattern = "tuple_pattern",
@@ -130,6 +144,8 @@ names!(
         TypeParameters = "type_parameters",
         TypedDefaultParameter = "typed_default_parameter",
         TypedParameter = "typed_parameter",
+        UnaryExpression = "unary_expression",
+        UnaryOperator = "unary_operator",
         VariableDeclaration = "variable_declaration",
         WildcardImport = "wildcard_import",
         WithItem = "with_item",
@@ -201,11 +217,10 @@ impl Tables {
         })
     }
 
-    /// The kind of a named node; anonymous tokens are [`Kind::Other`].
+    /// The kind of a named node; anonymous tokens are [`Kind::Other`]: symbol ids are
+    /// unique across named and anonymous symbols and only named ones are in the table, so
+    /// the id alone decides (without a second call to ask whether the node is named).
     pub(super) fn kind(&self, node: Node) -> Kind {
-        if !node.is_named() {
-            return Kind::Other;
-        }
         self.kinds
             .get(node.kind_id() as usize)
             .copied()
@@ -234,6 +249,35 @@ impl<'t> Source<'t> {
 
     pub(super) fn child(self, node: Node<'t>, field: Field) -> Option<Node<'t>> {
         self.tables.child(node, field)
+    }
+
+    /// A field the grammar writes first (a call's callee, a member's object): the first
+    /// named child when it starts the node, found without scanning the production's field
+    /// map; the map answers when a comment comes first.
+    pub(super) fn first_field(self, node: Node<'t>, field: Field) -> Option<Node<'t>> {
+        match node.named_child(0) {
+            Some(first) if !first.is_extra() && first.start_byte() == node.start_byte() => {
+                Some(first)
+            }
+            _ => self.child(node, field),
+        }
+    }
+
+    /// A field the grammar writes last (a member's property, a call's arguments): the last
+    /// named child when it is of one of `kinds`; the field map answers otherwise.
+    pub(super) fn last_field(
+        self,
+        node: Node<'t>,
+        field: Field,
+        kinds: &[Kind],
+    ) -> Option<Node<'t>> {
+        let last = (node.named_child_count() as u32)
+            .checked_sub(1)
+            .and_then(|i| node.named_child(i));
+        match last {
+            Some(last) if kinds.contains(&self.kind(last)) => Some(last),
+            _ => self.child(node, field),
+        }
     }
 
     pub(super) fn text(self, node: Node) -> &'t str {

@@ -1,12 +1,11 @@
 //! Back from the model's byte ranges to tree nodes, for readers that need a node's shape
 //! (an argument list, an object literal) where the model keeps only its span.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
+use std::cell::Cell;
 use std::num::NonZeroU16 as FieldId;
 
 use audit_core::Span;
-use audit_syntax::tree_sitter::{Language, Node, Tree};
+use audit_syntax::tree_sitter::{Node, Tree};
 
 /// The named node whose range is exactly `span` (the deepest, when several share it).
 pub fn node_at(tree: &Tree, span: Span) -> Option<Node<'_>> {
@@ -29,9 +28,11 @@ pub struct NodeIndex<'t> {
 struct Entry<'t> {
     start: u32,
     end: u32,
-    /// None where a named node of the same range lies in a subtree the walk skipped:
-    /// the tree answers for that range.
-    node: Option<Node<'t>>,
+    /// The entry of the named parent, when the walk visited it.
+    parent: Option<u32>,
+    /// Whether the walk visited the node's named children.
+    descended: bool,
+    node: Node<'t>,
 }
 
 impl<'t> NodeIndex<'t> {
@@ -49,27 +50,56 @@ impl<'t> NodeIndex<'t> {
         self.tree
     }
 
-    /// Records a node the walk visited; `descended` says whether its named children are
-    /// visited too.
-    pub(super) fn visit(&mut self, node: Node<'t>, descended: bool) {
+    /// Records a node the walk visited, under the entry of its parent, and returns its
+    /// entry; `descended` says whether its named children are visited too.
+    pub(super) fn visit(
+        &mut self,
+        node: Node<'t>,
+        descended: bool,
+        parent: Option<u32>,
+    ) -> Option<u32> {
         let (start, end) = (node.start_byte(), node.end_byte());
         // Zero-width (missing) nodes would break the order; lookups of them go to the tree.
         let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(end)) else {
-            return;
+            return None;
         };
         if start == end {
-            return;
+            return None;
         }
-        let hides_same_range = !descended
-            && node.named_child_count() > 0
-            && node.named_child(0).is_some_and(|child| {
-                child.start_byte() == node.start_byte() && child.end_byte() == node.end_byte()
-            });
+        let entry = u32::try_from(self.entries.len()).ok()?;
         self.entries.push(Entry {
             start,
             end,
-            node: (!hides_same_range).then_some(node),
+            parent,
+            descended,
+            node,
         });
+        Some(entry)
+    }
+
+    /// The named parent of `node`, as [`Node::parent`] finds it: from the index when the
+    /// walk visited the node (tree-sitter finds a parent by descending from the root).
+    pub fn parent(&self, node: Node<'t>) -> Option<Node<'t>> {
+        let indexed = self.entry_of(node).and_then(|entry| {
+            let parent = self.entries[entry].parent?;
+            Some(self.entries[parent as usize].node)
+        });
+        indexed.or_else(|| node.parent())
+    }
+
+    /// The entry holding `node` itself.
+    fn entry_of(&self, node: Node<'t>) -> Option<usize> {
+        let (start, end) = (
+            u32::try_from(node.start_byte()).ok()?,
+            u32::try_from(node.end_byte()).ok()?,
+        );
+        let key = |e: &Entry<'_>| (e.start, std::cmp::Reverse(e.end));
+        let first = self
+            .entries
+            .partition_point(|e| key(e) < (start, std::cmp::Reverse(end)));
+        (first..self.entries.len())
+            .take_while(|&i| self.entries[i].start == start && self.entries[i].end == end)
+            .find(|&i| self.entries[i].node.id() == node.id())
     }
 
     /// The named node whose range is exactly `span` (the deepest, when several share
@@ -88,19 +118,38 @@ impl<'t> NodeIndex<'t> {
         let first = self
             .entries
             .partition_point(|e| key(e) < (start, std::cmp::Reverse(end)));
-        self.entries[first..]
+        let entry = self.entries[first..]
             .iter()
             .take_while(|e| e.start == start && e.end == end)
-            .last()?
-            .node
+            .last()?;
+        // A named node of the same range may lie under a node whose children the walk
+        // skipped: the tree answers for that range (asked here, at a lookup, rather than
+        // at each of the far more numerous visits).
+        let hides_same_range = !entry.descended
+            && entry.node.named_child_count() > 0
+            && entry.node.named_child(0).is_some_and(|child| {
+                child.start_byte() == span.start && child.end_byte() == span.end
+            });
+        (!hides_same_range).then_some(entry.node)
     }
 }
 
-/// The named children of an argument list, array or list, comments left out.
+/// The named children of an argument list, array or list, comments left out. By index
+/// for the short lists that are most of them (tree-sitter finds a named child by index in
+/// a few steps, where a cursor step costs more and steps over every comma); by cursor for
+/// long ones, where indexing from the start each time would be quadratic. Comments are
+/// the grammars' extras, told by a flag rather than by comparing kind names.
 pub fn elements(node: Node<'_>) -> Vec<Node<'_>> {
+    let count = node.named_child_count();
+    if count <= 8 {
+        return (0..count as u32)
+            .filter_map(|i| node.named_child(i))
+            .filter(|c| !c.is_extra())
+            .collect();
+    }
     let mut cursor = node.walk();
     node.named_children(&mut cursor)
-        .filter(|c| c.kind() != "comment")
+        .filter(|c| !c.is_extra())
         .collect()
 }
 
@@ -136,18 +185,40 @@ pub trait Fields<'t> {
     fn field(&self, name: &'static str) -> Option<Node<'t>>;
 }
 
+/// Field ids by name and grammar, direct-mapped: a hit is two comparisons, where a map
+/// lookup hashed the key on each of the model's hundreds of thousands of field reads.
+/// A grammar is told apart by its kind and field counts (a test checks that the product's
+/// grammars differ in them); a slot taken by another name or grammar is looked up again.
+#[derive(Clone, Copy)]
+struct FieldSlot {
+    name: usize,
+    grammar: (usize, usize),
+    id: Option<FieldId>,
+}
+
+const FIELD_SLOTS: usize = 128;
+
 impl<'t> Fields<'t> for Node<'t> {
     fn field(&self, name: &'static str) -> Option<Node<'t>> {
         thread_local! {
-            static IDS: RefCell<HashMap<(Language, usize), Option<FieldId>>> =
-                RefCell::new(HashMap::new());
+            static SLOTS: [Cell<Option<FieldSlot>>; FIELD_SLOTS] =
+                const { [const { Cell::new(None) }; FIELD_SLOTS] };
         }
         let language = self.language();
-        let key = (language.clone(), name.as_ptr() as usize);
-        let id = IDS.with(|ids| {
-            *ids.borrow_mut()
-                .entry(key)
-                .or_insert_with(|| language.field_id_for_name(name))
+        let grammar = (language.node_kind_count(), language.field_count());
+        let key = name.as_ptr() as usize;
+        let slot = (key >> 2 ^ grammar.0) % FIELD_SLOTS;
+        let id = SLOTS.with(|slots| match slots[slot].get() {
+            Some(cached) if cached.name == key && cached.grammar == grammar => cached.id,
+            _ => {
+                let id = language.field_id_for_name(name);
+                slots[slot].set(Some(FieldSlot {
+                    name: key,
+                    grammar,
+                    id,
+                }));
+                id
+            }
         })?;
         self.child_by_field_id(id.get())
     }

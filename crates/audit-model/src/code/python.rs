@@ -59,8 +59,8 @@ pub(super) fn reference<'t>(s: Source<'t>, mut node: Node<'t>) -> Option<Referen
                 };
             }
             Kind::Attribute => {
-                tail.push(s.text(s.child(node, Field::Attribute)?));
-                node = s.child(node, Field::Object)?;
+                tail.push(s.text(s.last_field(node, Field::Attribute, &[Kind::Identifier])?));
+                node = s.first_field(node, Field::Object)?;
             }
             Kind::ParenthesizedExpression => node = named_children(s, node).next()?,
             Kind::Call => break Head::Module(dunder_import(s, node)?),
@@ -77,7 +77,7 @@ fn dunder_import<'t>(s: Source<'t>, call: Node<'t>) -> Option<&'t str> {
     if !s.text[call.start_byte()..].starts_with("__import__") {
         return None;
     }
-    let function = s.child(call, Field::Function)?;
+    let function = s.first_field(call, Field::Function)?;
     if s.text(function) != "__import__" {
         return None;
     }
@@ -263,10 +263,14 @@ impl<'t> Builder<'t> {
     /// A call with its keyword arguments.
     fn python_call(&mut self, node: Node<'t>) {
         let s = self.src;
-        let Some(callee) = s.child(node, Field::Function) else {
+        let Some(callee) = s.first_field(node, Field::Function) else {
             return;
         };
-        let arguments = s.child(node, Field::Arguments);
+        let arguments = s.last_field(
+            node,
+            Field::Arguments,
+            &[Kind::ArgumentList, Kind::GeneratorExpression],
+        );
         let mut keywords = Vec::new();
         // Most argument lists have no `=`, and then no keyword: their children are not
         // walked.

@@ -4,7 +4,7 @@
 //! scope that binds the name but cannot answer: no cost grows with the file's depth or with
 //! how often the name is reused elsewhere (minified code reuses `e` thousands of times).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use audit_core::Span;
 
@@ -44,7 +44,7 @@ impl BindingTable {
 
     /// Indexes the bindings by name, then by scope.
     pub(super) fn seal(&mut self) {
-        let mut by_name: HashMap<String, NameIndex> = HashMap::new();
+        let mut by_name: HashMap<String, NameIndex> = HashMap::default();
         for (id, binding) in self.list.iter().enumerate() {
             match by_name.get_mut(binding.name.as_str()) {
                 Some(index) => index.ids.push(id as u32),

@@ -978,3 +978,46 @@ fn node_index_finds_what_the_tree_finds() {
         }
     }
 }
+
+/// `Fields::field` tells grammars apart by their kind and field counts, so those of the
+/// grammars the product parses code with must differ; and its cache must answer what the
+/// tree answers when the grammars alternate.
+#[test]
+fn field_cache_tells_the_grammars_apart() {
+    let grammars = [
+        Grammar::JavaScript,
+        Grammar::TypeScript,
+        Grammar::Tsx,
+        Grammar::Python,
+    ];
+    let counts: Vec<_> = grammars
+        .iter()
+        .map(|g| (g.language().node_kind_count(), g.language().field_count()))
+        .collect();
+    for (i, a) in counts.iter().enumerate() {
+        assert!(
+            !counts[i + 1..].contains(a),
+            "{:?} shares {a:?}",
+            grammars[i]
+        );
+    }
+    let sources = [
+        (Grammar::JavaScript, "f(a, b)", "call_expression"),
+        (Grammar::Python, "f(a, b)", "call"),
+        (Grammar::TypeScript, "f<T>(a, b)", "call_expression"),
+        (Grammar::Tsx, "f(a, <b/>)", "call_expression"),
+    ];
+    for _ in 0..2 {
+        for (grammar, text, kind) in sources {
+            let (tree, _) = parse(grammar, text);
+            let call = nodes_of(&tree, &[kind])[0];
+            for name in ["function", "arguments", "body"] {
+                assert_eq!(
+                    call.field(name).map(|n| n.byte_range()),
+                    call.child_by_field_name(name).map(|n| n.byte_range()),
+                    "{grammar:?} {name}"
+                );
+            }
+        }
+    }
+}

@@ -86,13 +86,12 @@ fn retry_loops(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
     let root = ctx.tree.root_node();
     let mut reported: Vec<usize> = Vec::new();
     for (at, _) in text.match_indices("try") {
-        let Some(keyword) = root.descendant_for_byte_range(at, at + 3) else {
-            continue;
-        };
-        if keyword.kind() != "try" || keyword.start_byte() != at || keyword.is_named() {
-            continue;
-        }
-        let Some(attempt) = keyword.parent().filter(|p| p.kind() == "try_statement") else {
+        // The smallest named node over the keyword is the statement it begins (one
+        // descent from the root; asking the keyword for its parent would be a second).
+        let Some(attempt) = root
+            .named_descendant_for_byte_range(at, at + 3)
+            .filter(|n| n.start_byte() == at && n.kind() == "try_statement")
+        else {
             continue;
         };
         let (Some(retry), Some(body)) = (retry_loop(ctx, attempt), attempt.field("body")) else {
@@ -164,8 +163,8 @@ fn outgoing(ctx: &CodeContext<'_>, call: &Call) -> bool {
 /// The loop `attempt` retries: the innermost loop around the `try`, in the same function,
 /// when the loop counts attempts rather than walking a collection, the `try` leaves the
 /// loop on success and a handler lets it go round again.
-fn retry_loop<'t>(ctx: &CodeContext<'_>, attempt: Node<'t>) -> Option<Node<'t>> {
-    let mut parent = attempt.parent()?;
+fn retry_loop<'t>(ctx: &CodeContext<'t>, attempt: Node<'t>) -> Option<Node<'t>> {
+    let mut parent = ctx.parent(attempt)?;
     loop {
         match parent.kind() {
             "for_statement" | "while_statement" | "do_statement" | "for_in_statement" => {
@@ -186,7 +185,7 @@ fn retry_loop<'t>(ctx: &CodeContext<'_>, attempt: Node<'t>) -> Option<Node<'t>> 
             | "class_body" => return None,
             _ => {}
         }
-        parent = parent.parent()?;
+        parent = ctx.parent(parent)?;
     }
 }
 

@@ -28,16 +28,19 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
     let mut seen = Vec::new();
     for operator in ["==", "!="] {
         for (at, _) in text.match_indices(operator) {
-            // `===` and `!==` start with these too; the operator node tells them apart.
-            let Some(token) = root.descendant_for_byte_range(at, at + 2) else {
-                continue;
-            };
-            if !matches!(token.kind(), "==" | "===" | "!=" | "!==") || token.start_byte() != at {
+            // `===` and `!==` hold `==` once more, one byte on: that occurrence does not
+            // begin an operator.
+            if at > 0 && matches!(text.as_bytes()[at - 1], b'=' | b'!') {
                 continue;
             }
-            let Some(comparison) = token
-                .parent()
+            // The operator is an anonymous child of the comparison, so the smallest named
+            // node over it is the comparison (one descent; asking the operator for its
+            // parent would be a second from the root). Text in a string or comment lands
+            // on that string or comment.
+            let Some(comparison) = root
+                .named_descendant_for_byte_range(at, at + 2)
                 .filter(|p| matches!(p.kind(), "binary_expression" | "comparison_operator"))
+                .filter(|p| operator_at(*p, at))
             else {
                 continue;
             };
@@ -48,7 +51,7 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
                 continue;
             }
             seen.push(comparison.id());
-            if literal(text, left) || literal(text, right) || query_filter(text, comparison) {
+            if literal(text, left) || literal(text, right) || query_filter(ctx, comparison) {
                 continue;
             }
             let secret = [left, right].into_iter().find_map(|o| secret_name(text, o));
@@ -67,11 +70,20 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
     }
 }
 
+/// Whether one of `comparison`'s operators (`==`, `===`, `!=`, `!==`) begins at `at`.
+fn operator_at(comparison: Node<'_>, at: usize) -> bool {
+    let mut cursor = comparison.walk();
+    comparison
+        .children(&mut cursor)
+        .any(|c| c.start_byte() == at && matches!(c.kind(), "==" | "===" | "!=" | "!=="))
+}
+
 /// `User.token == token` inside `.filter(...)`/`.where(...)`: SQLAlchemy and Peewee build a
 /// SQL condition from it, the database compares.
-fn query_filter(text: &str, comparison: Node<'_>) -> bool {
+fn query_filter<'t>(ctx: &CodeContext<'t>, comparison: Node<'t>) -> bool {
+    let text = ctx.source.text.as_str();
     let mut current = comparison;
-    while let Some(parent) = current.parent() {
+    while let Some(parent) = ctx.parent(current) {
         match parent.kind() {
             "argument_list"
             | "arguments"
