@@ -11,6 +11,7 @@ use audit_core::Span;
 use audit_syntax::Grammar;
 use audit_syntax::tree_sitter::Node;
 
+use super::errors::Caught;
 use super::sources::span;
 use super::{ErrorFlow, ErrorPart, Flow, REQUEST, Step, TaintSpec};
 use crate::code::nodes::Fields;
@@ -130,6 +131,9 @@ pub(super) struct Origin {
     /// The value is a part of what the source gave (`body.user`, `const { name } = body`),
     /// not the whole container.
     pub member: bool,
+    /// The part of an error this value reads from a parameter (`e.message` in
+    /// `function describe(e)`): a caught error passed there arrives as that part.
+    pub read: Option<ErrorPart>,
     pub steps: Vec<Step>,
 }
 
@@ -142,11 +146,13 @@ pub(super) enum From {
         position: usize,
     },
     /// A caught exception, or the part of it read there (only in an evaluator made for
-    /// [`super::DataFlow::errors`]); `broad` when the handler catches any error.
+    /// [`super::DataFlow::errors`]); `broad` when the handler catches any error,
+    /// `inferred` when only the callback convention says it is one.
     Error {
         span: Span,
         part: ErrorPart,
         broad: bool,
+        inferred: bool,
     },
 }
 
@@ -203,6 +209,16 @@ impl Taint {
             }
             if building.is_some() {
                 origin.whole = false;
+            }
+        }
+        self
+    }
+
+    /// `e.message` of a parameter `e`: what a caught error passed there becomes.
+    fn reads(mut self, part: Option<ErrorPart>) -> Taint {
+        for origin in &mut self.origins {
+            if matches!(origin.from, From::Parameter { .. }) && !origin.member {
+                origin.read = origin.read.or(part);
             }
         }
         self
@@ -310,32 +326,38 @@ impl<'a> Evaluator<'a> {
             .origins
             .into_iter()
             .filter_map(|o| match o.from {
-                From::Error { span, part, broad } if part != ErrorPart::Whole || !o.member => {
-                    Some(ErrorFlow {
-                        source: span,
-                        part,
-                        broad,
-                        structured: o.structured,
-                        steps: o.steps,
-                    })
-                }
+                From::Error {
+                    span,
+                    part,
+                    broad,
+                    inferred,
+                } if part != ErrorPart::Whole || !o.member => Some(ErrorFlow {
+                    source: span,
+                    part,
+                    broad,
+                    inferred,
+                    structured: o.structured,
+                    steps: o.steps,
+                }),
                 _ => None,
             })
             .collect()
     }
 
-    fn error(&self, at: Span, part: ErrorPart, broad: bool) -> Taint {
+    fn error(&self, at: Span, part: ErrorPart, caught: Caught) -> Taint {
         Taint {
             origins: vec![Origin {
                 from: From::Error {
                     span: at,
                     part,
-                    broad,
+                    broad: caught.broad,
+                    inferred: caught.inferred,
                 },
                 live: self.all,
                 whole: true,
                 structured: false,
                 member: false,
+                read: None,
                 steps: Vec::new(),
             }],
         }
@@ -347,7 +369,8 @@ impl<'a> Evaluator<'a> {
     fn error_member(&self, node: Node<'_>) -> Option<Taint> {
         let object = node.field("object")?;
         let property = node.field("property").or_else(|| node.field("attribute"))?;
-        let broad = self.caught_identifier(object)?;
+        let caught =
+            self.caught_identifier(object, error_part(self.text_of(property)).is_some())?;
         // `err.toString()`: the method's receiver is the whole error, read by `call`.
         if let Some(parent) = node.parent()
             && matches!(parent.kind(), "call_expression" | "call")
@@ -358,21 +381,21 @@ impl<'a> Evaluator<'a> {
             return None;
         }
         Some(match error_part(self.text_of(property)) {
-            Some(part) => self.error(span(node), part, broad),
+            Some(part) => self.error(span(node), part, caught),
             None => Taint::default(),
         })
     }
 
-    /// Whether the identifier `node` names a caught exception, and if so whether its
-    /// handler catches any error.
-    fn caught_identifier(&self, node: Node<'_>) -> Option<bool> {
+    /// Whether the identifier `node` names a caught exception, and if so how it was
+    /// caught; `read` when a part of an error is read from it there (`x.message`).
+    fn caught_identifier(&self, node: Node<'_>, read: bool) -> Option<Caught> {
         if node.kind() != "identifier" {
             return None;
         }
         let binding = self
             .semantics
             .binding_at(self.text_of(node), node.start_byte())?;
-        super::errors::caught(self, binding)
+        super::errors::caught(self, binding, read)
     }
 
     /// What `node` carries.
@@ -395,6 +418,7 @@ impl<'a> Evaluator<'a> {
                 whole: true,
                 structured: false,
                 member: false,
+                read: None,
                 steps: Vec::new(),
             }],
         }
@@ -404,9 +428,9 @@ impl<'a> Evaluator<'a> {
         match node.kind() {
             "identifier" | "shorthand_property_identifier" => {
                 if self.errors
-                    && let Some(broad) = self.caught_identifier(node)
+                    && let Some(caught) = self.caught_identifier(node, false)
                 {
-                    return self.error(span(node), ErrorPart::Whole, broad);
+                    return self.error(span(node), ErrorPart::Whole, caught);
                 }
                 self.identifier(node)
             }
@@ -427,8 +451,11 @@ impl<'a> Evaluator<'a> {
                 if property.is_some_and(|p| self.text_of(p) == "length") {
                     return Taint::default();
                 }
+                let read = property
+                    .filter(|_| self.errors)
+                    .and_then(|p| error_part(self.text_of(p)));
                 node.field(field)
-                    .map(|object| self.eval(object).part())
+                    .map(|object| self.eval(object).reads(read).part())
                     .unwrap_or_default()
             }
             "call_expression" | "call" | "new_expression" => self.call(node),
@@ -599,6 +626,7 @@ impl<'a> Evaluator<'a> {
                                 whole: parameter.path.is_empty(),
                                 structured: false,
                                 member: false,
+                                read: None,
                                 steps: Vec::new(),
                             }],
                         }
@@ -621,9 +649,9 @@ impl<'a> Evaluator<'a> {
                     Some(crate::code::PathStep::Property(property))
                         if self.errors && binding.path.len() == 1 =>
                     {
-                        match self.caught_identifier(value) {
-                            Some(broad) => match error_part(property) {
-                                Some(part) => self.error(binding.span, part, broad),
+                        match self.caught_identifier(value, error_part(property).is_some()) {
+                            Some(caught) => match error_part(property) {
+                                Some(part) => self.error(binding.span, part, caught),
                                 None => Taint::default(),
                             },
                             None => self.eval(value).part(),
@@ -673,6 +701,7 @@ impl<'a> Evaluator<'a> {
                 whole: true,
                 structured: false,
                 member: false,
+                read: None,
                 steps: Vec::new(),
             }],
         }
@@ -743,7 +772,11 @@ impl<'a> Evaluator<'a> {
         if self.errors {
             // `traceback.format_exc()`: the handled exception's traceback, as text.
             if qualified.is_some_and(|q| super::errors::TRACEBACKS.contains(&q)) {
-                return self.error(span(node), ErrorPart::Stack, true);
+                let caught = Caught {
+                    broad: true,
+                    inferred: false,
+                };
+                return self.error(span(node), ErrorPart::Stack, caught);
             }
             // `ErrorOut(detail=str(e))`: a Python class built from the error (a response
             // model) holds it.
@@ -927,7 +960,21 @@ impl<'a> Evaluator<'a> {
                     for o in &mut passed.origins {
                         o.whole &= origin.whole;
                         o.structured |= origin.structured;
-                        o.member |= origin.member;
+                        match (&mut o.from, origin.read) {
+                            // `describe(err)` returning `e.message`: the error's message.
+                            (
+                                From::Error {
+                                    part: part @ ErrorPart::Whole,
+                                    ..
+                                },
+                                Some(read),
+                            ) if !o.member => *part = read,
+                            (From::Parameter { .. }, Some(read)) if !o.member => {
+                                o.read = o.read.or(Some(read));
+                                o.member = true;
+                            }
+                            _ => o.member |= origin.member,
+                        }
                         o.steps.push(Step {
                             span: span(call),
                             note: format!("through `{name}()`"),
@@ -966,7 +1013,9 @@ impl<'a> Evaluator<'a> {
         let body = self.semantics.functions()[function].body;
         let mut taint = Taint::default();
         if let Some(body) = self.nodes.node_at(body) {
-            if matches!(body.kind(), "statement_block" | "block") {
+            // A Python body of one statement has that statement's range: the node found
+            // is the statement (`return e.args[0]`), not the block.
+            if !self.js || body.kind() == "statement_block" {
                 for returned in self.returns(function, body) {
                     taint = taint.join(self.eval(returned));
                 }

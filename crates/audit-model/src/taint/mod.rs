@@ -344,6 +344,9 @@ pub struct ErrorFlow {
     /// Its handler catches any error (a JS `catch`, `except Exception`, an error
     /// middleware), not one class the code chose to handle.
     pub broad: bool,
+    /// Only the error-first callback convention says it is an error (`(e, rows) =>`, a
+    /// first parameter tested with `if (x)`), not its name `err`/`error` or a `catch`.
+    pub inferred: bool,
     /// It sits inside an object or array literal.
     pub structured: bool,
     pub steps: Vec<Step>,

@@ -350,7 +350,7 @@ def read(name: str):
 }
 
 /// The caught errors reaching the first argument of each `send(...)` call, as
-/// `line: source part broad` (`-` when none).
+/// `line: source part broad [inferred]` (`-` when none).
 fn caught(grammar: Grammar, text: &str) -> Vec<String> {
     let (tree, grammar) = parse_tree(grammar, text, Duration::from_secs(5)).unwrap();
     let (semantics, nodes) = CodeSemantics::build_indexed(&tree, text, grammar);
@@ -367,10 +367,11 @@ fn caught(grammar: Grammar, text: &str) -> Vec<String> {
                 .iter()
                 .map(|e| {
                     format!(
-                        "{} {:?} {}",
+                        "{} {:?} {}{}",
                         &text[e.source.start..e.source.end],
                         e.part,
-                        if e.broad { "broad" } else { "narrow" }
+                        if e.broad { "broad" } else { "narrow" },
+                        if e.inferred { " inferred" } else { "" }
                     )
                 })
                 .collect();
@@ -438,6 +439,62 @@ def missing(error):
             "14: error Whole narrow",
         ]
     );
+}
+
+#[test]
+fn error_first_callbacks_give_errors_and_value_callbacks_do_not() {
+    let text = r#"
+fs.readFile(p, (err, data) => { if (err) return send(err.message); });
+db.query(sql, function (e, rows) { send(e); });
+cache.get(key, (failure, value) => { if (failure) send(failure); });
+client.get(key, (result, value) => send(result.stack));
+rows.forEach((row) => send(row.message));
+emitter.on("data", (err) => send(err));
+stream.on("error", (err) => send(err));
+load(p, (item, next) => send(item));
+fs.readFile(p, (err, data) => send(data));
+"#;
+    assert_eq!(
+        caught(Grammar::JavaScript, text),
+        [
+            "2: err.message Message broad",
+            "3: e Whole broad inferred",
+            "4: failure Whole broad inferred",
+            "5: result.stack Stack broad inferred",
+            "6: -",
+            "7: -",
+            "8: err Whole broad",
+            "9: -",
+            "10: -",
+        ]
+    );
+}
+
+#[test]
+fn helpers_that_read_an_error_pass_on_the_part_they_read() {
+    let text = r#"
+function errorMessage(e) { return e.message; }
+function describe(e) { return { code: e.code }; }
+function outer(x) { return errorMessage(x); }
+try { run(); } catch (err) {
+  send(errorMessage(err));
+  send(describe(err));
+  send(outer(err));
+}
+"#;
+    assert_eq!(
+        caught(Grammar::JavaScript, text),
+        ["6: err Message broad", "7: -", "8: err Message broad"]
+    );
+    let text = r#"
+def error_text(exc):
+    return exc.args[0]
+try:
+    run()
+except Exception as e:
+    send(error_text(e))
+"#;
+    assert_eq!(caught(Grammar::Python, text), ["7: e Message broad"]);
 }
 
 #[test]

@@ -37,8 +37,9 @@ pub const CHECK: Check = Check::Code {
     run: check,
 };
 
-/// Methods of a Node response object that send a body.
-const SEND_METHODS: &[&str] = &["json", "send", "end", "write", "jsonp"];
+/// Methods of a Node response object that send a body; `render` sends its locals to a
+/// template.
+const SEND_METHODS: &[&str] = &["json", "send", "end", "write", "jsonp", "render"];
 /// Names response objects go by (SEC020's receivers).
 const RESPONSE_OBJECTS: &[&str] = &["res", "response", "resp", "reply"];
 
@@ -71,6 +72,8 @@ const PYTHON_RESPONSES: &[&str] = &[
     "aiohttp.web.Response",
     "sanic.response.json",
     "sanic.response.text",
+    "flask.render_template",
+    "django.shortcuts.render",
 ];
 
 /// Decorators whose function's return value is the response: Flask/FastAPI routes, DRF
@@ -127,7 +130,7 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
             let Some(node) = ctx.node_at(error.source) else {
                 continue;
             };
-            let Some((what, confidence)) = verdict(ctx, &error, answer.server_error) else {
+            let Some((what, confidence)) = verdict(ctx, &error, node, answer.server_error) else {
                 continue;
             };
             if environment_guarded(text, node) || environment_guarded(text, answer.sink) {
@@ -155,18 +158,26 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
 fn verdict(
     ctx: &CodeContext<'_>,
     error: &ErrorFlow,
+    node: Node<'_>,
     server_error: bool,
 ) -> Option<(&'static str, Confidence)> {
     let javascript = ctx.grammar.is_javascript_family();
+    // A JS error as text (`String(err)`, `err.toString()`, `` `${err}` ``) is its name and
+    // message: no stack, none of a driver's fields.
+    let part = match error.part {
+        ErrorPart::Whole if javascript && stringified(ctx, error, node) => ErrorPart::Message,
+        part => part,
+    };
+    // `(e, rows) => ...`: only the callback convention says `e` is an error.
     let sure = |yes: bool| {
-        if yes {
+        if yes && !error.inferred {
             Confidence::High
         } else {
             Confidence::Medium
         }
     };
-    match error.part {
-        ErrorPart::Stack => Some(("the stack trace of a caught error", Confidence::High)),
+    match part {
+        ErrorPart::Stack => Some(("the stack trace of a caught error", sure(true))),
         ErrorPart::Whole if javascript => {
             Some(("the whole caught error object", sure(server_error)))
         }
@@ -182,6 +193,20 @@ fn verdict(
         )),
         _ => None,
     }
+}
+
+/// `String(err)`, `err.toString()`, or text built around the error.
+fn stringified(ctx: &CodeContext<'_>, error: &ErrorFlow, node: Node<'_>) -> bool {
+    let text = ctx.source.text.as_str();
+    let to_string = node.parent().is_some_and(|member| {
+        member.kind() == "member_expression"
+            && member
+                .field("property")
+                .is_some_and(|p| text_of(text, p) == "toString")
+    });
+    to_string
+        || converted(text, node).id() != node.id()
+        || error.steps.iter().any(|step| step.building.is_some())
 }
 
 /// `str(e)`, `String(err)`, `repr(e)`: the conversion is what the finding shows.
@@ -222,9 +247,13 @@ fn flow_steps(
 }
 
 /// An `if` or a conditional around `node`, in its function, whose condition checks the
-/// environment (`process.env.NODE_ENV === "development" ? err.stack : undefined`).
+/// environment (`process.env.NODE_ENV === "development" ? err.stack : undefined`); or,
+/// outside the function, an `if` that names development (`if (app.get("env") ===
+/// "development") { app.use(function (err, req, res, next) {...}) }`: the handler exists
+/// only there).
 fn environment_guarded(text: &str, node: Node<'_>) -> bool {
     let mut current = node;
+    let mut outside = false;
     while let Some(parent) = current.parent() {
         match parent.kind() {
             "if_statement" | "ternary_expression" | "conditional_expression" => {
@@ -233,7 +262,14 @@ fn environment_guarded(text: &str, node: Node<'_>) -> bool {
                         .named_child(1)
                         .filter(|_| parent.kind() == "conditional_expression")
                 });
-                if condition.is_some_and(|c| c.id() != current.id() && environment_check(text, c)) {
+                let guard = |c: Node<'_>| {
+                    if outside {
+                        development_only(text, c)
+                    } else {
+                        environment_check(text, c)
+                    }
+                };
+                if condition.is_some_and(|c| c.id() != current.id() && guard(c)) {
                     return true;
                 }
             }
@@ -248,6 +284,11 @@ fn environment_guarded(text: &str, node: Node<'_>) -> bool {
             {
                 return true;
             }
+            "function_expression" | "arrow_function"
+                if parent.parent().is_some_and(|a| a.kind() == "arguments") =>
+            {
+                outside = true;
+            }
             "function_declaration"
             | "function_expression"
             | "arrow_function"
@@ -258,6 +299,15 @@ fn environment_guarded(text: &str, node: Node<'_>) -> bool {
         current = parent;
     }
     false
+}
+
+/// A condition that holds only in development: it names development or debugging, or
+/// tests that the environment is not production.
+fn development_only(text: &str, condition: Node<'_>) -> bool {
+    let condition = text_of(text, condition).to_ascii_lowercase();
+    condition.contains("develop")
+        || condition.contains("debug")
+        || condition.contains("production") && condition.contains("!=")
 }
 
 /// SEC012 reports `err.stack` sent straight from an Express error middleware.
@@ -369,12 +419,48 @@ fn javascript_answers<'t>(ctx: &'t CodeContext<'_>) -> Vec<Answer<'t>> {
         if !RESPONSE_OBJECTS.contains(&root) {
             continue;
         }
+        let mut values = arguments();
+        // `res.render("error", { error: err })`: the view's name is no body.
+        if method == Some("render") && !values.is_empty() {
+            values.remove(0);
+        }
         answers.push(Answer {
-            values: arguments(),
+            values,
             sink: node,
             server_error: chained_status(text, receiver),
             returned: false,
         });
+    }
+    // Express `res.locals.error = err`: what the rendered view is given.
+    for (at, _) in text.match_indices(".locals") {
+        let start = text[..at]
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+            .map_or(0, |before| before + 1);
+        if !RESPONSE_OBJECTS.contains(&&text[start..at]) {
+            continue;
+        }
+        let Some(locals) = ctx.node_at(Span::new(start, at + ".locals".len())) else {
+            continue;
+        };
+        let target = locals
+            .parent()
+            .filter(|m| {
+                m.kind() == "member_expression"
+                    && m.field("object").is_some_and(|o| o.id() == locals.id())
+            })
+            .unwrap_or(locals);
+        if let Some(assignment) = target.parent().filter(|a| {
+            a.kind() == "assignment_expression"
+                && a.field("left").is_some_and(|l| l.id() == target.id())
+        }) && let Some(right) = assignment.field("right")
+        {
+            answers.push(Answer {
+                values: vec![right],
+                sink: assignment,
+                server_error: false,
+                returned: false,
+            });
+        }
     }
     // Koa: `ctx.body = { error: err.message }`.
     for (at, _) in text.match_indices("ctx.body") {

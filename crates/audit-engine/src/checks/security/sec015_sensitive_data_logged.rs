@@ -8,6 +8,9 @@
 //! header set or cookie jar (the data-flow model's request input: `req.body`,
 //! `request.headers`, `request.data`, and what is assigned from them). Lengths, booleans,
 //! comparisons, masked or hashed values, message literals and key names are left alone.
+//! The `debug` package's loggers (`const debug = require("debug")("app")`) log too; a
+//! value a pino logger of the file redacts (`pino({ redact: ["password"] })`, at its path
+//! in the logged object) is no finding.
 
 use audit_core::Confidence;
 use audit_model::taint::DataFlow;
@@ -20,7 +23,7 @@ use crate::checks::{Check, CodeContext, Emit, excerpt};
 use audit_model::code::nodes::Fields;
 
 pub const CHECK: Check = Check::Code {
-    anchors: &["console.", "log", "print(", "Logger", "LOGGER"],
+    anchors: &["console.", "log", "print(", "Logger", "LOGGER", "debug"],
     run: check,
 };
 
@@ -89,8 +92,12 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
             ctx,
             flow,
             found: None,
+            redacted: redacted_paths(ctx, callee),
+            path: None,
         };
-        for argument in elements(arguments) {
+        for (at, argument) in elements(arguments).into_iter().enumerate() {
+            // pino redacts paths in the object logged first, not in the message's values.
+            finder.path = (at == 0 && !finder.redacted.is_empty()).then(Vec::new);
             finder.visit(argument);
             if finder.found.is_some() {
                 break;
@@ -156,6 +163,7 @@ fn logging_call(ctx: &CodeContext<'_>, qualified: Option<&str>, callee: Node<'_>
     let (object, property) = match callee.kind() {
         "member_expression" => (callee.field("object"), callee.field("property")),
         "attribute" => (callee.field("object"), callee.field("attribute")),
+        "identifier" => return javascript && debug_logger(ctx, callee),
         _ => return false,
     };
     let (Some(object), Some(property)) = (object, property) else {
@@ -177,6 +185,134 @@ fn logging_call(ctx: &CodeContext<'_>, qualified: Option<&str>, callee: Node<'_>
     ) || last.ends_with("logger")
 }
 
+/// The module's calls that make a `debug` logger: `require("debug")("app")`,
+/// `createDebug("app")` of `import createDebug from "debug"`.
+const DEBUG_FACTORIES: &[&str] = &["debug", "debug.default", "debug.debug"];
+
+/// `debug("user %o", req.body)` of `const debug = require("debug")("app")`.
+fn debug_logger(ctx: &CodeContext<'_>, callee: Node<'_>) -> bool {
+    let text = ctx.source.text.as_str();
+    let semantics = ctx.semantics();
+    semantics
+        .binding_at(text_of(text, callee), callee.start_byte())
+        .and_then(|b| b.value)
+        .and_then(|value| semantics.call(value))
+        .and_then(|c| c.qualified_name.as_deref())
+        .is_some_and(|q| DEBUG_FACTORIES.contains(&q))
+}
+
+/// Calls that make a pino logger from options (pino-http's logger is pino's).
+const PINO_FACTORIES: &[&str] = &[
+    "pino",
+    "pino.default",
+    "pino.pino",
+    "pino-http",
+    "pino-http.default",
+    "pino-http.pinoHttp",
+];
+
+/// The paths a pino logger of the file redacts, each split into keys (`*` any key):
+/// `logger.info(...)` of `const logger = pino({ redact: ["req.headers.authorization"] })`,
+/// also through `logger.child(...)` and an options object bound to a name.
+fn redacted_paths(ctx: &CodeContext<'_>, callee: Node<'_>) -> Vec<Vec<String>> {
+    let text = ctx.source.text.as_str();
+    let semantics = ctx.semantics();
+    let mut receiver = callee.field("object");
+    for _ in 0..4 {
+        let Some(node) = receiver.filter(|r| r.kind() == "identifier") else {
+            return Vec::new();
+        };
+        let Some(call) = semantics
+            .binding_at(text_of(text, node), node.start_byte())
+            .and_then(|b| b.value)
+            .and_then(|value| ctx.node_at(value))
+            .filter(|v| v.kind() == "call_expression")
+        else {
+            return Vec::new();
+        };
+        let function = call.field("function");
+        // `const log = logger.child({ module: "auth" })`: the parent's redaction holds.
+        if let Some(parent) = function
+            .filter(|f| f.kind() == "member_expression")
+            .filter(|f| {
+                f.field("property")
+                    .is_some_and(|p| text_of(text, p) == "child")
+            })
+        {
+            receiver = parent.field("object");
+            continue;
+        }
+        let pino = semantics
+            .call(span(call))
+            .and_then(|c| c.qualified_name.as_deref())
+            .is_some_and(|q| PINO_FACTORIES.contains(&q));
+        if !pino {
+            return Vec::new();
+        }
+        let mut options = call
+            .field("arguments")
+            .and_then(|a| elements(a).first().copied());
+        if let Some(name) = options.filter(|o| o.kind() == "identifier") {
+            options = semantics
+                .binding_at(text_of(text, name), name.start_byte())
+                .and_then(|b| b.value)
+                .and_then(|value| ctx.node_at(value));
+        }
+        let Some(redact) = options.and_then(|o| property(text, o, "redact")) else {
+            return Vec::new();
+        };
+        // `redact: { paths: [...], censor: "***" }`.
+        let paths = property(text, redact, "paths").unwrap_or(redact);
+        if paths.kind() != "array" {
+            return Vec::new();
+        }
+        return elements(paths)
+            .into_iter()
+            .filter_map(|p| string_content(text, p))
+            .map(pino_path)
+            .collect();
+    }
+    Vec::new()
+}
+
+/// The value of `key` in an object literal.
+fn property<'t>(text: &str, object: Node<'t>, key: &str) -> Option<Node<'t>> {
+    if object.kind() != "object" {
+        return None;
+    }
+    elements(object).into_iter().find_map(|pair| {
+        let name = pair.field("key")?;
+        let name = string_content(text, name).unwrap_or_else(|| text_of(text, name));
+        (pair.kind() == "pair" && name == key)
+            .then(|| pair.field("value"))
+            .flatten()
+    })
+}
+
+/// A pino redaction path's keys: `req.headers["x-api-key"]` is `req`, `headers`,
+/// `x-api-key`; `*.password` is `*`, `password`.
+fn pino_path(path: &str) -> Vec<String> {
+    path.split(['.', '['])
+        .map(|key| key.trim_end_matches(']').trim_matches(['"', '\'', '`']))
+        .filter(|key| !key.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Whether a redaction path covers the value logged at `path`: the path itself or an
+/// object around it, or, for a whole container (`{ headers: req.headers }`), a key right
+/// inside it (`headers.authorization`).
+fn redacts(redacted: &[Vec<String>], path: &[String], container: bool) -> bool {
+    redacted.iter().any(|keys| {
+        let common = keys.len().min(path.len());
+        let matching = keys[..common]
+            .iter()
+            .zip(&path[..common])
+            .all(|(key, at)| key == "*" || key == at);
+        matching && (keys.len() <= path.len() || container && keys.len() == path.len() + 1)
+    })
+}
+
 /// What a logged expression holds that must not be logged.
 struct Found<'t> {
     node: Node<'t>,
@@ -189,11 +325,41 @@ struct Finder<'c, 'f, 't> {
     ctx: &'c CodeContext<'t>,
     flow: &'f DataFlow<'c>,
     found: Option<Found<'c>>,
+    /// The logger's redaction paths (pino's `redact`).
+    redacted: Vec<Vec<String>>,
+    /// The keys from the logged object down to the visited value, while only object
+    /// keys lie between them.
+    path: Option<Vec<String>>,
 }
 
 impl<'c> Finder<'c, '_, '_> {
     fn text(&self) -> &'c str {
         self.ctx.source.text.as_str()
+    }
+
+    /// Keeps `found` unless the logger redacts it where it is logged.
+    fn report(&mut self, found: Found<'c>, container: bool) {
+        if let Some(path) = &self.path
+            && redacts(&self.redacted, path, container)
+        {
+            return;
+        }
+        self.found = Some(found);
+    }
+
+    /// Visits `node` as the value of `key` of the logged object (or, without a key,
+    /// inside something that is no object: the logged text, an array, a call).
+    fn visit_at(&mut self, node: Node<'c>, key: Option<&str>) {
+        let outer = self.path.clone();
+        self.path = match (self.path.take(), key) {
+            (Some(mut path), Some(key)) => {
+                path.push(key.to_owned());
+                Some(path)
+            }
+            _ => None,
+        };
+        self.visit(node);
+        self.path = outer;
     }
 
     fn visit(&mut self, node: Node<'c>) {
@@ -206,11 +372,12 @@ impl<'c> Finder<'c, '_, '_> {
                 if let Some(what) = sensitive_name(text_of(text, node))
                     && !self.loop_variable(node)
                 {
-                    self.found = Some(Found {
+                    let found = Found {
                         node,
                         what,
                         proven: self.input(node),
-                    });
+                    };
+                    self.report(found, false);
                 } else {
                     self.request(node);
                 }
@@ -219,11 +386,12 @@ impl<'c> Finder<'c, '_, '_> {
                 let name = member_name(text, node).filter(|_| !record_identifier(text, node));
                 match name.and_then(sensitive_name) {
                     Some(what) => {
-                        self.found = Some(Found {
+                        let found = Found {
                             node,
                             what,
                             proven: self.input(node),
-                        })
+                        };
+                        self.report(found, false);
                     }
                     None => self.request(node),
                 }
@@ -248,14 +416,14 @@ impl<'c> Finder<'c, '_, '_> {
             | "argument_list"
             | "arguments" => {
                 for child in elements(node) {
-                    self.visit(child);
+                    self.visit_at(child, None);
                 }
             }
             "binary_expression" | "binary_operator" => {
                 let operator = node.field("operator").map(|o| text_of(text, o));
                 if matches!(operator, Some("+" | "%")) {
                     for child in elements(node) {
-                        self.visit(child);
+                        self.visit_at(child, None);
                     }
                 }
             }
@@ -263,11 +431,18 @@ impl<'c> Finder<'c, '_, '_> {
                 for pair in elements(node) {
                     match pair.kind() {
                         "pair" => {
+                            let key = pair.field("key").map(|k| {
+                                string_content(text, k).unwrap_or_else(|| text_of(text, k))
+                            });
                             if let Some(value) = pair.field("value") {
-                                self.visit(value);
+                                self.visit_at(value, key);
                             }
                         }
-                        _ => self.visit(pair),
+                        // `{ password }`: the key is the name.
+                        "shorthand_property_identifier" => {
+                            self.visit_at(pair, Some(text_of(text, pair)));
+                        }
+                        _ => self.visit_at(pair, None),
                     }
                 }
             }
@@ -277,11 +452,12 @@ impl<'c> Finder<'c, '_, '_> {
                 let value = node.field("value");
                 match (name.and_then(sensitive_name), value) {
                     (Some(what), Some(value)) if !literal(value) && !masked(text, value) => {
-                        self.found = Some(Found {
+                        let found = Found {
                             node,
                             what,
                             proven: self.input(value),
-                        })
+                        };
+                        self.report(found, false);
                     }
                     (_, Some(value)) => self.visit(value),
                     _ => {}
@@ -304,7 +480,7 @@ impl<'c> Finder<'c, '_, '_> {
         let arguments = node.field("arguments");
         if qualified.is_some_and(|q| SHOWING.contains(&q)) {
             if let Some(arguments) = arguments {
-                self.visit(arguments);
+                self.visit_at(arguments, None);
             }
             return;
         }
@@ -317,7 +493,7 @@ impl<'c> Finder<'c, '_, '_> {
         match method {
             Some("format") => {
                 if let Some(arguments) = arguments {
-                    self.visit(arguments);
+                    self.visit_at(arguments, None);
                 }
             }
             // A header or variable read by a secret's name.
@@ -329,11 +505,12 @@ impl<'c> Finder<'c, '_, '_> {
                     .and_then(|k| string_content(text, k));
                 match key.and_then(sensitive_name) {
                     Some(what) => {
-                        self.found = Some(Found {
+                        let found = Found {
                             node,
                             what,
                             proven: self.input(node),
-                        })
+                        };
+                        self.report(found, false);
                     }
                     None => self.request(node),
                 }
@@ -354,11 +531,12 @@ impl<'c> Finder<'c, '_, '_> {
                 "files" => "the uploaded files",
                 _ => "the whole request body, passwords and tokens among its fields",
             };
-            self.found = Some(Found {
+            let found = Found {
                 node,
                 what,
                 proven: Some(flow),
-            });
+            };
+            self.report(found, true);
         }
     }
 
