@@ -71,14 +71,14 @@ pub(super) fn caught(ev: &Evaluator<'_>, binding: &Binding, read: bool) -> Optio
         BindingKind::Variable if binding.value.is_none() => {
             let node = ev.nodes.node_at(binding.span)?;
             if ev.js {
-                return (node.parent()?.kind() == "catch_clause").then_some(SURE);
+                return (ev.nodes.parent(node)?.kind() == "catch_clause").then_some(SURE);
             }
             let mut current = node;
             for _ in 0..4 {
-                let parent = current.parent()?;
+                let parent = ev.nodes.parent(current)?;
                 match parent.kind() {
                     "as_pattern" if parent.named_child(0)?.id() != current.id() => {
-                        let clause = parent.parent()?;
+                        let clause = ev.nodes.parent(parent)?;
                         return matches!(clause.kind(), "except_clause" | "except_group_clause")
                             .then(|| broad(broad_class(ev, parent.named_child(0))));
                     }
@@ -193,9 +193,10 @@ fn error_first_callback(
     if !matches!(node.kind(), "arrow_function" | "function_expression") {
         return None;
     }
-    let arguments = node.parent().filter(|a| a.kind() == "arguments")?;
-    let call = arguments
-        .parent()
+    let arguments = ev.nodes.parent(node).filter(|a| a.kind() == "arguments")?;
+    let call = ev
+        .nodes
+        .parent(arguments)
         .filter(|c| c.kind() == "call_expression")?;
     if arguments
         .named_child(arguments.named_child_count().checked_sub(1)? as u32)?
@@ -245,9 +246,9 @@ fn error_first_callback(
 fn error_handler_callback(ev: &Evaluator<'_>, span: audit_core::Span) -> bool {
     ev.nodes
         .node_at(span)
-        .and_then(|f| f.parent())
+        .and_then(|f| ev.nodes.parent(f))
         .filter(|a| a.kind() == "arguments")
-        .and_then(|a| a.parent())
+        .and_then(|a| ev.nodes.parent(a))
         .and_then(|call| call.field("function"))
         .and_then(|callee| ev.method_name(callee))
         == Some("setErrorHandler")
@@ -259,14 +260,19 @@ fn promise_rejection(ev: &Evaluator<'_>, span: audit_core::Span, position: usize
     let Some(function) = ev.nodes.node_at(span) else {
         return false;
     };
-    let Some(arguments) = function.parent().filter(|a| a.kind() == "arguments") else {
+    let Some(arguments) = ev
+        .nodes
+        .parent(function)
+        .filter(|a| a.kind() == "arguments")
+    else {
         return false;
     };
     let index = elements(arguments)
         .iter()
         .position(|a| a.id() == function.id());
-    let method = arguments
-        .parent()
+    let method = ev
+        .nodes
+        .parent(arguments)
         .and_then(|call| call.field("function"))
         .and_then(|callee| ev.method_name(callee));
     position == 0

@@ -726,7 +726,7 @@ impl<'a> Evaluator<'a> {
         let Some(mut node) = self.nodes.node_at(at) else {
             return false;
         };
-        while let Some(parent) = node.parent() {
+        while let Some(parent) = self.nodes.parent(node) {
             if parent.start_byte() <= scope.start && scope.end <= parent.end_byte() {
                 return false;
             }

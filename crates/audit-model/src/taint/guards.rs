@@ -32,7 +32,7 @@ const CHECK_WORDS: &[&str] = &[
     "whitelist",
 ];
 
-impl Evaluator<'_> {
+impl<'a> Evaluator<'a> {
     /// `cond ? x : other` (`x if cond else other`) where `cond` tests `x` against a list
     /// (`LIST.includes(x)`, `x in LIST`, `SET.has(x)`): the value is a member of the list.
     pub(super) fn allow_list_ternary(&self, node: Node<'_>) -> bool {
@@ -79,9 +79,9 @@ impl Evaluator<'_> {
 
     /// `sink` runs only after `value` passed a check: inside an `if` whose condition
     /// checks it, or after an `if` that leaves the function when the check fails.
-    pub(super) fn guarded(&self, sink: Node<'_>, value: &str) -> bool {
+    pub(super) fn guarded(&self, sink: Node<'a>, value: &str) -> bool {
         let mut node = sink;
-        while let Some(parent) = node.parent() {
+        while let Some(parent) = self.nodes.parent(node) {
             if super::is_function(parent) {
                 return false;
             }
@@ -124,9 +124,9 @@ impl Evaluator<'_> {
     }
 
     /// The condition of the `if` (or Python `if`) whose branch holds `node`.
-    fn branch_condition<'t>(&self, node: Node<'t>) -> Option<Node<'t>> {
+    fn branch_condition(&self, node: Node<'a>) -> Option<Node<'a>> {
         let mut node = node;
-        while let Some(parent) = node.parent() {
+        while let Some(parent) = self.nodes.parent(node) {
             if parent.kind() == "if_statement" {
                 return parent.field("condition");
             }

@@ -458,7 +458,11 @@ fn validated_handler(ev: &Evaluator<'_>, at: Span) -> bool {
     let Some(handler_node) = ev.nodes.node_at(handler.span) else {
         return false;
     };
-    let Some(arguments) = handler_node.parent().filter(|p| p.kind() == "arguments") else {
+    let Some(arguments) = ev
+        .nodes
+        .parent(handler_node)
+        .filter(|p| p.kind() == "arguments")
+    else {
         return false;
     };
     elements(arguments)
