@@ -150,6 +150,38 @@ pub(super) fn class_methods<'s>(
         })
 }
 
+/// The functions a pre-class constructor assigns in its body: `function SessionHandler(
+/// db) { this.displayLogin = (req, res) => {...}; }`, by member name.
+pub(super) fn constructor_members<'t>(
+    text: &'t str,
+    function: Node<'t>,
+) -> Vec<(&'t str, Node<'t>)> {
+    let Some(body) = function
+        .field("body")
+        .filter(|b| b.kind() == "statement_block")
+    else {
+        return Vec::new();
+    };
+    elements(body)
+        .into_iter()
+        .filter(|statement| statement.kind() == "expression_statement")
+        .filter_map(|statement| {
+            let assignment = statement
+                .named_child(0)
+                .filter(|n| n.kind() == "assignment_expression")?;
+            let left = assignment.field("left")?;
+            let right = assignment.field("right")?;
+            let on_this = left.kind() == "member_expression"
+                && left.field("object").is_some_and(|o| o.kind() == "this");
+            let function = matches!(
+                right.kind(),
+                "arrow_function" | "function_expression" | "function"
+            );
+            (on_this && function).then(|| Some((text_of(text, left.field("property")?), right)))?
+        })
+        .collect()
+}
+
 struct Reader<'a> {
     sem: &'a CodeSemantics,
     nodes: &'a NodeIndex<'a>,
@@ -266,10 +298,16 @@ impl<'a> Reader<'a> {
             | "function"
             | "arrow_function"
             | "method_definition" => {
-                if let Some(index) = self.sem.function_with_span(span)
-                    && is_handler(&self.sem.functions()[index])
-                {
+                let Some(index) = self.sem.function_with_span(span) else {
+                    return;
+                };
+                if is_handler(&self.sem.functions()[index]) {
                     self.out.functions.push((name.to_string(), span));
+                    return;
+                }
+                // `module.exports = SessionHandler`, made with `new SessionHandler(db)`.
+                for (member, function) in constructor_members(self.text, value) {
+                    self.value(&format!("{name}.{member}"), function, steps + 1);
                 }
             }
             "object" => self.object(name, value, steps + 1),

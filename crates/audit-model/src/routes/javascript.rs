@@ -685,6 +685,20 @@ impl<'a> Reader<'a> {
             if arg.kind() != "identifier" {
                 continue;
             }
+            // `routes(app, db)` inside `connect((err, db) => ...)`: a parameter passed on
+            // is an app by its name, or when routes are already declared on it.
+            let name = text_of(self.text, *arg);
+            let unnamed_parameter = self
+                .sem
+                .binding_at(name, arg.start_byte())
+                .is_some_and(|b| {
+                    b.kind == BindingKind::Parameter
+                        && !ROUTER_PARAMETERS.contains(&name)
+                        && !self.by_binding.contains_key(&b.span.start)
+                });
+            if unnamed_parameter {
+                continue;
+            }
             let Some(parent) = self.known_router(*arg) else {
                 continue;
             };
@@ -692,13 +706,13 @@ impl<'a> Reader<'a> {
                 "call_expression" => self.required_module(callee),
                 "identifier" => {
                     let name = text_of(self.text, callee);
-                    match self.sem.binding_at(name, callee.start_byte()) {
-                        Some(b) if b.kind == BindingKind::Import => {
-                            let span = b.span;
-                            super::imported(self.sem, span, Vec::new())
-                        }
-                        _ => self.plugin_ref(callee, position),
-                    }
+                    // `import routes from "./routes"`, `const routes = require("./routes")`.
+                    let import = self
+                        .sem
+                        .binding_at(name, callee.start_byte())
+                        .filter(|b| matches!(b.kind, BindingKind::Import | BindingKind::Variable))
+                        .and_then(|b| super::imported(self.sem, b.span, Vec::new()));
+                    import.or_else(|| self.plugin_ref(callee, position))
                 }
                 _ => None,
             };
@@ -1076,6 +1090,14 @@ impl<'a> Reader<'a> {
                 match self.sem.binding_at(class, at).map(|b| (b.kind, b.span)) {
                     Some((BindingKind::Class, name)) => {
                         resolved.span = self.class_method(class, name, method);
+                    }
+                    Some((BindingKind::Function, name)) => {
+                        // A constructor function declared here.
+                        let declaration = self.nodes.node_at(name).and_then(|n| n.parent());
+                        resolved.span = declaration
+                            .map(|d| super::handlers::constructor_members(self.text, d))
+                            .and_then(|members| members.into_iter().find(|(m, _)| *m == method))
+                            .map(|(_, function)| function.byte_range().into());
                     }
                     Some(_) => {
                         let written = format!("{class}.{method}");

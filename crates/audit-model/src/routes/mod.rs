@@ -455,6 +455,8 @@ fn guard_kind(name: &str) -> GuardKind {
         "bodyparser",
         "cookieparser",
         "static",
+        // `lusca.xssProtection()` sets a header, `xss-clean` strips markup.
+        "xss",
     ]) || lower.starts_with("passport.")
         && !lower.starts_with("passport.authenticate")
         && !lower.starts_with("passport.authorize")

@@ -858,6 +858,63 @@ export default class PostController {
 }
 
 #[test]
+fn constructor_functions_and_a_plugin_required_by_name() {
+    // OWASP NodeGoat's layout.
+    let server = r#"
+const express = require("express");
+const routes = require("./app/routes");
+MongoClient.connect(url, (err, db) => {
+  const app = express();
+  routes(app, db);
+});
+"#;
+    let index = r#"
+const SessionHandler = require("./session");
+function MemosHandler(db) {
+  this.addMemos = (req, res) => { res.status(500).json({ error: "x" }); };
+}
+const index = (app, db) => {
+  const sessionHandler = new SessionHandler(db);
+  const memosHandler = new MemosHandler(db);
+  const isLoggedIn = sessionHandler.isLoggedInMiddleware;
+  app.post("/login", sessionHandler.handleLoginRequest);
+  app.post("/memos", isLoggedIn, memosHandler.addMemos);
+};
+module.exports = index;
+"#;
+    let session = r#"
+function SessionHandler(db) {
+  "use strict";
+  const userDAO = new UserDAO(db);
+  this.isLoggedInMiddleware = (req, res, next) => next();
+  this.handleLoginRequest = (req, res, next) => {
+    return res.status(401).json({ message: "bad" });
+  };
+}
+module.exports = SessionHandler;
+"#;
+    let files = [
+        ("server.js", server),
+        ("app/routes/index.js", index),
+        ("app/routes/session.js", session),
+    ];
+    assert_eq!(
+        table(&files),
+        [
+            "POST /login sessionHandler.handleLoginRequest [] app/routes/index.js:10",
+            "POST /memos memosHandler.addMemos [isLoggedIn:auth] app/routes/index.js:11",
+        ]
+    );
+    assert_eq!(
+        joined_answers(&files),
+        [
+            "POST /login [401:{message}@app/routes/session.js:7]",
+            "POST /memos [500:{error}@app/routes/index.js:4]",
+        ]
+    );
+}
+
+#[test]
 fn python_views_imported_from_another_module() {
     let urls = r#"
 from django.urls import path
