@@ -2,8 +2,9 @@
 //! the name an importer reaches them with (`createUser`, `default.create`,
 //! `UserController.list`), summarised once in the per-file pass so the join reads their
 //! answers without the other file's tree; and the modules a file re-exports under a name
-//! (`module.exports.userController = require("./user.controller")`), read from `index`
-//! modules and from files that define a handler.
+//! (`module.exports.userController = require("./user.controller")`, `export { default as
+//! users } from "./users"`), whatever the module is called: `controllers/index.js`,
+//! `routes/api.js`.
 
 use audit_core::Span;
 use audit_syntax::tree_sitter::Node;
@@ -40,22 +41,8 @@ pub(super) struct Exported {
 }
 
 /// The functions and re-exported modules of a JS/TS file's `module.exports`,
-/// `exports.x`, `export ...` statements.
-pub(super) fn javascript(
-    sem: &CodeSemantics,
-    nodes: &NodeIndex<'_>,
-    text: &str,
-    path: &str,
-) -> Exported {
-    // Only a file defining a handler, or an `index` module gathering others
-    // (`controllers/index.js`), is read for what it exports.
-    let index = path
-        .rsplit('/')
-        .next()
-        .is_some_and(|name| name.starts_with("index."));
-    if !index && !sem.functions().iter().any(is_handler) {
-        return Exported::default();
-    }
+/// `exports.x`, `export ...` statements: its top-level statements only.
+pub(super) fn javascript(sem: &CodeSemantics, nodes: &NodeIndex<'_>, text: &str) -> Exported {
     let mut reader = Reader {
         sem,
         nodes,
@@ -133,6 +120,66 @@ pub(super) fn handler_import(sem: &CodeSemantics, written: &str, at: usize) -> O
         module: import.module.clone(),
         path,
     })
+}
+
+/// The methods of class `index`: its method definitions and the functions its fields
+/// hold (`create = async (req, res) => {...}`).
+pub(super) fn class_methods<'s>(
+    sem: &'s CodeSemantics,
+    nodes: &'s NodeIndex<'_>,
+    index: usize,
+) -> impl Iterator<Item = &'s crate::code::Function> + 's {
+    let class = &sem.classes()[index];
+    // Functions are in source order: the methods are among those inside the class.
+    let functions = sem.functions();
+    let first = functions.partition_point(|f| f.span.start < class.body.start);
+    functions[first..]
+        .iter()
+        .take_while(move |f| f.span.start < class.body.end)
+        .filter(move |f| {
+            f.class == Some(index)
+                || f.parent == class.function
+                    && nodes
+                        .node_at(f.span)
+                        .and_then(|n| n.parent())
+                        .filter(|p| {
+                            matches!(p.kind(), "public_field_definition" | "field_definition")
+                        })
+                        .and_then(|p| p.parent())
+                        .is_some_and(|body| body.start_byte() == class.body.start)
+        })
+}
+
+/// The functions a pre-class constructor assigns in its body: `function SessionHandler(
+/// db) { this.displayLogin = (req, res) => {...}; }`, by member name.
+pub(super) fn constructor_members<'t>(
+    text: &'t str,
+    function: Node<'t>,
+) -> Vec<(&'t str, Node<'t>)> {
+    let Some(body) = function
+        .field("body")
+        .filter(|b| b.kind() == "statement_block")
+    else {
+        return Vec::new();
+    };
+    elements(body)
+        .into_iter()
+        .filter(|statement| statement.kind() == "expression_statement")
+        .filter_map(|statement| {
+            let assignment = statement
+                .named_child(0)
+                .filter(|n| n.kind() == "assignment_expression")?;
+            let left = assignment.field("left")?;
+            let right = assignment.field("right")?;
+            let on_this = left.kind() == "member_expression"
+                && left.field("object").is_some_and(|o| o.kind() == "this");
+            let function = matches!(
+                right.kind(),
+                "arrow_function" | "function_expression" | "function"
+            );
+            (on_this && function).then(|| Some((text_of(text, left.field("property")?), right)))?
+        })
+        .collect()
 }
 
 struct Reader<'a> {
@@ -251,10 +298,16 @@ impl<'a> Reader<'a> {
             | "function"
             | "arrow_function"
             | "method_definition" => {
-                if let Some(index) = self.sem.function_with_span(span)
-                    && is_handler(&self.sem.functions()[index])
-                {
+                let Some(index) = self.sem.function_with_span(span) else {
+                    return;
+                };
+                if is_handler(&self.sem.functions()[index]) {
                     self.out.functions.push((name.to_string(), span));
+                    return;
+                }
+                // `module.exports = SessionHandler`, made with `new SessionHandler(db)`.
+                for (member, function) in constructor_members(self.text, value) {
+                    self.value(&format!("{name}.{member}"), function, steps + 1);
                 }
             }
             "object" => self.object(name, value, steps + 1),
@@ -407,14 +460,8 @@ impl<'a> Reader<'a> {
         else {
             return;
         };
-        // Functions are in source order: the methods are among those inside the class.
-        let functions = self.sem.functions();
-        let first = functions.partition_point(|f| f.span.start < class.start_byte());
-        let inside = functions[first..]
-            .iter()
-            .take_while(|f| f.span.start < class.end_byte());
-        for function in inside {
-            if function.class != Some(index) || !is_handler(function) {
+        for function in class_methods(self.sem, self.nodes, index) {
+            if !is_handler(function) {
                 continue;
             }
             if let Some(method) = &function.name {

@@ -24,6 +24,40 @@ const FRAMEWORK_MODULES: &[(&str, Framework)] = &[
     ("@koa/router", Framework::Koa),
 ];
 
+/// HTTP client packages: what they make or export sends requests, it serves none
+/// (`axios.create({ baseURL })`, `supertest(app)`, `got.extend()`).
+const HTTP_CLIENTS: &[&str] = &[
+    "axios",
+    "got",
+    "superagent",
+    "supertest",
+    "node-fetch",
+    "cross-fetch",
+    "isomorphic-fetch",
+    "ky",
+    "ky-universal",
+    "undici",
+    "request",
+    "request-promise",
+    "request-promise-native",
+    "needle",
+    "phin",
+    "bent",
+    "ofetch",
+    "redaxios",
+    "wretch",
+    "chai-http",
+];
+
+/// Whether `name`, a module as imported (`axios`, `axios/dist/node/axios.cjs`) or a
+/// qualified name (`axios.create`), is an HTTP client package or in one.
+fn is_client_module(name: &str) -> bool {
+    HTTP_CLIENTS.iter().any(|package| {
+        name.strip_prefix(package)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '/']))
+    })
+}
+
 /// Parameter names that say "the app or router" even in a file importing no framework
 /// (`module.exports = (app) => { app.get(...) }`).
 const ROUTER_PARAMETERS: &[&str] = &["app", "router", "server", "fastify", "instance", "routes"];
@@ -250,6 +284,16 @@ impl<'a> Reader<'a> {
         if !is_handler(*handler) {
             return;
         }
+        // A router imported from another file or given as a parameter is not proven to
+        // come from a framework: an imported axios instance reads alike.
+        let unproven = {
+            let router = &self.routes.routers[router];
+            router.kind == RouterKind::Plugin || router.alias.is_some()
+        };
+        if unproven && self.client_request(call, *handler) {
+            return;
+        }
+        let handler = self.handler_of(*handler);
         let mut guards = Vec::new();
         for arg in middleware {
             if arg.kind() == "object" {
@@ -263,15 +307,103 @@ impl<'a> Reader<'a> {
             router,
             methods: vec![verb.to_string()],
             path,
-            handler: handler_name(self.text, *handler),
+            handler: handler.name,
             guards,
             status: None,
             location: self.source.locate(call.span),
-            handler_span: self.handler_function(*handler),
+            handler_span: handler.span,
             body: HandlerBody::default(),
-            handler_import: None,
+            handler_import: handler.import,
         };
         self.routes.routes.push(decl);
+    }
+
+    /// Whether a verb call reads as an HTTP client's request rather than a route: its
+    /// value is used (`await api.post(...)`, `const res = api.get(...)`, `.then(...)`;
+    /// declaring a route returns the router, which nobody awaits), or its last argument
+    /// is data: a parameter (`(data) => api.post("/users", data)`) or a name bound to a
+    /// literal.
+    fn client_request(&self, call: &Call, last: Node<'a>) -> bool {
+        let used = self
+            .nodes
+            .node_at(call.span)
+            .and_then(|node| node.parent())
+            .is_some_and(|parent| match parent.kind() {
+                "await_expression"
+                | "variable_declarator"
+                | "return_statement"
+                | "yield_expression"
+                | "arguments"
+                | "array"
+                | "pair"
+                | "spread_element"
+                | "ternary_expression"
+                | "assignment_expression" => true,
+                // `.get(h).post(h)` chains declare routes; `.then()`, `.send()` read a
+                // request's result.
+                "member_expression" => parent.field("property").is_some_and(|p| {
+                    let name = text_of(self.text, p);
+                    verb(name).is_none() && !matches!(name, "use" | "route")
+                }),
+                _ => false,
+            });
+        if used {
+            return true;
+        }
+        if last.kind() != "identifier" {
+            return false;
+        }
+        let Some(binding) = self
+            .sem
+            .binding_at(text_of(self.text, last), last.start_byte())
+        else {
+            return false;
+        };
+        match binding.kind {
+            BindingKind::Parameter => true,
+            BindingKind::Variable => binding
+                .value
+                .and_then(|v| self.nodes.node_at(v))
+                .is_some_and(|value| {
+                    matches!(
+                        value.kind(),
+                        "object" | "array" | "string" | "template_string" | "number"
+                    )
+                }),
+            _ => false,
+        }
+    }
+
+    /// Whether `value`, exported, is an HTTP client: made by a client package's factory
+    /// (`axios.create()`, `got.extend()`), or the package itself re-exported.
+    fn is_client(&self, value: Node<'a>) -> bool {
+        let value = match value.kind() {
+            "identifier" => {
+                let Some(binding) = self
+                    .sem
+                    .binding_at(text_of(self.text, value), value.start_byte())
+                else {
+                    return false;
+                };
+                if binding.kind == BindingKind::Import {
+                    return binding
+                        .qualified_name
+                        .as_deref()
+                        .is_some_and(is_client_module);
+                }
+                match binding.value.and_then(|v| self.nodes.node_at(v)) {
+                    Some(value) => value,
+                    None => return false,
+                }
+            }
+            _ => value,
+        };
+        matches!(value.kind(), "call_expression" | "new_expression")
+            && self
+                .sem
+                .call(value.byte_range().into())
+                .and_then(|c| c.qualified_name.as_deref())
+                .is_some_and(is_client_module)
     }
 
     /// `fastify.route({ method: ["GET", "HEAD"], url: "/x", preHandler, handler })`.
@@ -302,19 +434,20 @@ impl<'a> Reader<'a> {
         let (Some(path), Some(handler)) = (path, handler) else {
             return;
         };
+        let handler = self.handler_of(handler);
         let mut guards = Vec::new();
         self.fastify_options(options, &mut guards);
         let decl = RouteDecl {
             router,
             methods,
             path: path.to_string(),
-            handler: handler_name(self.text, handler),
+            handler: handler.name,
             guards,
             status: None,
             location: self.source.locate(call.span),
-            handler_span: self.handler_function(handler),
+            handler_span: handler.span,
             body: HandlerBody::default(),
-            handler_import: None,
+            handler_import: handler.import,
         };
         self.routes.routes.push(decl);
     }
@@ -552,6 +685,20 @@ impl<'a> Reader<'a> {
             if arg.kind() != "identifier" {
                 continue;
             }
+            // `routes(app, db)` inside `connect((err, db) => ...)`: a parameter passed on
+            // is an app by its name, or when routes are already declared on it.
+            let name = text_of(self.text, *arg);
+            let unnamed_parameter = self
+                .sem
+                .binding_at(name, arg.start_byte())
+                .is_some_and(|b| {
+                    b.kind == BindingKind::Parameter
+                        && !ROUTER_PARAMETERS.contains(&name)
+                        && !self.by_binding.contains_key(&b.span.start)
+                });
+            if unnamed_parameter {
+                continue;
+            }
             let Some(parent) = self.known_router(*arg) else {
                 continue;
             };
@@ -559,13 +706,13 @@ impl<'a> Reader<'a> {
                 "call_expression" => self.required_module(callee),
                 "identifier" => {
                     let name = text_of(self.text, callee);
-                    match self.sem.binding_at(name, callee.start_byte()) {
-                        Some(b) if b.kind == BindingKind::Import => {
-                            let span = b.span;
-                            super::imported(self.sem, span, Vec::new())
-                        }
-                        _ => self.plugin_ref(callee, position),
-                    }
+                    // `import routes from "./routes"`, `const routes = require("./routes")`.
+                    let import = self
+                        .sem
+                        .binding_at(name, callee.start_byte())
+                        .filter(|b| matches!(b.kind, BindingKind::Import | BindingKind::Variable))
+                        .and_then(|b| super::imported(self.sem, b.span, Vec::new()));
+                    import.or_else(|| self.plugin_ref(callee, position))
                 }
                 _ => None,
             };
@@ -604,7 +751,9 @@ impl<'a> Reader<'a> {
                             && callee.kind() == "identifier"
                             && text_of(self.text, callee) == "require"
                         {
-                            return self.required_module(self.nodes.node_at(call.span)?);
+                            // `const { users } = require("./api")` names the member.
+                            return super::imported(self.sem, binding.span, Vec::new())
+                                .or_else(|| self.required_module(self.nodes.node_at(call.span)?));
                         }
                         self.known_router(arg)
                             .map(RouterRef::Local)
@@ -614,10 +763,11 @@ impl<'a> Reader<'a> {
                 }
             }
             "member_expression" => {
-                // `users.router` of an imported module; `router.routes()` is handled below.
+                // `users.router` of an imported module (`import * as users`, `const
+                // users = require("./users")`); `router.routes()` is handled below.
                 let (head, path) = member_path(self.text, arg)?;
                 let binding = self.sem.binding_at(head, arg.start_byte())?;
-                (binding.kind == BindingKind::Import)
+                matches!(binding.kind, BindingKind::Import | BindingKind::Variable)
                     .then(|| super::imported(self.sem, binding.span, path))
                     .flatten()
             }
@@ -715,10 +865,17 @@ impl<'a> Reader<'a> {
         }
         let name = text_of(self.text, node);
         let binding = self.sem.binding_at(name, node.start_byte())?;
-        if binding.kind != BindingKind::Import {
+        let target = match binding.kind {
+            BindingKind::Import => super::imported(self.sem, binding.span, Vec::new())?,
+            // `const router = require("./router")`.
+            BindingKind::Variable => self
+                .required_module(self.nodes.node_at(binding.value?)?)
+                .filter(is_relative)?,
+            _ => return None,
+        };
+        if matches!(&target, RouterRef::Imported { module, .. } if is_client_module(module)) {
             return None;
         }
-        let target = super::imported(self.sem, binding.span, Vec::new())?;
         let framework = self.framework.unwrap_or(Framework::Express);
         let alias = self.add_router(
             binding.span.start,
@@ -845,7 +1002,21 @@ impl<'a> Reader<'a> {
                     self.guards_of(element, guards);
                 }
             }
-            "identifier" | "member_expression" => {
+            "identifier" => {
+                let guard = Guard::named(text_of(self.text, arg));
+                // `const bio = celebrate({...})`: what a name neutral to readers holds.
+                let made = (guard.kind == GuardKind::Other)
+                    .then(|| self.sem.binding_at(&guard.name, arg.start_byte()))
+                    .flatten()
+                    .filter(|b| b.kind == BindingKind::Variable)
+                    .and_then(|b| self.nodes.node_at(b.value?))
+                    .filter(|value| value.kind() == "call_expression");
+                match made {
+                    Some(call) => self.guards_of(call, guards),
+                    None => guards.push(guard),
+                }
+            }
+            "member_expression" => {
                 guards.push(Guard::named(text_of(self.text, arg)));
             }
             "call_expression" => {
@@ -883,6 +1054,138 @@ impl<'a> Reader<'a> {
             }
             _ => {}
         }
+    }
+
+    /// The handler a route's argument stands for. A function that only passes the
+    /// request on (`(req, res) => controller.list(req, res)`) stands for what it calls,
+    /// when that is found.
+    fn handler_of(&self, handler: Node<'a>) -> Handler {
+        if let Some(callee) = self.delegate(unwrapped(self.text, handler)) {
+            let delegated = self.resolve_handler(callee);
+            if delegated.span.is_some() || delegated.import.is_some() {
+                return delegated;
+            }
+        }
+        self.resolve_handler(handler)
+    }
+
+    /// The handler a name, member, function or wrapper call stands for: a function of
+    /// this file, or the method of an instance made here (`const controller = new
+    /// UserController(service)`) from a class defined here or imported.
+    fn resolve_handler(&self, handler: Node<'a>) -> Handler {
+        let name = handler_name(self.text, handler);
+        let inner = unwrapped(self.text, handler);
+        let mut resolved = Handler {
+            name,
+            span: self.handler_function(inner),
+            import: None,
+        };
+        if resolved.span.is_none()
+            && inner.kind() == "member_expression"
+            && let (Some(object), Some(property)) = (inner.field("object"), inner.field("property"))
+            && object.kind() == "identifier"
+        {
+            let method = text_of(self.text, property);
+            if let Some((class, at)) = self.instance_class(object) {
+                match self.sem.binding_at(class, at).map(|b| (b.kind, b.span)) {
+                    Some((BindingKind::Class, name)) => {
+                        resolved.span = self.class_method(class, name, method);
+                    }
+                    Some((BindingKind::Function, name)) => {
+                        // A constructor function declared here.
+                        let declaration = self.nodes.node_at(name).and_then(|n| n.parent());
+                        resolved.span = declaration
+                            .map(|d| super::handlers::constructor_members(self.text, d))
+                            .and_then(|members| members.into_iter().find(|(m, _)| *m == method))
+                            .map(|(_, function)| function.byte_range().into());
+                    }
+                    Some(_) => {
+                        let written = format!("{class}.{method}");
+                        resolved.import = super::handlers::handler_import(self.sem, &written, at);
+                    }
+                    None => {}
+                }
+            }
+        }
+        resolved
+    }
+
+    /// What an arrow or function whose body is one call passing its own parameters on
+    /// calls: `controller.list` in `(req, res) => controller.list(req, res)`, `list` in
+    /// `async (ctx) => { await list(ctx); }`. The callee is no parameter (`res.json(x)`
+    /// answers, it delegates nothing).
+    fn delegate(&self, handler: Node<'a>) -> Option<Node<'a>> {
+        if !matches!(
+            handler.kind(),
+            "arrow_function" | "function_expression" | "function"
+        ) {
+            return None;
+        }
+        let function = &self.sem.functions()[self.function_index(handler.byte_range().into())?];
+        let mut body = handler.field("body")?;
+        if body.kind() == "statement_block" {
+            let [statement] = elements(body)[..] else {
+                return None;
+            };
+            if !matches!(
+                statement.kind(),
+                "expression_statement" | "return_statement"
+            ) {
+                return None;
+            }
+            body = statement.named_child(0)?;
+        }
+        if body.kind() == "await_expression" {
+            body = body.named_child(0)?;
+        }
+        let call = self.sem.call(body.byte_range().into())?;
+        let callee = self.nodes.node_at(call.callee)?;
+        let head = match callee.kind() {
+            "identifier" => callee,
+            "member_expression" => callee.field("object")?,
+            _ => return None,
+        };
+        let is_parameter = |name: &str| function.parameters.iter().any(|p| p.name == name);
+        let passes_parameters = arguments(self.nodes, call)
+            .iter()
+            .any(|a| a.kind() == "identifier" && is_parameter(text_of(self.text, *a)));
+        let head_is_parameter =
+            head.kind() != "identifier" || is_parameter(text_of(self.text, head));
+        (passes_parameters && !head_is_parameter).then_some(callee)
+    }
+
+    /// The class `object` is an instance of when this file makes it with `new C(...)`,
+    /// with the byte where `C` is named.
+    fn instance_class(&self, object: Node<'a>) -> Option<(&'a str, usize)> {
+        let binding = self
+            .sem
+            .binding_at(text_of(self.text, object), object.start_byte())?;
+        if binding.kind != BindingKind::Variable || !binding.path.is_empty() {
+            return None;
+        }
+        let mut value = self.nodes.node_at(binding.value?)?;
+        while matches!(
+            value.kind(),
+            "await_expression" | "parenthesized_expression"
+        ) {
+            value = value.named_child(0)?;
+        }
+        let class = value
+            .field("constructor")
+            .filter(|c| value.kind() == "new_expression" && c.kind() == "identifier")?;
+        Some((text_of(self.text, class), class.start_byte()))
+    }
+
+    /// The method `method` of the class `name` declared at `declared` in this file.
+    fn class_method(&self, name: &str, declared: Span, method: &str) -> Option<Span> {
+        let class = self.sem.classes().iter().position(|c| {
+            c.name.as_deref() == Some(name)
+                && c.span.start <= declared.start
+                && declared.end <= c.span.end
+        })?;
+        super::handlers::class_methods(self.sem, self.nodes, class)
+            .find(|f| f.name.as_deref() == Some(method))
+            .map(|f| f.span)
     }
 
     /// The function a handler argument is, or names, when this file defines it.
@@ -1150,6 +1453,10 @@ impl<'a> Reader<'a> {
 
     /// Records `value` (a router's name, or a function) as exported under `name`.
     fn export(&mut self, name: &str, value: Node<'a>) {
+        if self.is_client(value) {
+            self.routes.clients.push(name.to_string());
+            return;
+        }
         let span: Span = value.byte_range().into();
         let function = match value.kind() {
             "identifier" => {
@@ -1268,13 +1575,53 @@ fn is_handler(node: Node<'_>) -> bool {
     )
 }
 
+/// A route's handler as the route names and reaches it.
+struct Handler {
+    /// As written (`controller.list`), through wrappers.
+    name: Option<String>,
+    /// Its function, when this file defines it.
+    span: Option<Span>,
+    /// The import it is reached through, when another file defines it.
+    import: Option<RouterRef>,
+}
+
+/// The handler inside wrappers: `asyncHandler(fn)` is `fn`, `controller.list.bind(
+/// controller)` is `controller.list`.
+fn unwrapped<'t>(text: &str, handler: Node<'t>) -> Node<'t> {
+    let mut node = handler;
+    for _ in 0..4 {
+        if node.kind() != "call_expression" {
+            break;
+        }
+        let Some(callee) = node.field("function") else {
+            break;
+        };
+        let bound = callee.kind() == "member_expression"
+            && callee
+                .field("property")
+                .is_some_and(|p| text_of(text, p) == "bind");
+        let next = if bound {
+            callee.field("object")
+        } else {
+            node.field("arguments")
+                .and_then(|a| elements(a).last().copied())
+        };
+        match next {
+            Some(next) => node = next,
+            None => break,
+        }
+    }
+    node
+}
+
 fn handler_name(text: &str, handler: Node<'_>) -> Option<String> {
     match handler.kind() {
         "identifier" | "member_expression" => Some(text_of(text, handler).to_string()),
         "call_expression" => {
-            // `asyncHandler(controller.list)`: the wrapped handler.
-            let args = elements(handler.field("arguments")?);
-            args.last().and_then(|a| handler_name(text, *a))
+            let inner = unwrapped(text, handler);
+            (inner.kind() != "call_expression")
+                .then(|| handler_name(text, inner))
+                .flatten()
         }
         _ => None,
     }

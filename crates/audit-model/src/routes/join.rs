@@ -1,7 +1,7 @@
 //! The project's route table: each file's routers, routes and mounts joined through
 //! imports into full paths, with every guard that runs before each handler.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use audit_core::{Location, Span};
 
@@ -97,6 +97,9 @@ impl RouteTable {
             files.iter().flat_map(|(_, f)| &f.global_guards).collect();
         for (file, (_, declared)) in files.iter().enumerate() {
             for decl in &declared.routes {
+                if joiner.clients.contains(&(file, decl.router)) {
+                    continue;
+                }
                 let router = &declared.routers[decl.router];
                 let mut contexts = joiner.contexts((file, decl.router), 0);
                 let global = global_guards
@@ -179,6 +182,9 @@ struct Joiner<'f> {
     /// Mounts of what resolved to no router: middleware after all (`app.use(auth)` with
     /// `auth` imported), a `use` of the parent.
     middleware: HashMap<RouterId, Vec<(usize, String, Guard)>>,
+    /// Alias routers that are HTTP clients another file exports: what is "declared" on
+    /// them is requests.
+    clients: HashSet<RouterId>,
 }
 
 impl<'f> Joiner<'f> {
@@ -194,6 +200,7 @@ impl<'f> Joiner<'f> {
             parents: HashMap::new(),
             aliases: HashMap::new(),
             middleware: HashMap::new(),
+            clients: HashSet::new(),
         };
         for (file, (_, declared)) in files.iter().enumerate() {
             for (index, mount) in declared.mounts.iter().enumerate() {
@@ -210,6 +217,9 @@ impl<'f> Joiner<'f> {
             }
             for (index, router) in declared.routers.iter().enumerate() {
                 if let Some(target) = &router.alias {
+                    if joiner.is_client(file, target) {
+                        joiner.clients.insert((file, index));
+                    }
                     let targets = joiner.resolve(file, target);
                     joiner.aliases.insert((file, index), targets);
                 }
@@ -295,30 +305,66 @@ impl<'f> Joiner<'f> {
 
     /// The routers a reference from `file` names.
     fn resolve(&self, file: usize, reference: &RouterRef) -> Vec<RouterId> {
-        match reference {
-            RouterRef::Local(index) => vec![(file, *index)],
-            RouterRef::Imported { module, path } => {
-                let from = self.files[file].0;
-                let (target, name) = if from.ends_with(".py") {
-                    match self.python_module(from, module, path) {
-                        Some(found) => found,
-                        None => return Vec::new(),
-                    }
-                } else {
-                    let Some(target) = self.javascript_module(from, module) else {
-                        return Vec::new();
-                    };
-                    (target, path.first().map_or("default", String::as_str))
-                };
-                self.files[target]
-                    .1
-                    .exports
-                    .iter()
-                    .filter(|(exported, _)| exported == name)
-                    .map(|(_, router)| (target, *router))
-                    .collect()
-            }
+        self.resolve_through(file, reference, 0)
+    }
+
+    /// [`Joiner::resolve`], through the modules that re-export routers
+    /// (`module.exports = { users: require("./users") }`, `export * from "./users"`).
+    fn resolve_through(&self, file: usize, reference: &RouterRef, depth: usize) -> Vec<RouterId> {
+        let (module, path) = match reference {
+            RouterRef::Local(index) => return vec![(file, *index)],
+            RouterRef::Imported { module, path } => (module, path),
+        };
+        let Some((target, name)) = self.exported(file, module, path) else {
+            return Vec::new();
+        };
+        let declared = self.files[target].1;
+        let found: Vec<RouterId> = declared
+            .exports
+            .iter()
+            .filter(|(exported, _)| exported == name)
+            .map(|(_, router)| (target, *router))
+            .collect();
+        if !found.is_empty() || depth >= MAX_DEPTH {
+            return found;
         }
+        declared
+            .reexports
+            .iter()
+            .filter_map(|(reexported, module)| {
+                let rest = reexported_rest(reexported, path)?;
+                let next = RouterRef::Imported {
+                    module: module.clone(),
+                    path: rest,
+                };
+                Some(self.resolve_through(target, &next, depth + 1))
+            })
+            .flatten()
+            .collect()
+    }
+
+    /// Whether a reference from `file` names an HTTP client another file exports.
+    fn is_client(&self, file: usize, reference: &RouterRef) -> bool {
+        let RouterRef::Imported { module, path } = reference else {
+            return false;
+        };
+        self.exported(file, module, path)
+            .is_some_and(|(target, name)| self.files[target].1.clients.iter().any(|c| c == name))
+    }
+
+    /// The file an import from `file` names and the name it exports the value under.
+    fn exported<'p>(
+        &self,
+        file: usize,
+        module: &str,
+        path: &'p [String],
+    ) -> Option<(usize, &'p str)> {
+        let from = self.files[file].0;
+        if from.ends_with(".py") {
+            return self.python_module(from, module, path);
+        }
+        let target = self.javascript_module(from, module)?;
+        Some((target, path.first().map_or("default", String::as_str)))
     }
 
     /// What the handler an import names does, read from the file that defines it,
@@ -357,17 +403,8 @@ impl<'f> Joiner<'f> {
             return Some(body);
         }
         declared.reexports.iter().find_map(|(name, module)| {
-            let rest = if name == "*" {
-                path.clone()
-            } else {
-                let names: Vec<&str> = name.split('.').collect();
-                let starts =
-                    path.len() > names.len() && path.iter().zip(&names).all(|(p, n)| p == n);
-                if !starts {
-                    return None;
-                }
-                path[names.len()..].to_vec()
-            };
+            // A handler is a member of what is re-exported, never the module itself.
+            let rest = reexported_rest(name, path).filter(|rest| !rest.is_empty())?;
             let next = RouterRef::Imported {
                 module: module.clone(),
                 path: rest,
@@ -461,6 +498,18 @@ impl<'f> Joiner<'f> {
             .min_by_key(|(_, (p, _))| p.len())
             .map(|(i, _)| i)
     }
+}
+
+/// The names left of `path` once a module re-exported as `reexported` is reached: all of
+/// them through `export *` (which never re-exports a default), the rest after the
+/// re-exported name otherwise; None when the path does not go through it.
+fn reexported_rest(reexported: &str, path: &[String]) -> Option<Vec<String>> {
+    if reexported == "*" {
+        return (!path.is_empty() && path[0] != "default").then(|| path.to_vec());
+    }
+    let names: Vec<&str> = reexported.split('.').collect();
+    let through = path.len() >= names.len() && path.iter().zip(&names).all(|(p, n)| p == n);
+    through.then(|| path[names.len()..].to_vec())
 }
 
 fn parent_dir(path: &str) -> &str {

@@ -246,6 +246,9 @@ pub struct FileRoutes {
     /// Modules the file re-exports under a name (`exports.users = require("./users")`;
     /// `*` for `export * from`), followed when a handler's path goes through them.
     pub reexports: Vec<(String, String)>,
+    /// Names the file exports HTTP clients under (`export default axios.create({...})`):
+    /// verb calls on them in other files are requests, not routes.
+    pub clients: Vec<String>,
     /// NestJS `app.setGlobalPrefix("api")`.
     pub global_prefix: Option<String>,
     /// Guards on every route of a framework in the project: NestJS `app.useGlobalGuards(
@@ -452,8 +455,15 @@ fn guard_kind(name: &str) -> GuardKind {
         "bodyparser",
         "cookieparser",
         "static",
-    ]) {
-        // Named like guards (`csrfProtect`, `cors`), they do not authenticate anyone.
+        // `lusca.xssProtection()` sets a header, `xss-clean` strips markup.
+        "xss",
+    ]) || lower.starts_with("passport.")
+        && !lower.starts_with("passport.authenticate")
+        && !lower.starts_with("passport.authorize")
+    {
+        // Named like guards (`csrfProtect`, `cors`), they do not authenticate anyone;
+        // `passport.initialize()` and `passport.session()` set passport up and let every
+        // request through, `passport.authenticate(...)` is what rejects.
         GuardKind::Other
     } else if has(&["ratelimit", "limiter", "throttl", "slowdown", "speedlimit"])
         || lower.ends_with(".limit")
@@ -485,10 +495,11 @@ fn guard_kind(name: &str) -> GuardKind {
     {
         GuardKind::Auth
     } else if has(&[
+        // Sanitizers (`mongoSanitize()`, `xss()`) strip operators and markup from
+        // whatever arrives: they do not check the body's shape, so they are not listed.
         "valid",
         "celebrate",
         "schema",
-        "sanitiz",
         "zod",
         "joi",
         "yup",
@@ -531,7 +542,9 @@ pub fn extract(
         if let Some(span) = route.handler_span {
             let nest = routes.routers[route.router].framework == Framework::NestJs;
             route.body = handler_body(semantics, nodes, source, span, nest);
-        } else if let Some(written) = &route.handler {
+        } else if route.handler_import.is_none()
+            && let Some(written) = &route.handler
+        {
             route.handler_import =
                 handlers::handler_import(semantics, written, route.location.span.start);
         }
@@ -540,6 +553,7 @@ pub fn extract(
     let empty = routes.routers.is_empty()
         && routes.handlers.is_empty()
         && routes.reexports.is_empty()
+        && routes.clients.is_empty()
         && routes.global_prefix.is_none()
         && routes.global_guards.is_empty()
         && !routes.health_package
@@ -567,7 +581,7 @@ fn exported_handlers(
     let routed =
         |span: &audit_core::Span| routes.routes.iter().any(|r| r.handler_span == Some(*span));
     if grammar.is_javascript_family() {
-        let exported = handlers::javascript(semantics, nodes, &source.text, &source.path);
+        let exported = handlers::javascript(semantics, nodes, &source.text);
         let functions: Vec<_> = exported
             .functions
             .into_iter()

@@ -147,6 +147,133 @@ app.get("port");
 }
 
 #[test]
+fn an_imported_http_client_is_not_a_router() {
+    // devconnector's React client: an axios instance exported from one file, called in
+    // others.
+    let instance = r#"
+import axios from "axios";
+const api = axios.create({ baseURL: "/api" });
+api.interceptors.response.use((res) => res);
+export default api;
+"#;
+    let actions = r#"
+import api from "../utils/api";
+import http from "axios";
+export const register = (formData) => async (dispatch) => {
+  const res = await api.post("/users", formData);
+};
+export const like = (id) => api.put(`/posts/like/${id}`, id).then(done);
+api.post("/logs", buildEntry());
+http.post("/metrics", collect());
+"#;
+    // Not known to be a client: only how the calls are used says they are requests.
+    let unknown = r#"
+import client from "./generated/client";
+const payload = { name: "x" };
+export async function save(user) {
+  await client.post("/users", user);
+  client.put("/settings", payload);
+}
+"#;
+    let router = r#"
+const express = require("express");
+const router = express.Router();
+module.exports = router;
+"#;
+    let routes = r#"
+import router from "./router";
+const same = require("./router");
+router.post("/users", createUser);
+same.delete("/users/:id", removeUser);
+"#;
+    assert_eq!(
+        table(&[
+            ("client/src/utils/api.js", instance),
+            ("client/src/actions/auth.js", actions),
+            ("client/src/actions/other.js", unknown),
+            ("server/router.js", router),
+            ("server/routes.js", routes),
+        ]),
+        [
+            "POST /users createUser [] server/routes.js:4 partial",
+            "DELETE /users/:id removeUser [] server/routes.js:5 partial",
+        ]
+    );
+}
+
+#[test]
+fn routers_and_handlers_through_re_exporting_modules_of_any_name() {
+    let app = r#"
+const express = require("express");
+const { users } = require("./routes/api");
+const api = require("./routes/api");
+import { posts } from "./routes/es";
+import * as es from "./routes/es";
+const app = express();
+app.use("/users", users);
+app.use("/v2/users", api.users);
+app.use("/posts", posts);
+app.use("/tags", es.tags);
+"#;
+    let commonjs = r#"
+module.exports = { users: require("./users") };
+"#;
+    let es = r#"
+export { default as posts } from "./posts";
+export * from "./tags";
+"#;
+    let users = r#"
+const router = require("express").Router();
+const { accounts } = require("../controllers/all");
+router.post("/", accounts.create);
+module.exports = router;
+"#;
+    let posts = r#"
+import { Router } from "express";
+const router = Router();
+router.get("/", list);
+export default router;
+"#;
+    let tags = r#"
+import { Router } from "express";
+export const tags = Router();
+tags.delete("/:id", remove);
+"#;
+    let controllers = r#"
+module.exports = { accounts: require("./accounts") };
+"#;
+    let accounts = r#"
+exports.create = async (req, res) => {
+  await Account.create(req.body);
+  res.status(409).json({ error: "taken" });
+};
+"#;
+    let files = [
+        ("src/app.js", app),
+        ("src/routes/api.js", commonjs),
+        ("src/routes/es.ts", es),
+        ("src/routes/users.js", users),
+        ("src/routes/posts.ts", posts),
+        ("src/routes/tags.ts", tags),
+        ("src/controllers/all.js", controllers),
+        ("src/controllers/accounts.js", accounts),
+    ];
+    assert_eq!(
+        table(&files),
+        [
+            "POST /users/ accounts.create [] src/routes/users.js:4",
+            "POST /v2/users/ accounts.create [] src/routes/users.js:4",
+            "GET /posts/ list [] src/routes/posts.ts:4",
+            "DELETE /tags/:id remove [] src/routes/tags.ts:4",
+        ]
+    );
+    assert_eq!(
+        joined_answers(&files)[0],
+        "POST /users/ [409:{error}@src/controllers/accounts.js:4] writes"
+    );
+}
+
+#[test]
 fn fastify_shorthand_full_declarations_and_prefixed_plugins() {
     let server = r#"
 const fastify = require("fastify")({ logger: true });
@@ -653,6 +780,136 @@ export async function all(req, res) { res.status(400).json({ msg: "x" }); }
             "GET /items [404:{detail}@src/controllers/items.ts:3]",
             "GET /tags [400:{msg}@src/controllers/tags.ts:2]",
             "GET /local []",
+        ]
+    );
+}
+
+#[test]
+fn methods_of_controllers_made_at_run_time() {
+    let routes = r#"
+const express = require("express");
+const { UserController } = require("../controllers/users");
+import PostController from "../controllers/posts";
+const ctl = require("../controllers/tags");
+class ItemController {
+  constructor(service) { this.service = service; }
+  async create(req, res) { await Item.create(req.body); res.status(400).json({ error: "x" }); }
+}
+const users = new UserController(userService);
+const posts = new PostController();
+const items = new ItemController(itemService);
+const tags = new ctl.TagController();
+const router = express.Router();
+router.get("/users", users.list);
+router.post("/users", (req, res) => users.create(req, res));
+router.get("/posts", asyncHandler(async (req, res, next) => { await posts.index(req, res, next); }));
+router.post("/items", items.create.bind(items));
+router.put("/items/:id", (req, res) => items.create(req, res));
+router.get("/tags", tags.list);
+router.get("/answer", (req, res) => res.json(users.count()));
+module.exports = router;
+"#;
+    let users = r#"
+class UserController {
+  constructor(service) { this.service = service; }
+  async list(req, res) { res.status(503).json({ message: "down" }); }
+  create = async (req, res) => { await User.create(req.body); res.status(422).json({ errors: [] }); };
+}
+module.exports = { UserController };
+"#;
+    let posts = r#"
+export default class PostController {
+  async index(req, res) { res.status(404).json({ detail: "none" }); }
+}
+"#;
+    let files = [
+        ("src/routes/all.js", routes),
+        ("src/controllers/users.js", users),
+        ("src/controllers/posts.ts", posts),
+    ];
+    assert_eq!(
+        joined_answers(&files),
+        [
+            "GET /users [503:{message}@src/controllers/users.js:4]",
+            "POST /users [422:{errors}@src/controllers/users.js:5] writes",
+            "GET /posts [404:{detail}@src/controllers/posts.ts:3]",
+            "POST /items [400:{error}@src/routes/all.js:8] writes",
+            "PUT /items/:id [400:{error}@src/routes/all.js:8] writes",
+            "GET /tags []",
+            "GET /answer [default:-@src/routes/all.js:21]",
+        ]
+    );
+    let handlers: Vec<String> = table(&files)
+        .iter()
+        .map(|r| r.split(' ').nth(2).unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        handlers,
+        [
+            "users.list",
+            "users.create",
+            "posts.index",
+            "items.create",
+            "items.create",
+            "tags.list",
+            "-"
+        ]
+    );
+}
+
+#[test]
+fn constructor_functions_and_a_plugin_required_by_name() {
+    // OWASP NodeGoat's layout.
+    let server = r#"
+const express = require("express");
+const routes = require("./app/routes");
+MongoClient.connect(url, (err, db) => {
+  const app = express();
+  routes(app, db);
+});
+"#;
+    let index = r#"
+const SessionHandler = require("./session");
+function MemosHandler(db) {
+  this.addMemos = (req, res) => { res.status(500).json({ error: "x" }); };
+}
+const index = (app, db) => {
+  const sessionHandler = new SessionHandler(db);
+  const memosHandler = new MemosHandler(db);
+  const isLoggedIn = sessionHandler.isLoggedInMiddleware;
+  app.post("/login", sessionHandler.handleLoginRequest);
+  app.post("/memos", isLoggedIn, memosHandler.addMemos);
+};
+module.exports = index;
+"#;
+    let session = r#"
+function SessionHandler(db) {
+  "use strict";
+  const userDAO = new UserDAO(db);
+  this.isLoggedInMiddleware = (req, res, next) => next();
+  this.handleLoginRequest = (req, res, next) => {
+    return res.status(401).json({ message: "bad" });
+  };
+}
+module.exports = SessionHandler;
+"#;
+    let files = [
+        ("server.js", server),
+        ("app/routes/index.js", index),
+        ("app/routes/session.js", session),
+    ];
+    assert_eq!(
+        table(&files),
+        [
+            "POST /login sessionHandler.handleLoginRequest [] app/routes/index.js:10",
+            "POST /memos memosHandler.addMemos [isLoggedIn:auth] app/routes/index.js:11",
+        ]
+    );
+    assert_eq!(
+        joined_answers(&files),
+        [
+            "POST /login [401:{message}@app/routes/session.js:7]",
+            "POST /memos [500:{error}@app/routes/index.js:4]",
         ]
     );
 }
