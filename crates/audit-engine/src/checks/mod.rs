@@ -3,7 +3,7 @@
 
 mod api;
 mod crosslayer;
-mod database;
+pub(crate) mod database;
 mod reliability;
 mod security;
 mod terraform;

@@ -26,6 +26,21 @@ pub struct DatabaseUse {
     pub tls_off: Vec<TlsOff>,
     /// The ORM models the file declares.
     pub models: Vec<OrmModel>,
+    /// Attributes of Django model instances read in the loop over their queryset, for
+    /// the relations DB020 finds loaded once per iteration (the models are often in
+    /// another file).
+    pub instance_reads: Vec<InstanceRead>,
+}
+
+/// A [`queries::InstanceRead`], located.
+#[derive(Debug)]
+pub struct InstanceRead {
+    pub location: Location,
+    /// The attribute as written: `o.customer`.
+    pub written: String,
+    /// The line of the loop.
+    pub loop_line: u32,
+    pub read: queries::InstanceRead,
 }
 
 /// A read (a `SELECT`, `find`, `filter`, `where`) and the columns it filters or joins
@@ -81,6 +96,19 @@ pub fn collect(ctx: &CodeContext<'_>) -> Option<DatabaseUse> {
             .iter()
             .filter_map(|q| read(ctx.source, q))
             .collect();
+        // DB020, their one reader, leaves scripts and migrations alone.
+        let script = crate::checks::database::is_script_or_migration(&ctx.source.path, text);
+        found.instance_reads = code
+            .instance_reads
+            .iter()
+            .filter(|_| !script)
+            .map(|read| InstanceRead {
+                location: ctx.source.locate(read.span),
+                written: text[read.span.start..read.span.end].to_string(),
+                loop_line: ctx.source.position(read.in_loop.span.start).line,
+                read: read.clone(),
+            })
+            .collect();
         if text.contains("ssl") {
             found.tls_off =
                 connections::tls_off(ctx.tree, text, ctx.semantics(), &code.connections)
@@ -95,7 +123,10 @@ pub fn collect(ctx: &CodeContext<'_>) -> Option<DatabaseUse> {
     if holds(&MODELS, orm::ANCHORS) {
         found.models = orm::models(ctx.tree, text, ctx.semantics(), &ctx.source.path);
     }
-    let empty = found.reads.is_empty() && found.tls_off.is_empty() && found.models.is_empty();
+    let empty = found.reads.is_empty()
+        && found.tls_off.is_empty()
+        && found.models.is_empty()
+        && found.instance_reads.is_empty();
     (!empty).then_some(found)
 }
 

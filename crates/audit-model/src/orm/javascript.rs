@@ -167,6 +167,7 @@ fn entity_fields(body: Node<'_>, text: &str) -> Vec<OrmField> {
             fields.push(OrmField {
                 column: column.unwrap_or_else(|| name.clone()),
                 name,
+                relation: false,
             });
         }
     }
@@ -193,7 +194,11 @@ fn sequelize_fields(attributes: Node<'_>, text: &str, naming: ColumnNaming) -> V
             ColumnNaming::AsWritten => name.clone(),
             ColumnNaming::Snake => snake_case(&name),
         });
-        fields.push(OrmField { name, column });
+        fields.push(OrmField {
+            name,
+            column,
+            relation: false,
+        });
     }
     fields
 }

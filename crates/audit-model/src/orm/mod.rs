@@ -69,6 +69,10 @@ pub struct OrmModel {
 pub struct OrmField {
     pub name: String,
     pub column: String,
+    /// A Django `ForeignKey`/`OneToOneField` read as the related object (`order.customer`,
+    /// loaded by a query of its own unless the queryset selects it); its `<name>_id`
+    /// field is not.
+    pub relation: bool,
 }
 
 impl OrmModel {

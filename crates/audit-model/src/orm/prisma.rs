@@ -34,6 +34,7 @@ pub fn prisma_models(text: &str) -> Vec<OrmModel> {
                 model.fields.push(OrmField {
                     name: name.to_string(),
                     column,
+                    relation: false,
                 });
             }
             continue;

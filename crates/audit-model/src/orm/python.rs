@@ -72,11 +72,13 @@ pub(super) fn models(
                 fields.push(OrmField {
                     name: target.to_string(),
                     column: column.clone(),
+                    relation,
                 });
                 if relation {
                     fields.push(OrmField {
                         name: format!("{target}_id"),
                         column,
+                        relation: false,
                     });
                 }
             } else if matches!(class_name, "Column" | "mapped_column") {
@@ -91,6 +93,7 @@ pub(super) fn models(
                 fields.push(OrmField {
                     name: target.to_string(),
                     column,
+                    relation: false,
                 });
             }
         }

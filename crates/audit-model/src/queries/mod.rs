@@ -80,6 +80,57 @@ pub struct CodeQueries {
     pub queries: Vec<Query>,
     /// Connections, pools and clients the file creates (`new Pool()`, `create_engine()`).
     pub connections: Vec<Connection>,
+    /// Attributes of Django model instances read in the loop over their queryset.
+    pub instance_reads: Vec<InstanceRead>,
+    /// Calls of the file's own functions that write outside a transaction: a handler
+    /// calling two of them makes two writes.
+    pub writing_calls: Vec<WritingCall>,
+}
+
+/// A call (`save_order(o)`, `this.debit(a)`, `self._audit(x)`) of a function of the same
+/// file, named once in it, that makes writes outside a transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WritingCall {
+    pub span: Span,
+    /// The calling function: an index into [`CodeSemantics::functions`].
+    pub function: usize,
+    /// The called function.
+    pub callee: usize,
+    /// The call itself runs in a transaction (a block, a callback, a caller's).
+    pub in_transaction: bool,
+}
+
+/// An attribute of a Django model instance read inside the loop over its queryset:
+/// `o.customer` in `for o in Order.objects.all(): o.customer.name`. When the field is a
+/// `ForeignKey`/`OneToOneField` the queryset neither `select_related`s nor
+/// `prefetch_related`s, each iteration loads it with a query of its own; which fields
+/// are relations the models say (often in another file: the project phase joins them).
+/// The first read of each field per loop (Django caches the loaded object).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstanceRead {
+    /// The attribute read: `o.customer`.
+    pub span: Span,
+    /// The queryset's model as written: `Order`.
+    pub model: String,
+    pub field: String,
+    pub in_loop: Loop,
+    /// What the queryset loads with each instance: the arguments of `select_related` and
+    /// `prefetch_related` (`customer__address` loads `customer` too).
+    pub loaded: Vec<String>,
+    /// `select_related()` without arguments (every non-null foreign key) or a lookup
+    /// that is not a literal: any relation may be loaded.
+    pub loads_any: bool,
+}
+
+impl InstanceRead {
+    /// Whether the queryset loads the relation `field` with each instance.
+    pub fn loads(&self, field: &str) -> bool {
+        self.loads_any
+            || self.loaded.iter().any(|l| {
+                l.strip_prefix(field)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with("__"))
+            })
+    }
 }
 
 /// One call that runs a query or command on a database or cache.
@@ -322,14 +373,18 @@ impl CodeQueries {
                 model.queries.push(query);
             }
         }
-        model.transactions_begun(semantics);
+        let begun = model.transactions_begun(semantics);
         model.transactions_of_callers(&reader);
+        model.writing_calls = model.writing_calls(&reader, &begun);
+        if !reader.javascript && text.contains(".objects") {
+            model.instance_reads = python::instance_reads(&reader);
+        }
         model
     }
 
     /// Queries of a function that begins a transaction itself (`BEGIN`,
-    /// `startTransaction()`, `beginTransaction()`) run in it.
-    fn transactions_begun(&mut self, semantics: &CodeSemantics) {
+    /// `startTransaction()`, `beginTransaction()`) run in it; those functions.
+    fn transactions_begun(&mut self, semantics: &CodeSemantics) -> Vec<usize> {
         let begins = |q: &Query| {
             q.sql.iter().any(|s| s.kind == SqlKind::Begin)
                 || matches!(
@@ -357,6 +412,70 @@ impl CodeQueries {
                 query.in_transaction = true;
             }
         }
+        begun
+    }
+
+    /// The calls of same-file functions that write outside a transaction, by plain name
+    /// or on `this`/`self`, where one function of the file has that name.
+    fn writing_calls(&self, reader: &Reader<'_>, begun: &[usize]) -> Vec<WritingCall> {
+        let mut writers: Vec<usize> = self
+            .queries
+            .iter()
+            .filter(|q| q.operation == Operation::Write && !q.in_transaction)
+            .filter_map(|q| q.function)
+            .collect();
+        writers.sort_unstable();
+        writers.dedup();
+        if writers.is_empty() {
+            return Vec::new();
+        }
+        let functions = reader.semantics.functions();
+        let named = |name: &str| {
+            let mut found = functions
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.name.as_deref() == Some(name))
+                .map(|(i, _)| i);
+            found.next().filter(|_| found.next().is_none())
+        };
+        let mut memo = Vec::new();
+        let mut calls = Vec::new();
+        for call in reader.semantics.calls() {
+            let callee = &reader.text[call.callee.start..call.callee.end];
+            let name = callee
+                .strip_prefix("this.")
+                .or_else(|| callee.strip_prefix("self."))
+                .unwrap_or(callee);
+            if name.is_empty()
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+            {
+                continue;
+            }
+            let Some(target) = named(name).filter(|t| writers.binary_search(t).is_ok()) else {
+                continue;
+            };
+            let Some(caller) = reader.semantics.enclosing_function_index(call.span.start) else {
+                continue;
+            };
+            if caller == target {
+                continue;
+            }
+            let Some(node) = reader.nodes.node_at(call.span) else {
+                continue;
+            };
+            let in_transaction = begun.contains(&caller)
+                || reader.in_transaction(node)
+                || reader.called_in_transaction(caller, 0, &mut memo);
+            calls.push(WritingCall {
+                span: call.span,
+                function: caller,
+                callee: target,
+                in_transaction,
+            });
+        }
+        calls
     }
 
     /// Queries of a function every same-file caller of which runs it inside a

@@ -5,7 +5,11 @@
 use audit_syntax::tree_sitter::Node;
 
 use super::javascript::set_sql;
-use super::{Chain, Client, Operation, Query, REDIS_COMMANDS, Reader, last_segment, span};
+use super::{
+    Chain, Client, InstanceRead, Loop, LoopKind, Operation, Query, REDIS_COMMANDS, Reader,
+    last_segment, span,
+};
+use crate::code::PathStep;
 use crate::code::nodes::Fields;
 use crate::code::nodes::elements;
 
@@ -589,4 +593,189 @@ fn cursor(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
     }
     query.span = span(link.call);
     Some(query)
+}
+
+/// Queryset methods whose results are not model instances (dicts, tuples, numbers).
+const DJANGO_NOT_INSTANCES: &[&str] = &[
+    "values",
+    "values_list",
+    "dates",
+    "datetimes",
+    "count",
+    "exists",
+    "aggregate",
+    "in_bulk",
+];
+
+/// The attributes read of each loop variable that iterates a Django queryset (a
+/// `Model.objects` chain, directly or through the variables it is assigned to): the
+/// loop's body (a comprehension's other clauses) is read, only for such loops.
+pub(super) fn instance_reads(r: &Reader<'_>) -> Vec<InstanceRead> {
+    let semantics = r.semantics();
+    let mut found = Vec::new();
+    for (index, binding) in semantics.bindings().iter().enumerate() {
+        let (Some(value), [PathStep::Element]) = (binding.value, binding.path.as_slice()) else {
+            continue;
+        };
+        let (Some(iterable), Some(variable)) =
+            (r.nodes.node_at(value), r.nodes.node_at(binding.span))
+        else {
+            continue;
+        };
+        if variable.kind() != "identifier" {
+            continue;
+        }
+        let Some(loop_node) = variable.parent() else {
+            continue;
+        };
+        let (kind, scope, body) = match loop_node.kind() {
+            "for_statement" => match loop_node.field("body") {
+                Some(body) => (LoopKind::Statement, loop_node, body),
+                None => continue,
+            },
+            // The comprehension holding this clause: its element and other clauses.
+            "for_in_clause" => match loop_node.parent() {
+                Some(comprehension) => (LoopKind::Comprehension, comprehension, comprehension),
+                None => continue,
+            },
+            _ => continue,
+        };
+        let Some(queryset) = queryset_of(r, iterable, 0) else {
+            continue;
+        };
+        let in_loop = Loop {
+            kind,
+            span: span(scope),
+            retry: false,
+        };
+        let mut fields: Vec<&str> = Vec::new();
+        let mut stack = vec![body];
+        while let Some(node) = stack.pop() {
+            if node.id() == iterable.id() || node.id() == variable.id() {
+                continue;
+            }
+            match node.kind() {
+                "function_definition" | "lambda" | "class_definition" => continue,
+                "attribute" => {
+                    if let Some(field) = instance_attribute(r, node, binding, index)
+                        && !fields.contains(&field)
+                    {
+                        fields.push(field);
+                        found.push(InstanceRead {
+                            span: span(node),
+                            model: queryset.model.clone(),
+                            field: field.to_string(),
+                            in_loop,
+                            loaded: queryset.loaded.clone(),
+                            loads_any: queryset.loads_any,
+                        });
+                    }
+                }
+                _ => {}
+            }
+            let mut cursor = node.walk();
+            let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+            stack.extend(children.into_iter().rev());
+        }
+    }
+    found.sort_by_key(|read| read.span.start);
+    found
+}
+
+/// `field` when `node` (an attribute) reads it of the loop variable `binding`: not a
+/// method called, not assigned to.
+fn instance_attribute<'t>(
+    r: &Reader<'t>,
+    node: Node<'_>,
+    binding: &crate::code::Binding,
+    index: usize,
+) -> Option<&'t str> {
+    let object = node.field("object")?;
+    if object.kind() != "identifier" || r.text(object) != binding.name {
+        return None;
+    }
+    let parent = node.parent()?;
+    let called = parent.kind() == "call" && parent.field("function") == Some(node);
+    let assigned = matches!(parent.kind(), "assignment" | "augmented_assignment")
+        && parent.field("left") == Some(node);
+    if called || assigned {
+        return None;
+    }
+    if r.semantics()
+        .binding_index_at(&binding.name, object.start_byte())
+        != Some(index)
+    {
+        return None;
+    }
+    Some(r.text(node.field("attribute")?))
+}
+
+/// The model a queryset expression iterates and the relations it loads with it.
+struct Queryset {
+    model: String,
+    loaded: Vec<String>,
+    loads_any: bool,
+}
+
+/// `Order.objects.select_related("customer").filter(...)`, `qs[:10]`, or a variable
+/// assigned one (followed through up to four assignments, `qs = qs.filter(...)`).
+fn queryset_of(r: &Reader<'_>, node: Node<'_>, hops: usize) -> Option<Queryset> {
+    match node.kind() {
+        "subscript" => queryset_of(r, node.field("value")?, hops),
+        "parenthesized_expression" => queryset_of(r, *elements(node).first()?, hops),
+        "identifier" if hops < 4 => {
+            let binding = r.semantics().binding_at(r.text(node), node.start_byte())?;
+            let value = binding.value.filter(|_| binding.path.is_empty())?;
+            queryset_of(r, r.nodes.node_at(value)?, hops + 1)
+        }
+        "call" => {
+            let chain = r.chain(node);
+            if chain.has(DJANGO_NOT_INSTANCES) {
+                return None;
+            }
+            let mut queryset = match manager_model(r.text(chain.base)) {
+                Some(model) => Queryset {
+                    model: model.to_string(),
+                    loaded: Vec::new(),
+                    loads_any: false,
+                },
+                None if chain.base.kind() == "identifier" => queryset_of(r, chain.base, hops)?,
+                None => return None,
+            };
+            for link in &chain.links {
+                let (Some("select_related" | "prefetch_related"), arguments) =
+                    (link.method, r.arguments(link.call))
+                else {
+                    continue;
+                };
+                if arguments.is_empty() {
+                    queryset.loads_any = true;
+                }
+                for argument in arguments {
+                    match lookup(r, argument) {
+                        Some(path) => queryset.loaded.push(path),
+                        None => queryset.loads_any = true,
+                    }
+                }
+            }
+            Some(queryset)
+        }
+        _ => None,
+    }
+}
+
+/// The relation path a `select_related`/`prefetch_related` argument names: a string
+/// literal, or the first argument of `Prefetch("lookup", ...)`.
+fn lookup(r: &Reader<'_>, argument: Node<'_>) -> Option<String> {
+    match argument.kind() {
+        "string" => crate::code::nodes::string_content(r.text, argument).map(str::to_string),
+        "call" => {
+            let function = argument.field("function")?;
+            if last_segment(r.text(function)) != "Prefetch" {
+                return None;
+            }
+            lookup(r, *r.arguments(argument).first()?)
+        }
+        _ => None,
+    }
 }

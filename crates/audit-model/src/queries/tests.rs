@@ -67,6 +67,21 @@ fn summary(grammar: Grammar, text: &str) -> String {
         )
         .unwrap();
     }
+    for read in &model.instance_reads {
+        writeln!(
+            out,
+            "{} reads {}.{} of {} loop={:?}@{} loaded=[{}]{}",
+            line(read.span.start),
+            &text[read.span.start..read.span.end],
+            read.field,
+            read.model,
+            read.in_loop.kind,
+            line(read.in_loop.span.start),
+            read.loaded.join(","),
+            if read.loads_any { " any" } else { "" },
+        )
+        .unwrap();
+    }
     out
 }
 
@@ -256,6 +271,7 @@ def view(request):
 14 Django ORM delete Write Order [] sql=Delete!unfiltered
 15 Django cache set Write - [] expires=false
 16 Django cache set Write - [] expires=true
+10 reads u.name.name of User loop=Comprehension@10 loaded=[]
 "
     );
 }
@@ -366,5 +382,39 @@ async function page(prisma, ids) {
 5 Prisma findMany Read user [] bounded=true loop=Statement@3 batched
 6 Prisma createMany Write user [] loop=Statement@3 batched
 "
+    );
+}
+
+#[test]
+fn attributes_of_queryset_instances_read_in_loops() {
+    let text = r#"
+from django.db.models import Prefetch
+
+def view(request):
+    for o in Order.objects.filter(status="open"):
+        print(o.customer.name, o.customer.email, o.total)
+        o.note = "seen"
+        o.refresh()
+    qs = Order.objects.all()
+    qs = qs.select_related("customer__address").prefetch_related(Prefetch("lines"))
+    names = [o.customer.name for o in qs[:10] if o.paid]
+    for row in Order.objects.values("customer__name"):
+        print(row.customer)
+    for o in orders_of(request):
+        print(o.customer)
+    for o in Order.objects.select_related():
+        o = other
+        print(o.customer)
+"#;
+    let summary = summary(Grammar::Python, text);
+    let reads: Vec<&str> = summary.lines().filter(|l| l.contains(" reads ")).collect();
+    assert_eq!(
+        reads,
+        [
+            "6 reads o.customer.customer of Order loop=Statement@5 loaded=[]",
+            "6 reads o.total.total of Order loop=Statement@5 loaded=[]",
+            "11 reads o.customer.customer of Order loop=Comprehension@11 loaded=[customer__address,lines]",
+            "11 reads o.paid.paid of Order loop=Comprehension@11 loaded=[customer__address,lines]",
+        ]
     );
 }

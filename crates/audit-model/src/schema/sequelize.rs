@@ -216,11 +216,13 @@ impl Reader<'_> {
                 column: name(1)?,
                 to: name(2)?,
             })),
-            // Sequelize restates the column: its type, and NOT NULL set or dropped.
+            // Sequelize restates the column: its type, NOT NULL set or dropped, and the
+            // constraints its attributes add (`references` a foreign key, `unique`).
             "changeColumn" => {
                 let table = table(0)?;
                 let column = name(1)?;
-                let def = self.column(column.clone(), *args.get(2)?, &mut Vec::new());
+                let mut constraints = Vec::new();
+                let def = self.column(column.clone(), *args.get(2)?, &mut constraints);
                 let mut events = Vec::new();
                 if let Some(data_type) = def.data_type {
                     events.push(Event {
@@ -236,11 +238,25 @@ impl Reader<'_> {
                 events.push(Event {
                     span,
                     change: if def.not_null {
-                        Change::SetNotNull { table, column }
+                        Change::SetNotNull {
+                            table: table.clone(),
+                            column,
+                        }
                     } else {
-                        Change::DropNotNull { table, column }
+                        Change::DropNotNull {
+                            table: table.clone(),
+                            column,
+                        }
                     },
                 });
+                events.extend(constraints.into_iter().map(|constraint| Event {
+                    span,
+                    change: Change::AddConstraint {
+                        table: table.clone(),
+                        constraint,
+                        not_valid: false,
+                    },
+                }));
                 alter(events)
             }
             // `addIndex(table, ["a"], { unique, concurrently })` or `addIndex(table,

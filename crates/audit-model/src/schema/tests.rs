@@ -839,6 +839,9 @@ module.exports = {
     await queryInterface.bulkDelete('Posts', null, {});
     await queryInterface.removeColumn('Users', 'createdAt');
     await queryInterface.describeTable('Users');
+    await queryInterface.addColumn('Posts', 'editorId', Sequelize.INTEGER);
+    await queryInterface.changeColumn('Posts', 'editorId', { type: Sequelize.INTEGER, references: { model: 'Users', key: 'id' } });
+    await queryInterface.changeColumn('Users', 'plan', { type: Sequelize.STRING(20), allowNull: false, unique: true });
   },
   async down() {
     // nothing to undo
@@ -883,8 +886,8 @@ module.exports = {
     );
     assert_eq!(
         final_schema_of(&[first, second]),
-        "Posts@migrations/20240101000000-create-users.js (id uuid not null default, userId int4) pk(id) unique index(id) index(userId) unique index(id,userId) fk(userId->Users)\n\
-         Users@migrations/20240101000000-create-users.js (id int4 not null default, mail varchar(255) not null, balance numeric(12,2) not null, plan varchar(20) not null default) pk(id) unique index(id) unique index(mail)\n"
+        "Posts@migrations/20240101000000-create-users.js (id uuid not null default, userId int4, editorId int4) pk(id) unique index(id) index(userId) unique index(id,userId) fk(userId->Users) fk(editorId->Users)\n\
+         Users@migrations/20240101000000-create-users.js (id int4 not null default, mail varchar(255) not null, balance numeric(12,2) not null, plan varchar(20) not null default) pk(id) unique index(id) unique index(mail) unique index(plan)\n"
     );
 }
 

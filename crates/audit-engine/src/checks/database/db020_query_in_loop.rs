@@ -1,20 +1,32 @@
 //! DB020: a database call inside a loop, one round trip per element (N+1): loop
 //! statements, comprehensions, and the callbacks of `forEach`/`map` (which start every
-//! query at once: reported at low confidence, bounded concurrency being the lesser
+//! query at once: reported one severity step lower, bounded concurrency being the lesser
 //! problem). Calls an ORM defers to one flush (SQLAlchemy's `session.add`), querysets
 //! built but not run in the loop, batches (set filters, pages, bulk methods), retry loops
 //! and cache commands are not reported.
+//!
+//! In the project phase: Django relations loaded lazily in a loop (`o.customer` of each
+//! `Order` of `Order.objects.all()`, without `select_related`/`prefetch_related`), joined
+//! with the models of every file (a view's models are usually in `models.py`).
 
+use std::collections::HashMap;
+
+use audit_model::orm::{Orm, OrmModel};
 use audit_model::queries::{ANCHORS, Client, LoopKind, Query};
 
 use super::is_script_or_migration;
-use crate::checks::{Check, CodeContext, Emit, excerpt};
+use crate::checks::{Check, CodeContext, CrossLayerContext, Emit, excerpt};
 use audit_core::Confidence;
 
-pub const CHECK: Check = Check::Code {
-    anchors: ANCHORS,
-    run: check,
-};
+pub const CHECK: Check = Check::Several(&[
+    Check::Code {
+        anchors: ANCHORS,
+        run: check,
+    },
+    Check::CrossLayer {
+        run: lazy_relations,
+    },
+]);
 
 fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
     if is_script_or_migration(&ctx.source.path, &ctx.source.text) {
@@ -29,17 +41,14 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
             continue;
         }
         let line = ctx.source.position(in_loop.span.start).line.to_string();
-        let (how, confidence) = match in_loop.kind {
-            LoopKind::Concurrent => (
-                "starts one query per element at once",
-                Some(Confidence::Low),
-            ),
-            LoopKind::Comprehension => ("runs once per element of the comprehension", None),
-            LoopKind::Statement | LoopKind::Callback => ("runs once per iteration", None),
+        let how = match in_loop.kind {
+            LoopKind::Concurrent => "starts one query per element at once",
+            LoopKind::Comprehension => "runs once per element of the comprehension",
+            LoopKind::Statement | LoopKind::Callback => "runs once per iteration",
         };
         let call = excerpt(&text[query.span.start..query.span.end]);
         let location = ctx.source.locate(query.span);
-        out.report_with(
+        out.report_at(
             location,
             &[
                 ("call", &call),
@@ -48,8 +57,57 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
                 ("line", &line),
                 ("fix", fix(query.client)),
             ],
-            confidence,
         );
+        // The queries of a `forEach`/`map` callback start together: the pool's size
+        // bounds them, the request waits for one round trip rather than N.
+        if in_loop.kind == LoopKind::Concurrent
+            && let Some(finding) = out.findings.last_mut()
+        {
+            finding.lowered = true;
+        }
+    }
+}
+
+/// Reads of a `ForeignKey`/`OneToOneField` of each instance in the loop over a queryset
+/// that does not load it: one query per iteration. A model name several models share
+/// counts only when none of them has a plain field of that name.
+fn lazy_relations(ctx: &CrossLayerContext<'_>, out: &mut Emit<'_>) {
+    let mut models: HashMap<&str, Vec<&OrmModel>> = HashMap::new();
+    for model in ctx.models.iter().filter(|m| m.orm == Orm::Django) {
+        models.entry(model.name.as_str()).or_default().push(model);
+    }
+    for (_, database) in &ctx.files {
+        for found in &database.instance_reads {
+            let read = &found.read;
+            let Some(candidates) = models.get(read.model.as_str()) else {
+                continue;
+            };
+            let fields = || {
+                candidates
+                    .iter()
+                    .filter_map(|m| m.fields.iter().find(|f| f.name == read.field))
+            };
+            let relation = fields().any(|f| f.relation) && fields().all(|f| f.relation);
+            if !relation || read.loads(&read.field) {
+                continue;
+            }
+            let how = format!("loads the related `{}` once per iteration", read.field);
+            let fix = format!(
+                "add `select_related(\"{field}\")` (or `prefetch_related`) to the queryset, or read `{field}_id` when the key is enough",
+                field = read.field
+            );
+            out.report_with(
+                found.location.clone(),
+                &[
+                    ("call", &found.written),
+                    ("client", Client::Django.label()),
+                    ("how", &how),
+                    ("line", &found.loop_line.to_string()),
+                    ("fix", &fix),
+                ],
+                Some(Confidence::Medium),
+            );
+        }
     }
 }
 

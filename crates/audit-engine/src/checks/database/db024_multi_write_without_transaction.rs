@@ -3,8 +3,9 @@
 //! callback or block, given `{ transaction }`, in a function that begins a transaction,
 //! or through a session that flushes them together (SQLAlchemy) are fine; cache writes
 //! are not data writes here. A loop of writes counts as the writes it makes (DB020 tells
-//! of the loop).
+//! of the loop). A call of a function of the same file that writes counts as a write.
 
+use audit_core::Span;
 use audit_model::queries::{Client, Operation, Query};
 
 use super::is_script_or_migration;
@@ -20,34 +21,44 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
         return;
     }
     let text = ctx.source.text.as_str();
-    let writes: Vec<&Query> = ctx
-        .queries()
+    let queries = ctx.queries();
+    let writes: Vec<&Query> = queries
         .queries
         .iter()
         .filter(|q| unguarded_write(q))
         .collect();
-    let mut reported_functions = Vec::new();
-    for (i, second) in writes.iter().enumerate() {
-        let Some(function) = second.function else {
+    // Each write a function makes: its own, and its calls of the file's functions that
+    // write (`create_order(...)` then `charge(...)`), as (function, span, client).
+    let mut steps: Vec<(usize, Span, Client)> = writes
+        .iter()
+        .filter_map(|q| Some((q.function?, q.span, q.client)))
+        .collect();
+    steps.extend(
+        queries
+            .writing_calls
+            .iter()
+            .filter(|c| !c.in_transaction)
+            .filter_map(|c| {
+                let write = writes.iter().find(|w| w.function == Some(c.callee))?;
+                Some((c.function, c.span, write.client))
+            }),
+    );
+    steps.sort_by_key(|(function, span, _)| (*function, span.start));
+    // Sorted by function: a function's first step follows another function's.
+    for (i, pair) in steps.windows(2).enumerate() {
+        let [(function, first, _), (next_function, second, client)] = pair else {
             continue;
         };
-        if reported_functions.contains(&function) {
+        let opens = i == 0 || steps[i - 1].0 != *function;
+        if function != next_function || !opens {
             continue;
         }
-        let Some(first) = writes[..i].iter().find(|w| w.function == Some(function)) else {
-            continue;
-        };
-        reported_functions.push(function);
-        let line = ctx.source.position(first.span.start).line.to_string();
-        let call = excerpt(&text[second.span.start..second.span.end]);
+        let line = ctx.source.position(first.start).line.to_string();
+        let call = excerpt(&text[second.start..second.end]);
         out.report(
             ctx.source,
-            second.span,
-            &[
-                ("call", &call),
-                ("line", &line),
-                ("fix", fix(second.client)),
-            ],
+            *second,
+            &[("call", &call), ("line", &line), ("fix", fix(*client))],
         );
     }
 }

@@ -60,6 +60,8 @@ pub mod db025_select_star;
 pub(crate) fn is_script_or_migration(path: &str, text: &str) -> bool {
     audit_model::schema::is_migration_path(path)
         || text.contains("from alembic import op")
+        // A Django migration in a folder of another name (`MIGRATION_MODULES`).
+        || text.contains("(migrations.Migration)")
         || path.contains("management/commands/")
         || path.split(['/', '\\']).any(|part| {
             let stem = part.split('.').next().unwrap_or(part).to_ascii_lowercase();
