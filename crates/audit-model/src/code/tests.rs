@@ -920,7 +920,8 @@ fn node_index_finds_what_the_tree_finds() {
             "import x, { y as z } from 'm';\nconst a = require(\"b\").c(`t${1}`);\n\
              class K { #p = 1; m() { return this.#p?.q ?? /re/g; } }\n\
              app.get('/x', async (req, res) => { try { await db.query(`SELECT ${req.query.id}`) } catch (e) { next(e) } });\n\
-             let [d, { e = 2 }] = f(g)(h);\nconst broken = (;\n",
+             let [d, { e = 2 }] = f(g)(h);\nconst broken = (;\n\
+             x.y.z[w]; f(a.b, [c, d], {k: v}); return_(a + b, !c, d ? e : f, new G, [class {}]);\n",
         ),
         (
             Grammar::TypeScript,
@@ -932,7 +933,8 @@ fn node_index_finds_what_the_tree_finds() {
             Grammar::Python,
             "import os, a.b as c\nfrom . import d\n\n@app.route('/<int:i>')\ndef f(i: int, s: str = 'x', *a, **k) -> dict:\n\
              \x20   q = f\"SELECT {i}\" + 'lit'\n    return {'k': [x for x in range(i) if x], 'l': lambda y: y}\n\n\
-             class M(models.Model):\n    n: int = 1\n    def g(self): return self.n[1:2]\nx = (\n",
+             class M(models.Model):\n    n: int = 1\n    def g(self): return self.n[1:2]\n\
+             h(a.b, [c, d], {'k': v}, not e, -f, [y for y in z], lambda: 1)\nx = (\n",
         ),
     ];
     for (grammar, text) in samples {
@@ -943,6 +945,14 @@ fn node_index_finds_what_the_tree_finds() {
         'walk: loop {
             let node = cursor.node();
             spans.push(Span::new(node.start_byte(), node.end_byte()));
+            if node.is_named() {
+                assert_eq!(
+                    index.parent(node).map(|p| p.id()),
+                    node.parent().map(|p| p.id()),
+                    "{grammar:?} parent of `{}`",
+                    &text[node.byte_range()]
+                );
+            }
             if cursor.goto_first_child() {
                 continue;
             }

@@ -676,15 +676,15 @@ impl<'a> Reader<'a> {
 
     /// The chain with a Python slice or subscript taken of it (`qs[:10]`).
     fn query_span(&self, node: Node<'_>) -> Span {
-        match node.parent() {
+        match self.nodes.parent(node) {
             Some(p) if p.kind() == "subscript" && p.field("value") == Some(node) => span(p),
             _ => span(node),
         }
     }
 
     /// The chain's outermost node: the call, or the slice taken of it.
-    fn query_node<'t>(&self, node: Node<'t>) -> Node<'t> {
-        match node.parent() {
+    fn query_node(&self, node: Node<'a>) -> Node<'a> {
+        match self.nodes.parent(node) {
             Some(p) if p.kind() == "subscript" && p.field("value") == Some(node) => p,
             _ => node,
         }
@@ -693,14 +693,15 @@ impl<'a> Reader<'a> {
     /// Whether a queryset runs where it stands: iterated by a `for` or comprehension,
     /// passed to `list()`/`len()`/`sum()`..., or awaited/returned (a caller evaluates it).
     fn evaluated_in_place(&self, node: Node<'_>) -> bool {
-        let Some(parent) = node.parent() else {
+        let Some(parent) = self.nodes.parent(node) else {
             return false;
         };
         match parent.kind() {
             "for_statement" | "for_in_clause" => parent.field("right") == Some(node),
             "return_statement" | "await" | "expression_statement" => true,
-            "argument_list" => parent
-                .parent()
+            "argument_list" => self
+                .nodes
+                .parent(parent)
                 .and_then(|call| call.field("function"))
                 .is_some_and(|f| {
                     matches!(
@@ -723,7 +724,7 @@ impl<'a> Reader<'a> {
 
     /// Whether the chain is sliced with a range (`qs[:10]`, `qs[a:b]`), not indexed.
     pub fn sliced_range(&self, outer: Node<'_>) -> bool {
-        outer.parent().is_some_and(|p| {
+        self.nodes.parent(outer).is_some_and(|p| {
             p.kind() == "subscript"
                 && p.field("value") == Some(outer)
                 && p.field("subscript").is_some_and(|s| s.kind() == "slice")
@@ -732,8 +733,8 @@ impl<'a> Reader<'a> {
 
     /// Whether the chain is sliced (`qs[:10]`, `qs[0]`).
     pub fn sliced(&self, outer: Node<'_>) -> bool {
-        outer
-            .parent()
+        self.nodes
+            .parent(outer)
             .is_some_and(|p| p.kind() == "subscript" && p.field("value") == Some(outer))
     }
 
@@ -787,10 +788,10 @@ impl<'a> Reader<'a> {
     fn find_member_value(&self, name: &str) -> Option<Node<'a>> {
         self.text.match_indices(name).find_map(|(at, _)| {
             let node = self.nodes.node_at(Span::new(at, at + name.len()))?;
-            let parent = node.parent()?;
+            let parent = self.nodes.parent(node)?;
             match parent.kind() {
                 "member_expression" | "attribute" => {
-                    let assignment = parent.parent()?;
+                    let assignment = self.nodes.parent(parent)?;
                     (matches!(assignment.kind(), "assignment" | "assignment_expression")
                         && assignment.field("left") == Some(parent))
                     .then(|| assignment.field("right"))
@@ -910,7 +911,7 @@ impl<'a> Reader<'a> {
     fn enclosing_loop(&self, node: Node<'_>) -> Option<Loop> {
         let mut child = node;
         let mut in_try = false;
-        while let Some(parent) = child.parent() {
+        while let Some(parent) = self.nodes.parent(child) {
             let body = parent.field("body") == Some(child);
             match parent.kind() {
                 "try_statement" => in_try = true,
@@ -955,8 +956,11 @@ impl<'a> Reader<'a> {
 
     /// The loop a callback makes when passed to `forEach`, `map` and the like.
     fn iterating_call(&self, function: Node<'_>) -> Option<Loop> {
-        let arguments = function.parent().filter(|p| p.kind() == "arguments")?;
-        let call = arguments.parent()?;
+        let arguments = self
+            .nodes
+            .parent(function)
+            .filter(|p| p.kind() == "arguments")?;
+        let call = self.nodes.parent(arguments)?;
         let callee = call.field("function")?;
         let method = self.text(callee.field("property")?);
         let kind = match method {
@@ -990,11 +994,12 @@ impl<'a> Reader<'a> {
             return true;
         }
         let mut child = node;
-        while let Some(parent) = child.parent() {
+        while let Some(parent) = self.nodes.parent(child) {
             match parent.kind() {
                 "arguments" | "argument_list"
-                    if parent
-                        .parent()
+                    if self
+                        .nodes
+                        .parent(parent)
                         .and_then(|c| c.field("function"))
                         .is_some_and(|callee| {
                             is_transaction_name(last_segment(self.text(callee)))
@@ -1131,7 +1136,7 @@ impl<'a> Reader<'a> {
     /// returned, or cached (`if (!pool) pool = ...`).
     fn kept(&self, node: Node<'_>) -> bool {
         let mut child = node;
-        while let Some(parent) = child.parent() {
+        while let Some(parent) = self.nodes.parent(child) {
             match parent.kind() {
                 "await_expression" | "await" | "parenthesized_expression" => {}
                 "return_statement" | "export_statement" => return true,
