@@ -197,14 +197,7 @@ impl Reader<'_> {
                     table: table.clone(),
                     column,
                 });
-                events.extend(constraints.into_iter().map(|constraint| Event {
-                    span,
-                    change: Change::AddConstraint {
-                        table: table.clone(),
-                        constraint,
-                        not_valid: false,
-                    },
-                }));
+                events.extend(constraint_events(span, &table, constraints));
                 alter(events)
             }
             "removeColumn" => alter(event(Change::DropColumn {
@@ -249,14 +242,7 @@ impl Reader<'_> {
                         }
                     },
                 });
-                events.extend(constraints.into_iter().map(|constraint| Event {
-                    span,
-                    change: Change::AddConstraint {
-                        table: table.clone(),
-                        constraint,
-                        not_valid: false,
-                    },
-                }));
+                events.extend(constraint_events(span, &table, constraints));
                 alter(events)
             }
             // `addIndex(table, ["a"], { unique, concurrently })` or `addIndex(table,
@@ -581,4 +567,21 @@ fn default_index_name(table: &TableRef, columns: &[Name]) -> Name {
         &format!("{}_{}", table.key.name, columns.join("_")).to_lowercase(),
         true,
     )
+}
+
+/// The constraints a column's attributes add (`references`, `unique`), as events on its
+/// table.
+fn constraint_events(
+    span: audit_core::Span,
+    table: &TableRef,
+    constraints: Vec<ConstraintDef>,
+) -> impl Iterator<Item = Event> + '_ {
+    constraints.into_iter().map(move |constraint| Event {
+        span,
+        change: Change::AddConstraint {
+            table: table.clone(),
+            constraint,
+            not_valid: false,
+        },
+    })
 }

@@ -101,6 +101,21 @@ struct Answer<'t> {
     returned: bool,
 }
 
+/// `target = value` (`res.locals.error = err`, `ctx.body = {...}`): the value assigned to
+/// the member as an answer.
+fn assigned<'t>(ctx: &CodeContext<'t>, target: Node<'t>) -> Option<Answer<'t>> {
+    let assignment = ctx.parent(target).filter(|a| {
+        a.kind() == "assignment_expression"
+            && a.field("left").is_some_and(|l| l.id() == target.id())
+    })?;
+    Some(Answer {
+        values: vec![assignment.field("right")?],
+        sink: assignment,
+        server_error: false,
+        returned: false,
+    })
+}
+
 fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
     let answers = if ctx.grammar.is_javascript_family() {
         javascript_answers(ctx)
@@ -449,36 +464,14 @@ fn javascript_answers<'t>(ctx: &'t CodeContext<'_>) -> Vec<Answer<'t>> {
                     && m.field("object").is_some_and(|o| o.id() == locals.id())
             })
             .unwrap_or(locals);
-        if let Some(assignment) = target.parent().filter(|a| {
-            a.kind() == "assignment_expression"
-                && a.field("left").is_some_and(|l| l.id() == target.id())
-        }) && let Some(right) = assignment.field("right")
-        {
-            answers.push(Answer {
-                values: vec![right],
-                sink: assignment,
-                server_error: false,
-                returned: false,
-            });
-        }
+        answers.extend(assigned(ctx, target));
     }
     // Koa: `ctx.body = { error: err.message }`.
     for (at, _) in text.match_indices("ctx.body") {
         let Some(member) = ctx.node_at(Span::new(at, at + "ctx.body".len())) else {
             continue;
         };
-        if let Some(assignment) = member.parent().filter(|a| {
-            a.kind() == "assignment_expression"
-                && a.field("left").is_some_and(|l| l.id() == member.id())
-        }) && let Some(right) = assignment.field("right")
-        {
-            answers.push(Answer {
-                values: vec![right],
-                sink: assignment,
-                server_error: false,
-                returned: false,
-            });
-        }
+        answers.extend(assigned(ctx, member));
     }
     answers
 }
