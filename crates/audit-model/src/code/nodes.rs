@@ -89,17 +89,25 @@ impl<'t> NodeIndex<'t> {
 
     /// The entry holding `node` itself.
     fn entry_of(&self, node: Node<'t>) -> Option<usize> {
+        self.same_range(Span::new(node.start_byte(), node.end_byte()))?
+            .find(|&i| self.entries[i].node.id() == node.id())
+    }
+
+    /// The entries whose range is exactly `span`, outermost first.
+    fn same_range(&self, span: Span) -> Option<std::ops::Range<usize>> {
         let (start, end) = (
-            u32::try_from(node.start_byte()).ok()?,
-            u32::try_from(node.end_byte()).ok()?,
+            u32::try_from(span.start).ok()?,
+            u32::try_from(span.end).ok()?,
         );
         let key = |e: &Entry<'_>| (e.start, std::cmp::Reverse(e.end));
         let first = self
             .entries
             .partition_point(|e| key(e) < (start, std::cmp::Reverse(end)));
-        (first..self.entries.len())
-            .take_while(|&i| self.entries[i].start == start && self.entries[i].end == end)
-            .find(|&i| self.entries[i].node.id() == node.id())
+        let count = self.entries[first..]
+            .iter()
+            .take_while(|e| e.start == start && e.end == end)
+            .count();
+        Some(first..first + count)
     }
 
     /// The named node whose range is exactly `span` (the deepest, when several share
@@ -110,18 +118,7 @@ impl<'t> NodeIndex<'t> {
 
     /// The node of `span` when the index knows it.
     pub(super) fn indexed(&self, span: Span) -> Option<Node<'t>> {
-        let (start, end) = (
-            u32::try_from(span.start).ok()?,
-            u32::try_from(span.end).ok()?,
-        );
-        let key = |e: &Entry<'_>| (e.start, std::cmp::Reverse(e.end));
-        let first = self
-            .entries
-            .partition_point(|e| key(e) < (start, std::cmp::Reverse(end)));
-        let entry = self.entries[first..]
-            .iter()
-            .take_while(|e| e.start == start && e.end == end)
-            .last()?;
+        let entry = &self.entries[self.same_range(span)?.last()?];
         // A named node of the same range may lie under a node whose children the walk
         // skipped: the tree answers for that range (asked here, at a lookup, rather than
         // at each of the far more numerous visits).

@@ -345,16 +345,22 @@ impl<'a> Evaluator<'a> {
     }
 
     fn error(&self, at: Span, part: ErrorPart, caught: Caught) -> Taint {
+        let from = From::Error {
+            span: at,
+            part,
+            broad: caught.broad,
+            inferred: caught.inferred,
+        };
+        self.origin(from, true)
+    }
+
+    /// A value with one origin, live for every rule, not yet passed through anything.
+    fn origin(&self, from: From, whole: bool) -> Taint {
         Taint {
             origins: vec![Origin {
-                from: From::Error {
-                    span: at,
-                    part,
-                    broad: caught.broad,
-                    inferred: caught.inferred,
-                },
+                from,
                 live: self.all,
-                whole: true,
+                whole,
                 structured: false,
                 member: false,
                 read: None,
@@ -411,17 +417,7 @@ impl<'a> Evaluator<'a> {
     }
 
     fn request(&self, node: Node<'_>) -> Taint {
-        Taint {
-            origins: vec![Origin {
-                from: From::Request(span(node)),
-                live: self.all,
-                whole: true,
-                structured: false,
-                member: false,
-                read: None,
-                steps: Vec::new(),
-            }],
-        }
+        self.request_at(span(node))
     }
 
     fn eval_node(&self, node: Node<'_>) -> Taint {
@@ -616,20 +612,11 @@ impl<'a> Evaluator<'a> {
                         let crate::code::Scope::Function(function) = binding.scope else {
                             return Taint::default();
                         };
-                        Taint {
-                            origins: vec![Origin {
-                                from: From::Parameter {
-                                    function,
-                                    position: parameter.position,
-                                },
-                                live: self.all,
-                                whole: parameter.path.is_empty(),
-                                structured: false,
-                                member: false,
-                                read: None,
-                                steps: Vec::new(),
-                            }],
-                        }
+                        let from = From::Parameter {
+                            function,
+                            position: parameter.position,
+                        };
+                        self.origin(from, parameter.path.is_empty())
                     }
                     None => Taint::default(),
                 }
@@ -694,17 +681,7 @@ impl<'a> Evaluator<'a> {
     }
 
     fn request_at(&self, at: Span) -> Taint {
-        Taint {
-            origins: vec![Origin {
-                from: From::Request(at),
-                live: self.all,
-                whole: true,
-                structured: false,
-                member: false,
-                read: None,
-                steps: Vec::new(),
-            }],
-        }
+        self.origin(From::Request(at), true)
     }
 
     /// `value` is a request object and `property` one of its sources.

@@ -369,32 +369,13 @@ impl<'c> Finder<'c, '_, '_> {
         let text = self.text();
         match node.kind() {
             "identifier" | "shorthand_property_identifier" => {
-                if let Some(what) = sensitive_name(text_of(text, node))
-                    && !self.loop_variable(node)
-                {
-                    let found = Found {
-                        node,
-                        what,
-                        proven: self.input(node),
-                    };
-                    self.report(found, false);
-                } else {
-                    self.request(node);
-                }
+                let what =
+                    sensitive_name(text_of(text, node)).filter(|_| !self.loop_variable(node));
+                self.sensitive_or_request(node, what);
             }
             "member_expression" | "attribute" | "subscript_expression" | "subscript" => {
                 let name = member_name(text, node).filter(|_| !record_identifier(text, node));
-                match name.and_then(sensitive_name) {
-                    Some(what) => {
-                        let found = Found {
-                            node,
-                            what,
-                            proven: self.input(node),
-                        };
-                        self.report(found, false);
-                    }
-                    None => self.request(node),
-                }
+                self.sensitive_or_request(node, name.and_then(sensitive_name));
             }
             "call_expression" | "call" => self.call(node),
             "template_string"
@@ -503,17 +484,7 @@ impl<'c> Finder<'c, '_, '_> {
                 let key = arguments
                     .and_then(|a| elements(a).first().copied())
                     .and_then(|k| string_content(text, k));
-                match key.and_then(sensitive_name) {
-                    Some(what) => {
-                        let found = Found {
-                            node,
-                            what,
-                            proven: self.input(node),
-                        };
-                        self.report(found, false);
-                    }
-                    None => self.request(node),
-                }
+                self.sensitive_or_request(node, key.and_then(sensitive_name));
             }
             _ => self.request(node),
         }
@@ -521,6 +492,22 @@ impl<'c> Finder<'c, '_, '_> {
 
     /// A whole request container (`req.body`, `request.headers`, `body` assigned from
     /// `req.body`), by the data-flow model.
+    /// Reports `node` as the sensitive value `what` names, else asks whether it is request
+    /// input logged whole.
+    fn sensitive_or_request(&mut self, node: Node<'c>, what: Option<&'static str>) {
+        match what {
+            Some(what) => {
+                let found = Found {
+                    node,
+                    what,
+                    proven: self.input(node),
+                };
+                self.report(found, false);
+            }
+            None => self.request(node),
+        }
+    }
+
     fn request(&mut self, node: Node<'c>) {
         if let Some((flow, container)) = self.flow.request_container(node) {
             let what = match container {
