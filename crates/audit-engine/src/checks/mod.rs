@@ -112,6 +112,7 @@ pub struct CodeContext<'a> {
     /// The enabled taint rules' sinks and sanitizers.
     taint: &'a TaintSpec,
     queries: OnceCell<CodeQueries>,
+    script_or_migration: OnceCell<bool>,
 }
 
 impl<'a> CodeContext<'a> {
@@ -125,7 +126,16 @@ impl<'a> CodeContext<'a> {
             semantics: OnceCell::new(),
             taint: &NO_TAINT_RULES,
             queries: OnceCell::new(),
+            script_or_migration: OnceCell::new(),
         }
+    }
+
+    /// Whether the file is a migration, seed or one-off script (asked by several rules,
+    /// answered once).
+    pub fn is_script_or_migration(&self) -> bool {
+        *self
+            .script_or_migration
+            .get_or_init(|| database::is_script_or_migration(&self.source.path, &self.source.text))
     }
 
     pub fn with_sql_dialect(self, sql_dialect: SqlDialect) -> CodeContext<'a> {

@@ -97,7 +97,7 @@ pub fn collect(ctx: &CodeContext<'_>) -> Option<DatabaseUse> {
             .filter_map(|q| read(ctx.source, q))
             .collect();
         // DB020, their one reader, leaves scripts and migrations alone.
-        let script = crate::checks::database::is_script_or_migration(&ctx.source.path, text);
+        let script = ctx.is_script_or_migration();
         found.instance_reads = code
             .instance_reads
             .iter()

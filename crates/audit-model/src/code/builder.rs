@@ -39,29 +39,39 @@ pub(super) fn build<'t>(
     };
     // Only named nodes mean anything here, so the walk steps over the punctuation
     // between them instead of landing on each; a stack, not recursion, as files may
-    // nest deeper than any thread's stack.
-    let mut stack = Vec::new();
+    // nest deeper than any thread's stack. Each node's named children are read once,
+    // before it is entered: the walk descends through them and `enter` reads a call's
+    // callee and arguments from them (tree-sitter finds a child by index from the first
+    // one, through every hidden node on the way, so each lookup costs hundreds of
+    // instructions).
+    let mut stack: Vec<Level<'t>> = Vec::new();
+    let mut spare: Vec<Vec<Node<'t>>> = Vec::new();
+    builder.entering(root, Vec::new());
     let entered = enter(&mut builder, root);
     let root_entry = index.visit(root, entered, None);
-    if entered {
-        stack.push((NamedChildren::of(root), root_entry));
+    if entered && let Some(children) = builder.entered_children() {
+        stack.push(Level::new(root, children, root_entry));
     }
-    while let Some((children, parent_entry)) = stack.last_mut() {
-        match children.next() {
+    while let Some(level) = stack.last_mut() {
+        match level.children.get(level.next).copied() {
             Some(child) => {
-                let parent_entry = *parent_entry;
+                level.next += 1;
+                let parent_entry = level.entry;
+                builder.entering(child, spare.pop().unwrap_or_default());
                 let descend = enter(&mut builder, child) && !inert(src, child, javascript);
                 let entry = index.visit(child, descend, parent_entry);
-                if descend && child.named_child_count() > 0 {
-                    stack.push((NamedChildren::of(child), entry));
+                if descend && let Some(children) = builder.entered_children() {
+                    stack.push(Level::new(child, children, entry));
                 } else {
+                    spare.push(builder.take_buffer());
                     builder.leave(child);
                 }
             }
             None => {
-                let parent = children.parent();
-                stack.pop();
-                builder.leave(parent);
+                if let Some(level) = stack.pop() {
+                    spare.push(level.children);
+                    builder.leave(level.node);
+                }
             }
         }
     }
@@ -122,6 +132,25 @@ fn inert(s: Source<'_>, node: Node<'_>, javascript: bool) -> bool {
     })
 }
 
+/// A node being walked: its named children and the next one to visit.
+struct Level<'t> {
+    node: Node<'t>,
+    children: Vec<Node<'t>>,
+    next: usize,
+    entry: Option<u32>,
+}
+
+impl<'t> Level<'t> {
+    fn new(node: Node<'t>, children: Vec<Node<'t>>, entry: Option<u32>) -> Level<'t> {
+        Level {
+            node,
+            children,
+            next: 0,
+            entry,
+        }
+    }
+}
+
 /// The named children of a node, in order. By index for the narrow nodes that are most
 /// of a tree (tree-sitter finds a named child by index in a few steps, where its cursor
 /// pays for every anonymous sibling in between); by cursor for wide ones, where indexing
@@ -133,7 +162,6 @@ enum NamedChildren<'t> {
         count: u32,
     },
     Cursor {
-        node: Node<'t>,
         cursor: TreeCursor<'t>,
         started: bool,
     },
@@ -185,17 +213,27 @@ impl<'t> NamedChildren<'t> {
             }
         } else {
             NamedChildren::Cursor {
-                node,
                 cursor: node.walk(),
                 started: false,
             }
         }
     }
+}
 
-    fn parent(&self) -> Node<'t> {
-        match self {
-            NamedChildren::Indexed { node, .. } | NamedChildren::Cursor { node, .. } => *node,
+/// The named children of `node`, in order, into `into`.
+fn named_children_into<'t>(node: Node<'t>, into: &mut Vec<Node<'t>>) {
+    into.clear();
+    let count = node.named_child_count() as u32;
+    if count <= INDEXED_CHILDREN {
+        into.reserve(count as usize);
+        for i in 0..count {
+            if let Some(child) = node.named_child(i) {
+                into.push(child);
+            }
         }
+    } else {
+        let mut cursor = node.walk();
+        into.extend(node.named_children(&mut cursor));
     }
 }
 
@@ -222,6 +260,9 @@ pub(super) struct Builder<'t> {
     pending_decorators: Vec<(usize, Vec<PendingDecorator<'t>>)>,
     /// `require()`/`import()` calls already recorded as a bound import.
     pub(super) bound_module_calls: HashSet<usize>,
+    /// The node being entered, whether its named children were read, and them.
+    entered: Option<(Node<'t>, bool)>,
+    children: Vec<Node<'t>>,
 }
 
 pub(super) struct PendingDecorator<'t> {
@@ -396,6 +437,75 @@ impl<'t> Builder<'t> {
             pending_names: Vec::new(),
             pending_decorators: Vec::new(),
             bound_module_calls: HashSet::default(),
+            entered: None,
+            children: Vec::new(),
+        }
+    }
+
+    /// The walk is about to enter `node`; its named children are read into `buffer` when
+    /// first asked for.
+    fn entering(&mut self, node: Node<'t>, mut buffer: Vec<Node<'t>>) {
+        buffer.clear();
+        self.children = buffer;
+        self.entered = Some((node, false));
+    }
+
+    /// The named children of the node entered last, read now if `enter` did not read
+    /// them; `None` when it has none.
+    fn entered_children(&mut self) -> Option<Vec<Node<'t>>> {
+        let node = self.entered?.0;
+        self.children_of(node);
+        let children = self.take_buffer();
+        (!children.is_empty()).then_some(children)
+    }
+
+    fn take_buffer(&mut self) -> Vec<Node<'t>> {
+        self.entered = None;
+        std::mem::take(&mut self.children)
+    }
+
+    /// The named children of `node` when it is the node being entered (read once).
+    fn children_of(&mut self, node: Node<'t>) -> Option<&[Node<'t>]> {
+        match &mut self.entered {
+            Some((entered, read)) if *entered == node => {
+                if !*read {
+                    *read = true;
+                    named_children_into(node, &mut self.children);
+                }
+                Some(self.children.as_slice())
+            }
+            _ => None,
+        }
+    }
+
+    /// [`Source::first_field`] from the children the walk read, when it read `node`'s.
+    pub(super) fn first_field(&mut self, node: Node<'t>, field: Field) -> Option<Node<'t>> {
+        let src = self.src;
+        match self.children_of(node) {
+            Some(children) => match children.first() {
+                Some(first) if !first.is_extra() && first.start_byte() == node.start_byte() => {
+                    Some(*first)
+                }
+                _ => src.child(node, field),
+            },
+            None => src.first_field(node, field),
+        }
+    }
+
+    /// [`Source::last_field`] from the children the walk read, when it read `node`'s.
+    pub(super) fn last_field(
+        &mut self,
+        node: Node<'t>,
+        field: Field,
+        kinds: &[Kind],
+    ) -> Option<Node<'t>> {
+        let src = self.src;
+        match self.children_of(node) {
+            Some(children) => match children.last() {
+                Some(last) if kinds.contains(&src.kind(*last)) => Some(*last),
+                _ => src.child(node, field),
+            },
+            None => src.last_field(node, field, kinds),
         }
     }
 

@@ -351,10 +351,10 @@ impl<'t> Builder<'t> {
     /// A call or `new` expression, its callee in `field`.
     fn javascript_call(&mut self, node: Node<'t>, field: Field, new: bool) {
         let s = self.src;
-        let Some(callee) = s.first_field(node, field) else {
+        let Some(callee) = self.first_field(node, field) else {
             return;
         };
-        let arguments = s.last_field(
+        let arguments = self.last_field(
             node,
             Field::Arguments,
             &[Kind::Arguments, Kind::TemplateString],

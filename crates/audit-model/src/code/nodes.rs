@@ -182,10 +182,13 @@ pub trait Fields<'t> {
     fn field(&self, name: &'static str) -> Option<Node<'t>>;
 }
 
-/// Field ids by name and grammar, direct-mapped: a hit is two comparisons, where a map
-/// lookup hashed the key on each of the model's hundreds of thousands of field reads.
-/// A grammar is told apart by its kind and field counts (a test checks that the product's
-/// grammars differ in them); a slot taken by another name or grammar is looked up again.
+/// Field ids by name and grammar, in a two-way set-associative cache: a hit is a few
+/// comparisons, where a map lookup hashed the key on each of the model's hundreds of
+/// thousands of field reads. Names are keyed by address (they are literals), spread by a
+/// multiplicative hash, and each may sit in either slot of its pair, so the few dozen
+/// names the readers use do not evict each other whatever addresses the linker gave
+/// them. A grammar is told apart by its kind and field counts (a test checks that the
+/// product's grammars differ in them); a miss is looked up again.
 #[derive(Clone, Copy)]
 struct FieldSlot {
     name: usize,
@@ -193,7 +196,7 @@ struct FieldSlot {
     id: Option<FieldId>,
 }
 
-const FIELD_SLOTS: usize = 128;
+const FIELD_SLOTS: usize = 512;
 
 impl<'t> Fields<'t> for Node<'t> {
     fn field(&self, name: &'static str) -> Option<Node<'t>> {
@@ -204,18 +207,25 @@ impl<'t> Fields<'t> for Node<'t> {
         let language = self.language();
         let grammar = (language.node_kind_count(), language.field_count());
         let key = name.as_ptr() as usize;
-        let slot = (key >> 2 ^ grammar.0) % FIELD_SLOTS;
-        let id = SLOTS.with(|slots| match slots[slot].get() {
-            Some(cached) if cached.name == key && cached.grammar == grammar => cached.id,
-            _ => {
-                let id = language.field_id_for_name(name);
-                slots[slot].set(Some(FieldSlot {
-                    name: key,
-                    grammar,
-                    id,
-                }));
-                id
+        let hash = (key ^ grammar.0.rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let pair = (hash >> (usize::BITS - 8)) % (FIELD_SLOTS / 2) * 2;
+        let id = SLOTS.with(|slots| {
+            let hit = |slot: &Cell<Option<FieldSlot>>| {
+                slot.get()
+                    .filter(|cached| cached.name == key && cached.grammar == grammar)
+            };
+            if let Some(cached) = hit(&slots[pair]).or_else(|| hit(&slots[pair + 1])) {
+                return cached.id;
             }
+            let id = language.field_id_for_name(name);
+            // The newest entry takes the first slot, the one it displaces the second.
+            slots[pair + 1].set(slots[pair].get());
+            slots[pair].set(Some(FieldSlot {
+                name: key,
+                grammar,
+                id,
+            }));
+            id
         })?;
         self.child_by_field_id(id.get())
     }

@@ -263,10 +263,10 @@ impl<'t> Builder<'t> {
     /// A call with its keyword arguments.
     fn python_call(&mut self, node: Node<'t>) {
         let s = self.src;
-        let Some(callee) = s.first_field(node, Field::Function) else {
+        let Some(callee) = self.first_field(node, Field::Function) else {
             return;
         };
-        let arguments = s.last_field(
+        let arguments = self.last_field(
             node,
             Field::Arguments,
             &[Kind::ArgumentList, Kind::GeneratorExpression],

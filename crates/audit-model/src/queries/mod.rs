@@ -15,7 +15,7 @@ mod javascript;
 mod python;
 pub mod sql;
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 
 use audit_core::Span;
 use audit_syntax::tree_sitter::Node;
@@ -333,6 +333,7 @@ impl CodeQueries {
             javascript: semantics.grammar().is_javascript_family(),
             facts,
             member_values: RefCell::new(Vec::new()),
+            calls_by_name: OnceCell::new(),
         };
         let mut model = CodeQueries::default();
         let calls = semantics.calls();
@@ -516,6 +517,10 @@ pub(super) struct Reader<'a> {
     pub facts: FileFacts,
     /// `this.x`/`self.x` values already looked up: (name, the value's span).
     member_values: RefCell<Vec<(String, Option<Span>)>>,
+    /// The file's calls sorted by the last segment of their callee (`db.save` under
+    /// `save`): (segment start, segment end, call index), built when a function's
+    /// callers are first asked for.
+    calls_by_name: OnceCell<Vec<(usize, usize, usize)>>,
 }
 
 /// What the file imports, for the recognisers.
@@ -606,14 +611,28 @@ impl<'a> Reader<'a> {
         };
         let own = functions[function].span;
         let mut any = false;
-        let all = self
-            .semantics
-            .calls()
+        let calls = self.semantics.calls();
+        let segment = |&(start, end, _): &(usize, usize, usize)| &self.text[start..end];
+        let by_name = self.calls_by_name.get_or_init(|| {
+            let mut by_name: Vec<_> = calls
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let callee = &self.text[c.callee.start..c.callee.end];
+                    let start = c.callee.end - last_segment(callee).len();
+                    (start, c.callee.end, i)
+                })
+                .collect();
+            // Stable: calls of one name stay in file order.
+            by_name.sort_by(|a, b| segment(a).cmp(segment(b)));
+            by_name
+        });
+        let first = by_name.partition_point(|c| segment(c) < name);
+        let all = by_name[first..]
             .iter()
-            .filter(|c| {
-                let callee = &self.text[c.callee.start..c.callee.end];
-                last_segment(callee) == name && !(own.start..own.end).contains(&c.span.start)
-            })
+            .take_while(|c| segment(c) == name)
+            .map(|&(_, _, i)| &calls[i])
+            .filter(|c| !(own.start..own.end).contains(&c.span.start))
             .all(|c| {
                 any = true;
                 let Some(node) = self.nodes.node_at(c.span) else {

@@ -24,7 +24,7 @@ pub const CHECK: Check = Check::Several(&[
 
 fn check_code(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
     // Code migrations' SQL is checked with the migrations.
-    if super::is_script_or_migration(&ctx.source.path, &ctx.source.text) {
+    if ctx.is_script_or_migration() {
         return;
     }
     for query in &ctx.queries().queries {

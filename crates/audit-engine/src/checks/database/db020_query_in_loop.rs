@@ -14,7 +14,6 @@ use std::collections::HashMap;
 use audit_model::orm::{Orm, OrmModel};
 use audit_model::queries::{ANCHORS, Client, LoopKind, Query};
 
-use super::is_script_or_migration;
 use crate::checks::{Check, CodeContext, CrossLayerContext, Emit, excerpt};
 use audit_core::Confidence;
 
@@ -29,7 +28,7 @@ pub const CHECK: Check = Check::Several(&[
 ]);
 
 fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
-    if is_script_or_migration(&ctx.source.path, &ctx.source.text) {
+    if ctx.is_script_or_migration() {
         return;
     }
     let text = ctx.source.text.as_str();

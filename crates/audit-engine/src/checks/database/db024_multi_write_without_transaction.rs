@@ -8,7 +8,6 @@
 use audit_core::Span;
 use audit_model::queries::{Client, Operation, Query};
 
-use super::is_script_or_migration;
 use crate::checks::{Check, CodeContext, Emit, excerpt};
 
 pub const CHECK: Check = Check::Code {
@@ -17,7 +16,7 @@ pub const CHECK: Check = Check::Code {
 };
 
 fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
-    if is_script_or_migration(&ctx.source.path, &ctx.source.text) {
+    if ctx.is_script_or_migration() {
         return;
     }
     let text = ctx.source.text.as_str();
