@@ -111,7 +111,14 @@ fn inert(s: Source<'_>, node: Node<'_>, javascript: bool) -> bool {
         | Kind::ReturnStatement => text,
         _ => return false,
     };
-    if memchr::memchr3(b'(', b'=', b'`', text).is_some() {
+    // In Python an expression binds only through `:=`; its other `=` are keyword
+    // arguments and comparisons, so they do not make a node worth walking into.
+    let binds = if javascript {
+        memchr::memchr3(b'(', b'=', b'`', text).is_some()
+    } else {
+        memchr::memchr(b'(', text).is_some() || memchr::memmem::find(text, b":=").is_some()
+    };
+    if binds {
         return false;
     }
     // What binds or calls without a parenthesis or `=`: `new X`, class expressions,

@@ -5,7 +5,7 @@ use audit_syntax::tree_sitter::{Node, Tree};
 use audit_syntax::{Grammar, parse_tree};
 
 use super::*;
-use crate::code::nodes::Fields;
+use crate::code::nodes::{Fields, KindName};
 
 fn parse(grammar: Grammar, text: &str) -> (Tree, CodeSemantics) {
     let (tree, grammar) = parse_tree(grammar, text, Duration::from_secs(5)).unwrap();
@@ -1028,6 +1028,43 @@ fn field_cache_tells_the_grammars_apart() {
                     "{grammar:?} {name}"
                 );
             }
+        }
+    }
+}
+
+#[test]
+fn kind_names_are_the_trees_kinds() {
+    let sources = [
+        (Grammar::JavaScript, "const a = require('x'); f(a, `t${b}`); /* c */ if (x) {}"),
+        (Grammar::TypeScript, "let a: Array<T> = f<T>(b as C) satisfies D; @d class E {}"),
+        (Grammar::Tsx, "const e = <div a={b}>{c}</div>; function f(x?: number) {}"),
+        (Grammar::Python, "import os\n@d\ndef f(a, *b, **c):\n    return [x for x in a if x]\n"),
+        (Grammar::JavaScript, "f(a,, ) { ] ( ERROR"),
+        (Grammar::Python, "def (:\n  x = ) ]"),
+    ];
+    // Twice, so the second round reads every grammar's table from the cache.
+    for _ in 0..2 {
+        for (grammar, text) in sources {
+            let (tree, _) = parse(grammar, text);
+            let mut cursor = tree.walk();
+            let mut seen = 0;
+            loop {
+                let node = cursor.node();
+                assert_eq!(node.kind_name(), node.kind(), "{grammar:?} {text}");
+                seen += 1;
+                if cursor.goto_first_child() {
+                    continue;
+                }
+                while !cursor.goto_next_sibling() {
+                    if !cursor.goto_parent() {
+                        break;
+                    }
+                }
+                if cursor.node() == tree.root_node() {
+                    break;
+                }
+            }
+            assert!(seen > 5, "{grammar:?}: {seen} nodes");
         }
     }
 }
