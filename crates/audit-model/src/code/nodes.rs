@@ -275,7 +275,9 @@ fn grammar_kind_names(
     language: &audit_syntax::tree_sitter::LanguageRef<'_>,
     grammar: (usize, usize),
 ) -> &'static [&'static str] {
-    let mut tables = KIND_NAMES.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut tables = KIND_NAMES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some((_, names)) = tables.iter().find(|(key, _)| *key == grammar) {
         return names;
     }

@@ -1035,10 +1035,22 @@ fn field_cache_tells_the_grammars_apart() {
 #[test]
 fn kind_names_are_the_trees_kinds() {
     let sources = [
-        (Grammar::JavaScript, "const a = require('x'); f(a, `t${b}`); /* c */ if (x) {}"),
-        (Grammar::TypeScript, "let a: Array<T> = f<T>(b as C) satisfies D; @d class E {}"),
-        (Grammar::Tsx, "const e = <div a={b}>{c}</div>; function f(x?: number) {}"),
-        (Grammar::Python, "import os\n@d\ndef f(a, *b, **c):\n    return [x for x in a if x]\n"),
+        (
+            Grammar::JavaScript,
+            "const a = require('x'); f(a, `t${b}`); /* c */ if (x) {}",
+        ),
+        (
+            Grammar::TypeScript,
+            "let a: Array<T> = f<T>(b as C) satisfies D; @d class E {}",
+        ),
+        (
+            Grammar::Tsx,
+            "const e = <div a={b}>{c}</div>; function f(x?: number) {}",
+        ),
+        (
+            Grammar::Python,
+            "import os\n@d\ndef f(a, *b, **c):\n    return [x for x in a if x]\n",
+        ),
         (Grammar::JavaScript, "f(a,, ) { ] ( ERROR"),
         (Grammar::Python, "def (:\n  x = ) ]"),
     ];

@@ -429,7 +429,7 @@ fn session(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
         }
         "execute" | "scalars" | "scalar" => {
             if let Some(statement) = arguments.first() {
-                core_statement(r, *statement, &mut query);
+                core_statement(r, *statement, r.sql_argument(*statement), &mut query);
             }
         }
         _ => {}
@@ -439,8 +439,14 @@ fn session(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
 
 /// What a Core statement passed to `execute` does: `text(sql)` or a SQL string parsed,
 /// `select(User).where(User.id == x).limit(1)` read from its chain.
-fn core_statement(r: &Reader<'_>, statement: Node<'_>, query: &mut Query) {
-    if let Some((statements, at)) = r.sql_argument(statement) {
+/// `parsed` is the statement read as a SQL string, when it is one.
+fn core_statement(
+    r: &Reader<'_>,
+    statement: Node<'_>,
+    parsed: Option<(Vec<super::sql::SqlQuery>, audit_core::Span)>,
+    query: &mut Query,
+) {
+    if let Some((statements, at)) = parsed {
         let in_transaction = query.in_transaction;
         set_sql(query, statements, at);
         query.in_transaction = in_transaction;
@@ -589,7 +595,9 @@ fn cursor(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
     };
     let mut query = new_query(client, method, Operation::Other);
     if let Some(argument) = argument {
-        core_statement(r, argument, &mut query);
+        // Parsed once: the SQL of a string argument decides above whether this is a
+        // query at all.
+        core_statement(r, argument, parsed, &mut query);
     }
     query.span = span(link.call);
     Some(query)
