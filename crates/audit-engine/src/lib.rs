@@ -61,6 +61,11 @@ pub struct ScanOutput {
     pub fail_on: Option<Severity>,
     /// The route table, when it was asked for ([`routes`]).
     pub routes: Option<RouteTable>,
+    /// The facts the per-file pass kept, freed with the output: a process that exits
+    /// once its report is written can `std::mem::forget` the output instead of freeing
+    /// them one allocation at a time (4 % of a Terraform scan's instructions).
+    #[expect(dead_code, reason = "held, never read: freed with the output")]
+    kept: facts::ProjectFacts,
 }
 
 /// Why a scan could not run at all: always exit code 2.
@@ -229,7 +234,6 @@ fn finish(
     let (project, routes) = project::run(plan, &facts);
     findings.extend(project.findings);
     notes.extend(project.notes);
-    drop(facts);
 
     let reported = |path: &str| match only {
         None => true,
@@ -356,5 +360,6 @@ fn finish(
         rules,
         fail_on: settings.fail_on,
         routes,
+        kept: facts,
     }
 }
