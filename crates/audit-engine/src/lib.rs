@@ -61,6 +61,11 @@ pub struct ScanOutput {
     pub fail_on: Option<Severity>,
     /// The route table, when it was asked for ([`routes`]).
     pub routes: Option<RouteTable>,
+    /// The facts the per-file pass kept, freed with the output: a process that exits
+    /// once its report is written can `std::mem::forget` the output instead of freeing
+    /// them one allocation at a time (4 % of a Terraform scan's instructions).
+    #[expect(dead_code, reason = "held, never read: freed with the output")]
+    kept: facts::ProjectFacts,
 }
 
 /// Why a scan could not run at all: always exit code 2.
@@ -197,12 +202,17 @@ fn prepare(
 fn finish(
     plan: &Plan,
     settings: &Settings,
-    mut results: Vec<analyze::FileResult>,
+    results: Vec<analyze::FileResult>,
     mut notes: Vec<Note>,
     only: Option<&[String]>,
     services: Vec<String>,
 ) -> ScanOutput {
-    results.sort_by(|a, b| a.path.cmp(&b.path));
+    // Sorted by index: a `FileResult` is large, and moving each one log(n) times cost
+    // more than the sort's comparisons.
+    let mut order: Vec<usize> = (0..results.len()).collect();
+    order.sort_by(|&a, &b| results[a].path.cmp(&results[b].path));
+    let mut slots: Vec<Option<analyze::FileResult>> = results.into_iter().map(Some).collect();
+    let results = order.into_iter().filter_map(|i| slots[i].take());
 
     let mut summary = ScanSummary::default();
     let mut findings: Vec<Finding> = Vec::new();
@@ -229,7 +239,6 @@ fn finish(
     let (project, routes) = project::run(plan, &facts);
     findings.extend(project.findings);
     notes.extend(project.notes);
-    drop(facts);
 
     let reported = |path: &str| match only {
         None => true,
@@ -356,5 +365,6 @@ fn finish(
         rules,
         fail_on: settings.fail_on,
         routes,
+        kept: facts,
     }
 }

@@ -2,10 +2,9 @@
 //! project phase, and suppressions that cover whole blocks.
 
 use audit_core::{Language, SourceText};
-use audit_model::terraform::{self, lower_body, lower_json};
+use audit_model::terraform::{self, lower_body_where, lower_json};
 use audit_syntax::ParseProblem;
 use audit_syntax::hcl_edit::Span as _;
-use audit_syntax::hcl_edit::structure::{Body, Structure};
 
 use super::{FileResult, problem_note};
 use crate::facts::TerraformFile;
@@ -23,7 +22,7 @@ pub(super) fn analyze_terraform(plan: &Plan, source: SourceText, result: &mut Fi
     if terraform::is_json_path(&source.path) {
         return analyze_json(plan, source, result);
     }
-    let mut file = match audit_syntax::parse_hcl(&source.text) {
+    let file = match audit_syntax::parse_hcl(&source.text) {
         Ok(file) => file,
         Err(problem) => {
             result.suppressions =
@@ -53,9 +52,16 @@ pub(super) fn analyze_terraform(plan: &Plan, source: SourceText, result: &mut Fi
         return;
     }
     // Lowered now, the tree dropped with `file` at the end of this function: only the
-    // owned blocks wait for the project phase.
-    keep_what_rules_read(plan, &mut file.body);
-    let body = lower_body(&file.body);
+    // owned blocks wait for the project phase. Top-level blocks the project phase never
+    // reads (outputs, unchecked providers, data sources other than policy documents,
+    // resources no enabled rule checks) are not lowered.
+    let body = lower_body_where(&file.body, |block| {
+        read_by_rules(
+            plan,
+            block.ident.as_str(),
+            block.labels.first().map(|l| l.as_str()),
+        )
+    });
     keep(source, body, result);
 }
 
@@ -125,26 +131,6 @@ fn keep(source: SourceText, mut body: terraform::Body, result: &mut FileResult) 
             body,
             parse_error: None,
         });
-    }
-}
-
-/// Drops the top-level blocks the project phase never reads (outputs, unchecked providers, data
-/// sources other than policy documents, resources no enabled rule checks) before
-/// lowering.
-fn keep_what_rules_read(plan: &Plan, body: &mut Body) {
-    for i in (0..body.len()).rev() {
-        let read = match body.get(i) {
-            Some(Structure::Block(block)) => read_by_rules(
-                plan,
-                block.ident.as_str(),
-                block.labels.first().map(|l| l.as_str()),
-            ),
-            // Top-level attributes: the values of a .tfvars file.
-            _ => true,
-        };
-        if !read {
-            body.remove(i);
-        }
     }
 }
 

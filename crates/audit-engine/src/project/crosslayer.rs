@@ -279,12 +279,22 @@ impl CrossLayerContext<'_> {
     }
 }
 
-/// Runs the cross-layer checks once, over the facts the per-file pass kept.
-pub fn run(plan: &Plan, facts: &ProjectFacts, out: &mut Outcome) {
+/// Runs the cross-layer checks once, over the facts the per-file pass kept and the
+/// Terraform databases the module instances of the Terraform pass gave.
+pub fn run(
+    plan: &Plan,
+    facts: &ProjectFacts,
+    mut tls_databases: Vec<TlsDatabase>,
+    out: &mut Outcome,
+) {
     if plan.cross_layer.is_empty() {
         return;
     }
-    let built = isolated("the cross-layer model", None, || context(facts));
+    // A module called from several places names the same attribute once.
+    tls_databases.dedup_by(|a, b| a.location == b.location);
+    let built = isolated("the cross-layer model", None, || {
+        context(facts, tls_databases)
+    });
     let ctx = match built {
         Ok(ctx) => ctx,
         Err(note) => return out.notes.push(note),
@@ -294,7 +304,19 @@ pub fn run(plan: &Plan, facts: &ProjectFacts, out: &mut Outcome) {
     }
 }
 
-fn context(facts: &ProjectFacts) -> CrossLayerContext<'_> {
+/// The databases of one module instance that demand TLS, for [`run`].
+pub fn collect_tls_databases(module: &terraform::Module<'_>, found: &mut Vec<TlsDatabase>) {
+    for db in terraform::tls_databases(module) {
+        found.push(TlsDatabase {
+            location: db.source.locate(db.span),
+            address: db.address,
+            public: db.public,
+            why: db.why,
+        });
+    }
+}
+
+fn context(facts: &ProjectFacts, tls_databases: Vec<TlsDatabase>) -> CrossLayerContext<'_> {
     let files: Vec<(&Arc<str>, &DatabaseUse)> = facts
         .files
         .iter()
@@ -302,24 +324,6 @@ fn context(facts: &ProjectFacts) -> CrossLayerContext<'_> {
         .collect();
     let models = files.iter().flat_map(|(_, d)| &d.models).collect();
     let schemas = schema::final_schemas(facts.files.iter().filter_map(|(_, f)| f.sql.as_ref()));
-    let tf_files: Vec<_> = facts
-        .files
-        .iter()
-        .filter_map(|(_, f)| f.terraform.as_ref())
-        .collect();
-    let mut tls_databases = Vec::new();
-    terraform::for_each_module(tf_files.iter().copied(), |module| {
-        for db in terraform::tls_databases(&module) {
-            tls_databases.push(TlsDatabase {
-                location: db.source.locate(db.span),
-                address: db.address,
-                public: db.public,
-                why: db.why,
-            });
-        }
-    });
-    // A module called from several places names the same attribute once.
-    tls_databases.dedup_by(|a, b| a.location == b.location);
     CrossLayerContext {
         files,
         schemas,

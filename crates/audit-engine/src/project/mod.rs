@@ -48,8 +48,8 @@ impl SqlContext<'_> {
 pub fn run(plan: &Plan, facts: &ProjectFacts) -> (Outcome, Option<RouteTable>) {
     let mut out = Outcome::default();
     run_sql(plan, facts, &mut out);
-    terraform::run(plan, facts, &mut out);
-    crosslayer::run(plan, facts, &mut out);
+    let tls_databases = terraform::run(plan, facts, &mut out);
+    crosslayer::run(plan, facts, tls_databases, &mut out);
     for (index, check) in &plan.project {
         out.run(&plan.rules[*index].meta, None, |emit| check(facts, emit));
     }

@@ -5,26 +5,44 @@
 //! several places reports a finding in its file once, naming the first call.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use audit_core::{Finding, RuleMeta, Span};
 use audit_model::terraform::{self, Resource, Target, Value, render_value};
 
-use crate::checks::{Emit, Outcome};
+use super::crosslayer::{self, TlsDatabase};
+use crate::checks::{Emit, Outcome, isolated};
 use crate::facts::ProjectFacts;
 use crate::plan::{Plan, TerraformMatcher};
-use crate::rules::{TerraformAssertion, Verdict};
+use crate::rules::{RuleIdx, TerraformAssertion, Verdict};
 
 /// What a Terraform check sees: one resource instance in its evaluated module.
 pub type ResourceContext<'a> = Resource<'a>;
 
-pub fn run(plan: &Plan, facts: &ProjectFacts, out: &mut Outcome) {
-    if plan.terraform.is_empty() {
-        return;
+/// Runs the Terraform checks over every resource instance of every module instance and
+/// returns the databases that demand TLS, for the cross-layer checks (collected in the
+/// same walk over the module instances, when those checks are enabled).
+pub fn run(plan: &Plan, facts: &ProjectFacts, out: &mut Outcome) -> Vec<TlsDatabase> {
+    let cross_layer = !plan.cross_layer.is_empty();
+    let mut tls_databases = Vec::new();
+    if plan.terraform.is_empty() && !cross_layer {
+        return tls_databases;
     }
     let files = facts.files.iter().filter_map(|(_, f)| f.terraform.as_ref());
-    let mut seen: HashSet<(String, usize, usize, String)> = HashSet::new();
+    let mut seen: HashSet<(RuleIdx, usize, usize, Arc<str>)> = HashSet::new();
     // Each module instance is checked and dropped before the next is built.
     terraform::for_each_module(files, |module| {
+        if cross_layer {
+            let collected = isolated("the cross-layer model", None, || {
+                crosslayer::collect_tls_databases(&module, &mut tls_databases)
+            });
+            if let Err(note) = collected {
+                out.notes.push(note);
+            }
+        }
+        if plan.terraform.is_empty() {
+            return;
+        }
         let mut resources = module.resources();
         // Provider and variable blocks, for the checks that read them (TF011).
         if plan.terraform.contains_key(terraform::PROVIDER)
@@ -50,10 +68,10 @@ pub fn run(plan: &Plan, facts: &ProjectFacts, out: &mut Outcome) {
                 for finding in run_instances(meta, matcher, instances, out) {
                     // A module called from several places: its findings once.
                     let key = (
-                        finding.rule.as_str().to_string(),
+                        *index,
                         finding.location.span.start,
                         finding.location.span.end,
-                        finding.location.path.to_string(),
+                        finding.location.path.clone(),
                     );
                     if seen.insert(key) {
                         out.findings.push(finding);
@@ -62,6 +80,7 @@ pub fn run(plan: &Plan, facts: &ProjectFacts, out: &mut Outcome) {
             }
         }
     });
+    tls_databases
 }
 
 /// One rule over the instances of one resource block: the first instance's findings

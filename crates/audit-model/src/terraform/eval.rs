@@ -5,7 +5,9 @@
 //! fuel, so hostile input ends as unknown, never as a hang or a stack overflow.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 
 use super::Module;
 use super::functions;

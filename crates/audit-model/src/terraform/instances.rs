@@ -2,7 +2,9 @@
 //! (`source = "./modules/db"`) instantiate the called folder with the inputs evaluated in
 //! the caller, and `count`/`for_each` expand a resource into its instances.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::lower::Block;
 use super::value::Value;

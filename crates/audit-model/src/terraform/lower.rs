@@ -197,26 +197,41 @@ impl Expr {
 /// Lowers a parsed body; the tree can be dropped afterwards. Recursion is bounded by the
 /// parser's own nesting limit (64 levels of blocks and brackets).
 pub fn lower_body(body: &structure::Body) -> Body {
-    let mut lowered = Body::default();
-    for attr in body.attributes() {
-        lowered.attributes.push(Attribute {
-            key: attr.key.as_str().to_string(),
-            span: span_of(attr.span()),
-            expr: lower_expr(&attr.value),
-        });
+    lower_body_where(body, |_| true)
+}
+
+/// [`lower_body`] with only the top-level blocks `keep` accepts: the others are never
+/// lowered (nested blocks are all kept).
+pub fn lower_body_where(
+    body: &structure::Body,
+    mut keep: impl FnMut(&structure::Block) -> bool,
+) -> Body {
+    let blocks = body.blocks().count();
+    let mut lowered = Body {
+        attributes: Vec::with_capacity(body.len() - blocks),
+        blocks: Vec::with_capacity(blocks),
+    };
+    for structure in body.iter() {
+        match structure {
+            structure::Structure::Attribute(attr) => lowered.attributes.push(Attribute {
+                key: attr.key.as_str().to_string(),
+                span: span_of(attr.span()),
+                expr: lower_expr(&attr.value),
+            }),
+            structure::Structure::Block(block) if keep(block) => lowered.blocks.push(Block {
+                ident: block.ident.as_str().to_string(),
+                labels: block
+                    .labels
+                    .iter()
+                    .map(|l| l.as_str().to_string())
+                    .collect(),
+                span: span_of(block.span()),
+                body: lower_body(&block.body),
+            }),
+            structure::Structure::Block(_) => {}
+        }
     }
-    for block in body.blocks() {
-        lowered.blocks.push(Block {
-            ident: block.ident.as_str().to_string(),
-            labels: block
-                .labels
-                .iter()
-                .map(|l| l.as_str().to_string())
-                .collect(),
-            span: span_of(block.span()),
-            body: lower_body(&block.body),
-        });
-    }
+    lowered.blocks.shrink_to_fit();
     lowered
 }
 

@@ -16,7 +16,7 @@ mod target;
 mod unknown;
 mod value;
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use audit_core::{SourceText, Span};
 use audit_syntax::ParseProblem;
@@ -26,7 +26,8 @@ pub use eval::Bindings;
 use eval::Evaluator;
 pub use instances::{for_each_module, modules};
 pub use lower::{
-    Attribute, Block, Body, Call, Expr, ExprKind, ObjectItemKey, Step, lower_body, lower_json,
+    Attribute, Block, Body, Call, Expr, ExprKind, ObjectItemKey, Step, lower_body,
+    lower_body_where, lower_json,
 };
 pub use target::{BlockView, Evaluated, Target};
 pub use unknown::UnknownReason;
