@@ -2,8 +2,8 @@
 //! statements, comprehensions, and the callbacks of `forEach`/`map` (which start every
 //! query at once: reported one severity step lower, bounded concurrency being the lesser
 //! problem). Calls an ORM defers to one flush (SQLAlchemy's `session.add`), querysets
-//! built but not run in the loop, batches (set filters, pages, bulk methods), retry loops
-//! and cache commands are not reported.
+//! built but not run in the loop, batches (set filters, pages, bulk methods), retry loops,
+//! schema SQL (`DROP TABLE` per stale table) and cache commands are not reported.
 //!
 //! In the project phase: Django relations loaded lazily in a loop (`o.customer` of each
 //! `Order` of `Order.objects.all()`, without `select_related`/`prefetch_related`), joined
@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use audit_model::orm::{Orm, OrmModel};
-use audit_model::queries::{ANCHORS, Client, LoopKind, Query};
+use audit_model::queries::{ANCHORS, Client, LoopKind, Query, SqlKind};
 
 use super::is_script_or_migration;
 use crate::checks::{Check, CodeContext, CrossLayerContext, Emit, excerpt};
@@ -111,9 +111,13 @@ fn lazy_relations(ctx: &CrossLayerContext<'_>, out: &mut Emit<'_>) {
     }
 }
 
-/// Whether the call goes to the database by itself (not a write a session flushes later,
-/// nor a cache command).
+/// Whether the call goes to the database by itself for data (not a write a session
+/// flushes later, nor a cache command, nor schema SQL such as `DROP TABLE`, which has no
+/// one-query form to batch into).
 fn round_trip(query: &Query) -> bool {
+    if !query.sql.is_empty() && query.sql.iter().all(|s| s.kind == SqlKind::Schema) {
+        return false;
+    }
     match query.client {
         Client::Redis | Client::DjangoCache => false,
         Client::SqlAlchemy => !matches!(
