@@ -3,7 +3,8 @@
 //! query at once: reported one severity step lower, bounded concurrency being the lesser
 //! problem). Calls an ORM defers to one flush (SQLAlchemy's `session.add`), querysets
 //! built but not run in the loop, batches (set filters, pages, bulk methods), retry loops,
-//! schema SQL (`DROP TABLE` per stale table) and cache commands are not reported.
+//! schema SQL (`DROP TABLE` per stale table), loops over model classes (one table each)
+//! and cache commands are not reported.
 //!
 //! In the project phase: Django relations loaded lazily in a loop (`o.customer` of each
 //! `Order` of `Order.objects.all()`, without `select_related`/`prefetch_related`), joined
@@ -16,7 +17,9 @@ use audit_model::queries::{ANCHORS, Client, LoopKind, Query, SqlKind};
 
 use super::is_script_or_migration;
 use crate::checks::{Check, CodeContext, CrossLayerContext, Emit, excerpt};
-use audit_core::Confidence;
+use audit_core::{Confidence, Span};
+use audit_model::code::nodes::{Fields, elements};
+use audit_syntax::tree_sitter::Node;
 
 pub const CHECK: Check = Check::Several(&[
     Check::Code {
@@ -37,7 +40,12 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
         let Some(in_loop) = query.in_loop else {
             continue;
         };
-        if in_loop.retry || query.batched || query.lazy || !round_trip(query) {
+        if in_loop.retry
+            || query.batched
+            || query.lazy
+            || !round_trip(query)
+            || over_models(ctx, query, in_loop.span)
+        {
             continue;
         }
         let line = ctx.source.position(in_loop.span.start).line.to_string();
@@ -108,6 +116,32 @@ fn lazy_relations(ctx: &CrossLayerContext<'_>, out: &mut Emit<'_>) {
                 Some(Confidence::Medium),
             );
         }
+    }
+}
+
+/// A Django loop over model classes (`for model in models: model.objects.count()`): each
+/// iteration queries another table, which no one query can do.
+fn over_models(ctx: &CodeContext<'_>, query: &Query, loop_span: Span) -> bool {
+    if query.client != Client::Django {
+        return false;
+    }
+    let Some(class) = query
+        .receiver
+        .split(".objects")
+        .next()
+        .filter(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+    else {
+        return false;
+    };
+    let Some(target) = ctx.node_at(loop_span).and_then(|l| l.field("left")) else {
+        return false;
+    };
+    let text = ctx.source.text.as_str();
+    let name = |n: Node<'_>| &text[n.start_byte()..n.end_byte()];
+    match target.kind() {
+        "identifier" => name(target) == class,
+        "pattern_list" | "tuple_pattern" => elements(target).into_iter().any(|n| name(n) == class),
+        _ => false,
     }
 }
 
