@@ -125,12 +125,9 @@ fn over_models(ctx: &CodeContext<'_>, query: &Query, loop_span: Span) -> bool {
     if query.client != Client::Django {
         return false;
     }
-    let Some(class) = query
-        .receiver
-        .split(".objects")
-        .next()
-        .filter(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
-    else {
+    let Some((class, _)) = query.receiver.split_once(".objects").filter(|(c, _)| {
+        !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    }) else {
         return false;
     };
     let Some(target) = ctx.node_at(loop_span).and_then(|l| l.field("left")) else {
