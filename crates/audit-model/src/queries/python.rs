@@ -416,6 +416,14 @@ fn session(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
     if !name.ends_with("session") || !SESSION_METHODS.contains(&method) {
         return None;
     }
+    // An HTTP session (`requests.Session()`, `aiohttp.ClientSession()`) is no database's.
+    if r.maker(chain.base).is_some_and(|maker| {
+        ["requests.", "httpx.", "aiohttp.", "urllib3."]
+            .iter()
+            .any(|http| maker.starts_with(http))
+    }) {
+        return None;
+    }
     let write = matches!(
         method,
         "add"
