@@ -7,6 +7,7 @@ use audit_syntax::tree_sitter::Node;
 
 use super::sql::{self, SqlKind};
 use super::{Chain, Client, Link, Operation, Query, REDIS_COMMANDS, Reader, last_segment};
+use crate::code::BindingKind;
 use crate::code::nodes::Fields;
 use crate::code::nodes::{elements, string_content};
 
@@ -772,6 +773,138 @@ fn is_model_name(name: &str) -> bool {
         && !NOT_MODELS.contains(&name)
 }
 
+/// Folders and files models are kept in: `@server/models`, `../models/user`,
+/// `./user.model`, `../entities/order.entity`, `../db`.
+fn is_models_module(module: &str) -> bool {
+    module.split('/').any(|segment| {
+        let stem = segment.split('.').next().unwrap_or(segment);
+        matches!(
+            stem,
+            "models" | "model" | "entities" | "entity" | "schemas" | "db" | "database"
+        ) || [".model", ".entity", ".schema", "-model", "Model"]
+            .iter()
+            .any(|suffix| {
+                segment
+                    .trim_end_matches(".js")
+                    .trim_end_matches(".ts")
+                    .ends_with(suffix)
+            })
+    })
+}
+
+/// ORM packages whose classes models extend (`Model`, `BaseEntity`).
+fn is_orm_module(module: &str) -> bool {
+    [
+        "sequelize",
+        "mongoose",
+        "typeorm",
+        "objection",
+        "@mikro-orm/",
+    ]
+    .iter()
+    .any(|orm| module.starts_with(orm))
+}
+
+/// Whether the receiver of a model method names an ORM model, from where it comes:
+/// a member of `models` (`db.models.Post`), a name ending in `Model` (`this.userModel`),
+/// an import from a models module (`import { User } from "@server/models"`, or from the
+/// file's own folder in a file that imports the ORM), a class extending a model base
+/// (`extends Model`, `extends ParanoidModel`, `extends BaseEntity`), or a value made by
+/// `sequelize.define(...)`/`mongoose.model(...)`. A capitalised name alone is not
+/// enough: `EditorState.create(...)`, `Metrics.increment(...)` are not database calls.
+fn is_model(r: &Reader<'_>, base: Node<'_>) -> bool {
+    let receiver = last_segment(r.text(base));
+    if receiver.to_ascii_lowercase().ends_with("model") {
+        return true;
+    }
+    if base.kind() == "member_expression" {
+        let Some(object) = base.field("object") else {
+            return false;
+        };
+        // `models.user`, `sequelize.models.orchestra`, `db.User` with `db` the models
+        // module.
+        return last_segment(r.text(object)) == "models"
+            || is_model_name(receiver)
+                && object.kind() == "identifier"
+                && imported_from(r, object).is_some_and(is_models_module);
+    }
+    if base.kind() != "identifier" || !is_model_name(receiver) {
+        return false;
+    }
+    let Some(binding) = r.semantics().binding_at(receiver, base.start_byte()) else {
+        return false;
+    };
+    if let Some(module) = imported_from(r, base) {
+        return is_models_module(module)
+            || module.starts_with('.')
+                && (r.facts.sequelize || r.facts.mongoose || r.facts.typeorm);
+    }
+    match binding.kind {
+        BindingKind::Class => r
+            .nodes
+            .node_at(binding.span)
+            .and_then(|name| r.nodes.parent(name))
+            .and_then(superclass)
+            .is_some_and(|parent| {
+                let name = last_segment(r.text(parent));
+                name.ends_with("Model")
+                    || name.ends_with("Entity")
+                    || parent.kind() == "identifier"
+                        && imported_from(r, parent).is_some_and(is_orm_module)
+            }),
+        BindingKind::Variable => binding
+            .value
+            .and_then(|value| r.semantics().call(value))
+            .is_some_and(|made| {
+                let callee = &r.text[made.callee.start..made.callee.end];
+                matches!(last_segment(callee), "define" | "model")
+            }),
+        BindingKind::Import | BindingKind::Parameter | BindingKind::Function => false,
+    }
+}
+
+/// The module an identifier is imported from (`import`, `require` destructuring), when it
+/// names an import.
+fn imported_from<'r>(r: &'r Reader<'_>, name: Node<'_>) -> Option<&'r str> {
+    let text = r.text(name);
+    let binding = r.semantics().binding_at(text, name.start_byte())?;
+    binding.qualified_name.as_ref()?;
+    r.semantics()
+        .imports()
+        .iter()
+        .find(|i| {
+            i.local.as_deref() == Some(text)
+                && i.span.start <= binding.span.start
+                && binding.span.end <= i.span.end
+        })
+        .or_else(|| {
+            r.semantics()
+                .imports()
+                .iter()
+                .find(|i| i.local.as_deref() == Some(text))
+        })
+        .map(|i| i.module.as_str())
+}
+
+/// The class a class declaration extends: `Model` in `class User extends Model<...>`.
+fn superclass(class: Node<'_>) -> Option<Node<'_>> {
+    let heritage = elements(class)
+        .into_iter()
+        .find(|c| c.kind() == "class_heritage")?;
+    let first = *elements(heritage).first()?;
+    // TypeScript wraps it: `extends_clause` with the class as `value`.
+    let parent = if first.kind() == "extends_clause" {
+        first.field("value")?
+    } else {
+        first
+    };
+    Some(match parent.kind() {
+        // `Model<UserAttributes>` in an expression position.
+        "generic_type" | "instantiation_expression" => *elements(parent).first()?,
+        _ => parent,
+    })
+}
+
 /// Sequelize and Mongoose: `User.findAll({ where })`, `Post.find({ author }).limit(10)`,
 /// `this.userModel.findOne(...)`, and writes through an instance (`user.save()`).
 fn model(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
@@ -785,15 +918,7 @@ fn model(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
     } else {
         Client::Model
     };
-    // `models.user`, `sequelize.models.orchestra`, `db.models.Post`.
-    let in_models = chain.base.kind() == "member_expression"
-        && chain
-            .base
-            .field("object")
-            .is_some_and(|o| last_segment(r.text(o)) == "models");
-    let model_receiver =
-        in_models || is_model_name(receiver) || receiver.to_ascii_lowercase().ends_with("model");
-    if model_receiver && MODEL_METHODS.contains(&method) {
+    if MODEL_METHODS.contains(&method) && is_model(r, chain.base) {
         let mut query = new_query(family, method, operation_of(method));
         query.table = Some(
             receiver
@@ -858,14 +983,25 @@ fn model(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
     {
         return None;
     }
-    let instance = r.made_by(chain.base).is_some_and(|made| {
-        let callee = &r.text[made.callee.start..made.callee.end];
-        let (object, made_with) = callee.rsplit_once('.').unwrap_or(("", callee));
-        made.new && is_model_name(made_with)
-            || is_model_name(last_segment(object)) && MODEL_METHODS.contains(&made_with)
-    });
+    // Made by `new User(...)` or `User.findOne(...)`, or of unknown origin (a parameter,
+    // another function's result) in a file that imports the ORM; one made by `new` or a
+    // model method of anything else (`new EditorView(...)`, `EditorState.create(...)`)
+    // is not a model instance.
     let orm_file = r.facts.mongoose || r.facts.sequelize || r.facts.typeorm;
-    if !instance && !orm_file {
+    let made = r
+        .made_by(chain.base)
+        .and_then(|made| Some((made.new, r.nodes.node_at(made.callee)?)));
+    let instance = match made {
+        Some((true, class)) => is_model(r, class),
+        Some((false, callee)) => match (callee.field("object"), callee.field("property")) {
+            (Some(object), Some(made_with)) if MODEL_METHODS.contains(&r.text(made_with)) => {
+                is_model(r, object)
+            }
+            _ => orm_file,
+        },
+        None => orm_file,
+    };
+    if !instance {
         return None;
     }
     let client = if r.facts.typeorm {
@@ -954,7 +1090,7 @@ pub(super) fn set_sql(query: &mut Query, statements: Vec<sql::SqlQuery>, at: aud
         query.operation = match first.kind {
             SqlKind::Select => Operation::Read,
             SqlKind::Insert | SqlKind::Update | SqlKind::Delete => Operation::Write,
-            SqlKind::Begin | SqlKind::Other => Operation::Other,
+            SqlKind::Begin | SqlKind::Schema | SqlKind::Other => Operation::Other,
         };
         query.table = first.tables.first().cloned();
         query.columns = first.columns.clone();

@@ -355,15 +355,27 @@ impl CodeQueries {
             if inner {
                 continue;
             }
-            let chain = reader.chain(node);
+            let mut chain = reader.chain(node);
             if chain.links.is_empty() {
                 continue;
             }
-            let found = if reader.javascript {
-                javascript::query(&reader, &chain)
-            } else {
-                python::query(&reader, &chain)
+            let find = |chain: &Chain<'_>| {
+                if reader.javascript {
+                    javascript::query(&reader, chain)
+                } else {
+                    python::query(&reader, chain)
+                }
             };
+            // `(await User.findAll(...)).map(...)`: the awaited call is the query, read
+            // when the walk reaches it.
+            if let Some(inner) = chain.wrapped {
+                let outer_links = chain.links.split_off(inner);
+                if find(&chain).is_some() {
+                    continue;
+                }
+                chain.links.extend(outer_links);
+            }
+            let found = find(&chain);
             if let Some(mut query) = found {
                 query.span = reader.query_span(node);
                 query.receiver = reader.text(chain.base).to_string();
@@ -546,6 +558,9 @@ pub(super) struct Chain<'t> {
     /// or its callee when it is a plain call (`knex` in `knex("users")`).
     pub base: Node<'t>,
     pub links: Vec<Link<'t>>,
+    /// The number of inner links inside an `await` or parentheses the rest is called on:
+    /// 1 in `(await User.findAll()).map(...)`.
+    pub wrapped: Option<usize>,
 }
 
 pub(super) struct Link<'t> {
@@ -656,6 +671,7 @@ impl<'a> Reader<'a> {
 
     fn chain(&self, outer: Node<'a>) -> Chain<'a> {
         let mut links = Vec::new();
+        let mut outside = None;
         let mut node = outer;
         let base = loop {
             let Some(callee) = node.field("function") else {
@@ -673,11 +689,14 @@ impl<'a> Reader<'a> {
                     let Some(object) = callee.field("object") else {
                         break callee;
                     };
-                    let object = unwrap_await(object);
-                    if matches!(object.kind(), "call_expression" | "call") {
-                        node = object;
+                    let unwrapped = unwrap_await(object);
+                    if matches!(unwrapped.kind(), "call_expression" | "call") {
+                        if unwrapped != object {
+                            outside = Some(links.len());
+                        }
+                        node = unwrapped;
                     } else {
-                        break object;
+                        break unwrapped;
                     }
                 }
                 _ => {
@@ -690,7 +709,12 @@ impl<'a> Reader<'a> {
             }
         };
         links.reverse();
-        Chain { base, links }
+        let wrapped = outside.map(|outer_links| links.len() - outer_links);
+        Chain {
+            base,
+            links,
+            wrapped,
+        }
     }
 
     /// The chain with a Python slice or subscript taken of it (`qs[:10]`).
@@ -919,7 +943,10 @@ impl<'a> Reader<'a> {
     /// Parses a SQL string argument: its statements and the literal's span.
     pub fn sql_argument(&self, node: Node<'_>) -> Option<(Vec<SqlQuery>, Span)> {
         let text = self.sql_text(node, 0)?;
-        if !sql::starts_like_sql(&text) && !begins_transaction(&text) {
+        if !sql::starts_like_sql(&text)
+            && !sql::starts_like_schema_sql(&text)
+            && !begins_transaction(&text)
+        {
             return None;
         }
         Some((sql::parse(&text, self.dialect)?, span(node)))

@@ -46,6 +46,34 @@ const DJANGO_LAZY: &[&str] = &[
     "reverse",
 ];
 
+/// QuerySet methods that run a query where they are called (with their `a`-prefixed async
+/// forms); any other method at the end of a chain (a custom manager's `get_for_model`,
+/// `restrict`) is not known to.
+const DJANGO_RUNS: &[&str] = &[
+    "get",
+    "create",
+    "get_or_create",
+    "update_or_create",
+    "bulk_create",
+    "bulk_update",
+    "count",
+    "in_bulk",
+    "iterator",
+    "latest",
+    "earliest",
+    "first",
+    "last",
+    "aggregate",
+    "exists",
+    "contains",
+    "update",
+    "delete",
+    "explain",
+    "raw",
+    "dates",
+    "datetimes",
+];
+
 const DJANGO_BOUNDED: &[&str] = &[
     "get",
     "first",
@@ -202,11 +230,15 @@ fn django(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
         query.bounded = Some(
             r.sliced(chain.last().call) || chain.methods().any(|m| DJANGO_BOUNDED.contains(&m)),
         );
+        // A custom method counts where its result is evaluated, as a queryset would.
         query.lazy = !r.sliced(chain.last().call)
-            && chain
-                .last()
-                .method
-                .is_some_and(|m| DJANGO_LAZY.contains(&m));
+            && chain.last().method.is_some_and(|m| {
+                DJANGO_LAZY.contains(&m)
+                    || !DJANGO_RUNS.contains(&m)
+                        && !m
+                            .strip_prefix('a')
+                            .is_some_and(|m| DJANGO_RUNS.contains(&m))
+            });
     }
     query.batched = r.sliced_range(chain.last().call)
         || chain
@@ -382,6 +414,14 @@ fn session(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
     let method = first.method?;
     let name = last_segment(r.text(chain.base)).to_ascii_lowercase();
     if !name.ends_with("session") || !SESSION_METHODS.contains(&method) {
+        return None;
+    }
+    // An HTTP session (`requests.Session()`, `aiohttp.ClientSession()`) is no database's.
+    if r.maker(chain.base).is_some_and(|maker| {
+        ["requests.", "httpx.", "aiohttp.", "urllib3."]
+            .iter()
+            .any(|http| maker.starts_with(http))
+    }) {
         return None;
     }
     let write = matches!(

@@ -41,6 +41,8 @@ pub enum SqlKind {
     Delete,
     /// `BEGIN`, `START TRANSACTION`.
     Begin,
+    /// Schema DDL: `CREATE`, `ALTER`, `DROP`, `TRUNCATE`.
+    Schema,
     Other,
 }
 
@@ -55,6 +57,20 @@ pub(super) fn starts_like_sql(text: &str) -> bool {
     matches!(
         head.to_ascii_uppercase().as_str(),
         "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "WITH" | "REPLACE" | "MERGE" | "UPSERT"
+    )
+}
+
+/// Whether `text` starts like schema SQL (`DROP TABLE`, `CREATE INDEX`), which code sends
+/// to set up or clean up tables.
+pub(super) fn starts_like_schema_sql(text: &str) -> bool {
+    let head: String = text
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
+    matches!(
+        head.to_ascii_uppercase().as_str(),
+        "CREATE" | "ALTER" | "DROP" | "TRUNCATE"
     )
 }
 
@@ -181,6 +197,12 @@ fn statement(statement: &ast::Statement) -> SqlQuery {
             }
         }
         ast::Statement::StartTransaction { .. } => query.kind = SqlKind::Begin,
+        ast::Statement::CreateTable(_)
+        | ast::Statement::AlterTable { .. }
+        | ast::Statement::Drop { .. }
+        | ast::Statement::CreateIndex(_)
+        | ast::Statement::CreateView { .. }
+        | ast::Statement::Truncate { .. } => query.kind = SqlKind::Schema,
         _ => {}
     }
     query

@@ -191,6 +191,7 @@ export class UsersService {
 fn sequelize_mongoose_and_redis_calls() {
     let text = r#"
 const mongoose = require("mongoose");
+const { Post, User } = require("./models");
 const Redis = require("ioredis");
 const redis = new Redis();
 app.get("/users", async (req, res) => {
@@ -207,14 +208,14 @@ app.get("/users", async (req, res) => {
 "#;
     assert_eq!(
         summary(Grammar::JavaScript, text),
-        "6 Mongoose find Read User [active] bounded=true
-8 Mongoose find Read Post [author] bounded=false loop=Statement@7
-9 Mongoose save Write - [] loop=Statement@7
-11 Redis set Write - [] expires=false
-12 Redis set Write - [] expires=true
-13 Redis keys Read - []
-4 connect Redis ioredis kept
-14 connect Mongoose mongoose.connect handler
+        "7 Mongoose find Read User [active] bounded=true
+9 Mongoose find Read Post [author] bounded=false loop=Statement@8
+10 Mongoose save Write - [] loop=Statement@8
+12 Redis set Write - [] expires=false
+13 Redis set Write - [] expires=true
+14 Redis keys Read - []
+5 connect Redis ioredis kept
+15 connect Mongoose mongoose.connect handler
 "
     );
 }
@@ -223,6 +224,7 @@ app.get("/users", async (req, res) => {
 fn sequelize_options_give_the_columns() {
     let text = r#"
 const { Sequelize } = require("sequelize");
+const { Order, User } = require("../models");
 async function f() {
   await User.findAll({ where: { orgId: 1 }, limit: 5 });
   await Order.update({ paid: true }, { where: { id: 3 } });
@@ -232,10 +234,53 @@ async function f() {
 "#;
     assert_eq!(
         summary(Grammar::JavaScript, text),
-        "4 Sequelize findAll Read User [orgId] bounded=true
-5 Sequelize update Write Order [id]
-6 Sequelize destroy Write Order [] tx
-7 Sequelize findAll Read orchestra [] bounded=false
+        "5 Sequelize findAll Read User [orgId] bounded=true
+6 Sequelize update Write Order [id]
+7 Sequelize destroy Write Order [] tx
+8 Sequelize findAll Read orchestra [] bounded=false
+"
+    );
+}
+
+#[test]
+fn model_receivers_are_known_by_their_origin() {
+    let text = r#"
+import { EditorState } from "prosemirror-state";
+import { EditorView } from "prosemirror-view";
+import Metrics from "@server/logging/Metrics";
+import { Collection } from "@server/models";
+import Document from "../models/Document";
+import Member from "./Member";
+import { Model, DataTypes } from "sequelize";
+const db = require("../db");
+class Team extends Model {}
+const Star = sequelize.define("star", { id: DataTypes.UUID });
+async function f(doc) {
+  EditorState.create({ doc });
+  Metrics.increment("x");
+  Selection.create(doc);
+  await Collection.findAll({ where: { teamId: 1 } });
+  await Document.destroy({ where: { id: 2 } });
+  await Member.create({ id: 3 });
+  await Team.update({ name: "a" }, { where: { id: 4 } });
+  await Star.create({ id: 5 });
+  await db.User.findOne({ where: { email: "e" } });
+  const view = new EditorView(null, {});
+  view.destroy();
+  const ids = (await Collection.findAll({ where: { id: 6 } })).map((c) => c.id);
+  await sequelize.query(`DROP TABLE IF EXISTS "${name}"`);
+}
+"#;
+    assert_eq!(
+        summary(Grammar::TypeScript, text),
+        "16 Sequelize findAll Read Collection [teamId] bounded=false
+17 Sequelize destroy Write Document [id]
+18 Sequelize create Write Member []
+19 Sequelize update Write Team [id]
+20 Sequelize create Write Star []
+21 Sequelize findOne Read User [email] bounded=true
+24 Sequelize findAll Read Collection [id] bounded=false
+25 Sequelize query Other - [] sql=Schema
 "
     );
 }

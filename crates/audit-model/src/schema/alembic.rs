@@ -714,6 +714,40 @@ pub(super) fn python_sql(
         }
         _ => node,
     };
+    // `'ALTER TABLE a ' 'RENAME TO b'`: the parts joined, each piece placed where it is
+    // written.
+    if node.kind() == "concatenated_string" {
+        let mut sql = String::new();
+        let mut pieces: Vec<(usize, usize)> = Vec::new();
+        let mut cursor = node.walk();
+        for part in node
+            .named_children(&mut cursor)
+            .filter(|p| p.kind() != "comment")
+        {
+            let written = &text[part.byte_range()];
+            let Some(content) = string_literal(written).filter(|s| !s.contains('\\')) else {
+                return Vec::new();
+            };
+            let Some(start) = written.find(content.as_str()) else {
+                return Vec::new();
+            };
+            pieces.push((sql.len(), part.start_byte() + start));
+            sql.push_str(&content);
+        }
+        let place = |i: usize| {
+            let (joined, source) = pieces
+                .iter()
+                .rev()
+                .find(|(joined, _)| *joined <= i)
+                .copied()
+                .unwrap_or((0, node.start_byte()));
+            source + (i - joined)
+        };
+        if sql.trim().is_empty() {
+            return Vec::new();
+        }
+        return super::lower::lower_embedded(&sql, &place, dialect, in_down);
+    }
     let written = &text[node.byte_range()];
     let Some(sql) = string_literal(written).filter(|s| !s.is_empty() && !s.contains('\\')) else {
         return Vec::new();

@@ -2,7 +2,8 @@
 //! statements, comprehensions, and the callbacks of `forEach`/`map` (which start every
 //! query at once: reported one severity step lower, bounded concurrency being the lesser
 //! problem). Calls an ORM defers to one flush (SQLAlchemy's `session.add`), querysets
-//! built but not run in the loop, batches (set filters, pages, bulk methods), retry loops
+//! built but not run in the loop, batches (set filters, pages, bulk methods), retry loops,
+//! schema SQL (`DROP TABLE` per stale table), loops over model classes (one table each)
 //! and cache commands are not reported.
 //!
 //! In the project phase: Django relations loaded lazily in a loop (`o.customer` of each
@@ -12,10 +13,12 @@
 use std::collections::HashMap;
 
 use audit_model::orm::{Orm, OrmModel};
-use audit_model::queries::{ANCHORS, Client, LoopKind, Query};
+use audit_model::queries::{ANCHORS, Client, LoopKind, Query, SqlKind};
 
 use crate::checks::{Check, CodeContext, CrossLayerContext, Emit, excerpt};
-use audit_core::Confidence;
+use audit_core::{Confidence, Span};
+use audit_model::code::nodes::{Fields, elements};
+use audit_syntax::tree_sitter::Node;
 
 pub const CHECK: Check = Check::Several(&[
     Check::Code {
@@ -36,7 +39,12 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
         let Some(in_loop) = query.in_loop else {
             continue;
         };
-        if in_loop.retry || query.batched || query.lazy || !round_trip(query) {
+        if in_loop.retry
+            || query.batched
+            || query.lazy
+            || !round_trip(query)
+            || over_models(ctx, query, in_loop.span)
+        {
             continue;
         }
         let line = ctx.source.position(in_loop.span.start).line.to_string();
@@ -110,9 +118,36 @@ fn lazy_relations(ctx: &CrossLayerContext<'_>, out: &mut Emit<'_>) {
     }
 }
 
-/// Whether the call goes to the database by itself (not a write a session flushes later,
-/// nor a cache command).
+/// A Django loop over model classes (`for model in models: model.objects.count()`): each
+/// iteration queries another table, which no one query can do.
+fn over_models(ctx: &CodeContext<'_>, query: &Query, loop_span: Span) -> bool {
+    if query.client != Client::Django {
+        return false;
+    }
+    let Some((class, _)) = query.receiver.split_once(".objects").filter(|(c, _)| {
+        !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    }) else {
+        return false;
+    };
+    let Some(target) = ctx.node_at(loop_span).and_then(|l| l.field("left")) else {
+        return false;
+    };
+    let text = ctx.source.text.as_str();
+    let name = |n: Node<'_>| &text[n.start_byte()..n.end_byte()];
+    match target.kind() {
+        "identifier" => name(target) == class,
+        "pattern_list" | "tuple_pattern" => elements(target).into_iter().any(|n| name(n) == class),
+        _ => false,
+    }
+}
+
+/// Whether the call goes to the database by itself for data (not a write a session
+/// flushes later, nor a cache command, nor schema SQL such as `DROP TABLE`, which has no
+/// one-query form to batch into).
 fn round_trip(query: &Query) -> bool {
+    if !query.sql.is_empty() && query.sql.iter().all(|s| s.kind == SqlKind::Schema) {
+        return false;
+    }
     match query.client {
         Client::Redis | Client::DjangoCache => false,
         Client::SqlAlchemy => !matches!(

@@ -1,5 +1,6 @@
 //! DB025: `SELECT *` (or `t.*`) in SQL sent from application code; `COUNT(*)` and
-//! `EXISTS (SELECT * ...)` name no columns and are fine.
+//! `EXISTS (SELECT * ...)` name no columns and are fine. Migrations and one-off scripts
+//! are not application code: their queries run once, against the schema of their day.
 
 use crate::checks::{Check, CodeContext, Emit};
 
@@ -9,6 +10,9 @@ pub const CHECK: Check = Check::Code {
 };
 
 fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
+    if super::is_script_or_migration(&ctx.source.path, &ctx.source.text) {
+        return;
+    }
     for query in &ctx.queries().queries {
         let Some(star) = query.sql.iter().find(|s| s.select_star) else {
             continue;

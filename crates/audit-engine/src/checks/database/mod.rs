@@ -53,7 +53,7 @@ pub mod db023_cache_without_ttl;
 pub mod db024_multi_write_without_transaction;
 pub mod db025_select_star;
 
-/// Seed and fixture scripts and Django management commands run by hand, and migrations
+/// Seed and fixture scripts, files under `scripts/` and Django management commands run by hand, and migrations
 /// once per deploy: their
 /// loops and writes are not the application's (the SQL of code migrations is checked as
 /// migrations).
@@ -65,6 +65,6 @@ pub(crate) fn is_script_or_migration(path: &str, text: &str) -> bool {
         || path.contains("management/commands/")
         || path.split(['/', '\\']).any(|part| {
             let stem = part.split('.').next().unwrap_or(part).to_ascii_lowercase();
-            stem.starts_with("seed") || stem == "fixtures"
+            stem.starts_with("seed") || stem == "fixtures" || stem == "scripts"
         })
 }
