@@ -10,7 +10,7 @@ pub const CHECK: Check = Check::Code {
 };
 
 fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
-    if super::is_script_or_migration(&ctx.source.path, &ctx.source.text) {
+    if ctx.is_script_or_migration() {
         return;
     }
     for query in &ctx.queries().queries {
