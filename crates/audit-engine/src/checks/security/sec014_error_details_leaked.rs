@@ -3,7 +3,10 @@
 //! `traceback.format_exc()`) into what a handler answers: Express/Fastify `res.json`/
 //! `send`/`end`/`write`, Koa `ctx.body =`, Next.js `NextResponse.json`, NestJS HTTP
 //! exceptions, Flask/Django/DRF/FastAPI/Starlette/aiohttp responses and `HTTPException`,
-//! and what a Flask/FastAPI route or error handler returns.
+//! and what a Flask/FastAPI route or error handler returns; in JavaScript also through the
+//! file's own helpers that answer with a parameter (`sendError(res, err)` where
+//! `sendError` does `res.status(500).json({ error: err.message })`), reported at the
+//! argument with the helper's status and what of the error it sends.
 //!
 //! A stack trace is always reported. The whole error is reported in JavaScript (a
 //! driver's error serialises its query, host and internal fields) and, as text, in Python
@@ -33,6 +36,8 @@ pub const CHECK: Check = Check::Code {
         "errorhandler",
         "exception_handler",
         "traceback",
+        // Error-first callbacks: `function (err, rows)`.
+        "(err",
     ],
     run: check,
 };
@@ -607,10 +612,17 @@ fn javascript_answers<'t>(ctx: &'t CodeContext<'_>) -> Vec<Answer<'t>> {
         if method == Some("render") && !values.is_empty() {
             values.remove(0);
         }
+        // Express 3's `res.send(500, err)`: the status first.
+        let status_first = values.len() == 2 && values[0].kind() == "number";
+        let server_error = if status_first {
+            server_error_status(text, values.remove(0))
+        } else {
+            chained_status(text, receiver)
+        };
         answers.push(Answer {
             values,
             sink: node,
-            server_error: chained_status(text, receiver),
+            server_error,
             returned: false,
         });
     }

@@ -8,7 +8,9 @@
 //! header set or cookie jar (the data-flow model's request input: `req.body`,
 //! `request.headers`, `request.data`, and what is assigned from them). Lengths, booleans,
 //! comparisons, masked or hashed values, message literals and key names are left alone.
-//! The `debug` package's loggers (`const debug = require("debug")("app")`) log too; a
+//! The `debug` package's loggers (`const debug = require("debug")("app")`) and loggers a
+//! logging library makes under any name (`const audit = pino()`, `winston.createLogger`,
+//! `logging.getLogger`, their `.child()`/`.bind()`) log too; a
 //! value a pino logger of the file redacts (`pino({ redact: ["password"] })`, at its path
 //! in the logged object) is no finding.
 
