@@ -427,7 +427,7 @@ impl<'f> Joiner<'f> {
     /// Node and bundlers try.
     fn javascript_module(&self, from: &str, module: &str) -> Option<usize> {
         if !module.starts_with('.') {
-            return self.aliased_module(module);
+            return self.aliased_module(from, module);
         }
         let base = normalize(&join_dir(parent_dir(from), module))?;
         let base = base.trim_end_matches('/');
@@ -453,19 +453,21 @@ impl<'f> Joiner<'f> {
 
     /// The file a TypeScript path alias names (`@routes/users.route`, `@/controllers/
     /// users`, `~/app`, `#lib/x`, set up in `tsconfig.json`'s `paths`): the project file
-    /// whose path ends with the module after its sigil, nearest the root. A scoped package
-    /// (`@nestjs/common`) matches no file of the project.
-    fn aliased_module(&self, module: &str) -> Option<usize> {
-        if let Some(found) = self.aliased.borrow().get(module) {
+    /// whose path ends with the module after its sigil, sharing the most folders with the
+    /// importer (a repository of several projects has one such file each), then nearest
+    /// the root. A scoped package (`@nestjs/common`) matches no file of the project.
+    fn aliased_module(&self, from: &str, module: &str) -> Option<usize> {
+        let key = format!("{}\0{module}", parent_dir(from));
+        if let Some(found) = self.aliased.borrow().get(&key) {
             return *found;
         }
-        let found = self.find_aliased(module);
-        self.aliased.borrow_mut().insert(module.to_string(), found);
+        let found = self.find_aliased(from, module);
+        self.aliased.borrow_mut().insert(key, found);
         found
     }
 
     /// [`Joiner::aliased_module`], uncached: a scan of the project's files.
-    fn find_aliased(&self, module: &str) -> Option<usize> {
+    fn find_aliased(&self, from: &str, module: &str) -> Option<usize> {
         let rest = module
             .strip_prefix(['@', '~', '#'])?
             .trim_start_matches('/');
@@ -486,7 +488,9 @@ impl<'f> Joiner<'f> {
                         .is_some_and(|head| head.is_empty() || head.ends_with('/'))
                 })
             })
-            .min_by_key(|(_, (path, _))| path.len())
+            .min_by_key(|(_, (path, _))| {
+                (std::cmp::Reverse(shared_folders(from, path)), path.len())
+            })
             .map(|(index, _)| index)
     }
 
@@ -559,6 +563,15 @@ fn reexported_rest(reexported: &str, path: &[String]) -> Option<Vec<String>> {
     let names: Vec<&str> = reexported.split('.').collect();
     let through = path.len() >= names.len() && path.iter().zip(&names).all(|(p, n)| p == n);
     through.then(|| path[names.len()..].to_vec())
+}
+
+/// How many leading folders two paths share.
+fn shared_folders(a: &str, b: &str) -> usize {
+    parent_dir(a)
+        .split('/')
+        .zip(parent_dir(b).split('/'))
+        .take_while(|(x, y)| x == y && !x.is_empty())
+        .count()
 }
 
 fn parent_dir(path: &str) -> &str {

@@ -1322,6 +1322,24 @@ export class AuthController {
         table(&files),
         ["POST /login this.auth.logIn [] src/routes/auth.route.ts:10"]
     );
+    // A repository of several such projects: each alias names its own project's file.
+    let twice: Vec<(String, &str)> = files
+        .iter()
+        .flat_map(|(path, text)| {
+            [
+                (format!("lib/knex/{path}"), *text),
+                (format!("lib/prisma/{path}"), *text),
+            ]
+        })
+        .collect();
+    let twice: Vec<(&str, &str)> = twice.iter().map(|(p, t)| (p.as_str(), *t)).collect();
+    assert_eq!(
+        table(&twice),
+        [
+            "POST /login this.auth.logIn [] lib/knex/src/routes/auth.route.ts:10",
+            "POST /login this.auth.logIn [] lib/prisma/src/routes/auth.route.ts:10",
+        ]
+    );
     assert_eq!(
         joined_answers(&files),
         ["POST /login [401:{message}@src/controllers/auth.controller.ts:3]"]
