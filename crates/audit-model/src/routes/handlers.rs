@@ -151,7 +151,8 @@ pub(super) fn class_methods<'s>(
 }
 
 /// The functions a pre-class constructor assigns in its body: `function SessionHandler(
-/// db) { this.displayLogin = (req, res) => {...}; }`, by member name.
+/// db) { this.displayLogin = (req, res) => {...}; }` (or `self.displayLogin` after `const
+/// self = this`), by member name.
 pub(super) fn constructor_members<'t>(
     text: &'t str,
     function: Node<'t>,
@@ -162,22 +163,13 @@ pub(super) fn constructor_members<'t>(
     else {
         return Vec::new();
     };
-    elements(body)
+    super::classes::this_assignments(text, body)
         .into_iter()
-        .filter(|statement| statement.kind() == "expression_statement")
-        .filter_map(|statement| {
-            let assignment = statement
-                .named_child(0)
-                .filter(|n| n.kind() == "assignment_expression")?;
-            let left = assignment.field("left")?;
-            let right = assignment.field("right")?;
-            let on_this = left.kind() == "member_expression"
-                && left.field("object").is_some_and(|o| o.kind() == "this");
-            let function = matches!(
-                right.kind(),
+        .filter(|(_, value)| {
+            matches!(
+                value.kind(),
                 "arrow_function" | "function_expression" | "function"
-            );
-            (on_this && function).then(|| Some((text_of(text, left.field("property")?), right)))?
+            )
         })
         .collect()
 }

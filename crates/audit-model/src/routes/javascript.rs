@@ -8,7 +8,7 @@ use audit_syntax::tree_sitter::Node;
 
 use super::{
     FileRoutes, Framework, Guard, GuardKind, HandlerBody, Mount, RouteDecl, Router, RouterKind,
-    RouterRef, verb,
+    RouterRef, classes, verb,
 };
 use crate::code::nodes::Fields;
 use crate::code::nodes::{NodeIndex, elements, string_content, text_of};
@@ -143,6 +143,8 @@ impl<'a> Reader<'a> {
                     return;
                 }
             }
+            // `new App([new UsersRoute(), new AuthRoute()])`.
+            None if call.new && self.injected_routers(call) => return,
             None if !self.may_pass_a_router(call) => return,
             None => {}
         }
@@ -170,6 +172,9 @@ impl<'a> Reader<'a> {
             // `app.listen(3000)`, `server.listen(port)`, `http.createServer(app).listen()`.
             "listen" => {
                 let serves = match object.kind() {
+                    // `app.listen()` on `new App([...])` of the project's own class calls
+                    // its method: the class's file listens.
+                    "identifier" if self.project_instance(object) => false,
                     "identifier" => {
                         let name = text_of(self.text, object).to_ascii_lowercase();
                         name.contains("app")
@@ -177,6 +182,8 @@ impl<'a> Reader<'a> {
                             || self.known_router(object).is_some()
                     }
                     "call_expression" => text_of(self.text, object).contains("createServer"),
+                    // `this.app.listen(port)` in an App class.
+                    "member_expression" => self.router_expression(object).is_some(),
                     _ => false,
                 };
                 if serves && self.routes.listens.is_none() {
@@ -247,7 +254,9 @@ impl<'a> Reader<'a> {
             }
             verb(property)?;
             if inner.kind() != "call_expression" {
-                return None;
+                // `router.all(path, auth).patch(path, handler)`: each verb of the chain
+                // is called on the router with its own path.
+                return self.router(inner).map(|r| (r, None, false));
             }
             node = inner;
         }
@@ -281,7 +290,10 @@ impl<'a> Reader<'a> {
         let Some((handler, middleware)) = rest.split_last() else {
             return;
         };
-        if !is_handler(*handler) {
+        if !is_handler(*handler) || is_request(&path, *handler, self.text) {
+            return;
+        }
+        if verb == "ALL" && self.all_as_middleware(call, router, &path, rest) {
             return;
         }
         // A router imported from another file or given as a parameter is not proven to
@@ -310,12 +322,60 @@ impl<'a> Reader<'a> {
             handler: handler.name,
             guards,
             status: None,
-            location: self.source.locate(call.span),
+            location: self.source.locate(self.chained_span(call)),
             handler_span: handler.span,
             body: HandlerBody::default(),
             handler_import: handler.import,
         };
         self.routes.routes.push(decl);
+    }
+
+    /// Where a verb call is written: from its own method name on when it is chained
+    /// (`.patch(...)` of `router.all(...).patch(...)`, `.get(h)` of `route("/x").get(h)`),
+    /// so each route of a chain points at its own line.
+    fn chained_span(&self, call: &Call) -> Span {
+        self.nodes
+            .node_at(call.callee)
+            .filter(|c| c.kind() == "member_expression")
+            .filter(|c| {
+                c.field("object")
+                    .is_some_and(|o| o.kind() == "call_expression")
+            })
+            .and_then(|c| c.field("property"))
+            .map_or(call.span, |property| {
+                Span::new(property.start_byte(), call.span.end)
+            })
+    }
+
+    /// `router.all("/posts/*", authMiddleware)`: middleware named as guards, no handler
+    /// function, guards the routes declared after it below that path. True when the call
+    /// was one.
+    fn all_as_middleware(
+        &mut self,
+        call: &Call,
+        router: usize,
+        path: &str,
+        arguments: &[Node<'a>],
+    ) -> bool {
+        let mut guards = Vec::new();
+        for arg in arguments {
+            if matches!(
+                arg.kind(),
+                "arrow_function" | "function_expression" | "function"
+            ) {
+                return false;
+            }
+            self.guards_of(*arg, &mut guards);
+        }
+        if guards.is_empty() || guards.iter().any(|g| g.kind == GuardKind::Other) {
+            return false;
+        }
+        for guard in guards {
+            self.routes.routers[router]
+                .uses
+                .push((call.span.start, path.to_string(), guard));
+        }
+        true
     }
 
     /// Whether a verb call reads as an HTTP client's request rather than a route: its
@@ -653,13 +713,15 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Whether the call's first argument is a string or template literal.
+    /// Whether the call's first argument is a string or template literal, or a class's
+    /// member (`this.path`), which holds one in route classes.
     fn starts_with_string(&self, call: &Call) -> bool {
         let Some(arguments) = call.arguments else {
             return false;
         };
         let written = self.text[arguments.start..arguments.end].trim_start_matches('(');
-        written.trim_start().starts_with(['"', '\'', '`'])
+        let written = written.trim_start();
+        written.starts_with(['"', '\'', '`']) || written.starts_with("this.")
     }
 
     /// Whether a plain call's arguments may hold an app or router: one of the names apps
@@ -675,6 +737,91 @@ impl<'a> Reader<'a> {
                 .routers
                 .iter()
                 .any(|r| !r.name.is_empty() && written.contains(r.name.as_str()))
+    }
+
+    /// `new App([new UsersRoute(), new AuthRoute()])`: class routers handed to an App
+    /// class, which mounts each (`routes.forEach((r) => this.app.use("/", r.router))`),
+    /// are mounted on the app its class holds or its file exports under the class's name.
+    /// The prefix the App class mounts them at is not followed (starters mount at `/`).
+    /// True when the call mounted one.
+    fn injected_routers(&mut self, call: &Call) -> bool {
+        let Some(written) = call.arguments else {
+            return false;
+        };
+        if !self.text[written.start..written.end].contains("new ") {
+            return false;
+        }
+        let mut children = Vec::new();
+        for arg in arguments(self.nodes, call) {
+            if arg.kind() != "array" {
+                continue;
+            }
+            for element in elements(arg) {
+                let Some(constructor) = self
+                    .instance_constructor(element)
+                    .filter(|_| element.kind() == "new_expression")
+                else {
+                    continue;
+                };
+                let child = match self.local_class(constructor) {
+                    Some(class) => self
+                        .class_routers(class)
+                        .first()
+                        .map(|r| RouterRef::Local(*r)),
+                    None => self.imported_class(constructor),
+                };
+                children.extend(child);
+            }
+        }
+        if children.is_empty() {
+            return false;
+        }
+        let Some(constructor) = self
+            .nodes
+            .node_at(call.callee)
+            .filter(|c| c.kind() == "identifier")
+        else {
+            return false;
+        };
+        let parent = match self.local_class(constructor) {
+            Some(class) => {
+                let routers = self.class_routers(class);
+                routers
+                    .iter()
+                    .copied()
+                    .find(|r| self.routes.routers[*r].kind == RouterKind::App)
+            }
+            None => self.imported_class(constructor).map(|target| {
+                let name = text_of(self.text, constructor).to_string();
+                let framework = self.framework.unwrap_or(Framework::Express);
+                let span = call.callee;
+                let alias = self.add_router(
+                    span.start,
+                    framework,
+                    RouterKind::Router,
+                    name,
+                    String::new(),
+                    span,
+                );
+                self.routes.routers[alias].alias = Some(target);
+                alias
+            }),
+        };
+        let Some(parent) = parent else {
+            return false;
+        };
+        for child in children {
+            self.routes.mounts.push(Mount {
+                parent,
+                prefix: String::new(),
+                child,
+                guards: Vec::new(),
+                fallback: None,
+                at: call.span.start,
+                location: self.source.locate(call.span),
+            });
+        }
+        true
     }
 
     /// `require("./routes")(app)` or `routes(app, db)`: the function registers routes on
@@ -730,8 +877,169 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A path or prefix as written ([`super::path_value`]), with a class's own members
+    /// read: `this.path` is the literal its field holds, and so is `${this.path}` in a
+    /// template, like a name bound to a literal.
     fn path(&self, node: Node<'a>, expressions: bool) -> Option<String> {
+        if let Some(literal) = self
+            .this_member(node)
+            .and_then(|value| string_content(self.text, value))
+        {
+            return Some(literal.to_string());
+        }
+        if node.kind() == "template_string" {
+            return Some(self.template(node));
+        }
         super::path_value(self.sem, self.nodes, self.text, node, expressions)
+    }
+
+    /// A template's text between its backticks, each substitution that names a literal
+    /// (`${this.path}`, `${prefix}`) replaced by it, the others kept as `${expr}`.
+    fn template(&self, node: Node<'a>) -> String {
+        let mut out = String::new();
+        let mut from = node.start_byte() + 1;
+        let end = node.end_byte().saturating_sub(1).max(from);
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            if child.kind() != "template_substitution" {
+                continue;
+            }
+            let literal = child
+                .named_child(0)
+                .filter(|e| matches!(e.kind(), "member_expression" | "identifier"))
+                .and_then(|e| self.path(e, false));
+            if let Some(literal) = literal {
+                out.push_str(&self.text[from..child.start_byte()]);
+                out.push_str(&literal);
+                from = child.end_byte();
+            }
+        }
+        out.push_str(&self.text[from..end]);
+        out
+    }
+
+    /// What `this.x` (or `self.x` after `const self = this`) holds in the enclosing
+    /// class: the value its field or constructor gives it.
+    fn this_member(&self, node: Node<'a>) -> Option<Node<'a>> {
+        if node.kind() != "member_expression" {
+            return None;
+        }
+        let class = classes::this_class(self.sem, self.nodes, self.text, node.field("object")?)?;
+        let property = text_of(self.text, node.field("property")?);
+        classes::member_value(self.sem, self.nodes, self.text, class, property)
+    }
+
+    /// The constructor of the instance `object` is: `new C()` itself, a name bound to
+    /// one (`const users = new UsersController()`), or a member of `this` given one
+    /// (`user = new UserController()`).
+    fn instance_constructor(&self, object: Node<'a>) -> Option<Node<'a>> {
+        let mut value = match object.kind() {
+            "new_expression" => object,
+            "identifier" => {
+                let binding = self
+                    .sem
+                    .binding_at(text_of(self.text, object), object.start_byte())?;
+                if binding.kind != BindingKind::Variable || !binding.path.is_empty() {
+                    return None;
+                }
+                self.nodes.node_at(binding.value?)?
+            }
+            "member_expression" => self.this_member(object)?,
+            _ => return None,
+        };
+        while matches!(
+            value.kind(),
+            "await_expression" | "parenthesized_expression"
+        ) {
+            value = value.named_child(0)?;
+        }
+        (value.kind() == "new_expression")
+            .then(|| value.field("constructor"))
+            .flatten()
+    }
+
+    /// Whether `object` is an instance of a class of this project: declared here or
+    /// imported from a relative or aliased (`@/app`) module.
+    fn project_instance(&self, object: Node<'a>) -> bool {
+        let Some(constructor) = self.instance_constructor(object) else {
+            return false;
+        };
+        self.local_class(constructor).is_some()
+            || matches!(
+                self.imported_class(constructor),
+                Some(RouterRef::Imported { module, .. })
+                    if module.starts_with(['.', '~', '#']) || module.starts_with("@/")
+            )
+    }
+
+    /// The class declared in this file that `constructor` names.
+    fn local_class(&self, constructor: Node<'a>) -> Option<usize> {
+        if !matches!(
+            constructor.kind(),
+            "identifier" | "shorthand_property_identifier"
+        ) {
+            return None;
+        }
+        let name = text_of(self.text, constructor);
+        let binding = self.sem.binding_at(name, constructor.start_byte())?;
+        if binding.kind != BindingKind::Class {
+            return None;
+        }
+        self.sem.classes().iter().position(|c| {
+            c.name.as_deref() == Some(name)
+                && c.span.start <= binding.span.start
+                && binding.span.end <= c.span.end
+        })
+    }
+
+    /// The routers the members of class `index` hold (`router = Router()`, `this.app =
+    /// express()` in the constructor), in member order.
+    fn class_routers(&mut self, index: usize) -> Vec<usize> {
+        let members = classes::members(self.sem, self.nodes, self.text, index);
+        let mut routers = Vec::new();
+        for (name, value) in members {
+            if let Some(router) = self.router_expression(value)
+                && !routers.contains(&router)
+            {
+                if self.routes.routers[router].name.is_empty() {
+                    self.routes.routers[router].name = name.to_string();
+                }
+                routers.push(router);
+            }
+        }
+        routers
+    }
+
+    /// The router an instance's member is, when the instance's class is known:
+    /// `new UsersController().router`, `users.router` after `const users = new
+    /// UsersController()`; a class of this file gives its router, an imported class the
+    /// router its file exports under the class's name.
+    fn instance_router(&mut self, member: Node<'a>) -> Option<RouterRef> {
+        let object = member.field("object")?;
+        let property = text_of(self.text, member.field("property")?);
+        let constructor = self.instance_constructor(object)?;
+        if let Some(class) = self.local_class(constructor) {
+            let value = classes::member_value(self.sem, self.nodes, self.text, class, property)?;
+            return self.router_expression(value).map(RouterRef::Local);
+        }
+        self.imported_class(constructor)
+    }
+
+    /// The reference an imported class's routers are exported under.
+    fn imported_class(&self, constructor: Node<'a>) -> Option<RouterRef> {
+        let (head, mut path) = match constructor.kind() {
+            "identifier" => (text_of(self.text, constructor), Vec::new()),
+            // `new ctl.UsersController()` of `import * as ctl`.
+            "member_expression" => member_path(self.text, constructor)?,
+            _ => return None,
+        };
+        let binding = self.sem.binding_at(head, constructor.start_byte())?;
+        if !matches!(binding.kind, BindingKind::Import | BindingKind::Variable) {
+            return None;
+        }
+        // The class is the export: its `.router` member is what the file exports it as.
+        path.truncate(1);
+        super::imported(self.sem, binding.span, path)
     }
 
     /// What a mount argument refers to when it can be a router: a router of this file
@@ -763,6 +1071,16 @@ impl<'a> Reader<'a> {
                 }
             }
             "member_expression" => {
+                // `new UsersController().router`, `this.router`.
+                if let Some(router) = self.instance_router(arg) {
+                    return Some(router);
+                }
+                if let Some(router) = self
+                    .this_member(arg)
+                    .and_then(|v| self.router_expression(v))
+                {
+                    return Some(RouterRef::Local(router));
+                }
                 // `users.router` of an imported module (`import * as users`, `const
                 // users = require("./users")`); `router.routes()` is handled below.
                 let (head, path) = member_path(self.text, arg)?;
@@ -873,7 +1191,16 @@ impl<'a> Reader<'a> {
                 .filter(is_relative)?,
             _ => return None,
         };
-        if matches!(&target, RouterRef::Imported { module, .. } if is_client_module(module)) {
+        // A package's own export is no router of this project: `import graph from
+        // "fbgraph"; graph.get(url, callback)` is a request. Path aliases (`@/app`) and
+        // `baseUrl` paths (`routes/users`) may name the project's files.
+        let package = |module: &str| {
+            is_client_module(module)
+                || !module.starts_with(['.', '@', '~', '#'])
+                    && !module.contains('/')
+                    && !FRAMEWORK_MODULES.iter().any(|(m, _)| *m == module)
+        };
+        if matches!(&target, RouterRef::Imported { module, .. } if package(module)) {
             return None;
         }
         let framework = self.framework.unwrap_or(Framework::Express);
@@ -940,6 +1267,22 @@ impl<'a> Reader<'a> {
                 self.router_expression(node.named_child(0)?)
             }
             "identifier" => self.router(node),
+            // `this.router` in a class method, `new UsersController().router`.
+            "member_expression" => {
+                if let Some(value) = self.this_member(node) {
+                    if self.depth > 8 {
+                        return None;
+                    }
+                    self.depth += 1;
+                    let router = self.router_expression(value);
+                    self.depth -= 1;
+                    return router;
+                }
+                match self.instance_router(node)? {
+                    RouterRef::Local(router) => Some(router),
+                    RouterRef::Imported { .. } => None,
+                }
+            }
             "call_expression" | "new_expression" => {
                 if let Some(callee) = node.field("function")
                     && callee.kind() == "member_expression"
@@ -1080,32 +1423,53 @@ impl<'a> Reader<'a> {
             span: self.handler_function(inner),
             import: None,
         };
-        if resolved.span.is_none()
-            && inner.kind() == "member_expression"
-            && let (Some(object), Some(property)) = (inner.field("object"), inner.field("property"))
-            && object.kind() == "identifier"
-        {
-            let method = text_of(self.text, property);
-            if let Some((class, at)) = self.instance_class(object) {
-                match self.sem.binding_at(class, at).map(|b| (b.kind, b.span)) {
-                    Some((BindingKind::Class, name)) => {
-                        resolved.span = self.class_method(class, name, method);
-                    }
-                    Some((BindingKind::Function, name)) => {
-                        // A constructor function declared here.
-                        let declaration = self.nodes.node_at(name).and_then(|n| n.parent());
-                        resolved.span = declaration
-                            .map(|d| super::handlers::constructor_members(self.text, d))
-                            .and_then(|members| members.into_iter().find(|(m, _)| *m == method))
-                            .map(|(_, function)| function.byte_range().into());
-                    }
-                    Some(_) => {
-                        let written = format!("{class}.{method}");
-                        resolved.import = super::handlers::handler_import(self.sem, &written, at);
-                    }
-                    None => {}
-                }
+        if resolved.span.is_some() || inner.kind() != "member_expression" {
+            return resolved;
+        }
+        let (Some(object), Some(property)) = (inner.field("object"), inner.field("property"))
+        else {
+            return resolved;
+        };
+        let method = text_of(self.text, property);
+        // `this.getAllPosts` in a class method: the class's own method or field.
+        if let Some(class) = classes::this_class(self.sem, self.nodes, self.text, object) {
+            resolved.span = self.method_of(class, method);
+            return resolved;
+        }
+        let Some(constructor) = self.instance_constructor(object) else {
+            return resolved;
+        };
+        if constructor.kind() == "member_expression" {
+            // `new ctl.TagController()` of `const ctl = require("./tags")`.
+            let written = format!("{}.{method}", text_of(self.text, constructor));
+            resolved.import =
+                super::handlers::handler_import(self.sem, &written, constructor.start_byte());
+            return resolved;
+        }
+        let class = text_of(self.text, constructor);
+        let at = constructor.start_byte();
+        match self.sem.binding_at(class, at).map(|b| b.kind) {
+            Some(BindingKind::Class) => {
+                resolved.span = self
+                    .local_class(constructor)
+                    .and_then(|index| self.method_of(index, method));
             }
+            Some(BindingKind::Function) => {
+                // A constructor function declared here.
+                let name = self.sem.binding_at(class, at).map(|b| b.span);
+                let declaration = name
+                    .and_then(|n| self.nodes.node_at(n))
+                    .and_then(|n| self.nodes.parent(n));
+                resolved.span = declaration
+                    .map(|d| super::handlers::constructor_members(self.text, d))
+                    .and_then(|members| members.into_iter().find(|(m, _)| *m == method))
+                    .map(|(_, function)| function.byte_range().into());
+            }
+            Some(_) => {
+                let written = format!("{class}.{method}");
+                resolved.import = super::handlers::handler_import(self.sem, &written, at);
+            }
+            None => {}
         }
         resolved
     }
@@ -1154,36 +1518,10 @@ impl<'a> Reader<'a> {
         (passes_parameters && !head_is_parameter).then_some(callee)
     }
 
-    /// The class `object` is an instance of when this file makes it with `new C(...)`,
-    /// with the byte where `C` is named.
-    fn instance_class(&self, object: Node<'a>) -> Option<(&'a str, usize)> {
-        let binding = self
-            .sem
-            .binding_at(text_of(self.text, object), object.start_byte())?;
-        if binding.kind != BindingKind::Variable || !binding.path.is_empty() {
-            return None;
-        }
-        let mut value = self.nodes.node_at(binding.value?)?;
-        while matches!(
-            value.kind(),
-            "await_expression" | "parenthesized_expression"
-        ) {
-            value = value.named_child(0)?;
-        }
-        let class = value
-            .field("constructor")
-            .filter(|c| value.kind() == "new_expression" && c.kind() == "identifier")?;
-        Some((text_of(self.text, class), class.start_byte()))
-    }
-
-    /// The method `method` of the class `name` declared at `declared` in this file.
-    fn class_method(&self, name: &str, declared: Span, method: &str) -> Option<Span> {
-        let class = self.sem.classes().iter().position(|c| {
-            c.name.as_deref() == Some(name)
-                && c.span.start <= declared.start
-                && declared.end <= c.span.end
-        })?;
-        super::handlers::class_methods(self.sem, self.nodes, class)
+    /// The method `method` of class `index`: a method definition or a field holding a
+    /// function.
+    fn method_of(&self, index: usize, method: &str) -> Option<Span> {
+        super::handlers::class_methods(self.sem, self.nodes, index)
             .find(|f| f.name.as_deref() == Some(method))
             .map(|f| f.span)
     }
@@ -1432,6 +1770,18 @@ impl<'a> Reader<'a> {
                         self.export(name, declaration);
                     }
                 }
+                "class_declaration" | "class" | "abstract_class_declaration" => {
+                    let name = declaration.field("name").map(|n| text_of(self.text, n));
+                    let name = if default { Some("default") } else { name };
+                    let class = self
+                        .sem
+                        .classes()
+                        .iter()
+                        .position(|c| c.span == Span::from(declaration.byte_range()));
+                    if let (Some(name), Some(class)) = (name, class) {
+                        self.export_class(name, class);
+                    }
+                }
                 "lexical_declaration" | "variable_declaration" => {
                     for declarator in elements(declaration) {
                         if let Some(name) = declarator.field("name")
@@ -1451,6 +1801,14 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// An exported class's routers are exported under its name: importers mount
+    /// `new UsersController().router`.
+    fn export_class(&mut self, name: &str, class: usize) {
+        for router in self.class_routers(class) {
+            self.routes.exports.push((name.to_string(), router));
+        }
+    }
+
     /// Records `value` (a router's name, or a function) as exported under `name`.
     fn export(&mut self, name: &str, value: Node<'a>) {
         if self.is_client(value) {
@@ -1459,7 +1817,7 @@ impl<'a> Reader<'a> {
         }
         let span: Span = value.byte_range().into();
         let function = match value.kind() {
-            "identifier" => {
+            "identifier" | "shorthand_property_identifier" => {
                 if let Some(router) = self.known_router(value) {
                     self.routes.exports.push((name.to_string(), router));
                     return;
@@ -1473,10 +1831,17 @@ impl<'a> Reader<'a> {
                 match binding.kind {
                     BindingKind::Function => self.sem.enclosing_function_index(binding.span.start),
                     BindingKind::Variable => binding.value.and_then(|v| self.function_index(v)),
+                    BindingKind::Class => {
+                        if let Some(class) = self.local_class(value) {
+                            self.export_class(name, class);
+                        }
+                        return;
+                    }
                     _ => None,
                 }
             }
-            "call_expression" | "new_expression" => {
+            // `module.exports = new UsersRoute().router`.
+            "call_expression" | "new_expression" | "member_expression" => {
                 if let Some(router) = self.router_expression(value) {
                     self.routes.exports.push((name.to_string(), router));
                 }
@@ -1573,6 +1938,34 @@ fn is_handler(node: Node<'_>) -> bool {
             | "member_expression"
             | "call_expression"
     )
+}
+
+/// Whether a verb call is an HTTP client's request after all: its path carries a query
+/// string (`/me?fields=id,name`), or its callback is error-first (`(err, body) => ...`;
+/// a handler takes the request first, an error handler four parameters).
+fn is_request(path: &str, last: Node<'_>, text: &str) -> bool {
+    let query = path
+        .split_once('?')
+        .is_some_and(|(_, query)| query.contains('='));
+    let error_first = matches!(
+        last.kind(),
+        "arrow_function" | "function_expression" | "function"
+    ) && last
+        .field("parameters")
+        .or_else(|| last.field("parameter"))
+        .is_some_and(|parameters| {
+            let parameters = if parameters.kind() == "identifier" {
+                vec![parameters]
+            } else {
+                elements(parameters)
+            };
+            let first = parameters.first().map(|p| {
+                let name = p.field("pattern").unwrap_or(*p);
+                text_of(text, name)
+            });
+            parameters.len() < 4 && matches!(first, Some("err" | "error" | "e" | "er"))
+        });
+    query || error_first
 }
 
 /// A route's handler as the route names and reaches it.

@@ -1,6 +1,7 @@
 //! The project's route table: each file's routers, routes and mounts joined through
 //! imports into full paths, with every guard that runs before each handler.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use audit_core::{Location, Span};
@@ -164,6 +165,12 @@ fn route(
 
 /// Whether middleware mounted at `prefix` runs for `path`.
 fn covers(prefix: &str, path: &str) -> bool {
+    // `router.all("/posts/*", auth)` runs below `/posts`, not for `/posts` itself.
+    if let Some(base) = prefix.strip_suffix("/*") {
+        return path
+            .strip_prefix(base.trim_end_matches('/'))
+            .is_some_and(|rest| rest.len() > 1 && rest.starts_with('/'));
+    }
     let prefix = prefix.trim_end_matches('/');
     prefix.is_empty()
         || path == prefix
@@ -185,6 +192,8 @@ struct Joiner<'f> {
     /// Alias routers that are HTTP clients another file exports: what is "declared" on
     /// them is requests.
     clients: HashSet<RouterId>,
+    /// The files path aliases named, found once per alias.
+    aliased: RefCell<HashMap<String, Option<usize>>>,
 }
 
 impl<'f> Joiner<'f> {
@@ -201,6 +210,7 @@ impl<'f> Joiner<'f> {
             aliases: HashMap::new(),
             middleware: HashMap::new(),
             clients: HashSet::new(),
+            aliased: RefCell::new(HashMap::new()),
         };
         for (file, (_, declared)) in files.iter().enumerate() {
             for (index, mount) in declared.mounts.iter().enumerate() {
@@ -417,7 +427,7 @@ impl<'f> Joiner<'f> {
     /// Node and bundlers try.
     fn javascript_module(&self, from: &str, module: &str) -> Option<usize> {
         if !module.starts_with('.') {
-            return None;
+            return self.aliased_module(from, module);
         }
         let base = normalize(&join_dir(parent_dir(from), module))?;
         let base = base.trim_end_matches('/');
@@ -439,6 +449,49 @@ impl<'f> Joiner<'f> {
             }
         }
         None
+    }
+
+    /// The file a TypeScript path alias names (`@routes/users.route`, `@/controllers/
+    /// users`, `~/app`, `#lib/x`, set up in `tsconfig.json`'s `paths`): the project file
+    /// whose path ends with the module after its sigil, sharing the most folders with the
+    /// importer (a repository of several projects has one such file each), then nearest
+    /// the root. A scoped package (`@nestjs/common`) matches no file of the project.
+    fn aliased_module(&self, from: &str, module: &str) -> Option<usize> {
+        let key = format!("{}\0{module}", parent_dir(from));
+        if let Some(found) = self.aliased.borrow().get(&key) {
+            return *found;
+        }
+        let found = self.find_aliased(from, module);
+        self.aliased.borrow_mut().insert(key, found);
+        found
+    }
+
+    /// [`Joiner::aliased_module`], uncached: a scan of the project's files.
+    fn find_aliased(&self, from: &str, module: &str) -> Option<usize> {
+        let rest = module
+            .strip_prefix(['@', '~', '#'])?
+            .trim_start_matches('/');
+        if rest.is_empty() || rest.split('/').any(|part| part == "..") {
+            return None;
+        }
+        const EXTENSIONS: [&str; 4] = [".ts", ".js", ".tsx", ".mjs"];
+        let suffixes: Vec<String> = EXTENSIONS
+            .iter()
+            .flat_map(|e| [format!("{rest}{e}"), format!("{rest}/index{e}")])
+            .collect();
+        self.files
+            .iter()
+            .enumerate()
+            .filter(|(_, (path, _))| {
+                suffixes.iter().any(|suffix| {
+                    path.strip_suffix(suffix.as_str())
+                        .is_some_and(|head| head.is_empty() || head.ends_with('/'))
+                })
+            })
+            .min_by_key(|(_, (path, _))| {
+                (std::cmp::Reverse(shared_folders(from, path)), path.len())
+            })
+            .map(|(index, _)| index)
     }
 
     /// The file and exported name a Python import names: `from app.api.routes import users`
@@ -510,6 +563,15 @@ fn reexported_rest(reexported: &str, path: &[String]) -> Option<Vec<String>> {
     let names: Vec<&str> = reexported.split('.').collect();
     let through = path.len() >= names.len() && path.iter().zip(&names).all(|(p, n)| p == n);
     through.then(|| path[names.len()..].to_vec())
+}
+
+/// How many leading folders two paths share.
+fn shared_folders(a: &str, b: &str) -> usize {
+    parent_dir(a)
+        .split('/')
+        .zip(parent_dir(b).split('/'))
+        .take_while(|(x, y)| x == y && !x.is_empty())
+        .count()
 }
 
 fn parent_dir(path: &str) -> &str {

@@ -7,6 +7,7 @@
 //! and Django REST framework routers).
 
 mod answers;
+mod classes;
 mod django;
 mod handlers;
 mod javascript;

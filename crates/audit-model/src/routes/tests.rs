@@ -83,8 +83,8 @@ module.exports = router;
             "POST /login login [helmet:other requireAuth:auth] src/app.js:11",
             "GET /api/v1/users/ list [helmet:other requireAuth:auth] src/routes/users.js:4",
             "POST /api/v1/users/ create [helmet:other requireAuth:auth express-validator.body:validation] src/routes/users.js:5",
-            "DELETE /api/v1/users/:id remove [helmet:other requireAuth:auth rateLimit:rate-limit] src/routes/users.js:6",
-            "GET /api/v1/users/:id show [helmet:other requireAuth:auth] src/routes/users.js:6",
+            "DELETE /api/v1/users/:id remove [helmet:other requireAuth:auth rateLimit:rate-limit] src/routes/users.js:8",
+            "GET /api/v1/users/:id show [helmet:other requireAuth:auth] src/routes/users.js:7",
         ]
     );
 }
@@ -144,6 +144,18 @@ request(app).post("/login").send({});
 app.get("port");
 "#;
     assert!(table(&[("src/client.js", client)]).is_empty());
+    // TypeScript-Node-Starter's Facebook example: a module importing express for its
+    // types calls a package's client.
+    let sdk = r#"
+import graph from "fbgraph";
+import { Request, Response } from "express";
+export const getFacebook = (req: Request, res: Response) => {
+  graph.get(`${req.user.facebook}?fields=id,name`, (err: Error, results) => res.json(results));
+  client.get(`/me?fields=id`, (req, res) => res.json(req));
+  got.get("/users/:id", (error, body) => res.send(body));
+};
+"#;
+    assert!(table(&[("src/controllers/api.ts", sdk)]).is_empty());
 }
 
 #[test]
@@ -1103,5 +1115,233 @@ exports.create = (req, res) => {
             ("app/controllers/tutorial.controller.js", controller),
         ]),
         ["POST /api/tutorials/ [400:{message}@app/controllers/tutorial.controller.js:4]"]
+    );
+}
+
+#[test]
+fn routers_held_by_classes_and_apps_built_from_them() {
+    // mwanago/express-typescript and typescript-express-starter's layout.
+    let server = r#"
+import App from "./app";
+import PostController from "./post/post.controller";
+import { UserRoute } from "./routes/users.route";
+const app = new App([new PostController(), new UserRoute()]);
+app.listen();
+"#;
+    let app = r#"
+import * as express from "express";
+class App {
+  public app: express.Application;
+  constructor(controllers) {
+    this.app = express();
+    this.initializeControllers(controllers);
+  }
+  private initializeControllers(controllers) {
+    controllers.forEach((controller) => {
+      this.app.use("/", controller.router);
+    });
+  }
+}
+export default App;
+"#;
+    let posts = r#"
+import { Router } from "express";
+import authMiddleware from "../middleware/auth.middleware";
+class PostController {
+  public path = "/posts";
+  public router = Router();
+  constructor() {
+    this.initializeRoutes();
+  }
+  private initializeRoutes() {
+    this.router.get(this.path, this.getAllPosts);
+    this.router
+      .all(`${this.path}/*`, authMiddleware)
+      .patch(`${this.path}/:id`, this.modifyPost)
+      .post(this.path, this.createPost);
+  }
+  private getAllPosts = async (request, response) => {
+    response.status(503).json({ message: "down" });
+  };
+  private modifyPost = async (request, response) => {};
+  private createPost = async (request, response) => {};
+}
+export default PostController;
+"#;
+    let users = r#"
+import { Router } from "express";
+import { UserController } from "../controllers/users.controller";
+export class UserRoute {
+  public path = "/users";
+  public router = Router();
+  public user = new UserController();
+  constructor() {
+    this.initializeRoutes();
+  }
+  private initializeRoutes() {
+    this.router.get(`${this.path}/:id(\\d+)`, this.user.getUserById);
+  }
+}
+"#;
+    let controller = r#"
+export class UserController {
+  public getUserById = async (req, res, next) => {
+    res.status(404).json({ error: "none" });
+  };
+}
+"#;
+    let files = [
+        ("src/server.ts", server),
+        ("src/app.ts", app),
+        ("src/post/post.controller.ts", posts),
+        ("src/routes/users.route.ts", users),
+        ("src/controllers/users.controller.ts", controller),
+    ];
+    assert_eq!(
+        table(&files),
+        [
+            "GET /posts this.getAllPosts [] src/post/post.controller.ts:11",
+            "POST /posts this.createPost [] src/post/post.controller.ts:15",
+            "PATCH /posts/:id this.modifyPost [authMiddleware:auth] src/post/post.controller.ts:14",
+            "GET /users/:id(\\\\d+) this.user.getUserById [] src/routes/users.route.ts:12",
+        ]
+    );
+    assert_eq!(
+        joined_answers(&files),
+        [
+            "GET /posts [503:{message}@src/post/post.controller.ts:18]",
+            "POST /posts []",
+            "PATCH /posts/:id []",
+            "GET /users/:id(\\\\d+) [404:{error}@src/controllers/users.controller.ts:4]",
+        ]
+    );
+}
+
+#[test]
+fn class_routers_mounted_by_instance_and_self_aliases() {
+    let app = r#"
+const express = require("express");
+const ctl = require("./controllers");
+const { UsersController } = require("./users");
+class HealthController {
+  constructor() {
+    const self = this;
+    self.router = express.Router();
+    self.router.get("/", self.check);
+  }
+  check(req, res) { res.status(500).json({ error: "x" }); }
+}
+const app = express();
+app.use("/health", new HealthController().router);
+const users = new UsersController();
+app.use("/users", users.router);
+const tags = new ctl.TagsController();
+app.get("/tags", tags.list);
+"#;
+    let users = r#"
+const { Router } = require("express");
+class UsersController {
+  router = Router();
+  constructor() {
+    this.router.post("/", this.create);
+  }
+  create(req, res) {}
+}
+module.exports = { UsersController };
+"#;
+    let controllers = r#"
+class TagsController {
+  list(req, res) { res.status(418).json({ message: "tea" }); }
+}
+module.exports = { TagsController };
+"#;
+    let files = [
+        ("app.js", app),
+        ("users.js", users),
+        ("controllers/index.js", controllers),
+    ];
+    assert_eq!(
+        table(&files),
+        [
+            "GET /health/ self.check [] app.js:9",
+            "GET /tags tags.list [] app.js:18",
+            "POST /users/ this.create [] users.js:6",
+        ]
+    );
+    assert_eq!(
+        joined_answers(&files),
+        [
+            "GET /health/ [500:{error}@app.js:11]",
+            "GET /tags [418:{message}@controllers/index.js:3]",
+            "POST /users/ []",
+        ]
+    );
+}
+
+#[test]
+fn modules_named_through_typescript_path_aliases() {
+    let server = r#"
+import { App } from "@/app";
+import { AuthRoute } from "@routes/auth.route";
+const app = new App([new AuthRoute()]);
+"#;
+    let app = r#"
+import express from "express";
+export class App {
+  constructor(routes) {
+    this.app = express();
+    routes.forEach((route) => this.app.use("/", route.router));
+  }
+}
+"#;
+    let auth = r#"
+import { Router } from "express";
+import { AuthController } from "@controllers/auth.controller";
+import { Logger } from "@nestjs/common";
+export class AuthRoute {
+  public path = "/";
+  public router = Router();
+  public auth = new AuthController();
+  constructor() {
+    this.router.post(`${this.path}login`, this.auth.logIn);
+  }
+}
+"#;
+    let controller = r#"
+export class AuthController {
+  public logIn = async (req, res) => { res.status(401).json({ message: "no" }); };
+}
+"#;
+    let files = [
+        ("src/server.ts", server),
+        ("src/app.ts", app),
+        ("src/routes/auth.route.ts", auth),
+        ("src/controllers/auth.controller.ts", controller),
+    ];
+    assert_eq!(
+        table(&files),
+        ["POST /login this.auth.logIn [] src/routes/auth.route.ts:10"]
+    );
+    // A repository of several such projects: each alias names its own project's file.
+    let twice: Vec<(String, &str)> = files
+        .iter()
+        .flat_map(|(path, text)| {
+            [
+                (format!("lib/knex/{path}"), *text),
+                (format!("lib/prisma/{path}"), *text),
+            ]
+        })
+        .collect();
+    let twice: Vec<(&str, &str)> = twice.iter().map(|(p, t)| (p.as_str(), *t)).collect();
+    assert_eq!(
+        table(&twice),
+        [
+            "POST /login this.auth.logIn [] lib/knex/src/routes/auth.route.ts:10",
+            "POST /login this.auth.logIn [] lib/prisma/src/routes/auth.route.ts:10",
+        ]
+    );
+    assert_eq!(
+        joined_answers(&files),
+        ["POST /login [401:{message}@src/controllers/auth.controller.ts:3]"]
     );
 }

@@ -33,7 +33,7 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
         if !is_candidate(route) || module_middleware && route.framework == Framework::NestJs {
             continue;
         }
-        if reported.insert(route.location.span) {
+        if reported.insert((route.location.path.clone(), route.location.span)) {
             let label = route_label(route);
             out.report_at(
                 route.location.clone(),

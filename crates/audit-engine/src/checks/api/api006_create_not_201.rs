@@ -27,7 +27,7 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
         {
             continue;
         }
-        if reported.insert(route.location.span) {
+        if reported.insert((route.location.path.clone(), route.location.span)) {
             let label = route_label(route);
             let call = create.context.text
                 [create.context.span.start..create.context.span.end.min(create.context.text.len())]

@@ -32,7 +32,7 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
         }) else {
             continue;
         };
-        if reported.insert(route.location.span) {
+        if reported.insert((route.location.path.clone(), route.location.span)) {
             let label = route_label(route);
             out.report_at(
                 route.location.clone(),

@@ -3,7 +3,10 @@
 //! `traceback.format_exc()`) into what a handler answers: Express/Fastify `res.json`/
 //! `send`/`end`/`write`, Koa `ctx.body =`, Next.js `NextResponse.json`, NestJS HTTP
 //! exceptions, Flask/Django/DRF/FastAPI/Starlette/aiohttp responses and `HTTPException`,
-//! and what a Flask/FastAPI route or error handler returns.
+//! and what a Flask/FastAPI route or error handler returns; in JavaScript also through the
+//! file's own helpers that answer with a parameter (`sendError(res, err)` where
+//! `sendError` does `res.status(500).json({ error: err.message })`), reported at the
+//! argument with the helper's status and what of the error it sends.
 //!
 //! A stack trace is always reported. The whole error is reported in JavaScript (a
 //! driver's error serialises its query, host and internal fields) and, as text, in Python
@@ -33,6 +36,8 @@ pub const CHECK: Check = Check::Code {
         "errorhandler",
         "exception_handler",
         "traceback",
+        // Error-first callbacks: `function (err, rows)`.
+        "(err",
     ],
     run: check,
 };
@@ -128,6 +133,11 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
     let text = ctx.source.text.as_str();
     let flow = DataFlow::errors(ctx.semantics(), ctx.nodes(), text, ctx.grammar);
     let mut reported: Vec<Span> = Vec::new();
+    let helpers = if ctx.grammar.is_javascript_family() {
+        helpers(ctx, &flow, &answers)
+    } else {
+        Vec::new()
+    };
     for answer in answers {
         let errors: Vec<ErrorFlow> = answer
             .values
@@ -167,6 +177,169 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
             );
         }
     }
+    for (call, error, server_error) in helper_calls(ctx, &flow, &helpers) {
+        let Some(node) = ctx.node_at(error.source) else {
+            continue;
+        };
+        let Some((what, confidence)) = verdict(ctx, &error, node, server_error) else {
+            continue;
+        };
+        if environment_guarded(text, node) || reported.contains(&span(node)) {
+            continue;
+        }
+        reported.push(span(node));
+        let helper = call.field("function").map_or("", |f| text_of(text, f));
+        let sink = excerpt(helper);
+        let expression = excerpt(text_of(text, node));
+        let steps = flow_steps(ctx, &error, call, &sink);
+        out.report_flow(
+            ctx.source.locate(span(node)),
+            &[("expr", &expression), ("what", what), ("sink", &sink)],
+            Some(confidence),
+            steps,
+        );
+    }
+}
+
+/// A function of this file that sends what one of its parameters holds to the client
+/// itself: `function sendError(res, err) { res.status(500).json({ error: err.message }) }`.
+struct Helper {
+    function: usize,
+    position: usize,
+    /// What of the parameter it sends.
+    part: ErrorPart,
+    server_error: bool,
+}
+
+/// The file's helpers that answer with a parameter, from the answers no caught error
+/// reaches inside (those are reported where they are).
+fn helpers(ctx: &CodeContext<'_>, flow: &DataFlow<'_>, answers: &[Answer<'_>]) -> Vec<Helper> {
+    let semantics = ctx.semantics();
+    let text = ctx.source.text.as_str();
+    let mut out = Vec::new();
+    for answer in answers {
+        if answer
+            .values
+            .iter()
+            .any(|v| !flow.caught_errors(*v).is_empty())
+        {
+            continue;
+        }
+        let Some(index) = semantics.enclosing_function_index(answer.sink.start_byte()) else {
+            continue;
+        };
+        let function = &semantics.functions()[index];
+        let mut visit: Vec<Node<'_>> = answer.values.clone();
+        while let Some(node) = visit.pop() {
+            match node.kind() {
+                // `{ error }` sends the parameter whole.
+                "identifier" | "shorthand_property_identifier" => {
+                    let name = text_of(text, node);
+                    let Some(parameter) = function.parameters.iter().find(|p| {
+                        p.path.is_empty()
+                            && p.name == name
+                            && semantics
+                                .binding_at(name, node.start_byte())
+                                .is_some_and(|b| b.span == p.span)
+                    }) else {
+                        continue;
+                    };
+                    if let Some(part) = parameter_part(text, node) {
+                        out.push(Helper {
+                            function: index,
+                            position: parameter.position,
+                            part,
+                            server_error: answer.server_error,
+                        });
+                    }
+                }
+                "arrow_function" | "function_expression" | "function" => {}
+                _ => {
+                    let mut cursor = node.walk();
+                    visit.extend(node.named_children(&mut cursor));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// What of a helper's parameter its answer sends: `.stack`, `.message` or the text
+/// (`String(err)`, `` `${err}` ``), the whole value; None for another member (`err.code`).
+fn parameter_part(text: &str, node: Node<'_>) -> Option<ErrorPart> {
+    // Asked of the few parameters an answer sends, not per node.
+    let parent = node.parent().filter(|_| node.kind() == "identifier");
+    let Some(parent) = parent else {
+        return Some(ErrorPart::Whole);
+    };
+    if parent.kind() == "member_expression"
+        && parent.field("object").is_some_and(|o| o.id() == node.id())
+    {
+        return match parent.field("property").map(|p| text_of(text, p)) {
+            Some("stack") => Some(ErrorPart::Stack),
+            Some("message") => Some(ErrorPart::Message),
+            _ => None,
+        };
+    }
+    if parent.kind() == "template_substitution" || converted(text, node).id() != node.id() {
+        return Some(ErrorPart::Message);
+    }
+    Some(ErrorPart::Whole)
+}
+
+/// Caught errors passed to the file's helpers that send them (`sendError(res, err)` in a
+/// `catch`), reported at the argument, with what the helper sends of it.
+fn helper_calls<'t>(
+    ctx: &'t CodeContext<'_>,
+    flow: &DataFlow<'_>,
+    helpers: &[Helper],
+) -> Vec<(Node<'t>, ErrorFlow, bool)> {
+    let semantics = ctx.semantics();
+    let text = ctx.source.text.as_str();
+    let mut out = Vec::new();
+    for call in semantics.calls() {
+        let Some(callee) = ctx
+            .node_at(call.callee)
+            .filter(|c| c.kind() == "identifier")
+        else {
+            continue;
+        };
+        let Some(binding) = semantics.binding_at(text_of(text, callee), callee.start_byte()) else {
+            continue;
+        };
+        let function = match binding.kind {
+            // A declaration's name lies inside its function.
+            audit_model::code::BindingKind::Function => {
+                semantics.enclosing_function_index(binding.span.start)
+            }
+            audit_model::code::BindingKind::Variable => {
+                binding.value.and_then(|v| semantics.function_with_span(v))
+            }
+            _ => None,
+        };
+        let Some(function) = function else { continue };
+        let Some(node) = ctx.node_at(call.span) else {
+            continue;
+        };
+        let arguments = call
+            .arguments
+            .and_then(|a| ctx.node_at(a))
+            .map_or_else(Vec::new, elements);
+        for helper in helpers.iter().filter(|h| h.function == function) {
+            let Some(argument) = arguments.get(helper.position) else {
+                continue;
+            };
+            for mut error in flow.caught_errors(*argument) {
+                error.part = match (error.part, helper.part) {
+                    (ErrorPart::Stack, _) | (_, ErrorPart::Stack) => ErrorPart::Stack,
+                    (ErrorPart::Message, _) | (_, ErrorPart::Message) => ErrorPart::Message,
+                    _ => ErrorPart::Whole,
+                };
+                out.push((node, error, helper.server_error));
+            }
+        }
+    }
+    out
 }
 
 /// What the finding says the value is, and how sure it is; None when it is no finding.
@@ -439,10 +612,17 @@ fn javascript_answers<'t>(ctx: &'t CodeContext<'_>) -> Vec<Answer<'t>> {
         if method == Some("render") && !values.is_empty() {
             values.remove(0);
         }
+        // Express 3's `res.send(500, err)`: the status first.
+        let status_first = values.len() == 2 && values[0].kind() == "number";
+        let server_error = if status_first {
+            server_error_status(text, values.remove(0))
+        } else {
+            chained_status(text, receiver)
+        };
         answers.push(Answer {
             values,
             sink: node,
-            server_error: chained_status(text, receiver),
+            server_error,
             returned: false,
         });
     }

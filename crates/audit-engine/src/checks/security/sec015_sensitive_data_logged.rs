@@ -8,7 +8,9 @@
 //! header set or cookie jar (the data-flow model's request input: `req.body`,
 //! `request.headers`, `request.data`, and what is assigned from them). Lengths, booleans,
 //! comparisons, masked or hashed values, message literals and key names are left alone.
-//! The `debug` package's loggers (`const debug = require("debug")("app")`) log too; a
+//! The `debug` package's loggers (`const debug = require("debug")("app")`) and loggers a
+//! logging library makes under any name (`const audit = pino()`, `winston.createLogger`,
+//! `logging.getLogger`, their `.child()`/`.bind()`) log too; a
 //! value a pino logger of the file redacts (`pino({ redact: ["password"] })`, at its path
 //! in the logged object) is no finding.
 
@@ -23,7 +25,9 @@ use crate::checks::{Check, CodeContext, Emit, excerpt};
 use audit_model::code::nodes::Fields;
 
 pub const CHECK: Check = Check::Code {
-    anchors: &["console.", "log", "print(", "Logger", "LOGGER", "debug"],
+    anchors: &[
+        "console.", "log", "print(", "Logger", "LOGGER", "debug", "pino",
+    ],
     run: check,
 };
 
@@ -183,6 +187,61 @@ fn logging_call(ctx: &CodeContext<'_>, qualified: Option<&str>, callee: Node<'_>
         last,
         "log" | "logger" | "winston" | "pino" | "bunyan" | "logging"
     ) || last.ends_with("logger")
+        || library_logger(ctx, object, 0)
+}
+
+/// Calls that make a logger, whatever the name it is bound to (`const audit = pino()`,
+/// `const l = winston.createLogger(...)`, `log = logging.getLogger(...)`).
+const LOGGER_FACTORIES: &[&str] = &[
+    "pino",
+    "pino.default",
+    "pino.pino",
+    "winston.createLogger",
+    "winston.default.createLogger",
+    "bunyan.createLogger",
+    "bunyan.default.createLogger",
+    "log4js.getLogger",
+    "loglevel.getLogger",
+    "signale.Signale",
+    "@nestjs/common.Logger",
+    "logging.getLogger",
+    "structlog.get_logger",
+    "structlog.getLogger",
+    "loguru.logger.bind",
+];
+
+/// Whether `receiver` names a logger a logging library made: a name bound to a factory's
+/// call, or to `.child(...)`/`.bind(...)` of such a logger.
+fn library_logger(ctx: &CodeContext<'_>, receiver: Node<'_>, depth: usize) -> bool {
+    if receiver.kind() != "identifier" || depth > 4 {
+        return false;
+    }
+    let text = ctx.source.text.as_str();
+    let semantics = ctx.semantics();
+    let Some(call) = semantics
+        .binding_at(text_of(text, receiver), receiver.start_byte())
+        .and_then(|b| b.value)
+        .and_then(|value| semantics.call(value))
+    else {
+        return false;
+    };
+    if call
+        .qualified_name
+        .as_deref()
+        .is_some_and(|q| LOGGER_FACTORIES.contains(&q))
+    {
+        return true;
+    }
+    // `const audit = base.child({ module: "audit" })`.
+    ctx.node_at(call.callee)
+        .filter(|c| matches!(c.kind(), "member_expression" | "attribute"))
+        .filter(|c| {
+            c.field("property")
+                .or_else(|| c.field("attribute"))
+                .is_some_and(|p| matches!(text_of(text, p), "child" | "bind"))
+        })
+        .and_then(|c| c.field("object"))
+        .is_some_and(|parent| library_logger(ctx, parent, depth + 1))
 }
 
 /// The module's calls that make a `debug` logger: `require("debug")("app")`,
