@@ -11,7 +11,7 @@ pub use audit_model::terraform::TerraformFile;
 use audit_syntax::tree_sitter::{Node, Tree};
 
 use crate::anchors::Literals;
-use audit_model::code::nodes::Fields;
+use audit_model::code::nodes::{Fields, KindName};
 
 /// The keywords the JavaScript/TypeScript facts are read at.
 const KEYWORDS: [&str; 6] = ["import", "require", "express", "fastify", "Fastify", "Koa"];
@@ -39,9 +39,9 @@ pub fn javascript(tree: &Tree, source: &SourceText, facts: &mut FileFacts) {
         let callee = |field: &'static str, kinds: &[&str]| {
             parent
                 .field(field)
-                .is_some_and(|f| whole(&f) && kinds.contains(&f.kind()))
+                .is_some_and(|f| whole(&f) && kinds.contains(&f.kind_name()))
         };
-        match (KEYWORDS[keyword], parent.kind()) {
+        match (KEYWORDS[keyword], parent.kind_name()) {
             ("import", "import_statement") if parent.start_byte() == start => {
                 let module = parent.field("source");
                 facts.imports.extend(module.and_then(|m| string(text, m)));
@@ -52,7 +52,7 @@ pub fn javascript(tree: &Tree, source: &SourceText, facts: &mut FileFacts) {
                 facts.imports.extend(first_string_argument(text, parent));
             }
             (factory, "call_expression" | "new_expression") => {
-                let field = match parent.kind() {
+                let field = match parent.kind_name() {
                     "call_expression" => "function",
                     _ => "constructor",
                 };
@@ -78,18 +78,18 @@ fn first_string_argument(text: &str, call: Node<'_>) -> Option<String> {
     let mut cursor = arguments.walk();
     let first = arguments
         .named_children(&mut cursor)
-        .find(|c| c.kind() != "comment")?;
+        .find(|c| c.kind_name() != "comment")?;
     string(text, first)
 }
 
 /// The content of a string literal with no escapes or substitutions in it.
 fn string(text: &str, node: Node<'_>) -> Option<String> {
-    if node.kind() != "string" || node.named_child_count() != 1 {
+    if node.kind_name() != "string" || node.named_child_count() != 1 {
         return None;
     }
     let fragment = node
         .named_child(0)
-        .filter(|f| f.kind() == "string_fragment")?;
+        .filter(|f| f.kind_name() == "string_fragment")?;
     Some(text[fragment.byte_range()].to_string())
 }
 

@@ -2,6 +2,7 @@
 //! `backend-audit: ignore-file[ID, ...] reason`, in any comment of the file's language.
 
 use audit_core::{Language, Note, NoteKind, SourceText};
+use audit_model::code::nodes::KindName;
 use audit_syntax::tree_sitter::Tree;
 
 const MARKER: &str = "backend-audit:";
@@ -69,7 +70,7 @@ pub fn parse_with(
             let in_comment = tree
                 .root_node()
                 .descendant_for_byte_range(at, at)
-                .is_some_and(|n| n.kind().contains("comment"));
+                .is_some_and(|n| n.kind_name().contains("comment"));
             if !in_comment {
                 continue;
             }

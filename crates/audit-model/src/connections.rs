@@ -10,7 +10,7 @@ use audit_core::Span;
 use audit_syntax::tree_sitter::{Node, Tree};
 
 use crate::code::CodeSemantics;
-use crate::code::nodes::Fields;
+use crate::code::nodes::{Fields, KindName};
 use crate::queries::Connection;
 
 /// One setting that turns TLS off.
@@ -92,7 +92,7 @@ pub fn tls_off(
 /// wherever it stands, Some(false) when only a connection call's arguments make it one.
 fn setting(node: Node<'_>, text: &str) -> Option<bool> {
     let written = |n: Node<'_>| &text[n.byte_range()];
-    match node.kind() {
+    match node.kind_name() {
         // JS `{ ssl: false }`, Python `{"sslmode": "disable"}`.
         "pair" => {
             let key = unquoted(written(node.field("key")?));
@@ -106,7 +106,9 @@ fn setting(node: Node<'_>, text: &str) -> Option<bool> {
                     let mut cursor = object.walk();
                     let database = object.named_children(&mut cursor).any(|p| {
                         p.field("key")
-                            .or_else(|| (p.kind() == "shorthand_property_identifier").then_some(p))
+                            .or_else(|| {
+                                (p.kind_name() == "shorthand_property_identifier").then_some(p)
+                            })
                             .is_some_and(|k| DATABASE_KEYS.contains(&unquoted(written(k))))
                     }) || in_dialect_options(object, text);
                     Some(database)
@@ -141,7 +143,7 @@ fn setting(node: Node<'_>, text: &str) -> Option<bool> {
 fn in_dialect_options(object: Node<'_>, text: &str) -> bool {
     object
         .parent()
-        .filter(|p| p.kind() == "pair")
+        .filter(|p| p.kind_name() == "pair")
         .and_then(|p| p.field("key"))
         .is_some_and(|k| &text[k.byte_range()] == "dialectOptions")
 }

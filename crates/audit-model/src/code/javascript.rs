@@ -13,6 +13,7 @@ use super::{
     BindingKind, Call, Class, FunctionKind, Head, Import, ImportKind, Parameter, ParameterKind,
     PathStep, Reference,
 };
+use crate::code::nodes::KindName;
 
 /// Standard and Node.js globals: an unbound use is qualified by its plain name.
 #[rustfmt::skip]
@@ -209,7 +210,7 @@ fn pattern_names<'t>(
                 let mut cursor = node.walk();
                 for child in node.children(&mut cursor) {
                     if !child.is_named() {
-                        if child.kind() == "," {
+                        if child.kind_name() == "," {
                             index += 1;
                         }
                     } else if s.kind(child) != Kind::Comment {
@@ -630,12 +631,12 @@ impl<'t> Builder<'t> {
         else {
             return;
         };
-        let step = match s.child(node, Field::Operator).map(|o| o.kind()) {
+        let step = match s.child(node, Field::Operator).map(|o| o.kind_name()) {
             Some("in") => PathStep::Key,
             _ => PathStep::Element,
         };
         let effective = right.end_byte();
-        match s.child(node, Field::Kind).map(|k| k.kind()) {
+        match s.child(node, Field::Kind).map(|k| k.kind_name()) {
             None => self.reassign(left, Some(right), vec![step], effective, false),
             Some(kind) => {
                 let place = if kind == "var" {
@@ -678,7 +679,7 @@ impl<'t> Builder<'t> {
             let mut cursor = node.walk();
             node.children(&mut cursor)
                 .take_while(|c| !c.is_named() || s.kind(*c) == Kind::Decorator)
-                .any(|c| c.kind() == "async")
+                .any(|c| c.kind_name() == "async")
         };
         let index = self.open_function(node, name, kind, class, is_async, decorators);
         let place = self.function_place();

@@ -3,7 +3,7 @@
 
 use std::cell::Cell;
 use std::num::NonZeroU16 as FieldId;
-use std::sync::Mutex;
+use std::sync::OnceLock;
 
 use audit_core::Span;
 use audit_syntax::tree_sitter::{Node, Tree};
@@ -240,53 +240,36 @@ pub trait KindName<'t> {
     fn kind_name(&self) -> &'t str;
 }
 
-/// One grammar's kind names by id, with the grammar's key (kind and field counts, as
-/// for the field-id cache).
-type KindNames = ((usize, usize), &'static [&'static str]);
+/// Each grammar's kind names by id, under its kind count: the product's grammars differ
+/// in it (a test checks), which tells them apart with one call. Slots are filled as
+/// grammars are met and never change, so a lookup takes no lock; a grammar beyond the
+/// slots gets its names from tree-sitter.
+static KIND_NAMES: [OnceLock<KindNames>; 8] = [const { OnceLock::new() }; 8];
 
-/// The grammars' tables, built once each for the process (a handful of grammars, each
-/// a few hundred names) and shared by every thread.
-static KIND_NAMES: Mutex<Vec<KindNames>> = Mutex::new(Vec::new());
+/// A grammar's kind count and its kind names by id.
+type KindNames = (usize, Box<[Box<str>]>);
 
 impl<'t> KindName<'t> for Node<'t> {
     fn kind_name(&self) -> &'t str {
-        thread_local! {
-            static TABLES: Cell<[Option<KindNames>; 4]> = const { Cell::new([None; 4]) };
-        }
         let language = self.language();
-        let grammar = (language.node_kind_count(), language.field_count());
-        let id = self.kind_id() as usize;
-        let mut cached = TABLES.get();
-        let names = match cached.iter().flatten().find(|(key, _)| *key == grammar) {
-            Some((_, names)) => *names,
-            None => {
-                let names = grammar_kind_names(&language, grammar);
-                cached.rotate_right(1);
-                cached[0] = Some((grammar, names));
-                TABLES.set(cached);
-                names
-            }
-        };
-        names.get(id).copied().unwrap_or_else(|| self.kind())
+        let kinds = language.node_kind_count();
+        let known = KIND_NAMES
+            .iter()
+            .find_map(|slot| slot.get().filter(|(count, _)| *count == kinds));
+        let names = known.or_else(|| {
+            KIND_NAMES.iter().find_map(|slot| {
+                let grammar = slot.get_or_init(|| {
+                    let names = (0..kinds as u16)
+                        .map(|id| language.node_kind_for_id(id).unwrap_or("").into())
+                        .collect();
+                    (kinds, names)
+                });
+                (grammar.0 == kinds).then_some(grammar)
+            })
+        });
+        match names.and_then(|(_, names)| names.get(self.kind_id() as usize)) {
+            Some(name) => name,
+            None => self.kind(),
+        }
     }
-}
-
-fn grammar_kind_names(
-    language: &audit_syntax::tree_sitter::LanguageRef<'_>,
-    grammar: (usize, usize),
-) -> &'static [&'static str] {
-    let mut tables = KIND_NAMES
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some((_, names)) = tables.iter().find(|(key, _)| *key == grammar) {
-        return names;
-    }
-    // Copied and leaked on purpose: one table per grammar, for the life of the process
-    // (the binding lends the names only for as long as it lends the language).
-    let names: Vec<&'static str> = (0..grammar.0 as u16)
-        .map(|id| &*String::leak(language.node_kind_for_id(id).unwrap_or("").to_owned()))
-        .collect();
-    let names: &'static [&'static str] = Vec::leak(names);
-    tables.push((grammar, names));
-    names
 }

@@ -12,6 +12,7 @@ use super::{
     BindingKind, Call, Class, FunctionKind, Head, Import, ImportKind, Keyword, Parameter,
     ParameterKind, PathStep, Reference,
 };
+use crate::code::nodes::KindName;
 
 /// Python 3 builtins (functions, constants, exceptions, module globals): an unbound use is
 /// qualified by its plain name.
@@ -483,7 +484,7 @@ impl<'t> Builder<'t> {
             _ => (FunctionKind::Declaration, None),
         };
         let decorators = self.take_decorators(node);
-        let is_async = node.child(0).is_some_and(|c| c.kind() == "async");
+        let is_async = node.child(0).is_some_and(|c| c.kind_name() == "async");
         self.python_callable(node, name, kind, class, decorators, is_async);
     }
 

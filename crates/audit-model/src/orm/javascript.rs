@@ -6,7 +6,7 @@ use audit_syntax::tree_sitter::{Node, Tree};
 use super::{ColumnNaming, Orm, OrmField, OrmModel, literal, plural, snake_case};
 use crate::code::CodeSemantics;
 use crate::code::nodes::Fields;
-use crate::code::nodes::{elements, node_at};
+use crate::code::nodes::{KindName, elements, node_at};
 
 pub(super) fn models(tree: &Tree, text: &str, semantics: &CodeSemantics) -> Vec<OrmModel> {
     let mut found = Vec::new();
@@ -24,7 +24,7 @@ pub(super) fn models(tree: &Tree, text: &str, semantics: &CodeSemantics) -> Vec<
             .arguments
             .and_then(|a| node_at(tree, a))
             .and_then(|a| a.named_child(0))
-            .and_then(|a| match a.kind() {
+            .and_then(|a| match a.kind_name() {
                 "object" => property(a, text, "name").and_then(|v| literal(&text[v.byte_range()])),
                 _ => literal(&text[a.byte_range()]),
             });
@@ -68,7 +68,7 @@ pub(super) fn models(tree: &Tree, text: &str, semantics: &CodeSemantics) -> Vec<
             }
             (receiver.to_string(), arguments.first(), arguments.get(1))
         };
-        let options = options.filter(|o| o.kind() == "object");
+        let options = options.filter(|o| o.kind_name() == "object");
         // `init` takes options with `sequelize`; `define` is called on the instance.
         if init
             && !options.is_some_and(|o| {
@@ -96,7 +96,7 @@ pub(super) fn models(tree: &Tree, text: &str, semantics: &CodeSemantics) -> Vec<
             }
         });
         let fields = attributes
-            .filter(|a| a.kind() == "object")
+            .filter(|a| a.kind_name() == "object")
             .map(|a| sequelize_fields(*a, text, naming))
             .unwrap_or_default();
         found.push(OrmModel {
@@ -119,12 +119,12 @@ fn entity_fields(body: Node<'_>, text: &str) -> Vec<OrmField> {
     let mut pending: Vec<Node<'_>> = Vec::new();
     let mut cursor = body.walk();
     for member in body.named_children(&mut cursor) {
-        if member.kind() == "decorator" {
+        if member.kind_name() == "decorator" {
             pending.push(member);
             continue;
         }
         if !matches!(
-            member.kind(),
+            member.kind_name(),
             "public_field_definition" | "field_definition"
         ) {
             pending.clear();
@@ -135,7 +135,7 @@ fn entity_fields(body: Node<'_>, text: &str) -> Vec<OrmField> {
         decorators.extend(
             member
                 .named_children(&mut inner)
-                .filter(|c| c.kind() == "decorator"),
+                .filter(|c| c.kind_name() == "decorator"),
         );
         let Some(name) = member.field("name").or_else(|| member.field("property")) else {
             continue;
@@ -146,7 +146,7 @@ fn entity_fields(body: Node<'_>, text: &str) -> Vec<OrmField> {
         for decorator in decorators {
             let Some(call) = decorator
                 .named_child(0)
-                .filter(|c| c.kind() == "call_expression")
+                .filter(|c| c.kind_name() == "call_expression")
             else {
                 continue;
             };
@@ -158,7 +158,7 @@ fn entity_fields(body: Node<'_>, text: &str) -> Vec<OrmField> {
             if let Some(arguments) = call.field("arguments") {
                 column = elements(arguments)
                     .into_iter()
-                    .filter(|a| a.kind() == "object")
+                    .filter(|a| a.kind_name() == "object")
                     .find_map(|o| property(o, text, "name"))
                     .and_then(|v| literal(&text[v.byte_range()]));
             }
@@ -179,14 +179,14 @@ fn sequelize_fields(attributes: Node<'_>, text: &str, naming: ColumnNaming) -> V
     let mut fields = Vec::new();
     let mut cursor = attributes.walk();
     for pair in attributes.named_children(&mut cursor) {
-        if pair.kind() != "pair" {
+        if pair.kind_name() != "pair" {
             continue;
         }
         let (Some(key), Some(value)) = (pair.field("key"), pair.field("value")) else {
             continue;
         };
         let name = key_text(key, text);
-        let written = (value.kind() == "object")
+        let written = (value.kind_name() == "object")
             .then(|| property(value, text, "field"))
             .flatten()
             .and_then(|v| literal(&text[v.byte_range()]));
@@ -208,7 +208,7 @@ fn property<'t>(object: Node<'t>, text: &str, key: &str) -> Option<Node<'t>> {
     let mut cursor = object.walk();
     object
         .named_children(&mut cursor)
-        .filter(|p| p.kind() == "pair")
+        .filter(|p| p.kind_name() == "pair")
         .find(|p| p.field("key").is_some_and(|k| key_text(k, text) == key))
         .and_then(|p| p.field("value"))
 }
@@ -218,7 +218,7 @@ fn shorthand(object: Node<'_>, text: &str, key: &str) -> bool {
     let mut cursor = object.walk();
     object
         .named_children(&mut cursor)
-        .any(|p| p.kind() == "shorthand_property_identifier" && &text[p.byte_range()] == key)
+        .any(|p| p.kind_name() == "shorthand_property_identifier" && &text[p.byte_range()] == key)
 }
 
 fn key_text(key: Node<'_>, text: &str) -> String {

@@ -5,8 +5,8 @@ use audit_syntax::tree_sitter::{Node, Tree};
 
 use super::{ColumnNaming, Orm, OrmField, OrmModel, literal};
 use crate::code::CodeSemantics;
-use crate::code::nodes::Fields;
 use crate::code::nodes::node_at;
+use crate::code::nodes::{Fields, KindName};
 
 pub(super) fn models(
     tree: &Tree,
@@ -29,7 +29,7 @@ pub(super) fn models(
         let mut fields = Vec::new();
         let mut cursor = body.walk();
         for statement in body.named_children(&mut cursor) {
-            if statement.kind() == "class_definition"
+            if statement.kind_name() == "class_definition"
                 && statement
                     .field("name")
                     .is_some_and(|n| &text[n.byte_range()] == "Meta")
@@ -87,7 +87,7 @@ pub(super) fn models(
                 let column = value
                     .field("arguments")
                     .and_then(|a| a.named_child(0))
-                    .filter(|a| a.kind() == "string")
+                    .filter(|a| a.kind_name() == "string")
                     .and_then(|a| literal(&text[a.byte_range()]))
                     .unwrap_or_else(|| target.to_string());
                 fields.push(OrmField {
@@ -135,15 +135,15 @@ pub(super) fn models(
 
 /// `name = value` or `name: T = value` as a statement of a class body.
 fn assignment<'t>(statement: Node<'t>, text: &'t str) -> Option<(&'t str, Node<'t>)> {
-    if statement.kind() != "expression_statement" {
+    if statement.kind_name() != "expression_statement" {
         return None;
     }
     let assignment = statement.named_child(0)?;
-    if assignment.kind() != "assignment" {
+    if assignment.kind_name() != "assignment" {
         return None;
     }
     let left = assignment.field("left")?;
-    if left.kind() != "identifier" {
+    if left.kind_name() != "identifier" {
         return None;
     }
     Some((&text[left.byte_range()], assignment.field("right")?))

@@ -9,7 +9,7 @@ use super::sql::{self, SqlKind};
 use super::{Chain, Client, Link, Operation, Query, REDIS_COMMANDS, Reader, last_segment};
 use crate::code::BindingKind;
 use crate::code::nodes::Fields;
-use crate::code::nodes::{elements, string_content};
+use crate::code::nodes::{KindName, elements, string_content};
 
 const PRISMA_METHODS: &[&str] = &[
     "findMany",
@@ -312,15 +312,15 @@ pub(super) fn object_entries<'t>(
     r: &Reader<'_>,
     object: Node<'t>,
 ) -> Vec<(String, Option<Node<'t>>)> {
-    if object.kind() != "object" {
+    if object.kind_name() != "object" {
         return Vec::new();
     }
     elements(object)
         .into_iter()
-        .filter_map(|entry| match entry.kind() {
+        .filter_map(|entry| match entry.kind_name() {
             "pair" => {
                 let key = entry.field("key")?;
-                let name = match key.kind() {
+                let name = match key.kind_name() {
                     "string" => string_content(r.text, key)?.to_string(),
                     "property_identifier" | "number" => r.text(key).to_string(),
                     _ => return None,
@@ -343,7 +343,7 @@ fn entry<'t>(r: &Reader<'_>, object: Node<'t>, key: &str) -> Option<Option<Node<
 /// The columns of a filter object: its keys, logical operators (`AND`, `$or`, `[Op.or]`)
 /// looked into.
 fn filter_keys(r: &Reader<'_>, filter: Node<'_>, out: &mut Vec<String>) {
-    match filter.kind() {
+    match filter.kind_name() {
         "array" => {
             for element in elements(filter) {
                 filter_keys(r, element, out);
@@ -383,7 +383,7 @@ fn prisma(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
         let mut query = new_query(Client::Prisma, method, Operation::Other);
         let template = first.call.field("arguments");
         let argument = match template {
-            Some(t) if t.kind() == "template_string" => Some(t),
+            Some(t) if t.kind_name() == "template_string" => Some(t),
             _ => first_argument(r, first),
         };
         if let Some((statements, at)) = argument.and_then(|a| r.sql_argument(a)) {
@@ -391,7 +391,7 @@ fn prisma(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
         }
         return Some(query);
     }
-    if !PRISMA_METHODS.contains(&method) || chain.base.kind() != "member_expression" {
+    if !PRISMA_METHODS.contains(&method) || chain.base.kind_name() != "member_expression" {
         return None;
     }
     let client = chain.base.field("object")?;
@@ -450,7 +450,7 @@ fn redis(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
     let command = match lower.as_str() {
         "sendcommand" | "call" => {
             let first = arguments.first()?;
-            let word = match first.kind() {
+            let word = match first.kind_name() {
                 "array" => elements(*first).first().copied(),
                 _ => Some(*first),
             }
@@ -467,7 +467,7 @@ fn redis(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
     let mut query = new_query(Client::Redis, &command, operation);
     query.key = arguments.first().map(|k| r.text(*k).to_string());
     query.expires = match command.as_str() {
-        "set" => Some(arguments.iter().skip(2).any(|a| match a.kind() {
+        "set" => Some(arguments.iter().skip(2).any(|a| match a.kind_name() {
             "object" => object_entries(r, *a).iter().any(|(k, _)| {
                 matches!(
                     k.to_ascii_uppercase().as_str(),
@@ -569,7 +569,7 @@ fn typeorm(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
     let options = if manager {
         query.table = arguments
             .first()
-            .filter(|e| e.kind() == "identifier")
+            .filter(|e| e.kind_name() == "identifier")
             .map(|e| r.text(*e).to_string());
         arguments.get(1).copied()
     } else {
@@ -717,7 +717,7 @@ fn knex(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
                 "where" | "andWhere" | "orWhere" | "whereIn" | "whereNot" | "whereNotIn"
                 | "whereNull" | "whereNotNull" | "whereBetween",
             ) => match first {
-                Some(f) if f.kind() == "object" => filter_keys(r, f, &mut query.columns),
+                Some(f) if f.kind_name() == "object" => filter_keys(r, f, &mut query.columns),
                 Some(f) => {
                     if let Some(column) = string_content(r.text, f) {
                         push_unqualified(column, &mut query.columns);
@@ -817,7 +817,7 @@ fn is_model(r: &Reader<'_>, base: Node<'_>) -> bool {
     if receiver.to_ascii_lowercase().ends_with("model") {
         return true;
     }
-    if base.kind() == "member_expression" {
+    if base.kind_name() == "member_expression" {
         let Some(object) = base.field("object") else {
             return false;
         };
@@ -825,10 +825,10 @@ fn is_model(r: &Reader<'_>, base: Node<'_>) -> bool {
         // module.
         return last_segment(r.text(object)) == "models"
             || is_model_name(receiver)
-                && object.kind() == "identifier"
+                && object.kind_name() == "identifier"
                 && imported_from(r, object).is_some_and(is_models_module);
     }
-    if base.kind() != "identifier" || !is_model_name(receiver) {
+    if base.kind_name() != "identifier" || !is_model_name(receiver) {
         return false;
     }
     let Some(binding) = r.semantics().binding_at(receiver, base.start_byte()) else {
@@ -849,7 +849,7 @@ fn is_model(r: &Reader<'_>, base: Node<'_>) -> bool {
                 let name = last_segment(r.text(parent));
                 name.ends_with("Model")
                     || name.ends_with("Entity")
-                    || parent.kind() == "identifier"
+                    || parent.kind_name() == "identifier"
                         && imported_from(r, parent).is_some_and(is_orm_module)
             }),
         BindingKind::Variable => binding
@@ -890,15 +890,15 @@ fn imported_from<'r>(r: &'r Reader<'_>, name: Node<'_>) -> Option<&'r str> {
 fn superclass(class: Node<'_>) -> Option<Node<'_>> {
     let heritage = elements(class)
         .into_iter()
-        .find(|c| c.kind() == "class_heritage")?;
+        .find(|c| c.kind_name() == "class_heritage")?;
     let first = *elements(heritage).first()?;
     // TypeScript wraps it: `extends_clause` with the class as `value`.
-    let parent = if first.kind() == "extends_clause" {
+    let parent = if first.kind_name() == "extends_clause" {
         first.field("value")?
     } else {
         first
     };
-    Some(match parent.kind() {
+    Some(match parent.kind_name() {
         // `Model<UserAttributes>` in an expression position.
         "generic_type" | "instantiation_expression" => *elements(parent).first()?,
         _ => parent,
@@ -1028,7 +1028,7 @@ fn raw_sql(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
         && let Some(template) = link
             .call
             .field("arguments")
-            .filter(|t| t.kind() == "template_string")
+            .filter(|t| t.kind_name() == "template_string")
     {
         let (statements, at) = r.sql_argument(template)?;
         let mut query = new_query(Client::Sql, "sql", Operation::Other);
@@ -1052,7 +1052,7 @@ fn raw_sql(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
     if parsed.is_none()
         && !(known
             && matches!(link.method, Some("query" | "execute"))
-            && argument.is_some_and(|a| a.kind() != "object"))
+            && argument.is_some_and(|a| a.kind_name() != "object"))
     {
         return None;
     }
@@ -1117,16 +1117,18 @@ const BULK: &[&str] = &[
 /// A filter that tests a set of values: a `{ in: [...] }`/`$in`/`[Op.in]` entry or a
 /// TypeORM `In(...)` at any depth.
 fn tests_set(r: &Reader<'_>, node: Node<'_>) -> bool {
-    match node.kind() {
-        "object" => elements(node).into_iter().any(|entry| match entry.kind() {
-            "pair" => {
-                let key = entry.field("key").map(|k| r.text(k)).unwrap_or("");
-                let key = key.trim_matches(|c| matches!(c, '"' | '\'' | '[' | ']'));
-                matches!(key, "in" | "$in" | "Op.in" | "hasSome" | "$all")
-                    || entry.field("value").is_some_and(|v| tests_set(r, v))
-            }
-            _ => false,
-        }),
+    match node.kind_name() {
+        "object" => elements(node)
+            .into_iter()
+            .any(|entry| match entry.kind_name() {
+                "pair" => {
+                    let key = entry.field("key").map(|k| r.text(k)).unwrap_or("");
+                    let key = key.trim_matches(|c| matches!(c, '"' | '\'' | '[' | ']'));
+                    matches!(key, "in" | "$in" | "Op.in" | "hasSome" | "$all")
+                        || entry.field("value").is_some_and(|v| tests_set(r, v))
+                }
+                _ => false,
+            }),
         "array" => elements(node).into_iter().any(|e| tests_set(r, e)),
         "call_expression" => node
             .field("function")
@@ -1145,10 +1147,10 @@ fn batched(r: &Reader<'_>, chain: &Chain<'_>) -> bool {
         || chain.links.iter().any(|l| {
             r.arguments(l.call).into_iter().any(|a| {
                 tests_set(r, a)
-                    || a.kind() == "object"
+                    || a.kind_name() == "object"
                         && entry(r, a, "skip").is_some()
                         && (entry(r, a, "take").is_some() || entry(r, a, "limit").is_some())
-                    || a.kind() == "object"
+                    || a.kind_name() == "object"
                         && entry(r, a, "offset").is_some()
                         && entry(r, a, "limit").is_some()
             })

@@ -21,7 +21,7 @@ use audit_core::Span;
 use audit_syntax::tree_sitter::Node;
 use audit_syntax::{Grammar, SqlDialect};
 
-use crate::code::nodes::{NodeIndex, elements, text_of};
+use crate::code::nodes::{KindName, NodeIndex, elements, text_of};
 use crate::code::{Call, CodeSemantics};
 
 use crate::code::nodes::Fields;
@@ -677,7 +677,7 @@ impl<'a> Reader<'a> {
             let Some(callee) = node.field("function") else {
                 break node;
             };
-            match callee.kind() {
+            match callee.kind_name() {
                 "member_expression" | "attribute" => {
                     let property = callee
                         .field("property")
@@ -690,7 +690,7 @@ impl<'a> Reader<'a> {
                         break callee;
                     };
                     let unwrapped = unwrap_await(object);
-                    if matches!(unwrapped.kind(), "call_expression" | "call") {
+                    if matches!(unwrapped.kind_name(), "call_expression" | "call") {
                         if unwrapped != object {
                             outside = Some(links.len());
                         }
@@ -720,7 +720,7 @@ impl<'a> Reader<'a> {
     /// The chain with a Python slice or subscript taken of it (`qs[:10]`).
     fn query_span(&self, node: Node<'_>) -> Span {
         match self.nodes.parent(node) {
-            Some(p) if p.kind() == "subscript" && p.field("value") == Some(node) => span(p),
+            Some(p) if p.kind_name() == "subscript" && p.field("value") == Some(node) => span(p),
             _ => span(node),
         }
     }
@@ -728,7 +728,7 @@ impl<'a> Reader<'a> {
     /// The chain's outermost node: the call, or the slice taken of it.
     fn query_node(&self, node: Node<'a>) -> Node<'a> {
         match self.nodes.parent(node) {
-            Some(p) if p.kind() == "subscript" && p.field("value") == Some(node) => p,
+            Some(p) if p.kind_name() == "subscript" && p.field("value") == Some(node) => p,
             _ => node,
         }
     }
@@ -739,7 +739,7 @@ impl<'a> Reader<'a> {
         let Some(parent) = self.nodes.parent(node) else {
             return false;
         };
-        match parent.kind() {
+        match parent.kind_name() {
             "for_statement" | "for_in_clause" => parent.field("right") == Some(node),
             "return_statement" | "await" | "expression_statement" => true,
             "argument_list" => self
@@ -768,9 +768,10 @@ impl<'a> Reader<'a> {
     /// Whether the chain is sliced with a range (`qs[:10]`, `qs[a:b]`), not indexed.
     pub fn sliced_range(&self, outer: Node<'_>) -> bool {
         self.nodes.parent(outer).is_some_and(|p| {
-            p.kind() == "subscript"
+            p.kind_name() == "subscript"
                 && p.field("value") == Some(outer)
-                && p.field("subscript").is_some_and(|s| s.kind() == "slice")
+                && p.field("subscript")
+                    .is_some_and(|s| s.kind_name() == "slice")
         })
     }
 
@@ -778,14 +779,14 @@ impl<'a> Reader<'a> {
     pub fn sliced(&self, outer: Node<'_>) -> bool {
         self.nodes
             .parent(outer)
-            .is_some_and(|p| p.kind() == "subscript" && p.field("value") == Some(outer))
+            .is_some_and(|p| p.kind_name() == "subscript" && p.field("value") == Some(outer))
     }
 
     /// The call that made the value `object` names: the call itself, the value of its
     /// binding (through `await`), or the first assignment to `this.x`/`self.x`.
     pub fn made_by(&self, object: Node<'_>) -> Option<&'a Call> {
         let object = unwrap_await(object);
-        match object.kind() {
+        match object.kind_name() {
             "call_expression" | "call" | "new_expression" => self.call_of(object),
             "identifier" => {
                 let binding = self
@@ -832,11 +833,13 @@ impl<'a> Reader<'a> {
         self.text.match_indices(name).find_map(|(at, _)| {
             let node = self.nodes.node_at(Span::new(at, at + name.len()))?;
             let parent = self.nodes.parent(node)?;
-            match parent.kind() {
+            match parent.kind_name() {
                 "member_expression" | "attribute" => {
                     let assignment = self.nodes.parent(parent)?;
-                    (matches!(assignment.kind(), "assignment" | "assignment_expression")
-                        && assignment.field("left") == Some(parent))
+                    (matches!(
+                        assignment.kind_name(),
+                        "assignment" | "assignment_expression"
+                    ) && assignment.field("left") == Some(parent))
                     .then(|| assignment.field("right"))
                     .flatten()
                 }
@@ -858,7 +861,7 @@ impl<'a> Reader<'a> {
         if depth > 3 {
             return None;
         }
-        match node.kind() {
+        match node.kind_name() {
             "string" | "template_string" => Some(self.string_text(node)),
             "concatenated_string" => {
                 let mut out = String::new();
@@ -912,7 +915,7 @@ impl<'a> Reader<'a> {
         let children = elements_all(node);
         let (start, end) = match (children.first(), children.last()) {
             // Python: between `string_start` and `string_end`.
-            (Some(first), Some(last)) if first.kind() == "string_start" => {
+            (Some(first), Some(last)) if first.kind_name() == "string_start" => {
                 (first.end_byte(), last.start_byte())
             }
             _ => (
@@ -923,7 +926,7 @@ impl<'a> Reader<'a> {
         let mut out = String::with_capacity(end.saturating_sub(start));
         let mut at = start;
         for child in children {
-            if matches!(child.kind(), "template_substitution" | "interpolation")
+            if matches!(child.kind_name(), "template_substitution" | "interpolation")
                 && child.start_byte() >= at
                 && child.end_byte() <= end
             {
@@ -959,7 +962,7 @@ impl<'a> Reader<'a> {
         let mut in_try = false;
         while let Some(parent) = self.nodes.parent(child) {
             let body = parent.field("body") == Some(child);
-            match parent.kind() {
+            match parent.kind_name() {
                 "try_statement" => in_try = true,
                 "for_statement" | "for_in_statement" | "while_statement" | "do_statement"
                     if body =>
@@ -968,7 +971,7 @@ impl<'a> Reader<'a> {
                         kind: LoopKind::Statement,
                         span: span(parent),
                         retry: in_try
-                            && matches!(parent.kind(), "while_statement" | "do_statement"),
+                            && matches!(parent.kind_name(), "while_statement" | "do_statement"),
                     });
                 }
                 "list_comprehension"
@@ -1005,7 +1008,7 @@ impl<'a> Reader<'a> {
         let arguments = self
             .nodes
             .parent(function)
-            .filter(|p| p.kind() == "arguments")?;
+            .filter(|p| p.kind_name() == "arguments")?;
         let call = self.nodes.parent(arguments)?;
         let callee = call.field("function")?;
         let method = self.text(callee.field("property")?);
@@ -1041,7 +1044,7 @@ impl<'a> Reader<'a> {
         }
         let mut child = node;
         while let Some(parent) = self.nodes.parent(child) {
-            match parent.kind() {
+            match parent.kind_name() {
                 "arguments" | "argument_list"
                     if self
                         .nodes
@@ -1066,7 +1069,7 @@ impl<'a> Reader<'a> {
                 "decorated_definition"
                     if elements(parent)
                         .iter()
-                        .filter(|d| d.kind() == "decorator")
+                        .filter(|d| d.kind_name() == "decorator")
                         .any(|d| {
                             let t = self.text(*d);
                             t.contains("atomic") || t.contains("transactional")
@@ -1183,14 +1186,17 @@ impl<'a> Reader<'a> {
     fn kept(&self, node: Node<'_>) -> bool {
         let mut child = node;
         while let Some(parent) = self.nodes.parent(child) {
-            match parent.kind() {
+            match parent.kind_name() {
                 "await_expression" | "await" | "parenthesized_expression" => {}
                 "return_statement" | "export_statement" => return true,
                 "assignment_expression" | "assignment" | "augmented_assignment" => {
                     let Some(left) = parent.field("left") else {
                         return false;
                     };
-                    if matches!(left.kind(), "member_expression" | "attribute" | "subscript") {
+                    if matches!(
+                        left.kind_name(),
+                        "member_expression" | "attribute" | "subscript"
+                    ) {
                         return true;
                     }
                     let name = self.text(left);
@@ -1201,7 +1207,7 @@ impl<'a> Reader<'a> {
                         || self.text.contains(&format!("global {name}"));
                 }
                 "variable_declarator" | "public_field_definition" | "field_definition" => {
-                    return parent.kind() != "variable_declarator"
+                    return parent.kind_name() != "variable_declarator"
                         || self.enclosing_function_node(parent).is_none();
                 }
                 _ => return false,
@@ -1237,7 +1243,7 @@ pub(super) fn last_segment(name: &str) -> &str {
 }
 
 fn unwrap_await(node: Node<'_>) -> Node<'_> {
-    match node.kind() {
+    match node.kind_name() {
         "await_expression" | "await" | "parenthesized_expression" => {
             elements(node).first().map_or(node, |n| unwrap_await(*n))
         }

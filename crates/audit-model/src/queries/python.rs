@@ -10,8 +10,8 @@ use super::{
     last_segment, span,
 };
 use crate::code::PathStep;
-use crate::code::nodes::Fields;
 use crate::code::nodes::elements;
+use crate::code::nodes::{Fields, KindName};
 
 const DJANGO_WRITES: &[&str] = &[
     "create",
@@ -277,7 +277,7 @@ fn django_instance(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
     if !matches!(method, "save" | "delete" | "refresh_from_db") {
         return None;
     }
-    if chain.base.kind() != "identifier" {
+    if chain.base.kind_name() != "identifier" {
         return None;
     }
     let semantics = r.semantics();
@@ -329,7 +329,7 @@ fn cache(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
     let positional: Vec<Node<'_>> = arguments
         .iter()
         .copied()
-        .filter(|a| a.kind() != "keyword_argument")
+        .filter(|a| a.kind_name() != "keyword_argument")
         .collect();
     let mut query = new_query(
         Client::DjangoCache,
@@ -375,7 +375,7 @@ fn redis(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
     let positional: Vec<Node<'_>> = arguments
         .iter()
         .copied()
-        .filter(|a| a.kind() != "keyword_argument")
+        .filter(|a| a.kind_name() != "keyword_argument")
         .collect();
     let command = if method == "execute_command" {
         let first = positional.first().map(|f| r.text(*f))?;
@@ -492,7 +492,7 @@ fn core_statement(
         query.in_transaction = in_transaction;
         return;
     }
-    if statement.kind() != "call" {
+    if statement.kind_name() != "call" {
         return;
     }
     let chain = r.chain(statement);
@@ -519,7 +519,7 @@ fn core_statement(
 /// `User` for `User`, `User.id`, `models.User`.
 fn model_of(r: &Reader<'_>, node: Node<'_>) -> String {
     let text = r.text(node);
-    match node.kind() {
+    match node.kind_name() {
         "attribute" => {
             let object = node.field("object").map_or(text, |o| r.text(o));
             let last = last_segment(object);
@@ -556,7 +556,7 @@ fn filters(r: &Reader<'_>, method: Option<&str>, call: Node<'_>, out: &mut Vec<S
 }
 
 fn compared_columns(r: &Reader<'_>, node: Node<'_>, out: &mut Vec<String>) {
-    match node.kind() {
+    match node.kind_name() {
         "comparison_operator"
         | "boolean_operator"
         | "not_operator"
@@ -580,7 +580,7 @@ fn compared_columns(r: &Reader<'_>, node: Node<'_>, out: &mut Vec<String>) {
         "call" => {
             // `User.email.in_(...)`, `and_(a, b)`, `User.name.ilike(...)`.
             if let Some(function) = node.field("function") {
-                if function.kind() == "attribute"
+                if function.kind_name() == "attribute"
                     && let Some(object) = function.field("object")
                 {
                     compared_columns(r, object, out);
@@ -618,7 +618,7 @@ fn cursor(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
         "cursor" | "cur" | "conn" | "connection" | "con" | "db" | "pool" | "engine"
     ) || name.ends_with("cursor");
     let core = argument.is_some_and(|a| {
-        a.kind() == "call"
+        a.kind_name() == "call"
             && r.call_of(a).is_some_and(|c| {
                 c.qualified_name
                     .as_deref()
@@ -670,13 +670,13 @@ pub(super) fn instance_reads(r: &Reader<'_>) -> Vec<InstanceRead> {
         else {
             continue;
         };
-        if variable.kind() != "identifier" {
+        if variable.kind_name() != "identifier" {
             continue;
         }
         let Some(loop_node) = variable.parent() else {
             continue;
         };
-        let (kind, scope, body) = match loop_node.kind() {
+        let (kind, scope, body) = match loop_node.kind_name() {
             "for_statement" => match loop_node.field("body") {
                 Some(body) => (LoopKind::Statement, loop_node, body),
                 None => continue,
@@ -702,7 +702,7 @@ pub(super) fn instance_reads(r: &Reader<'_>) -> Vec<InstanceRead> {
             if node.id() == iterable.id() || node.id() == variable.id() {
                 continue;
             }
-            match node.kind() {
+            match node.kind_name() {
                 "function_definition" | "lambda" | "class_definition" => continue,
                 "attribute" => {
                     if let Some(field) = instance_attribute(r, node, binding, index)
@@ -739,12 +739,12 @@ fn instance_attribute<'t>(
     index: usize,
 ) -> Option<&'t str> {
     let object = node.field("object")?;
-    if object.kind() != "identifier" || r.text(object) != binding.name {
+    if object.kind_name() != "identifier" || r.text(object) != binding.name {
         return None;
     }
     let parent = node.parent()?;
-    let called = parent.kind() == "call" && parent.field("function") == Some(node);
-    let assigned = matches!(parent.kind(), "assignment" | "augmented_assignment")
+    let called = parent.kind_name() == "call" && parent.field("function") == Some(node);
+    let assigned = matches!(parent.kind_name(), "assignment" | "augmented_assignment")
         && parent.field("left") == Some(node);
     if called || assigned {
         return None;
@@ -768,7 +768,7 @@ struct Queryset {
 /// `Order.objects.select_related("customer").filter(...)`, `qs[:10]`, or a variable
 /// assigned one (followed through up to four assignments, `qs = qs.filter(...)`).
 fn queryset_of(r: &Reader<'_>, node: Node<'_>, hops: usize) -> Option<Queryset> {
-    match node.kind() {
+    match node.kind_name() {
         "subscript" => queryset_of(r, node.field("value")?, hops),
         "parenthesized_expression" => queryset_of(r, *elements(node).first()?, hops),
         "identifier" if hops < 4 => {
@@ -787,7 +787,7 @@ fn queryset_of(r: &Reader<'_>, node: Node<'_>, hops: usize) -> Option<Queryset> 
                     loaded: Vec::new(),
                     loads_any: false,
                 },
-                None if chain.base.kind() == "identifier" => queryset_of(r, chain.base, hops)?,
+                None if chain.base.kind_name() == "identifier" => queryset_of(r, chain.base, hops)?,
                 None => return None,
             };
             for link in &chain.links {
@@ -815,7 +815,7 @@ fn queryset_of(r: &Reader<'_>, node: Node<'_>, hops: usize) -> Option<Queryset> 
 /// The relation path a `select_related`/`prefetch_related` argument names: a string
 /// literal, or the first argument of `Prefetch("lookup", ...)`.
 fn lookup(r: &Reader<'_>, argument: Node<'_>) -> Option<String> {
-    match argument.kind() {
+    match argument.kind_name() {
         "string" => crate::code::nodes::string_content(r.text, argument).map(str::to_string),
         "call" => {
             let function = argument.field("function")?;

@@ -8,7 +8,7 @@ use audit_core::{Location, SourceText, Span};
 use audit_syntax::tree_sitter::Node;
 
 use crate::code::nodes::Fields;
-use crate::code::nodes::{NodeIndex, elements, string_content, text_of};
+use crate::code::nodes::{KindName, NodeIndex, elements, string_content, text_of};
 
 /// One response a handler sends.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,7 +139,7 @@ pub(super) fn answers(
     let mut cursor = function.walk();
     loop {
         let node = cursor.node();
-        let kind = node.kind();
+        let kind = node.kind_name();
         let exits = matches!(kind, "return_statement" | "raise_statement");
         if let Some(found_here) = exits.then(|| py_answer(text, node)).flatten() {
             found.push(answer(node, found_here));
@@ -206,12 +206,12 @@ fn koa_assignment<'t>(
         .root_node()
         .descendant_for_byte_range(at, at + 3)?
         .parent()?;
-    if target.kind() != "member_expression" {
+    if target.kind_name() != "member_expression" {
         return None;
     }
     // `ctx.response.body`.
     if let Some(parent) = target.parent()
-        && parent.kind() == "member_expression"
+        && parent.kind_name() == "member_expression"
         && text_of(text, target) == "ctx.response"
     {
         target = parent;
@@ -222,13 +222,14 @@ fn koa_assignment<'t>(
         _ => return None,
     };
     let assignment = target.parent()?;
-    if assignment.kind() != "assignment_expression" || assignment.field("left") != Some(target) {
+    if assignment.kind_name() != "assignment_expression" || assignment.field("left") != Some(target)
+    {
         return None;
     }
     let value = assignment.field("right")?;
     let statement = assignment
         .parent()
-        .filter(|p| p.kind() == "expression_statement")
+        .filter(|p| p.kind_name() == "expression_statement")
         .unwrap_or(assignment);
     Some((statement, is_body, value))
 }
@@ -252,7 +253,7 @@ fn nest_answers<'t>(
     loop {
         let node = cursor.node();
         let mut enter = true;
-        match node.kind() {
+        match node.kind_name() {
             "arrow_function"
             | "function_expression"
             | "function_declaration"
@@ -262,12 +263,12 @@ fn nest_answers<'t>(
             "return_statement" => {
                 enter = false;
                 if let Some(value) = node.named_child(0) {
-                    let value = if value.kind() == "await_expression" {
+                    let value = if value.kind_name() == "await_expression" {
                         value.named_child(0).unwrap_or(value)
                     } else {
                         value
                     };
-                    if matches!(value.kind(), "object" | "string" | "template_string") {
+                    if matches!(value.kind_name(), "object" | "string" | "template_string") {
                         found(node, Status::Default, js_body(text, value));
                     }
                 }
@@ -324,14 +325,14 @@ const NEST_EXCEPTIONS: &[(&str, u16)] = &[
 /// `new NotFoundException("x")` sends Nest's `{ statusCode, message, error }`; an
 /// object argument replaces that body. `new HttpException(body, status)`.
 fn nest_exception(text: &str, thrown: Node<'_>) -> Option<(Status, Body)> {
-    if thrown.kind() != "new_expression" {
+    if thrown.kind_name() != "new_expression" {
         return None;
     }
     let name = text_of(text, thrown.field("constructor")?);
     let args = thrown.field("arguments").map_or_else(Vec::new, elements);
     let given = args
         .first()
-        .filter(|a| a.kind() == "object")
+        .filter(|a| a.kind_name() == "object")
         .map(|a| js_body(text, *a));
     let default = |keys: &[&str]| Body::Object {
         keys: keys.iter().map(|k| k.to_string()).collect(),
@@ -377,11 +378,11 @@ fn encloses_statements(kind: &str) -> bool {
 /// `res.json(body)`, `res.status(n).json(body)`, `reply.code(n).send(body)`,
 /// `res.sendStatus(n)`.
 fn js_answer(text: &str, node: Node<'_>) -> Option<(Status, Body)> {
-    if node.kind() != "call_expression" {
+    if node.kind_name() != "call_expression" {
         return None;
     }
     let callee = node.field("function")?;
-    if callee.kind() != "member_expression" {
+    if callee.kind_name() != "member_expression" {
         return None;
     }
     let method = text_of(text, callee.field("property")?);
@@ -397,9 +398,9 @@ fn js_answer(text: &str, node: Node<'_>) -> Option<(Status, Body)> {
     // `response.json()` with no argument reads a fetch response.
     let body = *args.first()?;
     let mut status = Status::Default;
-    while receiver.kind() == "call_expression" {
+    while receiver.kind_name() == "call_expression" {
         let link = receiver.field("function")?;
-        if link.kind() != "member_expression" {
+        if link.kind_name() != "member_expression" {
             return None;
         }
         let name = text_of(text, link.field("property")?);
@@ -416,11 +417,11 @@ fn js_answer(text: &str, node: Node<'_>) -> Option<(Status, Body)> {
 }
 
 fn responder(text: &str, receiver: Node<'_>) -> bool {
-    receiver.kind() == "identifier" && JS_RESPONDERS.contains(&text_of(text, receiver))
+    receiver.kind_name() == "identifier" && JS_RESPONDERS.contains(&text_of(text, receiver))
 }
 
 fn js_status(text: &str, node: Node<'_>) -> Status {
-    match node.kind() {
+    match node.kind_name() {
         "number" => code(text_of(text, node)),
         "member_expression" => named_status(text_of(text, node)),
         _ => Status::Unknown,
@@ -428,12 +429,12 @@ fn js_status(text: &str, node: Node<'_>) -> Status {
 }
 
 fn js_body(text: &str, node: Node<'_>) -> Body {
-    match node.kind() {
+    match node.kind_name() {
         "object" => {
             let mut keys = Vec::new();
             let mut failure = None;
             for pair in elements(node) {
-                let (key, value) = match pair.kind() {
+                let (key, value) = match pair.kind_name() {
                     "pair" => {
                         let key = pair.field("key");
                         let key = key
@@ -482,10 +483,10 @@ fn fails(text: &str, key: &str, value: Option<Node<'_>>) -> bool {
 /// `return body`, `return body, 400`, `return JSONResponse(...)`, `raise
 /// HTTPException(status_code=404, detail=...)`.
 fn py_answer(text: &str, node: Node<'_>) -> Option<(Status, Body)> {
-    match node.kind() {
+    match node.kind_name() {
         "return_statement" => {
             let value = node.named_child(0)?;
-            let parts = match value.kind() {
+            let parts = match value.kind_name() {
                 "expression_list" | "tuple" => elements(value),
                 _ => vec![value],
             };
@@ -497,7 +498,7 @@ fn py_answer(text: &str, node: Node<'_>) -> Option<(Status, Body)> {
         }
         "raise_statement" => {
             let call = node.named_child(0)?;
-            if call.kind() != "call" {
+            if call.kind_name() != "call" {
                 return None;
             }
             let name = last_name(text, call.field("function")?);
@@ -509,7 +510,7 @@ fn py_answer(text: &str, node: Node<'_>) -> Option<(Status, Body)> {
                 .or_else(|| {
                     args.first()
                         .copied()
-                        .filter(|a| a.kind() != "keyword_argument")
+                        .filter(|a| a.kind_name() != "keyword_argument")
                 })
                 .map_or(Status::Unknown, |s| py_status(text, s));
             let keys = vec!["detail".to_string()];
@@ -537,7 +538,7 @@ fn py_body_answer(text: &str, node: Node<'_>) -> Option<(Status, Body)> {
 
 /// The body a Python value sends, and the status a response class gives it.
 fn py_body(text: &str, node: Node<'_>) -> (Body, Status) {
-    match node.kind() {
+    match node.kind_name() {
         "dictionary" => (py_dict(text, node), Status::Default),
         "string" => (Body::Text, Status::Default),
         "call" => {
@@ -551,7 +552,9 @@ fn py_body(text: &str, node: Node<'_>) -> (Body, Status) {
             let name = last_name(text, function);
             if name == "jsonify" {
                 let body = match args.first() {
-                    Some(first) if first.kind() == "keyword_argument" => py_keywords(text, &args),
+                    Some(first) if first.kind_name() == "keyword_argument" => {
+                        py_keywords(text, &args)
+                    }
                     Some(first) => py_body(text, *first).0,
                     None => Body::Other,
                 };
@@ -565,13 +568,13 @@ fn py_body(text: &str, node: Node<'_>) -> (Body, Status) {
                 .or_else(|| {
                     args.first()
                         .copied()
-                        .filter(|a| a.kind() != "keyword_argument")
+                        .filter(|a| a.kind_name() != "keyword_argument")
                 });
             let body = content.map_or(Body::Other, |c| py_body(text, c).0);
             let positional_status = (name == "make_response")
                 .then(|| args.get(1).copied())
                 .flatten()
-                .filter(|a| a.kind() != "keyword_argument");
+                .filter(|a| a.kind_name() != "keyword_argument");
             let status = keyword(text, &args, status_keyword)
                 .or(positional_status)
                 .map_or(Status::Default, |s| py_status(text, s));
@@ -585,7 +588,7 @@ fn py_dict(text: &str, node: Node<'_>) -> Body {
     let mut keys = Vec::new();
     let mut failure = None;
     for pair in elements(node) {
-        if pair.kind() != "pair" {
+        if pair.kind_name() != "pair" {
             continue;
         }
         let Some(key) = pair.field("key").and_then(|k| string_content(text, k)) else {
@@ -618,13 +621,13 @@ fn py_keywords(text: &str, args: &[Node<'_>]) -> Body {
 
 fn keyword<'t>(text: &str, args: &[Node<'t>], name: &str) -> Option<Node<'t>> {
     args.iter()
-        .filter(|a| a.kind() == "keyword_argument")
+        .filter(|a| a.kind_name() == "keyword_argument")
         .find(|a| a.field("name").is_some_and(|n| text_of(text, n) == name))
         .and_then(|a| a.field("value"))
 }
 
 fn py_status(text: &str, node: Node<'_>) -> Status {
-    match node.kind() {
+    match node.kind_name() {
         "integer" => code(text_of(text, node)),
         "attribute" | "identifier" => named_status(text_of(text, node)),
         _ => Status::Unknown,
@@ -745,7 +748,7 @@ fn chained_bound(nodes: &NodeIndex<'_>, text: &str, call: Span) -> bool {
     };
     while let Some(parent) = node.parent() {
         if !matches!(
-            parent.kind(),
+            parent.kind_name(),
             "member_expression" | "call_expression" | "attribute" | "call" | "subscript"
         ) || parent.start_byte() != node.start_byte()
         {

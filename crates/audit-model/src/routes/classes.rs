@@ -5,7 +5,7 @@
 
 use audit_syntax::tree_sitter::Node;
 
-use crate::code::nodes::{Fields, NodeIndex, elements, text_of};
+use crate::code::nodes::{Fields, KindName, NodeIndex, elements, text_of};
 use crate::code::{BindingKind, CodeSemantics};
 
 /// The innermost class whose body holds `byte`.
@@ -26,7 +26,7 @@ pub(super) fn this_class(
     text: &str,
     node: Node<'_>,
 ) -> Option<usize> {
-    match node.kind() {
+    match node.kind_name() {
         "this" => enclosing_class(sem, node.start_byte()),
         "identifier" => {
             let binding = sem.binding_at(text_of(text, node), node.start_byte())?;
@@ -34,7 +34,7 @@ pub(super) fn this_class(
                 .value
                 .filter(|_| binding.kind == BindingKind::Variable && binding.path.is_empty())?;
             let value = nodes.node_at(value)?;
-            (value.kind() == "this")
+            (value.kind_name() == "this")
                 .then(|| enclosing_class(sem, value.start_byte()))
                 .flatten()
         }
@@ -55,7 +55,7 @@ pub(super) fn members<'t>(
     };
     let mut out = Vec::new();
     for member in elements(body) {
-        match member.kind() {
+        match member.kind_name() {
             "public_field_definition" | "field_definition" => {
                 let name = member.field("name").or_else(|| member.field("property"));
                 if let (Some(name), Some(value)) = (name, member.field("value")) {
@@ -99,24 +99,29 @@ pub(super) fn this_assignments<'t>(text: &'t str, block: Node<'t>) -> Vec<(&'t s
     // `const self = this;` among the statements names `this` too.
     let aliases: Vec<&str> = statements
         .iter()
-        .filter(|s| matches!(s.kind(), "lexical_declaration" | "variable_declaration"))
+        .filter(|s| {
+            matches!(
+                s.kind_name(),
+                "lexical_declaration" | "variable_declaration"
+            )
+        })
         .flat_map(|s| elements(*s))
-        .filter(|d| d.field("value").is_some_and(|v| v.kind() == "this"))
+        .filter(|d| d.field("value").is_some_and(|v| v.kind_name() == "this"))
         .filter_map(|d| d.field("name").map(|n| text_of(text, n)))
         .collect();
     statements
         .into_iter()
-        .filter(|statement| statement.kind() == "expression_statement")
+        .filter(|statement| statement.kind_name() == "expression_statement")
         .filter_map(|statement| {
             let assignment = statement
                 .named_child(0)
-                .filter(|n| n.kind() == "assignment_expression")?;
+                .filter(|n| n.kind_name() == "assignment_expression")?;
             let left = assignment
                 .field("left")
-                .filter(|l| l.kind() == "member_expression")?;
+                .filter(|l| l.kind_name() == "member_expression")?;
             let object = left.field("object")?;
-            let on_this = object.kind() == "this"
-                || object.kind() == "identifier" && aliases.contains(&text_of(text, object));
+            let on_this = object.kind_name() == "this"
+                || object.kind_name() == "identifier" && aliases.contains(&text_of(text, object));
             on_this.then_some((
                 text_of(text, left.field("property")?),
                 assignment.field("right")?,

@@ -9,7 +9,7 @@ use audit_syntax::tree_sitter::Node;
 
 use super::{FileRoutes, Framework, HandlerBody, Mount, RouteDecl, Router, RouterKind, RouterRef};
 use crate::code::nodes::Fields;
-use crate::code::nodes::{NodeIndex, elements, string_content, text_of};
+use crate::code::nodes::{KindName, NodeIndex, elements, string_content, text_of};
 use crate::code::{BindingKind, CodeSemantics, Scope};
 
 /// The methods a DRF viewset serves on its list and detail routes, by its base class;
@@ -64,7 +64,7 @@ pub(super) fn extract(
         let Some(callee) = nodes.node_at(call.callee) else {
             continue;
         };
-        if callee.kind() != "attribute"
+        if callee.kind_name() != "attribute"
             || callee
                 .field("attribute")
                 .is_none_or(|a| text_of(text, a) != "register")
@@ -161,7 +161,7 @@ impl Urls<'_> {
         if depth > 8 {
             return;
         }
-        match value.kind() {
+        match value.kind_name() {
             "list" => {
                 for element in elements(value) {
                     self.pattern(element, conf, routes, depth);
@@ -230,11 +230,11 @@ impl Urls<'_> {
             let target = positional(nodes, included.arguments).first().copied();
             // `include(api_patterns)`: a list of patterns bound in this file.
             if let Some(list) = target
-                .filter(|t| t.kind() == "identifier")
+                .filter(|t| t.kind_name() == "identifier")
                 .and_then(|t| sem.binding_at(text_of(text, t), t.start_byte()))
                 .and_then(|b| b.value)
                 .and_then(|v| nodes.node_at(v))
-                .filter(|v| v.kind() == "list")
+                .filter(|v| v.kind_name() == "list")
             {
                 let name = text_of(text, target.unwrap_or(list));
                 let child = routes.routers.len();
@@ -258,7 +258,7 @@ impl Urls<'_> {
             }
             let child = target.and_then(|t| {
                 // `include("shop.urls")`, `include(("shop.urls", "shop"))`, `include(router.urls)`.
-                let module = match t.kind() {
+                let module = match t.kind_name() {
                     "tuple" => elements(t).first().copied(),
                     _ => Some(t),
                 }?;
@@ -284,7 +284,7 @@ impl Urls<'_> {
             return;
         }
         // `UserDetail.as_view()` is the class; a function view is its name.
-        let handler = match view.kind() {
+        let handler = match view.kind_name() {
             "call" => view
                 .field("function")
                 .and_then(|f| f.field("object"))
@@ -313,12 +313,12 @@ fn drf_router(
     node: Node<'_>,
     drf_routers: &HashMap<usize, usize>,
 ) -> Option<usize> {
-    if node.kind() != "attribute" {
+    if node.kind_name() != "attribute" {
         return None;
     }
     let object = node.field("object")?;
     let attribute = node.field("attribute")?;
-    if text_of(text, attribute) != "urls" || object.kind() != "identifier" {
+    if text_of(text, attribute) != "urls" || object.kind_name() != "identifier" {
         return None;
     }
     let binding = sem.binding_at(text_of(text, object), object.start_byte())?;
@@ -332,7 +332,7 @@ fn viewset_methods(
     viewset: Node<'_>,
 ) -> (Vec<String>, Vec<String>) {
     let all = || (vec!["ALL".to_string()], vec!["ALL".to_string()]);
-    if viewset.kind() != "identifier" {
+    if viewset.kind_name() != "identifier" {
         return all();
     }
     let name = text_of(text, viewset);
@@ -357,6 +357,6 @@ fn positional<'t>(nodes: &NodeIndex<'t>, arguments: Option<audit_core::Span>) ->
     let mut args = arguments
         .and_then(|span| nodes.node_at(span))
         .map_or_else(Vec::new, elements);
-    args.retain(|a| a.kind() != "keyword_argument");
+    args.retain(|a| a.kind_name() != "keyword_argument");
     args
 }

@@ -9,7 +9,7 @@
 use audit_core::Span;
 use audit_syntax::tree_sitter::Node;
 
-use crate::code::nodes::{NodeIndex, elements, string_content, text_of};
+use crate::code::nodes::{KindName, NodeIndex, elements, string_content, text_of};
 use crate::code::{BindingKind, CodeSemantics, ImportKind, Scope};
 
 use super::RouterRef;
@@ -52,7 +52,7 @@ pub(super) fn javascript(sem: &CodeSemantics, nodes: &NodeIndex<'_>, text: &str)
     let root = nodes.tree().root_node();
     let mut cursor = root.walk();
     for statement in root.named_children(&mut cursor) {
-        match statement.kind() {
+        match statement.kind_name() {
             "expression_statement" => reader.assignment(statement),
             "export_statement" => reader.export_statement(statement),
             _ => {}
@@ -143,7 +143,10 @@ pub(super) fn class_methods<'s>(
                         .node_at(f.span)
                         .and_then(|n| n.parent())
                         .filter(|p| {
-                            matches!(p.kind(), "public_field_definition" | "field_definition")
+                            matches!(
+                                p.kind_name(),
+                                "public_field_definition" | "field_definition"
+                            )
                         })
                         .and_then(|p| p.parent())
                         .is_some_and(|body| body.start_byte() == class.body.start)
@@ -159,7 +162,7 @@ pub(super) fn constructor_members<'t>(
 ) -> Vec<(&'t str, Node<'t>)> {
     let Some(body) = function
         .field("body")
-        .filter(|b| b.kind() == "statement_block")
+        .filter(|b| b.kind_name() == "statement_block")
     else {
         return Vec::new();
     };
@@ -167,7 +170,7 @@ pub(super) fn constructor_members<'t>(
         .into_iter()
         .filter(|(_, value)| {
             matches!(
-                value.kind(),
+                value.kind_name(),
                 "arrow_function" | "function_expression" | "function"
             )
         })
@@ -186,7 +189,7 @@ impl<'a> Reader<'a> {
     fn assignment(&mut self, statement: Node<'a>) {
         let Some(assignment) = statement
             .named_child(0)
-            .filter(|n| n.kind() == "assignment_expression")
+            .filter(|n| n.kind_name() == "assignment_expression")
         else {
             return;
         };
@@ -198,7 +201,7 @@ impl<'a> Reader<'a> {
             "module.exports" | "exports.default" | "module.exports.default" => {
                 // An object's keys are what `require()` gives; anything else is reached
                 // as `default` (an ES default import) or through its members.
-                if right.kind() == "object" {
+                if right.kind_name() == "object" {
                     self.object("", right, 0);
                 } else {
                     self.value("default", right, 0);
@@ -230,7 +233,7 @@ impl<'a> Reader<'a> {
             for clause in statement.named_children(&mut cursor) {
                 for specifier in elements(clause)
                     .into_iter()
-                    .filter(|s| s.kind() == "export_specifier")
+                    .filter(|s| s.kind_name() == "export_specifier")
                 {
                     let name = specifier.field("name").map(|n| text_of(self.text, n));
                     let alias = specifier.field("alias").map(|a| text_of(self.text, a));
@@ -248,12 +251,12 @@ impl<'a> Reader<'a> {
             return self.value("default", value, 0);
         }
         if let Some(declaration) = statement.field("declaration") {
-            match declaration.kind() {
+            match declaration.kind_name() {
                 "lexical_declaration" | "variable_declaration" => {
                     for declarator in elements(declaration) {
                         if let (Some(name), Some(value)) =
                             (declarator.field("name"), declarator.field("value"))
-                            && name.kind() == "identifier"
+                            && name.kind_name() == "identifier"
                         {
                             self.value(text_of(self.text, name), value, 0);
                         }
@@ -283,7 +286,7 @@ impl<'a> Reader<'a> {
             return;
         }
         let span: Span = value.byte_range().into();
-        match value.kind() {
+        match value.kind_name() {
             "function_declaration"
             | "generator_function_declaration"
             | "function_expression"
@@ -371,7 +374,7 @@ impl<'a> Reader<'a> {
     /// `{ create, list: async (req, res) => ..., remove() {...} }` as `name.key`.
     fn object(&mut self, name: &str, object: Node<'a>, steps: usize) {
         for member in elements(object) {
-            let (key, value) = match member.kind() {
+            let (key, value) = match member.kind_name() {
                 "pair" => {
                     let Some(key) = member.field("key") else {
                         continue;
@@ -397,7 +400,7 @@ impl<'a> Reader<'a> {
             } else {
                 format!("{name}.{key}")
             };
-            let value = if value.kind() == "shorthand_property_identifier" {
+            let value = if value.kind_name() == "shorthand_property_identifier" {
                 // The shorthand's identifier is the property itself; its binding is the
                 // value.
                 match self.local_definition(value) {

@@ -11,7 +11,7 @@ use super::{
     RouterRef, classes, verb,
 };
 use crate::code::nodes::Fields;
-use crate::code::nodes::{NodeIndex, elements, string_content, text_of};
+use crate::code::nodes::{KindName, NodeIndex, elements, string_content, text_of};
 use crate::code::{BindingKind, Call, CodeSemantics};
 
 /// Packages whose import makes a file's function parameters candidate apps and routers.
@@ -151,7 +151,7 @@ impl<'a> Reader<'a> {
         let Some(callee) = self.nodes.node_at(call.callee) else {
             return;
         };
-        if callee.kind() != "member_expression" {
+        if callee.kind_name() != "member_expression" {
             // `require("./routes")(app)`, `routes(app)`: a plugin called with an app.
             return self.plugin_call(call, callee);
         }
@@ -171,7 +171,7 @@ impl<'a> Reader<'a> {
             "use" | "register" | "addHook" | "route" => {}
             // `app.listen(3000)`, `server.listen(port)`, `http.createServer(app).listen()`.
             "listen" => {
-                let serves = match object.kind() {
+                let serves = match object.kind_name() {
                     // `app.listen()` on `new App([...])` of the project's own class calls
                     // its method: the class's file listens.
                     "identifier" if self.project_instance(object) => false,
@@ -201,7 +201,7 @@ impl<'a> Reader<'a> {
             }
             "useGlobalGuards" => {
                 for arg in &args {
-                    let constructor = match arg.kind() {
+                    let constructor = match arg.kind_name() {
                         "new_expression" => arg.field("constructor"),
                         "call_expression" => arg.field("function"),
                         _ => Some(*arg),
@@ -223,7 +223,7 @@ impl<'a> Reader<'a> {
             "register" => self.register(call, router, &args),
             "addHook" => self.hook(call, router, &args),
             // Fastify's full declaration: `fastify.route({ method, url, handler })`.
-            "route" if args.len() == 1 && args[0].kind() == "object" => {
+            "route" if args.len() == 1 && args[0].kind_name() == "object" => {
                 self.fastify_route(call, router, args[0])
             }
             _ => {}
@@ -233,14 +233,14 @@ impl<'a> Reader<'a> {
     /// The router and path a verb call declares a route on: `app.get(...)` is `app` with
     /// its own path argument; `app.route("/x").get(h).post(h)` is `app` with `/x`.
     fn route_receiver(&mut self, object: Node<'a>) -> Option<(usize, Option<String>, bool)> {
-        if object.kind() != "call_expression" {
+        if object.kind_name() != "call_expression" {
             return self.router(object).map(|r| (r, None, false));
         }
         // Down the chain to `.route(path)`; the verbs in between share its path.
         let mut node = object;
         loop {
             let callee = node.field("function")?;
-            if callee.kind() != "member_expression" {
+            if callee.kind_name() != "member_expression" {
                 return None;
             }
             let property = text_of(self.text, callee.field("property")?);
@@ -253,7 +253,7 @@ impl<'a> Reader<'a> {
                     .map(|r| (r, Some(path.to_string()), true));
             }
             verb(property)?;
-            if inner.kind() != "call_expression" {
+            if inner.kind_name() != "call_expression" {
                 // `router.all(path, auth).patch(path, handler)`: each verb of the chain
                 // is called on the router with its own path.
                 return self.router(inner).map(|r| (r, None, false));
@@ -308,7 +308,7 @@ impl<'a> Reader<'a> {
         let handler = self.handler_of(*handler);
         let mut guards = Vec::new();
         for arg in middleware {
-            if arg.kind() == "object" {
+            if arg.kind_name() == "object" {
                 // Fastify's route options between the path and the handler.
                 self.fastify_options(*arg, &mut guards);
             } else {
@@ -336,10 +336,10 @@ impl<'a> Reader<'a> {
     fn chained_span(&self, call: &Call) -> Span {
         self.nodes
             .node_at(call.callee)
-            .filter(|c| c.kind() == "member_expression")
+            .filter(|c| c.kind_name() == "member_expression")
             .filter(|c| {
                 c.field("object")
-                    .is_some_and(|o| o.kind() == "call_expression")
+                    .is_some_and(|o| o.kind_name() == "call_expression")
             })
             .and_then(|c| c.field("property"))
             .map_or(call.span, |property| {
@@ -360,7 +360,7 @@ impl<'a> Reader<'a> {
         let mut guards = Vec::new();
         for arg in arguments {
             if matches!(
-                arg.kind(),
+                arg.kind_name(),
                 "arrow_function" | "function_expression" | "function"
             ) {
                 return false;
@@ -388,7 +388,7 @@ impl<'a> Reader<'a> {
             .nodes
             .node_at(call.span)
             .and_then(|node| node.parent())
-            .is_some_and(|parent| match parent.kind() {
+            .is_some_and(|parent| match parent.kind_name() {
                 "await_expression"
                 | "variable_declarator"
                 | "return_statement"
@@ -410,7 +410,7 @@ impl<'a> Reader<'a> {
         if used {
             return true;
         }
-        if last.kind() != "identifier" {
+        if last.kind_name() != "identifier" {
             return false;
         }
         let Some(binding) = self
@@ -426,7 +426,7 @@ impl<'a> Reader<'a> {
                 .and_then(|v| self.nodes.node_at(v))
                 .is_some_and(|value| {
                     matches!(
-                        value.kind(),
+                        value.kind_name(),
                         "object" | "array" | "string" | "template_string" | "number"
                     )
                 }),
@@ -437,7 +437,7 @@ impl<'a> Reader<'a> {
     /// Whether `value`, exported, is an HTTP client: made by a client package's factory
     /// (`axios.create()`, `got.extend()`), or the package itself re-exported.
     fn is_client(&self, value: Node<'a>) -> bool {
-        let value = match value.kind() {
+        let value = match value.kind_name() {
             "identifier" => {
                 let Some(binding) = self
                     .sem
@@ -458,7 +458,7 @@ impl<'a> Reader<'a> {
             }
             _ => value,
         };
-        matches!(value.kind(), "call_expression" | "new_expression")
+        matches!(value.kind_name(), "call_expression" | "new_expression")
             && self
                 .sem
                 .call(value.byte_range().into())
@@ -474,7 +474,7 @@ impl<'a> Reader<'a> {
         for (key, value) in pairs(self.text, options) {
             match key {
                 "method" => {
-                    let values = if value.kind() == "array" {
+                    let values = if value.kind_name() == "array" {
                         elements(value)
                     } else {
                         vec![value]
@@ -541,7 +541,7 @@ impl<'a> Reader<'a> {
         }
         // The path: a string, a template, a concatenation, or a name bound to a string
         // (any other name is middleware).
-        let prefix = args.first().and_then(|a| match a.kind() {
+        let prefix = args.first().and_then(|a| match a.kind_name() {
             "string" | "template_string" | "binary_expression" => self.path(*a, true),
             "identifier" => self.path(*a, false),
             _ => None,
@@ -601,7 +601,7 @@ impl<'a> Reader<'a> {
         let Some(callback) = self.nodes.node_at(binding.span).and_then(|n| {
             let mut node = n;
             while !matches!(
-                node.kind(),
+                node.kind_name(),
                 "arrow_function" | "function_expression" | "function"
             ) {
                 node = node.parent()?;
@@ -612,10 +612,10 @@ impl<'a> Reader<'a> {
         };
         let Some(each) = callback
             .parent()
-            .filter(|p| p.kind() == "arguments")
+            .filter(|p| p.kind_name() == "arguments")
             .and_then(|p| p.parent())
             .and_then(|c| c.field("function"))
-            .filter(|f| f.kind() == "member_expression")
+            .filter(|f| f.kind_name() == "member_expression")
         else {
             return false;
         };
@@ -625,21 +625,24 @@ impl<'a> Reader<'a> {
         let Some(table) = each.field("object").filter(|_| is_each) else {
             return false;
         };
-        let array = match table.kind() {
+        let array = match table.kind_name() {
             "array" => Some(table),
             "identifier" => self
                 .sem
                 .binding_at(text_of(self.text, table), table.start_byte())
                 .and_then(|b| b.value)
                 .and_then(|v| self.nodes.node_at(v))
-                .filter(|v| v.kind() == "array"),
+                .filter(|v| v.kind_name() == "array"),
             _ => None,
         };
         let Some(array) = array else {
             return false;
         };
         let mut mounted = false;
-        for element in elements(array).into_iter().filter(|e| e.kind() == "object") {
+        for element in elements(array)
+            .into_iter()
+            .filter(|e| e.kind_name() == "object")
+        {
             let entries: Vec<(&str, Node<'a>)> = pairs(self.text, element).collect();
             let value = |key: &str| entries.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
             let (Some(path), Some(router)) = (value(path_key), value(router_key)) else {
@@ -671,7 +674,7 @@ impl<'a> Reader<'a> {
         };
         let prefix = args
             .get(1)
-            .filter(|o| o.kind() == "object")
+            .filter(|o| o.kind_name() == "object")
             .and_then(|o| pairs(self.text, *o).find(|(k, _)| *k == "prefix"))
             .and_then(|(_, v)| self.path(v, true))
             .unwrap_or_default();
@@ -753,13 +756,13 @@ impl<'a> Reader<'a> {
         }
         let mut children = Vec::new();
         for arg in arguments(self.nodes, call) {
-            if arg.kind() != "array" {
+            if arg.kind_name() != "array" {
                 continue;
             }
             for element in elements(arg) {
                 let Some(constructor) = self
                     .instance_constructor(element)
-                    .filter(|_| element.kind() == "new_expression")
+                    .filter(|_| element.kind_name() == "new_expression")
                 else {
                     continue;
                 };
@@ -779,7 +782,7 @@ impl<'a> Reader<'a> {
         let Some(constructor) = self
             .nodes
             .node_at(call.callee)
-            .filter(|c| c.kind() == "identifier")
+            .filter(|c| c.kind_name() == "identifier")
         else {
             return false;
         };
@@ -811,17 +814,22 @@ impl<'a> Reader<'a> {
             return false;
         };
         for child in children {
-            self.routes.mounts.push(Mount {
-                parent,
-                prefix: String::new(),
-                child,
-                guards: Vec::new(),
-                fallback: None,
-                at: call.span.start,
-                location: self.source.locate(call.span),
-            });
+            self.mount_at_root(parent, child, call);
         }
         true
+    }
+
+    /// `child` mounted on `parent` without a prefix or middleware, by `call`.
+    fn mount_at_root(&mut self, parent: usize, child: RouterRef, call: &Call) {
+        self.routes.mounts.push(Mount {
+            parent,
+            prefix: String::new(),
+            child,
+            guards: Vec::new(),
+            fallback: None,
+            at: call.span.start,
+            location: self.source.locate(call.span),
+        });
     }
 
     /// `require("./routes")(app)` or `routes(app, db)`: the function registers routes on
@@ -829,7 +837,7 @@ impl<'a> Reader<'a> {
     fn plugin_call(&mut self, call: &Call, callee: Node<'a>) {
         let args = arguments(self.nodes, call);
         for (position, arg) in args.iter().enumerate() {
-            if arg.kind() != "identifier" {
+            if arg.kind_name() != "identifier" {
                 continue;
             }
             // `routes(app, db)` inside `connect((err, db) => ...)`: a parameter passed on
@@ -849,7 +857,7 @@ impl<'a> Reader<'a> {
             let Some(parent) = self.known_router(*arg) else {
                 continue;
             };
-            let child = match callee.kind() {
+            let child = match callee.kind_name() {
                 "call_expression" => self.required_module(callee),
                 "identifier" => {
                     let name = text_of(self.text, callee);
@@ -864,15 +872,7 @@ impl<'a> Reader<'a> {
                 _ => None,
             };
             if let Some(child) = child {
-                self.routes.mounts.push(Mount {
-                    parent,
-                    prefix: String::new(),
-                    child,
-                    guards: Vec::new(),
-                    fallback: None,
-                    at: call.span.start,
-                    location: self.source.locate(call.span),
-                });
+                self.mount_at_root(parent, child, call);
             }
         }
     }
@@ -887,7 +887,7 @@ impl<'a> Reader<'a> {
         {
             return Some(literal.to_string());
         }
-        if node.kind() == "template_string" {
+        if node.kind_name() == "template_string" {
             return Some(self.template(node));
         }
         super::path_value(self.sem, self.nodes, self.text, node, expressions)
@@ -901,12 +901,12 @@ impl<'a> Reader<'a> {
         let end = node.end_byte().saturating_sub(1).max(from);
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
-            if child.kind() != "template_substitution" {
+            if child.kind_name() != "template_substitution" {
                 continue;
             }
             let literal = child
                 .named_child(0)
-                .filter(|e| matches!(e.kind(), "member_expression" | "identifier"))
+                .filter(|e| matches!(e.kind_name(), "member_expression" | "identifier"))
                 .and_then(|e| self.path(e, false));
             if let Some(literal) = literal {
                 out.push_str(&self.text[from..child.start_byte()]);
@@ -921,7 +921,7 @@ impl<'a> Reader<'a> {
     /// What `this.x` (or `self.x` after `const self = this`) holds in the enclosing
     /// class: the value its field or constructor gives it.
     fn this_member(&self, node: Node<'a>) -> Option<Node<'a>> {
-        if node.kind() != "member_expression" {
+        if node.kind_name() != "member_expression" {
             return None;
         }
         let class = classes::this_class(self.sem, self.nodes, self.text, node.field("object")?)?;
@@ -933,7 +933,7 @@ impl<'a> Reader<'a> {
     /// one (`const users = new UsersController()`), or a member of `this` given one
     /// (`user = new UserController()`).
     fn instance_constructor(&self, object: Node<'a>) -> Option<Node<'a>> {
-        let mut value = match object.kind() {
+        let mut value = match object.kind_name() {
             "new_expression" => object,
             "identifier" => {
                 let binding = self
@@ -948,12 +948,12 @@ impl<'a> Reader<'a> {
             _ => return None,
         };
         while matches!(
-            value.kind(),
+            value.kind_name(),
             "await_expression" | "parenthesized_expression"
         ) {
             value = value.named_child(0)?;
         }
-        (value.kind() == "new_expression")
+        (value.kind_name() == "new_expression")
             .then(|| value.field("constructor"))
             .flatten()
     }
@@ -975,7 +975,7 @@ impl<'a> Reader<'a> {
     /// The class declared in this file that `constructor` names.
     fn local_class(&self, constructor: Node<'a>) -> Option<usize> {
         if !matches!(
-            constructor.kind(),
+            constructor.kind_name(),
             "identifier" | "shorthand_property_identifier"
         ) {
             return None;
@@ -1027,7 +1027,7 @@ impl<'a> Reader<'a> {
 
     /// The reference an imported class's routers are exported under.
     fn imported_class(&self, constructor: Node<'a>) -> Option<RouterRef> {
-        let (head, mut path) = match constructor.kind() {
+        let (head, mut path) = match constructor.kind_name() {
             "identifier" => (text_of(self.text, constructor), Vec::new()),
             // `new ctl.UsersController()` of `import * as ctl`.
             "member_expression" => member_path(self.text, constructor)?,
@@ -1045,7 +1045,7 @@ impl<'a> Reader<'a> {
     /// What a mount argument refers to when it can be a router: a router of this file
     /// (`router`, `router.routes()`), an import, `require("./x")`, a local plugin function.
     fn child_router(&mut self, arg: Node<'a>) -> Option<RouterRef> {
-        match arg.kind() {
+        match arg.kind_name() {
             "identifier" => {
                 let name = text_of(self.text, arg);
                 let binding = self.sem.binding_at(name, arg.start_byte())?;
@@ -1056,7 +1056,7 @@ impl<'a> Reader<'a> {
                         let value = binding.value?;
                         if let Some(call) = self.sem.call(value)
                             && let Some(callee) = self.nodes.node_at(call.callee)
-                            && callee.kind() == "identifier"
+                            && callee.kind_name() == "identifier"
                             && text_of(self.text, callee) == "require"
                         {
                             // `const { users } = require("./api")` names the member.
@@ -1091,11 +1091,11 @@ impl<'a> Reader<'a> {
             }
             "call_expression" => {
                 let callee = arg.field("function")?;
-                if callee.kind() == "identifier" && text_of(self.text, callee) == "require" {
+                if callee.kind_name() == "identifier" && text_of(self.text, callee) == "require" {
                     return self.required_module(arg).filter(is_relative);
                 }
                 // koa-router: `app.use(router.routes())`.
-                if callee.kind() == "member_expression"
+                if callee.kind_name() == "member_expression"
                     && callee
                         .field("property")
                         .is_some_and(|p| text_of(self.text, p) == "routes")
@@ -1115,7 +1115,7 @@ impl<'a> Reader<'a> {
     /// `require("./x")` as a mount or plugin: the module's default export.
     fn required_module(&self, call: Node<'a>) -> Option<RouterRef> {
         let callee = call.field("function")?;
-        if callee.kind() != "identifier" || text_of(self.text, callee) != "require" {
+        if callee.kind_name() != "identifier" || text_of(self.text, callee) != "require" {
             return None;
         }
         let args = elements(call.field("arguments")?);
@@ -1175,7 +1175,7 @@ impl<'a> Reader<'a> {
     /// (declaring routes on it declares them on what the import resolves to), or an
     /// expression that makes one (`Router().use(a).use(b)`).
     fn router(&mut self, node: Node<'a>) -> Option<usize> {
-        if node.kind() != "identifier" {
+        if node.kind_name() != "identifier" {
             return self.router_expression(node);
         }
         if let Some(router) = self.known_router(node) {
@@ -1262,7 +1262,7 @@ impl<'a> Reader<'a> {
     /// prefix })`, `require("fastify")()`), or a chain of `use`/verb calls on one, which
     /// return the router they are called on.
     fn router_expression(&mut self, node: Node<'a>) -> Option<usize> {
-        match node.kind() {
+        match node.kind_name() {
             "parenthesized_expression" | "await_expression" => {
                 self.router_expression(node.named_child(0)?)
             }
@@ -1285,7 +1285,7 @@ impl<'a> Reader<'a> {
             }
             "call_expression" | "new_expression" => {
                 if let Some(callee) = node.field("function")
-                    && callee.kind() == "member_expression"
+                    && callee.kind_name() == "member_expression"
                 {
                     let property = text_of(self.text, callee.field("property")?);
                     // koa-router's `router.routes()` is the router's middleware:
@@ -1306,7 +1306,7 @@ impl<'a> Reader<'a> {
                     // koa-router: `new Router({ prefix: "/users" })`.
                     Framework::Koa if kind == RouterKind::Router => arguments(self.nodes, call)
                         .first()
-                        .filter(|o| o.kind() == "object")
+                        .filter(|o| o.kind_name() == "object")
                         .and_then(|o| pairs(self.text, *o).find(|(k, _)| *k == "prefix"))
                         .and_then(|(_, v)| self.path(v, true))
                         .unwrap_or_default(),
@@ -1339,7 +1339,7 @@ impl<'a> Reader<'a> {
     /// The guards a middleware argument stands for: each element of an array, the callee
     /// of a call (`passport.authenticate("jwt")`, `rateLimit({...})`), a name.
     fn guards_of(&self, arg: Node<'a>, guards: &mut Vec<Guard>) {
-        match arg.kind() {
+        match arg.kind_name() {
             "array" => {
                 for element in elements(arg) {
                     self.guards_of(element, guards);
@@ -1353,7 +1353,7 @@ impl<'a> Reader<'a> {
                     .flatten()
                     .filter(|b| b.kind == BindingKind::Variable)
                     .and_then(|b| self.nodes.node_at(b.value?))
-                    .filter(|value| value.kind() == "call_expression");
+                    .filter(|value| value.kind_name() == "call_expression");
                 match made {
                     Some(call) => self.guards_of(call, guards),
                     None => guards.push(guard),
@@ -1375,9 +1375,9 @@ impl<'a> Reader<'a> {
                 let mut first = arg;
                 while let Some(inner) = first
                     .field("function")
-                    .filter(|f| f.kind() == "member_expression")
+                    .filter(|f| f.kind_name() == "member_expression")
                     .and_then(|f| f.field("object"))
-                    .filter(|o| o.kind() == "call_expression")
+                    .filter(|o| o.kind_name() == "call_expression")
                 {
                     first = inner;
                 }
@@ -1423,7 +1423,7 @@ impl<'a> Reader<'a> {
             span: self.handler_function(inner),
             import: None,
         };
-        if resolved.span.is_some() || inner.kind() != "member_expression" {
+        if resolved.span.is_some() || inner.kind_name() != "member_expression" {
             return resolved;
         }
         let (Some(object), Some(property)) = (inner.field("object"), inner.field("property"))
@@ -1439,7 +1439,7 @@ impl<'a> Reader<'a> {
         let Some(constructor) = self.instance_constructor(object) else {
             return resolved;
         };
-        if constructor.kind() == "member_expression" {
+        if constructor.kind_name() == "member_expression" {
             // `new ctl.TagController()` of `const ctl = require("./tags")`.
             let written = format!("{}.{method}", text_of(self.text, constructor));
             resolved.import =
@@ -1480,31 +1480,31 @@ impl<'a> Reader<'a> {
     /// answers, it delegates nothing).
     fn delegate(&self, handler: Node<'a>) -> Option<Node<'a>> {
         if !matches!(
-            handler.kind(),
+            handler.kind_name(),
             "arrow_function" | "function_expression" | "function"
         ) {
             return None;
         }
         let function = &self.sem.functions()[self.function_index(handler.byte_range().into())?];
         let mut body = handler.field("body")?;
-        if body.kind() == "statement_block" {
+        if body.kind_name() == "statement_block" {
             let [statement] = elements(body)[..] else {
                 return None;
             };
             if !matches!(
-                statement.kind(),
+                statement.kind_name(),
                 "expression_statement" | "return_statement"
             ) {
                 return None;
             }
             body = statement.named_child(0)?;
         }
-        if body.kind() == "await_expression" {
+        if body.kind_name() == "await_expression" {
             body = body.named_child(0)?;
         }
         let call = self.sem.call(body.byte_range().into())?;
         let callee = self.nodes.node_at(call.callee)?;
-        let head = match callee.kind() {
+        let head = match callee.kind_name() {
             "identifier" => callee,
             "member_expression" => callee.field("object")?,
             _ => return None,
@@ -1512,9 +1512,9 @@ impl<'a> Reader<'a> {
         let is_parameter = |name: &str| function.parameters.iter().any(|p| p.name == name);
         let passes_parameters = arguments(self.nodes, call)
             .iter()
-            .any(|a| a.kind() == "identifier" && is_parameter(text_of(self.text, *a)));
+            .any(|a| a.kind_name() == "identifier" && is_parameter(text_of(self.text, *a)));
         let head_is_parameter =
-            head.kind() != "identifier" || is_parameter(text_of(self.text, head));
+            head.kind_name() != "identifier" || is_parameter(text_of(self.text, head));
         (passes_parameters && !head_is_parameter).then_some(callee)
     }
 
@@ -1532,7 +1532,7 @@ impl<'a> Reader<'a> {
         if self.function_index(span).is_some() {
             return Some(span);
         }
-        if handler.kind() != "identifier" {
+        if handler.kind_name() != "identifier" {
             return None;
         }
         let binding = self
@@ -1630,9 +1630,9 @@ impl<'a> Reader<'a> {
             };
             let Some(object) = node
                 .parent()
-                .filter(|p| p.kind() == "pair")
+                .filter(|p| p.kind_name() == "pair")
                 .and_then(|p| p.parent())
-                .filter(|o| o.kind() == "object")
+                .filter(|o| o.kind_name() == "object")
             else {
                 continue;
             };
@@ -1652,7 +1652,7 @@ impl<'a> Reader<'a> {
         match nest_name(decorator.qualified_name.as_deref()) {
             Some("UseGuards") => {
                 for arg in decorator_arguments(self.nodes, decorator.arguments) {
-                    let callee = match arg.kind() {
+                    let callee = match arg.kind_name() {
                         "call_expression" | "new_expression" => arg
                             .field("function")
                             .or_else(|| arg.field("constructor"))
@@ -1691,7 +1691,7 @@ impl<'a> Reader<'a> {
         let Some(first) = args.first() else {
             return String::new();
         };
-        if first.kind() == "object" {
+        if first.kind_name() == "object" {
             // `@Controller({ path: "users", version: "1" })`.
             return pairs(self.text, *first)
                 .find(|(k, _)| *k == "path")
@@ -1717,11 +1717,11 @@ impl<'a> Reader<'a> {
         let mut cursor = root.walk();
         let statements: Vec<Node<'a>> = root.named_children(&mut cursor).collect();
         for statement in statements {
-            match statement.kind() {
+            match statement.kind_name() {
                 "expression_statement" => {
                     let Some(assignment) = statement
                         .named_child(0)
-                        .filter(|n| n.kind() == "assignment_expression")
+                        .filter(|n| n.kind_name() == "assignment_expression")
                     else {
                         continue;
                     };
@@ -1732,7 +1732,7 @@ impl<'a> Reader<'a> {
                     };
                     match text_of(self.text, left) {
                         "module.exports" | "exports.default" | "module.exports.default" => {
-                            if right.kind() == "object" {
+                            if right.kind_name() == "object" {
                                 for (key, value) in pairs(self.text, right) {
                                     self.export(key, value);
                                 }
@@ -1762,7 +1762,7 @@ impl<'a> Reader<'a> {
         }
         if let Some(declaration) = statement.field("declaration") {
             let default = text_of(self.text, statement).starts_with("export default");
-            match declaration.kind() {
+            match declaration.kind_name() {
                 "function_declaration" | "generator_function_declaration" => {
                     let name = declaration.field("name").map(|n| text_of(self.text, n));
                     let name = if default { Some("default") } else { name };
@@ -1785,7 +1785,7 @@ impl<'a> Reader<'a> {
                 "lexical_declaration" | "variable_declaration" => {
                     for declarator in elements(declaration) {
                         if let Some(name) = declarator.field("name")
-                            && name.kind() == "identifier"
+                            && name.kind_name() == "identifier"
                         {
                             self.export(text_of(self.text, name), name);
                         }
@@ -1816,7 +1816,7 @@ impl<'a> Reader<'a> {
             return;
         }
         let span: Span = value.byte_range().into();
-        let function = match value.kind() {
+        let function = match value.kind_name() {
             "identifier" | "shorthand_property_identifier" => {
                 if let Some(router) = self.known_router(value) {
                     self.routes.exports.push((name.to_string(), router));
@@ -1910,7 +1910,7 @@ fn decorator_arguments<'t>(nodes: &NodeIndex<'t>, arguments: Option<Span>) -> Ve
 fn pairs<'t>(text: &'t str, object: Node<'t>) -> impl Iterator<Item = (&'t str, Node<'t>)> {
     elements(object)
         .into_iter()
-        .filter_map(move |member| match member.kind() {
+        .filter_map(move |member| match member.kind_name() {
             "pair" => {
                 let key = member.field("key")?;
                 let name = string_content(text, key).unwrap_or_else(|| text_of(text, key));
@@ -1930,7 +1930,7 @@ fn pairs<'t>(text: &'t str, object: Node<'t>) -> impl Iterator<Item = (&'t str, 
 /// "/users", { params })` is an HTTP client call).
 fn is_handler(node: Node<'_>) -> bool {
     matches!(
-        node.kind(),
+        node.kind_name(),
         "arrow_function"
             | "function_expression"
             | "function"
@@ -1948,13 +1948,13 @@ fn is_request(path: &str, last: Node<'_>, text: &str) -> bool {
         .split_once('?')
         .is_some_and(|(_, query)| query.contains('='));
     let error_first = matches!(
-        last.kind(),
+        last.kind_name(),
         "arrow_function" | "function_expression" | "function"
     ) && last
         .field("parameters")
         .or_else(|| last.field("parameter"))
         .is_some_and(|parameters| {
-            let parameters = if parameters.kind() == "identifier" {
+            let parameters = if parameters.kind_name() == "identifier" {
                 vec![parameters]
             } else {
                 elements(parameters)
@@ -1983,13 +1983,13 @@ struct Handler {
 fn unwrapped<'t>(text: &str, handler: Node<'t>) -> Node<'t> {
     let mut node = handler;
     for _ in 0..4 {
-        if node.kind() != "call_expression" {
+        if node.kind_name() != "call_expression" {
             break;
         }
         let Some(callee) = node.field("function") else {
             break;
         };
-        let bound = callee.kind() == "member_expression"
+        let bound = callee.kind_name() == "member_expression"
             && callee
                 .field("property")
                 .is_some_and(|p| text_of(text, p) == "bind");
@@ -2008,11 +2008,11 @@ fn unwrapped<'t>(text: &str, handler: Node<'t>) -> Node<'t> {
 }
 
 fn handler_name(text: &str, handler: Node<'_>) -> Option<String> {
-    match handler.kind() {
+    match handler.kind_name() {
         "identifier" | "member_expression" => Some(text_of(text, handler).to_string()),
         "call_expression" => {
             let inner = unwrapped(text, handler);
-            (inner.kind() != "call_expression")
+            (inner.kind_name() != "call_expression")
                 .then(|| handler_name(text, inner))
                 .flatten()
         }
@@ -2026,7 +2026,7 @@ fn is_relative(reference: &RouterRef) -> bool {
 
 /// The guard an argument stands for when it turns out not to be a router.
 fn fallback_guard(text: &str, arg: Node<'_>) -> Option<Guard> {
-    match arg.kind() {
+    match arg.kind_name() {
         "identifier" | "member_expression" => Some(Guard::named(text_of(text, arg))),
         _ => None,
     }
@@ -2036,11 +2036,11 @@ fn fallback_guard(text: &str, arg: Node<'_>) -> Option<Guard> {
 fn member_path<'t>(text: &'t str, node: Node<'t>) -> Option<(&'t str, Vec<String>)> {
     let mut path = Vec::new();
     let mut node = node;
-    while node.kind() == "member_expression" {
+    while node.kind_name() == "member_expression" {
         path.push(text_of(text, node.field("property")?).to_string());
         node = node.field("object")?;
     }
-    (node.kind() == "identifier").then(|| {
+    (node.kind_name() == "identifier").then(|| {
         path.reverse();
         (text_of(text, node), path)
     })
@@ -2054,7 +2054,7 @@ pub(super) fn export_specifiers<'t>(
     let mut cursor = statement.walk();
     let clauses: Vec<Node<'t>> = statement
         .named_children(&mut cursor)
-        .filter(|c| c.kind() == "export_clause")
+        .filter(|c| c.kind_name() == "export_clause")
         .collect();
     clauses
         .into_iter()

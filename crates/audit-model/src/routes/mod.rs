@@ -24,7 +24,7 @@ use audit_syntax::Grammar;
 use audit_syntax::tree_sitter::Node;
 
 use crate::code::CodeSemantics;
-use crate::code::nodes::{NodeIndex, string_content, text_of};
+use crate::code::nodes::{KindName, NodeIndex, string_content, text_of};
 
 use crate::code::nodes::Fields;
 pub use answers::{Answer, Body, Status};
@@ -643,7 +643,7 @@ fn path_value(
     if let Some(literal) = string_content(text, node) {
         return Some(literal.to_string());
     }
-    match node.kind() {
+    match node.kind_name() {
         "template_string" => {
             let inner = text.get(node.start_byte() + 1..node.end_byte().checked_sub(1)?)?;
             Some(inner.to_string())
@@ -653,7 +653,7 @@ fn path_value(
             let mut out = String::new();
             let mut cursor = node.walk();
             for child in node.named_children(&mut cursor) {
-                match child.kind() {
+                match child.kind_name() {
                     "string_start" | "string_end" => {}
                     "interpolation" => {
                         out.push('$');

@@ -11,7 +11,7 @@ use super::{
     RouterRef, verb,
 };
 use crate::code::nodes::Fields;
-use crate::code::nodes::{NodeIndex, elements, string_content, text_of};
+use crate::code::nodes::{KindName, NodeIndex, elements, string_content, text_of};
 use crate::code::{Binding, BindingKind, Call, CodeSemantics, Function, Scope};
 
 pub(super) fn extract(
@@ -144,7 +144,7 @@ impl<'a> Reader<'a> {
         let Some(callee) = self.nodes.node_at(call.callee) else {
             return;
         };
-        if callee.kind() != "attribute" {
+        if callee.kind_name() != "attribute" {
             return;
         }
         let (Some(object), Some(attribute)) = (callee.field("object"), callee.field("attribute"))
@@ -163,7 +163,7 @@ impl<'a> Reader<'a> {
         ) {
             return;
         }
-        if object.kind() != "identifier" {
+        if object.kind_name() != "identifier" {
             return;
         }
         let Some(parent) = self.router_named(text_of(self.text, object), object.start_byte())
@@ -282,7 +282,7 @@ impl<'a> Reader<'a> {
     /// The guard of `Depends(get_current_user)`; `Security(...)` is always authorization.
     /// Read from the node: calls inside annotations are not in the model.
     fn dependency(&self, node: Node<'a>) -> Option<Guard> {
-        if node.kind() != "call" {
+        if node.kind_name() != "call" {
             return None;
         }
         let security = match self.sem.qualified_name(node, self.text)?.as_str() {
@@ -291,7 +291,7 @@ impl<'a> Reader<'a> {
             _ => return None,
         };
         let args = elements(node.field("arguments")?);
-        let dependency = args.iter().find_map(|a| match a.kind() {
+        let dependency = args.iter().find_map(|a| match a.kind_name() {
             "keyword_argument" => a
                 .field("name")
                 .filter(|n| text_of(self.text, *n) == "dependency")
@@ -317,7 +317,7 @@ impl<'a> Reader<'a> {
                 // `current_user: CurrentUser`, an alias of `Annotated[User, Depends(...)]`
                 // defined elsewhere: its name is all there is to go by.
                 if Some(*span) == parameter.annotation.as_ref().copied()
-                    && matches!(node.kind(), "type" | "identifier")
+                    && matches!(node.kind_name(), "type" | "identifier")
                     && node.named_child_count() <= 1
                 {
                     let name = text_of(self.text, node);
@@ -366,7 +366,7 @@ impl<'a> Reader<'a> {
 
     /// The local function a view argument names.
     fn function_named(&self, node: Node<'a>) -> Option<Span> {
-        if node.kind() != "identifier" {
+        if node.kind_name() != "identifier" {
             return None;
         }
         let binding = self
@@ -462,7 +462,7 @@ impl<'a> Reader<'a> {
 
     /// A mounted router: a local or imported name, or `module.router`.
     fn child_router(&mut self, node: Node<'a>) -> Option<RouterRef> {
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => {
                 let name = text_of(self.text, node);
                 let binding = self.sem.binding_at(name, node.start_byte())?;
@@ -476,12 +476,12 @@ impl<'a> Reader<'a> {
             "attribute" => {
                 let mut path = Vec::new();
                 let mut head = node;
-                while head.kind() == "attribute" {
+                while head.kind_name() == "attribute" {
                     path.push(text_of(self.text, head.field("attribute")?).to_string());
                     head = head.field("object")?;
                 }
                 path.reverse();
-                if head.kind() != "identifier" {
+                if head.kind_name() != "identifier" {
                     return None;
                 }
                 let binding = self
@@ -525,6 +525,6 @@ fn positional<'t>(nodes: &NodeIndex<'t>, call: &Call) -> Vec<Node<'t>> {
         .arguments
         .and_then(|span| nodes.node_at(span))
         .map_or_else(Vec::new, elements);
-    args.retain(|a| a.kind() != "keyword_argument");
+    args.retain(|a| a.kind_name() != "keyword_argument");
     args
 }

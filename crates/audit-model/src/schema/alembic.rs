@@ -13,7 +13,7 @@ use super::event::{
     TableRef,
 };
 use super::replay::{CodeMigration, DownFunction};
-use crate::code::nodes::Fields;
+use crate::code::nodes::{Fields, KindName};
 use crate::code::{Call, CodeSemantics};
 
 /// An Alembic revision and the one it follows (`None` for the first).
@@ -156,10 +156,10 @@ impl Alembic<'_> {
                     .map(|s| Name::new(&s, false))
                     .filter(|s| s.as_str() != "public");
                 let node = self.node(call.span)?;
-                let pattern = node.parent().filter(|p| p.kind() == "as_pattern")?;
+                let pattern = node.parent().filter(|p| p.kind_name() == "as_pattern")?;
                 let alias = pattern.field("alias")?;
                 let mut statement = pattern;
-                while statement.kind() != "with_statement" {
+                while statement.kind_name() != "with_statement" {
                     statement = statement.parent()?;
                 }
                 let body = statement.field("body")?;
@@ -192,11 +192,11 @@ impl Alembic<'_> {
         let mut cursor = body.walk();
         let does_nothing =
             body.named_children(&mut cursor)
-                .all(|statement| match statement.kind() {
+                .all(|statement| match statement.kind_name() {
                     "pass_statement" | "comment" => true,
                     "expression_statement" => statement
                         .named_child(0)
-                        .is_some_and(|e| matches!(e.kind(), "string" | "ellipsis")),
+                        .is_some_and(|e| matches!(e.kind_name(), "string" | "ellipsis")),
                     _ => false,
                 });
         if does_nothing {
@@ -640,7 +640,7 @@ impl Alembic<'_> {
         let mut cursor = arguments.walk();
         arguments
             .named_children(&mut cursor)
-            .filter(|n| !matches!(n.kind(), "keyword_argument" | "comment"))
+            .filter(|n| !matches!(n.kind_name(), "keyword_argument" | "comment"))
             .collect()
     }
 
@@ -696,7 +696,7 @@ pub(super) fn python_sql(
     dialect: SqlDialect,
     in_down: bool,
 ) -> Vec<Statement> {
-    let node = match node.kind() {
+    let node = match node.kind_name() {
         "call" => {
             let callee = node.field("function");
             let is_text = callee.is_some_and(|c| {
@@ -716,13 +716,13 @@ pub(super) fn python_sql(
     };
     // `'ALTER TABLE a ' 'RENAME TO b'`: the parts joined, each piece placed where it is
     // written.
-    if node.kind() == "concatenated_string" {
+    if node.kind_name() == "concatenated_string" {
         let mut sql = String::new();
         let mut pieces: Vec<(usize, usize)> = Vec::new();
         let mut cursor = node.walk();
         for part in node
             .named_children(&mut cursor)
-            .filter(|p| p.kind() != "comment")
+            .filter(|p| p.kind_name() != "comment")
         {
             let written = &text[part.byte_range()];
             let Some(content) = string_literal(written).filter(|s| !s.contains('\\')) else {

@@ -14,7 +14,7 @@ use super::event::{
     TableRef,
 };
 use super::replay::CodeMigration;
-use crate::code::nodes::Fields;
+use crate::code::nodes::{Fields, KindName};
 use crate::code::{Call, CodeSemantics};
 
 /// Fields whose empty value is `""`, Django's default for a `blank=True` one.
@@ -378,7 +378,7 @@ impl Django<'_> {
         let mut cursor = arguments.walk();
         let positional: Vec<Node<'_>> = arguments
             .named_children(&mut cursor)
-            .filter(|n| n.kind() != "keyword_argument" && n.kind() != "comment")
+            .filter(|n| n.kind_name() != "keyword_argument" && n.kind_name() != "comment")
             .collect();
         positional
             .get(position)
@@ -394,7 +394,7 @@ impl Django<'_> {
         let mut cursor = arguments.walk();
         let positional: Vec<Node<'_>> = arguments
             .named_children(&mut cursor)
-            .filter(|n| !matches!(n.kind(), "keyword_argument" | "comment"))
+            .filter(|n| !matches!(n.kind_name(), "keyword_argument" | "comment"))
             .collect();
         let argument = |key: &str, position: usize| {
             call.keyword(key)
@@ -407,10 +407,10 @@ impl Django<'_> {
             (argument("reverse_sql", 1), true),
         ] {
             let Some(node) = node else { continue };
-            let items: Vec<Node<'_>> = if matches!(node.kind(), "list" | "tuple") {
+            let items: Vec<Node<'_>> = if matches!(node.kind_name(), "list" | "tuple") {
                 let mut cursor = node.walk();
                 node.named_children(&mut cursor)
-                    .map(|item| match item.kind() {
+                    .map(|item| match item.kind_name() {
                         "tuple" => item.named_child(0).unwrap_or(item),
                         _ => item,
                     })
@@ -432,7 +432,7 @@ impl Django<'_> {
             return Vec::new();
         };
         // `set([("a", "b")])`, as older migrations write it.
-        if node.kind() == "call"
+        if node.kind_name() == "call"
             && let Some(inner) = node.field("arguments").and_then(|a| a.named_child(0))
         {
             node = inner;
@@ -445,7 +445,7 @@ impl Django<'_> {
                 .map(|f| Name::new(f, false))
                 .collect()
         };
-        if items.iter().all(|i| i.kind() == "string") {
+        if items.iter().all(|i| i.kind_name() == "string") {
             let group = names(node);
             return if group.is_empty() {
                 Vec::new()
@@ -455,7 +455,7 @@ impl Django<'_> {
         }
         items
             .into_iter()
-            .filter(|i| matches!(i.kind(), "tuple" | "list"))
+            .filter(|i| matches!(i.kind_name(), "tuple" | "list"))
             .map(names)
             .filter(|g| !g.is_empty())
             .collect()
@@ -504,7 +504,7 @@ impl Django<'_> {
     /// when the fields are not one list literal (`[...] + extra`): then they are unknown.
     fn fields(&self, call: &Call, constraints: &mut Vec<ConstraintDef>) -> Option<Vec<ColumnDef>> {
         let fields = self.node(call.keyword("fields")?.value)?;
-        if fields.kind() != "list" {
+        if fields.kind_name() != "list" {
             return None;
         }
         let mut columns = Vec::new();

@@ -9,15 +9,15 @@ use audit_syntax::tree_sitter::Node;
 use super::event::Statement;
 use super::replay::DownFunction;
 use crate::code::CodeSemantics;
-use crate::code::nodes::Fields;
+use crate::code::nodes::{Fields, KindName};
 
 /// `object.method(...)`: its object and method name.
 pub(super) fn member_call<'t>(call: Node<'t>, text: &'t str) -> Option<(Node<'t>, &'t str)> {
-    if call.kind() != "call_expression" {
+    if call.kind_name() != "call_expression" {
         return None;
     }
     let callee = call.field("function")?;
-    if callee.kind() != "member_expression" {
+    if callee.kind_name() != "member_expression" {
         return None;
     }
     let property = callee.field("property")?;
@@ -32,7 +32,7 @@ pub(super) fn arguments(call: Node<'_>) -> Vec<Node<'_>> {
     let mut cursor = arguments.walk();
     arguments
         .named_children(&mut cursor)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| n.kind_name() != "comment")
         .collect()
 }
 
@@ -74,7 +74,7 @@ pub(super) fn sql_argument(
     semantics: &CodeSemantics,
     text: &str,
 ) -> Option<StringLiteral> {
-    if argument.kind() != "identifier" {
+    if argument.kind_name() != "identifier" {
         return sql_string(argument, text);
     }
     let binding = semantics.binding_at(&text[argument.byte_range()], argument.start_byte())?;
@@ -87,19 +87,19 @@ pub(super) fn sql_argument(
         root = parent;
     }
     let node = root.descendant_for_byte_range(value.start, value.end)?;
-    matches!(node.kind(), "string" | "template_string")
+    matches!(node.kind_name(), "string" | "template_string")
         .then(|| sql_string(node, text))
         .flatten()
 }
 
 fn string_literal(node: Node<'_>, text: &str, substitutions: bool) -> Option<StringLiteral> {
-    match node.kind() {
+    match node.kind_name() {
         "string" | "template_string" => {
             let mut cursor = node.walk();
             if !substitutions
                 && node
                     .named_children(&mut cursor)
-                    .any(|c| c.kind() == "template_substitution")
+                    .any(|c| c.kind_name() == "template_substitution")
             {
                 return None;
             }
@@ -188,7 +188,7 @@ fn unescape(written: &str, start: usize) -> (String, Vec<usize>) {
 
 /// The strings of `["a", "b"]`, or the one string `"a"`.
 pub(super) fn strings_in(node: Node<'_>, text: &str) -> Vec<String> {
-    if node.kind() == "array" {
+    if node.kind_name() == "array" {
         let mut cursor = node.walk();
         return node
             .named_children(&mut cursor)
@@ -204,7 +204,7 @@ pub(super) fn strings_in(node: Node<'_>, text: &str) -> Vec<String> {
 
 /// A parameter's name (`t`, `t: Knex.CreateTableBuilder`).
 pub(super) fn pattern_name<'t>(parameter: Node<'_>, text: &'t str) -> &'t str {
-    let name = match parameter.kind() {
+    let name = match parameter.kind_name() {
         "required_parameter" | "optional_parameter" => {
             parameter.field("pattern").unwrap_or(parameter)
         }
@@ -229,7 +229,7 @@ pub(super) fn embedded_sql(
 
 /// An object literal, or the one a `new Table({...})` is given.
 pub(super) fn object_of(node: Node<'_>) -> Option<Node<'_>> {
-    match node.kind() {
+    match node.kind_name() {
         "object" => Some(node),
         "new_expression" => arguments(node).into_iter().next().and_then(object_of),
         "parenthesized_expression" => object_of(node.named_child(0)?),
@@ -242,7 +242,7 @@ pub(super) fn property<'t>(object: Node<'t>, key: &str, text: &str) -> Option<No
     let mut cursor = object.walk();
     object
         .named_children(&mut cursor)
-        .filter(|p| p.kind() == "pair")
+        .filter(|p| p.kind_name() == "pair")
         .find(|pair| {
             pair.field("key")
                 .is_some_and(|k| property_key(k, text).as_deref() == Some(key))
@@ -255,7 +255,7 @@ pub(super) fn properties<'t>(object: Node<'t>, text: &str) -> Vec<(String, Node<
     let mut cursor = object.walk();
     object
         .named_children(&mut cursor)
-        .filter(|p| p.kind() == "pair")
+        .filter(|p| p.kind_name() == "pair")
         .filter_map(|pair| {
             let key = property_key(pair.field("key")?, text)?;
             Some((key, pair.field("value")?))
@@ -264,7 +264,7 @@ pub(super) fn properties<'t>(object: Node<'t>, text: &str) -> Vec<(String, Node<
 }
 
 fn property_key(key: Node<'_>, text: &str) -> Option<String> {
-    match key.kind() {
+    match key.kind_name() {
         "property_identifier" => Some(text[key.byte_range()].to_string()),
         "string" => plain_string(key, text).map(|s| s.value),
         _ => None,
@@ -273,7 +273,7 @@ fn property_key(key: Node<'_>, text: &str) -> Option<String> {
 
 /// `true`/`false` written as such.
 pub(super) fn boolean(node: Option<Node<'_>>) -> Option<bool> {
-    match node?.kind() {
+    match node?.kind_name() {
         "true" => Some(true),
         "false" => Some(false),
         _ => None,
@@ -283,7 +283,7 @@ pub(super) fn boolean(node: Option<Node<'_>>) -> Option<bool> {
 /// A number literal, or a string of digits (`length: "255"`).
 pub(super) fn number(node: Option<Node<'_>>, text: &str) -> Option<u64> {
     let node = node?;
-    match node.kind() {
+    match node.kind_name() {
         "number" => text[node.byte_range()].parse().ok(),
         _ => plain_string(node, text)?.value.trim().parse().ok(),
     }

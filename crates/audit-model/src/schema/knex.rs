@@ -21,7 +21,7 @@ use super::js::{
 };
 use super::replay::CodeMigration;
 use crate::code::CodeSemantics;
-use crate::code::nodes::Fields;
+use crate::code::nodes::{Fields, KindName};
 
 /// The `knex.schema` methods that change a table.
 const SCHEMA_OPERATIONS: &[&str] = &[
@@ -232,7 +232,7 @@ impl Knex<'_> {
             // Only whole chains: `t.string("a").notNullable()`, not its inner calls.
             if node
                 .parent()
-                .is_some_and(|p| p.kind() == "member_expression")
+                .is_some_and(|p| p.kind_name() == "member_expression")
             {
                 continue;
             }
@@ -588,7 +588,7 @@ fn for_another_client(node: Node<'_>, text: &str, dialect: SqlDialect) -> bool {
     while let Some(parent) = child.parent() {
         // `switch (client) { case "mysql": ... }`: the labels that reach this case's
         // statements (those of the empty cases just before it fall through).
-        if parent.kind() == "switch_case"
+        if parent.kind_name() == "switch_case"
             && parent.field("value").is_none_or(|v| v.id() != child.id())
         {
             let mut labels = Vec::new();
@@ -599,14 +599,14 @@ fn for_another_client(node: Node<'_>, text: &str, dialect: SqlDialect) -> bool {
                 }
                 case = current
                     .prev_named_sibling()
-                    .filter(|p| p.kind() == "switch_case" && p.named_child_count() == 1);
+                    .filter(|p| p.kind_name() == "switch_case" && p.named_child_count() == 1);
             }
             let postgres = labels.iter().any(|l| names(l, POSTGRES));
             if !postgres && !labels.is_empty() && labels.iter().all(|l| names(l, OTHERS)) {
                 return true;
             }
         }
-        if parent.kind() == "if_statement"
+        if parent.kind_name() == "if_statement"
             && let Some(condition) = parent.field("condition")
             && condition.id() != child.id()
         {
@@ -664,7 +664,7 @@ enum Step {
 fn column_type(method: &str, args: &[Node<'_>], text: &str) -> Option<(ColumnType, bool, bool)> {
     let number = |i: usize| {
         args.get(i)
-            .filter(|n| n.kind() == "number")
+            .filter(|n| n.kind_name() == "number")
             .and_then(|n| text[n.byte_range()].parse::<u64>().ok())
     };
     let plain = |name: &str| ColumnType {
@@ -729,7 +729,7 @@ fn chain<'t>(call: Node<'t>, text: &'t str) -> Vec<(Option<&'t str>, Link<'t>)> 
     let mut links = Vec::new();
     let mut current = call;
     while let Some((object, method)) = member_call(current, text) {
-        let base = (object.kind() == "identifier").then(|| &text[object.byte_range()]);
+        let base = (object.kind_name() == "identifier").then(|| &text[object.byte_range()]);
         links.push((
             base,
             Link {
@@ -738,7 +738,7 @@ fn chain<'t>(call: Node<'t>, text: &'t str) -> Vec<(Option<&'t str>, Link<'t>)> 
                 args: arguments(current),
             },
         ));
-        if object.kind() != "call_expression" {
+        if object.kind_name() != "call_expression" {
             break;
         }
         current = object;
@@ -751,7 +751,7 @@ fn chain<'t>(call: Node<'t>, text: &'t str) -> Vec<(Option<&'t str>, Link<'t>)> 
 /// `knex.schema.withSchema("billing")`, a chain of its operations), and the schema it
 /// names.
 fn schema_of(object: Node<'_>, text: &str) -> Option<Option<Name>> {
-    match object.kind() {
+    match object.kind_name() {
         "member_expression" => {
             let property = object.field("property")?;
             (&text[property.byte_range()] == "schema").then_some(None)

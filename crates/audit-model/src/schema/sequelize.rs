@@ -17,7 +17,7 @@ use super::js::{
 };
 use super::replay::CodeMigration;
 use crate::code::CodeSemantics;
-use crate::code::nodes::Fields;
+use crate::code::nodes::{Fields, KindName};
 
 /// The query interface's methods that change the schema or its rows.
 const OPERATIONS: &[&str] = &[
@@ -351,7 +351,7 @@ impl Reader<'_> {
                 } else {
                     (WriteKind::Update, StatementKind::Update, 2)
                 };
-                let filtered = args.get(position).is_some_and(|w| match w.kind() {
+                let filtered = args.get(position).is_some_and(|w| match w.kind_name() {
                     "null" | "undefined" => false,
                     "object" => w.named_child_count() > 0,
                     _ => true,
@@ -462,12 +462,12 @@ impl Reader<'_> {
         if let Some(written) = plain_string(node, self.text) {
             return Some(ColumnType::parse(&written.value));
         }
-        let (callee, args) = match node.kind() {
+        let (callee, args) = match node.kind_name() {
             "call_expression" => (node.field("function")?, arguments(node)),
             "member_expression" | "identifier" => (node, Vec::new()),
             _ => return None,
         };
-        let class = match callee.kind() {
+        let class = match callee.kind_name() {
             "member_expression" => &self.text[callee.field("property")?.byte_range()],
             "identifier" => &self.text[callee.byte_range()],
             _ => return None,
@@ -528,7 +528,7 @@ impl Reader<'_> {
     /// Index fields: `["a", "b"]`, with `{ name: "a", order: "DESC" }` items; an
     /// expression (`Sequelize.fn(...)`) ends the leading columns.
     fn fields(&self, node: Node<'_>) -> Vec<Name> {
-        if node.kind() != "array" {
+        if node.kind_name() != "array" {
             return strings_in(node, self.text)
                 .iter()
                 .map(|c| Name::new(c, true))

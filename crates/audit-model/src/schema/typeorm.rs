@@ -17,6 +17,7 @@ use super::js::{
 };
 use super::replay::CodeMigration;
 use crate::code::CodeSemantics;
+use crate::code::nodes::KindName;
 
 /// The query runner's methods that change the schema; the others (transactions,
 /// `hasTable`, `getTable`) are not migration statements.
@@ -77,7 +78,7 @@ pub fn lower_typeorm(
         let Some((object, method)) = member_call(node, text) else {
             continue;
         };
-        let mikro = method == "addSql" && object.kind() == "this";
+        let mikro = method == "addSql" && object.kind_name() == "this";
         let runner = RUNNER_OPERATIONS.contains(&method) && is_runner(object, semantics, text);
         if !(mikro || runner) {
             continue;
@@ -532,7 +533,7 @@ impl Reader<'_> {
 
     /// The objects of an array literal.
     fn objects<'t>(&self, array: Option<Node<'t>>) -> Vec<Node<'t>> {
-        let Some(array) = array.filter(|a| a.kind() == "array") else {
+        let Some(array) = array.filter(|a| a.kind_name() == "array") else {
             return Vec::new();
         };
         let mut cursor = array.walk();
@@ -544,7 +545,7 @@ impl Reader<'_> {
 
     /// An array's objects, or the one object given.
     fn objects_or_one<'t>(&self, node: Node<'t>) -> Vec<Node<'t>> {
-        if node.kind() == "array" {
+        if node.kind_name() == "array" {
             return self.objects(Some(node));
         }
         object_of(node).map(|_| node).into_iter().collect()

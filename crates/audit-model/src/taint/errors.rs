@@ -5,8 +5,8 @@
 use audit_syntax::tree_sitter::Node;
 
 use super::eval::Evaluator;
-use crate::code::nodes::Fields;
 use crate::code::nodes::elements;
+use crate::code::nodes::{Fields, KindName};
 use crate::code::{Binding, BindingKind, Function};
 
 /// Calls that give the handled exception's traceback as text.
@@ -71,16 +71,19 @@ pub(super) fn caught(ev: &Evaluator<'_>, binding: &Binding, read: bool) -> Optio
         BindingKind::Variable if binding.value.is_none() => {
             let node = ev.nodes.node_at(binding.span)?;
             if ev.js {
-                return (ev.nodes.parent(node)?.kind() == "catch_clause").then_some(SURE);
+                return (ev.nodes.parent(node)?.kind_name() == "catch_clause").then_some(SURE);
             }
             let mut current = node;
             for _ in 0..4 {
                 let parent = ev.nodes.parent(current)?;
-                match parent.kind() {
+                match parent.kind_name() {
                     "as_pattern" if parent.named_child(0)?.id() != current.id() => {
                         let clause = ev.nodes.parent(parent)?;
-                        return matches!(clause.kind(), "except_clause" | "except_group_clause")
-                            .then(|| broad(broad_class(ev, parent.named_child(0))));
+                        return matches!(
+                            clause.kind_name(),
+                            "except_clause" | "except_group_clause"
+                        )
+                        .then(|| broad(broad_class(ev, parent.named_child(0))));
                     }
                     "except_clause" | "except_group_clause" => {
                         return Some(broad(broad_class(ev, parent.field("value"))));
@@ -190,14 +193,17 @@ fn error_first_callback(
     read: bool,
 ) -> Option<Caught> {
     let node = ev.nodes.node_at(function.span)?;
-    if !matches!(node.kind(), "arrow_function" | "function_expression") {
+    if !matches!(node.kind_name(), "arrow_function" | "function_expression") {
         return None;
     }
-    let arguments = ev.nodes.parent(node).filter(|a| a.kind() == "arguments")?;
+    let arguments = ev
+        .nodes
+        .parent(node)
+        .filter(|a| a.kind_name() == "arguments")?;
     let call = ev
         .nodes
         .parent(arguments)
-        .filter(|c| c.kind() == "call_expression")?;
+        .filter(|c| c.kind_name() == "call_expression")?;
     if arguments
         .named_child(arguments.named_child_count().checked_sub(1)? as u32)?
         .id()
@@ -247,7 +253,7 @@ fn error_handler_callback(ev: &Evaluator<'_>, span: audit_core::Span) -> bool {
     ev.nodes
         .node_at(span)
         .and_then(|f| ev.nodes.parent(f))
-        .filter(|a| a.kind() == "arguments")
+        .filter(|a| a.kind_name() == "arguments")
         .and_then(|a| ev.nodes.parent(a))
         .and_then(|call| call.field("function"))
         .and_then(|callee| ev.method_name(callee))
@@ -263,7 +269,7 @@ fn promise_rejection(ev: &Evaluator<'_>, span: audit_core::Span, position: usize
     let Some(arguments) = ev
         .nodes
         .parent(function)
-        .filter(|a| a.kind() == "arguments")
+        .filter(|a| a.kind_name() == "arguments")
     else {
         return false;
     };
@@ -289,7 +295,7 @@ fn broad_class(ev: &Evaluator<'_>, class: Option<Node<'_>>) -> bool {
     let Some(class) = class else {
         return true;
     };
-    let classes = match class.kind() {
+    let classes = match class.kind_name() {
         "tuple" | "parenthesized_expression" | "list" => elements(class),
         _ => vec![class],
     };

@@ -15,7 +15,7 @@ use super::errors::Caught;
 use super::sources::span;
 use super::{ErrorFlow, ErrorPart, Flow, REQUEST, Step, TaintSpec};
 use crate::code::nodes::Fields;
-use crate::code::nodes::{NodeIndex, elements};
+use crate::code::nodes::{KindName, NodeIndex, elements};
 use crate::code::{BindingKind, CodeSemantics};
 
 /// How deep one evaluation may recurse through expressions, bindings and calls.
@@ -379,7 +379,7 @@ impl<'a> Evaluator<'a> {
             self.caught_identifier(object, error_part(self.text_of(property)).is_some())?;
         // `err.toString()`: the method's receiver is the whole error, read by `call`.
         if let Some(parent) = node.parent()
-            && matches!(parent.kind(), "call_expression" | "call")
+            && matches!(parent.kind_name(), "call_expression" | "call")
             && parent
                 .field("function")
                 .is_some_and(|f| f.id() == node.id())
@@ -395,7 +395,7 @@ impl<'a> Evaluator<'a> {
     /// Whether the identifier `node` names a caught exception, and if so how it was
     /// caught; `read` when a part of an error is read from it there (`x.message`).
     fn caught_identifier(&self, node: Node<'_>, read: bool) -> Option<Caught> {
-        if node.kind() != "identifier" {
+        if node.kind_name() != "identifier" {
             return None;
         }
         let binding = self
@@ -421,7 +421,7 @@ impl<'a> Evaluator<'a> {
     }
 
     fn eval_node(&self, node: Node<'_>) -> Taint {
-        match node.kind() {
+        match node.kind_name() {
             "identifier" | "shorthand_property_identifier" => {
                 if self.errors
                     && let Some(caught) = self.caught_identifier(node, false)
@@ -439,7 +439,7 @@ impl<'a> Evaluator<'a> {
                 if self.request_source(node) {
                     return self.request(node);
                 }
-                let field = match node.kind() {
+                let field = match node.kind_name() {
                     "subscript" => "value",
                     _ => "object",
                 };
@@ -491,7 +491,7 @@ impl<'a> Evaluator<'a> {
             "template_string" => {
                 let mut taint = Taint::default();
                 for part in elements(node) {
-                    if part.kind() == "template_substitution"
+                    if part.kind_name() == "template_substitution"
                         && let Some(inner) = part.named_child(0)
                     {
                         taint = taint.join(self.eval(inner));
@@ -506,7 +506,7 @@ impl<'a> Evaluator<'a> {
             "string" if !self.js => {
                 let mut taint = Taint::default();
                 for part in elements(node) {
-                    if part.kind() == "interpolation"
+                    if part.kind_name() == "interpolation"
                         && let Some(inner) = part.named_child(0)
                     {
                         taint = taint.join(self.eval(inner));
@@ -518,7 +518,7 @@ impl<'a> Evaluator<'a> {
             "object" | "array" | "list" | "tuple" | "set" | "dictionary" => {
                 let mut taint = Taint::default();
                 for element in elements(node) {
-                    let value = match element.kind() {
+                    let value = match element.kind_name() {
                         "pair" => element.field("value"),
                         _ => Some(element),
                     };
@@ -526,7 +526,8 @@ impl<'a> Evaluator<'a> {
                         let inner = self.eval(value);
                         // A spread keeps the object whole: `{ ...req.body }` is the body.
                         taint = taint.join(
-                            if matches!(element.kind(), "spread_element" | "dictionary_splat") {
+                            if matches!(element.kind_name(), "spread_element" | "dictionary_splat")
+                            {
                                 inner
                             } else {
                                 inner.wrapped()
@@ -708,7 +709,7 @@ impl<'a> Evaluator<'a> {
                 return false;
             }
             if matches!(
-                parent.kind(),
+                parent.kind_name(),
                 "if_statement"
                     | "else_clause"
                     | "elif_clause"
@@ -758,7 +759,7 @@ impl<'a> Evaluator<'a> {
             // `ErrorOut(detail=str(e))`: a Python class built from the error (a response
             // model) holds it.
             let class = callee.is_some_and(|c| {
-                c.kind() == "identifier"
+                c.kind_name() == "identifier"
                     && self
                         .text_of(c)
                         .starts_with(|f: char| f.is_ascii_uppercase())
@@ -829,7 +830,7 @@ impl<'a> Evaluator<'a> {
     /// The object a method is called on: `x` of `x.trim()`.
     fn receiver(&self, callee: Option<Node<'_>>) -> Taint {
         callee
-            .filter(|c| matches!(c.kind(), "member_expression" | "attribute"))
+            .filter(|c| matches!(c.kind_name(), "member_expression" | "attribute"))
             .and_then(|c| c.field("object"))
             .map(|object| self.eval(object))
             .unwrap_or_default()
@@ -838,7 +839,7 @@ impl<'a> Evaluator<'a> {
     fn arguments(&self, arguments: Node<'_>) -> Taint {
         let mut taint = Taint::default();
         for argument in elements(arguments) {
-            let value = match argument.kind() {
+            let value = match argument.kind_name() {
                 "keyword_argument" => argument.field("value"),
                 _ => Some(argument),
             };
@@ -851,7 +852,7 @@ impl<'a> Evaluator<'a> {
 
     /// The member name of a method callee: `query` of `pool.query`.
     pub(super) fn method_name(&self, callee: Node<'_>) -> Option<&'a str> {
-        let field = match callee.kind() {
+        let field = match callee.kind_name() {
             "member_expression" => "property",
             "attribute" => "attribute",
             _ => return None,
@@ -863,7 +864,7 @@ impl<'a> Evaluator<'a> {
     /// (`build(q)`), or a method of the enclosing class (`this.build(q)`, `self.build(q)`).
     pub(super) fn local_function(&self, callee: Node<'_>) -> Option<usize> {
         let semantics = self.semantics;
-        match callee.kind() {
+        match callee.kind_name() {
             "identifier" => {
                 let binding = semantics.binding_at(self.text_of(callee), callee.start_byte())?;
                 match binding.kind {
@@ -976,7 +977,7 @@ impl<'a> Evaluator<'a> {
     pub(super) fn positional<'t>(&self, arguments: Node<'t>, position: usize) -> Option<Node<'t>> {
         elements(arguments)
             .into_iter()
-            .filter(|a| a.kind() != "keyword_argument")
+            .filter(|a| a.kind_name() != "keyword_argument")
             .nth(position)
     }
 
@@ -992,7 +993,7 @@ impl<'a> Evaluator<'a> {
         if let Some(body) = self.nodes.node_at(body) {
             // A Python body of one statement has that statement's range: the node found
             // is the statement (`return e.args[0]`), not the block.
-            if !self.js || body.kind() == "statement_block" {
+            if !self.js || body.kind_name() == "statement_block" {
                 for returned in self.returns(function, body) {
                     taint = taint.join(self.eval(returned));
                 }
@@ -1013,7 +1014,7 @@ impl<'a> Evaluator<'a> {
         let mut cursor = body.walk();
         let mut visit = vec![body];
         while let Some(node) = visit.pop() {
-            if node.kind() == "return_statement" {
+            if node.kind_name() == "return_statement" {
                 if self.semantics.enclosing_function_index(node.start_byte()) == Some(function)
                     && let Some(value) = node.named_child(0)
                 {

@@ -9,8 +9,8 @@
 use audit_syntax::tree_sitter::Node;
 
 use super::eval::Evaluator;
-use crate::code::nodes::Fields;
 use crate::code::nodes::elements;
+use crate::code::nodes::{Fields, KindName};
 
 /// Words of calls and attributes that validate a value.
 const CHECK_WORDS: &[&str] = &[
@@ -36,7 +36,7 @@ impl<'a> Evaluator<'a> {
     /// `cond ? x : other` (`x if cond else other`) where `cond` tests `x` against a list
     /// (`LIST.includes(x)`, `x in LIST`, `SET.has(x)`): the value is a member of the list.
     pub(super) fn allow_list_ternary(&self, node: Node<'_>) -> bool {
-        let (condition, consequence) = match node.kind() {
+        let (condition, consequence) = match node.kind_name() {
             "ternary_expression" => (node.field("condition"), node.field("consequence")),
             "conditional_expression" => (node.named_child(1), node.named_child(0)),
             _ => return false,
@@ -46,7 +46,7 @@ impl<'a> Evaluator<'a> {
         };
         let value = self.text_of(consequence);
         let condition_text = self.text_of(condition);
-        match condition.kind() {
+        match condition.kind_name() {
             "call_expression" => {
                 let callee = condition.field("function");
                 let method = callee.and_then(|c| self.method_name(c));
@@ -85,7 +85,7 @@ impl<'a> Evaluator<'a> {
             if super::is_function(parent) {
                 return false;
             }
-            if parent.kind() == "if_statement"
+            if parent.kind_name() == "if_statement"
                 && parent
                     .field("consequence")
                     .is_some_and(|c| c.id() == node.id())
@@ -98,7 +98,7 @@ impl<'a> Evaluator<'a> {
             }
             // An earlier sibling `if (!check(value)) throw/return`.
             if matches!(
-                parent.kind(),
+                parent.kind_name(),
                 "statement_block" | "block" | "program" | "module"
             ) {
                 let mut cursor = parent.walk();
@@ -106,7 +106,7 @@ impl<'a> Evaluator<'a> {
                     if statement.end_byte() > node.start_byte() {
                         break;
                     }
-                    if statement.kind() == "if_statement"
+                    if statement.kind_name() == "if_statement"
                         && let Some(condition) = statement.field("condition")
                         && mentions(self.text_of(condition), value)
                         && self.checks(condition)
@@ -127,7 +127,7 @@ impl<'a> Evaluator<'a> {
     fn branch_condition(&self, node: Node<'a>) -> Option<Node<'a>> {
         let mut node = node;
         while let Some(parent) = self.nodes.parent(node) {
-            if parent.kind() == "if_statement" {
+            if parent.kind_name() == "if_statement" {
                 return parent.field("condition");
             }
             if super::is_function(parent) {

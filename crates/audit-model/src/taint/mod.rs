@@ -25,7 +25,7 @@ use audit_syntax::Grammar;
 use audit_syntax::tree_sitter::Node;
 
 use crate::code::CodeSemantics;
-use crate::code::nodes::NodeIndex;
+use crate::code::nodes::{KindName, NodeIndex};
 use eval::Evaluator;
 
 pub use shape::Shape;
@@ -75,7 +75,7 @@ const CONTAINERS: &[&str] = &[
 /// Node kinds that start a function: walks up from an expression stop there.
 fn is_function(node: Node<'_>) -> bool {
     matches!(
-        node.kind(),
+        node.kind_name(),
         "function_declaration"
             | "function_expression"
             | "arrow_function"

@@ -6,8 +6,8 @@ use audit_syntax::tree_sitter::Node;
 
 use super::eval::Evaluator;
 use crate::code::BindingKind;
-use crate::code::nodes::Fields;
 use crate::code::nodes::elements;
+use crate::code::nodes::{Fields, KindName};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Shape {
@@ -116,7 +116,7 @@ impl Evaluator<'_> {
             return Shape::Dynamic;
         }
         let next = depth + 1;
-        match node.kind() {
+        match node.kind_name() {
             "number" | "true" | "false" | "null" | "undefined" | "integer" | "float" | "none"
             | "regex" => Shape::Literal(self.text_of(node).to_owned()),
             "string" => self.string_shape(node, bit, next),
@@ -155,7 +155,7 @@ impl Evaluator<'_> {
                 }
             }
             "ternary_expression" | "conditional_expression" => {
-                let branches: Vec<Node<'_>> = if node.kind() == "ternary_expression" {
+                let branches: Vec<Node<'_>> = if node.kind_name() == "ternary_expression" {
                     ["consequence", "alternative"]
                         .iter()
                         .filter_map(|f| node.field(f))
@@ -180,14 +180,14 @@ impl Evaluator<'_> {
 
     fn string_shape(&self, node: Node<'_>, bit: u64, depth: u32) -> Shape {
         let mut shape = Shape::Literal(String::new());
-        let building = if node.kind() == "template_string" {
+        let building = if node.kind_name() == "template_string" {
             "a template literal"
         } else {
             "an f-string"
         };
         let mut quoted = false;
         for part in elements(node) {
-            let piece = match part.kind() {
+            let piece = match part.kind_name() {
                 "string_fragment" | "string_content" | "escape_sequence" => {
                     quoted = true;
                     Shape::Literal(self.text_of(part).to_owned())
@@ -243,7 +243,7 @@ impl Evaluator<'_> {
         }
         let arguments = node.field("arguments").map(elements).unwrap_or_default();
         let literal_arguments = arguments.iter().all(|a| {
-            let value = if a.kind() == "keyword_argument" {
+            let value = if a.kind_name() == "keyword_argument" {
                 a.field("value")
             } else {
                 Some(*a)

@@ -12,7 +12,7 @@ use super::sources::span;
 use super::{Flow, Hit, HitKind, NonLiteral, REQUEST, Shape, Sink, Step};
 use crate::code::Call;
 use crate::code::nodes::Fields;
-use crate::code::nodes::{elements, string_content};
+use crate::code::nodes::{KindName, elements, string_content};
 
 /// How many rounds a parameter flow is followed back through callers.
 const MAX_CALLER_ROUNDS: usize = 16;
@@ -229,7 +229,7 @@ fn identifiers<'t>(ev: &Evaluator<'t>, argument: Node<'_>) -> Vec<&'t str> {
         }
         // A member chain is checked whole (`req.query.next`), not by its root.
         if matches!(
-            node.kind(),
+            node.kind_name(),
             "identifier" | "member_expression" | "attribute" | "subscript_expression" | "subscript"
         ) {
             names.push(ev.text_of(node));
@@ -248,7 +248,7 @@ fn sink_arguments<'t>(ev: &Evaluator<'t>, sink: &Sink, node: Node<'t>) -> Vec<No
     let mut watched = Vec::new();
     let mut position = 0;
     for argument in elements(arguments) {
-        match argument.kind() {
+        match argument.kind_name() {
             "keyword_argument" => {
                 let name = argument.field("name").map(|n| ev.text_of(n));
                 if name.is_some_and(|n| sink.keywords.iter().any(|k| k == n))
@@ -279,9 +279,9 @@ fn sink_arguments<'t>(ev: &Evaluator<'t>, sink: &Sink, node: Node<'t>) -> Vec<No
     };
     watched
         .into_iter()
-        .filter(|a| matches!(a.kind(), "object" | "dictionary"))
+        .filter(|a| matches!(a.kind_name(), "object" | "dictionary"))
         .flat_map(elements)
-        .filter(|pair| pair.kind() == "pair")
+        .filter(|pair| pair.kind_name() == "pair")
         .filter(|pair| {
             pair.field("key").is_some_and(|key| {
                 let text = string_content(ev.text, key).unwrap_or_else(|| ev.text_of(key));
@@ -417,7 +417,7 @@ fn instantiates(ev: &Evaluator<'_>, call: &Call, callee: Option<Node<'_>>) -> bo
     let Some(callee) = callee else {
         return false;
     };
-    let name = match callee.kind() {
+    let name = match callee.kind_name() {
         "identifier" => ev.text_of(callee),
         _ => match ev.method_name(callee) {
             Some(name) => name,
@@ -461,14 +461,14 @@ fn validated_handler(ev: &Evaluator<'_>, at: Span) -> bool {
     let Some(arguments) = ev
         .nodes
         .parent(handler_node)
-        .filter(|p| p.kind() == "arguments")
+        .filter(|p| p.kind_name() == "arguments")
     else {
         return false;
     };
     elements(arguments)
         .into_iter()
         .take_while(|a| a.id() != handler_node.id())
-        .filter(|a| a.kind() == "call_expression")
+        .filter(|a| a.kind_name() == "call_expression")
         .filter_map(|a| a.field("function"))
         .any(|callee| {
             let name = ev.method_name(callee).unwrap_or_else(|| ev.text_of(callee));
@@ -481,7 +481,7 @@ fn literal_target(ev: &Evaluator<'_>, call: &Call) -> bool {
     call.arguments
         .and_then(|a| ev.nodes.node_at(a))
         .and_then(|a| elements(a).into_iter().next())
-        .is_some_and(|first| matches!(first.kind(), "object" | "dictionary"))
+        .is_some_and(|first| matches!(first.kind_name(), "object" | "dictionary"))
 }
 
 /// An object (or dict) argument of `call` has `key`.
@@ -491,10 +491,10 @@ fn has_option(ev: &Evaluator<'_>, call: &Call, key: &str) -> bool {
     };
     elements(arguments)
         .into_iter()
-        .filter(|a| matches!(a.kind(), "object" | "dictionary"))
+        .filter(|a| matches!(a.kind_name(), "object" | "dictionary"))
         .flat_map(elements)
         .any(|pair| {
-            let key_node = match pair.kind() {
+            let key_node = match pair.kind_name() {
                 "pair" => pair.field("key"),
                 "shorthand_property_identifier" => Some(pair),
                 _ => None,
@@ -570,7 +570,7 @@ fn receiver_allowed(ev: &Evaluator<'_>, sink: &Sink, callee: Option<Node<'_>>) -
         return true;
     }
     let Some(object) = callee
-        .filter(|c| matches!(c.kind(), "member_expression" | "attribute"))
+        .filter(|c| matches!(c.kind_name(), "member_expression" | "attribute"))
         .and_then(|c| c.field("object"))
     else {
         return sink.receivers.is_empty();

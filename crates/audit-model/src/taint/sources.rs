@@ -17,7 +17,7 @@ use audit_core::Span;
 use audit_syntax::tree_sitter::Node;
 
 use super::eval::Evaluator;
-use crate::code::nodes::Fields;
+use crate::code::nodes::{Fields, KindName};
 use crate::code::{Binding, BindingKind, Function, Parameter, Scope};
 
 /// What kind of request object a name is.
@@ -162,7 +162,7 @@ impl<'a> Evaluator<'a> {
 
     /// What request object the identifier `node` names, if any.
     pub(super) fn request_object(&self, node: Node<'_>) -> Option<RequestObject> {
-        if node.kind() != "identifier" {
+        if node.kind_name() != "identifier" {
             return None;
         }
         let name = self.text_of(node);
@@ -308,7 +308,7 @@ impl<'a> Evaluator<'a> {
         let mut steps = Vec::new();
         let mut call = false;
         loop {
-            match node.kind() {
+            match node.kind_name() {
                 "identifier" => break,
                 "member_expression" | "attribute" => {
                     let field = if self.js { "property" } else { "attribute" };

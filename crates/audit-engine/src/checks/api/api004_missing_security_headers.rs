@@ -2,7 +2,7 @@
 //! Django production settings file without `SecurityMiddleware` or HSTS.
 
 use audit_core::Span;
-use audit_model::code::nodes::{elements, string_content, text_of};
+use audit_model::code::nodes::{KindName, elements, string_content, text_of};
 use audit_model::code::{BindingKind, Scope};
 
 use crate::checks::{Check, CodeContext, Emit};
@@ -112,7 +112,7 @@ fn django(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
     }
     if let Some((name, Some(value))) = middleware
         && let Some(list) = ctx.node_at(value)
-        && matches!(list.kind(), "list" | "tuple")
+        && matches!(list.kind_name(), "list" | "tuple")
         && !text.contains(SECURITY_MIDDLEWARE)
         && elements(list)
             .iter()

@@ -2,7 +2,7 @@
 //! turned on unconditionally.
 
 use audit_model::code::Call;
-use audit_model::code::nodes::{elements, text_of};
+use audit_model::code::nodes::{KindName, elements, text_of};
 use audit_syntax::tree_sitter::Node;
 
 use crate::checks::reliability::{Key, object_key};
@@ -120,7 +120,7 @@ fn javascript_server(ctx: &CodeContext<'_>, call: &Call, keys: &[&str], out: &mu
 /// Whether the rules or plugins given name a limit; a name bound elsewhere counts too
 /// (`validationRules: rules`), since the file cannot show what it holds.
 fn mentions_limit(text: &str, value: Node<'_>, key: &str) -> bool {
-    if value.kind() == "identifier" && key == "validationRules" {
+    if value.kind_name() == "identifier" && key == "validationRules" {
         return true;
     }
     let written = text_of(text, value).to_ascii_lowercase();

@@ -17,7 +17,7 @@ use audit_model::queries::{ANCHORS, Client, LoopKind, Query, SqlKind};
 
 use crate::checks::{Check, CodeContext, CrossLayerContext, Emit, excerpt};
 use audit_core::{Confidence, Span};
-use audit_model::code::nodes::{Fields, elements};
+use audit_model::code::nodes::{Fields, KindName, elements};
 use audit_syntax::tree_sitter::Node;
 
 pub const CHECK: Check = Check::Several(&[
@@ -134,7 +134,7 @@ fn over_models(ctx: &CodeContext<'_>, query: &Query, loop_span: Span) -> bool {
     };
     let text = ctx.source.text.as_str();
     let name = |n: Node<'_>| &text[n.start_byte()..n.end_byte()];
-    match target.kind() {
+    match target.kind_name() {
         "identifier" => name(target) == class,
         "pattern_list" | "tuple_pattern" => elements(target).into_iter().any(|n| name(n) == class),
         _ => false,

@@ -8,7 +8,7 @@
 //! branch that returned, are not made together.
 
 use audit_core::Span;
-use audit_model::code::nodes::{Fields, elements};
+use audit_model::code::nodes::{Fields, KindName, elements};
 use audit_model::queries::{Client, Operation, Query};
 use audit_syntax::tree_sitter::Node;
 
@@ -84,7 +84,7 @@ fn exclusive(ctx: &CodeContext<'_>, first: Span, second: Span) -> bool {
         if parent.start_byte() <= b.start_byte() && b.end_byte() <= parent.end_byte() {
             return branches_apart(ctx, parent, child, b);
         }
-        if matches!(parent.kind(), "statement_block" | "block") && exits_after(parent, child) {
+        if matches!(parent.kind_name(), "statement_block" | "block") && exits_after(parent, child) {
             return true;
         }
         child = parent;
@@ -110,14 +110,14 @@ fn branches_apart<'a>(
     if a_child == b_child {
         return false;
     }
-    let condition = match parent.kind() {
+    let condition = match parent.kind_name() {
         "if_statement" | "ternary_expression" => parent.field("condition"),
         // `a if condition else b`.
         "conditional_expression" => parent.named_child(1),
         // JS `case`s, Python `case` clauses of a `match`.
         "switch_body" => return true,
         "block" => {
-            return a_child.kind() == "case_clause" && b_child.kind() == "case_clause";
+            return a_child.kind_name() == "case_clause" && b_child.kind_name() == "case_clause";
         }
         _ => return false,
     };
@@ -132,7 +132,7 @@ fn exits_after(block: Node<'_>, child: Node<'_>) -> bool {
         .skip(1)
         .any(|s| {
             matches!(
-                s.kind(),
+                s.kind_name(),
                 "return_statement" | "throw_statement" | "raise_statement"
             )
         })

@@ -12,7 +12,7 @@ use audit_syntax::tree_sitter::Node;
 
 use super::CodeContext;
 use super::security::{elements, is_field, node_at, text_of};
-use audit_model::code::nodes::Fields;
+use audit_model::code::nodes::{Fields, KindName};
 
 /// A library that sends HTTP requests; each takes its timeout its own way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,7 +126,7 @@ pub(crate) fn http_call<'c>(ctx: &'c CodeContext<'_>, call: &'c Call) -> Option<
     }
     let callee = ctx.node_at(call.callee)?;
     let text = ctx.source.text.as_str();
-    let (object, method) = match callee.kind() {
+    let (object, method) = match callee.kind_name() {
         "attribute" => (callee.field("object")?, Some(callee.field("attribute")?)),
         "member_expression" => (callee.field("object")?, Some(callee.field("property")?)),
         "identifier" if javascript => (callee, None),
@@ -152,7 +152,7 @@ pub(crate) fn http_call<'c>(ctx: &'c CodeContext<'_>, call: &'c Call) -> Option<
 fn made_by<'c>(ctx: &'c CodeContext<'_>, object: Node<'_>) -> Option<&'c Call> {
     let semantics = ctx.semantics();
     let text = ctx.source.text.as_str();
-    match object.kind() {
+    match object.kind_name() {
         "call" | "call_expression" | "new_expression" => semantics.call(span(object)),
         "parenthesized_expression" => made_by(ctx, *elements(object).first()?),
         "identifier" => {
@@ -163,7 +163,7 @@ fn made_by<'c>(ctx: &'c CodeContext<'_>, object: Node<'_>) -> Option<&'c Call> {
             semantics.call(binding.value?)
         }
         "attribute" | "member_expression" => {
-            let (receiver, field) = match object.kind() {
+            let (receiver, field) = match object.kind_name() {
                 "attribute" => ("attribute", "self"),
                 _ => ("property", "this"),
             };
@@ -185,12 +185,15 @@ fn member_value(ctx: &CodeContext<'_>, name: &str) -> Option<Span> {
     text.match_indices(name).find_map(|(at, _)| {
         let node = node_at(tree, Span::new(at, at + name.len()))?;
         let parent = node.parent()?;
-        match (node.kind(), parent.kind()) {
+        match (node.kind_name(), parent.kind_name()) {
             ("identifier", "attribute") | ("property_identifier", "member_expression") => {
                 let assignment = parent.parent()?;
                 let owner = parent.field("object")?;
                 (matches!(text_of(text, owner), "self" | "this")
-                    && matches!(assignment.kind(), "assignment" | "assignment_expression")
+                    && matches!(
+                        assignment.kind_name(),
+                        "assignment" | "assignment_expression"
+                    )
                     && is_field(assignment, "left", parent))
                 .then(|| assignment.field("right"))
                 .flatten()
@@ -220,7 +223,7 @@ pub(crate) enum Key<'t> {
 /// a binding, a key the file sets later (`options.timeout = 5`) counts as unknown.
 pub(crate) fn object_key<'t>(ctx: &'t CodeContext<'_>, node: Node<'t>, keys: &[&str]) -> Key<'t> {
     let text = ctx.source.text.as_str();
-    let object = match node.kind() {
+    let object = match node.kind_name() {
         "object" => node,
         "identifier" => {
             let name = text_of(text, node);
@@ -230,7 +233,7 @@ pub(crate) fn object_key<'t>(ctx: &'t CodeContext<'_>, node: Node<'t>, keys: &[&
                 .filter(|b| b.path.is_empty() && !b.augmented)
                 .and_then(|b| b.value)
                 .and_then(|value| ctx.node_at(value))
-                .filter(|value| value.kind() == "object")
+                .filter(|value| value.kind_name() == "object")
             else {
                 return Key::Unknown;
             };
@@ -253,12 +256,12 @@ pub(crate) fn object_key<'t>(ctx: &'t CodeContext<'_>, node: Node<'t>, keys: &[&
 fn literal_key<'t>(text: &str, object: Node<'t>, keys: &[&str]) -> Key<'t> {
     let mut found = Key::Missing;
     for member in elements(object) {
-        match member.kind() {
+        match member.kind_name() {
             "pair" => {
                 let Some(key) = member.field("key") else {
                     continue;
                 };
-                let name = match key.kind() {
+                let name = match key.kind_name() {
                     "property_identifier" => text_of(text, key),
                     "string" => text_of(text, key).trim_matches(['"', '\'']),
                     _ => {

@@ -15,7 +15,7 @@ use super::{HttpCall, Key, Library, browser_code, http_call, object_key, span};
 use crate::checks::excerpt;
 use crate::checks::security::{arguments, is_field, text_of};
 use crate::checks::{Check, CodeContext, Emit};
-use audit_model::code::nodes::Fields;
+use audit_model::code::nodes::{Fields, KindName};
 
 pub const CHECK: Check = Check::Code {
     anchors: &[
@@ -102,7 +102,7 @@ fn python_call(
 ) -> Option<(Span, &'static str)> {
     let args = arguments(ctx, call.arguments);
     // `**kwargs` may carry the timeout.
-    if args.iter().any(|a| a.kind() == "dictionary_splat") {
+    if args.iter().any(|a| a.kind_name() == "dictionary_splat") {
         return None;
     }
     if let Some(timeout) = call.keyword("timeout") {
@@ -117,7 +117,7 @@ fn python_call(
         Library::Requests => missing,
         // `urlopen(url, data, timeout)`.
         Library::Urllib => {
-            let positional = args.iter().filter(|a| a.kind() != "keyword_argument");
+            let positional = args.iter().filter(|a| a.kind_name() != "keyword_argument");
             (positional.count() < 3).then_some((call.callee, NO_TIMEOUT))
         }
         Library::Aiohttp if http.constructor => {
@@ -147,11 +147,11 @@ fn python_off(ctx: &CodeContext<'_>, value: Span) -> bool {
     }
     let args = arguments(ctx, call.arguments);
     args.iter().all(|a| {
-        let value = match a.kind() {
+        let value = match a.kind_name() {
             "keyword_argument" => a.field("value"),
             _ => Some(*a),
         };
-        value.is_some_and(|v| v.kind() == "none")
+        value.is_some_and(|v| v.kind_name() == "none")
     }) && !(args.is_empty() && call.qualified_name.as_deref() == Some("httpx.Timeout"))
 }
 
@@ -196,7 +196,7 @@ fn requests_session_patched(ctx: &CodeContext<'_>) -> bool {
             ctx.node_at(Span::new(at + 1, at + ".request".len()))
                 .and_then(|name| name.parent())
                 .and_then(|attribute| attribute.parent())
-                .is_some_and(|assignment| assignment.kind() == "assignment")
+                .is_some_and(|assignment| assignment.kind_name() == "assignment")
         })
 }
 
@@ -208,15 +208,15 @@ fn javascript_call(
 ) -> Option<(Span, &'static str)> {
     let text = ctx.source.text.as_str();
     let args = arguments(ctx, call.arguments);
-    if args.iter().any(|a| a.kind() == "spread_element") {
+    if args.iter().any(|a| a.kind_name() == "spread_element") {
         return None;
     }
     let method = ctx
         .node_at(call.callee)
-        .filter(|c| c.kind() == "member_expression")
+        .filter(|c| c.kind_name() == "member_expression")
         .and_then(|c| c.field("property"))
         .map(|p| text_of(text, p));
-    let first_is_object = args.first().is_some_and(|a| a.kind() == "object");
+    let first_is_object = args.first().is_some_and(|a| a.kind_name() == "object");
     match http.library {
         Library::Axios => {
             let index = match method {
@@ -283,7 +283,7 @@ fn javascript_call(
 /// `new Request(url, init)`, or a name bound to one: its init may hold the signal.
 fn is_request_object(ctx: &CodeContext<'_>, node: Node<'_>) -> bool {
     let semantics = ctx.semantics();
-    let made = match node.kind() {
+    let made = match node.kind_name() {
         "new_expression" => semantics.call(span(node)),
         "identifier" => semantics
             .binding_at(text_of(&ctx.source.text, node), node.start_byte())
@@ -302,7 +302,7 @@ fn superagent_timed(ctx: &CodeContext<'_>, call: &Call) -> bool {
         return true;
     };
     while let Some(member) = node.parent()
-        && member.kind() == "member_expression"
+        && member.kind_name() == "member_expression"
         && is_field(member, "object", node)
     {
         if member
@@ -312,17 +312,17 @@ fn superagent_timed(ctx: &CodeContext<'_>, call: &Call) -> bool {
             return true;
         }
         match member.parent() {
-            Some(next) if next.kind() == "call_expression" => node = next,
+            Some(next) if next.kind_name() == "call_expression" => node = next,
             _ => return false,
         }
     }
     // `const req = superagent.get(url); ... req.timeout(5000)`.
     let declarator = match node.parent() {
-        Some(p) if p.kind() == "await_expression" => p.parent(),
+        Some(p) if p.kind_name() == "await_expression" => p.parent(),
         parent => parent,
     };
     declarator
-        .filter(|d| d.kind() == "variable_declarator")
+        .filter(|d| d.kind_name() == "variable_declarator")
         .and_then(|d| d.field("name"))
         .is_some_and(|name| text.contains(&format!("{}.timeout(", text_of(text, name))))
 }

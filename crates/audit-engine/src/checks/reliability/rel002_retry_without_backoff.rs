@@ -17,7 +17,7 @@ use super::{Key, http_call, object_key, span};
 use crate::checks::excerpt;
 use crate::checks::security::{arguments, elements, positional_arguments, text_of};
 use crate::checks::{Check, CodeContext, Emit};
-use audit_model::code::nodes::Fields;
+use audit_model::code::nodes::{Fields, KindName};
 
 pub const CHECK: Check = Check::Code {
     anchors: &["try", "tenacity", "backoff", "Retry", "max_retries"],
@@ -90,7 +90,7 @@ fn retry_loops(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
         // descent from the root; asking the keyword for its parent would be a second).
         let Some(attempt) = root
             .named_descendant_for_byte_range(at, at + 3)
-            .filter(|n| n.start_byte() == at && n.kind() == "try_statement")
+            .filter(|n| n.start_byte() == at && n.kind_name() == "try_statement")
         else {
             continue;
         };
@@ -166,7 +166,7 @@ fn outgoing(ctx: &CodeContext<'_>, call: &Call) -> bool {
 fn retry_loop<'t>(ctx: &CodeContext<'t>, attempt: Node<'t>) -> Option<Node<'t>> {
     let mut parent = ctx.parent(attempt)?;
     loop {
-        match parent.kind() {
+        match parent.kind_name() {
             "for_statement" | "while_statement" | "do_statement" | "for_in_statement" => {
                 return (counts_attempts(ctx, parent)
                     && leaves_on_success(&ctx.source.text, attempt)
@@ -193,14 +193,14 @@ fn retry_loop<'t>(ctx: &CodeContext<'t>, attempt: Node<'t>) -> Option<Node<'t>> 
 /// whose condition is not a collection's length: loops that repeat an attempt.
 fn counts_attempts(ctx: &CodeContext<'_>, retry: Node<'_>) -> bool {
     let text = ctx.source.text.as_str();
-    match retry.kind() {
+    match retry.kind_name() {
         "while_statement" | "do_statement" => true,
         "for_in_statement" => false,
         _ if ctx.grammar.is_javascript_family() => !retry
             .field("condition")
             .is_some_and(|c| text_of(text, c).contains(".length")),
         _ => retry.field("right").is_some_and(|iterable| {
-            iterable.kind() == "call"
+            iterable.kind_name() == "call"
                 && iterable
                     .field("function")
                     .is_some_and(|f| text_of(text, f) == "range")
@@ -225,11 +225,11 @@ fn leaves_on_success(text: &str, attempt: Node<'_>) -> bool {
     let mut cursor = attempt.walk();
     let blocks: Vec<Node<'_>> = attempt
         .named_children(&mut cursor)
-        .filter(|p| body.is_some_and(|b| b.id() == p.id()) || p.kind() == "else_clause")
-        .flat_map(|p| match p.kind() {
+        .filter(|p| body.is_some_and(|b| b.id() == p.id()) || p.kind_name() == "else_clause")
+        .flat_map(|p| match p.kind_name() {
             "else_clause" => elements(p)
                 .into_iter()
-                .filter(|b| b.kind() == "block")
+                .filter(|b| b.kind_name() == "block")
                 .collect(),
             _ => vec![p],
         })
@@ -237,7 +237,7 @@ fn leaves_on_success(text: &str, attempt: Node<'_>) -> bool {
     blocks
         .into_iter()
         .flat_map(elements)
-        .any(|statement| match statement.kind() {
+        .any(|statement| match statement.kind_name() {
             "return_statement" | "break_statement" => true,
             "if_statement" => {
                 statement.field("condition").is_some_and(|c| {
@@ -255,13 +255,13 @@ fn leaves_on_success(text: &str, attempt: Node<'_>) -> bool {
 
 /// A `return` or `break` that is the branch, or one of its own statements.
 fn leaves_directly(branch: Node<'_>) -> bool {
-    let statements = match branch.kind() {
+    let statements = match branch.kind_name() {
         "block" | "statement_block" => elements(branch),
         _ => vec![branch],
     };
     statements
         .iter()
-        .any(|s| matches!(s.kind(), "return_statement" | "break_statement"))
+        .any(|s| matches!(s.kind_name(), "return_statement" | "break_statement"))
 }
 
 /// A handler (`except`, `catch`) that does not end by leaving: it goes round again.
@@ -271,7 +271,7 @@ fn handler_goes_round(text: &str, attempt: Node<'_>) -> bool {
         .named_children(&mut cursor)
         .filter(|c| {
             matches!(
-                c.kind(),
+                c.kind_name(),
                 "except_clause" | "except_group_clause" | "catch_clause"
             )
         })
@@ -281,7 +281,7 @@ fn handler_goes_round(text: &str, attempt: Node<'_>) -> bool {
         // writer finished, the service is fine.
         let caught = elements(handler)
             .into_iter()
-            .filter(|c| c.kind() != "block")
+            .filter(|c| c.kind_name() != "block")
             .map(|c| text_of(text, c))
             .collect::<Vec<_>>()
             .join(" ");
@@ -296,12 +296,12 @@ fn handler_goes_round(text: &str, attempt: Node<'_>) -> bool {
             None => elements(handler)
                 .into_iter()
                 .rev()
-                .find(|c| c.kind() == "block"),
+                .find(|c| c.kind_name() == "block"),
         };
         let last = block.and_then(|b| elements(b).into_iter().last());
         !last.is_some_and(|s| {
             matches!(
-                s.kind(),
+                s.kind_name(),
                 "raise_statement" | "throw_statement" | "return_statement" | "break_statement"
             )
         })
@@ -386,7 +386,7 @@ fn constant(ctx: &CodeContext<'_>, argument: Option<Node<'_>>, retry: Span) -> b
         return true;
     };
     let text = ctx.source.text.as_str();
-    match argument.kind() {
+    match argument.kind_name() {
         "number" | "integer" | "float" => true,
         "identifier" => {
             let name = text_of(text, argument);
@@ -452,7 +452,7 @@ fn python_libraries(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
         let splat = || {
             arguments(ctx, call.arguments)
                 .iter()
-                .any(|a| a.kind() == "dictionary_splat")
+                .any(|a| a.kind_name() == "dictionary_splat")
         };
         let name = excerpt(&text[call.callee.start..call.callee.end]);
         match function {
@@ -494,7 +494,7 @@ fn python_libraries(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
                 let generator = call
                     .keyword("wait_gen")
                     .and_then(|k| ctx.node_at(k.value))
-                    .or(first.filter(|a| a.kind() != "keyword_argument"));
+                    .or(first.filter(|a| a.kind_name() != "keyword_argument"));
                 if let Some(generator) = generator
                     && semantics.qualified_name(generator, text).as_deref()
                         == Some("backoff.constant")
@@ -577,7 +577,7 @@ fn disabled_retry(ctx: &CodeContext<'_>, call: &Call) -> bool {
         .or_else(|| {
             arguments(ctx, call.arguments)
                 .first()
-                .filter(|a| a.kind() != "keyword_argument")
+                .filter(|a| a.kind_name() != "keyword_argument")
                 .map(|a| text_of(text, *a))
         });
     matches!(total, Some("0" | "1" | "False"))
@@ -639,22 +639,22 @@ fn javascript_libraries(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
 
 /// `() => 1000`, `function () { return 1000; }`: a delay that ignores the attempt.
 fn constant_function(value: Node<'_>) -> bool {
-    let body = match value.kind() {
+    let body = match value.kind_name() {
         "arrow_function" | "function_expression" | "function" => value.field("body"),
         _ => return false,
     };
     let Some(body) = body else {
         return false;
     };
-    match body.kind() {
+    match body.kind_name() {
         "number" => true,
         "statement_block" => {
             let statements = elements(body);
             statements.len() == 1
-                && statements[0].kind() == "return_statement"
+                && statements[0].kind_name() == "return_statement"
                 && elements(statements[0])
                     .first()
-                    .is_some_and(|v| v.kind() == "number")
+                    .is_some_and(|v| v.kind_name() == "number")
         }
         _ => false,
     }

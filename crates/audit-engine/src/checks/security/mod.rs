@@ -16,7 +16,7 @@ use audit_syntax::tree_sitter::{Node, Tree};
 
 use super::CodeContext;
 pub(crate) use super::words;
-use audit_model::code::nodes::Fields;
+use audit_model::code::nodes::{Fields, KindName};
 
 /// The arguments of a call whose argument list is at `arguments`.
 pub(crate) fn arguments<'a>(ctx: &CodeContext<'a>, arguments: Option<Span>) -> Vec<Node<'a>> {
@@ -28,7 +28,7 @@ pub(crate) fn arguments<'a>(ctx: &CodeContext<'a>, arguments: Option<Span>) -> V
 /// The positional arguments of a Python call: its arguments without the `name=value` ones.
 pub(crate) fn positional_arguments<'a>(ctx: &CodeContext<'a>, list: Option<Span>) -> Vec<Node<'a>> {
     let mut args = arguments(ctx, list);
-    args.retain(|a| a.kind() != "keyword_argument");
+    args.retain(|a| a.kind_name() != "keyword_argument");
     args
 }
 
@@ -51,12 +51,12 @@ pub(crate) fn dictionary_key<'t>(
     dictionary: Node<'t>,
     key: &str,
 ) -> Option<(Node<'t>, Node<'t>)> {
-    if dictionary.kind() != "dictionary" {
+    if dictionary.kind_name() != "dictionary" {
         return None;
     }
     elements(dictionary).into_iter().find_map(|pair| {
         let k = pair.field("key")?;
-        (pair.kind() == "pair" && string_content(text, k) == Some(key))
+        (pair.kind_name() == "pair" && string_content(text, k) == Some(key))
             .then(|| pair.field("value").map(|v| (pair, v)))
             .flatten()
     })
@@ -73,11 +73,11 @@ pub(crate) fn module_assignments<'t>(
     occurrences(tree, text, name).filter_map(|node| {
         let assignment = node.parent()?;
         let statement = assignment.parent()?;
-        (node.kind() == "identifier"
-            && assignment.kind() == "assignment"
+        (node.kind_name() == "identifier"
+            && assignment.kind_name() == "assignment"
             && is_field(assignment, "left", node)
-            && statement.kind() == "expression_statement"
-            && statement.parent()?.kind() == "module")
+            && statement.kind_name() == "expression_statement"
+            && statement.parent()?.kind_name() == "module")
             .then(|| Some((assignment, assignment.field("right")?)))
             .flatten()
     })
@@ -87,7 +87,7 @@ pub(crate) fn module_assignments<'t>(
 pub(crate) fn module_flag_true(tree: &Tree, text: &str, name: &str) -> bool {
     module_assignments(tree, text, name)
         .last()
-        .is_some_and(|(_, value)| value.kind() == "true")
+        .is_some_and(|(_, value)| value.kind_name() == "true")
 }
 
 /// A settings file meant for a developer's machine, CI or tests by its name

@@ -9,7 +9,7 @@ use audit_syntax::tree_sitter::Node;
 use super::{arguments, elements, is_script_flag, is_shell, string_content, text_of};
 use crate::checks::excerpt;
 use crate::checks::{Check, CodeContext, Emit};
-use audit_model::code::nodes::Fields;
+use audit_model::code::nodes::{Fields, KindName};
 
 pub const CHECK: Check = Check::Code {
     anchors: &[
@@ -62,7 +62,7 @@ fn callee_name<'a>(ctx: &CodeContext<'a>, call: &Call) -> &'a str {
     let text = ctx.source.text.as_str();
     if ctx.grammar.is_javascript_family()
         && let Some(callee) = ctx.node_at(call.callee)
-        && callee.kind() == "member_expression"
+        && callee.kind_name() == "member_expression"
         && let Some(property) = callee.field("property")
     {
         return text_of(text, property);
@@ -95,7 +95,7 @@ fn promisified(ctx: &CodeContext<'_>, call: &Call) -> Option<String> {
 /// A JS value that is not a literal: a name, member, call, concatenation or template with
 /// substitutions.
 fn javascript_dynamic(node: Node<'_>) -> bool {
-    match node.kind() {
+    match node.kind_name() {
         "identifier"
         | "member_expression"
         | "subscript_expression"
@@ -104,7 +104,7 @@ fn javascript_dynamic(node: Node<'_>) -> bool {
         | "await_expression" => true,
         "template_string" => elements(node)
             .iter()
-            .any(|c| c.kind() == "template_substitution"),
+            .any(|c| c.kind_name() == "template_substitution"),
         _ => false,
     }
 }
@@ -127,7 +127,7 @@ fn javascript_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option
     // A shell run explicitly: `spawn("sh", ["-c", cmd])`; the script follows the flag.
     if let Some(program) = string_content(text, first)
         && is_shell(program)
-        && let Some(list) = args.get(1).filter(|a| a.kind() == "array")
+        && let Some(list) = args.get(1).filter(|a| a.kind_name() == "array")
     {
         let items = elements(*list);
         for pair in items.windows(2) {
@@ -143,11 +143,11 @@ fn javascript_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option
     if javascript_dynamic(first) && shell(1) {
         return Some(span(first));
     }
-    if first.kind() == "string"
-        && let Some(list) = args.get(1).filter(|a| a.kind() == "array")
+    if first.kind_name() == "string"
+        && let Some(list) = args.get(1).filter(|a| a.kind_name() == "array")
         && elements(*list)
             .iter()
-            .any(|e| javascript_dynamic(*e) || e.kind() == "spread_element")
+            .any(|e| javascript_dynamic(*e) || e.kind_name() == "spread_element")
         && shell(2)
     {
         return Some(span(*list));
@@ -157,20 +157,20 @@ fn javascript_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option
 
 /// An options object with `shell: true`.
 fn shell_true(text: &str, node: Node<'_>) -> bool {
-    node.kind() == "object"
+    node.kind_name() == "object"
         && elements(node).iter().any(|pair| {
-            pair.kind() == "pair"
+            pair.kind_name() == "pair"
                 && pair.field("key").is_some_and(|k| {
-                    k.kind() == "property_identifier" && text_of(text, k) == "shell"
+                    k.kind_name() == "property_identifier" && text_of(text, k) == "shell"
                 })
-                && pair.field("value").is_some_and(|v| v.kind() == "true")
+                && pair.field("value").is_some_and(|v| v.kind_name() == "true")
         })
 }
 
 /// A Python value that is not a literal: a name, attribute, subscript, call, operation, or
 /// an f-string with interpolations.
 fn python_dynamic(node: Node<'_>) -> bool {
-    match node.kind() {
+    match node.kind_name() {
         "identifier" | "attribute" | "subscript" | "call" | "binary_operator" => true,
         "string" => interpolated(node),
         "concatenated_string" => elements(node).iter().any(|s| interpolated(*s)),
@@ -179,7 +179,10 @@ fn python_dynamic(node: Node<'_>) -> bool {
 }
 
 fn interpolated(string: Node<'_>) -> bool {
-    string.kind() == "string" && elements(string).iter().any(|c| c.kind() == "interpolation")
+    string.kind_name() == "string"
+        && elements(string)
+            .iter()
+            .any(|c| c.kind_name() == "interpolation")
 }
 
 #[derive(Clone, Copy)]
@@ -230,7 +233,7 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<Spa
             if shell && python_dynamic(first) {
                 return Some(span(first));
             }
-            if first.kind() != "list" {
+            if first.kind_name() != "list" {
                 return None;
             }
             let items = elements(first);
@@ -241,7 +244,7 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<Spa
             script_after_flag(text, &items[1..])
         }
         Python::ProgramAndList => {
-            let list = args.get(1).filter(|a| a.kind() == "list")?;
+            let list = args.get(1).filter(|a| a.kind_name() == "list")?;
             if !shell_program() {
                 return None;
             }
@@ -254,7 +257,7 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<Spa
             let positional: Vec<Node<'_>> = args[1..]
                 .iter()
                 .copied()
-                .take_while(|a| a.kind() != "keyword_argument")
+                .take_while(|a| a.kind_name() != "keyword_argument")
                 .collect();
             script_after_flag(text, &positional)
         }

@@ -9,7 +9,7 @@ use audit_syntax::tree_sitter::Node;
 use super::{arguments, elements, text_of};
 use crate::checks::excerpt;
 use crate::checks::{Check, CodeContext, Emit};
-use audit_model::code::nodes::Fields;
+use audit_model::code::nodes::{Fields, KindName};
 
 pub const CHECK: Check = Check::Code {
     anchors: &[
@@ -63,14 +63,14 @@ fn javascript_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> bool {
 
 /// `{ schema: yaml.DEFAULT_FULL_SCHEMA }`.
 fn full_schema(text: &str, options: Node<'_>) -> bool {
-    options.kind() == "object"
+    options.kind_name() == "object"
         && elements(options).iter().any(|pair| {
-            pair.kind() == "pair"
+            pair.kind_name() == "pair"
                 && pair.field("key").is_some_and(|k| {
-                    k.kind() == "property_identifier" && text_of(text, k) == "schema"
+                    k.kind_name() == "property_identifier" && text_of(text, k) == "schema"
                 })
                 && pair.field("value").is_some_and(|v| {
-                    v.kind() == "member_expression"
+                    v.kind_name() == "member_expression"
                         && v.field("property")
                             .is_some_and(|p| text_of(text, p) == "DEFAULT_FULL_SCHEMA")
                 })
@@ -101,7 +101,7 @@ fn unsafe_yaml_load(ctx: &CodeContext<'_>, call: &Call) -> bool {
     }
     let loader = match call.keyword("Loader") {
         Some(keyword) => ctx.node_at(keyword.value),
-        None if args.len() == 2 && args[1].kind() != "keyword_argument" => Some(args[1]),
+        None if args.len() == 2 && args[1].kind_name() != "keyword_argument" => Some(args[1]),
         None => None,
     };
     loader.is_some_and(|l| unsafe_loader(ctx, l))
@@ -111,7 +111,7 @@ fn unsafe_yaml_load(ctx: &CodeContext<'_>, call: &Call) -> bool {
 /// what its name resolves to where that is known (`from yaml import SafeLoader as Loader`
 /// is safe), else as written.
 fn unsafe_loader(ctx: &CodeContext<'_>, loader: Node<'_>) -> bool {
-    if !matches!(loader.kind(), "identifier" | "attribute") {
+    if !matches!(loader.kind_name(), "identifier" | "attribute") {
         return false;
     }
     let text = ctx.source.text.as_str();

@@ -18,7 +18,7 @@ use audit_syntax::tree_sitter::Node;
 
 use super::{positional_arguments, string_content, text_of};
 use crate::checks::{Check, CodeContext, Emit, TextContext, excerpt};
-use audit_model::code::nodes::Fields;
+use audit_model::code::nodes::{Fields, KindName};
 use tokens::{FORMATS, JWT_PREFIX, PEM_BEGIN, TWILIO, Token};
 /// Secret-like names, shared with SEC015 (values logged).
 pub(crate) use value::is_secret_name;
@@ -330,7 +330,7 @@ fn name_node<'t>(code: &'t CodeContext<'_>, hit: Span) -> Option<Node<'t>> {
         .root_node()
         .named_descendant_for_byte_range(hit.start, hit.end)?;
     matches!(
-        node.kind(),
+        node.kind_name(),
         "identifier"
             | "property_identifier"
             | "private_property_identifier"
@@ -359,10 +359,11 @@ fn assignments_in_code(code: &CodeContext<'_>, names: &[Span], found: &mut Vec<F
             continue;
         }
         // A string key stands for its string.
-        let key = match node.kind() {
+        let key = match node.kind_name() {
             "string_fragment" | "string_content" => match node.parent() {
                 Some(string)
-                    if string.kind() == "string" && string_content(text, string) == Some(name) =>
+                    if string.kind_name() == "string"
+                        && string_content(text, string) == Some(name) =>
                 {
                     string
                 }
@@ -395,7 +396,7 @@ fn assigned_value(key: Node<'_>) -> Option<Node<'_>> {
             .is_some_and(|c| c.id() == key.id())
             .then_some(())
     };
-    match parent.kind() {
+    match parent.kind_name() {
         "variable_declarator" => {
             field(parent, "name")?;
             parent.field("value")
@@ -428,7 +429,10 @@ fn assigned_value(key: Node<'_>) -> Option<Node<'_>> {
                 .is_some_and(|l| l.id() == parent.id());
             (named
                 && is_left
-                && matches!(assignment.kind(), "assignment_expression" | "assignment"))
+                && matches!(
+                    assignment.kind_name(),
+                    "assignment_expression" | "assignment"
+                ))
             .then_some(())?;
             assignment.field("right")
         }
@@ -456,7 +460,7 @@ fn literal_secret(text: &str, value: Node<'_>) -> Option<Span> {
     let mut cursor = value.walk();
     let fragment = value
         .named_children(&mut cursor)
-        .find(|c| matches!(c.kind(), "string_fragment" | "string_content"))?;
+        .find(|c| matches!(c.kind_name(), "string_fragment" | "string_content"))?;
     Some(Span::from(fragment.byte_range()))
 }
 
@@ -474,7 +478,7 @@ fn fallbacks_in_code(code: &CodeContext<'_>, found: &mut Vec<Found>) {
             let Some(variable) = process.parent().and_then(|env| env.parent()) else {
                 continue;
             };
-            let name = match variable.kind() {
+            let name = match variable.kind_name() {
                 "member_expression" => variable.field("property").map(|p| text_of(text, p)),
                 "subscript_expression" => variable
                     .field("index")
@@ -486,7 +490,7 @@ fn fallbacks_in_code(code: &CodeContext<'_>, found: &mut Vec<Found>) {
             };
             let Some(binary) = variable
                 .parent()
-                .filter(|b| b.kind() == "binary_expression")
+                .filter(|b| b.kind_name() == "binary_expression")
             else {
                 continue;
             };

@@ -8,6 +8,7 @@
 
 use audit_core::Span;
 use audit_model::code::Call;
+use audit_model::code::nodes::KindName;
 use audit_syntax::tree_sitter::Node;
 
 use super::{arguments, dictionary_key, elements, string_content, text_of};
@@ -53,19 +54,19 @@ fn javascript_call(
 ) -> Option<(Span, &'static str)> {
     let text = ctx.source.text.as_str();
     let args = arguments(ctx, call.arguments);
-    if args.iter().any(|a| a.kind() == "spread_element") {
+    if args.iter().any(|a| a.kind_name() == "spread_element") {
         return None;
     }
     let options = args.get(2).filter(|o| {
         !matches!(
-            o.kind(),
+            o.kind_name(),
             "arrow_function" | "function_expression" | "function"
         )
     });
     match function {
         "jsonwebtoken.verify" => match options.map(|o| object_key(ctx, *o, &["algorithms"])) {
             None | Some(Key::Missing) => Some((call.callee, NO_ALLOW_LIST)),
-            Some(Key::Set { value, .. }) if value.kind() == "array" => elements(value)
+            Some(Key::Set { value, .. }) if value.kind_name() == "array" => elements(value)
                 .into_iter()
                 .find(|a| string_content(text, *a).is_some_and(|s| s.eq_ignore_ascii_case("none")))
                 .map(|none| (span(none), ALLOWS_NONE)),
@@ -89,7 +90,7 @@ fn javascript_call(
 fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<(Span, &'static str)> {
     let text = ctx.source.text.as_str();
     let args = arguments(ctx, call.arguments);
-    if args.iter().any(|a| a.kind() == "dictionary_splat") {
+    if args.iter().any(|a| a.kind_name() == "dictionary_splat") {
         return None;
     }
     match function {
@@ -119,7 +120,7 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<(Sp
                 )),
                 Some(algorithms) => ctx
                     .node_at(algorithms.value)
-                    .filter(|list| matches!(list.kind(), "list" | "tuple"))
+                    .filter(|list| matches!(list.kind_name(), "list" | "tuple"))
                     .and_then(|list| {
                         elements(list).into_iter().find(|a| {
                             string_content(text, *a).is_some_and(|s| s.eq_ignore_ascii_case("none"))
@@ -130,7 +131,7 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<(Sp
         }
         "jwt.encode" | "jose.jwt.encode" => {
             let payload = *args.first()?;
-            let dictionary = match payload.kind() {
+            let dictionary = match payload.kind_name() {
                 "dictionary" => payload,
                 "identifier" => {
                     let name = text_of(text, payload);
@@ -140,7 +141,7 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<(Sp
                         .filter(|b| b.path.is_empty() && !b.augmented)
                         .and_then(|b| b.value)
                         .and_then(|v| ctx.node_at(v))
-                        .filter(|v| v.kind() == "dictionary")?;
+                        .filter(|v| v.kind_name() == "dictionary")?;
                     // `payload["exp"] = ...` later.
                     if text.contains(&format!("{name}[\"exp\"]"))
                         || text.contains(&format!("{name}['exp']"))
@@ -153,7 +154,7 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<(Sp
             };
             let splat = elements(dictionary)
                 .iter()
-                .any(|e| e.kind() == "dictionary_splat");
+                .any(|e| e.kind_name() == "dictionary_splat");
             (!splat && dictionary_key(text, dictionary, "exp").is_none())
                 .then_some((call.callee, "signs a JWT with no `exp` claim, so a leaked token stays valid forever; add `\"exp\": datetime.now(tz=timezone.utc) + timedelta(minutes=15)`"))
         }

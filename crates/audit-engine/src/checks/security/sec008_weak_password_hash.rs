@@ -13,7 +13,7 @@ use super::{
 };
 use crate::checks::reliability::http_call;
 use crate::checks::{Check, CodeContext, Emit};
-use audit_model::code::nodes::Fields;
+use audit_model::code::nodes::{Fields, KindName};
 
 pub const CHECK: Check = Check::Code {
     anchors: &[
@@ -183,14 +183,14 @@ fn sent_in_request(ctx: &CodeContext<'_>, at: Span) -> bool {
         return false;
     };
     while let Some(parent) = node.parent() {
-        if matches!(parent.kind(), "call" | "call_expression")
+        if matches!(parent.kind_name(), "call" | "call_expression")
             && let Some(call) = ctx.semantics().call(span(parent))
             && (http_call(ctx, call).is_some() || request_method(&ctx.source.text, call))
         {
             return true;
         }
         if matches!(
-            parent.kind(),
+            parent.kind_name(),
             "function_definition" | "function_declaration" | "arrow_function" | "method_definition"
         ) {
             return false;
@@ -216,13 +216,13 @@ fn fast_hashlib(function: &str) -> Option<&str> {
 fn mentions_password(text: &str, node: Node<'_>) -> bool {
     let mut stack = vec![node];
     while let Some(node) = stack.pop() {
-        let name = match node.kind() {
+        let name = match node.kind_name() {
             "identifier" | "property_identifier" | "shorthand_property_identifier" => {
                 Some(text_of(text, node))
             }
             "string"
                 if node.parent().is_some_and(|p| {
-                    p.kind() == "subscript" || p.kind() == "subscript_expression"
+                    p.kind_name() == "subscript" || p.kind_name() == "subscript_expression"
                 }) =>
             {
                 string_content(text, node)
@@ -262,10 +262,10 @@ fn chained_update_mentions_password(ctx: &CodeContext<'_>, call: &Call) -> bool 
     };
     let mut current = node;
     while let Some(member) = current.parent()
-        && member.kind() == "member_expression"
+        && member.kind_name() == "member_expression"
         && is_field(member, "object", current)
         && let Some(next) = member.parent()
-        && next.kind() == "call_expression"
+        && next.kind_name() == "call_expression"
     {
         if member
             .field("property")
@@ -287,12 +287,12 @@ fn chained_update_mentions_password(ctx: &CodeContext<'_>, call: &Call) -> bool 
 fn update_of_fast_hash(ctx: &CodeContext<'_>, call: &Call) -> Option<Span> {
     let text = ctx.source.text.as_str();
     let callee = ctx.node_at(call.callee)?;
-    let (object, method) = match callee.kind() {
+    let (object, method) = match callee.kind_name() {
         "attribute" => (callee.field("object")?, callee.field("attribute")?),
         "member_expression" => (callee.field("object")?, callee.field("property")?),
         _ => return None,
     };
-    if text_of(text, method) != "update" || object.kind() != "identifier" {
+    if text_of(text, method) != "update" || object.kind_name() != "identifier" {
         return None;
     }
     let first = *arguments(ctx, call.arguments).first()?;
@@ -323,13 +323,13 @@ fn django_hashers(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
     for name in occurrences(ctx.tree, text, "PASSWORD_HASHERS") {
         let Some(assignment) = name
             .parent()
-            .filter(|a| a.kind() == "assignment" && is_field(*a, "left", name))
+            .filter(|a| a.kind_name() == "assignment" && is_field(*a, "left", name))
         else {
             continue;
         };
         let Some(list) = assignment
             .field("right")
-            .filter(|l| matches!(l.kind(), "list" | "tuple"))
+            .filter(|l| matches!(l.kind_name(), "list" | "tuple"))
         else {
             continue;
         };

@@ -13,7 +13,7 @@ use audit_syntax::tree_sitter::Node;
 use super::{is_field, node_at, occurrences, string_content, text_of};
 use crate::checks::excerpt;
 use crate::checks::{Check, CodeContext, Emit};
-use audit_model::code::nodes::Fields;
+use audit_model::code::nodes::{Fields, KindName};
 
 pub const CHECK: Check = Check::Code {
     anchors: &[
@@ -67,8 +67,8 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
 
 fn javascript(ctx: &CodeContext<'_>, found: &mut Vec<Span>) {
     let (tree, text) = (ctx.tree, ctx.source.text.as_str());
-    let is_false = |n: Node<'_>| n.kind() == "false";
-    let is_zero = |n: Node<'_>| match n.kind() {
+    let is_false = |n: Node<'_>| n.kind_name() == "false";
+    let is_zero = |n: Node<'_>| match n.kind_name() {
         "number" => text_of(text, n) == "0",
         _ => string_content(text, n) == Some("0"),
     };
@@ -80,7 +80,7 @@ fn javascript(ctx: &CodeContext<'_>, found: &mut Vec<Span>) {
         let pairs = flag != "NODE_TLS_REJECT_UNAUTHORIZED";
         for node in occurrences(tree, text, flag) {
             // The key as a name, or as the whole content of a string.
-            let key = match node.kind() {
+            let key = match node.kind_name() {
                 "property_identifier" => node,
                 "string_fragment" => match node.parent() {
                     Some(string) if string_content(text, string) == Some(flag) => string,
@@ -89,7 +89,7 @@ fn javascript(ctx: &CodeContext<'_>, found: &mut Vec<Span>) {
                 _ => continue,
             };
             let Some(parent) = key.parent() else { continue };
-            match parent.kind() {
+            match parent.kind_name() {
                 // `{ rejectUnauthorized: false }`
                 "pair"
                     if pairs
@@ -103,7 +103,7 @@ fn javascript(ctx: &CodeContext<'_>, found: &mut Vec<Span>) {
                     if is_field(parent, "property", key) || is_field(parent, "index", key) =>
                 {
                     if let Some(assignment) = parent.parent()
-                        && assignment.kind() == "assignment_expression"
+                        && assignment.kind_name() == "assignment_expression"
                         && is_field(assignment, "left", parent)
                         && assignment.field("right").is_some_and(value)
                     {
@@ -137,16 +137,16 @@ fn python(ctx: &CodeContext<'_>, found: &mut Vec<Span>) {
     // `context.check_hostname = False`, `session.verify = False`.
     for flag in ["check_hostname", "verify"] {
         for node in occurrences(tree, text, flag) {
-            if node.kind() == "identifier"
+            if node.kind_name() == "identifier"
                 && let Some(attribute) = node.parent()
-                && attribute.kind() == "attribute"
+                && attribute.kind_name() == "attribute"
                 && is_field(attribute, "attribute", node)
                 && let Some(assignment) = attribute.parent()
-                && assignment.kind() == "assignment"
+                && assignment.kind_name() == "assignment"
                 && is_field(assignment, "left", attribute)
                 && assignment
                     .field("right")
-                    .is_some_and(|r| r.kind() == "false")
+                    .is_some_and(|r| r.kind_name() == "false")
             {
                 found.push(span(assignment));
             }
@@ -161,7 +161,7 @@ fn python(ctx: &CodeContext<'_>, found: &mut Vec<Span>) {
         let Some(parent) = value.parent() else {
             continue;
         };
-        let field = match parent.kind() {
+        let field = match parent.kind_name() {
             "assignment" => "right",
             "keyword_argument" | "pair" => "value",
             _ => continue,
@@ -177,8 +177,8 @@ fn python(ctx: &CodeContext<'_>, found: &mut Vec<Span>) {
         };
         match value.parent() {
             Some(call)
-                if value.kind() == "identifier"
-                    && call.kind() == "call"
+                if value.kind_name() == "identifier"
+                    && call.kind_name() == "call"
                     && is_field(call, "function", value) =>
             {
                 found.push(span(call))
@@ -191,11 +191,11 @@ fn python(ctx: &CodeContext<'_>, found: &mut Vec<Span>) {
 /// The expression `name` (an identifier) ends, `ssl.CERT_NONE` or `CERT_NONE`, when it
 /// resolves to one of `qualified`.
 fn ssl_member<'t>(ctx: &CodeContext<'_>, name: Node<'t>, qualified: &[&str]) -> Option<Node<'t>> {
-    if name.kind() != "identifier" {
+    if name.kind_name() != "identifier" {
         return None;
     }
     let expression = match name.parent() {
-        Some(attribute) if attribute.kind() == "attribute" => {
+        Some(attribute) if attribute.kind_name() == "attribute" => {
             if !is_field(attribute, "attribute", name) {
                 return None;
             }
@@ -226,7 +226,7 @@ fn http_call(ctx: &CodeContext<'_>, call: &Call) -> bool {
     let Some(callee) = ctx.node_at(call.callee) else {
         return false;
     };
-    if callee.kind() != "attribute"
+    if callee.kind_name() != "attribute"
         || !callee
             .field("attribute")
             .is_some_and(|m| METHODS.contains(&text_of(text, m)))
@@ -236,7 +236,7 @@ fn http_call(ctx: &CodeContext<'_>, call: &Call) -> bool {
     let Some(object) = callee.field("object") else {
         return false;
     };
-    let made_by = match object.kind() {
+    let made_by = match object.kind_name() {
         "call" => ctx.semantics().call(span(object)),
         "identifier" => ctx
             .semantics()

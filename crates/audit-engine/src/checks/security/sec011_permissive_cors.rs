@@ -18,7 +18,7 @@ use super::{
 };
 use crate::checks::reliability::{Key, object_key, span};
 use crate::checks::{Check, CodeContext, Emit};
-use audit_model::code::nodes::Fields;
+use audit_model::code::nodes::{Fields, KindName};
 
 pub const CHECK: Check = Check::Code {
     anchors: &[
@@ -83,7 +83,7 @@ fn javascript_options<'t>(ctx: &'t CodeContext<'_>, call: &Call) -> Option<(Node
 /// The module a plugin argument is: an imported name, or `require("m")` written in place.
 fn required_module(ctx: &CodeContext<'_>, plugin: Node<'_>) -> Option<String> {
     let text = ctx.source.text.as_str();
-    if plugin.kind() == "call_expression"
+    if plugin.kind_name() == "call_expression"
         && plugin
             .field("function")
             .is_some_and(|f| text_of(text, f) == "require")
@@ -102,7 +102,7 @@ fn javascript_call(ctx: &CodeContext<'_>, call: &Call) -> Option<(Span, String)>
     else {
         return None;
     };
-    if credentials.kind() != "true" {
+    if credentials.kind_name() != "true" {
         return None;
     }
     match object_key(ctx, options, &["origin"]) {
@@ -126,7 +126,7 @@ fn javascript_call(ctx: &CodeContext<'_>, call: &Call) -> Option<(Span, String)>
 /// answers yes whatever the origin.
 fn any_javascript_origin(ctx: &CodeContext<'_>, value: Node<'_>) -> Option<&'static str> {
     let text = ctx.source.text.as_str();
-    match value.kind() {
+    match value.kind_name() {
         "true" => Some("every origin (`origin: true` reflects the request's)"),
         "string" if string_content(text, value) == Some("*") => Some("every origin (`*`)"),
         "regex" => value
@@ -160,12 +160,12 @@ fn approves_every_origin(ctx: &CodeContext<'_>, function: Node<'_>) -> bool {
     let Some(body) = function.field("body") else {
         return false;
     };
-    let call = match body.kind() {
+    let call = match body.kind_name() {
         "call_expression" => body,
         "statement_block" => match elements(body).as_slice() {
             [statement]
                 if matches!(
-                    statement.kind(),
+                    statement.kind_name(),
                     "expression_statement" | "return_statement"
                 ) =>
             {
@@ -178,12 +178,12 @@ fn approves_every_origin(ctx: &CodeContext<'_>, function: Node<'_>) -> bool {
         },
         _ => return false,
     };
-    call.kind() == "call_expression"
+    call.kind_name() == "call_expression"
         && call
             .field("function")
             .is_some_and(|f| text_of(text, f) == *callback)
         && call.field("arguments").map(elements).is_some_and(|args| {
-            args.len() == 2 && (args[1].kind() == "true" || text_of(text, args[1]) == *origin)
+            args.len() == 2 && (args[1].kind_name() == "true" || text_of(text, args[1]) == *origin)
         })
 }
 
@@ -239,7 +239,7 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call) -> Option<(Span, String)> {
 
 /// `["*"]`, `("*",)`, `"*"`.
 fn star(text: &str, value: Node<'_>) -> bool {
-    match value.kind() {
+    match value.kind_name() {
         "list" | "tuple" | "set" => elements(value)
             .iter()
             .any(|e| string_content(text, *e) == Some("*")),
@@ -260,17 +260,17 @@ fn flask_cors_any_origin(ctx: &CodeContext<'_>, call: &Call) -> bool {
     let Some(resources) = ctx.node_at(resources.value) else {
         return false;
     };
-    match resources.kind() {
+    match resources.kind_name() {
         // A path pattern, or a list of them: the default origins apply.
         "string" | "list" => true,
         "dictionary" => elements(resources).iter().any(|pair| {
             pair.field("value")
-                .filter(|v| v.kind() == "dictionary")
+                .filter(|v| v.kind_name() == "dictionary")
                 .is_some_and(|options| match dictionary_key(text, options, "origins") {
                     Some((_, origins)) => star(text, origins),
                     None => !elements(options)
                         .iter()
-                        .any(|e| e.kind() == "dictionary_splat"),
+                        .any(|e| e.kind_name() == "dictionary_splat"),
                 })
         }),
         _ => false,
@@ -289,7 +289,7 @@ fn django_settings(ctx: &CodeContext<'_>, found: &mut Vec<(Span, String)>) {
     }
     for setting in ["CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL"] {
         if let Some((assignment, value)) = module_assignments(tree, text, setting).last()
-            && value.kind() == "true"
+            && value.kind_name() == "true"
         {
             found.push((
                 span(assignment),
@@ -310,7 +310,7 @@ fn reflected_origin(ctx: &CodeContext<'_>, found: &mut Vec<(Span, String)>) {
         for fragment in occurrences(tree, text, header) {
             let Some(string) = fragment
                 .parent()
-                .filter(|s| s.kind() == "string" && string_content(text, *s) == Some(header))
+                .filter(|s| s.kind_name() == "string" && string_content(text, *s) == Some(header))
             else {
                 continue;
             };
@@ -340,7 +340,7 @@ fn reflected_origin(ctx: &CodeContext<'_>, found: &mut Vec<(Span, String)>) {
 /// The statement or call that sets the header named by `string`, and the value it sets.
 fn header_value(string: Node<'_>) -> Option<(Node<'_>, Node<'_>)> {
     let parent = string.parent()?;
-    match parent.kind() {
+    match parent.kind_name() {
         // `res.setHeader(name, value)`, `response.headers.set(name, value)`.
         "arguments" | "argument_list" => {
             let args = elements(parent);
@@ -353,7 +353,11 @@ fn header_value(string: Node<'_>) -> Option<(Node<'_>, Node<'_>)> {
         // `res.headers["Access-Control-Allow-Origin"] = value`.
         "subscript" | "subscript_expression" => {
             let assignment = parent.parent()?;
-            matches!(assignment.kind(), "assignment" | "assignment_expression").then_some(())?;
+            matches!(
+                assignment.kind_name(),
+                "assignment" | "assignment_expression"
+            )
+            .then_some(())?;
             Some((assignment, assignment.field("right")?))
         }
         _ => None,
@@ -366,7 +370,7 @@ fn header_value(string: Node<'_>) -> Option<(Node<'_>, Node<'_>)> {
 fn reads_request_origin(ctx: &CodeContext<'_>, value: Node<'_>, depth: u8) -> bool {
     let text = ctx.source.text.as_str();
     let origin_name = |s: &str| s.eq_ignore_ascii_case("origin") || s == "HTTP_ORIGIN";
-    match value.kind() {
+    match value.kind_name() {
         "as_expression"
         | "non_null_expression"
         | "satisfies_expression"
@@ -425,7 +429,7 @@ fn reads_request_origin(ctx: &CodeContext<'_>, value: Node<'_>, depth: u8) -> bo
 fn checked(text: &str, setter: Node<'_>) -> bool {
     let mut node = setter;
     while let Some(parent) = node.parent() {
-        match parent.kind() {
+        match parent.kind_name() {
             "if_statement" | "elif_clause" | "ternary_expression" | "conditional_expression" => {
                 if let Some(condition) = parent.field("condition")
                     && text_of(text, condition)

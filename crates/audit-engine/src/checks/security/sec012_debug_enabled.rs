@@ -13,7 +13,7 @@ use super::{
 };
 use crate::checks::reliability::span;
 use crate::checks::{Check, CodeContext, Emit};
-use audit_model::code::nodes::Fields;
+use audit_model::code::nodes::{Fields, KindName};
 
 pub const CHECK: Check = Check::Code {
     anchors: &["debug", "DEBUG", "stack"],
@@ -72,7 +72,7 @@ fn django_debug(ctx: &CodeContext<'_>, found: &mut Vec<(Span, &str)>) {
     let Some((assignment, value)) = module_assignments(tree, text, "DEBUG").last() else {
         return;
     };
-    if value.kind() == "true" {
+    if value.kind_name() == "true" {
         found.push((
             span(assignment),
             "`DEBUG = True` in a settings module not named for development shows a stack trace, local variables and settings on every error page",
@@ -101,12 +101,12 @@ fn settings_module(ctx: &CodeContext<'_>) -> bool {
 fn defaults_to_true(ctx: &CodeContext<'_>, value: Node<'_>) -> bool {
     let text = ctx.source.text.as_str();
     let truthy = |node: Node<'_>| {
-        node.kind() == "true"
+        node.kind_name() == "true"
             || string_content(text, node).is_some_and(|s| {
                 matches!(s.to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on")
             })
     };
-    let (lookup, compared) = match value.kind() {
+    let (lookup, compared) = match value.kind_name() {
         "call" => (value, None),
         "comparison_operator" => {
             let operands = elements(value);
@@ -119,18 +119,18 @@ fn defaults_to_true(ctx: &CodeContext<'_>, value: Node<'_>) -> bool {
     };
     // `os.getenv("DEBUG", "True").lower() == "true"`: the lookup under the method calls.
     let mut lookup = lookup;
-    while lookup.kind() == "call"
+    while lookup.kind_name() == "call"
         && let Some(function) = lookup.field("function")
-        && function.kind() == "attribute"
+        && function.kind_name() == "attribute"
         && let Some(object) = function.field("object")
-        && object.kind() == "call"
+        && object.kind_name() == "call"
         && function
             .field("attribute")
             .is_some_and(|a| matches!(text_of(text, a), "lower" | "upper" | "strip"))
     {
         lookup = object;
     }
-    if lookup.kind() != "call" {
+    if lookup.kind_name() != "call" {
         return false;
     }
     let Some(function) = lookup.field("function") else {
@@ -151,7 +151,7 @@ fn defaults_to_true(ctx: &CodeContext<'_>, value: Node<'_>) -> bool {
     let default = elements(arguments)
         .into_iter()
         .find_map(|a| {
-            (a.kind() == "keyword_argument"
+            (a.kind_name() == "keyword_argument"
                 && a.field("name")
                     .is_some_and(|n| text_of(text, n) == "default"))
             .then(|| a.field("value"))
@@ -170,7 +170,7 @@ fn defaults_to_true(ctx: &CodeContext<'_>, value: Node<'_>) -> bool {
     }
     match compared {
         None => true,
-        Some(right) => match right.kind() {
+        Some(right) => match right.kind_name() {
             "tuple" | "list" | "set" => elements(right).into_iter().any(truthy),
             _ => truthy(right),
         },
@@ -183,11 +183,14 @@ fn express_stack(ctx: &CodeContext<'_>, found: &mut Vec<(Span, &str)>) {
     let (tree, text) = (ctx.tree, ctx.source.text.as_str());
     for property in occurrences(tree, text, "stack") {
         let Some(member) = property.parent().filter(|m| {
-            property.kind() == "property_identifier" && m.kind() == "member_expression"
+            property.kind_name() == "property_identifier" && m.kind_name() == "member_expression"
         }) else {
             continue;
         };
-        let Some(object) = member.field("object").filter(|o| o.kind() == "identifier") else {
+        let Some(object) = member
+            .field("object")
+            .filter(|o| o.kind_name() == "identifier")
+        else {
             continue;
         };
         let Some(function) = ctx.semantics().enclosing_function(member.start_byte()) else {
@@ -211,7 +214,7 @@ fn express_stack(ctx: &CodeContext<'_>, found: &mut Vec<(Span, &str)>) {
 fn sent(text: &str, node: Node<'_>) -> bool {
     let mut current = node;
     while let Some(parent) = current.parent() {
-        match parent.kind() {
+        match parent.kind_name() {
             "pair"
             | "object"
             | "array"
@@ -247,7 +250,7 @@ fn sent(text: &str, node: Node<'_>) -> bool {
 fn guarded(text: &str, call: Node<'_>) -> bool {
     let mut current = call;
     while let Some(parent) = current.parent() {
-        if matches!(parent.kind(), "if_statement" | "ternary_expression")
+        if matches!(parent.kind_name(), "if_statement" | "ternary_expression")
             && parent
                 .field("condition")
                 .is_some_and(|c| environment_check(text, c))
@@ -255,7 +258,7 @@ fn guarded(text: &str, call: Node<'_>) -> bool {
             return true;
         }
         if matches!(
-            parent.kind(),
+            parent.kind_name(),
             "function_declaration" | "arrow_function" | "function_expression" | "method_definition"
         ) {
             return false;

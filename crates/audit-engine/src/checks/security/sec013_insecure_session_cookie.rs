@@ -15,7 +15,7 @@ use super::{
 };
 use crate::checks::reliability::{Key, browser_code, object_key, span};
 use crate::checks::{Check, CodeContext, Emit};
-use audit_model::code::nodes::Fields;
+use audit_model::code::nodes::{Fields, KindName};
 
 pub const CHECK: Check = Check::Code {
     anchors: &["session", "cookie", "Cookie", "COOKIE"],
@@ -72,7 +72,8 @@ fn auth_cookie(name: &str) -> bool {
 /// A value that clears the cookie (`None`, `""`, `null`): a logout, not a session.
 fn clears(text: &str, value: Option<&Node<'_>>) -> bool {
     value.is_some_and(|v| {
-        matches!(v.kind(), "none" | "null" | "undefined") || string_content(text, *v) == Some("")
+        matches!(v.kind_name(), "none" | "null" | "undefined")
+            || string_content(text, *v) == Some("")
     })
 }
 
@@ -112,7 +113,7 @@ fn javascript_call(ctx: &CodeContext<'_>, call: &Call, found: &mut Vec<(Span, St
                     call.callee,
                     format!("the `{name}` cookie is set without `httpOnly: true`, so any script on the page (an XSS payload) can read it"),
                 )),
-                Some(Key::Set { pair, value }) if value.kind() == "false" => found.push((
+                Some(Key::Set { pair, value }) if value.kind_name() == "false" => found.push((
                     span(pair),
                     format!("the `{name}` cookie is set with `httpOnly: false`, so any script on the page (an XSS payload) can read it"),
                 )),
@@ -120,7 +121,7 @@ fn javascript_call(ctx: &CodeContext<'_>, call: &Call, found: &mut Vec<(Span, St
             }
             if let Some(options) = args.get(2)
                 && let Key::Set { pair, value } = object_key(ctx, *options, &["secure"])
-                && value.kind() == "false"
+                && value.kind_name() == "false"
             {
                 found.push((
                     span(pair),
@@ -141,7 +142,7 @@ fn cookie_options(
     found: &mut Vec<(Span, String)>,
 ) {
     match object_key(ctx, options, &["secure"]) {
-        Key::Set { pair, value } if value.kind() == "false" => found.push((
+        Key::Set { pair, value } if value.kind_name() == "false" => found.push((
             span(pair),
             "`secure: false` sends the session cookie over plain HTTP too".into(),
         )),
@@ -152,7 +153,7 @@ fn cookie_options(
         _ => {}
     }
     if let Key::Set { pair, value } = object_key(ctx, options, &["httpOnly"])
-        && value.kind() == "false"
+        && value.kind_name() == "false"
     {
         found.push((
             span(pair),
@@ -227,20 +228,20 @@ fn python_settings(ctx: &CodeContext<'_>, found: &mut Vec<(Span, String)>) {
             continue;
         }
         if let Some((assignment, value)) = module_assignments(tree, text, setting).last()
-            && value.kind() == "false"
+            && value.kind_name() == "false"
         {
             found.push((span(assignment), what.to_string()));
         }
         for fragment in occurrences(tree, text, setting) {
             if let Some(string) = fragment.parent()
-                && string.kind() == "string"
+                && string.kind_name() == "string"
                 && let Some(subscript) = string.parent()
-                && subscript.kind() == "subscript"
+                && subscript.kind_name() == "subscript"
                 && let Some(assignment) = subscript.parent()
-                && assignment.kind() == "assignment"
+                && assignment.kind_name() == "assignment"
                 && assignment
                     .field("right")
-                    .is_some_and(|r| r.kind() == "false")
+                    .is_some_and(|r| r.kind_name() == "false")
             {
                 found.push((span(assignment), what.to_string()));
             }

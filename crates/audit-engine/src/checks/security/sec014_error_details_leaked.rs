@@ -25,7 +25,7 @@ use super::sec012_debug_enabled::environment_check;
 use super::{elements, text_of};
 use crate::checks::reliability::span;
 use crate::checks::{Check, CodeContext, Emit, excerpt};
-use audit_model::code::nodes::Fields;
+use audit_model::code::nodes::{Fields, KindName};
 
 pub const CHECK: Check = Check::Code {
     anchors: &[
@@ -110,7 +110,7 @@ struct Answer<'t> {
 /// the member as an answer.
 fn assigned<'t>(ctx: &CodeContext<'t>, target: Node<'t>) -> Option<Answer<'t>> {
     let assignment = ctx.parent(target).filter(|a| {
-        a.kind() == "assignment_expression"
+        a.kind_name() == "assignment_expression"
             && a.field("left").is_some_and(|l| l.id() == target.id())
     })?;
     Some(Answer {
@@ -231,7 +231,7 @@ fn helpers(ctx: &CodeContext<'_>, flow: &DataFlow<'_>, answers: &[Answer<'_>]) -
         let function = &semantics.functions()[index];
         let mut visit: Vec<Node<'_>> = answer.values.clone();
         while let Some(node) = visit.pop() {
-            match node.kind() {
+            match node.kind_name() {
                 // `{ error }` sends the parameter whole.
                 "identifier" | "shorthand_property_identifier" => {
                     let name = text_of(text, node);
@@ -268,11 +268,11 @@ fn helpers(ctx: &CodeContext<'_>, flow: &DataFlow<'_>, answers: &[Answer<'_>]) -
 /// (`String(err)`, `` `${err}` ``), the whole value; None for another member (`err.code`).
 fn parameter_part(text: &str, node: Node<'_>) -> Option<ErrorPart> {
     // Asked of the few parameters an answer sends, not per node.
-    let parent = node.parent().filter(|_| node.kind() == "identifier");
+    let parent = node.parent().filter(|_| node.kind_name() == "identifier");
     let Some(parent) = parent else {
         return Some(ErrorPart::Whole);
     };
-    if parent.kind() == "member_expression"
+    if parent.kind_name() == "member_expression"
         && parent.field("object").is_some_and(|o| o.id() == node.id())
     {
         return match parent.field("property").map(|p| text_of(text, p)) {
@@ -281,7 +281,7 @@ fn parameter_part(text: &str, node: Node<'_>) -> Option<ErrorPart> {
             _ => None,
         };
     }
-    if parent.kind() == "template_substitution" || converted(text, node).id() != node.id() {
+    if parent.kind_name() == "template_substitution" || converted(text, node).id() != node.id() {
         return Some(ErrorPart::Message);
     }
     Some(ErrorPart::Whole)
@@ -300,7 +300,7 @@ fn helper_calls<'t>(
     for call in semantics.calls() {
         let Some(callee) = ctx
             .node_at(call.callee)
-            .filter(|c| c.kind() == "identifier")
+            .filter(|c| c.kind_name() == "identifier")
         else {
             continue;
         };
@@ -387,7 +387,7 @@ fn verdict(
 fn stringified(ctx: &CodeContext<'_>, error: &ErrorFlow, node: Node<'_>) -> bool {
     let text = ctx.source.text.as_str();
     let to_string = node.parent().is_some_and(|member| {
-        member.kind() == "member_expression"
+        member.kind_name() == "member_expression"
             && member
                 .field("property")
                 .is_some_and(|p| text_of(text, p) == "toString")
@@ -401,7 +401,9 @@ fn stringified(ctx: &CodeContext<'_>, error: &ErrorFlow, node: Node<'_>) -> bool
 fn converted<'t>(text: &str, node: Node<'t>) -> Node<'t> {
     let Some(call) = node
         .parent()
-        .filter(|a| matches!(a.kind(), "arguments" | "argument_list") && a.named_child_count() == 1)
+        .filter(|a| {
+            matches!(a.kind_name(), "arguments" | "argument_list") && a.named_child_count() == 1
+        })
         .and_then(|a| a.parent())
     else {
         return node;
@@ -443,12 +445,12 @@ fn environment_guarded(text: &str, node: Node<'_>) -> bool {
     let mut current = node;
     let mut outside = false;
     while let Some(parent) = current.parent() {
-        match parent.kind() {
+        match parent.kind_name() {
             "if_statement" | "ternary_expression" | "conditional_expression" => {
                 let condition = parent.field("condition").or_else(|| {
                     parent
                         .named_child(1)
-                        .filter(|_| parent.kind() == "conditional_expression")
+                        .filter(|_| parent.kind_name() == "conditional_expression")
                 });
                 let guard = |c: Node<'_>| {
                     if outside {
@@ -473,7 +475,9 @@ fn environment_guarded(text: &str, node: Node<'_>) -> bool {
                 return true;
             }
             "function_expression" | "arrow_function"
-                if parent.parent().is_some_and(|a| a.kind() == "arguments") =>
+                if parent
+                    .parent()
+                    .is_some_and(|a| a.kind_name() == "arguments") =>
             {
                 outside = true;
             }
@@ -508,7 +512,7 @@ fn sec012_reports(
     let text = ctx.source.text.as_str();
     if error.part != ErrorPart::Stack
         || !ctx.grammar.is_javascript_family()
-        || node.kind() != "member_expression"
+        || node.kind_name() != "member_expression"
     {
         return false;
     }
@@ -531,7 +535,7 @@ fn sec012_reports(
 fn server_error_status(text: &str, node: Node<'_>) -> bool {
     let status = text_of(text, node);
     let last = status.rsplit('.').next().unwrap_or(status);
-    (node.kind() == "number" || node.kind() == "integer")
+    (node.kind_name() == "number" || node.kind_name() == "integer")
         && status.starts_with('5')
         && status.len() == 3
         || last.starts_with("HTTP_5")
@@ -588,7 +592,7 @@ fn javascript_answers<'t>(ctx: &'t CodeContext<'_>) -> Vec<Answer<'t>> {
         }
         let Some(callee) = ctx
             .node_at(call.callee)
-            .filter(|c| c.kind() == "member_expression")
+            .filter(|c| c.kind_name() == "member_expression")
         else {
             continue;
         };
@@ -613,7 +617,7 @@ fn javascript_answers<'t>(ctx: &'t CodeContext<'_>) -> Vec<Answer<'t>> {
             values.remove(0);
         }
         // Express 3's `res.send(500, err)`: the status first.
-        let status_first = values.len() == 2 && values[0].kind() == "number";
+        let status_first = values.len() == 2 && values[0].kind_name() == "number";
         let server_error = if status_first {
             server_error_status(text, values.remove(0))
         } else {
@@ -640,7 +644,7 @@ fn javascript_answers<'t>(ctx: &'t CodeContext<'_>) -> Vec<Answer<'t>> {
         let target = locals
             .parent()
             .filter(|m| {
-                m.kind() == "member_expression"
+                m.kind_name() == "member_expression"
                     && m.field("object").is_some_and(|o| o.id() == locals.id())
             })
             .unwrap_or(locals);
@@ -659,7 +663,7 @@ fn javascript_answers<'t>(ctx: &'t CodeContext<'_>) -> Vec<Answer<'t>> {
 /// `res.status(500).json(...)`, `reply.code(503).send(...)`: the status set in the chain.
 fn chained_status(text: &str, receiver: Node<'_>) -> bool {
     let mut current = receiver;
-    while current.kind() == "call_expression" {
+    while current.kind_name() == "call_expression" {
         let Some(function) = current.field("function") else {
             return false;
         };
@@ -681,9 +685,9 @@ fn chained_status(text: &str, receiver: Node<'_>) -> bool {
 
 /// `{ status: 500 }` of `NextResponse.json(body, { status: 500 })`.
 fn option_status(text: &str, options: Node<'_>) -> bool {
-    options.kind() == "object"
+    options.kind_name() == "object"
         && elements(options).into_iter().any(|pair| {
-            pair.kind() == "pair"
+            pair.kind_name() == "pair"
                 && pair
                     .field("key")
                     .is_some_and(|k| text_of(text, k) == "status")
@@ -714,7 +718,7 @@ fn python_answers<'t>(ctx: &'t CodeContext<'_>) -> Vec<Answer<'t>> {
             .and_then(|a| ctx.node_at(a))
             .map_or_else(Vec::new, elements);
         for (i, argument) in arguments.into_iter().enumerate() {
-            if argument.kind() == "keyword_argument" {
+            if argument.kind_name() == "keyword_argument" {
                 let name = argument.field("name").map(|n| text_of(text, n));
                 let Some(value) = argument.field("value") else {
                     continue;
@@ -752,7 +756,7 @@ fn python_answers<'t>(ctx: &'t CodeContext<'_>) -> Vec<Answer<'t>> {
         };
         for returned in returns(ctx, function, body) {
             // `return jsonify(...), 500`: the body and the status of a Flask tuple.
-            let (values, server_error) = match returned.kind() {
+            let (values, server_error) = match returned.kind_name() {
                 "tuple" | "expression_list" => {
                     let parts = elements(returned);
                     let status = parts.get(1).is_some_and(|s| server_error_status(text, *s));
@@ -762,7 +766,7 @@ fn python_answers<'t>(ctx: &'t CodeContext<'_>) -> Vec<Answer<'t>> {
             };
             // A response constructor returned is answered above, with its own status.
             if values.iter().any(|v| {
-                v.kind() == "call"
+                v.kind_name() == "call"
                     && ctx
                         .semantics()
                         .call(span(*v))
@@ -820,7 +824,7 @@ fn returns<'t>(ctx: &CodeContext<'_>, function: &Function, body: Node<'t>) -> Ve
     let mut found = Vec::new();
     let mut visit = vec![body];
     while let Some(node) = visit.pop() {
-        if node.kind() == "return_statement" {
+        if node.kind_name() == "return_statement" {
             if ctx
                 .semantics()
                 .enclosing_function(node.start_byte())
@@ -832,7 +836,7 @@ fn returns<'t>(ctx: &CodeContext<'_>, function: &Function, body: Node<'t>) -> Ve
             continue;
         }
         if matches!(
-            node.kind(),
+            node.kind_name(),
             "function_definition" | "lambda" | "class_definition"
         ) && node.id() != body.id()
         {

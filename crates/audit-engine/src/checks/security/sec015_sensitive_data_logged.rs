@@ -22,7 +22,7 @@ use super::sec006_hardcoded_secret::is_secret_name;
 use super::{elements, string_content, text_of, words};
 use crate::checks::reliability::{browser_code, span};
 use crate::checks::{Check, CodeContext, Emit, excerpt};
-use audit_model::code::nodes::Fields;
+use audit_model::code::nodes::{Fields, KindName};
 
 pub const CHECK: Check = Check::Code {
     anchors: &[
@@ -164,7 +164,7 @@ fn logging_call(ctx: &CodeContext<'_>, qualified: Option<&str>, callee: Node<'_>
             return !javascript;
         }
     }
-    let (object, property) = match callee.kind() {
+    let (object, property) = match callee.kind_name() {
         "member_expression" => (callee.field("object"), callee.field("property")),
         "attribute" => (callee.field("object"), callee.field("attribute")),
         "identifier" => return javascript && debug_logger(ctx, callee),
@@ -213,7 +213,7 @@ const LOGGER_FACTORIES: &[&str] = &[
 /// Whether `receiver` names a logger a logging library made: a name bound to a factory's
 /// call, or to `.child(...)`/`.bind(...)` of such a logger.
 fn library_logger(ctx: &CodeContext<'_>, receiver: Node<'_>, depth: usize) -> bool {
-    if receiver.kind() != "identifier" || depth > 4 {
+    if receiver.kind_name() != "identifier" || depth > 4 {
         return false;
     }
     let text = ctx.source.text.as_str();
@@ -234,7 +234,7 @@ fn library_logger(ctx: &CodeContext<'_>, receiver: Node<'_>, depth: usize) -> bo
     }
     // `const audit = base.child({ module: "audit" })`.
     ctx.node_at(call.callee)
-        .filter(|c| matches!(c.kind(), "member_expression" | "attribute"))
+        .filter(|c| matches!(c.kind_name(), "member_expression" | "attribute"))
         .filter(|c| {
             c.field("property")
                 .or_else(|| c.field("attribute"))
@@ -278,21 +278,21 @@ fn redacted_paths(ctx: &CodeContext<'_>, callee: Node<'_>) -> Vec<Vec<String>> {
     let semantics = ctx.semantics();
     let mut receiver = callee.field("object");
     for _ in 0..4 {
-        let Some(node) = receiver.filter(|r| r.kind() == "identifier") else {
+        let Some(node) = receiver.filter(|r| r.kind_name() == "identifier") else {
             return Vec::new();
         };
         let Some(call) = semantics
             .binding_at(text_of(text, node), node.start_byte())
             .and_then(|b| b.value)
             .and_then(|value| ctx.node_at(value))
-            .filter(|v| v.kind() == "call_expression")
+            .filter(|v| v.kind_name() == "call_expression")
         else {
             return Vec::new();
         };
         let function = call.field("function");
         // `const log = logger.child({ module: "auth" })`: the parent's redaction holds.
         if let Some(parent) = function
-            .filter(|f| f.kind() == "member_expression")
+            .filter(|f| f.kind_name() == "member_expression")
             .filter(|f| {
                 f.field("property")
                     .is_some_and(|p| text_of(text, p) == "child")
@@ -311,7 +311,7 @@ fn redacted_paths(ctx: &CodeContext<'_>, callee: Node<'_>) -> Vec<Vec<String>> {
         let mut options = call
             .field("arguments")
             .and_then(|a| elements(a).first().copied());
-        if let Some(name) = options.filter(|o| o.kind() == "identifier") {
+        if let Some(name) = options.filter(|o| o.kind_name() == "identifier") {
             options = semantics
                 .binding_at(text_of(text, name), name.start_byte())
                 .and_then(|b| b.value)
@@ -322,7 +322,7 @@ fn redacted_paths(ctx: &CodeContext<'_>, callee: Node<'_>) -> Vec<Vec<String>> {
         };
         // `redact: { paths: [...], censor: "***" }`.
         let paths = property(text, redact, "paths").unwrap_or(redact);
-        if paths.kind() != "array" {
+        if paths.kind_name() != "array" {
             return Vec::new();
         }
         return elements(paths)
@@ -336,13 +336,13 @@ fn redacted_paths(ctx: &CodeContext<'_>, callee: Node<'_>) -> Vec<Vec<String>> {
 
 /// The value of `key` in an object literal.
 fn property<'t>(text: &str, object: Node<'t>, key: &str) -> Option<Node<'t>> {
-    if object.kind() != "object" {
+    if object.kind_name() != "object" {
         return None;
     }
     elements(object).into_iter().find_map(|pair| {
         let name = pair.field("key")?;
         let name = string_content(text, name).unwrap_or_else(|| text_of(text, name));
-        (pair.kind() == "pair" && name == key)
+        (pair.kind_name() == "pair" && name == key)
             .then(|| pair.field("value"))
             .flatten()
     })
@@ -426,7 +426,7 @@ impl<'c> Finder<'c, '_, '_> {
             return;
         }
         let text = self.text();
-        match node.kind() {
+        match node.kind_name() {
             "identifier" | "shorthand_property_identifier" => {
                 let what =
                     sensitive_name(text_of(text, node)).filter(|_| !self.loop_variable(node));
@@ -469,7 +469,7 @@ impl<'c> Finder<'c, '_, '_> {
             }
             "object" | "dictionary" => {
                 for pair in elements(node) {
-                    match pair.kind() {
+                    match pair.kind_name() {
                         "pair" => {
                             let key = pair.field("key").map(|k| {
                                 string_content(text, k).unwrap_or_else(|| text_of(text, k))
@@ -524,7 +524,7 @@ impl<'c> Finder<'c, '_, '_> {
             }
             return;
         }
-        let method = match callee.kind() {
+        let method = match callee.kind_name() {
             "member_expression" => callee.field("property"),
             "attribute" => callee.field("attribute"),
             _ => None,
@@ -604,7 +604,7 @@ impl<'c> Finder<'c, '_, '_> {
 /// The name a member or subscript reads: `password` of `req.body.password`,
 /// `authorization` of `req.headers["authorization"]`; `length` of `password.length`.
 fn member_name<'t>(text: &'t str, node: Node<'_>) -> Option<&'t str> {
-    match node.kind() {
+    match node.kind_name() {
         "member_expression" => node.field("property").map(|p| text_of(text, p)),
         "attribute" => node.field("attribute").map(|p| text_of(text, p)),
         "subscript_expression" => node.field("index").and_then(|i| string_content(text, i)),
@@ -667,7 +667,7 @@ fn record_identifier(text: &str, node: Node<'_>) -> bool {
     let Some(object) = object else {
         return false;
     };
-    let name = match object.kind() {
+    let name = match object.kind_name() {
         "member_expression" | "attribute" | "subscript_expression" | "subscript" => {
             member_name(text, object)
         }
@@ -683,7 +683,7 @@ fn record_identifier(text: &str, node: Node<'_>) -> bool {
 
 fn literal(node: Node<'_>) -> bool {
     matches!(
-        node.kind(),
+        node.kind_name(),
         "string" | "integer" | "float" | "true" | "false" | "none" | "number" | "null"
     ) && node.named_child_count() <= 2
 }

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::checks::reliability::span;
 use crate::checks::{Check, CodeContext, Emit};
-use audit_model::code::nodes::Fields;
+use audit_model::code::nodes::{Fields, KindName};
 
 pub const CHECK: Check = Check::Code {
     anchors: &["csrf_exempt", "WTF_CSRF_ENABLED", "MIDDLEWARE"],
@@ -186,18 +186,18 @@ fn flask_wtf(ctx: &CodeContext<'_>, found: &mut Vec<(Span, String)>) {
     }
     const WHAT: &str = "`WTF_CSRF_ENABLED = False` turns Flask-WTF's CSRF check off for every form, so any website can submit them with the user's session";
     for name in occurrences(tree, text, "WTF_CSRF_ENABLED") {
-        let target = match name.kind() {
+        let target = match name.kind_name() {
             "identifier" => name,
             "string_content" => match name.parent().and_then(|s| s.parent()) {
-                Some(subscript) if subscript.kind() == "subscript" => subscript,
+                Some(subscript) if subscript.kind_name() == "subscript" => subscript,
                 _ => continue,
             },
             _ => continue,
         };
         let Some(assignment) = target.parent().filter(|a| {
-            a.kind() == "assignment"
+            a.kind_name() == "assignment"
                 && a.field("left").is_some_and(|l| l.id() == target.id())
-                && a.field("right").is_some_and(|r| r.kind() == "false")
+                && a.field("right").is_some_and(|r| r.kind_name() == "false")
         }) else {
             continue;
         };
@@ -220,8 +220,10 @@ fn flask_wtf(ctx: &CodeContext<'_>, found: &mut Vec<(Span, String)>) {
 fn in_development_class(text: &str, node: Node<'_>) -> bool {
     let mut current = node;
     while let Some(parent) = current.parent() {
-        if matches!(parent.kind(), "class_definition" | "function_definition")
-            && let Some(name) = parent.field("name")
+        if matches!(
+            parent.kind_name(),
+            "class_definition" | "function_definition"
+        ) && let Some(name) = parent.field("name")
         {
             let name = text_of(text, name).to_ascii_lowercase();
             if ["test", "dev", "local", "debug"]
@@ -253,7 +255,7 @@ fn django_middleware(ctx: &CodeContext<'_>, found: &mut Vec<(Span, String)>) {
     let Some((assignment, list)) = module_assignments(tree, text, "MIDDLEWARE").last() else {
         return;
     };
-    if !matches!(list.kind(), "list" | "tuple") {
+    if !matches!(list.kind_name(), "list" | "tuple") {
         return;
     }
     let entries: Vec<Option<&str>> = elements(list)

@@ -12,7 +12,7 @@ use super::{text_of, words};
 use crate::checks::excerpt;
 use crate::checks::reliability::{browser_code, span};
 use crate::checks::{Check, CodeContext, Emit};
-use audit_model::code::nodes::Fields;
+use audit_model::code::nodes::{Fields, KindName};
 
 pub const CHECK: Check = Check::Code {
     anchors: &["Math.random", "random"],
@@ -73,7 +73,7 @@ fn destination(ctx: &CodeContext<'_>, node: Node<'_>) -> Option<String> {
     let text = ctx.source.text.as_str();
     let mut current = node;
     while let Some(parent) = current.parent() {
-        let named = match parent.kind() {
+        let named = match parent.kind_name() {
             "variable_declarator" => parent.field("name"),
             "assignment_expression"
             | "augmented_assignment_expression"
@@ -128,7 +128,7 @@ fn destination(ctx: &CodeContext<'_>, node: Node<'_>) -> Option<String> {
             let name = last_name(text, target);
             return Some(name.to_string()).filter(|n| secret_like(n));
         }
-        if parent.kind() == "expression_statement" {
+        if parent.kind_name() == "expression_statement" {
             return None;
         }
         current = parent;
@@ -138,7 +138,7 @@ fn destination(ctx: &CodeContext<'_>, node: Node<'_>) -> Option<String> {
 
 /// `this.resetToken` is `resetToken`, `user["otp"]` is `otp`.
 fn last_name<'t>(text: &'t str, target: Node<'_>) -> &'t str {
-    let inner = match target.kind() {
+    let inner = match target.kind_name() {
         "member_expression" => target.field("property"),
         "attribute" => target.field("attribute"),
         "subscript" | "subscript_expression" => {

@@ -12,7 +12,7 @@ use super::{string_content, text_of, words};
 use crate::checks::excerpt;
 use crate::checks::reliability::span;
 use crate::checks::{Check, CodeContext, Emit};
-use audit_model::code::nodes::Fields;
+use audit_model::code::nodes::{Fields, KindName};
 
 pub const CHECK: Check = Check::Code {
     anchors: &[
@@ -39,7 +39,7 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
             // on that string or comment.
             let Some(comparison) = root
                 .named_descendant_for_byte_range(at, at + 2)
-                .filter(|p| matches!(p.kind(), "binary_expression" | "comparison_operator"))
+                .filter(|p| matches!(p.kind_name(), "binary_expression" | "comparison_operator"))
                 .filter(|p| operator_at(*p, at))
             else {
                 continue;
@@ -75,7 +75,7 @@ fn operator_at(comparison: Node<'_>, at: usize) -> bool {
     let mut cursor = comparison.walk();
     comparison
         .children(&mut cursor)
-        .any(|c| c.start_byte() == at && matches!(c.kind(), "==" | "===" | "!=" | "!=="))
+        .any(|c| c.start_byte() == at && matches!(c.kind_name(), "==" | "===" | "!=" | "!=="))
 }
 
 /// `User.token == token` inside `.filter(...)`/`.where(...)`: SQLAlchemy and Peewee build a
@@ -84,7 +84,7 @@ fn query_filter<'t>(ctx: &CodeContext<'t>, comparison: Node<'t>) -> bool {
     let text = ctx.source.text.as_str();
     let mut current = comparison;
     while let Some(parent) = ctx.parent(current) {
-        match parent.kind() {
+        match parent.kind_name() {
             "argument_list"
             | "arguments"
             | "boolean_operator"
@@ -119,7 +119,7 @@ fn query_filter<'t>(ctx: &CodeContext<'t>, comparison: Node<'t>) -> bool {
 
 /// The two sides of `a == b` (JS `left`/`right`; Python's two named operands).
 fn operand(comparison: Node<'_>, index: u32) -> Option<Node<'_>> {
-    match comparison.kind() {
+    match comparison.kind_name() {
         "binary_expression" => comparison.field(if index == 0 { "left" } else { "right" }),
         _ => {
             // `a == b == c` compares more than two: left alone.
@@ -133,7 +133,7 @@ fn operand(comparison: Node<'_>, index: u32) -> Option<Node<'_>> {
 /// A value no attacker has to guess: a literal, `null`/`undefined`/`None`, a boolean, a
 /// number, a length or a type.
 fn literal(text: &str, node: Node<'_>) -> bool {
-    match node.kind() {
+    match node.kind_name() {
         "string" | "template_string" | "number" | "integer" | "float" | "true" | "false"
         | "null" | "undefined" | "none" | "regex" => true,
         "unary_expression" => {
@@ -155,7 +155,7 @@ fn literal(text: &str, node: Node<'_>) -> bool {
 /// The name an operand goes by: an identifier, the last property of a member chain, a
 /// subscript's string key, or the method of a call (`.hexdigest()`).
 fn name_of<'t>(text: &'t str, node: Node<'_>) -> Option<&'t str> {
-    match node.kind() {
+    match node.kind_name() {
         "identifier" | "property_identifier" | "shorthand_property_identifier" => {
             Some(text_of(text, node))
         }
@@ -264,7 +264,7 @@ fn sentinel(text: &str, node: Node<'_>) -> bool {
     let constant = name.bytes().any(|b| b.is_ascii_uppercase())
         && !name.bytes().any(|b| b.is_ascii_lowercase())
         && words(name).iter().any(|w| w == "token");
-    let owner = match node.kind() {
+    let owner = match node.kind_name() {
         "identifier" => true,
         "attribute" | "member_expression" => node.field("object").is_some_and(|o| {
             let o = text_of(text, o);
@@ -284,7 +284,7 @@ fn sentinel(text: &str, node: Node<'_>) -> bool {
 fn derived(ctx: &CodeContext<'_>, left: Node<'_>, right: Node<'_>) -> bool {
     let text = ctx.source.text.as_str();
     let from = |a: Node<'_>, b: Node<'_>| {
-        a.kind() == "identifier"
+        a.kind_name() == "identifier"
             && ctx
                 .semantics()
                 .binding_at(text_of(text, a), a.start_byte())

@@ -6,6 +6,7 @@
 
 use audit_core::Span;
 use audit_model::code::Call;
+use audit_model::code::nodes::KindName;
 
 use super::{arguments, positional_arguments, text_of};
 use crate::checks::reliability::{Key, object_key, span};
@@ -85,7 +86,7 @@ fn sax_feature(ctx: &CodeContext<'_>, call: &Call) -> Option<(Span, &'static str
     (matches!(
         feature.rsplit('.').next(),
         Some("feature_external_ges" | "feature_external_pes")
-    ) && matches!(value.kind(), "true")
+    ) && matches!(value.kind_name(), "true")
         || text_of(text, *value) == "1")
         .then_some((
             call.span,
@@ -104,7 +105,7 @@ fn libxmljs(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<(Span,
     let args = arguments(ctx, call.arguments);
     let options = args.get(1)?;
     match object_key(ctx, *options, &["noent"]) {
-        Key::Set { pair, value } if value.kind() == "true" => Some((
+        Key::Set { pair, value } if value.kind_name() == "true" => Some((
             span(pair),
             "`noent: true` substitutes the document's entities, external ones included",
         )),
