@@ -41,12 +41,20 @@ fn check(ctx: &SpecContext<'_>, out: &mut Emit<'_>) {
     // service (folder with a package manifest) it is in, and is compared with that
     // service's routes, or, for a spec above every service that has routes (one spec at
     // the root of a workspace), with the routes of the services below it.
+    // Each file's service is found once: finding it scans every service, and there are
+    // as many lists to filter as services with specs.
     let service_of = |path: &str| ctx.facts.service_of(path);
-    let mut services: Vec<&str> = ctx
+    let spec_services: Vec<&str> = ctx
         .specs
         .iter()
         .map(|s| service_of(&s.location.path))
         .collect();
+    let route_services: Vec<&str> = table
+        .routes
+        .iter()
+        .map(|r| service_of(&r.location.path))
+        .collect();
+    let mut services = spec_services.clone();
     services.sort_unstable();
     services.dedup();
     for service in services {
@@ -54,12 +62,16 @@ fn check(ctx: &SpecContext<'_>, out: &mut Emit<'_>) {
             .specs
             .iter()
             .copied()
-            .filter(|s| service_of(&s.location.path) == service)
+            .zip(&spec_services)
+            .filter(|(_, of)| **of == service)
+            .map(|(spec, _)| spec)
             .collect();
         let own: Vec<&Route> = table
             .routes
             .iter()
-            .filter(|r| service_of(&r.location.path) == service)
+            .zip(&route_services)
+            .filter(|(_, of)| **of == service)
+            .map(|(route, _)| route)
             .collect();
         let routes = if own.is_empty() {
             table
