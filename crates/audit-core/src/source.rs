@@ -116,7 +116,9 @@ pub struct SourceText {
 pub struct Context {
     /// 1-based number of the first line of `text`.
     pub first_line: u32,
-    pub text: String,
+    /// Shared: a location is cloned into every route, guard and finding that points at
+    /// it, and the project's facts hold tens of thousands of them.
+    pub text: Arc<str>,
     /// The finding's span within `text`.
     pub span: Span,
 }
@@ -151,7 +153,7 @@ impl Location {
         {
             return;
         }
-        self.context.text = format!("{}{}{}", &text[..a], &masked[x..y], &text[b..]);
+        self.context.text = format!("{}{}{}", &text[..a], &masked[x..y], &text[b..]).into();
     }
 }
 
@@ -212,7 +214,7 @@ impl SourceText {
                 .max(from);
             to = floor_char_boundary(&self.text, (end + LONG_LINE_MARGIN).min(to)).max(end);
         }
-        let text = self.text[from..to].to_string();
+        let text = Arc::from(&self.text[from..to]);
         let context_span = Span::new(span.start - from, span.end.min(to).max(span.start) - from);
         Location {
             path: self.path.clone(),

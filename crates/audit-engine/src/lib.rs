@@ -212,6 +212,7 @@ fn finish(
     let mut order: Vec<usize> = (0..results.len()).collect();
     order.sort_by(|&a, &b| results[a].path.cmp(&results[b].path));
     let mut slots: Vec<Option<analyze::FileResult>> = results.into_iter().map(Some).collect();
+    let file_count = order.len();
     let results = order.into_iter().filter_map(|i| slots[i].take());
 
     let mut summary = ScanSummary::default();
@@ -219,6 +220,7 @@ fn finish(
     let mut suppressions = HashMap::new();
     let mut facts = facts::ProjectFacts::default();
     facts.set_services(services);
+    facts.files.reserve_exact(file_count);
     for result in results {
         if result.text_only {
             summary.text_files_scanned += usize::from(result.scanned);

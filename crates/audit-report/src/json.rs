@@ -105,7 +105,7 @@ impl Serialize for Finding<'_> {
         map.serialize_entry("rule_id", d.rule.as_str())?;
         map.serialize_entry("rule_name", &d.rule_name)?;
         map.serialize_entry("severity", d.severity.as_str())?;
-        map.serialize_entry("snippet", &location.context.text)?;
+        map.serialize_entry("snippet", &*location.context.text)?;
         map.serialize_entry("suppressed", &d.suppressed.as_ref().map(Suppression))?;
         map.end()
     }

@@ -71,7 +71,7 @@ pub(super) fn analyze_tree(
         match isolated("the cross-layer facts", path, || {
             crate::project::crosslayer::collect(&ctx)
         }) {
-            Ok(database) => result.facts.database = database,
+            Ok(database) => result.facts.database = database.map(Box::new),
             Err(note) => result.notes.push(note),
         }
     }
@@ -180,7 +180,7 @@ fn extract_routes(ctx: &CodeContext<'_>, result: &mut FileResult) {
     match isolated("routes", path, || {
         audit_model::routes::extract(ctx.semantics(), ctx.nodes(), ctx.source, ctx.grammar)
     }) {
-        Ok(routes) => result.facts.routes = routes,
+        Ok(routes) => result.facts.routes = routes.map(Box::new),
         Err(note) => result.notes.push(note),
     }
 }

@@ -85,14 +85,14 @@ pub(super) fn analyze_sql(
     if statements.is_empty() && !is_migration {
         return;
     }
-    result.facts.sql = Some(SqlSource {
+    result.facts.sql = Some(Box::new(SqlSource {
         source,
         dialect,
         statements,
         is_migration,
         shape,
         revision: None,
-    });
+    }));
 }
 
 /// Whether DB012 sql-parse-error is enabled, which reports what the parse-error note
@@ -134,7 +134,7 @@ pub(super) fn analyze_code_migration(
     if migration.statements.is_empty() {
         return;
     }
-    result.facts.sql = Some(SqlSource {
+    result.facts.sql = Some(Box::new(SqlSource {
         dialect,
         source,
         statements: migration.statements,
@@ -144,5 +144,5 @@ pub(super) fn analyze_code_migration(
             ..FileShape::default()
         },
         revision,
-    });
+    }));
 }

@@ -105,11 +105,11 @@ fn not_parsed(plan: &Plan, source: SourceText, problem: ParseProblem, result: &m
         .any(|(index, _)| plan.rules[*index].meta.id.as_str() == PARSE_ERROR_RULE);
     let valid = VALID_TERRAFORM.iter().any(|m| problem.message.contains(m));
     if reported && !valid {
-        result.facts.terraform = Some(TerraformFile {
+        result.facts.terraform = Some(Box::new(TerraformFile {
             source,
             body: Default::default(),
             parse_error: Some(problem),
-        });
+        }));
     }
 }
 
@@ -126,11 +126,11 @@ fn keep(source: SourceText, mut body: terraform::Body, result: &mut FileResult) 
         variable.body.blocks.clear();
     }
     if !body.is_empty() {
-        result.facts.terraform = Some(TerraformFile {
+        result.facts.terraform = Some(Box::new(TerraformFile {
             source,
             body,
             parse_error: None,
-        });
+        }));
     }
 }
 

@@ -24,7 +24,7 @@ pub(super) fn analyze_text(plan: &Plan, source: SourceText, result: &mut FileRes
     );
     if plan.needs_specs() && matches!(kind, TextKind::Yaml | TextKind::Json) {
         match audit_model::openapi::read(&source) {
-            Ok(spec) => result.facts.openapi = spec,
+            Ok(spec) => result.facts.openapi = spec.map(Box::new),
             Err(problem) => {
                 result.partly_parsed = true;
                 result.notes.push(audit_core::Note {
@@ -37,7 +37,7 @@ pub(super) fn analyze_text(plan: &Plan, source: SourceText, result: &mut FileRes
         }
     }
     if kind == TextKind::Prisma && !plan.cross_layer.is_empty() {
-        result.facts.database = crate::project::crosslayer::collect_prisma(&source);
+        result.facts.database = crate::project::crosslayer::collect_prisma(&source).map(Box::new);
     }
     run_text_checks(plan, &source, Language::Text, Some(kind), None, result);
 }

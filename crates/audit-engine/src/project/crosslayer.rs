@@ -265,7 +265,7 @@ impl CrossLayerContext<'_> {
             .facts
             .files
             .iter()
-            .filter_map(|(_, f)| f.sql.as_ref())
+            .filter_map(|(_, f)| f.sql.as_deref())
             .find(|s| *s.source.path == *table.created_in)?;
         let statement = sql.statements.iter().find(|s| {
             s.events.iter().any(|e| {
@@ -320,10 +320,10 @@ fn context(facts: &ProjectFacts, tls_databases: Vec<TlsDatabase>) -> CrossLayerC
     let files: Vec<(&Arc<str>, &DatabaseUse)> = facts
         .files
         .iter()
-        .filter_map(|(path, f)| f.database.as_ref().map(|d| (path, d)))
+        .filter_map(|(path, f)| f.database.as_deref().map(|d| (path, d)))
         .collect();
     let models = files.iter().flat_map(|(_, d)| &d.models).collect();
-    let schemas = schema::final_schemas(facts.files.iter().filter_map(|(_, f)| f.sql.as_ref()));
+    let schemas = schema::final_schemas(facts.files.iter().filter_map(|(_, f)| f.sql.as_deref()));
     CrossLayerContext {
         files,
         schemas,

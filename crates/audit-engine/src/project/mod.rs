@@ -64,7 +64,7 @@ pub fn run(plan: &Plan, facts: &ProjectFacts) -> (Outcome, Option<RouteTable>) {
         let specs: Vec<_> = facts
             .files
             .iter()
-            .filter_map(|(_, f)| f.openapi.as_ref())
+            .filter_map(|(_, f)| f.openapi.as_deref())
             .collect();
         for (index, check, routes) in &plan.specs {
             let ctx = SpecContext {
@@ -82,7 +82,7 @@ pub fn run(plan: &Plan, facts: &ProjectFacts) -> (Outcome, Option<RouteTable>) {
 /// (see `audit_model::schema::replay`); `.sql` files that are not migrations are checked
 /// against no schema.
 fn run_sql(plan: &Plan, facts: &ProjectFacts, out: &mut Outcome) {
-    let files = facts.files.iter().filter_map(|(_, f)| f.sql.as_ref());
+    let files = facts.files.iter().filter_map(|(_, f)| f.sql.as_deref());
     schema::replay(files, |step| check_statement(plan, step, out));
 }
 

@@ -28,7 +28,10 @@ pub fn run(plan: &Plan, facts: &ProjectFacts, out: &mut Outcome) -> Vec<TlsDatab
     if plan.terraform.is_empty() && !cross_layer {
         return tls_databases;
     }
-    let files = facts.files.iter().filter_map(|(_, f)| f.terraform.as_ref());
+    let files = facts
+        .files
+        .iter()
+        .filter_map(|(_, f)| f.terraform.as_deref());
     let mut seen: HashSet<(RuleIdx, usize, usize, Arc<str>)> = HashSet::new();
     // Each module instance is checked and dropped before the next is built.
     terraform::for_each_module(files, |module| {

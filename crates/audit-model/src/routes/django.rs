@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use audit_core::SourceText;
 use audit_syntax::tree_sitter::Node;
 
-use super::{FileRoutes, Framework, HandlerBody, Mount, RouteDecl, Router, RouterKind, RouterRef};
+use super::{FileRoutes, Framework, Mount, RouteDecl, Router, RouterKind, RouterRef};
 use crate::code::nodes::Fields;
 use crate::code::nodes::{KindName, NodeIndex, elements, string_content, text_of};
 use crate::code::{BindingKind, CodeSemantics, Scope};
@@ -103,7 +103,7 @@ pub(super) fn extract(
                 status: None,
                 location: source.locate(call.span),
                 handler_span: None,
-                body: HandlerBody::default(),
+                body: Default::default(),
                 handler_import: None,
             });
         }
@@ -300,7 +300,7 @@ impl Urls<'_> {
             status: None,
             location,
             handler_span: None,
-            body: HandlerBody::default(),
+            body: Default::default(),
             handler_import: None,
         });
     }

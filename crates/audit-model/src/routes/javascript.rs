@@ -7,8 +7,8 @@ use audit_core::{SourceText, Span};
 use audit_syntax::tree_sitter::Node;
 
 use super::{
-    FileRoutes, Framework, Guard, GuardKind, HandlerBody, Mount, RouteDecl, Router, RouterKind,
-    RouterRef, classes, verb,
+    FileRoutes, Framework, Guard, GuardKind, Mount, RouteDecl, Router, RouterKind, RouterRef,
+    classes, verb,
 };
 use crate::code::nodes::Fields;
 use crate::code::nodes::{KindName, NodeIndex, elements, string_content, text_of};
@@ -324,7 +324,7 @@ impl<'a> Reader<'a> {
             status: None,
             location: self.source.locate(self.chained_span(call)),
             handler_span: handler.span,
-            body: HandlerBody::default(),
+            body: Default::default(),
             handler_import: handler.import,
         };
         self.routes.routes.push(decl);
@@ -506,7 +506,7 @@ impl<'a> Reader<'a> {
             status: None,
             location: self.source.locate(call.span),
             handler_span: handler.span,
-            body: HandlerBody::default(),
+            body: Default::default(),
             handler_import: handler.import,
         };
         self.routes.routes.push(decl);
@@ -1614,7 +1614,7 @@ impl<'a> Reader<'a> {
                     status,
                     location: self.source.locate(decorator.span),
                     handler_span: Some(method.span),
-                    body: HandlerBody::default(),
+                    body: Default::default(),
                     handler_import: None,
                 });
             }

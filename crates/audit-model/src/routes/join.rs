@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use audit_core::{Location, Span};
 
@@ -32,7 +33,7 @@ pub struct Route {
     /// The handler's function, when the route's file defines it.
     pub handler_span: Option<Span>,
     /// What the handler does, when the route's file defines it.
-    pub body: HandlerBody,
+    pub body: Arc<HandlerBody>,
     /// Route, router, mount and app-level guards, outermost first.
     pub guards: Vec<Guard>,
     pub status: Option<u16>,
@@ -379,7 +380,12 @@ impl<'f> Joiner<'f> {
 
     /// What the handler an import names does, read from the file that defines it,
     /// through re-exporting modules (`controllers/index.js`).
-    fn handler(&self, file: usize, reference: &RouterRef, depth: usize) -> Option<&'f HandlerBody> {
+    fn handler(
+        &self,
+        file: usize,
+        reference: &RouterRef,
+        depth: usize,
+    ) -> Option<&'f Arc<HandlerBody>> {
         let RouterRef::Imported { module, path } = reference else {
             return None;
         };

@@ -17,7 +17,7 @@ mod python;
 mod tests;
 mod writes;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use audit_core::{Location, SourceText};
 use audit_syntax::Grammar;
@@ -243,7 +243,7 @@ pub struct FileRoutes {
     /// What the file's exported functions do, by the name an importer reaches them with
     /// (`createUser`, `default.create`, `UserController.list`; a Python module's
     /// top-level functions and classes), for routes declared in other files.
-    pub handlers: Vec<(String, HandlerBody)>,
+    pub handlers: Vec<(String, Arc<HandlerBody>)>,
     /// Modules the file re-exports under a name (`exports.users = require("./users")`;
     /// `*` for `export * from`), followed when a handler's path goes through them.
     pub reexports: Vec<(String, String)>,
@@ -349,8 +349,9 @@ pub struct RouteDecl {
     pub location: Location,
     /// The handler's function, when it is defined in this file.
     pub handler_span: Option<audit_core::Span>,
-    /// What the handler's body does, when the handler is defined in this file.
-    pub body: HandlerBody,
+    /// What the handler's body does, when the handler is defined in this file; shared
+    /// with every route of the table that serves it.
+    pub body: Arc<HandlerBody>,
     /// The import the handler is reached through when another file defines it
     /// (`userController.create` from `require("../controllers/user")`).
     pub handler_import: Option<RouterRef>,
@@ -542,7 +543,7 @@ pub fn extract(
     for route in &mut routes.routes {
         if let Some(span) = route.handler_span {
             let nest = routes.routers[route.router].framework == Framework::NestJs;
-            route.body = handler_body(semantics, nodes, source, span, nest);
+            route.body = Arc::new(handler_body(semantics, nodes, source, span, nest));
         } else if route.handler_import.is_none()
             && let Some(written) = &route.handler
         {
@@ -591,7 +592,7 @@ fn exported_handlers(
         for (name, span) in functions {
             let body = handler_body(semantics, nodes, source, span, false);
             if found(&body) {
-                routes.handlers.push((name, body));
+                routes.handlers.push((name, Arc::new(body)));
             }
         }
         routes.reexports = exported.modules;
@@ -609,7 +610,7 @@ fn exported_handlers(
                 body.merge(handler_body(semantics, nodes, source, span, false));
             }
             if found(&body) {
-                routes.handlers.push((name, body));
+                routes.handlers.push((name, Arc::new(body)));
             }
         }
     }

@@ -7,8 +7,7 @@ use audit_core::{SourceText, Span};
 use audit_syntax::tree_sitter::Node;
 
 use super::{
-    FileRoutes, Framework, Guard, GuardKind, HandlerBody, Mount, RouteDecl, Router, RouterKind,
-    RouterRef, verb,
+    FileRoutes, Framework, Guard, GuardKind, Mount, RouteDecl, Router, RouterKind, RouterRef, verb,
 };
 use crate::code::nodes::Fields;
 use crate::code::nodes::{KindName, NodeIndex, elements, string_content, text_of};
@@ -103,7 +102,7 @@ impl<'a> Reader<'a> {
                 status: self.status(call),
                 location: self.source.locate(decorator.span),
                 handler_span: Some(function.span),
-                body: HandlerBody::default(),
+                body: Default::default(),
                 handler_import: None,
             };
             self.routes.routes.push(decl);
@@ -239,7 +238,7 @@ impl<'a> Reader<'a> {
             status: self.status(call),
             location: self.source.locate(call.span),
             handler_span,
-            body: HandlerBody::default(),
+            body: Default::default(),
             handler_import: None,
         };
         self.routes.routes.push(decl);

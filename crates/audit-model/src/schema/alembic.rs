@@ -9,8 +9,8 @@ use audit_syntax::tree_sitter::{Node, Tree};
 use audit_syntax::{SqlDialect, StatementKind};
 
 use super::event::{
-    Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Statement, TableKey,
-    TableRef,
+    Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, IndexedRows, Name, Statement,
+    TableKey, TableRef,
 };
 use super::replay::{CodeMigration, DownFunction};
 use crate::code::nodes::{Fields, KindName};
@@ -355,7 +355,11 @@ impl Alembic<'_> {
                         unique: self.is_true(call, "unique"),
                         concurrently: self.is_true(call, "postgresql_concurrently"),
                         only: false,
-                        partial: call.keyword("postgresql_where").is_some(),
+                        rows: if call.keyword("postgresql_where").is_some() {
+                            IndexedRows::Some
+                        } else {
+                            IndexedRows::All
+                        },
                     }),
                     None => Vec::new(),
                 },

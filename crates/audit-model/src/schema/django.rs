@@ -10,8 +10,8 @@ use audit_syntax::{SqlDialect, StatementKind};
 
 use super::alembic::{python_sql, string_literal};
 use super::event::{
-    Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Statement, TableKey,
-    TableRef,
+    Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, IndexedRows, Name, Statement,
+    TableKey, TableRef,
 };
 use super::replay::CodeMigration;
 use crate::code::nodes::{Fields, KindName};
@@ -256,7 +256,11 @@ impl Django<'_> {
                             unique: false,
                             concurrently: operation == "AddIndexConcurrently",
                             only: false,
-                            partial: index.is_some_and(|i| i.keyword("condition").is_some()),
+                            rows: if index.is_some_and(|i| i.keyword("condition").is_some()) {
+                                IndexedRows::Some
+                            } else {
+                                IndexedRows::All
+                            },
                         })
                     })
                     .unwrap_or_default(),
@@ -293,7 +297,7 @@ impl Django<'_> {
                                     unique: false,
                                     concurrently: false,
                                     only: false,
-                                    partial: false,
+                                    rows: IndexedRows::All,
                                 }
                             },
                         })

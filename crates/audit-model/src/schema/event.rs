@@ -232,6 +232,29 @@ pub enum WriteKind {
     Delete,
 }
 
+/// The rows an index covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IndexedRows {
+    All,
+    /// `WHERE a IS NOT NULL [AND b IS NOT NULL]`: the rows it leaves out have a null in
+    /// one of these columns, which no lookup by equality on them can match, so it serves
+    /// such lookups (and a foreign key's checks) as well as a full index.
+    NotNull(Vec<Name>),
+    /// Any other predicate: it serves only queries that repeat it.
+    Some,
+}
+
+impl IndexedRows {
+    /// Whether the index serves every lookup by equality on `columns`.
+    pub fn serve_lookups_by(&self, columns: &[Name]) -> bool {
+        match self {
+            IndexedRows::All => true,
+            IndexedRows::NotNull(non_null) => non_null.iter().all(|c| columns.contains(c)),
+            IndexedRows::Some => false,
+        }
+    }
+}
+
 /// One change a statement makes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Change {
@@ -246,6 +269,15 @@ pub enum Change {
     },
     DropTable {
         table: TableRef,
+    },
+    /// `CREATE [MATERIALIZED] VIEW`: no rule reads its columns, but indexes are built on
+    /// materialized views, and whether one was just created tells what such an index
+    /// blocks.
+    CreateView {
+        view: TableRef,
+    },
+    DropView {
+        views: Vec<TableRef>,
     },
     RenameTable {
         table: TableRef,
@@ -301,8 +333,8 @@ pub enum Change {
         concurrently: bool,
         /// `ON ONLY parent`: the partitioned parent alone, which builds nothing.
         only: bool,
-        /// A partial index (`WHERE ...`) covers only some rows.
-        partial: bool,
+        /// The rows it covers: a partial index (`WHERE ...`) leaves some out.
+        rows: IndexedRows,
     },
     DropIndex {
         names: Vec<Name>,
@@ -351,6 +383,7 @@ impl Change {
     pub fn table(&self) -> Option<&TableRef> {
         match self {
             Change::CreateTable { table, .. }
+            | Change::CreateView { view: table }
             | Change::DropTable { table }
             | Change::RenameTable { table, .. }
             | Change::Truncate { table }
@@ -371,7 +404,7 @@ impl Change {
             | Change::CreatePolicy { table, .. }
             | Change::DropPolicy { table, .. } => Some(table),
             Change::Write { table, .. } => table.as_ref(),
-            Change::DropIndex { .. } => None,
+            Change::DropIndex { .. } | Change::DropView { .. } => None,
         }
     }
 }

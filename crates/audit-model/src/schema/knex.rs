@@ -12,8 +12,8 @@ use audit_syntax::tree_sitter::{Node, Tree};
 use audit_syntax::{SqlDialect, StatementKind};
 
 use super::event::{
-    Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Statement, TableKey,
-    TableRef,
+    Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, IndexedRows, Name, Statement,
+    TableKey, TableRef,
 };
 use super::js::{
     arguments, down_function, embedded_sql, in_down, member_call, node_span, pattern_name,
@@ -325,7 +325,7 @@ impl Knex<'_> {
                             unique: false,
                             concurrently: false,
                             only: false,
-                            partial: false,
+                            rows: IndexedRows::All,
                         });
                     }
                     "unique" => Constraint::Unique { columns },

@@ -13,8 +13,8 @@ use audit_syntax::sqlparser::tokenizer::{Token, TokenWithSpan};
 use audit_syntax::{Rejected, SqlDialect, SqlFile, SqlStatement, StatementKind};
 
 use super::event::{
-    Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Policy, PolicyCommand,
-    Statement, TableKey, TableRef, WriteKind,
+    Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, IndexedRows, Name, Policy,
+    PolicyCommand, Statement, TableKey, TableRef, WriteKind,
 };
 
 /// Schemas that are where unqualified names resolve by default.
@@ -189,6 +189,12 @@ impl Lowering<'_> {
             ast::Statement::Drop {
                 object_type, names, ..
             } => match object_type {
+                ObjectType::View | ObjectType::MaterializedView => vec![event(
+                    whole,
+                    Change::DropView {
+                        views: names.iter().map(|n| self.table(n)).collect(),
+                    },
+                )],
                 ObjectType::Table => names
                     .iter()
                     .map(|n| {
@@ -209,6 +215,12 @@ impl Lowering<'_> {
                 )],
                 _ => Vec::new(),
             },
+            ast::Statement::CreateView(view) => vec![event(
+                whole,
+                Change::CreateView {
+                    view: self.table(&view.name),
+                },
+            )],
             ast::Statement::CreateIndex(index) => {
                 let head = Span::new(whole.start, self.span_of(&index.table_name, whole).end);
                 vec![event(
@@ -220,7 +232,7 @@ impl Lowering<'_> {
                         unique: index.unique,
                         concurrently: index.concurrently,
                         only: false,
-                        partial: index.predicate.is_some(),
+                        rows: indexed_rows(index.predicate.as_ref()),
                     },
                 )]
             }
@@ -615,7 +627,11 @@ impl Lowering<'_> {
                             .iter()
                             .any(|t| is_keyword(t, Keyword::CONCURRENTLY)),
                         only,
-                        partial: has(Keyword::WHERE),
+                        rows: if has(Keyword::WHERE) {
+                            IndexedRows::Some
+                        } else {
+                            IndexedRows::All
+                        },
                     },
                 }];
             }
@@ -672,6 +688,38 @@ fn leading_columns<'e>(exprs: impl Iterator<Item = &'e Expr>) -> Vec<Name> {
             _ => None,
         })
         .collect()
+}
+
+/// The rows an index with `predicate` covers: a conjunction of `column IS NOT NULL`
+/// is told apart from any other condition.
+fn indexed_rows(predicate: Option<&Expr>) -> IndexedRows {
+    fn non_null(expr: &Expr, columns: &mut Vec<Name>) -> bool {
+        match expr {
+            Expr::Nested(inner) => non_null(inner, columns),
+            Expr::BinaryOp {
+                left,
+                op: ast::BinaryOperator::And,
+                right,
+            } => non_null(left, columns) && non_null(right, columns),
+            Expr::IsNotNull(column) => match leading_columns(std::iter::once(&**column)).pop() {
+                Some(name) => {
+                    columns.push(name);
+                    true
+                }
+                None => false,
+            },
+            _ => false,
+        }
+    }
+    let Some(predicate) = predicate else {
+        return IndexedRows::All;
+    };
+    let mut columns = Vec::new();
+    if non_null(predicate, &mut columns) {
+        IndexedRows::NotNull(columns)
+    } else {
+        IndexedRows::Some
+    }
 }
 
 fn is_keyword(token: &TokenWithSpan, keyword: Keyword) -> bool {

@@ -22,8 +22,8 @@ pub use code_migration::{
 };
 pub use django::{django_app_label, lower_django};
 pub use event::{
-    Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Policy, PolicyCommand,
-    Statement, TableKey, TableRef, WriteKind,
+    Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, IndexedRows, Name, Policy,
+    PolicyCommand, Statement, TableKey, TableRef, WriteKind,
 };
 pub use knex::{is_knex_migration, lower_knex};
 pub use lower::lower;
@@ -48,7 +48,7 @@ pub struct Index {
     /// Leading plain columns, in order.
     pub columns: Vec<Name>,
     pub unique: bool,
-    pub partial: bool,
+    pub rows: IndexedRows,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,7 +90,7 @@ impl Table {
     pub fn has_index_leading_with(&self, columns: &[Name]) -> bool {
         !columns.is_empty()
             && self.indexes.iter().any(|index| {
-                !index.partial
+                index.rows.serve_lookups_by(columns)
                     && index.columns.len() >= columns.len()
                     && columns
                         .iter()
@@ -102,6 +102,8 @@ impl Table {
 #[derive(Debug, Default, Clone)]
 pub struct Schema {
     tables: BTreeMap<TableKey, Table>,
+    /// Views, with the migration that created each.
+    views: BTreeMap<TableKey, Arc<str>>,
     next_id: u32,
 }
 
@@ -118,11 +120,20 @@ impl Schema {
     /// Where the table `key` comes from, for a statement of `migration` seeing this
     /// schema.
     pub fn origin(&self, key: &TableKey, migration: &str) -> Origin {
-        match self.tables.get(key) {
-            Some(table) if *table.created_in == *migration => Origin::ThisMigration,
-            Some(table) => Origin::Earlier(table.created_in.clone()),
+        let created_in = match self.tables.get(key) {
+            Some(table) => Some(&table.created_in),
+            None => self.views.get(key),
+        };
+        match created_in {
+            Some(created_in) if **created_in == *migration => Origin::ThisMigration,
+            Some(created_in) => Origin::Earlier(created_in.clone()),
             None => Origin::Outside,
         }
+    }
+
+    /// Whether `key` names a view the scanned migrations created (and no table).
+    pub fn is_view(&self, key: &TableKey) -> bool {
+        !self.tables.contains_key(key) && self.views.contains_key(key)
     }
 
     /// The id the next table created gets: what a `CREATE TABLE` seeing this schema
@@ -186,6 +197,14 @@ impl Schema {
             }
             Change::DropTable { table } => {
                 self.tables.remove(&table.key);
+            }
+            Change::CreateView { view } => {
+                self.views.insert(view.key.clone(), migration.clone());
+            }
+            Change::DropView { views } => {
+                for view in views {
+                    self.views.remove(&view.key);
+                }
             }
             Change::RenameTable { table, to } => {
                 if let Some(moved) = self.tables.remove(&table.key) {
@@ -280,13 +299,13 @@ fn apply_to_table(table: &mut Table, change: &Change) {
             name,
             columns,
             unique,
-            partial,
+            rows,
             ..
         } => table.indexes.push(Index {
             name: name.clone(),
             columns: columns.clone(),
             unique: *unique,
-            partial: *partial,
+            rows: rows.clone(),
         }),
         Change::AddConstraint { constraint, .. } => add_constraint(table, constraint),
         Change::DropConstraint { name, .. } => {
@@ -319,7 +338,7 @@ fn add_constraint(table: &mut Table, def: &ConstraintDef) {
         name: def.name.clone(),
         columns: columns.to_vec(),
         unique,
-        partial: false,
+        rows: IndexedRows::All,
     };
     match &def.constraint {
         Constraint::PrimaryKey { columns } => {

@@ -8,8 +8,8 @@ use audit_syntax::tree_sitter::{Node, Tree};
 use audit_syntax::{SqlDialect, StatementKind};
 
 use super::event::{
-    Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Statement, TableKey,
-    TableRef, WriteKind,
+    Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, IndexedRows, Name, Statement,
+    TableKey, TableRef, WriteKind,
 };
 use super::js::{
     arguments, boolean, down_function, embedded_sql, in_down, member_call, node_span, number,
@@ -269,7 +269,11 @@ impl Reader<'_> {
                         unique: boolean(option("unique")) == Some(true),
                         concurrently: boolean(option("concurrently")) == Some(true),
                         only: false,
-                        partial: option("where").is_some(),
+                        rows: if option("where").is_some() {
+                            IndexedRows::Some
+                        } else {
+                            IndexedRows::All
+                        },
                     }),
                 )])
             }

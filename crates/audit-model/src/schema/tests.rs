@@ -143,7 +143,7 @@ fn rejected_statements_lower_what_their_keywords_make_certain() {
     assert_eq!(
         changes("CREATE INDEX CONCURRENTLY i ON ONLY app.m (a, b DESC, lower(c)) TABLESPACE fast;"),
         [
-            "CreateIndex { table: TableRef { key: TableKey { schema: Some(Name(\"app\")), name: Name(\"m\") }, label: \"app.m\" }, name: None, columns: [Name(\"a\"), Name(\"b\")], unique: false, concurrently: true, only: true, partial: false }"
+            "CreateIndex { table: TableRef { key: TableKey { schema: Some(Name(\"app\")), name: Name(\"m\") }, label: \"app.m\" }, name: None, columns: [Name(\"a\"), Name(\"b\")], unique: false, concurrently: true, only: true, rows: All }"
         ]
     );
     assert_eq!(

@@ -8,8 +8,8 @@ use audit_syntax::tree_sitter::{Node, Tree};
 use audit_syntax::{SqlDialect, StatementKind};
 
 use super::event::{
-    Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, Name, Statement, TableKey,
-    TableRef,
+    Change, ColumnDef, ColumnType, Constraint, ConstraintDef, Event, IndexedRows, Name, Statement,
+    TableKey, TableRef,
 };
 use super::js::{
     arguments, boolean, down_function, embedded_sql, in_down, member_call, node_span, number,
@@ -492,7 +492,11 @@ impl Reader<'_> {
             unique: boolean(property(index, "isUnique", self.text)) == Some(true),
             concurrently: false,
             only: false,
-            partial: property(index, "where", self.text).is_some(),
+            rows: if property(index, "where", self.text).is_some() {
+                IndexedRows::Some
+            } else {
+                IndexedRows::All
+            },
         }
     }
 

@@ -26,7 +26,7 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
         .facts
         .files
         .iter()
-        .filter_map(|(_, f)| f.routes.as_ref())
+        .filter_map(|(_, f)| f.routes.as_deref())
         .any(|r| r.module_middleware);
     let mut reported = HashSet::new();
     for route in routes {

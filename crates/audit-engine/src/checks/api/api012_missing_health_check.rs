@@ -12,7 +12,7 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
         .facts
         .files
         .iter()
-        .filter_map(|(_, f)| f.routes.as_ref())
+        .filter_map(|(_, f)| f.routes.as_deref())
         .any(|r| r.health_package);
     if serves_health {
         return;

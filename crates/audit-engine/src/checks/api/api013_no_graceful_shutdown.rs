@@ -9,7 +9,7 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
         ctx.facts
             .files
             .iter()
-            .filter_map(|(p, f)| Some((p, f.routes.as_ref()?)))
+            .filter_map(|(p, f)| Some((p, f.routes.as_deref()?)))
     };
     // The signal is usually handled once per service, in its entry file or a shared
     // bootstrap: a handler covers every server of its service.

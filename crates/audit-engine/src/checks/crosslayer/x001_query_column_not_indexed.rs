@@ -159,15 +159,14 @@ fn django_column(client: Client, table: &Table, field: &str) -> Option<Name> {
 /// filters or joins on: the database can seek by it and filter the rest. Partial
 /// indexes serve only queries repeating their condition, so they do not count.
 fn served(table: &Table, columns: &[Name]) -> bool {
-    table
-        .indexes
-        .iter()
-        .any(|index| !index.partial && index.columns.first().is_some_and(|c| columns.contains(c)))
-        || table
-            .primary_key
-            .as_ref()
-            .and_then(|pk| pk.first())
-            .is_some_and(|c| columns.contains(c))
+    table.indexes.iter().any(|index| {
+        index.rows.serve_lookups_by(columns)
+            && index.columns.first().is_some_and(|c| columns.contains(c))
+    }) || table
+        .primary_key
+        .as_ref()
+        .and_then(|pk| pk.first())
+        .is_some_and(|c| columns.contains(c))
 }
 
 /// A name as SQL must write it: quoted when it is not all lower case.

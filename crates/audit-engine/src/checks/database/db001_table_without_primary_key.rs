@@ -1,6 +1,6 @@
 //! DB001: a table created without a primary key, and none added later in its history.
 
-use audit_model::schema::{Change, Table};
+use audit_model::schema::{Change, IndexedRows, Table};
 use audit_syntax::StatementKind;
 
 use crate::checks::{Check, Emit};
@@ -44,7 +44,7 @@ fn has_key(table: &Table) -> bool {
     table.primary_key.is_some()
         || table.indexes.iter().any(|index| {
             index.unique
-                && !index.partial
+                && index.rows == IndexedRows::All
                 && !index.columns.is_empty()
                 && index
                     .columns

@@ -17,7 +17,7 @@ fn check(facts: &ProjectFacts, out: &mut Emit<'_>) {
     let migrations: HashMap<&str, &SqlSource> = facts
         .files
         .iter()
-        .filter_map(|(_, f)| f.sql.as_ref())
+        .filter_map(|(_, f)| f.sql.as_deref())
         .filter(|sql| sql.is_migration)
         .map(|sql| (&*sql.source.path, sql))
         .collect();

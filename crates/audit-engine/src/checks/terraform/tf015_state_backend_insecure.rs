@@ -9,7 +9,11 @@ use crate::facts::ProjectFacts;
 pub const CHECK: Check = Check::Project { run: check };
 
 fn check(facts: &ProjectFacts, out: &mut Emit<'_>) {
-    for file in facts.files.iter().filter_map(|(_, f)| f.terraform.as_ref()) {
+    for file in facts
+        .files
+        .iter()
+        .filter_map(|(_, f)| f.terraform.as_deref())
+    {
         for terraform in file.blocks("terraform") {
             for backend in terraform.body.blocks("backend") {
                 if backend.labels.first().map(String::as_str) != Some("s3") {

@@ -8,7 +8,11 @@ use crate::facts::ProjectFacts;
 pub const CHECK: Check = Check::Project { run: check };
 
 fn check(facts: &ProjectFacts, out: &mut Emit<'_>) {
-    for file in facts.files.iter().filter_map(|(_, f)| f.terraform.as_ref()) {
+    for file in facts
+        .files
+        .iter()
+        .filter_map(|(_, f)| f.terraform.as_deref())
+    {
         let Some(problem) = &file.parse_error else {
             continue;
         };
