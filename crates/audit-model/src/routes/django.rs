@@ -3,6 +3,7 @@
 //! join like routers: `include("shop.urls")` mounts that module's patterns.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use audit_core::SourceText;
 use audit_syntax::tree_sitter::Node;
@@ -101,7 +102,7 @@ pub(super) fn extract(
                 handler: handler.clone(),
                 guards: Vec::new(),
                 status: None,
-                location: source.locate(call.span),
+                location: Arc::new(source.locate(call.span)),
                 handler_span: None,
                 body: Default::default(),
                 handler_import: None,
@@ -298,7 +299,7 @@ impl Urls<'_> {
             handler: handler.map(str::to_string),
             guards: Vec::new(),
             status: None,
-            location,
+            location: Arc::new(location),
             handler_span: None,
             body: Default::default(),
             handler_import: None,

@@ -2,6 +2,7 @@
 //! apps and routers the file creates, imports or is given, and NestJS controllers.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use audit_core::{SourceText, Span};
 use audit_syntax::tree_sitter::Node;
@@ -322,7 +323,7 @@ impl<'a> Reader<'a> {
             handler: handler.name,
             guards,
             status: None,
-            location: self.source.locate(self.chained_span(call)),
+            location: Arc::new(self.source.locate(self.chained_span(call))),
             handler_span: handler.span,
             body: Default::default(),
             handler_import: handler.import,
@@ -504,7 +505,7 @@ impl<'a> Reader<'a> {
             handler: handler.name,
             guards,
             status: None,
-            location: self.source.locate(call.span),
+            location: Arc::new(self.source.locate(call.span)),
             handler_span: handler.span,
             body: Default::default(),
             handler_import: handler.import,
@@ -1612,7 +1613,7 @@ impl<'a> Reader<'a> {
                     handler: method.name.clone(),
                     guards,
                     status,
-                    location: self.source.locate(decorator.span),
+                    location: Arc::new(self.source.locate(decorator.span)),
                     handler_span: Some(method.span),
                     body: Default::default(),
                     handler_import: None,

@@ -38,12 +38,12 @@ pub struct Route {
     pub guards: Vec<Guard>,
     pub status: Option<u16>,
     /// The route call or decorator.
-    pub location: Location,
+    pub location: Arc<Location>,
     /// The route's router could not be followed to an app: its path may lack prefixes,
     /// and guards the app applies are missing.
     pub partial: bool,
     /// The app that serves it (`express()`, `Flask(__name__)`...), when followed to one.
-    pub app: Option<Location>,
+    pub app: Option<Arc<Location>>,
 }
 
 impl Route {

@@ -290,7 +290,8 @@ pub struct Router {
     pub uses: Vec<(usize, String, Guard)>,
     /// Routes declared on an imported router are declared on what the import resolves to.
     pub alias: Option<RouterRef>,
-    pub location: Location,
+    /// Shared with the routes of the table that it serves as their app.
+    pub location: Arc<Location>,
 }
 
 impl Router {
@@ -304,7 +305,7 @@ impl Router {
             guards: Vec::new(),
             uses: Vec::new(),
             alias: None,
-            location,
+            location: Arc::new(location),
         }
     }
 }
@@ -345,8 +346,8 @@ pub struct RouteDecl {
     pub guards: Vec<Guard>,
     /// The status code the route declares: FastAPI `status_code=`, NestJS `@HttpCode`.
     pub status: Option<u16>,
-    /// The route call or decorator.
-    pub location: Location,
+    /// The route call or decorator, shared with the table's routes joined from it.
+    pub location: Arc<Location>,
     /// The handler's function, when it is defined in this file.
     pub handler_span: Option<audit_core::Span>,
     /// What the handler's body does, when the handler is defined in this file; shared

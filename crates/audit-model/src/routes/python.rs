@@ -2,6 +2,7 @@
 //! decorators and `add_url_rule`/`add_api_route`, and the mounts between them.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use audit_core::{SourceText, Span};
 use audit_syntax::tree_sitter::Node;
@@ -100,7 +101,7 @@ impl<'a> Reader<'a> {
                 handler: function.name.clone(),
                 guards: route_guards,
                 status: self.status(call),
-                location: self.source.locate(decorator.span),
+                location: Arc::new(self.source.locate(decorator.span)),
                 handler_span: Some(function.span),
                 body: Default::default(),
                 handler_import: None,
@@ -236,7 +237,7 @@ impl<'a> Reader<'a> {
             handler,
             guards,
             status: self.status(call),
-            location: self.source.locate(call.span),
+            location: Arc::new(self.source.locate(call.span)),
             handler_span,
             body: Default::default(),
             handler_import: None,

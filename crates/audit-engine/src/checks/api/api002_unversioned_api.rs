@@ -36,7 +36,7 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
         let label = route_label(first);
         let count = routes.len().to_string();
         out.report_at(
-            first.location.clone(),
+            (*first.location).clone(),
             &[("route", &label), ("count", &count)],
         );
     }

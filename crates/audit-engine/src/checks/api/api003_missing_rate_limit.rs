@@ -34,7 +34,7 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
         }
         if reported.insert((route.location.path.clone(), route.location.span)) {
             let label = route_label(route);
-            out.report_at(route.location.clone(), &[("route", &label)]);
+            out.report_at((*route.location).clone(), &[("route", &label)]);
         }
     }
 }

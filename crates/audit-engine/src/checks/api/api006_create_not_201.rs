@@ -36,7 +36,7 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
                 .unwrap_or("")
                 .to_string();
             out.report_at(
-                route.location.clone(),
+                (*route.location).clone(),
                 &[("route", &label), ("call", &call)],
             );
         }

@@ -142,7 +142,7 @@ fn check_service(specs: &[&Spec], routes: &[&Route], out: &mut Emit<'_>) {
             if !listed && reported.insert(route.location.span) {
                 let label = format!("{} {}", route.methods.join(","), route.path);
                 out.report_at(
-                    route.location.clone(),
+                    (*route.location).clone(),
                     &[
                         (
                             "what",
