@@ -35,6 +35,13 @@ fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
             .and_then(|c| c.data_type.as_ref());
         let from = match old {
             Some(old) if !using && !rewrites(old, data_type) => continue,
+            // PostgreSQL 12 skips this rewrite when the session's time zone is UTC, which
+            // a migration file cannot show.
+            Some(old) if old.is("timestamp") && data_type.is("timestamptz") => {
+                format!(
+                    "from {old}; PostgreSQL 12+ skips the rewrite only when the session time zone is UTC"
+                )
+            }
             Some(old) => format!("from {old}"),
             // Without the old type, a change to a text or numeric type may be a
             // widening that rewrites nothing: not reported.
