@@ -8,6 +8,9 @@ const TEST_DIRS: &[&str] = &[
     "__mocks__",
     "spec",
     "specs",
+    // Python test-support packages (`utilities/testing/`, like `numpy.testing`): base
+    // test cases and factories with made-up credentials.
+    "testing",
     "e2e",
     "fixtures",
     "testdata",
@@ -54,6 +57,7 @@ mod tests {
             "e2e/login.ts",
             "fixtures/payload.py",
             "internal/testdata/001.sql",
+            "netbox/utilities/testing/views.py",
         ] {
             assert!(is_test_path(path), "{path}");
         }

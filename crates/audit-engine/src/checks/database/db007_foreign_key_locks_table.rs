@@ -34,10 +34,20 @@ fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
         if ctx.origin(&table.key) == Origin::ThisMigration {
             continue;
         }
+        // A constraint written in a new column's definition (`ADD COLUMN x int REFERENCES
+        // t`) cannot be marked NOT VALID there: its events share the column's span.
+        let in_column = ctx.statement.events.iter().any(|other| {
+            other.span == event.span && matches!(other.change, Change::AddColumn { .. })
+        });
+        let fix = if in_column {
+            "add the column without it, then the constraint with ADD CONSTRAINT ... NOT VALID"
+        } else {
+            "add it NOT VALID"
+        };
         out.report(
             ctx.source,
             event.span,
-            &[("kind", kind), ("table", &table.label)],
+            &[("kind", kind), ("table", &table.label), ("fix", fix)],
         );
     }
 }
