@@ -28,6 +28,10 @@ pub struct BenchArgs {
     /// The backend-audit binary [default: build and use target/release/backend-audit].
     #[arg(long)]
     binary: Option<PathBuf>,
+    /// Compare only the floor (walk, read and parse every file, no rule) with the full
+    /// scan, the two run alternately so the machine's drift falls on both alike.
+    #[arg(long)]
+    floor: bool,
 }
 
 /// One run of the binary.
@@ -109,11 +113,13 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         scratch,
         runs: args.runs.max(1),
     };
-    let half = half_of_the_rules(&bench.binary)?;
-
     println!("{}", header(args, &bench));
     // Once through everything so every run finds the files in the page cache.
     bench.measure(Stage::Read, None, 1, None)?;
+    if args.floor {
+        return floor(&bench, &args.threads);
+    }
+    let half = half_of_the_rules(&bench.binary)?;
     let fixed = bench.fixed_cost()?;
     println!(
         "Fixed cost (one small file per language, full scan: process start, rule loading, each grammar's combined query compiled): {:.3} s, {:.1} MiB peak RSS.\n",
@@ -195,6 +201,30 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// The floor comparison of `--floor`: one row per thread count, the whole tree.
+fn floor(bench: &Bench, threads: &[usize]) -> Result<(), String> {
+    println!(
+        "| threads | files | MB | floor (parse) s | full s | full/floor | full/floor CPU | floor peak RSS MiB | full peak RSS MiB | findings |"
+    );
+    println!("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    for &threads in threads {
+        let (parse, full) = bench.alternate(threads)?;
+        println!(
+            "| {threads} | {} | {:.1} | {:.3} | {:.3} | {:.2} | {:.2} | {:.1} | {:.1} | {} |",
+            full.files,
+            full.bytes as f64 / 1e6,
+            parse.wall,
+            full.wall,
+            full.wall / parse.wall,
+            full.cpu / parse.cpu,
+            parse.max_rss_mib,
+            full.max_rss_mib,
+            full.findings,
+        );
+    }
+    Ok(())
+}
+
 fn name(language: Option<Language>) -> &'static str {
     language.map_or("all", Language::as_str)
 }
@@ -260,51 +290,88 @@ impl Bench {
         threads: usize,
         select: Option<&[String]>,
     ) -> Result<Measure, String> {
-        let mut args: Vec<String> = vec![
-            "scan".into(),
-            self.root.display().to_string(),
-            "--format".into(),
-            "json".into(),
-            "--exit-zero".into(),
-            "--threads".into(),
-            threads.to_string(),
-            "--stage".into(),
-            stage.as_str().into(),
-        ];
-        if let Some(language) = language {
-            args.extend(["--language".into(), language.as_str().into()]);
-        }
-        if let Some(select) = select {
-            args.extend(["--select".into(), select.join(",")]);
-        }
+        let args = scan_args(&self.root, stage, language, threads, select);
         let report = self.scratch.join("report.json");
-        let errors = self.scratch.join("stderr.txt");
         let mut samples = Vec::with_capacity(self.runs);
         for _ in 0..self.runs {
-            samples.push(
-                run_child(&self.binary, &args, &report, &errors).map_err(|e| {
-                    let stderr = std::fs::read_to_string(&errors).unwrap_or_default();
-                    format!(
-                        "{} {}: {e}\n{stderr}",
-                        self.binary.display(),
-                        args.join(" ")
-                    )
-                })?,
-            );
+            samples.push(self.sample(&args, &report)?);
         }
-        let summary = summary(&report)?;
-        let median = |f: fn(&Sample) -> Duration| {
-            let mut values: Vec<f64> = samples.iter().map(|s| f(s).as_secs_f64()).collect();
-            values.sort_by(f64::total_cmp);
-            values[values.len() / 2]
-        };
-        Ok(Measure {
-            wall: median(|s| s.wall),
-            cpu: median(|s| s.cpu),
-            max_rss_mib: samples.iter().map(|s| s.max_rss_kib).max().unwrap_or(0) as f64 / 1024.0,
-            ..summary
+        Ok(median(&samples, summary(&report)?))
+    }
+
+    /// The parse stage and the full scan of the whole tree, `self.runs` times each, in
+    /// turn.
+    fn alternate(&self, threads: usize) -> Result<(Measure, Measure), String> {
+        let parse_args = scan_args(&self.root, Stage::Parse, None, threads, None);
+        let full_args = scan_args(&self.root, Stage::Full, None, threads, None);
+        let (parse_report, full_report) = (
+            self.scratch.join("floor-report.json"),
+            self.scratch.join("report.json"),
+        );
+        let (mut parse, mut full) = (Vec::new(), Vec::new());
+        for _ in 0..self.runs {
+            parse.push(self.sample(&parse_args, &parse_report)?);
+            full.push(self.sample(&full_args, &full_report)?);
+        }
+        Ok((
+            median(&parse, summary(&parse_report)?),
+            median(&full, summary(&full_report)?),
+        ))
+    }
+
+    fn sample(&self, args: &[String], report: &Path) -> Result<Sample, String> {
+        let errors = self.scratch.join("stderr.txt");
+        run_child(&self.binary, args, report, &errors).map_err(|e| {
+            let stderr = std::fs::read_to_string(&errors).unwrap_or_default();
+            format!(
+                "{} {}: {e}\n{stderr}",
+                self.binary.display(),
+                args.join(" ")
+            )
         })
     }
+}
+
+/// The medians of `samples` and the largest peak RSS, with what the scan reported.
+fn median(samples: &[Sample], summary: Measure) -> Measure {
+    let median = |f: fn(&Sample) -> Duration| {
+        let mut values: Vec<f64> = samples.iter().map(|s| f(s).as_secs_f64()).collect();
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    Measure {
+        wall: median(|s| s.wall),
+        cpu: median(|s| s.cpu),
+        max_rss_mib: samples.iter().map(|s| s.max_rss_kib).max().unwrap_or(0) as f64 / 1024.0,
+        ..summary
+    }
+}
+
+fn scan_args(
+    root: &Path,
+    stage: Stage,
+    language: Option<Language>,
+    threads: usize,
+    select: Option<&[String]>,
+) -> Vec<String> {
+    let mut args: Vec<String> = vec![
+        "scan".into(),
+        root.display().to_string(),
+        "--format".into(),
+        "json".into(),
+        "--exit-zero".into(),
+        "--threads".into(),
+        threads.to_string(),
+        "--stage".into(),
+        stage.as_str().into(),
+    ];
+    if let Some(language) = language {
+        args.extend(["--language".into(), language.as_str().into()]);
+    }
+    if let Some(select) = select {
+        args.extend(["--select".into(), select.join(",")]);
+    }
+    args
 }
 
 /// Runs the binary with stdout into `report` and stderr into `errors` (a file, so no
