@@ -830,3 +830,31 @@ fn broken_sql_in_code_migrations_is_survived() {
     assert_eq!(found, expected, "{stderr}");
     assert_eq!(report["summary"]["files_scanned"], 3);
 }
+
+/// A minified bundle gets a note and only the text checks: a command built from input
+/// in it is not reported (it is a build's copy of code nobody edits here), a key baked
+/// into it is. The same code written as source is reported.
+#[test]
+fn minified_javascript_is_searched_for_secrets_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = "const cp=require(\"child_process\");function run(req){cp.exec(\"ls \"+req.query.dir)}";
+    let key = "const k=\"AKIAQYLPMN5HHHFPZAM2\";";
+    let filler = "var a=function(b,c){return b(c)};".repeat(1_000);
+    let bundle = format!("(()=>{{{code}{key}{filler}}})();\n");
+    common::write(dir.path(), "static/bundle.js", &bundle);
+    common::write(dir.path(), "src/run.js", &format!("{code}\n{key}\n"));
+    let output = scan(dir.path(), &["--exit-zero"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let files = per_file(&report);
+    let rules = |path: &str| -> BTreeSet<String> {
+        files[path].0.iter().map(|(_, _, rule)| rule.clone()).collect()
+    };
+    assert!(rules("src/run.js").contains("SEC003"), "{files:?}");
+    assert!(!rules("static/bundle.js").contains("SEC003"), "{files:?}");
+    assert!(rules("static/bundle.js").contains("SEC006"), "{files:?}");
+    assert!(
+        files["static/bundle.js"].1.iter().any(|n| n.contains("minified JavaScript")),
+        "{files:?}"
+    );
+}

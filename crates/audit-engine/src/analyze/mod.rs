@@ -3,6 +3,7 @@
 //! checks, over every file of their languages and the text-file class).
 
 mod code;
+mod minified;
 mod read;
 mod sql;
 mod terraform;
@@ -103,7 +104,8 @@ fn stop_early(
         return;
     };
     result.scanned = true;
-    if stage == Stage::Parse {
+    // The floor parses what the full scan parses.
+    if stage == Stage::Parse && !skips_minified(language, &text, result) {
         result.parse_failed = match Grammar::for_language(language) {
             Some(grammar) => {
                 audit_syntax::parse_tree(grammar, &text, settings.parse_timeout).is_err()
@@ -180,8 +182,10 @@ fn analyze_bytes(
         return;
     };
     result.scanned = true;
+    let minified = skips_minified(language, &text, result);
     let source = SourceText::new(result.path.clone(), text);
     match Grammar::for_language(language) {
+        Some(_) if minified => run_text_checks(plan, &source, language, None, None, result),
         Some(grammar) => analyze_tree(plan, settings, source, language, grammar, result),
         None if language == Language::Sql => analyze_sql(plan, settings, source, result),
         None if language == Language::Terraform => {
@@ -190,6 +194,18 @@ fn analyze_bytes(
         }
         None => analyze_text(plan, source, result),
     }
+}
+
+/// Whether a JavaScript file is minified, so only its text is checked (with a note).
+fn skips_minified(language: Language, text: &str, result: &mut FileResult) -> bool {
+    let minified = language == Language::JavaScript && minified::is_minified(text);
+    if minified {
+        result.note(
+            NoteKind::Skipped,
+            "code rules skipped: minified JavaScript (most of it in lines over 1,000 characters); scan the source it was built from (secrets are still searched)".to_string(),
+        );
+    }
+    minified
 }
 
 fn problem_note(result: &mut FileResult, source: &SourceText, what: &str, problem: &ParseProblem) {
