@@ -273,7 +273,7 @@ mod tests {
         let mut loc = source.locate(Span::new(start - 7, start + 21));
         let span_before = loc.context.span;
         loc.redact(secret, &text[start..start + 20]);
-        assert_eq!(loc.context.text, "key = 'AKIA************MPLE' # aws");
+        assert_eq!(&*loc.context.text, "key = 'AKIA************MPLE' # aws");
         assert_eq!(loc.context.span, span_before);
     }
 
@@ -304,7 +304,7 @@ mod tests {
         let source = SourceText::new("a.py".into(), "x = 1\ny = eval(z)\n".to_string());
         let start = source.text.find("eval").unwrap();
         let loc = source.locate(Span::new(start, start + 7));
-        assert_eq!(loc.context.text, "y = eval(z)");
+        assert_eq!(&*loc.context.text, "y = eval(z)");
         assert_eq!(loc.context.first_line, 2);
         assert_eq!(
             &loc.context.text[loc.context.span.start..loc.context.span.end],
