@@ -11,6 +11,7 @@ mod knex;
 mod lower;
 mod replay;
 mod sequelize;
+mod sqitch;
 mod typeorm;
 
 use std::collections::BTreeMap;
@@ -32,6 +33,9 @@ pub use replay::{
     SqlSource, final_schemas, is_migration_path, replay,
 };
 pub use sequelize::{is_sequelize_migration, lower_sequelize};
+pub use sqitch::{
+    SqitchChange, SqitchPlan, SqitchRole, read_sqitch_plan, resolve_sqitch, sqitch_change,
+};
 pub use typeorm::{is_typeorm_migration, lower_typeorm};
 
 #[derive(Clone, Debug, PartialEq, Eq)]

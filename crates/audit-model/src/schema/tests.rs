@@ -25,6 +25,7 @@ fn source(path: &str, text: &str) -> SqlSource {
         is_migration: is_migration_path(path),
         shape: FileShape::default(),
         revision: None,
+        sqitch: None,
     }
 }
 
@@ -46,8 +47,12 @@ fn final_schemas(files: &[(&str, &str)]) -> String {
 /// Each statement the replay shows, as `path:line role [tables before it]`.
 fn steps(files: &[(&str, &str)], tables: &[&str]) -> Vec<String> {
     let sources: Vec<SqlSource> = files.iter().map(|(p, t)| source(p, t)).collect();
+    steps_of(&sources, tables)
+}
+
+fn steps_of(sources: &[SqlSource], tables: &[&str]) -> Vec<String> {
     let mut seen = Vec::new();
-    replay(&sources, |step| {
+    replay(sources, |step| {
         let line = step.sql.source.position(step.statement.span.start).line;
         let known: Vec<String> = tables
             .iter()
@@ -270,6 +275,99 @@ fn down_files_and_sections_are_shown_but_not_applied() {
     );
 }
 
+/// The files of a sqitch project in `db/` (with `db/sqitch.plan` when `plan` is given),
+/// resolved as the project phase resolves them.
+fn sqitch_project(files: &[(&str, &str)], plan: Option<&str>) -> Vec<SqlSource> {
+    let mut sources: Vec<SqlSource> = files
+        .iter()
+        .map(|(p, t)| SqlSource {
+            sqitch: sqitch_change(p),
+            ..source(p, t)
+        })
+        .collect();
+    let plans = plan
+        .map(|plan| ("db".to_string(), read_sqitch_plan(plan)))
+        .into_iter()
+        .collect();
+    resolve_sqitch(&mut sources, &plans);
+    sources
+}
+
+const SQITCH_FILES: [(&str, &str); 7] = [
+    (
+        "db/deploy/users.sql",
+        "CREATE TABLE users (id int PRIMARY KEY, email text);\n",
+    ),
+    // Before `users` by name, after it by the plan.
+    (
+        "db/deploy/add_email_index.sql",
+        "CREATE INDEX users_email ON users (email);\n",
+    ),
+    (
+        "db/deploy/zz_unplanned.sql",
+        "ALTER TABLE users ADD name text;\n",
+    ),
+    ("db/revert/users.sql", "DROP TABLE users;\n"),
+    ("db/revert/add_email_index.sql", "DROP INDEX users_email;\n"),
+    (
+        "db/verify/users.sql",
+        "SELECT id, email FROM users WHERE false;\n",
+    ),
+    // No plan and no revert scripts beside it: a folder of scripts.
+    ("ops/deploy/cleanup.sql", "DROP TABLE sessions;\n"),
+];
+
+const SQITCH_PLAN: &str = "%syntax-version=1.0.0\n%project=app\n\n\
+    users 2024-01-01T00:00:00Z Ann <ann@example.com> # Users.\n\
+    @v1 2024-01-01T00:00:01Z Ann <ann@example.com> # Tag.\n\
+    add_email_index [users] 2024-01-02T00:00:00Z Ann <ann@example.com>\n";
+
+#[test]
+fn sqitch_deploys_replay_in_plan_order_with_each_revert_after_its_deploy() {
+    let sources = sqitch_project(&SQITCH_FILES, Some(SQITCH_PLAN));
+    let users = "users@db/deploy/users.sql";
+    assert_eq!(
+        steps_of(&sources, &["users"]),
+        [
+            "db/deploy/users.sql:1 Some(Forward) []".to_string(),
+            format!("db/revert/users.sql:1 Some(Down) [{users}]"),
+            format!("db/deploy/add_email_index.sql:1 Some(Forward) [{users}]"),
+            format!("db/revert/add_email_index.sql:1 Some(Down) [{users}]"),
+            // Not in the plan: after the planned changes.
+            format!("db/deploy/zz_unplanned.sql:1 Some(Forward) [{users}]"),
+            // Verify scripts and a lone deploy folder are no migrations.
+            "db/verify/users.sql:1 None []".to_string(),
+            "ops/deploy/cleanup.sql:1 None []".to_string(),
+        ]
+    );
+    let finals: Vec<String> = replay::final_schemas(&sources)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        finals,
+        [
+            "users@db/deploy/users.sql (id int4 not null, email text, name text) pk(id) unique index(id) index(email)\n"
+        ]
+    );
+}
+
+#[test]
+fn sqitch_without_a_plan_replays_by_name_when_deploy_and_revert_sit_together() {
+    let sources = sqitch_project(&SQITCH_FILES, None);
+    assert_eq!(
+        steps_of(&sources, &["users"])[..3],
+        [
+            "db/deploy/add_email_index.sql:1 Some(Forward) []",
+            "db/revert/add_email_index.sql:1 Some(Down) []",
+            "db/deploy/users.sql:1 Some(Forward) []",
+        ]
+    );
+    // A lone deploy folder, with neither plan nor revert scripts, is left alone.
+    let lone = sqitch_project(&SQITCH_FILES[..3], None);
+    assert!(lone.iter().all(|s| s.sqitch.is_none() && !s.is_migration));
+}
+
 #[test]
 fn layouts_replay_their_history_in_order() {
     let up_down_folders = [
@@ -397,6 +495,7 @@ fn one_folder_holds_a_history_per_dialect_named_in_its_files() {
         is_migration: true,
         shape: FileShape::default(),
         revision: None,
+        sqitch: None,
     })
     .collect();
     let mut finals = Vec::new();
@@ -428,6 +527,7 @@ fn django(path: &str, text: &str) -> SqlSource {
         is_migration: true,
         shape: FileShape::default(),
         revision: None,
+        sqitch: None,
     }
 }
 
@@ -501,6 +601,7 @@ fn alembic(path: &str, text: &str) -> SqlSource {
         is_migration: true,
         shape: FileShape::default(),
         revision: alembic_revision(&semantics, text),
+        sqitch: None,
     }
 }
 
@@ -603,6 +704,7 @@ fn knex(path: &str, text: &str) -> SqlSource {
         is_migration: true,
         shape: FileShape::default(),
         revision: None,
+        sqitch: None,
     }
 }
 
@@ -706,6 +808,7 @@ fn js_migration(
             ..FileShape::default()
         },
         revision: None,
+        sqitch: None,
     };
     (source, unclassified)
 }
@@ -912,6 +1015,7 @@ fn alembic_batch_operations_act_on_the_batch_table_and_an_empty_downgrade_is_see
         is_migration: true,
         shape: FileShape::default(),
         revision: alembic_revision(&semantics, text),
+        sqitch: None,
     };
     assert!(
         source
@@ -997,6 +1101,7 @@ class Migration(migrations.Migration):
         is_migration: true,
         shape: FileShape::default(),
         revision: None,
+        sqitch: None,
     };
     assert_eq!(
         final_schema_of(&[source]),
