@@ -1150,3 +1150,65 @@ class Migration(migrations.Migration):
         "social_account@social/migrations/0001_initial.py (id int4 not null default, provider varchar(30) not null, uid varchar(191) not null, code varchar(8) not null, slug varchar(50) not null, title varchar(8) not null, email varchar(254) not null) pk(id) unique index(id) unique index(code) index(slug) unique index(provider,uid) index(uid) index(email)\n"
     );
 }
+
+#[test]
+fn django_join_tables_unique_together_and_removals_replay() {
+    let initial = r#"from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    operations = [
+        migrations.CreateModel(
+            name="Site",
+            fields=[
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=100)),
+                ("slug", models.SlugField(db_index=False)),
+                ("peers", models.ManyToManyField(to="dcim.site")),
+            ],
+        ),
+        migrations.AlterUniqueTogether(name="site", unique_together={("name", "slug")}),
+        migrations.AddIndex(model_name="site", index=models.Index(fields=["name"], name="site_name_idx")),
+    ]
+"#;
+    let change = r#"from django.conf import settings
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    operations = [
+        migrations.AddField(model_name="site", name="tags", field=models.ManyToManyField(blank=True, related_name="+", to="extras.tag")),
+        migrations.AddField(model_name="site", name="owners", field=models.ManyToManyField(through="dcim.SiteOwner", to="users.user")),
+        migrations.AddField(model_name="site", name="watchers", field=models.ManyToManyField(to=settings.AUTH_USER_MODEL)),
+        migrations.AlterUniqueTogether(name="site", unique_together=set()),
+        migrations.AddConstraint(model_name="site", constraint=models.UniqueConstraint(fields=("slug",), name="dcim_site_unique_slug")),
+        migrations.AddConstraint(model_name="site", constraint=models.UniqueConstraint(fields=("name",), name="dcim_site_unique_name")),
+        migrations.RemoveIndex(model_name="site", name="site_name_idx"),
+        migrations.RemoveConstraint(model_name="site", name="dcim_site_unique_slug"),
+    ]
+"#;
+    let grammar = audit_syntax::Grammar::Python;
+    for text in [initial, change] {
+        let (tree, grammar) =
+            audit_syntax::parse_tree(grammar, text, std::time::Duration::from_secs(10)).unwrap();
+        let semantics = crate::code::CodeSemantics::build(&tree, text, grammar);
+        let migration = lower_django(&tree, &semantics, text, "dcim", SqlDialect::Postgres);
+        assert!(
+            migration.unclassified.is_empty(),
+            "{:?}",
+            migration.unclassified
+        );
+    }
+    let sources = [
+        django("dcim/migrations/0001_initial.py", initial),
+        django("dcim/migrations/0002_tags.py", change),
+    ];
+    // `set()` dropped the unique-together pair, the removals their index and constraint.
+    assert_eq!(
+        final_schema_of(&sources),
+        "dcim_site@dcim/migrations/0001_initial.py (id int8 not null default, name varchar(100) not null, slug varchar(50) not null) pk(id) unique index(id) unique index(name)\n\
+         dcim_site_peers@dcim/migrations/0001_initial.py (id not null default, from_site_id not null, to_site_id not null) pk(id) unique index(id) unique index(from_site_id,to_site_id) index(from_site_id) index(to_site_id) fk(from_site_id->dcim_site) fk(to_site_id->dcim_site)\n\
+         dcim_site_tags@dcim/migrations/0002_tags.py (id not null default, site_id not null, tag_id not null) pk(id) unique index(id) unique index(site_id,tag_id) index(site_id) index(tag_id) fk(site_id->dcim_site) fk(tag_id->extras_tag)\n\
+         dcim_site_watchers@dcim/migrations/0002_tags.py () columns-unknown\n"
+    );
+}
