@@ -54,11 +54,30 @@ pub fn lower_django(
         text,
         app_label,
     };
+    // `SeparateDatabaseAndState(state_operations=[...])` changes only Django's idea of
+    // the models: the operations it lists there touch no table.
+    let state_only: Vec<Span> = semantics
+        .calls()
+        .iter()
+        .filter(|c| {
+            c.qualified_name
+                .as_deref()
+                .is_some_and(|n| n.ends_with(".SeparateDatabaseAndState"))
+        })
+        .filter_map(|c| c.keyword("state_operations"))
+        .map(|k| k.value)
+        .collect();
     let mut migration = CodeMigration::default();
     for call in semantics.calls() {
         let Some(name) = call.qualified_name.as_deref() else {
             continue;
         };
+        if state_only
+            .iter()
+            .any(|s| s.start <= call.span.start && call.span.end <= s.end)
+        {
+            continue;
+        }
         let Some(operation) = OPERATIONS.iter().find_map(|p| name.strip_prefix(p)) else {
             continue;
         };
@@ -547,7 +566,8 @@ impl Django<'_> {
     /// The join table Django creates for a many-to-many field of `model` (none when it
     /// goes `through` a model of its own): `db_table`, else `<model's table>_<field>`,
     /// with `id`, `<model>_id` and `<target>_id` (`from_`/`to_` when the model relates to
-    /// itself), unique together and each indexed.
+    /// itself), unique together and each indexed; only the model's side when the target
+    /// is no literal.
     fn join_table(&self, model: &str, field_name: &Name, field: &Call) -> Option<Change> {
         if field.keyword("through").is_some() {
             return None;
@@ -570,63 +590,57 @@ impl Django<'_> {
             schema: None,
             name: Name::new(&name, false),
         });
-        // Without a literal target (`to=settings.AUTH_USER_MODEL`) its columns are not known.
-        let (Some(target), Some(target_model)) = (target, target_model) else {
-            return Some(Change::CreateTable {
-                table,
-                columns: None,
-                constraints: Vec::new(),
-                if_not_exists: false,
-                temporary: false,
-            });
-        };
-        let target_table = if target == "self" || target_model == model {
-            source.clone()
-        } else {
-            match target.rsplit_once('.') {
-                Some((app, _)) => TableRef::new(TableKey {
-                    schema: None,
-                    name: Name::new(&format!("{}_{target_model}", app.to_lowercase()), false),
-                }),
-                None => self.table(&target_model),
+        // A target that is no literal (`to=settings.AUTH_USER_MODEL`) is taken for
+        // another model: the model's own side is known, the target's column is not.
+        let target_table =
+            target
+                .as_deref()
+                .zip(target_model.as_deref())
+                .map(|(target, target_model)| {
+                    if target == "self" || target_model == model {
+                        source.clone()
+                    } else {
+                        match target.rsplit_once('.') {
+                            Some((app, _)) => TableRef::new(TableKey {
+                                schema: None,
+                                name: Name::new(
+                                    &format!("{}_{target_model}", app.to_lowercase()),
+                                    false,
+                                ),
+                            }),
+                            None => self.table(target_model),
+                        }
+                    }
+                });
+        let (from, to) = match (&target_table, &target_model) {
+            (Some(target), _) if target.key == source.key => {
+                (format!("from_{model}_id"), Some(format!("to_{model}_id")))
             }
+            (_, target_model) => (
+                format!("{model}_id"),
+                target_model.as_ref().map(|t| format!("{t}_id")),
+            ),
         };
-        let (from, to) = if target_table.key == source.key {
-            (format!("from_{model}_id"), format!("to_{model}_id"))
-        } else {
-            (format!("{model}_id"), format!("{target_model}_id"))
-        };
-        let column = |name: &str, data_type: Option<ColumnType>, has_default| ColumnDef {
+        let column = |name: &str, has_default| ColumnDef {
             name: Name::new(name, false),
-            data_type,
+            data_type: None,
             not_null: true,
             has_default,
             type_span: field.span,
             span: field.span,
         };
-        let columns = vec![
-            column("id", None, true),
-            column(&from, None, false),
-            column(&to, None, false),
-        ];
         let names = |names: &[&str]| names.iter().map(|n| Name::new(n, false)).collect();
         let constraint = |constraint| ConstraintDef {
             name: None,
             constraint,
             span: field.span,
         };
-        let constraints = vec![
+        let mut constraints = vec![
             constraint(Constraint::PrimaryKey {
                 columns: names(&["id"]),
             }),
-            constraint(Constraint::Unique {
-                columns: names(&[&from, &to]),
-            }),
             constraint(Constraint::Index {
                 columns: names(&[&from]),
-            }),
-            constraint(Constraint::Index {
-                columns: names(&[&to]),
             }),
             constraint(Constraint::ForeignKey {
                 columns: names(&[&from]),
@@ -634,15 +648,33 @@ impl Django<'_> {
                 // The target's primary key.
                 referred_columns: Vec::new(),
             }),
-            constraint(Constraint::ForeignKey {
-                columns: names(&[&to]),
-                references: target_table,
-                referred_columns: Vec::new(),
-            }),
         ];
+        let columns = match (to, target_table) {
+            (Some(to), Some(target_table)) => {
+                constraints.extend([
+                    constraint(Constraint::Unique {
+                        columns: names(&[&from, &to]),
+                    }),
+                    constraint(Constraint::Index {
+                        columns: names(&[&to]),
+                    }),
+                    constraint(Constraint::ForeignKey {
+                        columns: names(&[&to]),
+                        references: target_table,
+                        referred_columns: Vec::new(),
+                    }),
+                ]);
+                Some(vec![
+                    column("id", true),
+                    column(&from, false),
+                    column(&to, false),
+                ])
+            }
+            _ => None,
+        };
         Some(Change::CreateTable {
             table,
-            columns: Some(columns),
+            columns,
             constraints,
             if_not_exists: false,
             temporary: false,

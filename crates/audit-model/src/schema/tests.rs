@@ -1185,6 +1185,12 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(model_name="site", constraint=models.UniqueConstraint(fields=("name",), name="dcim_site_unique_name")),
         migrations.RemoveIndex(model_name="site", name="site_name_idx"),
         migrations.RemoveConstraint(model_name="site", name="dcim_site_unique_slug"),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.RemoveField(model_name="site", name="name")],
+            database_operations=[
+                migrations.RunSQL("CREATE INDEX dcim_site_slug ON dcim_site (slug)", reverse_sql="DROP INDEX dcim_site_slug"),
+            ],
+        ),
     ]
 "#;
     let grammar = audit_syntax::Grammar::Python;
@@ -1203,12 +1209,13 @@ class Migration(migrations.Migration):
         django("dcim/migrations/0001_initial.py", initial),
         django("dcim/migrations/0002_tags.py", change),
     ];
-    // `set()` dropped the unique-together pair, the removals their index and constraint.
+    // `set()` dropped the unique-together pair, the removals their index and constraint;
+    // the field removed from Django's state only is still a column.
     assert_eq!(
         final_schema_of(&sources),
-        "dcim_site@dcim/migrations/0001_initial.py (id int8 not null default, name varchar(100) not null, slug varchar(50) not null) pk(id) unique index(id) unique index(name)\n\
-         dcim_site_peers@dcim/migrations/0001_initial.py (id not null default, from_site_id not null, to_site_id not null) pk(id) unique index(id) unique index(from_site_id,to_site_id) index(from_site_id) index(to_site_id) fk(from_site_id->dcim_site) fk(to_site_id->dcim_site)\n\
-         dcim_site_tags@dcim/migrations/0002_tags.py (id not null default, site_id not null, tag_id not null) pk(id) unique index(id) unique index(site_id,tag_id) index(site_id) index(tag_id) fk(site_id->dcim_site) fk(tag_id->extras_tag)\n\
-         dcim_site_watchers@dcim/migrations/0002_tags.py () columns-unknown\n"
+        "dcim_site@dcim/migrations/0001_initial.py (id int8 not null default, name varchar(100) not null, slug varchar(50) not null) pk(id) unique index(id) unique index(name) index(slug)\n\
+         dcim_site_peers@dcim/migrations/0001_initial.py (id not null default, from_site_id not null, to_site_id not null) pk(id) unique index(id) index(from_site_id) unique index(from_site_id,to_site_id) index(to_site_id) fk(from_site_id->dcim_site) fk(to_site_id->dcim_site)\n\
+         dcim_site_tags@dcim/migrations/0002_tags.py (id not null default, site_id not null, tag_id not null) pk(id) unique index(id) index(site_id) unique index(site_id,tag_id) index(tag_id) fk(site_id->dcim_site) fk(tag_id->extras_tag)\n\
+         dcim_site_watchers@dcim/migrations/0002_tags.py () columns-unknown pk(id) unique index(id) index(site_id) fk(site_id->dcim_site)\n"
     );
 }
