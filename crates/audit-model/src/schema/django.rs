@@ -834,6 +834,14 @@ impl Django<'_> {
             "GenericIPAddressField" | "IPAddressField" => simple("inet"),
             "UUIDField" => simple("uuid"),
             "JSONField" => simple("jsonb"),
+            // PostgreSQL's array of its `base_field`'s type.
+            "ArrayField" => self
+                .keyword_call(field, "base_field")
+                .and_then(|base| self.column(name.clone(), base).data_type)
+                .map(|base| ColumnType {
+                    name: format!("{}[]", base.name).into(),
+                    args: base.args,
+                }),
             _ => None,
         };
         let relation = matches!(class, "ForeignKey" | "OneToOneField");

@@ -1171,7 +1171,8 @@ class Migration(migrations.Migration):
         migrations.AddIndex(model_name="site", index=models.Index(fields=["name"], name="site_name_idx")),
     ]
 "#;
-    let change = r#"from django.conf import settings
+    let change = r#"import django.contrib.postgres.fields
+from django.conf import settings
 from django.db import migrations, models
 
 
@@ -1180,6 +1181,8 @@ class Migration(migrations.Migration):
         migrations.AddField(model_name="site", name="tags", field=models.ManyToManyField(blank=True, related_name="+", to="extras.tag")),
         migrations.AddField(model_name="site", name="owners", field=models.ManyToManyField(through="dcim.SiteOwner", to="users.user")),
         migrations.AddField(model_name="site", name="watchers", field=models.ManyToManyField(to=settings.AUTH_USER_MODEL)),
+        migrations.AddField(model_name="site", name="codes", field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=50), null=True)),
+        migrations.AlterField(model_name="site", name="codes", field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=50), size=None)),
         migrations.AlterUniqueTogether(name="site", unique_together=set()),
         migrations.AddConstraint(model_name="site", constraint=models.UniqueConstraint(fields=("slug",), name="dcim_site_unique_slug")),
         migrations.AddConstraint(model_name="site", constraint=models.UniqueConstraint(fields=("name",), name="dcim_site_unique_name")),
@@ -1213,7 +1216,7 @@ class Migration(migrations.Migration):
     // the field removed from Django's state only is still a column.
     assert_eq!(
         final_schema_of(&sources),
-        "dcim_site@dcim/migrations/0001_initial.py (id int8 not null default, name varchar(100) not null, slug varchar(50) not null) pk(id) unique index(id) unique index(name) index(slug)\n\
+        "dcim_site@dcim/migrations/0001_initial.py (id int8 not null default, name varchar(100) not null, slug varchar(50) not null, codes varchar[](50)) pk(id) unique index(id) unique index(name) index(slug)\n\
          dcim_site_peers@dcim/migrations/0001_initial.py (id not null default, from_site_id not null, to_site_id not null) pk(id) unique index(id) index(from_site_id) unique index(from_site_id,to_site_id) index(to_site_id) fk(from_site_id->dcim_site) fk(to_site_id->dcim_site)\n\
          dcim_site_tags@dcim/migrations/0002_tags.py (id not null default, site_id not null, tag_id not null) pk(id) unique index(id) index(site_id) unique index(site_id,tag_id) index(tag_id) fk(site_id->dcim_site) fk(tag_id->extras_tag)\n\
          dcim_site_watchers@dcim/migrations/0002_tags.py () columns-unknown pk(id) unique index(id) index(site_id) fk(site_id->dcim_site)\n"
