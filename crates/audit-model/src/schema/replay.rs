@@ -1,7 +1,7 @@
 //! The order migrations replay in: per migration set (the folder named like a migrations
 //! folder), files in natural order (`V2__x` before `V10__x`, Flyway's repeatable `R__x`
-//! after the versioned ones), rollback files and `-- migrate:down` sections checked but
-//! never applied.
+//! after the versioned ones; a sqitch project's scripts in its plan's order), rollback
+//! files and `-- migrate:down` sections checked but never applied.
 
 use std::cmp::Ordering;
 use std::sync::Arc;
