@@ -27,6 +27,8 @@ pub enum TextKind {
     Key,
     /// Prisma schema files (`schema.prisma`): their models, for cross-layer rules.
     Prisma,
+    /// A sqitch project's `sqitch.plan`: the order its migrations deploy in.
+    SqitchPlan,
 }
 
 /// Lock files hold only hashes of published packages, and are often megabytes.
@@ -62,6 +64,9 @@ impl TextKind {
         ) {
             return Some(TextKind::Key);
         }
+        if name == "sqitch.plan" {
+            return Some(TextKind::SqitchPlan);
+        }
         if matches!(
             name,
             ".npmrc" | ".pypirc" | ".netrc" | ".git-credentials" | ".htpasswd" | ".pgpass"
@@ -92,6 +97,7 @@ impl TextKind {
             | TextKind::Toml
             | TextKind::Dockerfile
             | TextKind::Shell
+            | TextKind::SqitchPlan
             // PEM readers skip text outside the block.
             | TextKind::Key => &["#"],
             TextKind::Ini => &["#", ";"],
@@ -131,6 +137,7 @@ mod tests {
             ("src/app.ts", None),
             ("main.tf", None),
             ("prisma/schema.prisma", Some(TextKind::Prisma)),
+            ("db/sqitch.plan", Some(TextKind::SqitchPlan)),
         ] {
             assert_eq!(TextKind::from_path(Path::new(path)), kind, "{path}");
         }

@@ -152,6 +152,9 @@ pub struct FileFacts {
     pub openapi: Option<Box<audit_model::openapi::Spec>>,
     /// What the file asks of its databases, read when a cross-layer check is enabled.
     pub database: Option<Box<crate::project::crosslayer::DatabaseUse>>,
+    /// A `sqitch.plan`'s changes, until [`ProjectFacts::resolve_sqitch`] places the
+    /// project's scripts by it.
+    pub sqitch_plan: Option<Box<audit_model::schema::SqitchPlan>>,
 }
 
 /// Facts of the whole scanned repository, in path order (`file_imports` relies on it).
@@ -183,6 +186,24 @@ impl ProjectFacts {
             })
             .max_by_key(|s| s.len())
             .map_or("", String::as_str)
+    }
+
+    /// Decides which `deploy/`, `revert/` and `verify/` scripts are a sqitch project's
+    /// and orders them by its plan: before any check reads the SQL files.
+    pub fn resolve_sqitch(&mut self) {
+        let plans = self
+            .files
+            .iter_mut()
+            .filter_map(|(path, f)| {
+                let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+                Some((folder.to_string(), *f.sqitch_plan.take()?))
+            })
+            .collect();
+        let sql = self
+            .files
+            .iter_mut()
+            .filter_map(|(_, f)| f.sql.as_deref_mut());
+        audit_model::schema::resolve_sqitch(sql, &plans);
     }
 
     pub fn imports(&self) -> impl Iterator<Item = &str> {

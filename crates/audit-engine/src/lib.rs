@@ -238,6 +238,7 @@ fn finish(
         }
         facts.files.push((result.path, result.facts));
     }
+    facts.resolve_sqitch();
     let (project, routes) = project::run(plan, &facts);
     findings.extend(project.findings);
     notes.extend(project.notes);

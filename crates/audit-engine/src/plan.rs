@@ -463,12 +463,19 @@ impl Plan {
     }
 
     /// Whether a file of the text-file class is read: for the text checks, or, YAML and
-    /// JSON, for the OpenAPI specs among them.
+    /// JSON, for the OpenAPI specs among them; a sqitch plan for the schema replay.
     pub fn reads_text_file(&self, kind: audit_core::TextKind) -> bool {
-        use audit_core::TextKind::{Json, Yaml};
+        use audit_core::TextKind::{Json, Prisma, SqitchPlan, Yaml};
         self.reads_text_files()
             || self.needs_specs() && matches!(kind, Yaml | Json)
-            || !self.cross_layer.is_empty() && kind == audit_core::TextKind::Prisma
+            || !self.cross_layer.is_empty() && kind == Prisma
+            || self.replays_schema() && kind == SqitchPlan
+    }
+
+    /// Whether a check reads the migrations' replay or the SQL files' facts (SQL,
+    /// project and cross-layer checks).
+    pub fn replays_schema(&self) -> bool {
+        !(self.sql.is_empty() && self.project.is_empty() && self.cross_layer.is_empty())
     }
 
     /// Compiles every grammar's query now rather than on first use: the first error.

@@ -1,12 +1,14 @@
 //! `xtask classify DIR`: the schema model's classification rate over a repository's
-//! migrations (`.sql` files under migrations folders, and Knex, TypeORM/MikroORM,
+//! migrations (`.sql` files under migrations folders, sqitch deploy scripts, and Knex, TypeORM/MikroORM,
 //! Sequelize, Alembic and Django migrations), and the most common unclassified
 //! statements, so the largest causes can be fixed first.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use audit_model::schema::{Classification, classify_migration, is_migration_path};
+use audit_model::schema::{
+    Classification, SqitchRole, classify_migration, is_migration_path, sqitch_change,
+};
 use audit_syntax::{Grammar, SqlDialect};
 use clap::Args;
 
@@ -17,6 +19,17 @@ pub struct ClassifyArgs {
     /// How many of the most common unclassified statement heads to print.
     #[arg(long, default_value_t = 15)]
     pub top: usize,
+}
+
+/// A migration by its path, or a sqitch project's deploy script (a `sqitch.plan` or
+/// `revert/` folder beside its `deploy/`), as the scan decides once it knows every file.
+fn is_migration(dir: &Path, rel: &str) -> bool {
+    is_migration_path(rel)
+        || sqitch_change(rel).is_some_and(|change| {
+            let project = dir.join(&change.project);
+            change.role == SqitchRole::Deploy
+                && (project.join("sqitch.plan").is_file() || project.join("revert").is_dir())
+        })
 }
 
 pub fn run(args: &ClassifyArgs) -> Result<(), String> {
@@ -44,7 +57,7 @@ pub fn run(args: &ClassifyArgs) -> Result<(), String> {
             statements,
             classified,
             unclassified,
-        }) = classify_migration(&rel, &text, grammar, is_migration_path(&rel), dialect)
+        }) = classify_migration(&rel, &text, grammar, is_migration(&args.dir, &rel), dialect)
         else {
             continue;
         };

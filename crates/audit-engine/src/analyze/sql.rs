@@ -75,14 +75,17 @@ pub(super) fn analyze_sql(
         });
     }
     // Project checks (DB008) read the files too.
-    if plan.sql.is_empty() && plan.project.is_empty() && plan.cross_layer.is_empty() {
+    if !plan.replays_schema() {
         return;
     }
     // What changes nothing and was understood (queries, grants, comments) no rule
     // reads: only the rest is kept for the project phase.
     statements.retain(|s| !s.events.is_empty() || !s.recognised);
     let is_migration = settings.is_migration(&source.path);
-    if statements.is_empty() && !is_migration {
+    // A sqitch script is kept even when empty: the project phase decides from its
+    // neighbours whether it is one, and DB008 pairs deploy and revert scripts.
+    let sqitch = schema::sqitch_change(&source.path);
+    if statements.is_empty() && !is_migration && sqitch.is_none() {
         return;
     }
     result.facts.sql = Some(Box::new(SqlSource {
@@ -92,6 +95,7 @@ pub(super) fn analyze_sql(
         is_migration,
         shape,
         revision: None,
+        sqitch,
     }));
 }
 
@@ -116,7 +120,7 @@ pub(super) fn analyze_code_migration(
     grammar: Grammar,
     result: &mut FileResult,
 ) {
-    if plan.sql.is_empty() && plan.project.is_empty() && plan.cross_layer.is_empty() {
+    if !plan.replays_schema() {
         return;
     }
     let text = source.text.as_str();
@@ -144,5 +148,6 @@ pub(super) fn analyze_code_migration(
             ..FileShape::default()
         },
         revision,
+        sqitch: None,
     }));
 }

@@ -36,6 +36,10 @@ pub(super) fn analyze_text(plan: &Plan, source: SourceText, result: &mut FileRes
             }
         }
     }
+    if kind == TextKind::SqitchPlan && plan.replays_schema() {
+        let plan = audit_model::schema::read_sqitch_plan(&source.text);
+        result.facts.sqitch_plan = Some(Box::new(plan));
+    }
     if kind == TextKind::Prisma && !plan.cross_layer.is_empty() {
         result.facts.database = crate::project::crosslayer::collect_prisma(&source).map(Box::new);
     }

@@ -1,8 +1,10 @@
 //! Django migrations lowered to the same schema events as SQL: each operation of a
 //! `migrations/NNNN_x.py` file (`migrations.CreateModel`, `AddField`, `RemoveField`,
-//! `RenameField`, `AlterField`, `DeleteModel`, `RenameModel`, `AddIndex`,
-//! `AddIndexConcurrently`) read from the code model's calls, their qualified names and
-//! keyword arguments. Tables are named as Django names them: `<app_label>_<model>`.
+//! `RenameField`, `AlterField`, `DeleteModel`, `RenameModel`, `AddIndex`, `RemoveIndex`,
+//! `AddConstraint`, `RemoveConstraint`, `AlterUniqueTogether`, ...) read from the code
+//! model's calls, their qualified names and keyword arguments. Tables are named as
+//! Django names them: `<app_label>_<model>`, a many-to-many field's join table
+//! `<app_label>_<model>_<field>`.
 
 use audit_core::Span;
 use audit_syntax::tree_sitter::{Node, Tree};
@@ -52,11 +54,30 @@ pub fn lower_django(
         text,
         app_label,
     };
+    // `SeparateDatabaseAndState(state_operations=[...])` changes only Django's idea of
+    // the models: the operations it lists there touch no table.
+    let state_only: Vec<Span> = semantics
+        .calls()
+        .iter()
+        .filter(|c| {
+            c.qualified_name
+                .as_deref()
+                .is_some_and(|n| n.ends_with(".SeparateDatabaseAndState"))
+        })
+        .filter_map(|c| c.keyword("state_operations"))
+        .map(|k| k.value)
+        .collect();
     let mut migration = CodeMigration::default();
     for call in semantics.calls() {
         let Some(name) = call.qualified_name.as_deref() else {
             continue;
         };
+        if state_only
+            .iter()
+            .any(|s| s.start <= call.span.start && call.span.end <= s.end)
+        {
+            continue;
+        }
         let Some(operation) = OPERATIONS.iter().find_map(|p| name.strip_prefix(p)) else {
             continue;
         };
@@ -95,9 +116,6 @@ const NO_EVENTS: &[&str] = &[
     "AlterModelManagers",
     "AlterOrderWithRespectTo",
     "SeparateDatabaseAndState",
-    "RemoveIndex",
-    "RemoveIndexConcurrently",
-    "RemoveConstraint",
     "RenameIndex",
     "AlterModelTableComment",
     "CreateExtension",
@@ -136,22 +154,27 @@ impl Django<'_> {
         let field = |key: &str| self.keyword_string(call, key).map(|f| Name::new(&f, false));
         let event = |change| vec![Event { span, change }];
         let (kind, events) = match operation {
-            "CreateModel" => match model("name") {
-                Some(table) => {
+            "CreateModel" => match (model("name"), self.keyword_string(call, "name")) {
+                (Some(table), Some(name)) => {
                     let mut constraints = Vec::new();
                     let columns = self.fields(call, &mut constraints);
-                    (
-                        StatementKind::CreateTable,
-                        event(Change::CreateTable {
-                            table,
-                            columns,
-                            constraints,
-                            if_not_exists: false,
-                            temporary: false,
-                        }),
-                    )
+                    let mut events = event(Change::CreateTable {
+                        table,
+                        columns,
+                        constraints,
+                        if_not_exists: false,
+                        temporary: false,
+                    });
+                    events.extend(
+                        self.many_to_many_fields(call)
+                            .filter_map(|(field, definition)| {
+                                self.join_table(&name, &field, definition)
+                            })
+                            .map(|change| Event { span, change }),
+                    );
+                    (StatementKind::CreateTable, events)
                 }
-                None => (StatementKind::CreateTable, Vec::new()),
+                _ => (StatementKind::CreateTable, Vec::new()),
             },
             "DeleteModel" => (
                 StatementKind::DropTable,
@@ -166,6 +189,27 @@ impl Django<'_> {
                     _ => Vec::new(),
                 },
             ),
+            // A many-to-many field is a join table of its own.
+            "AddField"
+                if self
+                    .keyword_call(call, "field")
+                    .is_some_and(is_many_to_many) =>
+            {
+                (
+                    StatementKind::CreateTable,
+                    match (
+                        self.keyword_string(call, "model_name"),
+                        field("name"),
+                        self.keyword_call(call, "field"),
+                    ) {
+                        (Some(model), Some(name), Some(field)) => self
+                            .join_table(&model, &name, field)
+                            .map(event)
+                            .unwrap_or_default(),
+                        _ => Vec::new(),
+                    },
+                )
+            }
             "AddField" | "AlterField" => {
                 let column = self
                     .keyword_call(call, "field")
@@ -265,47 +309,41 @@ impl Django<'_> {
                     })
                     .unwrap_or_default(),
             ),
-            // `unique_together={("a", "b")}`: a unique constraint per tuple;
-            // `index_together`: an index per tuple.
-            "AlterUniqueTogether" | "AlterIndexTogether" => {
-                let (key, kind) = if operation == "AlterUniqueTogether" {
-                    ("unique_together", StatementKind::AlterTable)
-                } else {
-                    ("index_together", StatementKind::CreateIndex)
-                };
-                let events = match (model("name"), call.keyword(key)) {
+            // `unique_together={("a", "b")}`: the model's unique constraints become one
+            // per tuple (`set()`: none).
+            "AlterUniqueTogether" => (
+                StatementKind::AlterTable,
+                match (model("name"), call.keyword("unique_together")) {
+                    (Some(table), Some(together)) => event(Change::SetUniqueTogether {
+                        table,
+                        groups: self.field_groups(together.value),
+                    }),
+                    _ => Vec::new(),
+                },
+            ),
+            // `index_together={("a", "b")}`: an index per tuple.
+            "AlterIndexTogether" => (
+                StatementKind::CreateIndex,
+                match (model("name"), call.keyword("index_together")) {
                     (Some(table), Some(together)) => self
                         .field_groups(together.value)
                         .into_iter()
                         .map(|columns| Event {
                             span,
-                            change: if operation == "AlterUniqueTogether" {
-                                Change::AddConstraint {
-                                    table: table.clone(),
-                                    constraint: ConstraintDef {
-                                        name: None,
-                                        constraint: Constraint::Unique { columns },
-                                        span,
-                                    },
-                                    not_valid: false,
-                                }
-                            } else {
-                                Change::CreateIndex {
-                                    table: table.clone(),
-                                    name: None,
-                                    columns,
-                                    unique: false,
-                                    concurrently: false,
-                                    only: false,
-                                    rows: IndexedRows::All,
-                                }
+                            change: Change::CreateIndex {
+                                table: table.clone(),
+                                name: None,
+                                columns,
+                                unique: false,
+                                concurrently: false,
+                                only: false,
+                                rows: IndexedRows::All,
                             },
                         })
                         .collect(),
                     _ => Vec::new(),
-                };
-                (kind, events)
-            }
+                },
+            ),
             // `AddConstraint(model_name, constraint=models.UniqueConstraint(fields=[...]))`
             // or a `CheckConstraint`.
             "AddConstraint" => {
@@ -346,6 +384,24 @@ impl Django<'_> {
                         .unwrap_or_default(),
                 )
             }
+            "RemoveIndex" | "RemoveIndexConcurrently" => (
+                StatementKind::DropIndex,
+                field("name")
+                    .map(|name| {
+                        event(Change::DropIndex {
+                            names: vec![name],
+                            concurrently: operation == "RemoveIndexConcurrently",
+                        })
+                    })
+                    .unwrap_or_default(),
+            ),
+            "RemoveConstraint" => (
+                StatementKind::AlterTable,
+                model("model_name")
+                    .zip(field("name"))
+                    .map(|(table, name)| event(Change::DropConstraint { table, name }))
+                    .unwrap_or_default(),
+            ),
             "AlterModelTable" => (
                 StatementKind::Other,
                 match (model("name"), self.keyword_string(call, "table")) {
@@ -466,16 +522,163 @@ impl Django<'_> {
     }
 
     /// An `AlterField` of a relation (`ForeignKey`, `OneToOneField`, `ManyToManyField`):
-    /// understood, though its column's type is not known here.
+    /// understood, though its column's type is not known here; an `AddField` of a
+    /// many-to-many field `through` a model of its own, whose `CreateModel` makes the
+    /// table.
     fn restates_relation(&self, operation: &str, call: &Call) -> bool {
-        operation == "AlterField"
-            && self.keyword_call(call, "field").is_some_and(|f| {
+        let field = self.keyword_call(call, "field");
+        match operation {
+            "AlterField" => field.is_some_and(|f| {
                 f.qualified_name.as_deref().is_some_and(|q| {
                     q.ends_with(".ForeignKey")
                         || q.ends_with(".OneToOneField")
                         || q.ends_with(".ManyToManyField")
                 })
-            })
+            }),
+            "AddField" => {
+                field.is_some_and(|f| is_many_to_many(f) && f.keyword("through").is_some())
+            }
+            _ => false,
+        }
+    }
+
+    /// The many-to-many fields of `CreateModel(fields=[...])`: name and definition.
+    fn many_to_many_fields<'c>(&'c self, call: &Call) -> impl Iterator<Item = (Name, &'c Call)> {
+        let fields = call
+            .keyword("fields")
+            .and_then(|k| self.node(k.value))
+            .filter(|f| f.kind_name() == "list");
+        let mut tuples = Vec::new();
+        if let Some(fields) = fields {
+            let mut cursor = fields.walk();
+            tuples.extend(fields.named_children(&mut cursor));
+        }
+        tuples.into_iter().filter_map(|tuple| {
+            let name = string_literal(&self.text[tuple.named_child(0)?.byte_range()])?;
+            let value = tuple.named_child(1)?;
+            let field = self
+                .semantics
+                .call(Span::new(value.start_byte(), value.end_byte()))?;
+            is_many_to_many(field).then(|| (Name::new(&name, false), field))
+        })
+    }
+
+    /// The join table Django creates for a many-to-many field of `model` (none when it
+    /// goes `through` a model of its own): `db_table`, else `<model's table>_<field>`,
+    /// with `id`, `<model>_id` and `<target>_id` (`from_`/`to_` when the model relates to
+    /// itself), unique together and each indexed; only the model's side when the target
+    /// is no literal.
+    fn join_table(&self, model: &str, field_name: &Name, field: &Call) -> Option<Change> {
+        if field.keyword("through").is_some() {
+            return None;
+        }
+        let source = self.table(model);
+        let target = self.keyword_string(field, "to").or_else(|| {
+            let arguments = self.node(field.arguments?)?;
+            let first = arguments.named_child(0)?;
+            string_literal(&self.text[first.byte_range()])
+        });
+        let target_model = target
+            .as_deref()
+            .map(|t| t.rsplit('.').next().unwrap_or(t).to_lowercase());
+        let model = model.to_lowercase();
+        let name = match self.keyword_string(field, "db_table") {
+            Some(table) => table,
+            None => format!("{}_{}", source.key.name.as_str(), field_name.as_str()),
+        };
+        let table = TableRef::new(TableKey {
+            schema: None,
+            name: Name::new(&name, false),
+        });
+        // A target that is no literal (`to=settings.AUTH_USER_MODEL`) is taken for
+        // another model: the model's own side is known, the target's column is not.
+        let target_table =
+            target
+                .as_deref()
+                .zip(target_model.as_deref())
+                .map(|(target, target_model)| {
+                    if target == "self" || target_model == model {
+                        source.clone()
+                    } else {
+                        match target.rsplit_once('.') {
+                            Some((app, _)) => TableRef::new(TableKey {
+                                schema: None,
+                                name: Name::new(
+                                    &format!("{}_{target_model}", app.to_lowercase()),
+                                    false,
+                                ),
+                            }),
+                            None => self.table(target_model),
+                        }
+                    }
+                });
+        let (from, to) = match (&target_table, &target_model) {
+            (Some(target), _) if target.key == source.key => {
+                (format!("from_{model}_id"), Some(format!("to_{model}_id")))
+            }
+            (_, target_model) => (
+                format!("{model}_id"),
+                target_model.as_ref().map(|t| format!("{t}_id")),
+            ),
+        };
+        let column = |name: &str, has_default| ColumnDef {
+            name: Name::new(name, false),
+            data_type: None,
+            not_null: true,
+            has_default,
+            type_span: field.span,
+            span: field.span,
+        };
+        let names = |names: &[&str]| names.iter().map(|n| Name::new(n, false)).collect();
+        let constraint = |constraint| ConstraintDef {
+            name: None,
+            constraint,
+            span: field.span,
+        };
+        let mut constraints = vec![
+            constraint(Constraint::PrimaryKey {
+                columns: names(&["id"]),
+            }),
+            constraint(Constraint::Index {
+                columns: names(&[&from]),
+            }),
+            constraint(Constraint::ForeignKey {
+                columns: names(&[&from]),
+                references: source,
+                // The target's primary key.
+                referred_columns: Vec::new(),
+            }),
+        ];
+        let columns = match (to, target_table) {
+            (Some(to), Some(target_table)) => {
+                constraints.extend([
+                    constraint(Constraint::Unique {
+                        columns: names(&[&from, &to]),
+                    }),
+                    constraint(Constraint::Index {
+                        columns: names(&[&to]),
+                    }),
+                    constraint(Constraint::ForeignKey {
+                        columns: names(&[&to]),
+                        references: target_table,
+                        referred_columns: Vec::new(),
+                    }),
+                ]);
+                Some(vec![
+                    column("id", true),
+                    column(&from, false),
+                    column(&to, false),
+                ])
+            }
+            _ => None,
+        };
+        Some(Change::CreateTable {
+            table,
+            columns,
+            constraints,
+            if_not_exists: false,
+            temporary: false,
+        })
     }
 
     /// `<app_label>_<model>`, as Django names a model's table.
@@ -631,6 +834,14 @@ impl Django<'_> {
             "GenericIPAddressField" | "IPAddressField" => simple("inet"),
             "UUIDField" => simple("uuid"),
             "JSONField" => simple("jsonb"),
+            // PostgreSQL's array of its `base_field`'s type.
+            "ArrayField" => self
+                .keyword_call(field, "base_field")
+                .and_then(|base| self.column(name.clone(), base).data_type)
+                .map(|base| ColumnType {
+                    name: format!("{}[]", base.name).into(),
+                    args: base.args,
+                }),
             _ => None,
         };
         let relation = matches!(class, "ForeignKey" | "OneToOneField");

@@ -345,6 +345,12 @@ pub enum Change {
         constraint: ConstraintDef,
         not_valid: bool,
     },
+    /// Django's `AlterUniqueTogether`: the model's unique-together constraints become
+    /// these groups, replacing those an earlier one made (`set()` drops them all).
+    SetUniqueTogether {
+        table: TableRef,
+        groups: Vec<Vec<Name>>,
+    },
     DropConstraint {
         table: TableRef,
         name: Name,
@@ -397,6 +403,7 @@ impl Change {
             | Change::DropDefault { table, .. }
             | Change::CreateIndex { table, .. }
             | Change::AddConstraint { table, .. }
+            | Change::SetUniqueTogether { table, .. }
             | Change::DropConstraint { table, .. }
             | Change::DropPrimaryKey { table }
             | Change::ValidateConstraint { table, .. }

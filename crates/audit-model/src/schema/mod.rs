@@ -11,6 +11,7 @@ mod knex;
 mod lower;
 mod replay;
 mod sequelize;
+mod sqitch;
 mod typeorm;
 
 use std::collections::BTreeMap;
@@ -32,6 +33,9 @@ pub use replay::{
     SqlSource, final_schemas, is_migration_path, replay,
 };
 pub use sequelize::{is_sequelize_migration, lower_sequelize};
+pub use sqitch::{
+    SqitchChange, SqitchPlan, SqitchRole, read_sqitch_plan, resolve_sqitch, sqitch_change,
+};
 pub use typeorm::{is_typeorm_migration, lower_typeorm};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +53,8 @@ pub struct Index {
     pub columns: Vec<Name>,
     pub unique: bool,
     pub rows: IndexedRows,
+    /// Made by Django's `unique_together`, which the next `AlterUniqueTogether` replaces.
+    pub unique_together: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -306,7 +312,18 @@ fn apply_to_table(table: &mut Table, change: &Change) {
             columns: columns.clone(),
             unique: *unique,
             rows: rows.clone(),
+            unique_together: false,
         }),
+        Change::SetUniqueTogether { groups, .. } => {
+            table.indexes.retain(|i| !i.unique_together);
+            table.indexes.extend(groups.iter().map(|columns| Index {
+                name: None,
+                columns: columns.clone(),
+                unique: true,
+                rows: IndexedRows::All,
+                unique_together: true,
+            }));
+        }
         Change::AddConstraint { constraint, .. } => add_constraint(table, constraint),
         Change::DropConstraint { name, .. } => {
             let named = |n: &Option<Name>| n.as_ref() == Some(name);
@@ -339,6 +356,7 @@ fn add_constraint(table: &mut Table, def: &ConstraintDef) {
         columns: columns.to_vec(),
         unique,
         rows: IndexedRows::All,
+        unique_together: false,
     };
     match &def.constraint {
         Constraint::PrimaryKey { columns } => {

@@ -1,7 +1,7 @@
 //! The order migrations replay in: per migration set (the folder named like a migrations
 //! folder), files in natural order (`V2__x` before `V10__x`, Flyway's repeatable `R__x`
-//! after the versioned ones), rollback files and `-- migrate:down` sections checked but
-//! never applied.
+//! after the versioned ones; a sqitch project's scripts in its plan's order), rollback
+//! files and `-- migrate:down` sections checked but never applied.
 
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -9,6 +9,7 @@ use std::sync::Arc;
 use audit_core::{SourceText, Span};
 use audit_syntax::SqlDialect;
 
+use super::sqitch::{SqitchChange, SqitchRole};
 use super::{Revision, Schema, Statement};
 
 /// A `.sql` file after the per-file pass: its text (for findings' positions) and its
@@ -24,6 +25,8 @@ pub struct SqlSource {
     pub shape: FileShape,
     /// An Alembic revision's id and parent: such files replay along that chain.
     pub revision: Option<Revision>,
+    /// The sqitch change whose script this is: such files replay in their plan's order.
+    pub sqitch: Option<SqitchChange>,
 }
 
 /// What a migration file holds, counted before statements were left out: how rules
@@ -151,7 +154,12 @@ fn migration_sets(mut migrations: Vec<&SqlSource>) -> Vec<Vec<&SqlSource>> {
     migrations.sort_by(|a, b| {
         set_of(a)
             .cmp(&set_of(b))
-            .then_with(|| replay_order(&a.source.path, &b.source.path))
+            .then_with(|| match (&a.sqitch, &b.sqitch) {
+                (Some(a), Some(b)) => sqitch_order(a, b),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => replay_order(&a.source.path, &b.source.path),
+            })
     });
     migrations
         .chunk_by(|a, b| set_of(a) == set_of(b))
@@ -198,9 +206,14 @@ fn in_revision_order<'a>(set: &[&'a SqlSource]) -> Vec<&'a SqlSource> {
     ordered
 }
 
-/// Which set a migration replays in: its migrations folder and its dialect.
+/// Which set a migration replays in: its migrations folder (a sqitch project) and its
+/// dialect.
 fn set_of(sql: &SqlSource) -> (&str, &'static str) {
-    (migration_set(&sql.source.path), sql.dialect.name())
+    let set = match &sql.sqitch {
+        Some(change) => change.project.as_str(),
+        None => migration_set(&sql.source.path),
+    };
+    (set, sql.dialect.name())
 }
 
 /// Every statement of a sorted set with its role.
@@ -209,7 +222,12 @@ fn for_each_step<'a>(
     mut step: impl FnMut(&'a SqlSource, &'a Statement, MigrationRole),
 ) {
     for sql in set {
-        let file_role = if is_down_path(&sql.source.path) {
+        let file_role = if let Some(change) = &sql.sqitch {
+            match change.role {
+                SqitchRole::Revert => MigrationRole::Down,
+                _ => MigrationRole::Forward,
+            }
+        } else if is_down_path(&sql.source.path) {
             MigrationRole::Down
         } else {
             MigrationRole::Forward
@@ -236,6 +254,17 @@ fn replay_order(a: &str, b: &str) -> Ordering {
     repeatable(a)
         .cmp(&repeatable(b))
         .then_with(|| natural_cmp(a, b))
+}
+
+/// Sqitch scripts in plan order, those the plan does not list after, by name; each
+/// change's revert right after its deploy, as it would run: against what it undoes.
+fn sqitch_order(a: &SqitchChange, b: &SqitchChange) -> Ordering {
+    a.position
+        .is_none()
+        .cmp(&b.position.is_none())
+        .then_with(|| a.position.cmp(&b.position))
+        .then_with(|| natural_cmp(&a.change, &b.change))
+        .then_with(|| a.role.cmp(&b.role))
 }
 
 /// Folder names whose `.sql` files are migrations; the last one in a path ends its set.

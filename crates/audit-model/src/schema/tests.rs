@@ -25,6 +25,7 @@ fn source(path: &str, text: &str) -> SqlSource {
         is_migration: is_migration_path(path),
         shape: FileShape::default(),
         revision: None,
+        sqitch: None,
     }
 }
 
@@ -46,8 +47,12 @@ fn final_schemas(files: &[(&str, &str)]) -> String {
 /// Each statement the replay shows, as `path:line role [tables before it]`.
 fn steps(files: &[(&str, &str)], tables: &[&str]) -> Vec<String> {
     let sources: Vec<SqlSource> = files.iter().map(|(p, t)| source(p, t)).collect();
+    steps_of(&sources, tables)
+}
+
+fn steps_of(sources: &[SqlSource], tables: &[&str]) -> Vec<String> {
     let mut seen = Vec::new();
-    replay(&sources, |step| {
+    replay(sources, |step| {
         let line = step.sql.source.position(step.statement.span.start).line;
         let known: Vec<String> = tables
             .iter()
@@ -270,6 +275,99 @@ fn down_files_and_sections_are_shown_but_not_applied() {
     );
 }
 
+/// The files of a sqitch project in `db/` (with `db/sqitch.plan` when `plan` is given),
+/// resolved as the project phase resolves them.
+fn sqitch_project(files: &[(&str, &str)], plan: Option<&str>) -> Vec<SqlSource> {
+    let mut sources: Vec<SqlSource> = files
+        .iter()
+        .map(|(p, t)| SqlSource {
+            sqitch: sqitch_change(p),
+            ..source(p, t)
+        })
+        .collect();
+    let plans = plan
+        .map(|plan| ("db".to_string(), read_sqitch_plan(plan)))
+        .into_iter()
+        .collect();
+    resolve_sqitch(&mut sources, &plans);
+    sources
+}
+
+const SQITCH_FILES: [(&str, &str); 7] = [
+    (
+        "db/deploy/users.sql",
+        "CREATE TABLE users (id int PRIMARY KEY, email text);\n",
+    ),
+    // Before `users` by name, after it by the plan.
+    (
+        "db/deploy/add_email_index.sql",
+        "CREATE INDEX users_email ON users (email);\n",
+    ),
+    (
+        "db/deploy/zz_unplanned.sql",
+        "ALTER TABLE users ADD name text;\n",
+    ),
+    ("db/revert/users.sql", "DROP TABLE users;\n"),
+    ("db/revert/add_email_index.sql", "DROP INDEX users_email;\n"),
+    (
+        "db/verify/users.sql",
+        "SELECT id, email FROM users WHERE false;\n",
+    ),
+    // No plan and no revert scripts beside it: a folder of scripts.
+    ("ops/deploy/cleanup.sql", "DROP TABLE sessions;\n"),
+];
+
+const SQITCH_PLAN: &str = "%syntax-version=1.0.0\n%project=app\n\n\
+    users 2024-01-01T00:00:00Z Ann <ann@example.com> # Users.\n\
+    @v1 2024-01-01T00:00:01Z Ann <ann@example.com> # Tag.\n\
+    add_email_index [users] 2024-01-02T00:00:00Z Ann <ann@example.com>\n";
+
+#[test]
+fn sqitch_deploys_replay_in_plan_order_with_each_revert_after_its_deploy() {
+    let sources = sqitch_project(&SQITCH_FILES, Some(SQITCH_PLAN));
+    let users = "users@db/deploy/users.sql";
+    assert_eq!(
+        steps_of(&sources, &["users"]),
+        [
+            "db/deploy/users.sql:1 Some(Forward) []".to_string(),
+            format!("db/revert/users.sql:1 Some(Down) [{users}]"),
+            format!("db/deploy/add_email_index.sql:1 Some(Forward) [{users}]"),
+            format!("db/revert/add_email_index.sql:1 Some(Down) [{users}]"),
+            // Not in the plan: after the planned changes.
+            format!("db/deploy/zz_unplanned.sql:1 Some(Forward) [{users}]"),
+            // Verify scripts and a lone deploy folder are no migrations.
+            "db/verify/users.sql:1 None []".to_string(),
+            "ops/deploy/cleanup.sql:1 None []".to_string(),
+        ]
+    );
+    let finals: Vec<String> = replay::final_schemas(&sources)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        finals,
+        [
+            "users@db/deploy/users.sql (id int4 not null, email text, name text) pk(id) unique index(id) index(email)\n"
+        ]
+    );
+}
+
+#[test]
+fn sqitch_without_a_plan_replays_by_name_when_deploy_and_revert_sit_together() {
+    let sources = sqitch_project(&SQITCH_FILES, None);
+    assert_eq!(
+        steps_of(&sources, &["users"])[..3],
+        [
+            "db/deploy/add_email_index.sql:1 Some(Forward) []",
+            "db/revert/add_email_index.sql:1 Some(Down) []",
+            "db/deploy/users.sql:1 Some(Forward) []",
+        ]
+    );
+    // A lone deploy folder, with neither plan nor revert scripts, is left alone.
+    let lone = sqitch_project(&SQITCH_FILES[..3], None);
+    assert!(lone.iter().all(|s| s.sqitch.is_none() && !s.is_migration));
+}
+
 #[test]
 fn layouts_replay_their_history_in_order() {
     let up_down_folders = [
@@ -397,6 +495,7 @@ fn one_folder_holds_a_history_per_dialect_named_in_its_files() {
         is_migration: true,
         shape: FileShape::default(),
         revision: None,
+        sqitch: None,
     })
     .collect();
     let mut finals = Vec::new();
@@ -428,6 +527,7 @@ fn django(path: &str, text: &str) -> SqlSource {
         is_migration: true,
         shape: FileShape::default(),
         revision: None,
+        sqitch: None,
     }
 }
 
@@ -501,6 +601,7 @@ fn alembic(path: &str, text: &str) -> SqlSource {
         is_migration: true,
         shape: FileShape::default(),
         revision: alembic_revision(&semantics, text),
+        sqitch: None,
     }
 }
 
@@ -603,6 +704,7 @@ fn knex(path: &str, text: &str) -> SqlSource {
         is_migration: true,
         shape: FileShape::default(),
         revision: None,
+        sqitch: None,
     }
 }
 
@@ -706,6 +808,7 @@ fn js_migration(
             ..FileShape::default()
         },
         revision: None,
+        sqitch: None,
     };
     (source, unclassified)
 }
@@ -912,6 +1015,7 @@ fn alembic_batch_operations_act_on_the_batch_table_and_an_empty_downgrade_is_see
         is_migration: true,
         shape: FileShape::default(),
         revision: alembic_revision(&semantics, text),
+        sqitch: None,
     };
     assert!(
         source
@@ -997,6 +1101,7 @@ class Migration(migrations.Migration):
         is_migration: true,
         shape: FileShape::default(),
         revision: None,
+        sqitch: None,
     };
     assert_eq!(
         final_schema_of(&[source]),
@@ -1043,5 +1148,77 @@ class Migration(migrations.Migration):
     assert_eq!(
         last,
         "social_account@social/migrations/0001_initial.py (id int4 not null default, provider varchar(30) not null, uid varchar(191) not null, code varchar(8) not null, slug varchar(50) not null, title varchar(8) not null, email varchar(254) not null) pk(id) unique index(id) unique index(code) index(slug) unique index(provider,uid) index(uid) index(email)\n"
+    );
+}
+
+#[test]
+fn django_join_tables_unique_together_and_removals_replay() {
+    let initial = r#"from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    operations = [
+        migrations.CreateModel(
+            name="Site",
+            fields=[
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=100)),
+                ("slug", models.SlugField(db_index=False)),
+                ("peers", models.ManyToManyField(to="dcim.site")),
+            ],
+        ),
+        migrations.AlterUniqueTogether(name="site", unique_together={("name", "slug")}),
+        migrations.AddIndex(model_name="site", index=models.Index(fields=["name"], name="site_name_idx")),
+    ]
+"#;
+    let change = r#"import django.contrib.postgres.fields
+from django.conf import settings
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    operations = [
+        migrations.AddField(model_name="site", name="tags", field=models.ManyToManyField(blank=True, related_name="+", to="extras.tag")),
+        migrations.AddField(model_name="site", name="owners", field=models.ManyToManyField(through="dcim.SiteOwner", to="users.user")),
+        migrations.AddField(model_name="site", name="watchers", field=models.ManyToManyField(to=settings.AUTH_USER_MODEL)),
+        migrations.AddField(model_name="site", name="codes", field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=50), null=True)),
+        migrations.AlterField(model_name="site", name="codes", field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=50), size=None)),
+        migrations.AlterUniqueTogether(name="site", unique_together=set()),
+        migrations.AddConstraint(model_name="site", constraint=models.UniqueConstraint(fields=("slug",), name="dcim_site_unique_slug")),
+        migrations.AddConstraint(model_name="site", constraint=models.UniqueConstraint(fields=("name",), name="dcim_site_unique_name")),
+        migrations.RemoveIndex(model_name="site", name="site_name_idx"),
+        migrations.RemoveConstraint(model_name="site", name="dcim_site_unique_slug"),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.RemoveField(model_name="site", name="name")],
+            database_operations=[
+                migrations.RunSQL("CREATE INDEX dcim_site_slug ON dcim_site (slug)", reverse_sql="DROP INDEX dcim_site_slug"),
+            ],
+        ),
+    ]
+"#;
+    let grammar = audit_syntax::Grammar::Python;
+    for text in [initial, change] {
+        let (tree, grammar) =
+            audit_syntax::parse_tree(grammar, text, std::time::Duration::from_secs(10)).unwrap();
+        let semantics = crate::code::CodeSemantics::build(&tree, text, grammar);
+        let migration = lower_django(&tree, &semantics, text, "dcim", SqlDialect::Postgres);
+        assert!(
+            migration.unclassified.is_empty(),
+            "{:?}",
+            migration.unclassified
+        );
+    }
+    let sources = [
+        django("dcim/migrations/0001_initial.py", initial),
+        django("dcim/migrations/0002_tags.py", change),
+    ];
+    // `set()` dropped the unique-together pair, the removals their index and constraint;
+    // the field removed from Django's state only is still a column.
+    assert_eq!(
+        final_schema_of(&sources),
+        "dcim_site@dcim/migrations/0001_initial.py (id int8 not null default, name varchar(100) not null, slug varchar(50) not null, codes varchar[](50)) pk(id) unique index(id) unique index(name) index(slug)\n\
+         dcim_site_peers@dcim/migrations/0001_initial.py (id not null default, from_site_id not null, to_site_id not null) pk(id) unique index(id) index(from_site_id) unique index(from_site_id,to_site_id) index(to_site_id) fk(from_site_id->dcim_site) fk(to_site_id->dcim_site)\n\
+         dcim_site_tags@dcim/migrations/0002_tags.py (id not null default, site_id not null, tag_id not null) pk(id) unique index(id) index(site_id) unique index(site_id,tag_id) index(tag_id) fk(site_id->dcim_site) fk(tag_id->extras_tag)\n\
+         dcim_site_watchers@dcim/migrations/0002_tags.py () columns-unknown pk(id) unique index(id) index(site_id) fk(site_id->dcim_site)\n"
     );
 }

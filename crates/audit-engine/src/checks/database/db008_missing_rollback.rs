@@ -1,12 +1,12 @@
 //! DB008: a migration with no way back, in the layouts that have one: a `*.up.sql` or
-//! `up.sql` without its down file, a dbmate/goose file without a down section (or with
+//! `up.sql` without its down file, a sqitch deploy script without its revert script, a dbmate/goose file without a down section (or with
 //! an empty one), a Knex, TypeORM, MikroORM or Sequelize `down` or an Alembic
 //! `downgrade()` that does nothing, a Django `RunPython`/`RunSQL` without reverse.
 
 use std::collections::HashMap;
 
 use audit_core::Span;
-use audit_model::schema::{DownFunction, SqlSource};
+use audit_model::schema::{DownFunction, SqitchRole, SqlSource};
 
 use crate::checks::{Check, Emit};
 use crate::facts::ProjectFacts;
@@ -28,7 +28,13 @@ fn check(facts: &ProjectFacts, out: &mut Emit<'_>) {
             .statements
             .first()
             .map_or(Span::new(0, 0), |s| Span::new(s.span.start, s.span.start));
-        let down_path = if let Some(stem) = path.strip_suffix(".up.sql") {
+        let down_path = if let Some(change) = &sql.sqitch {
+            // A revert script is itself the rollback.
+            if change.role != SqitchRole::Deploy {
+                continue;
+            }
+            Some(change.script_path(SqitchRole::Revert))
+        } else if let Some(stem) = path.strip_suffix(".up.sql") {
             Some(format!("{stem}.down.sql"))
         } else if path == "up.sql" || path.ends_with("/up.sql") {
             Some(format!("{}down.sql", &path[..path.len() - "up.sql".len()]))
