@@ -66,8 +66,7 @@ fn cases() -> Vec<Case> {
     while minified.len() < 4 * 1024 * 1024 {
         minified.push_str("function f(a,b){return a.map(x=>x*b).filter(Boolean)};");
     }
-    // SEC003 points at the command argument.
-    let minified_column = minified.len() as u32 + 9;
+    // Minified: the code rules skip it (SEC003 would point at the command argument).
     minified.push_str("cp.exec(command,()=>{});");
     // SEC006 inputs: one line of 2 MiB of JSON with a password at its end, a 6 MiB `.env`
     // with a token on its last line, and one over the size limit.
@@ -291,7 +290,7 @@ fn cases() -> Vec<Case> {
         Case {
             id: "minified-4mb",
             files: vec![file("dist-like/bundle.js", minified)],
-            expect: Expect::Findings(vec![("dist-like/bundle.js", 1, minified_column, "SEC003")]),
+            expect: Expect::Note("minified JavaScript"),
         },
         Case {
             id: "text-binary",
@@ -581,7 +580,8 @@ fn a_parse_time_budget_bounds_each_file() {
     let root = dir.path();
     let mut bundle = String::new();
     while bundle.len() < 3 * 1024 * 1024 {
-        bundle.push_str("function f(a,b){return a.map(x=>x*b).filter(Boolean)};");
+        // Short lines: a minified file would not be parsed at all.
+        bundle.push_str("function f(a,b){return a.map(x=>x*b).filter(Boolean)};\n");
     }
     std::fs::write(root.join("bundle.js"), bundle).unwrap();
     std::fs::write(root.join("good.py"), PICKLE).unwrap();
