@@ -837,7 +837,8 @@ fn broken_sql_in_code_migrations_is_survived() {
 #[test]
 fn minified_javascript_is_searched_for_secrets_only() {
     let dir = tempfile::tempdir().unwrap();
-    let code = "const cp=require(\"child_process\");function run(req){cp.exec(\"ls \"+req.query.dir)}";
+    let code =
+        "const cp=require(\"child_process\");function run(req){cp.exec(\"ls \"+req.query.dir)}";
     let key = "const k=\"AKIAQYLPMN5HHHFPZAM2\";";
     let filler = "var a=function(b,c){return b(c)};".repeat(1_000);
     let bundle = format!("(()=>{{{code}{key}{filler}}})();\n");
@@ -848,13 +849,20 @@ fn minified_javascript_is_searched_for_secrets_only() {
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     let files = per_file(&report);
     let rules = |path: &str| -> BTreeSet<String> {
-        files[path].0.iter().map(|(_, _, rule)| rule.clone()).collect()
+        files[path]
+            .0
+            .iter()
+            .map(|(_, _, rule)| rule.clone())
+            .collect()
     };
     assert!(rules("src/run.js").contains("SEC003"), "{files:?}");
     assert!(!rules("static/bundle.js").contains("SEC003"), "{files:?}");
     assert!(rules("static/bundle.js").contains("SEC006"), "{files:?}");
     assert!(
-        files["static/bundle.js"].1.iter().any(|n| n.contains("minified JavaScript")),
+        files["static/bundle.js"]
+            .1
+            .iter()
+            .any(|n| n.contains("minified JavaScript")),
         "{files:?}"
     );
 }

@@ -92,16 +92,22 @@ impl Table {
     }
 
     /// Whether an index has `columns` as its leading columns (in any order), so lookups
-    /// by them, and the checks a foreign key makes, use it.
+    /// by them, and the checks a foreign key makes, use it; or the primary key is made of
+    /// some of them, so equality on them finds at most one row through it.
     pub fn has_index_leading_with(&self, columns: &[Name]) -> bool {
+        let pinned_by_primary_key = self
+            .primary_key
+            .as_ref()
+            .is_some_and(|pk| !pk.is_empty() && pk.iter().all(|c| columns.contains(c)));
         !columns.is_empty()
-            && self.indexes.iter().any(|index| {
-                index.rows.serve_lookups_by(columns)
-                    && index.columns.len() >= columns.len()
-                    && columns
-                        .iter()
-                        .all(|c| index.columns[..columns.len()].contains(c))
-            })
+            && (pinned_by_primary_key
+                || self.indexes.iter().any(|index| {
+                    index.rows.serve_lookups_by(columns)
+                        && index.columns.len() >= columns.len()
+                        && columns
+                            .iter()
+                            .all(|c| index.columns[..columns.len()].contains(c))
+                }))
     }
 }
 
