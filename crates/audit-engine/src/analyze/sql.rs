@@ -24,8 +24,14 @@ pub(super) fn analyze_sql(
     result.suppressions = suppress::parse(&source, Language::Sql, None, &[], &mut result.notes);
     let dialect = settings.sql_dialect_for(&source.path);
     let mut statements = Vec::new();
+    let mut search_path = schema::SearchPath::default();
     let parsed = audit_syntax::parse_sql_each(&source.text, dialect, |file, statement| {
-        statements.push(schema::lower(file, &source.text, statement));
+        statements.push(schema::lower(
+            file,
+            &source.text,
+            statement,
+            &mut search_path,
+        ));
     });
     let file = match parsed {
         Ok(file) => file,

@@ -20,9 +20,51 @@ use super::event::{
 /// Schemas that are where unqualified names resolve by default.
 const DEFAULT_SCHEMAS: &[&str] = &["public", "dbo"];
 
-/// Lowers one statement of `file` (whose text is `text`) to its events.
-pub fn lower(file: &SqlFile, text: &str, statement: SqlStatement) -> Statement {
-    let lowering = Lowering { file, text };
+/// The schema a file's unqualified names resolve to after its last `SET search_path`:
+/// the path's first schema, `None` while it is the default (`public`, `"$user"`).
+#[derive(Debug, Default)]
+pub struct SearchPath(Option<Name>);
+
+impl SearchPath {
+    fn follow(&mut self, tree: &ast::Statement) {
+        let ast::Statement::Set(ast::Set::SingleAssignment {
+            variable, values, ..
+        }) = tree
+        else {
+            return;
+        };
+        if !variable.to_string().eq_ignore_ascii_case("search_path") {
+            return;
+        }
+        let first = values.first().and_then(|value| match value {
+            Expr::Identifier(ident) => Some(Name::new(&ident.value, ident.quote_style.is_some())),
+            Expr::Value(value) => match &value.value {
+                Value::SingleQuotedString(schema) => Some(Name::new(schema, false)),
+                _ => None,
+            },
+            _ => None,
+        });
+        self.0 = first.filter(|s| !DEFAULT_SCHEMAS.contains(&s.as_str()) && s.as_str() != "$user");
+    }
+}
+
+/// Lowers one statement of `file` (whose text is `text`) to its events; `search_path`
+/// is the file's, followed from statement to statement.
+pub fn lower(
+    file: &SqlFile,
+    text: &str,
+    statement: SqlStatement,
+    search_path: &mut SearchPath,
+) -> Statement {
+    let resolves_to = search_path.0.clone();
+    if let Ok(tree) = &statement.ast {
+        search_path.follow(tree);
+    }
+    let lowering = Lowering {
+        file,
+        text,
+        search_path: resolves_to.as_ref(),
+    };
     let (parsed, error, too_deep, events) = match &statement.ast {
         Ok(tree) => (true, None, false, lowering.parsed(tree, statement.span)),
         Err(rejected) => {
@@ -56,8 +98,9 @@ pub fn lower_embedded(
 ) -> Vec<Statement> {
     let shift = |span: Span| Span::new(place(span.start), place(span.end));
     let mut statements = Vec::new();
+    let mut search_path = SearchPath::default();
     let parsed = audit_syntax::parse_sql_each(sql, dialect, |file, statement| {
-        let mut lowered = lower(file, sql, statement);
+        let mut lowered = lower(file, sql, statement, &mut search_path);
         lowered.span = shift(lowered.span);
         for event in &mut lowered.events {
             event.span = shift(event.span);
@@ -100,6 +143,8 @@ fn shift_inner_spans(change: &mut Change, shift: &dyn Fn(Span) -> Span) {
 struct Lowering<'a> {
     file: &'a SqlFile,
     text: &'a str,
+    /// Where an unqualified name resolves, when not to the default schema.
+    search_path: Option<&'a Name>,
 }
 
 impl Lowering<'_> {
@@ -128,11 +173,13 @@ impl Lowering<'_> {
                 name: fallback,
             });
         };
-        let schema = rest
-            .last()
-            .filter(|s| self.placeholder(s).is_none())
-            .map(|s| Name::new(&s.value, s.quote_style.is_some()))
-            .filter(|s| !DEFAULT_SCHEMAS.contains(&s.as_str()));
+        let schema = match rest.last() {
+            Some(schema) => Some(schema)
+                .filter(|s| self.placeholder(s).is_none())
+                .map(|s| Name::new(&s.value, s.quote_style.is_some())),
+            None => self.search_path.cloned(),
+        }
+        .filter(|s| !DEFAULT_SCHEMAS.contains(&s.as_str()));
         let key = TableKey {
             schema,
             name: Name::new(&last.value, last.quote_style.is_some()),

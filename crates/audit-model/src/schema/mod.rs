@@ -27,7 +27,7 @@ pub use event::{
     PolicyCommand, Statement, TableKey, TableRef, WriteKind,
 };
 pub use knex::{is_knex_migration, lower_knex};
-pub use lower::lower;
+pub use lower::{SearchPath, lower};
 pub use replay::{
     CodeMigration, DownFunction, FileShape, MIGRATION_DIRS, MigrationRole, Origin, Replayed,
     SqlSource, final_schemas, is_migration_path, replay,

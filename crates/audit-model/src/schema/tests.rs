@@ -10,8 +10,9 @@ use super::*;
 
 fn lowered(text: &str, dialect: SqlDialect) -> Vec<Statement> {
     let mut statements = Vec::new();
+    let mut search_path = SearchPath::default();
     parse_sql_each(text, dialect, |file, statement| {
-        statements.push(lower(file, text, statement))
+        statements.push(lower(file, text, statement, &mut search_path))
     })
     .unwrap();
     statements
@@ -1220,5 +1221,34 @@ class Migration(migrations.Migration):
          dcim_site_peers@dcim/migrations/0001_initial.py (id not null default, from_site_id not null, to_site_id not null) pk(id) unique index(id) index(from_site_id) unique index(from_site_id,to_site_id) index(to_site_id) fk(from_site_id->dcim_site) fk(to_site_id->dcim_site)\n\
          dcim_site_tags@dcim/migrations/0002_tags.py (id not null default, site_id not null, tag_id not null) pk(id) unique index(id) index(site_id) unique index(site_id,tag_id) index(tag_id) fk(site_id->dcim_site) fk(tag_id->extras_tag)\n\
          dcim_site_watchers@dcim/migrations/0002_tags.py () columns-unknown pk(id) unique index(id) index(site_id) fk(site_id->dcim_site)\n"
+    );
+}
+
+#[test]
+fn unqualified_names_follow_the_files_search_path() {
+    let history = final_schemas(&[
+        (
+            "db/migrations/0001_users.sql",
+            "SET search_path TO registry, public;\n\
+             CREATE TABLE users (id bigint PRIMARY KEY, team_id bigint);\n\
+             CREATE INDEX users_team_idx ON registry.users (team_id);\n\
+             SET search_path = '$user', public;\n\
+             CREATE TABLE audit (id bigint PRIMARY KEY);\n",
+        ),
+        (
+            "db/migrations/0002_teams.sql",
+            "CREATE TABLE teams (id bigint PRIMARY KEY);\n",
+        ),
+    ]);
+    // `users` and `registry.users` are one table; after the path is reset, and in
+    // another file (another session), unqualified names are the default schema's.
+    assert!(history.contains("registry.users@db/migrations/0001_users.sql (id int8 not null, team_id int8) pk(id) unique index(id) index(team_id)"), "{history}");
+    assert!(
+        history.contains("audit@db/migrations/0001_users.sql"),
+        "{history}"
+    );
+    assert!(
+        history.contains("teams@db/migrations/0002_teams.sql"),
+        "{history}"
     );
 }
