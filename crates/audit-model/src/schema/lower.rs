@@ -56,14 +56,10 @@ pub fn lower(
     statement: SqlStatement,
     search_path: &mut SearchPath,
 ) -> Statement {
-    let resolves_to = search_path.0.clone();
-    if let Ok(tree) = &statement.ast {
-        search_path.follow(tree);
-    }
     let lowering = Lowering {
         file,
         text,
-        search_path: resolves_to.as_ref(),
+        search_path: search_path.0.as_ref(),
     };
     let (parsed, error, too_deep, events) = match &statement.ast {
         Ok(tree) => (true, None, false, lowering.parsed(tree, statement.span)),
@@ -73,6 +69,10 @@ pub fn lower(
             (false, error, rejected.too_deep, events)
         }
     };
+    // After the statement: a `SET` changes where the next ones resolve.
+    if let Ok(tree) = &statement.ast {
+        search_path.follow(tree);
+    }
     Statement {
         span: statement.span,
         kind: statement.kind,
