@@ -266,8 +266,8 @@ impl Django<'_> {
             "RemoveField" => (
                 StatementKind::AlterTable,
                 model("model_name")
-                    .zip(self.column_name(call, "name"))
-                    .map(|(table, column)| event(Change::DropColumn { table, column }))
+                    .zip(field("name"))
+                    .map(|(table, field)| event(Change::RemoveField { table, field }))
                     .unwrap_or_default(),
             ),
             "RenameField" => (
@@ -699,12 +699,6 @@ impl Django<'_> {
     /// The call a keyword argument is (`field=models.CharField(...)`).
     fn keyword_call<'c>(&'c self, call: &Call, key: &str) -> Option<&'c Call> {
         self.semantics.call(call.keyword(key)?.value)
-    }
-
-    /// The column a field names (a relation's `<name>_id` is not known from the name).
-    fn column_name(&self, call: &Call, key: &str) -> Option<Name> {
-        let name = self.keyword_string(call, key)?;
-        Some(Name::new(&name, false))
     }
 
     /// The columns of `CreateModel(fields=[("name", models.XField(...)), ...])`; None

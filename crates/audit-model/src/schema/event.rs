@@ -294,6 +294,13 @@ pub enum Change {
         table: TableRef,
         column: Name,
     },
+    /// Django's `RemoveField`, which does not say what the field was: the column of that
+    /// name, a relation's `<field>_id`, or a many-to-many field's join table, as the
+    /// schema stands ([`super::Schema::removed_field`]).
+    RemoveField {
+        table: TableRef,
+        field: Name,
+    },
     RenameColumn {
         table: TableRef,
         column: Name,
@@ -395,6 +402,7 @@ impl Change {
             | Change::Truncate { table }
             | Change::AddColumn { table, .. }
             | Change::DropColumn { table, .. }
+            | Change::RemoveField { table, .. }
             | Change::RenameColumn { table, .. }
             | Change::AlterColumnType { table, .. }
             | Change::SetNotNull { table, .. }

@@ -111,6 +111,13 @@ impl Table {
     }
 }
 
+/// What a Django `RemoveField` drops ([`Schema::removed_field`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Removed {
+    Column(Name),
+    JoinTable(TableRef),
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct Schema {
     tables: BTreeMap<TableKey, Table>,
@@ -141,6 +148,34 @@ impl Schema {
             Some(created_in) => Origin::Earlier(created_in.clone()),
             None => Origin::Outside,
         }
+    }
+
+    /// What Django's `RemoveField` of `field` on `table` drops as this schema stands: a
+    /// column of that name, else a relation's `<field>_id`, else the join table Django
+    /// made for a many-to-many field (`<table>_<field>`). A column of that name when the
+    /// table, or all three, are unknown.
+    pub fn removed_field(&self, table: &TableKey, field: &Name) -> Removed {
+        let Some(model) = self.tables.get(table) else {
+            return Removed::Column(field.clone());
+        };
+        if model.column(field).is_some() {
+            return Removed::Column(field.clone());
+        }
+        let relation = Name::new(&format!("{}_id", field.as_str()), false);
+        if model.column(&relation).is_some() {
+            return Removed::Column(relation);
+        }
+        let join_table = TableKey {
+            schema: table.schema.clone(),
+            name: Name::new(
+                &format!("{}_{}", table.name.as_str(), field.as_str()),
+                false,
+            ),
+        };
+        if self.tables.contains_key(&join_table) {
+            return Removed::JoinTable(TableRef::new(join_table));
+        }
+        Removed::Column(field.clone())
     }
 
     /// Whether `key` names a view the scanned migrations created (and no table).
@@ -223,6 +258,16 @@ impl Schema {
                     self.tables.insert(to.clone(), moved);
                 }
             }
+            Change::RemoveField { table, field } => match self.removed_field(&table.key, field) {
+                Removed::JoinTable(join_table) => {
+                    self.tables.remove(&join_table.key);
+                }
+                Removed::Column(column) => {
+                    if let Some(model) = self.tables.get_mut(&table.key) {
+                        drop_column(model, &column);
+                    }
+                }
+            },
             Change::Truncate { .. } | Change::Write { .. } => {}
             Change::DropIndex { names, .. } => {
                 for table in self.tables.values_mut() {
@@ -241,6 +286,20 @@ impl Schema {
     }
 }
 
+/// Drops a column and what is built on it: its indexes, foreign keys and primary key.
+fn drop_column(table: &mut Table, name: &Name) {
+    table.columns.retain(|c| c.name != *name);
+    table.indexes.retain(|i| !i.columns.contains(name));
+    table.foreign_keys.retain(|f| !f.columns.contains(name));
+    if table
+        .primary_key
+        .as_ref()
+        .is_some_and(|pk| pk.contains(name))
+    {
+        table.primary_key = None;
+    }
+}
+
 fn apply_to_table(table: &mut Table, change: &Change) {
     match change {
         Change::AddColumn { column: def, .. } => {
@@ -252,19 +311,7 @@ fn apply_to_table(table: &mut Table, change: &Change) {
                 has_default: def.has_default,
             });
         }
-        Change::DropColumn { column: name, .. } => {
-            table.columns.retain(|c| c.name != *name);
-            // What is built on the column goes with it.
-            table.indexes.retain(|i| !i.columns.contains(name));
-            table.foreign_keys.retain(|f| !f.columns.contains(name));
-            if table
-                .primary_key
-                .as_ref()
-                .is_some_and(|pk| pk.contains(name))
-            {
-                table.primary_key = None;
-            }
-        }
+        Change::DropColumn { column: name, .. } => drop_column(table, name),
         Change::RenameColumn {
             column: from, to, ..
         } => {

@@ -1225,6 +1225,73 @@ class Migration(migrations.Migration):
 }
 
 #[test]
+fn django_remove_field_drops_the_column_the_relation_or_the_join_table() {
+    let initial = r#"from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    operations = [
+        migrations.CreateModel(
+            name="Author",
+            fields=[("id", models.BigAutoField(primary_key=True, serialize=False))],
+        ),
+        migrations.CreateModel(
+            name="Book",
+            fields=[
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("title", models.CharField(max_length=100)),
+                ("rating", models.IntegerField()),
+                ("author", models.ForeignKey(on_delete=models.CASCADE, to="shop.author")),
+                ("readers", models.ManyToManyField(to="shop.author")),
+            ],
+        ),
+    ]
+"#;
+    let removals = r#"from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    operations = [
+        migrations.RemoveField(model_name="book", name="rating"),
+        migrations.RemoveField(model_name="book", name="author"),
+        migrations.RemoveField(model_name="book", name="readers"),
+    ]
+"#;
+    let sources = [
+        django("shop/migrations/0001_initial.py", initial),
+        django("shop/migrations/0002_removals.py", removals),
+    ];
+    // What each removal drops, as the schema stood before it.
+    let mut removed = Vec::new();
+    replay(&sources, |step| {
+        for event in &step.statement.events {
+            if let Change::RemoveField { table, field } = &event.change {
+                removed.push(step.schema.removed_field(&table.key, field));
+            }
+        }
+    });
+    let key = |name: &str| TableKey {
+        schema: None,
+        name: Name::new(name, false),
+    };
+    assert_eq!(
+        removed,
+        [
+            Removed::Column(Name::new("rating", false)),
+            Removed::Column(Name::new("author_id", false)),
+            Removed::JoinTable(TableRef::new(key("shop_book_readers"))),
+        ]
+    );
+    // `author` is the column `author_id`, which takes its foreign key and index with it;
+    // `readers` is the join table `shop_book_readers`.
+    assert_eq!(
+        final_schema_of(&sources),
+        "shop_author@shop/migrations/0001_initial.py (id int8 not null default) pk(id) unique index(id)\n\
+         shop_book@shop/migrations/0001_initial.py (id int8 not null default, title varchar(100) not null) pk(id) unique index(id)\n"
+    );
+}
+
+#[test]
 fn unqualified_names_follow_the_files_search_path() {
     let history = final_schemas(&[
         (

@@ -1,6 +1,6 @@
 //! DB004: a forward migration that drops, truncates or renames what running code uses.
 
-use audit_model::schema::{Change, Name, Origin, TableKey};
+use audit_model::schema::{Change, Name, Origin, Removed, TableKey};
 use audit_syntax::StatementKind;
 
 use crate::checks::{Check, Emit};
@@ -21,10 +21,18 @@ fn check(ctx: &SqlContext<'_>, out: &mut Emit<'_>) {
         return;
     }
     for event in &ctx.statement.events {
+        let removed;
         let (action, table, column) = match &event.change {
             Change::DropTable { table } => ("DROP TABLE", table, None),
             Change::Truncate { table } => ("TRUNCATE", table, None),
             Change::DropColumn { table, column } => ("DROP COLUMN", table, Some(column)),
+            Change::RemoveField { table, field } => {
+                removed = ctx.schema.removed_field(&table.key, field);
+                match &removed {
+                    Removed::Column(column) => ("DROP COLUMN", table, Some(column)),
+                    Removed::JoinTable(join_table) => ("DROP TABLE", join_table, None),
+                }
+            }
             Change::RenameColumn { table, column, .. } => ("RENAME COLUMN", table, Some(column)),
             Change::RenameTable { table, .. }
                 if ctx.statement.kind == StatementKind::AlterTable =>
