@@ -108,7 +108,9 @@ pub fn lower_django(
     migration
 }
 
-/// Operations that change nothing a rule reads (or whose SQL is read on its own).
+/// Operations that change nothing a rule reads (or whose SQL is read on its own), or not
+/// always: `RenameIndex(old_fields=...)` names an unnamed `index_together` index, which
+/// nothing finds by name.
 const NO_EVENTS: &[&str] = &[
     "RunPython",
     "RunSQL",
@@ -393,6 +395,13 @@ impl Django<'_> {
                             concurrently: operation == "RemoveIndexConcurrently",
                         })
                     })
+                    .unwrap_or_default(),
+            ),
+            "RenameIndex" => (
+                StatementKind::Other,
+                field("old_name")
+                    .zip(field("new_name"))
+                    .map(|(index, to)| event(Change::RenameIndex { index, to }))
                     .unwrap_or_default(),
             ),
             "RemoveConstraint" => (

@@ -347,6 +347,12 @@ pub enum Change {
         names: Vec<Name>,
         concurrently: bool,
     },
+    /// `ALTER INDEX a RENAME TO b`, Django's `RenameIndex(old_name=...)`: index names are
+    /// unique within a schema, so the index is found by name, whatever its table.
+    RenameIndex {
+        index: Name,
+        to: Name,
+    },
     AddConstraint {
         table: TableRef,
         constraint: ConstraintDef,
@@ -419,7 +425,7 @@ impl Change {
             | Change::CreatePolicy { table, .. }
             | Change::DropPolicy { table, .. } => Some(table),
             Change::Write { table, .. } => table.as_ref(),
-            Change::DropIndex { .. } | Change::DropView { .. } => None,
+            Change::DropIndex { .. } | Change::RenameIndex { .. } | Change::DropView { .. } => None,
         }
     }
 }

@@ -224,6 +224,16 @@ impl Lowering<'_> {
                     },
                 )]
             }
+            ast::Statement::AlterIndex {
+                name,
+                operation: ast::AlterIndexOperation::RenameIndex { index_name },
+            } => vec![event(
+                whole,
+                Change::RenameIndex {
+                    index: self.table(name).key.name,
+                    to: self.table(index_name).key.name,
+                },
+            )],
             ast::Statement::AlterTable(alter) => {
                 let table = self.table(&alter.name);
                 let mut events = Vec::new();

@@ -276,6 +276,16 @@ impl Schema {
                         .retain(|i| i.name.as_ref().is_none_or(|n| !names.contains(n)));
                 }
             }
+            Change::RenameIndex { index, to } => {
+                let named = |i: &&mut Index| i.name.as_ref() == Some(index);
+                if let Some(renamed) = self
+                    .tables
+                    .values_mut()
+                    .find_map(|t| t.indexes.iter_mut().find(named))
+                {
+                    renamed.name = Some(to.clone());
+                }
+            }
             change => {
                 let Some(table) = change.table().and_then(|t| self.tables.get_mut(&t.key)) else {
                     return;

@@ -1319,3 +1319,49 @@ fn unqualified_names_follow_the_files_search_path() {
         "{history}"
     );
 }
+
+#[test]
+fn renamed_indexes_are_dropped_by_their_new_name() {
+    let history = final_schemas(&[(
+        "db/migrations/0001_users.sql",
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text, team_id bigint);\n\
+         CREATE INDEX users_email_idx ON users (email);\n\
+         CREATE INDEX users_team_idx ON users (team_id);\n\
+         ALTER INDEX users_email_idx RENAME TO users_email_key;\n\
+         ALTER INDEX public.users_team_idx RENAME TO users_team_key;\n\
+         DROP INDEX users_email_key;\n\
+         DROP INDEX users_team_idx;\n",
+    )]);
+    // The index renamed and dropped by its new name is gone; the one dropped by its old
+    // name stays (PostgreSQL would refuse that statement).
+    assert!(
+        history.contains("users@db/migrations/0001_users.sql (id int8 not null, email text, team_id int8) pk(id) unique index(id) index(team_id)\n"),
+        "{history}"
+    );
+
+    let text = r#"from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    operations = [
+        migrations.CreateModel(
+            name="Book",
+            fields=[
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("title", models.CharField(max_length=100)),
+                ("isbn", models.CharField(max_length=13)),
+            ],
+        ),
+        migrations.AddIndex(model_name="book", index=models.Index(fields=["title"], name="book_title_idx")),
+        migrations.AddIndex(model_name="book", index=models.Index(fields=["isbn"], name="book_isbn_idx")),
+        migrations.RenameIndex(model_name="book", old_name="book_title_idx", new_name="book_title_ix"),
+        migrations.RenameIndex(model_name="book", old_fields=("isbn",), new_name="book_isbn_ix"),
+        migrations.RemoveIndex(model_name="book", name="book_title_ix"),
+    ]
+"#;
+    let sources = [django("shop/migrations/0001_initial.py", text)];
+    assert_eq!(
+        final_schema_of(&sources),
+        "shop_book@shop/migrations/0001_initial.py (id int8 not null default, title varchar(100) not null, isbn varchar(13) not null) pk(id) unique index(id) index(isbn)\n"
+    );
+}
