@@ -108,6 +108,18 @@ pub fn lower_django(
     migration
 }
 
+/// The join table Django names for the many-to-many field `field` of the model whose
+/// table is `model` (unless the field sets `db_table`).
+pub(super) fn join_table_key(model: &TableKey, field: &Name) -> TableKey {
+    TableKey {
+        schema: model.schema.clone(),
+        name: Name::new(
+            &format!("{}_{}", model.name.as_str(), field.as_str()),
+            false,
+        ),
+    }
+}
+
 /// Operations that change nothing a rule reads (or whose SQL is read on its own), or not
 /// always: `RenameIndex(old_fields=...)` names an unnamed `index_together` index, which
 /// nothing finds by name.
@@ -591,13 +603,12 @@ impl Django<'_> {
             .as_deref()
             .map(|t| t.rsplit('.').next().unwrap_or(t).to_lowercase());
         let model = model.to_lowercase();
-        let name = match self.keyword_string(field, "db_table") {
-            Some(table) => table,
-            None => format!("{}_{}", source.key.name.as_str(), field_name.as_str()),
-        };
-        let table = TableRef::new(TableKey {
-            schema: None,
-            name: Name::new(&name, false),
+        let table = TableRef::new(match self.keyword_string(field, "db_table") {
+            Some(table) => TableKey {
+                schema: None,
+                name: Name::new(&table, false),
+            },
+            None => join_table_key(&source.key, field_name),
         });
         // A target that is no literal (`to=settings.AUTH_USER_MODEL`) is taken for
         // another model: the model's own side is known, the target's column is not.

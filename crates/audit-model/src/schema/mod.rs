@@ -165,13 +165,7 @@ impl Schema {
         if model.column(&relation).is_some() {
             return Removed::Column(relation);
         }
-        let join_table = TableKey {
-            schema: table.schema.clone(),
-            name: Name::new(
-                &format!("{}_{}", table.name.as_str(), field.as_str()),
-                false,
-            ),
-        };
+        let join_table = django::join_table_key(table, field);
         if self.tables.contains_key(&join_table) {
             return Removed::JoinTable(TableRef::new(join_table));
         }
