@@ -63,6 +63,53 @@ impl Literals {
     }
 }
 
+/// Several readers' literal sets, searched in one pass over a file. A pass costs about
+/// the same for four hundred literals as for fifty: on the 5.7 MB of JavaScript of the
+/// generated corpus, the union of the per-file pass's six sets took 18 ms, a pass per
+/// set 49 ms.
+pub struct LiteralSets {
+    finder: Literals,
+    /// Per literal of the union: each set holding it, with its index in that set.
+    members: Vec<Vec<(usize, usize)>>,
+    sets: usize,
+}
+
+impl LiteralSets {
+    pub fn new(sets: &[Vec<&str>]) -> LiteralSets {
+        let mut union: Vec<&str> = Vec::new();
+        let mut members: Vec<Vec<(usize, usize)>> = Vec::new();
+        let mut position = std::collections::HashMap::new();
+        for (set, literals) in sets.iter().enumerate() {
+            for (id, &literal) in literals.iter().enumerate() {
+                let at = *position.entry(literal).or_insert_with(|| {
+                    union.push(literal);
+                    members.push(Vec::new());
+                    union.len() - 1
+                });
+                members[at].push((set, id));
+            }
+        }
+        LiteralSets {
+            finder: Literals::new(&union),
+            members,
+            sets: sets.len(),
+        }
+    }
+
+    /// Per set, every occurrence in `text` of its literals: (index in the set, start), in
+    /// order of start.
+    pub fn search(&self, text: &[u8]) -> Vec<Vec<(usize, usize)>> {
+        let mut found = vec![Vec::new(); self.sets];
+        self.finder.each(text, |literal, start| {
+            for &(set, id) in &self.members[literal] {
+                found[set].push((id, start));
+            }
+            ControlFlow::Continue(())
+        });
+        found
+    }
+}
+
 /// The anchors of every pattern of one combined query.
 pub struct Anchors {
     finder: Literals,
@@ -423,6 +470,16 @@ mod tests {
         let text = b"import os\nos.path.join(a)\nos.system(cmd)\n";
         // "system" is rarer than "os"; "missing" never occurs, so its pattern adds nothing.
         assert_eq!(anchors.positions(text), vec![29]);
+    }
+
+    #[test]
+    fn literal_sets_report_every_occurrence_to_every_set_holding_it() {
+        let sets = LiteralSets::new(&[vec!["exec", "execSync"], vec!["app.", "exec"], vec![]]);
+        let found = sets.search(b"app.exec(x); execSync(y); webapp.get()");
+        // At one start, the longest literal first, then those it starts with.
+        assert_eq!(found[0], [(0, 4), (1, 13), (0, 13)]);
+        assert_eq!(found[1], [(0, 0), (1, 4), (1, 13), (0, 29)]);
+        assert!(found[2].is_empty());
     }
 
     #[test]

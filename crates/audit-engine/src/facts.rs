@@ -1,7 +1,6 @@
 //! Facts: what a file tells project-level rules, gathered in the same single pass.
 
-use std::ops::ControlFlow;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use audit_core::{Location, SourceText};
 pub use audit_model::routes::FileRoutes;
@@ -10,23 +9,26 @@ pub use audit_model::schema::SqlSource;
 pub use audit_model::terraform::TerraformFile;
 use audit_syntax::tree_sitter::{Node, Tree};
 
-use crate::anchors::Literals;
 use audit_model::code::nodes::{Fields, KindName};
 
 /// The keywords the JavaScript/TypeScript facts are read at.
-const KEYWORDS: [&str; 6] = ["import", "require", "express", "fastify", "Fastify", "Koa"];
+pub const KEYWORDS: [&str; 6] = ["import", "require", "express", "fastify", "Fastify", "Koa"];
 
 /// What a JavaScript/TypeScript file tells the project phase: the modules it imports
 /// (`import ... from "m"`, `import "m"`, `require("m")`, `import("m")`) and the apps it
 /// creates (`express()`, `fastify()`, `new Koa()`). Read with one descent of the tree at
-/// each occurrence of a keyword, not by a query: compiling any query against a JavaScript
-/// grammar costs about 20 ms, more than the whole scan of a small repository.
-pub fn javascript(tree: &Tree, source: &SourceText, facts: &mut FileFacts) {
-    static FINDER: OnceLock<Literals> = OnceLock::new();
-    let finder = FINDER.get_or_init(|| Literals::new(&KEYWORDS));
+/// each occurrence of a keyword (`keywords`: index into [`KEYWORDS`], start), not by a
+/// query: compiling any query against a JavaScript grammar costs about 20 ms, more than
+/// the whole scan of a small repository.
+pub fn javascript(
+    tree: &Tree,
+    source: &SourceText,
+    keywords: &[(usize, usize)],
+    facts: &mut FileFacts,
+) {
     let text = source.text.as_str();
     let root = tree.root_node();
-    finder.each(text.as_bytes(), |keyword, start| {
+    for &(keyword, start) in keywords {
         let end = start + KEYWORDS[keyword].len();
         let whole = |n: &Node<'_>| n.start_byte() == start && n.end_byte() == end;
         // The smallest named node over the keyword and the byte after it is the construct
@@ -34,7 +36,7 @@ pub fn javascript(tree: &Tree, source: &SourceText, facts: &mut FileFacts) {
         // the keyword's node and then its parent would descend twice more.
         let Some(parent) = root.named_descendant_for_byte_range(start, (end + 1).min(text.len()))
         else {
-            return ControlFlow::Continue(());
+            continue;
         };
         let callee = |field: &'static str, kinds: &[&str]| {
             parent
@@ -68,8 +70,7 @@ pub fn javascript(tree: &Tree, source: &SourceText, facts: &mut FileFacts) {
             }
             _ => {}
         }
-        ControlFlow::Continue(())
-    });
+    }
 }
 
 /// The module of `require("m")`/`import("m")`: its first argument, a plain string.
@@ -247,7 +248,9 @@ mod tests {
             audit_syntax::parse_tree(grammar, text, std::time::Duration::from_secs(5)).unwrap();
         let source = SourceText::new(Arc::from("app.ts"), text.to_string());
         let mut facts = FileFacts::default();
-        javascript(&tree, &source, &mut facts);
+        let keywords =
+            crate::anchors::LiteralSets::new(&[KEYWORDS.to_vec()]).search(text.as_bytes());
+        javascript(&tree, &source, &keywords[0], &mut facts);
         facts
     }
 

@@ -1,14 +1,14 @@
 //! The plan: enabled rules compiled once, indexed by what dispatches them.
 
 use std::collections::HashMap;
-use std::ops::{ControlFlow, Range};
+use std::ops::Range;
 use std::sync::OnceLock;
 
 use audit_model::taint::{self, NonLiteral, TaintSpec};
 use audit_syntax::tree_sitter::Query;
 use audit_syntax::{Grammar, StatementKind};
 
-use crate::anchors::{Anchors, Literals};
+use crate::anchors::{Anchors, LiteralSets};
 use crate::checks::{self, Check, CodeContext, Emit, RouteContext, SpecContext, TextContext};
 use crate::facts::ProjectFacts;
 use crate::project::SqlContext;
@@ -126,6 +126,9 @@ pub struct Plan {
     pub text: Vec<(RuleIdx, TextCheck)>,
     /// Every enabled taint rule, answered by one data-flow pass per file.
     pub taint: Option<TaintPlan>,
+    /// Per grammar (in [`Grammar::ALL`]'s order), built for its first file, when
+    /// [`Plan::inventory`] is settled.
+    text_searches: [OnceLock<TextSearch>; 4],
 }
 
 /// The enabled taint rules as one spec for the data-flow model (rule `i` of the spec is
@@ -133,11 +136,11 @@ pub struct Plan {
 pub struct TaintPlan {
     pub spec: TaintSpec,
     pub rules: Vec<(RuleIdx, Option<String>)>,
-    /// Sink names.
-    sinks: Literals,
-    /// Request-source text, SQL keywords when a sink reports built SQL, and the names of
-    /// sinks that report any non-literal value: a sink needs one of these to report.
-    reasons: Literals,
+    /// Sink names: the data-flow model is built only for a file holding one ...
+    sinks: Vec<String>,
+    /// ... and one of these: request-source text, SQL keywords when a sink reports built
+    /// SQL, and the names of sinks that report any non-literal value.
+    reasons: Vec<String>,
 }
 
 impl TaintPlan {
@@ -175,44 +178,29 @@ impl TaintPlan {
             spec_rules.push(matcher.rule);
             rules.push((index, matcher.nonliteral_message));
         }
-        let finder = |mut list: Vec<String>| {
+        for list in [&mut sinks, &mut reasons] {
             list.sort();
             list.dedup();
-            let literals: Vec<&str> = list.iter().map(String::as_str).collect();
-            Literals::new(&literals)
-        };
+        }
         TaintPlan {
             spec: TaintSpec::new(spec_rules),
             rules,
-            sinks: finder(sinks),
-            reasons: finder(reasons),
+            sinks,
+            reasons,
         }
-    }
-
-    /// Whether `text` names a sink and has a reason for one to report (request input, or
-    /// what a non-literal sink watches for): only then is the model built.
-    pub fn anchored(&self, text: &str) -> bool {
-        let found = |finder: &Literals| {
-            let mut found = false;
-            finder.each(text.as_bytes(), |_, _| {
-                found = true;
-                ControlFlow::Break(())
-            });
-            found
-        };
-        found(&self.reasons) && found(&self.sinks)
     }
 }
 
 pub type CodeCheck = fn(&CodeContext<'_>, &mut Emit<'_>);
 type CodeCheckEntry = (RuleIdx, &'static [&'static str], CodeCheck);
 
-/// A grammar's code checks and the one literal search that says which a file needs.
+/// A grammar's code checks and the anchors that say which a file needs.
 pub struct CodeChecks {
     checks: Vec<(RuleIdx, CodeCheck)>,
     /// Checks that run on every file of the grammar.
     always: Vec<usize>,
-    finder: Literals,
+    /// Searched for with the grammar's [`TextSearch`] ([`Sought::CheckAnchors`]).
+    literals: Vec<&'static str>,
     /// Anchor literal -> the check it lets run.
     owners: Vec<usize>,
 }
@@ -234,32 +222,20 @@ impl CodeChecks {
         CodeChecks {
             checks,
             always,
-            finder: Literals::new(&literals),
+            literals,
             owners,
         }
     }
 
-    /// The checks a file with this text needs, in registry order. The search stops once
-    /// every check is due.
-    pub fn due(&self, text: &str) -> Vec<(RuleIdx, CodeCheck)> {
+    /// The checks a file needs, in registry order, from the occurrences of their anchors
+    /// in its text.
+    pub fn due(&self, found: &TextHits) -> Vec<(RuleIdx, CodeCheck)> {
         let mut due = vec![false; self.checks.len()];
         for &i in &self.always {
             due[i] = true;
         }
-        let mut left = due.iter().filter(|d| !**d).count();
-        if left > 0 {
-            self.finder.each(text.as_bytes(), |literal, _| {
-                let check = self.owners[literal];
-                if !due[check] {
-                    due[check] = true;
-                    left -= 1;
-                }
-                if left == 0 {
-                    ControlFlow::Break(())
-                } else {
-                    ControlFlow::Continue(())
-                }
-            });
+        for &(literal, _) in found.hits(Sought::CheckAnchors) {
+            due[self.owners[literal]] = true;
         }
         self.checks
             .iter()
@@ -267,6 +243,109 @@ impl CodeChecks {
             .filter(|(_, due)| *due)
             .map(|(check, _)| *check)
             .collect()
+    }
+}
+
+/// What the per-file pass looks for in a code file's text, to know which checks and
+/// models the file needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sought {
+    /// The code checks' anchors ([`CodeChecks::due`]).
+    CheckAnchors,
+    /// [`TaintPlan`]'s sink names and reasons.
+    TaintSinks,
+    TaintReasons,
+    /// Text a route declaration cannot do without (`audit_model::routes::ANCHORS`).
+    RouteAnchors,
+    /// The cross-layer facts' database calls and ORM models.
+    DatabaseCalls,
+    ModelAnchors,
+    /// The keywords the JavaScript facts are read at (`facts::KEYWORDS`).
+    FactKeywords,
+}
+
+impl Sought {
+    const ALL: [Sought; 7] = [
+        Sought::CheckAnchors,
+        Sought::TaintSinks,
+        Sought::TaintReasons,
+        Sought::RouteAnchors,
+        Sought::DatabaseCalls,
+        Sought::ModelAnchors,
+        Sought::FactKeywords,
+    ];
+}
+
+/// One grammar's literal search: every set the plan's readers need, in one pass per file.
+/// A set no enabled reader needs is left empty, so its literals cost no hits.
+pub struct TextSearch {
+    sets: LiteralSets,
+}
+
+impl TextSearch {
+    fn new(plan: &Plan, grammar: Grammar) -> TextSearch {
+        let sets = Sought::ALL.map(|sought| -> Vec<&str> {
+            match sought {
+                Sought::CheckAnchors => plan
+                    .code
+                    .get(&grammar)
+                    .map(|code| code.literals.clone())
+                    .unwrap_or_default(),
+                Sought::TaintSinks | Sought::TaintReasons => match &plan.taint {
+                    Some(taint) if sought == Sought::TaintSinks => {
+                        taint.sinks.iter().map(String::as_str).collect()
+                    }
+                    Some(taint) => taint.reasons.iter().map(String::as_str).collect(),
+                    None => Vec::new(),
+                },
+                Sought::RouteAnchors if plan.needs_routes() => {
+                    audit_model::routes::ANCHORS.to_vec()
+                }
+                Sought::DatabaseCalls if !plan.cross_layer.is_empty() => {
+                    audit_model::queries::ANCHORS.to_vec()
+                }
+                Sought::ModelAnchors if !plan.cross_layer.is_empty() => {
+                    audit_model::orm::ANCHORS.to_vec()
+                }
+                Sought::FactKeywords
+                    if grammar.is_javascript_family() && !plan.project.is_empty() =>
+                {
+                    crate::facts::KEYWORDS.to_vec()
+                }
+                _ => Vec::new(),
+            }
+        });
+        TextSearch {
+            sets: LiteralSets::new(&sets),
+        }
+    }
+
+    pub fn search(&self, text: &str) -> TextHits {
+        TextHits {
+            hits: self.sets.search(text.as_bytes()),
+        }
+    }
+}
+
+/// A file's occurrences of what was [`Sought`].
+pub struct TextHits {
+    hits: Vec<Vec<(usize, usize)>>,
+}
+
+impl TextHits {
+    /// The occurrences of one set: (index of the literal in its set, start), by start.
+    pub fn hits(&self, sought: Sought) -> &[(usize, usize)] {
+        &self.hits[sought as usize]
+    }
+
+    pub fn holds(&self, sought: Sought) -> bool {
+        !self.hits(sought).is_empty()
+    }
+
+    /// Whether the file names a sink and has a reason for one to report (request input,
+    /// or what a non-literal sink watches for): only then is the data-flow model built.
+    pub fn taint_anchored(&self) -> bool {
+        self.holds(Sought::TaintSinks) && self.holds(Sought::TaintReasons)
     }
 }
 
@@ -304,6 +383,15 @@ impl Plan {
         self.inventory || !self.routes.is_empty() || self.specs.iter().any(|(_, _, r)| *r)
     }
 
+    /// The literal search of `grammar`'s files.
+    pub fn text_search(&self, grammar: Grammar) -> &TextSearch {
+        let slot = Grammar::ALL
+            .iter()
+            .position(|g| *g == grammar)
+            .expect("Grammar::ALL holds every grammar");
+        self.text_searches[slot].get_or_init(|| TextSearch::new(self, grammar))
+    }
+
     /// Whether YAML and JSON files are read for OpenAPI specs.
     pub fn needs_specs(&self) -> bool {
         !self.specs.is_empty()
@@ -324,6 +412,7 @@ impl Plan {
             code: HashMap::new(),
             text: Vec::new(),
             taint: None,
+            text_searches: Default::default(),
         };
         let mut taint_rules = Vec::new();
         let mut sources: HashMap<Grammar, QuerySource> = HashMap::new();

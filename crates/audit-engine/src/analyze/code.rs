@@ -3,7 +3,6 @@
 
 use std::cell::Cell;
 use std::ops::ControlFlow;
-use std::sync::OnceLock;
 use std::time::Instant;
 
 use audit_core::{Confidence, Finding, Language, Note, NoteKind, SourceText, Span};
@@ -14,10 +13,9 @@ use audit_syntax::tree_sitter::{
 };
 
 use super::{FileResult, problem_note};
-use crate::anchors::Literals;
 use crate::checks::{CodeContext, Emit, Outcome, excerpt, isolated, render_message};
 use crate::facts;
-use crate::plan::{CodeChecks, CompiledQuery, Plan, QueryPart, TaintPlan};
+use crate::plan::{CodeChecks, CompiledQuery, Plan, QueryPart, Sought, TaintPlan, TextHits};
 use crate::settings::Settings;
 use crate::suppress;
 
@@ -50,6 +48,8 @@ pub(super) fn analyze_tree(
     if let Some(Ok(query)) = plan.grammars.get(&grammar).map(|g| g.compiled(&plan.rules)) {
         run_query(plan, query, &tree, &source, settings, result);
     }
+    // One literal search says which checks and models the file needs.
+    let found = plan.text_search(grammar).search(&source.text);
     // One context, so code checks, text checks and routes share the semantics.
     let mut ctx = CodeContext::new(&source, &tree, grammar)
         .with_sql_dialect(settings.sql_dialect_for(&source.path));
@@ -57,19 +57,21 @@ pub(super) fn analyze_tree(
         ctx = ctx.with_taint(&taint.spec);
     }
     if let Some(code) = plan.code.get(&grammar) {
-        run_code_checks(plan, code, &ctx, result);
+        run_code_checks(plan, code, &ctx, &found, result);
     }
-    if let Some(taint) = &plan.taint {
+    if let Some(taint) = &plan.taint
+        && found.taint_anchored()
+    {
         run_taint(plan, taint, &ctx, language, result);
     }
-    if plan.needs_routes() {
+    if plan.needs_routes() && found.holds(Sought::RouteAnchors) {
         extract_routes(&ctx, result);
     }
     super::text::run_text_checks(plan, &source, language, None, Some(&ctx), result);
     if !plan.cross_layer.is_empty() {
         let path = Some(&*source.path);
         match isolated("the cross-layer facts", path, || {
-            crate::project::crosslayer::collect(&ctx)
+            crate::project::crosslayer::collect(&ctx, &found)
         }) {
             Ok(database) => result.facts.database = database.map(Box::new),
             Err(note) => result.notes.push(note),
@@ -78,7 +80,12 @@ pub(super) fn analyze_tree(
     drop(ctx);
     // Only project checks read facts.
     if grammar.is_javascript_family() && !plan.project.is_empty() {
-        facts::javascript(&tree, &source, &mut result.facts);
+        facts::javascript(
+            &tree,
+            &source,
+            found.hits(Sought::FactKeywords),
+            &mut result.facts,
+        );
     }
     result.suppressions = suppress::parse(&source, language, Some(&tree), &[], &mut result.notes);
     super::sql::analyze_code_migration(plan, settings, source, &tree, grammar, result);
@@ -86,8 +93,14 @@ pub(super) fn analyze_tree(
 
 /// The code checks whose anchors the file holds; the semantics are built, inside the
 /// first check that asks for them, only if one does.
-fn run_code_checks(plan: &Plan, code: &CodeChecks, ctx: &CodeContext<'_>, result: &mut FileResult) {
-    let due = code.due(&ctx.source.text);
+fn run_code_checks(
+    plan: &Plan,
+    code: &CodeChecks,
+    ctx: &CodeContext<'_>,
+    found: &TextHits,
+    result: &mut FileResult,
+) {
+    let due = code.due(found);
     let path = Some(&*ctx.source.path);
     let mut out = Outcome::default();
     for (rule, check) in due {
@@ -97,7 +110,7 @@ fn run_code_checks(plan: &Plan, code: &CodeChecks, ctx: &CodeContext<'_>, result
     result.notes.extend(out.notes);
 }
 
-/// Every enabled taint rule at once, when the file names a sink: request input that
+/// Every enabled taint rule at once (for a file that names a sink): request input that
 /// reaches one is reported at high confidence with its flow, a non-literal value the
 /// rule watches at medium.
 fn run_taint(
@@ -107,9 +120,6 @@ fn run_taint(
     language: Language,
     result: &mut FileResult,
 ) {
-    if !taint.anchored(&ctx.source.text) {
-        return;
-    }
     let path = Some(&*ctx.source.path);
     let hits = match isolated("the data-flow model", path, || ctx.data_flow().hits()) {
         Ok(hits) => hits,
@@ -163,19 +173,9 @@ fn run_taint(
     }
 }
 
-/// The file's routes, read from the semantics the code checks built (or built now) when
-/// the text holds a route anchor; a failure is a note and the file has no routes.
+/// The file's routes (for a file holding a route anchor), read from the semantics the
+/// code checks built, or built now; a failure is a note and the file has no routes.
 fn extract_routes(ctx: &CodeContext<'_>, result: &mut FileResult) {
-    static FINDER: OnceLock<Literals> = OnceLock::new();
-    let finder = FINDER.get_or_init(|| Literals::new(audit_model::routes::ANCHORS));
-    let mut anchored = false;
-    finder.each(ctx.source.text.as_bytes(), |_, _| {
-        anchored = true;
-        ControlFlow::Break(())
-    });
-    if !anchored {
-        return;
-    }
     let path = Some(&*ctx.source.path);
     match isolated("routes", path, || {
         audit_model::routes::extract(ctx.semantics(), ctx.nodes(), ctx.source, ctx.grammar)

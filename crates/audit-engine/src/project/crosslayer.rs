@@ -2,8 +2,7 @@
 //! when such a check is enabled, and kept as owned, located facts), joined in the
 //! project phase with the schema the migrations leave and with the Terraform databases.
 
-use std::ops::ControlFlow;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use audit_core::{Location, Related, SourceText};
 use audit_model::connections;
@@ -12,10 +11,9 @@ use audit_model::queries::{self, Client, Operation, SqlKind};
 use audit_model::schema::{self, Change, Schema, Table, TableKey};
 use audit_model::terraform;
 
-use crate::anchors::Literals;
 use crate::checks::{CodeContext, Outcome, isolated};
 use crate::facts::ProjectFacts;
-use crate::plan::Plan;
+use crate::plan::{Plan, Sought, TextHits};
 
 /// What one file tells cross-layer checks about its databases.
 #[derive(Debug, Default)]
@@ -74,22 +72,10 @@ pub struct TlsOff {
 /// Reads the file's database use for the cross-layer checks: its queries (when it holds
 /// a database anchor), its TLS settings (when it mentions `ssl`) and its ORM models (when
 /// it holds a model anchor).
-pub fn collect(ctx: &CodeContext<'_>) -> Option<DatabaseUse> {
-    static QUERIES: OnceLock<Literals> = OnceLock::new();
-    static MODELS: OnceLock<Literals> = OnceLock::new();
+pub fn collect(ctx: &CodeContext<'_>, anchors: &TextHits) -> Option<DatabaseUse> {
     let text = ctx.source.text.as_str();
-    let holds = |finder: &OnceLock<Literals>, anchors: &[&str]| {
-        let mut found = false;
-        finder
-            .get_or_init(|| Literals::new(anchors))
-            .each(text.as_bytes(), |_, _| {
-                found = true;
-                ControlFlow::Break(())
-            });
-        found
-    };
     let mut found = DatabaseUse::default();
-    if holds(&QUERIES, queries::ANCHORS) {
+    if anchors.holds(Sought::DatabaseCalls) {
         let code = ctx.queries();
         found.reads = code
             .queries
@@ -120,7 +106,7 @@ pub fn collect(ctx: &CodeContext<'_>) -> Option<DatabaseUse> {
                     .collect();
         }
     }
-    if holds(&MODELS, orm::ANCHORS) {
+    if anchors.holds(Sought::ModelAnchors) {
         found.models = orm::models(ctx.tree, text, ctx.semantics(), &ctx.source.path);
     }
     let empty = found.reads.is_empty()
