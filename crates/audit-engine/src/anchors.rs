@@ -100,6 +100,10 @@ impl LiteralSets {
     /// order of start.
     pub fn search(&self, text: &[u8]) -> Vec<Vec<(usize, usize)>> {
         let mut found = vec![Vec::new(); self.sets];
+        // A plan none of whose readers is enabled searches nothing.
+        if self.members.is_empty() {
+            return found;
+        }
         self.finder.each(text, |literal, start| {
             for &(set, id) in &self.members[literal] {
                 found[set].push((id, start));
