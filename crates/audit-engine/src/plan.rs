@@ -128,7 +128,7 @@ pub struct Plan {
     pub taint: Option<TaintPlan>,
     /// Per grammar (in [`Grammar::ALL`]'s order), built for its first file, when
     /// [`Plan::inventory`] is settled.
-    text_searches: [OnceLock<TextSearch>; 4],
+    text_searches: [OnceLock<TextSearch>; Grammar::ALL.len()],
 }
 
 /// The enabled taint rules as one spec for the data-flow model (rule `i` of the spec is
@@ -291,13 +291,16 @@ impl TextSearch {
                     .get(&grammar)
                     .map(|code| code.literals.clone())
                     .unwrap_or_default(),
-                Sought::TaintSinks | Sought::TaintReasons => match &plan.taint {
-                    Some(taint) if sought == Sought::TaintSinks => {
-                        taint.sinks.iter().map(String::as_str).collect()
-                    }
-                    Some(taint) => taint.reasons.iter().map(String::as_str).collect(),
-                    None => Vec::new(),
-                },
+                Sought::TaintSinks => plan
+                    .taint
+                    .iter()
+                    .flat_map(|taint| taint.sinks.iter().map(String::as_str))
+                    .collect(),
+                Sought::TaintReasons => plan
+                    .taint
+                    .iter()
+                    .flat_map(|taint| taint.reasons.iter().map(String::as_str))
+                    .collect(),
                 Sought::RouteAnchors if plan.needs_routes() => {
                     audit_model::routes::ANCHORS.to_vec()
                 }
