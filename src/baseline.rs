@@ -87,8 +87,9 @@ pub fn write(file: &mut File, result: &ScanOutput, tool_version: &str) -> Result
         rules: &result.rules,
         tool_version,
     };
-    file.write_all(audit_report::json(&report).as_bytes())
-        .and_then(|()| file.flush())
+    let mut writer = std::io::BufWriter::new(file);
+    audit_report::json(&report, &mut writer)
+        .and_then(|()| writer.flush())
         .map_err(|e| format!("cannot write the baseline: {e}"))
 }
 

@@ -72,7 +72,7 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
         .as_deref()
         .map(|path| baseline::create(path, args.output.as_deref()))
         .transpose()?;
-    let mut output: Box<dyn Write> = match &args.output {
+    let output: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(
             std::fs::File::create(path)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
@@ -144,22 +144,22 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
         rules: &result.rules,
         tool_version: VERSION,
     };
-    let rendered = match args.format {
+    // Written as it is made: a report is never held whole in memory.
+    let mut writer = std::io::BufWriter::new(output);
+    match args.format {
         Format::Text => {
             let color = args.output.is_none()
                 && std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            audit_report::text(&report, color)
+            audit_report::text(&report, color, &mut writer)
         }
-        Format::Json => audit_report::json(&report),
-        Format::Sarif => audit_report::sarif_with_category(&report, args.sarif_category.as_deref()),
-        Format::Junit => audit_report::junit(&report),
-        Format::Gitlab => audit_report::gitlab(&report, started_at, SystemTime::now()),
-    };
-    output
-        .write_all(rendered.as_bytes())
-        .and_then(|()| output.flush())
-        .map_err(|e| format!("cannot write the report: {e}"))?;
+        Format::Json => audit_report::json(&report, &mut writer),
+        Format::Sarif => audit_report::sarif(&report, args.sarif_category.as_deref(), &mut writer),
+        Format::Junit => audit_report::junit(&report, &mut writer),
+        Format::Gitlab => audit_report::gitlab(&report, started_at, SystemTime::now(), &mut writer),
+    }
+    .and_then(|()| writer.flush())
+    .map_err(|e| format!("cannot write the report: {e}"))?;
     // The text report ends with the summary; any other report gets it on stderr, so
     // whoever watches the run sees it while stdout stays the document alone.
     if args.format != Format::Text || args.output.is_some() {

@@ -1,12 +1,13 @@
 //! GitLab's SAST report (security report schema 15.x), the `artifacts:reports:sast` file
 //! GitLab's security dashboard and merge request widget read.
 
+use std::io::{self, Write};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use audit_core::Severity;
+use audit_core::{Diagnostic, Severity};
 use serde_json::{Value, json as j};
 
-use crate::{HOME, Report, rule_doc_url};
+use crate::{Each, HOME, Report, Spliced, object, rule_doc_url, write_pretty};
 
 /// The schema version written: 15.0.6 is accepted by GitLab 16.x and every later release.
 pub const GITLAB_SCHEMA_VERSION: &str = "15.0.6";
@@ -17,7 +18,12 @@ const MAX_NAME: usize = 255;
 /// A SAST report of the unsuppressed findings (GitLab has no in-source suppressions), with
 /// notes about files not fully analysed as scan messages. `started` and `finished` are
 /// the scan's wall-clock times.
-pub fn gitlab(report: &Report<'_>, started: SystemTime, finished: SystemTime) -> String {
+pub fn gitlab(
+    report: &Report<'_>,
+    started: SystemTime,
+    finished: SystemTime,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let tool = j!({
         "id": "backend-audit",
         "name": "backend-audit",
@@ -42,44 +48,41 @@ pub fn gitlab(report: &Report<'_>, started: SystemTime, finished: SystemTime) ->
             j!({ "level": level, "value": format!("{place}{}", note.message) })
         })
         .collect();
-    let vulnerabilities: Vec<Value> = report
-        .active()
-        .filter_map(|d| {
-            let rule = report.rule(d)?;
-            let mut identifiers = vec![j!({
-                "type": "backend_audit_rule_id",
-                "name": format!("backend-audit {}", rule.id),
-                "value": rule.id.as_str(),
-                "url": rule_doc_url(rule),
-            })];
-            identifiers.extend(rule.references.cwe.iter().map(|cwe| {
-                j!({
-                    "type": "cwe",
-                    "name": format!("CWE-{cwe}"),
-                    "value": cwe.to_string(),
-                    "url": format!("https://cwe.mitre.org/data/definitions/{cwe}.html"),
-                })
-            }));
-            identifiers.extend(rule.references.owasp.iter().map(|owasp| {
+    let vulnerability = |d: &Diagnostic| -> Option<Value> {
+        let rule = report.rule(d)?;
+        let mut identifiers = vec![j!({
+            "type": "backend_audit_rule_id",
+            "name": format!("backend-audit {}", rule.id),
+            "value": rule.id.as_str(),
+            "url": rule_doc_url(rule),
+        })];
+        identifiers.extend(rule.references.cwe.iter().map(|cwe| {
+            j!({
+                "type": "cwe",
+                "name": format!("CWE-{cwe}"),
+                "value": cwe.to_string(),
+                "url": format!("https://cwe.mitre.org/data/definitions/{cwe}.html"),
+            })
+        }));
+        identifiers.extend(rule.references.owasp.iter().map(|owasp| {
                 j!({ "type": "owasp", "name": format!("OWASP Top 10 {owasp}"), "value": owasp })
             }));
-            let summary = rule.docs.summary.trim().trim_end_matches('.');
-            Some(j!({
-                "id": d.fingerprint,
-                "name": summary.chars().take(MAX_NAME).collect::<String>(),
-                "description": d.message,
-                "severity": severity(d.severity),
-                "solution": rule.docs.fix.trim(),
-                "location": {
-                    "file": &*d.location.path,
-                    "start_line": d.location.start.line,
-                    "end_line": d.location.end.line,
-                },
-                "identifiers": identifiers,
-                "links": [{ "name": format!("backend-audit {} {}", rule.id, rule.name), "url": rule_doc_url(rule) }],
-            }))
-        })
-        .collect();
+        let summary = rule.docs.summary.trim().trim_end_matches('.');
+        Some(j!({
+            "id": d.fingerprint,
+            "name": summary.chars().take(MAX_NAME).collect::<String>(),
+            "description": d.message,
+            "severity": severity(d.severity),
+            "solution": rule.docs.fix.trim(),
+            "location": {
+                "file": &*d.location.path,
+                "start_line": d.location.start.line,
+                "end_line": d.location.end.line,
+            },
+            "identifiers": identifiers,
+            "links": [{ "name": format!("backend-audit {} {}", rule.id, rule.name), "url": rule_doc_url(rule) }],
+        }))
+    };
     let document = j!({
         "version": GITLAB_SCHEMA_VERSION,
         "schema": format!("https://gitlab.com/gitlab-org/security-products/security-report-schemas/-/raw/v{GITLAB_SCHEMA_VERSION}/dist/sast-report-format.json"),
@@ -92,11 +95,13 @@ pub fn gitlab(report: &Report<'_>, started: SystemTime, finished: SystemTime) ->
             "status": "success",
             "messages": messages,
         },
-        "vulnerabilities": vulnerabilities,
     });
-    let mut out = serde_json::to_string_pretty(&document).expect("JSON values serialize");
-    out.push('\n');
-    out
+    let document = Spliced {
+        base: object(&document),
+        key: "vulnerabilities",
+        value: Each(|| report.active().filter_map(vulnerability)),
+    };
+    write_pretty(out, &document)
 }
 
 fn severity(severity: Severity) -> &'static str {

@@ -1,14 +1,16 @@
+use std::io::{self, Write};
+
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Value, json as j};
 
 use audit_core::{Diagnostic, FlowStep, Related, Suppressed};
 
-use crate::Report;
+use crate::{Report, write_pretty};
 
 /// Bumped on any incompatible change to the JSON output (docs/json-output.md).
 pub const JSON_SCHEMA_VERSION: u32 = 1;
 
-pub fn json(report: &Report<'_>) -> String {
+pub fn json(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let by_severity: serde_json::Map<String, Value> = report
         .counts()
         .into_iter()
@@ -39,9 +41,7 @@ pub fn json(report: &Report<'_>) -> String {
         summary,
         tool: j!({ "name": "backend-audit", "version": report.tool_version }),
     };
-    let mut out = serde_json::to_string_pretty(&document).expect("JSON values serialize");
-    out.push('\n');
-    out
+    write_pretty(out, &document)
 }
 
 /// The report document. Findings are written straight from the diagnostics (one
@@ -237,7 +237,9 @@ mod tests {
             rules: &[],
             tool_version: "1.2.3",
         };
-        let out = json(&report);
+        let mut out = Vec::new();
+        json(&report, &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
         // serde_json's `Value` sorts object keys: printing the parsed document again
         // gives the same bytes only if every key was written in that order.
         let parsed: Value = serde_json::from_str(&out).unwrap();

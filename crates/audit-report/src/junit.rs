@@ -2,26 +2,26 @@
 //! `<testsuite>` per domain, one `<testcase>` per enabled rule, one `<failure>` per
 //! unsuppressed finding. A rule with findings is one failed test case.
 
-use std::fmt::Write as _;
+use std::io::{self, Write};
 
 use audit_core::{Diagnostic, Domain, RuleMeta};
 
 use crate::{Report, rule_doc_url};
 
-pub fn junit(report: &Report<'_>) -> String {
+pub fn junit(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let findings = |rule: &RuleMeta| -> Vec<&Diagnostic> {
         report.active().filter(|d| d.rule == rule.id).collect()
     };
     let failing = |rules: &[&RuleMeta]| rules.iter().filter(|r| !findings(r).is_empty()).count();
     let all: Vec<&RuleMeta> = report.rules.iter().collect();
 
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
+    out.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
+    writeln!(
         out,
         "<testsuites name=\"backend-audit\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\">",
         all.len(),
         failing(&all)
-    );
+    )?;
     for domain in Domain::ALL {
         let rules: Vec<&RuleMeta> = all
             .iter()
@@ -31,28 +31,28 @@ pub fn junit(report: &Report<'_>) -> String {
         if rules.is_empty() {
             continue;
         }
-        let _ = writeln!(
+        writeln!(
             out,
             "  <testsuite name=\"backend-audit.{domain}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\">",
             rules.len(),
             failing(&rules)
-        );
+        )?;
         for rule in rules {
-            let _ = write!(
+            write!(
                 out,
                 "    <testcase classname=\"{domain}\" name=\"{}\"",
                 attr(&format!("{} {}", rule.id, rule.name))
-            );
+            )?;
             let found = findings(rule);
             if found.is_empty() {
-                out.push_str("/>\n");
+                out.write_all(b"/>\n")?;
                 continue;
             }
-            out.push_str(">\n");
+            out.write_all(b">\n")?;
             for d in found {
                 let loc = &d.location;
                 let place = format!("{}:{}:{}", loc.path, loc.start.line, loc.start.column);
-                let _ = writeln!(
+                writeln!(
                     out,
                     "      <failure type=\"{}\" message=\"{}\">{}</failure>",
                     d.severity,
@@ -65,14 +65,13 @@ pub fn junit(report: &Report<'_>) -> String {
                         loc.context.text,
                         rule_doc_url(rule)
                     ))
-                );
+                )?;
             }
-            out.push_str("    </testcase>\n");
+            out.write_all(b"    </testcase>\n")?;
         }
-        out.push_str("  </testsuite>\n");
+        out.write_all(b"  </testsuite>\n")?;
     }
-    out.push_str("</testsuites>\n");
-    out
+    out.write_all(b"</testsuites>\n")
 }
 
 /// An XML 1.0 attribute value: markup characters become entities, line breaks and tabs

@@ -1,8 +1,10 @@
+use std::io::{self, Write};
+
 use audit_core::{Diagnostic, Location, RuleMeta};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json as j};
 
-use crate::{HOME, Report, rule_doc_url};
+use crate::{Each, HOME, Report, Spliced, object, rule_doc_url, write_pretty};
 
 /// Characters kept as they are in a relative URI path.
 const PATH: &AsciiSet = &NON_ALPHANUMERIC
@@ -18,21 +20,12 @@ const MAX_FULL_DESCRIPTION: usize = 1024;
 /// The partialFingerprints key: our own, so GitHub does not recompute it from lines.
 pub const FINGERPRINT_KEY: &str = "backendAudit/v1";
 
-/// SARIF without `automationDetails`, so the uploading Action's category applies.
-pub fn sarif(report: &Report<'_>) -> String {
-    sarif_with_category(report, None)
-}
-
-/// SARIF whose `runs[0].automationDetails.id` is `category` (`--sarif-category`), which
-/// GitHub code scanning reads as `category/run-id`: a name without a slash becomes
-/// `name/`, a category with no run id.
-pub fn sarif_with_category(report: &Report<'_>, category: Option<&str>) -> String {
+/// SARIF 2.1.0, written to `out`. With `category` (`--sarif-category`),
+/// `runs[0].automationDetails.id` is set, which GitHub code scanning reads as
+/// `category/run-id`: a name without a slash becomes `name/`, a category with no run id.
+/// Without it the uploading Action's category applies.
+pub fn sarif(report: &Report<'_>, category: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
     let rules: Vec<Value> = report.rules.iter().map(rule_descriptor).collect();
-    let results: Vec<Value> = report
-        .diagnostics
-        .iter()
-        .map(|d| result(report, d))
-        .collect();
     let notifications: Vec<Value> = report
         .notes
         .iter()
@@ -65,7 +58,6 @@ pub fn sarif_with_category(report: &Report<'_>, category: Option<&str>) -> Strin
             "toolExecutionNotifications": notifications,
         }],
         "columnKind": "unicodeCodePoints",
-        "results": results,
         "properties": {
             "filesScanned": report.summary.files_scanned,
             "filesPartlyParsed": report.summary.files_partly_parsed,
@@ -86,11 +78,18 @@ pub fn sarif_with_category(report: &Report<'_>, category: Option<&str>) -> Strin
     let document = j!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [run],
     });
-    let mut out = serde_json::to_string_pretty(&document).expect("JSON values serialize");
-    out.push('\n');
-    out
+    let run = Spliced {
+        base: object(&run),
+        key: "results",
+        value: Each(|| report.diagnostics.iter().map(|d| result(report, d))),
+    };
+    let document = Spliced {
+        base: object(&document),
+        key: "runs",
+        value: [run],
+    };
+    write_pretty(out, &document)
 }
 
 fn rule_descriptor(rule: &RuleMeta) -> Value {

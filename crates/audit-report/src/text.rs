@@ -1,5 +1,6 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
+use std::io;
 
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 use audit_core::Severity;
@@ -7,13 +8,12 @@ use audit_core::Severity;
 use crate::Report;
 
 /// Code frames for each unsuppressed finding, then notes and the summary.
-pub fn text(report: &Report<'_>, color: bool) -> String {
+pub fn text(report: &Report<'_>, color: bool, out: &mut dyn io::Write) -> io::Result<()> {
     let renderer = if color {
         Renderer::styled()
     } else {
         Renderer::plain()
     };
-    let mut out = String::new();
     for d in report.active() {
         let level = match d.severity {
             Severity::Critical | Severity::High => Level::ERROR,
@@ -68,7 +68,7 @@ pub fn text(report: &Report<'_>, color: bool) -> String {
         for line in &related {
             group = group.element(Level::NOTE.message(line.as_str()));
         }
-        let _ = writeln!(out, "{}\n", renderer.render(&[group]));
+        writeln!(out, "{}\n", renderer.render(&[group]))?;
     }
     for note in report.notes {
         let place = match (&note.path, note.line) {
@@ -77,13 +77,12 @@ pub fn text(report: &Report<'_>, color: bool) -> String {
             _ => String::new(),
         };
         let message = one_line(&note.message);
-        let _ = writeln!(out, "note[{}]: {place}{message}", kind_name(note));
+        writeln!(out, "note[{}]: {place}{message}", kind_name(note))?;
     }
     if !report.notes.is_empty() {
-        out.push('\n');
+        out.write_all(b"\n")?;
     }
-    out.push_str(&summary(report));
-    out
+    out.write_all(summary(report).as_bytes())
 }
 
 /// The closing summary: findings per domain (when there are any), then one line with
