@@ -93,7 +93,8 @@ impl RouteTable {
     pub fn join<'f>(files: impl IntoIterator<Item = (&'f str, &'f FileRoutes)>) -> RouteTable {
         let files: Vec<(&str, &FileRoutes)> = files.into_iter().collect();
         let joiner = Joiner::new(&files);
-        let mut routes = Vec::new();
+        // Most declarations are one route each: room for them up front, not by doubling.
+        let mut routes = Vec::with_capacity(files.iter().map(|(_, f)| f.routes.len()).sum());
         let global_prefix = files.iter().find_map(|(_, f)| f.global_prefix.as_deref());
         let global_guards: Vec<&(Framework, Guard)> =
             files.iter().flat_map(|(_, f)| &f.global_guards).collect();

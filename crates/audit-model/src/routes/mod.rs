@@ -358,7 +358,9 @@ pub struct RouteDecl {
     pub handler_import: Option<RouterRef>,
 }
 
-/// What a handler defined beside its route does, read from its body.
+/// What a handler defined beside its route does, read from its body. Every route holds
+/// one until the project phase ends, and most of its places are not found, so each is
+/// boxed: 8 bytes where nothing was found rather than 88.
 #[derive(Clone, Debug, Default)]
 pub struct HandlerBody {
     /// It checks the caller itself: reads the signed-in
@@ -366,21 +368,21 @@ pub struct HandlerBody {
     pub checks_caller: bool,
     /// The handler's first call that writes stored data (`user.save()`, `db.session.
     /// commit()`), when the handler is defined in this file.
-    pub writes: Option<Location>,
+    pub writes: Option<Box<Location>>,
     /// The handler's first call that creates a record (`User.create()`, `repo.save()`,
     /// `session.add()`).
-    pub creates: Option<Location>,
+    pub creates: Option<Box<Location>>,
     /// The handler answers 201 somewhere (`res.status(201)`, `HttpStatus.CREATED`).
     pub answers_created: bool,
     /// Where the handler first reads the request body (`req.body`, `request.get_json()`).
-    pub reads_body: Option<Location>,
+    pub reads_body: Option<Box<Location>>,
     /// The handler validates the body itself (`schema.parse(req.body)`, `form.validate()`).
     pub validates_inline: bool,
     /// Every response the handler sends, in source order, with its status and body.
     pub answers: Vec<Answer>,
     /// The handler's first read of a whole collection with nothing bounding it and no
     /// pagination parameter read (`User.findAll()`, `Item.objects.all()`).
-    pub lists_all: Option<Location>,
+    pub lists_all: Option<Box<Location>>,
 }
 
 /// `app.use("/api", auth, router)`, `app.register_blueprint(bp, url_prefix="/x")`,
@@ -553,6 +555,12 @@ pub fn extract(
         }
     }
     exported_handlers(semantics, nodes, source, grammar, &mut routes);
+    // Kept until the project phase ends, with every other file's: without the slack
+    // of lists grown by doubling.
+    routes.routers.shrink_to_fit();
+    routes.routes.shrink_to_fit();
+    routes.mounts.shrink_to_fit();
+    routes.handlers.shrink_to_fit();
     let empty = routes.routers.is_empty()
         && routes.handlers.is_empty()
         && routes.reexports.is_empty()
@@ -741,7 +749,7 @@ fn handler_body(
     });
     let text = source.text.as_str();
     let body = text.get(span.start..span.end).unwrap_or("");
-    let located = |found: Option<audit_core::Span>| found.map(|s| source.locate(s));
+    let located = |found: Option<audit_core::Span>| found.map(|s| Box::new(source.locate(s)));
     let mut handler = HandlerBody {
         writes: located(writes::first_write(semantics, text, span)),
         creates: located(writes::first_create(semantics, text, span)),

@@ -45,7 +45,7 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
                 .next()
                 .unwrap_or("")
                 .to_string();
-            out.report_at(write.clone(), &[("route", &label), ("call", &call)]);
+            out.report_at((**write).clone(), &[("route", &label), ("call", &call)]);
         }
     }
 }

@@ -31,7 +31,7 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
         if reported.insert((read.path.clone(), read.span)) {
             let label = route_label(route);
             let line = write.start.line.to_string();
-            out.report_at(read.clone(), &[("route", &label), ("line", &line)]);
+            out.report_at((**read).clone(), &[("route", &label), ("line", &line)]);
         }
     }
 }

@@ -25,7 +25,7 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
         let call =
             excerpt(&context.text[context.span.start..context.span.end.min(context.text.len())]);
         out.report_at(
-            list.clone(),
+            (**list).clone(),
             &[("route", &route_label(route)), ("call", &call)],
         );
     }
