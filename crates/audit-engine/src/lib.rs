@@ -238,6 +238,9 @@ fn finish(
         }
         facts.files.push((result.path, result.facts));
     }
+    // Emptied by now, but as large as the walk's results: freed before the project
+    // phase, which is when the scan peaks.
+    drop(slots);
     facts.resolve_sqitch();
     let (project, routes) = project::run(plan, &facts);
     findings.extend(project.findings);
