@@ -431,6 +431,21 @@ fn errors_exit_2_with_a_clear_message() {
         stderr.contains("backend-audit.toml") && stderr.contains("unknown field `selct`"),
         "{stderr}"
     );
+
+    // Offsets into a file are 32-bit (tree-sitter's and the line index's): a larger
+    // limit is refused up front rather than misread later.
+    std::fs::write(
+        dir.path().join("backend-audit.toml"),
+        "max-file-size = 5_000_000_000\n",
+    )
+    .unwrap();
+    let too_large = run(&["scan", dir.path().to_str().unwrap()], None);
+    assert_eq!(too_large.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&too_large.stderr);
+    assert!(
+        stderr.contains("max-file-size: 5000000000 is over 4294967295 bytes"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -29,11 +29,18 @@ pub struct Position {
     pub column: u32,
 }
 
+/// The largest file a [`LineIndex`] addresses: its offsets are 32-bit, as tree-sitter's
+/// are. Every file the project phase reports on keeps its index until the scan ends
+/// (a 30 MB Terraform corpus kept 12.7 MB of 64-bit line starts).
+pub const MAX_INDEXED_BYTES: u64 = u32::MAX as u64;
+
 /// Byte offsets of line starts. `\n`, `\r\n` and a lone `\r` all end a line, so
-/// positions are right for Unix, Windows and classic Mac files alike.
+/// positions are right for Unix, Windows and classic Mac files alike. Built for texts of
+/// at most [`MAX_INDEXED_BYTES`] (`max-file-size` cannot exceed it); beyond it, lines past
+/// the limit read as its last line.
 #[derive(Clone, Debug)]
 pub struct LineIndex {
-    starts: Vec<usize>,
+    starts: Vec<u32>,
 }
 
 impl LineIndex {
@@ -43,7 +50,10 @@ impl LineIndex {
         for i in line_break_offsets(bytes) {
             let is_crlf = bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n');
             if !is_crlf {
-                starts.push(i + 1);
+                let Ok(start) = u32::try_from(i + 1) else {
+                    break;
+                };
+                starts.push(start);
             }
         }
         LineIndex { starts }
@@ -55,13 +65,17 @@ impl LineIndex {
 
     /// 0-based line holding `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
+        let offset = u32::try_from(offset).unwrap_or(u32::MAX);
         self.starts.partition_point(|&s| s <= offset) - 1
     }
 
     /// Byte range of 0-based `line` without its line terminator.
     pub fn line_range(&self, text: &str, line: usize) -> std::ops::Range<usize> {
-        let start = self.starts[line];
-        let mut end = self.starts.get(line + 1).copied().unwrap_or(text.len());
+        let start = self.starts[line] as usize;
+        let mut end = self
+            .starts
+            .get(line + 1)
+            .map_or(text.len(), |&next| next as usize);
         let bytes = text.as_bytes();
         while end > start && matches!(bytes[end - 1], b'\n' | b'\r') {
             end -= 1;
@@ -72,7 +86,7 @@ impl LineIndex {
     pub fn position(&self, text: &str, offset: usize) -> Position {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let line = self.line_of(offset);
-        let column = text[self.starts[line]..offset].chars().count() + 1;
+        let column = text[self.starts[line] as usize..offset].chars().count() + 1;
         Position {
             line: line as u32 + 1,
             column: column as u32,
@@ -88,7 +102,7 @@ impl LineIndex {
         text[range.clone()]
             .char_indices()
             .nth(column.saturating_sub(1))
-            .map_or(range.end, |(i, _)| start + i)
+            .map_or(range.end, |(i, _)| start as usize + i)
     }
 }
 

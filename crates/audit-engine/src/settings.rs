@@ -244,6 +244,14 @@ impl Settings {
             sql_dialects.push((matcher, dialect));
         }
         sql_dialects.sort_by_key(|(m, _)| std::cmp::Reverse(m.glob().glob().len()));
+        let max_file_size = config.max_file_size.unwrap_or(2 * 1024 * 1024);
+        if max_file_size > audit_core::MAX_INDEXED_BYTES {
+            return Err(ConfigError(format!(
+                "max-file-size: {max_file_size} is over {} bytes (4 GiB), the largest file \
+                 the parsers address",
+                audit_core::MAX_INDEXED_BYTES
+            )));
+        }
         Ok(Settings {
             rules: per_rule,
             exclude: glob_set("exclude", &excludes)?,
@@ -251,7 +259,7 @@ impl Settings {
             migrations: glob_set("sql.migrations", &config.sql.migrations)?,
             sql_dialect,
             sql_dialects,
-            max_file_size: config.max_file_size.unwrap_or(2 * 1024 * 1024),
+            max_file_size,
             parse_timeout: std::time::Duration::from_millis(
                 config.parse_timeout_ms.unwrap_or(10_000),
             ),
