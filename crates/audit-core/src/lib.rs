@@ -14,6 +14,8 @@ pub use rule::{
     Confidence, Domain, Language, LanguageMessages, ParseEnumError, RuleDocs, RuleId, RuleMeta,
     RuleReferences, Severity, TestCode,
 };
-pub use source::{Context, LineIndex, Location, MAX_INDEXED_BYTES, Position, SourceText, Span, mask};
+pub use source::{
+    Context, LineIndex, Location, MAX_INDEXED_BYTES, Position, SourceText, Span, mask,
+};
 pub use test_code::is_test_path;
 pub use text_file::TextKind;
