@@ -1,6 +1,8 @@
-//! SEC006: secrets written into any text file. One Aho-Corasick pass over the file finds
-//! the candidates (token prefixes, secret-like names, `://`, environment lookups); a file
-//! without one costs nothing more. Then known token formats are checked for their
+//! SEC006: secrets written into any text file. One case-sensitive Aho-Corasick pass over
+//! the file finds the token candidates (token prefixes, `://`), and a case-insensitive
+//! one the secret-like names and environment lookups, only in files where literals
+//! assigned to names are looked for (not Terraform, SQL or key files); a file without a
+//! candidate costs nothing more. Then known token formats are checked for their
 //! structure (`tokens`), literals assigned to secret-like names are read from the code
 //! model's tree in JavaScript/TypeScript/Python and from `key = value` / `key: value`
 //! pairs elsewhere, and a literal fallback of an environment lookup is reported at
@@ -64,7 +66,7 @@ const NAMES: &[&str] = &[
 const LOOKUPS: &[&str] = &["process.env", "environ", "getenv"];
 const URL: &str = "://";
 
-/// What a prefilter hit is.
+/// What a token prefilter hit is.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Hit {
     Format(usize),
@@ -72,13 +74,15 @@ enum Hit {
     Jwt,
     Twilio,
     Url,
-    Name,
-    Lookup,
 }
 
 struct Prefilter {
-    automaton: AhoCorasick,
+    /// Token prefixes and `://`: case-sensitive, as the tokens are, so the search runs
+    /// with its vectorised prefilter.
+    tokens: AhoCorasick,
     hits: Vec<Hit>,
+    /// [`NAMES`] then [`LOOKUPS`], without case.
+    names: AhoCorasick,
 }
 
 static PREFILTER: LazyLock<Prefilter> = LazyLock::new(|| {
@@ -91,23 +95,31 @@ static PREFILTER: LazyLock<Prefilter> = LazyLock::new(|| {
     for (pattern, hit) in [
         (PEM_BEGIN, Hit::PrivateKey),
         (JWT_PREFIX, Hit::Jwt),
-        (TWILIO, Hit::Twilio),
         (URL, Hit::Url),
     ] {
         patterns.push(pattern);
         hits.push(hit);
     }
-    patterns.extend(NAMES);
-    hits.extend(NAMES.iter().map(|_| Hit::Name));
-    patterns.extend(LOOKUPS);
-    hits.extend(LOOKUPS.iter().map(|_| Hit::Lookup));
-    let automaton = AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        // Leftmost-first has a vectorised prefilter; the patterns do not overlap.
+    // The one word among them written in any case.
+    for twilio in TWILIO {
+        patterns.push(twilio);
+        hits.push(Hit::Twilio);
+    }
+    // Leftmost-first has a vectorised prefilter; the patterns do not overlap.
+    let tokens = AhoCorasickBuilder::new()
         .match_kind(MatchKind::LeftmostFirst)
         .build(&patterns)
         .expect("literal patterns build");
-    Prefilter { automaton, hits }
+    let names = AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostFirst)
+        .build(NAMES.iter().chain(LOOKUPS))
+        .expect("literal patterns build");
+    Prefilter {
+        tokens,
+        hits,
+        names,
+    }
 });
 
 /// One secret found: where to report it, the secret itself, and what to call it.
@@ -124,7 +136,7 @@ fn check(ctx: &TextContext<'_, '_>, out: &mut Emit<'_>) {
     let mut found: Vec<Found> = Vec::new();
     let mut names = Vec::new();
     let mut lookups = false;
-    for m in prefilter.automaton.find_iter(text) {
+    for m in prefilter.tokens.find_iter(text) {
         let at = m.start();
         let token = match prefilter.hits[m.pattern().as_usize()] {
             // Prefixes are matched without case; tokens are case-sensitive.
@@ -134,14 +146,6 @@ fn check(ctx: &TextContext<'_, '_>, out: &mut Emit<'_>) {
             Hit::PrivateKey if text[at..].starts_with(PEM_BEGIN) => tokens::private_key(text, at),
             Hit::Jwt if text[at..].starts_with(JWT_PREFIX) => tokens::jwt(text, at),
             Hit::Url => url_password(text, at),
-            Hit::Name => {
-                names.push(Span::new(m.start(), m.end()));
-                None
-            }
-            Hit::Lookup => {
-                lookups = true;
-                None
-            }
             Hit::Twilio => {
                 let mut keys = Vec::new();
                 tokens::twilio_keys(text, &mut keys);
@@ -160,6 +164,13 @@ fn check(ctx: &TextContext<'_, '_>, out: &mut Emit<'_>) {
         }
     }
     if generic_applies(ctx) {
+        for m in prefilter.names.find_iter(text) {
+            if m.pattern().as_usize() < NAMES.len() {
+                names.push(Span::new(m.start(), m.end()));
+            } else {
+                lookups = true;
+            }
+        }
         match ctx.code {
             Some(code) => {
                 assignments_in_code(code, &names, &mut found);

@@ -145,8 +145,9 @@ pub const FORMATS: &[Format] = &[
 pub const PEM_BEGIN: &str = "-----BEGIN ";
 /// A JWT's header and payload are base64url JSON objects: `{"` encodes as `eyJ`.
 pub const JWT_PREFIX: &str = "eyJ";
-/// Twilio API keys (`SK` and 32 hex digits) are looked for only in files naming Twilio.
-pub const TWILIO: &str = "twilio";
+/// Twilio API keys (`SK` and 32 hex digits) are looked for only in files naming Twilio,
+/// in the ways it is written.
+pub const TWILIO: &[&str] = &["twilio", "Twilio", "TWILIO"];
 
 /// The tokens AWS, Google and jwt.io publish as examples.
 const DOCUMENTED_EXAMPLES: &[&str] = &[
