@@ -214,11 +214,13 @@ impl ProjectFacts {
     }
 
     /// Every file's routes, joined across files into the project's route table.
-    pub fn route_table(&self) -> RouteTable {
+    /// The project's routes joined; each file's route declarations go into the table
+    /// (what route checks read of a file itself, its flags and `listens`, stays).
+    pub fn take_route_table(&mut self) -> RouteTable {
         RouteTable::join(
             self.files
-                .iter()
-                .filter_map(|(path, f)| f.routes.as_deref().map(|r| (&**path, r))),
+                .iter_mut()
+                .filter_map(|(path, f)| f.routes.as_deref_mut().map(|r| (&**path, r))),
         )
     }
 

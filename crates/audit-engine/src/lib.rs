@@ -242,7 +242,7 @@ fn finish(
     // phase, which is when the scan peaks.
     drop(slots);
     facts.resolve_sqitch();
-    let (project, routes) = project::run(plan, &facts);
+    let (project, routes) = project::run(plan, &mut facts);
     findings.extend(project.findings);
     notes.extend(project.notes);
 

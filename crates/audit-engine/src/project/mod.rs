@@ -45,7 +45,7 @@ impl SqlContext<'_> {
 
 /// The project phase: migrations replayed per set, Terraform evaluated per module, then
 /// project checks. Every SQL file carries the dialect it was parsed with.
-pub fn run(plan: &Plan, facts: &ProjectFacts) -> (Outcome, Option<RouteTable>) {
+pub fn run(plan: &Plan, facts: &mut ProjectFacts) -> (Outcome, Option<RouteTable>) {
     let mut out = Outcome::default();
     run_sql(plan, facts, &mut out);
     let tls_databases = terraform::run(plan, facts, &mut out);
@@ -53,7 +53,8 @@ pub fn run(plan: &Plan, facts: &ProjectFacts) -> (Outcome, Option<RouteTable>) {
     for (index, check) in &plan.project {
         out.run(&plan.rules[*index].meta, None, |emit| check(facts, emit));
     }
-    let table = plan.needs_routes().then(|| facts.route_table());
+    let table = plan.needs_routes().then(|| facts.take_route_table());
+    let facts = &*facts;
     if let Some(table) = &table {
         let ctx = RouteContext { table, facts };
         for (index, check) in &plan.routes {

@@ -89,21 +89,30 @@ struct Context {
 }
 
 impl RouteTable {
-    /// Joins the routes of `files` (path and what it declares).
-    pub fn join<'f>(files: impl IntoIterator<Item = (&'f str, &'f FileRoutes)>) -> RouteTable {
-        let files: Vec<(&str, &FileRoutes)> = files.into_iter().collect();
+    /// Joins the routes of `files` (path and what it declares). Each file's route
+    /// declarations are taken out of it (its `routes` is empty afterwards) and freed once
+    /// its routes are made, so the joined table and every declaration of a large project
+    /// are never all held at once; the rest of each file's facts stays for lookups.
+    pub fn join<'f>(files: impl IntoIterator<Item = (&'f str, &'f mut FileRoutes)>) -> RouteTable {
+        let mut files: Vec<(&str, &mut FileRoutes)> = files.into_iter().collect();
+        let declared: Vec<Vec<RouteDecl>> = files
+            .iter_mut()
+            .map(|(_, f)| std::mem::take(&mut f.routes))
+            .collect();
+        let files: Vec<(&str, &FileRoutes)> = files.into_iter().map(|(p, f)| (p, &*f)).collect();
         let joiner = Joiner::new(&files);
         // Most declarations are one route each: room for them up front, not by doubling.
-        let mut routes = Vec::with_capacity(files.iter().map(|(_, f)| f.routes.len()).sum());
+        let mut routes = Vec::with_capacity(declared.iter().map(Vec::len).sum());
         let global_prefix = files.iter().find_map(|(_, f)| f.global_prefix.as_deref());
         let global_guards: Vec<&(Framework, Guard)> =
             files.iter().flat_map(|(_, f)| &f.global_guards).collect();
-        for (file, (_, declared)) in files.iter().enumerate() {
-            for decl in &declared.routes {
+        for (file, declarations) in declared.into_iter().enumerate() {
+            let routers = &files[file].1.routers;
+            for decl in &declarations {
                 if joiner.clients.contains(&(file, decl.router)) {
                     continue;
                 }
-                let router = &declared.routers[decl.router];
+                let router = &routers[decl.router];
                 let mut contexts = joiner.contexts((file, decl.router), 0);
                 let global = global_guards
                     .iter()

@@ -234,6 +234,7 @@ impl Framework {
 #[derive(Debug, Default)]
 pub struct FileRoutes {
     pub routers: Vec<Router>,
+    /// Taken by [`RouteTable::join`], which reads them once.
     pub routes: Vec<RouteDecl>,
     pub mounts: Vec<Mount>,
     /// Routers (and plugin functions) the file exports, by the name an importer uses:

@@ -17,7 +17,7 @@ fn grammar(path: &str) -> Grammar {
 
 /// The joined table of `files`, one line per route: `METHOD path handler [guards] line`.
 fn table(files: &[(&str, &str)]) -> Vec<String> {
-    let extracted: Vec<(String, FileRoutes)> = files
+    let mut extracted: Vec<(String, FileRoutes)> = files
         .iter()
         .filter_map(|(path, text)| {
             let grammar = grammar(path);
@@ -28,7 +28,7 @@ fn table(files: &[(&str, &str)]) -> Vec<String> {
             extract(&sem, &nodes, &source, grammar).map(|r| (path.to_string(), r))
         })
         .collect();
-    let table = RouteTable::join(extracted.iter().map(|(p, r)| (p.as_str(), r)));
+    let table = RouteTable::join(extracted.iter_mut().map(|(p, r)| (p.as_str(), r)));
     table
         .routes
         .iter()
@@ -680,7 +680,7 @@ def some():
 
 /// Each joined route's answers as `status:shape`, and whether it writes, over `files`.
 fn joined_answers(files: &[(&str, &str)]) -> Vec<String> {
-    let extracted: Vec<(String, FileRoutes)> = files
+    let mut extracted: Vec<(String, FileRoutes)> = files
         .iter()
         .filter_map(|(path, text)| {
             let (tree, grammar) =
@@ -690,7 +690,7 @@ fn joined_answers(files: &[(&str, &str)]) -> Vec<String> {
             extract(&sem, &nodes, &source, grammar).map(|r| (path.to_string(), r))
         })
         .collect();
-    let table = RouteTable::join(extracted.iter().map(|(p, r)| (p.as_str(), r)));
+    let table = RouteTable::join(extracted.iter_mut().map(|(p, r)| (p.as_str(), r)));
     table
         .routes
         .iter()
