@@ -364,6 +364,33 @@ fn sarif_category_sets_automation_details_only_when_asked() {
     assert!(stderr(&misuse).contains("--sarif-category needs --format sarif"));
 }
 
+/// The JSON documents are written piece by piece (findings one at a time); they must be
+/// what one `serde_json::Value` prints: the same keys, sorted, the same layout.
+#[test]
+fn streamed_json_documents_are_what_one_value_prints() {
+    for format in ["json", "sarif", "gitlab"] {
+        for extra in [&[][..], &["--sarif-category", "backend"][..]] {
+            if format != "sarif" && !extra.is_empty() {
+                continue;
+            }
+            let output = scan(&repo("mixed"), format, extra);
+            let written = stdout(&output);
+            let document: Value = serde_json::from_str(&written).expect("the report is JSON");
+            let findings = match format {
+                "json" => &document["findings"],
+                "sarif" => &document["runs"][0]["results"],
+                _ => &document["vulnerabilities"],
+            };
+            assert!(
+                findings.as_array().is_some_and(|f| f.len() > 1),
+                "{format}: the report holds findings"
+            );
+            let printed = format!("{}\n", serde_json::to_string_pretty(&document).unwrap());
+            assert_eq!(written, printed, "{format} {extra:?}");
+        }
+    }
+}
+
 #[test]
 fn sarif_rules_carry_what_github_code_scanning_reads() {
     let sarif = json(&scan(&repo("mixed"), "sarif", &[]));

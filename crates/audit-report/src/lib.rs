@@ -106,7 +106,8 @@ impl<T: Serialize> Serialize for Spliced<'_, T> {
     }
 }
 
-/// A JSON list whose elements `items` makes as they are written, each dropped once it is.
+/// A JSON list whose elements its closure makes as they are written, each dropped once
+/// it is.
 struct Each<F>(F);
 
 impl<F, I> Serialize for Each<F>
@@ -132,4 +133,32 @@ fn write_pretty(out: &mut dyn Write, document: &impl Serialize) -> io::Result<()
 /// `object`'s map (every document here is built with `json!({...})`).
 fn object(value: &Value) -> &Map<String, Value> {
     value.as_object().expect("built as an object")
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json as j};
+
+    use super::{Each, Spliced, object};
+
+    fn printed(document: &impl serde::Serialize) -> String {
+        serde_json::to_string_pretty(document).unwrap()
+    }
+
+    #[test]
+    fn a_spliced_entry_takes_its_sorted_place_and_its_list_prints_as_a_value() {
+        let base = j!({ "b": 1, "d": { "e": [] } });
+        for key in ["a", "c", "z"] {
+            for n in [0, 2] {
+                let spliced = Spliced {
+                    base: object(&base),
+                    key,
+                    value: Each(|| (0..n).map(|i| j!({ "i": i }))),
+                };
+                let mut whole = base.clone();
+                whole[key] = Value::Array((0..n).map(|i| j!({ "i": i })).collect());
+                assert_eq!(printed(&spliced), printed(&whole), "{key} {n}");
+            }
+        }
+    }
 }
