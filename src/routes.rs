@@ -139,7 +139,7 @@ fn json(table: &RouteTable) -> String {
         .map(|r| {
             json!({
                 "framework": r.framework.name(),
-                "methods": r.methods,
+                "methods": &*r.methods,
                 "path": r.path,
                 "prefix_known": !r.partial,
                 "handler": r.handler,
@@ -148,7 +148,7 @@ fn json(table: &RouteTable) -> String {
                 "column": r.location.start.column,
                 "status": r.status,
                 "guards": r.guards.iter().map(|g| json!({
-                    "name": g.name,
+                    "name": &*g.name,
                     "kind": g.kind.name(),
                 })).collect::<Vec<_>>(),
                 "answers": r.body.answers.iter().map(|a| json!({

@@ -318,7 +318,7 @@ impl<'a> Reader<'a> {
         }
         let decl = RouteDecl {
             router,
-            methods: vec![verb.to_string()],
+            methods: Arc::from([verb.to_string()]),
             path,
             handler: handler.name,
             guards,
@@ -500,7 +500,7 @@ impl<'a> Reader<'a> {
         self.fastify_options(options, &mut guards);
         let decl = RouteDecl {
             router,
-            methods,
+            methods: methods.into(),
             path: path.to_string(),
             handler: handler.name,
             guards,
@@ -1388,7 +1388,7 @@ impl<'a> Reader<'a> {
                         .any(|m| qualified.split('.').next() == Some(m))
                 {
                     guards.push(Guard {
-                        name: qualified,
+                        name: Arc::from(qualified),
                         kind: GuardKind::Validation,
                     });
                     return;
@@ -1608,7 +1608,7 @@ impl<'a> Reader<'a> {
                 let path = self.decorator_path(decorator.arguments);
                 self.routes.routes.push(RouteDecl {
                     router,
-                    methods: vec![verb.to_string()],
+                    methods: Arc::from([verb.to_string()]),
                     path,
                     handler: method.name.clone(),
                     guards,

@@ -26,7 +26,7 @@ pub struct RouteTable {
 #[derive(Clone, Debug)]
 pub struct Route {
     pub framework: Framework,
-    pub methods: Vec<String>,
+    pub methods: Arc<[String]>,
     /// Prefixes of every router it is mounted through, joined: `/api/v1/users/:id`.
     pub path: String,
     pub handler: Option<String>,

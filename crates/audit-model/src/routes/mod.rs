@@ -338,8 +338,9 @@ pub enum RouterRef {
 #[derive(Debug)]
 pub struct RouteDecl {
     pub router: usize,
-    /// Upper case; `ALL` for Express `all`, Flask `methods` absent is `GET`.
-    pub methods: Vec<String>,
+    /// Upper case; `ALL` for Express `all`, Flask `methods` absent is `GET`. Shared with
+    /// the routes joined from it.
+    pub methods: Arc<[String]>,
     pub path: String,
     /// The handler as written (`getUser`, `users.list`), or the function's own name.
     pub handler: Option<String>,
@@ -407,8 +408,9 @@ pub struct Mount {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Guard {
     /// As written, without arguments: `passport.authenticate`, `login_required`,
-    /// `Depends(get_current_user)` is `get_current_user`.
-    pub name: String,
+    /// `Depends(get_current_user)` is `get_current_user`. Shared: a router's guards are
+    /// copied into each of its routes.
+    pub name: Arc<str>,
     pub kind: GuardKind,
 }
 
@@ -440,7 +442,7 @@ impl Guard {
     /// are called is the only thing that says what they do.
     pub fn named(name: &str) -> Guard {
         Guard {
-            name: name.to_string(),
+            name: Arc::from(name),
             kind: guard_kind(name),
         }
     }

@@ -17,7 +17,7 @@ fn check(ctx: &RouteContext<'_>, out: &mut Emit<'_>) {
         r.guards
             .iter()
             .find(|g| g.kind == GuardKind::Auth)
-            .map(|g| g.name.as_str())
+            .map(|g| &*g.name)
     }) else {
         return;
     };

@@ -132,7 +132,7 @@ fn check_service(specs: &[&Spec], routes: &[&Route], out: &mut Emit<'_>) {
         {
             continue;
         }
-        for method in &route.methods {
+        for method in route.methods.iter() {
             if matches!(method.as_str(), "HEAD" | "OPTIONS") {
                 continue;
             }
