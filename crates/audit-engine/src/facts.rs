@@ -213,7 +213,6 @@ impl ProjectFacts {
             .flat_map(|(_, f)| f.imports.iter().map(String::as_str))
     }
 
-    /// Every file's routes, joined across files into the project's route table.
     /// The project's routes joined; each file's route declarations go into the table
     /// (what route checks read of a file itself, its flags and `listens`, stays).
     pub fn take_route_table(&mut self) -> RouteTable {
