@@ -50,9 +50,13 @@ fn check_locations(output: &ScanOutput, sizes: &[(String, usize)]) {
         // Decoding may replace invalid bytes (each becomes 3 bytes of U+FFFD).
         assert!(location.span.start <= location.span.end, "{d:?}");
         assert!(location.span.end as usize <= size * 3 + 3, "{d:?}");
-        assert!(location.start.line >= 1 && location.start.column >= 1, "{d:?}");
         assert!(
-            (location.start.line, location.start.column) <= (location.end.line, location.end.column),
+            location.start.line >= 1 && location.start.column >= 1,
+            "{d:?}"
+        );
+        assert!(
+            (location.start.line, location.start.column)
+                <= (location.end.line, location.end.column),
             "{d:?}"
         );
         assert!(!d.message.is_empty());
@@ -71,9 +75,10 @@ fn render_all(output: &ScanOutput) {
     let mut out = Vec::new();
     audit_report::text(&report, false, &mut out).expect("written to memory");
     audit_report::text(&report, true, &mut out).expect("written to memory");
-    for render in [audit_report::json, |r: &Report<'_>, out: &mut dyn std::io::Write| audit_report::sarif(r, None, out)] {
-        out.clear();
-        render(&report, &mut out).expect("written to memory");
-        assert!(out.starts_with(b"{"));
-    }
+    out.clear();
+    audit_report::json(&report, &mut out).expect("written to memory");
+    assert!(out.starts_with(b"{"));
+    out.clear();
+    audit_report::sarif(&report, None, &mut out).expect("written to memory");
+    assert!(out.starts_with(b"{"));
 }

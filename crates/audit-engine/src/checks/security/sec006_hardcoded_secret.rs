@@ -136,23 +136,19 @@ fn check(ctx: &TextContext<'_, '_>, out: &mut Emit<'_>) {
     let mut found: Vec<Found> = Vec::new();
     let mut names = Vec::new();
     let mut lookups = false;
+    // The file names Twilio: its keys are looked for once, however often it does.
+    let mut names_twilio = false;
     for m in prefilter.tokens.find_iter(text) {
         let at = m.start();
         let token = match prefilter.hits[m.pattern().as_usize()] {
-            // Prefixes are matched without case; tokens are case-sensitive.
-            Hit::Format(i) if text[at..].starts_with(FORMATS[i].prefix) => {
-                tokens::prefixed(text, at, &FORMATS[i])
-            }
-            Hit::PrivateKey if text[at..].starts_with(PEM_BEGIN) => tokens::private_key(text, at),
-            Hit::Jwt if text[at..].starts_with(JWT_PREFIX) => tokens::jwt(text, at),
+            Hit::Format(i) => tokens::prefixed(text, at, &FORMATS[i]),
+            Hit::PrivateKey => tokens::private_key(text, at),
+            Hit::Jwt => tokens::jwt(text, at),
             Hit::Url => url_password(text, at),
             Hit::Twilio => {
-                let mut keys = Vec::new();
-                tokens::twilio_keys(text, &mut keys);
-                found.extend(keys.into_iter().map(token_found));
+                names_twilio = true;
                 None
             }
-            _ => None,
         };
         if let Some(token) = token {
             if token.what.contains("AWS access key") {
@@ -162,6 +158,11 @@ fn check(ctx: &TextContext<'_, '_>, out: &mut Emit<'_>) {
             }
             found.push(token_found(token));
         }
+    }
+    if names_twilio {
+        let mut keys = Vec::new();
+        tokens::twilio_keys(text, &mut keys);
+        found.extend(keys.into_iter().map(token_found));
     }
     if generic_applies(ctx) {
         for m in prefilter.names.find_iter(text) {
