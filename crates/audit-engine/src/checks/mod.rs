@@ -584,6 +584,8 @@ pub fn render_message(template: &str, args: &[(&str, &str)]) -> String {
         }
     }
     message.push_str(rest);
+    // Held with its finding until the report is written: without the room reserved.
+    message.shrink_to_fit();
     message
 }
 

@@ -97,7 +97,7 @@ pub(super) fn extract(
         ] {
             routes.routes.push(RouteDecl {
                 router,
-                methods: methods.into(),
+                methods: super::methods(methods),
                 path,
                 handler: handler.clone(),
                 guards: Vec::new(),
@@ -294,7 +294,7 @@ impl Urls<'_> {
         };
         routes.routes.push(RouteDecl {
             router: conf,
-            methods: Arc::from(["ALL".to_string()]),
+            methods: super::methods(vec!["ALL".to_string()]),
             path: route.to_string(),
             handler: handler.map(str::to_string),
             guards: Vec::new(),

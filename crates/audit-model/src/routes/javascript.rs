@@ -318,7 +318,7 @@ impl<'a> Reader<'a> {
         }
         let decl = RouteDecl {
             router,
-            methods: Arc::from([verb.to_string()]),
+            methods: super::methods(vec![verb.to_string()]),
             path,
             handler: handler.name,
             guards,
@@ -500,7 +500,7 @@ impl<'a> Reader<'a> {
         self.fastify_options(options, &mut guards);
         let decl = RouteDecl {
             router,
-            methods: methods.into(),
+            methods: super::methods(methods),
             path: path.to_string(),
             handler: handler.name,
             guards,
@@ -1608,7 +1608,7 @@ impl<'a> Reader<'a> {
                 let path = self.decorator_path(decorator.arguments);
                 self.routes.routes.push(RouteDecl {
                     router,
-                    methods: Arc::from([verb.to_string()]),
+                    methods: super::methods(vec![verb.to_string()]),
                     path,
                     handler: method.name.clone(),
                     guards,

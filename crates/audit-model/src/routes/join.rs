@@ -101,32 +101,49 @@ impl RouteTable {
             .collect();
         let files: Vec<(&str, &FileRoutes)> = files.into_iter().map(|(p, f)| (p, &*f)).collect();
         let joiner = Joiner::new(&files);
-        // Most declarations are one route each: room for them up front, not by doubling.
-        let mut routes = Vec::with_capacity(declared.iter().map(Vec::len).sum());
         let global_prefix = files.iter().find_map(|(_, f)| f.global_prefix.as_deref());
         let global_guards: Vec<&(Framework, Guard)> =
             files.iter().flat_map(|(_, f)| &f.global_guards).collect();
+        // Where each router is served from, found once per router: a route is made per
+        // declaration and context, so their count sizes the table exactly (mounts
+        // multiply declarations, and a table grown by doubling kept half again its size).
+        let mut served: HashMap<RouterId, Vec<Context>> = HashMap::new();
+        let mut count = 0;
+        for (file, declarations) in declared.iter().enumerate() {
+            for decl in declarations {
+                let id = (file, decl.router);
+                if joiner.clients.contains(&id) {
+                    continue;
+                }
+                let contexts = served.entry(id).or_insert_with(|| {
+                    let framework = files[file].1.routers[decl.router].framework;
+                    let mut contexts = joiner.contexts(id, 0);
+                    let global: Vec<Guard> = global_guards
+                        .iter()
+                        .filter(|(f, _)| *f == framework)
+                        .map(|(_, g)| g.clone())
+                        .collect();
+                    for context in &mut contexts {
+                        if framework == Framework::NestJs
+                            && let Some(prefix) = global_prefix
+                        {
+                            context.prefix = join_path(prefix, &context.prefix);
+                        }
+                        context.guards.splice(0..0, global.iter().cloned());
+                    }
+                    contexts
+                });
+                count += contexts.len();
+            }
+        }
+        let mut routes = Vec::with_capacity(count);
         for (file, declarations) in declared.into_iter().enumerate() {
             let routers = &files[file].1.routers;
             for decl in &declarations {
-                if joiner.clients.contains(&(file, decl.router)) {
+                let Some(contexts) = served.get(&(file, decl.router)) else {
                     continue;
-                }
+                };
                 let router = &routers[decl.router];
-                let mut contexts = joiner.contexts((file, decl.router), 0);
-                let global = global_guards
-                    .iter()
-                    .filter(|(f, _)| *f == router.framework)
-                    .map(|(_, g)| g.clone());
-                let global: Vec<Guard> = global.collect();
-                for context in &mut contexts {
-                    if router.framework == Framework::NestJs
-                        && let Some(prefix) = global_prefix
-                    {
-                        context.prefix = join_path(prefix, &context.prefix);
-                    }
-                    context.guards.splice(0..0, global.iter().cloned());
-                }
                 for context in contexts {
                     let nest = router.framework == Framework::NestJs;
                     let mut route = route(&joiner, file, decl, router.framework, context.clone());

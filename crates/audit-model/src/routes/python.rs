@@ -96,7 +96,7 @@ impl<'a> Reader<'a> {
             route_guards.extend(guards.iter().cloned());
             let decl = RouteDecl {
                 router,
-                methods: methods.into(),
+                methods: super::methods(methods),
                 path: path.to_string(),
                 handler: function.name.clone(),
                 guards: route_guards,
@@ -232,7 +232,7 @@ impl<'a> Reader<'a> {
         }
         let decl = RouteDecl {
             router,
-            methods: self.methods_keyword(call).into(),
+            methods: super::methods(self.methods_keyword(call)),
             path: path.to_string(),
             handler,
             guards,
