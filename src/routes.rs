@@ -97,7 +97,7 @@ fn text(table: &RouteTable) -> String {
             [
                 r.methods.join(","),
                 path,
-                r.handler.clone().unwrap_or_else(|| "-".into()),
+                r.handler.as_deref().unwrap_or("-").to_string(),
                 format!("{}:{}", r.location.path, r.location.start.line),
                 guards(r),
             ]
@@ -142,7 +142,7 @@ fn json(table: &RouteTable) -> String {
                 "methods": &*r.methods,
                 "path": r.path,
                 "prefix_known": !r.partial,
-                "handler": r.handler,
+                "handler": r.handler.as_deref(),
                 "file": &*r.location.path,
                 "line": r.location.start.line,
                 "column": r.location.start.column,

@@ -89,7 +89,7 @@ pub(super) fn extract(
             continue;
         };
         let (list, detail) = viewset_methods(sem, text, *viewset);
-        let handler = Some(text_of(text, *viewset).to_string());
+        let handler: Option<Arc<str>> = Some(text_of(text, *viewset).into());
         let prefix = prefix.trim_start_matches('^').trim_end_matches('$');
         for (path, methods) in [
             (format!("{prefix}/"), list),
@@ -104,7 +104,7 @@ pub(super) fn extract(
                 status: None,
                 location: Arc::new(source.locate(call.span)),
                 handler_span: None,
-                body: Default::default(),
+                body: super::HandlerBody::none(),
                 handler_import: None,
             });
         }
@@ -296,12 +296,12 @@ impl Urls<'_> {
             router: conf,
             methods: super::methods(vec!["ALL".to_string()]),
             path: route.to_string(),
-            handler: handler.map(str::to_string),
+            handler: handler.map(Arc::from),
             guards: Vec::new(),
             status: None,
             location: Arc::new(location),
             handler_span: None,
-            body: Default::default(),
+            body: super::HandlerBody::none(),
             handler_import: None,
         });
     }

@@ -320,12 +320,12 @@ impl<'a> Reader<'a> {
             router,
             methods: super::methods(vec![verb.to_string()]),
             path,
-            handler: handler.name,
+            handler: handler.name.map(Arc::from),
             guards,
             status: None,
             location: Arc::new(self.source.locate(self.chained_span(call))),
             handler_span: handler.span,
-            body: Default::default(),
+            body: super::HandlerBody::none(),
             handler_import: handler.import,
         };
         self.routes.routes.push(decl);
@@ -502,12 +502,12 @@ impl<'a> Reader<'a> {
             router,
             methods: super::methods(methods),
             path: path.to_string(),
-            handler: handler.name,
+            handler: handler.name.map(Arc::from),
             guards,
             status: None,
             location: Arc::new(self.source.locate(call.span)),
             handler_span: handler.span,
-            body: Default::default(),
+            body: super::HandlerBody::none(),
             handler_import: handler.import,
         };
         self.routes.routes.push(decl);
@@ -1610,12 +1610,12 @@ impl<'a> Reader<'a> {
                     router,
                     methods: super::methods(vec![verb.to_string()]),
                     path,
-                    handler: method.name.clone(),
+                    handler: method.name.as_deref().map(Arc::from),
                     guards,
                     status,
                     location: Arc::new(self.source.locate(decorator.span)),
                     handler_span: Some(method.span),
-                    body: Default::default(),
+                    body: super::HandlerBody::none(),
                     handler_import: None,
                 });
             }

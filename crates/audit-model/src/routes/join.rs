@@ -29,7 +29,7 @@ pub struct Route {
     pub methods: Arc<[String]>,
     /// Prefixes of every router it is mounted through, joined: `/api/v1/users/:id`.
     pub path: String,
-    pub handler: Option<String>,
+    pub handler: Option<Arc<str>>,
     /// The handler's function, when the route's file defines it.
     pub handler_span: Option<Span>,
     /// What the handler does, when the route's file defines it.

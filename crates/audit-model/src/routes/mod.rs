@@ -342,8 +342,9 @@ pub struct RouteDecl {
     /// the routes joined from it.
     pub methods: Arc<[String]>,
     pub path: String,
-    /// The handler as written (`getUser`, `users.list`), or the function's own name.
-    pub handler: Option<String>,
+    /// The handler as written (`getUser`, `users.list`), or the function's own name;
+    /// shared with the routes joined from it.
+    pub handler: Option<Arc<str>>,
     /// Guards on this route alone: middleware arguments, decorators, dependencies.
     pub guards: Vec<Guard>,
     /// The status code the route declares: FastAPI `status_code=`, NestJS `@HttpCode`.
@@ -629,6 +630,13 @@ fn exported_handlers(
 }
 
 impl HandlerBody {
+    /// The body of a handler defined elsewhere, shared by every such declaration until
+    /// the join finds what the handler does.
+    fn none() -> Arc<HandlerBody> {
+        static NONE: OnceLock<Arc<HandlerBody>> = OnceLock::new();
+        NONE.get_or_init(Arc::default).clone()
+    }
+
     /// Adds what another method of the same class-based view does.
     fn merge(&mut self, other: HandlerBody) {
         self.checks_caller |= other.checks_caller;

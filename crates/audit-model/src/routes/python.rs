@@ -98,12 +98,12 @@ impl<'a> Reader<'a> {
                 router,
                 methods: super::methods(methods),
                 path: path.to_string(),
-                handler: function.name.clone(),
+                handler: function.name.as_deref().map(Arc::from),
                 guards: route_guards,
                 status: self.status(call),
                 location: Arc::new(self.source.locate(decorator.span)),
                 handler_span: Some(function.span),
-                body: Default::default(),
+                body: super::HandlerBody::none(),
                 handler_import: None,
             };
             self.routes.routes.push(decl);
@@ -219,7 +219,7 @@ impl<'a> Reader<'a> {
             .or_else(|| call.keyword("endpoint"))
             .and_then(|k| self.nodes.node_at(k.value))
             .or_else(|| args.get(1).copied());
-        let handler = view.map(|v| text_of(self.text, v).to_string());
+        let handler = view.map(|v| Arc::from(text_of(self.text, v)));
         let mut guards = self.dependencies(call);
         let handler_span = view.and_then(|v| self.function_named(v));
         if let Some(span) = handler_span
@@ -239,7 +239,7 @@ impl<'a> Reader<'a> {
             status: self.status(call),
             location: Arc::new(self.source.locate(call.span)),
             handler_span,
-            body: Default::default(),
+            body: super::HandlerBody::none(),
             handler_import: None,
         };
         self.routes.routes.push(decl);
