@@ -1,4 +1,5 @@
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// A half-open byte range `start..end` into a file's text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -123,6 +124,9 @@ pub struct SourceText {
     pub path: Arc<str>,
     pub text: String,
     pub lines: LineIndex,
+    /// The code frames located so far, by byte range: a line that a route, its answers,
+    /// a flow's steps and several findings all point at is held once.
+    frames: Mutex<HashMap<(usize, usize), Arc<str>>>,
 }
 
 /// The source lines around a finding, kept so reports never re-read files.
@@ -199,7 +203,12 @@ const MAX_CONTEXT_SPAN: usize = 2 * 1024;
 impl SourceText {
     pub fn new(path: Arc<str>, text: String) -> SourceText {
         let lines = LineIndex::new(&text);
-        SourceText { path, text, lines }
+        SourceText {
+            path,
+            text,
+            lines,
+            frames: Mutex::default(),
+        }
     }
 
     pub fn position(&self, offset: usize) -> Position {
@@ -208,6 +217,15 @@ impl SourceText {
 
     pub fn line_text(&self, line: usize) -> &str {
         &self.text[self.lines.line_range(&self.text, line)]
+    }
+
+    /// The text of `from..to`, shared with every location whose frame it already is.
+    fn frame(&self, from: usize, to: usize) -> Arc<str> {
+        let located = || Arc::from(&self.text[from..to]);
+        match self.frames.lock() {
+            Ok(mut frames) => frames.entry((from, to)).or_insert_with(located).clone(),
+            Err(_) => located(),
+        }
     }
 
     pub fn locate(&self, span: Span) -> Location {
@@ -228,7 +246,7 @@ impl SourceText {
                 .max(from);
             to = floor_char_boundary(&self.text, (end + LONG_LINE_MARGIN).min(to)).max(end);
         }
-        let text = Arc::from(&self.text[from..to]);
+        let text = self.frame(from, to);
         let context_span = Span::new(span.start - from, span.end.min(to).max(span.start) - from);
         Location {
             path: self.path.clone(),
