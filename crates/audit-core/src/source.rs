@@ -267,6 +267,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn locations_on_the_same_lines_share_their_frame() {
+        let source = SourceText::new(Arc::from("a.js"), "let a = f(x);\nlet b = g(y);\n".into());
+        let call = source.locate(Span::new(8, 12));
+        let name = source.locate(Span::new(4, 5));
+        let other_line = source.locate(Span::new(22, 26));
+        assert!(Arc::ptr_eq(&call.context.text, &name.context.text));
+        assert_eq!(&*call.context.text, "let a = f(x);");
+        assert!(!Arc::ptr_eq(&call.context.text, &other_line.context.text));
+        assert_eq!(&*other_line.context.text, "let b = g(y);");
+    }
+
+    #[test]
     fn a_finding_on_a_huge_line_keeps_a_window_of_it() {
         let text = format!("{}eval(x){}", "a;".repeat(100_000), "b;".repeat(100_000));
         let source = SourceText::new(Arc::from("min.js"), text.clone());
