@@ -104,9 +104,9 @@ impl RouteTable {
         let global_prefix = files.iter().find_map(|(_, f)| f.global_prefix.as_deref());
         let global_guards: Vec<&(Framework, Guard)> =
             files.iter().flat_map(|(_, f)| &f.global_guards).collect();
-        // Where each router is served from, found once per router: a route is made per
-        // declaration and context, so their count sizes the table exactly (mounts
-        // multiply declarations, and a table grown by doubling kept half again its size).
+        // Where each router is served from, found once per router rather than once per
+        // declaration; a route is made per declaration and context, so their count sizes
+        // the table exactly (mounts multiply declarations past one route each).
         let mut served: HashMap<RouterId, Vec<Context>> = HashMap::new();
         let mut count = 0;
         for (file, declarations) in declared.iter().enumerate() {

@@ -630,8 +630,8 @@ fn exported_handlers(
 }
 
 impl HandlerBody {
-    /// The body of a handler defined elsewhere, shared by every such declaration until
-    /// the join finds what the handler does.
+    /// The body of a handler defined elsewhere: one, shared by every such declaration
+    /// and by their routes when the join finds no definition either.
     fn none() -> Arc<HandlerBody> {
         static NONE: OnceLock<Arc<HandlerBody>> = OnceLock::new();
         NONE.get_or_init(Arc::default).clone()

@@ -1345,3 +1345,18 @@ export class AuthController {
         ["POST /login [401:{message}@src/controllers/auth.controller.ts:3]"]
     );
 }
+
+#[test]
+fn one_verb_method_lists_are_shared_and_others_kept_as_written() {
+    let get = super::methods(vec!["GET".to_string()]);
+    assert!(Arc::ptr_eq(&get, &super::methods(vec!["GET".to_string()])));
+    assert!(!Arc::ptr_eq(
+        &get,
+        &super::methods(vec!["POST".to_string()])
+    ));
+    assert_eq!(&*super::methods(vec!["PROPFIND".to_string()]), ["PROPFIND"]);
+    assert_eq!(
+        &*super::methods(vec!["GET".to_string(), "HEAD".to_string()]),
+        ["GET", "HEAD"]
+    );
+}
