@@ -205,7 +205,7 @@ fn cross_layer_findings_name_the_other_place_in_sarif_json_and_text() {
     let schema: Value =
         serde_json::from_str(&std::fs::read_to_string(&schema_path).unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules/X002");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules/X002/public");
     let root = root.to_str().unwrap();
     let scan = |format: &str| {
         stdout(&run(
