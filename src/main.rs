@@ -23,6 +23,10 @@ use audit_report::Report;
 use clap::Parser;
 use cli::{Cli, Command, Format, RulesFormat, ScanArgs};
 
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 fn main() -> ExitCode {
