@@ -23,6 +23,8 @@ use audit_report::Report;
 use clap::Parser;
 use cli::{Cli, Command, Format, RulesFormat, ScanArgs};
 
+// jemalloc, with the page decay of .cargo/config.toml: faster than the system's malloc
+// and a lower peak on large scans (Cargo.toml says why; MSVC keeps the system's).
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
