@@ -83,9 +83,25 @@ type RouterId = (usize, usize);
 #[derive(Clone, Debug)]
 struct Context {
     prefix: String,
-    guards: Vec<Guard>,
+    /// In the order they run.
+    guards: Vec<ContextGuard>,
     /// The app the chain of mounts ends at.
     app: Option<RouterId>,
+}
+
+/// A guard on the way to a router, and the full path below which it runs when a `use`
+/// scoped it to a path deeper than the mount (`app.use("/v1/auth", limiter)` before
+/// `app.use("/v1", routes)` guards `/v1/auth/login`, not `/v1/users`).
+#[derive(Clone, Debug)]
+struct ContextGuard {
+    guard: Guard,
+    below: Option<String>,
+}
+
+impl ContextGuard {
+    fn always(guard: Guard) -> ContextGuard {
+        ContextGuard { guard, below: None }
+    }
 }
 
 impl RouteTable {
@@ -129,7 +145,8 @@ impl RouteTable {
                         {
                             context.prefix = join_path(prefix, &context.prefix);
                         }
-                        context.guards.splice(0..0, global.iter().cloned());
+                        let global = global.iter().cloned().map(ContextGuard::always);
+                        context.guards.splice(0..0, global);
                     }
                     contexts
                 });
@@ -167,7 +184,13 @@ fn route(
     framework: Framework,
     context: Context,
 ) -> Route {
-    let mut guards = context.guards;
+    let path = join_path(&context.prefix, &decl.path);
+    let mut guards: Vec<Guard> = context
+        .guards
+        .into_iter()
+        .filter(|g| g.below.as_deref().is_none_or(|below| covers(below, &path)))
+        .map(|g| g.guard)
+        .collect();
     guards.extend(joiner.uses_before((file, decl.router), decl.location.span.start, &decl.path));
     guards.extend(decl.guards.iter().cloned());
     let imported = decl
@@ -179,7 +202,7 @@ fn route(
     Route {
         framework,
         methods: decl.methods.clone(),
-        path: join_path(&context.prefix, &decl.path),
+        path,
         handler: decl.handler.clone(),
         handler_span: decl.handler_span,
         body: imported.unwrap_or(&decl.body).clone(),
@@ -272,7 +295,8 @@ impl<'f> Joiner<'f> {
         let router = &self.files[file].1.routers[index];
         let own = |mut context: Context| {
             context.prefix = join_path(&context.prefix, &router.prefix);
-            context.guards.extend(router.guards.iter().cloned());
+            let guards = router.guards.iter().cloned().map(ContextGuard::always);
+            context.guards.extend(guards);
             context
         };
         let root = || Context {
@@ -293,10 +317,10 @@ impl<'f> Joiner<'f> {
             let mount = &self.files[mount_file].1.mounts[mount_index];
             let parent = (mount_file, mount.parent);
             for mut context in self.contexts(parent, depth + 1) {
-                context
-                    .guards
-                    .extend(self.uses_before(parent, mount.at, &mount.prefix));
-                context.guards.extend(mount.guards.iter().cloned());
+                let uses = self.uses_at_mount(parent, mount.at, &mount.prefix, &context.prefix);
+                context.guards.extend(uses);
+                let guards = mount.guards.iter().cloned().map(ContextGuard::always);
+                context.guards.extend(guards);
                 context.prefix = join_path(&context.prefix, &mount.prefix);
                 contexts.push(own(context));
                 if contexts.len() >= MAX_CONTEXTS {
@@ -330,6 +354,38 @@ impl<'f> Joiner<'f> {
         at: usize,
         path: &'s str,
     ) -> impl Iterator<Item = Guard> + 's {
+        self.uses_until(id, at)
+            .filter(move |(_, prefix, _)| covers(prefix, path))
+            .map(|(_, _, guard)| guard.clone())
+    }
+
+    /// The guards `use` calls on router `id` before a mount at byte `at` of path `path`
+    /// put on the mounted router: those covering the whole mount, and those scoped to a
+    /// path below it, kept with that path joined to `served_at` (where `id` is served).
+    fn uses_at_mount<'s>(
+        &'s self,
+        id: RouterId,
+        at: usize,
+        path: &'s str,
+        served_at: &'s str,
+    ) -> impl Iterator<Item = ContextGuard> + 's {
+        self.uses_until(id, at)
+            .filter_map(move |(_, prefix, guard)| {
+                let guard = guard.clone();
+                if covers(prefix, path) {
+                    Some(ContextGuard::always(guard))
+                } else {
+                    let below = join_path(served_at, prefix);
+                    covers(&join_path(served_at, path), &below).then_some(ContextGuard {
+                        guard,
+                        below: Some(below),
+                    })
+                }
+            })
+    }
+
+    /// The `use` calls on router `id` up to byte `at`, in source order.
+    fn uses_until(&self, id: RouterId, at: usize) -> impl Iterator<Item = &(usize, String, Guard)> {
         let own = &self.files[id.0].1.routers[id.1].uses;
         let middleware = self.middleware.get(&id).into_iter().flatten();
         let mut uses: Vec<&(usize, String, Guard)> = own.iter().chain(middleware).collect();
@@ -337,8 +393,7 @@ impl<'f> Joiner<'f> {
         uses.into_iter()
             // `<=`: middleware given with a mount (`app.use("/orders", auth, orders)`) is
             // recorded at the mount's own offset.
-            .filter(move |(offset, prefix, _)| *offset <= at && covers(prefix, path))
-            .map(|(_, _, guard)| guard.clone())
+            .take_while(move |(offset, _, _)| *offset <= at)
     }
 
     /// The routers a reference from `file` names.

@@ -134,6 +134,39 @@ export default function registerAdmin(app) {
 }
 
 #[test]
+fn middleware_scoped_below_a_mount_guards_only_the_routes_under_its_path() {
+    let app = r#"
+const express = require("express");
+const v1 = require("./v1");
+const app = express();
+app.use("/v1/auth", authLimiter);
+app.use("/v1/auth/*", captcha);
+app.use("/other", requireAdmin);
+app.use("/v1", v1);
+app.use("/v1/users", late);
+"#;
+    let v1 = r#"
+const router = require("express").Router();
+const auth = require("express").Router();
+auth.post("/login", login);
+router.use("/auth", auth);
+router.post("/auth", probe);
+router.post("/authors", authors);
+router.get("/users", users);
+module.exports = router;
+"#;
+    assert_eq!(
+        table(&[("src/app.js", app), ("src/v1.js", v1)]),
+        [
+            "POST /v1/auth/login login [authLimiter:rate-limit captcha:other] src/v1.js:4",
+            "POST /v1/auth probe [authLimiter:rate-limit] src/v1.js:6",
+            "POST /v1/authors authors [] src/v1.js:7",
+            "GET /v1/users users [] src/v1.js:8",
+        ]
+    );
+}
+
+#[test]
 fn an_http_client_is_not_a_router() {
     let client = r#"
 import axios from "axios";
