@@ -77,11 +77,15 @@ pub fn collect(ctx: &CodeContext<'_>, anchors: &TextHits) -> Option<DatabaseUse>
     let mut found = DatabaseUse::default();
     if anchors.holds(Sought::DatabaseCalls) {
         let code = ctx.queries();
-        found.reads = code
-            .queries
-            .iter()
-            .filter_map(|q| read(ctx.source, q))
-            .collect();
+        // X001, their one reader, leaves migrations alone: a data migration reads once,
+        // at deploy, where a missing index costs one scan (a scheduled command is kept).
+        if !crate::checks::database::is_migration(&ctx.source.path, text) {
+            found.reads = code
+                .queries
+                .iter()
+                .filter_map(|q| read(ctx.source, q))
+                .collect();
+        }
         // DB020, their one reader, leaves scripts and migrations alone.
         let script = ctx.is_script_or_migration();
         found.instance_reads = code

@@ -356,7 +356,7 @@ impl Alembic<'_> {
                         concurrently: self.is_true(call, "postgresql_concurrently"),
                         only: false,
                         rows: if call.keyword("postgresql_where").is_some() {
-                            IndexedRows::Some
+                            IndexedRows::Partial(Vec::new())
                         } else {
                             IndexedRows::All
                         },

@@ -314,10 +314,11 @@ impl Django<'_> {
                             unique: false,
                             concurrently: operation == "AddIndexConcurrently",
                             only: false,
-                            rows: if index.is_some_and(|i| i.keyword("condition").is_some()) {
-                                IndexedRows::Some
-                            } else {
-                                IndexedRows::All
+                            rows: match index.and_then(|i| i.keyword("condition")) {
+                                Some(condition) => {
+                                    IndexedRows::Partial(self.condition_fields(condition.value))
+                                }
+                                None => IndexedRows::All,
                             },
                         })
                     })
@@ -888,6 +889,38 @@ impl Django<'_> {
 
     fn is_true(&self, value: Span) -> bool {
         self.text[span_range(value)].trim() == "True"
+    }
+
+    /// The fields an index's `condition` names: `Q(status="down") & ~Q(kind__in=k)`
+    /// names `status` and `kind`. Empty when a call in it is not a `Q` of keyword
+    /// arguments, or it holds none (a variable): then they are unknown.
+    fn condition_fields(&self, condition: Span) -> Vec<Name> {
+        let calls = self.semantics.calls();
+        let first = calls.partition_point(|c| c.span.start < condition.start);
+        let mut fields: Vec<Name> = Vec::new();
+        for call in calls[first..]
+            .iter()
+            .take_while(|c| c.span.start < condition.end)
+            .filter(|c| c.span.end <= condition.end)
+        {
+            let callee = &self.text[span_range(call.callee)];
+            let positional = call.arguments.is_some_and(|arguments| {
+                let inside = &self.text[span_range(arguments)];
+                let inside = inside.trim_start_matches('(').trim_end_matches(')').trim();
+                !inside.is_empty() && call.keywords.is_empty()
+            });
+            if callee.rsplit('.').next() != Some("Q") || positional {
+                return Vec::new();
+            }
+            for keyword in call.keywords.iter().filter(|k| !k.name.starts_with('_')) {
+                let field = keyword.name.split("__").next().unwrap_or(&keyword.name);
+                let name = Name::new(field, false);
+                if !fields.contains(&name) {
+                    fields.push(name);
+                }
+            }
+        }
+        fields
     }
 
     fn node(&self, span: Span) -> Option<Node<'_>> {

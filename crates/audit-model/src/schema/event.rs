@@ -240,8 +240,9 @@ pub enum IndexedRows {
     /// one of these columns, which no lookup by equality on them can match, so it serves
     /// such lookups (and a foreign key's checks) as well as a full index.
     NotNull(Vec<Name>),
-    /// Any other predicate: it serves only queries that repeat it.
-    Some,
+    /// Any other predicate, with the columns it names (empty when they could not all be
+    /// read): it serves only queries that repeat it.
+    Partial(Vec<Name>),
 }
 
 impl IndexedRows {
@@ -250,7 +251,25 @@ impl IndexedRows {
         match self {
             IndexedRows::All => true,
             IndexedRows::NotNull(non_null) => non_null.iter().all(|c| columns.contains(c)),
-            IndexedRows::Some => false,
+            IndexedRows::Partial(_) => false,
+        }
+    }
+
+    /// Whether an index on `keys` with these rows may serve a read filtering on
+    /// `columns`: as [`IndexedRows::serve_lookups_by`], and a partial index whose
+    /// condition names only columns the read filters on too, none of them a key, which
+    /// the read is taken to repeat (`(alert_after) WHERE status <> 'down'` for a read of
+    /// rows not down). A read that never names them cannot use it, nor can a lookup of
+    /// a parameter on a key the condition limits (`(plan) WHERE plan <> 'free'`).
+    pub fn may_serve_reads_by(&self, columns: &[Name], keys: &[Name]) -> bool {
+        match self {
+            IndexedRows::Partial(named) => {
+                !named.is_empty()
+                    && named
+                        .iter()
+                        .all(|c| columns.contains(c) && !keys.contains(c))
+            }
+            _ => self.serve_lookups_by(columns),
         }
     }
 }

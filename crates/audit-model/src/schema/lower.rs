@@ -685,7 +685,7 @@ impl Lowering<'_> {
                             .any(|t| is_keyword(t, Keyword::CONCURRENTLY)),
                         only,
                         rows: if has(Keyword::WHERE) {
-                            IndexedRows::Some
+                            IndexedRows::Partial(Vec::new())
                         } else {
                             IndexedRows::All
                         },
@@ -773,9 +773,56 @@ fn indexed_rows(predicate: Option<&Expr>) -> IndexedRows {
     };
     let mut columns = Vec::new();
     if non_null(predicate, &mut columns) {
-        IndexedRows::NotNull(columns)
-    } else {
-        IndexedRows::Some
+        return IndexedRows::NotNull(columns);
+    }
+    let mut named = Vec::new();
+    if !predicate_columns(predicate, &mut named) {
+        named.clear();
+    }
+    IndexedRows::Partial(named)
+}
+
+/// The columns `expr` names, into `columns`; false when part of it is an expression
+/// this does not read (a function call, a subquery), so the list may be short.
+fn predicate_columns(expr: &Expr, columns: &mut Vec<Name>) -> bool {
+    let mut add = |name: Name| {
+        if !columns.contains(&name) {
+            columns.push(name);
+        }
+        true
+    };
+    match expr {
+        Expr::Identifier(ident) => add(ident_name(ident)),
+        Expr::CompoundIdentifier(parts) => parts.last().is_some_and(|p| add(ident_name(p))),
+        Expr::Value(_) | Expr::TypedString { .. } => true,
+        Expr::Nested(inner)
+        | Expr::UnaryOp { expr: inner, .. }
+        | Expr::Cast { expr: inner, .. }
+        | Expr::IsNull(inner)
+        | Expr::IsNotNull(inner)
+        | Expr::IsTrue(inner)
+        | Expr::IsNotTrue(inner)
+        | Expr::IsFalse(inner)
+        | Expr::IsNotFalse(inner) => predicate_columns(inner, columns),
+        Expr::BinaryOp { left, right, .. } => {
+            predicate_columns(left, columns) && predicate_columns(right, columns)
+        }
+        Expr::In {
+            expr,
+            target: ast::InTarget::List(list),
+            ..
+        } => predicate_columns(expr, columns) && list.iter().all(|e| predicate_columns(e, columns)),
+        Expr::Between {
+            expr, low, high, ..
+        } => {
+            predicate_columns(expr, columns)
+                && predicate_columns(low, columns)
+                && predicate_columns(high, columns)
+        }
+        Expr::Like { expr, pattern, .. } | Expr::ILike { expr, pattern, .. } => {
+            predicate_columns(expr, columns) && predicate_columns(pattern, columns)
+        }
+        _ => false,
     }
 }
 

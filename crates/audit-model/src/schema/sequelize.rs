@@ -270,7 +270,7 @@ impl Reader<'_> {
                         concurrently: boolean(option("concurrently")) == Some(true),
                         only: false,
                         rows: if option("where").is_some() {
-                            IndexedRows::Some
+                            IndexedRows::Partial(Vec::new())
                         } else {
                             IndexedRows::All
                         },

@@ -1365,3 +1365,56 @@ class Migration(migrations.Migration):
         "shop_book@shop/migrations/0001_initial.py (id int8 not null default, title varchar(100) not null, isbn varchar(13) not null) pk(id) unique index(id) index(isbn)\n"
     );
 }
+
+/// The `rows` of every index a statement creates.
+fn index_rows(statements: &[Statement]) -> Vec<String> {
+    statements
+        .iter()
+        .flat_map(|s| &s.events)
+        .filter_map(|e| match &e.change {
+            Change::CreateIndex { rows, .. } => Some(format!("{rows:?}")),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn partial_indexes_keep_the_columns_their_condition_names() {
+    let sql = "CREATE INDEX a ON s (token) WHERE revoked_at IS NULL;\n\
+               CREATE INDEX b ON s (token) WHERE revoked_at IS NULL AND s.kind IN ('a', 'b');\n\
+               CREATE INDEX c ON s (token) WHERE user_id IS NOT NULL;\n\
+               CREATE INDEX d ON s (token) WHERE lower(kind) = 'x';\n\
+               CREATE INDEX e ON s (token) WHERE NOT (plan BETWEEN 1 AND 3);\n";
+    assert_eq!(
+        index_rows(&lowered(sql, SqlDialect::Postgres)),
+        [
+            "Partial([Name(\"revoked_at\")])",
+            "Partial([Name(\"revoked_at\"), Name(\"kind\")])",
+            "NotNull([Name(\"user_id\")])",
+            // A function call: what the condition names is not all read.
+            "Partial([])",
+            "Partial([Name(\"plan\")])",
+        ]
+    );
+    let django_migration = r#"from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    operations = [
+        migrations.AddIndex(model_name="check", index=models.Index(fields=["alert_after"], name="a", condition=models.Q(_negated=True, status="down"))),
+        migrations.AddIndex(model_name="check", index=models.Index(fields=["code"], name="b", condition=Q(kind__in=["sms"]) & ~Q(status="down"))),
+        migrations.AddIndex(model_name="check", index=models.Index(fields=["code"], name="c", condition=LIVE)),
+        migrations.AddIndex(model_name="check", index=models.Index(fields=["code"], name="d")),
+    ]
+"#;
+    let source = django("api/migrations/0002_indexes.py", django_migration);
+    assert_eq!(
+        index_rows(&source.statements),
+        [
+            "Partial([Name(\"status\")])",
+            "Partial([Name(\"kind\"), Name(\"status\")])",
+            "Partial([])",
+            "All",
+        ]
+    );
+}

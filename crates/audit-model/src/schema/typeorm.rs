@@ -493,7 +493,7 @@ impl Reader<'_> {
             concurrently: false,
             only: false,
             rows: if property(index, "where", self.text).is_some() {
-                IndexedRows::Some
+                IndexedRows::Partial(Vec::new())
             } else {
                 IndexedRows::All
             },

@@ -156,11 +156,11 @@ fn django_column(client: Client, table: &Table, field: &str) -> Option<Name> {
 }
 
 /// An index serves the read when its leading column is one of the columns the read
-/// filters or joins on: the database can seek by it and filter the rest. Partial
-/// indexes serve only queries repeating their condition, so they do not count.
+/// filters or joins on: the database can seek by it and filter the rest. A partial
+/// index counts when the read also filters on the other columns its condition names.
 fn served(table: &Table, columns: &[Name]) -> bool {
     table.indexes.iter().any(|index| {
-        index.rows.serve_lookups_by(columns)
+        index.rows.may_serve_reads_by(columns, &index.columns)
             && index.columns.first().is_some_and(|c| columns.contains(c))
     }) || table
         .primary_key

@@ -53,15 +53,20 @@ pub mod db023_cache_without_ttl;
 pub mod db024_multi_write_without_transaction;
 pub mod db025_select_star;
 
+/// A schema migration, in SQL or in code, whose code runs once, at deploy.
+pub(crate) fn is_migration(path: &str, text: &str) -> bool {
+    audit_model::schema::is_migration_path(path)
+        || text.contains("from alembic import op")
+        // A Django migration in a folder of another name (`MIGRATION_MODULES`).
+        || text.contains("(migrations.Migration)")
+}
+
 /// Seed and fixture scripts, files under `scripts/` and Django management commands run by hand, and migrations
 /// once per deploy: their
 /// loops and writes are not the application's (the SQL of code migrations is checked as
 /// migrations).
 pub(crate) fn is_script_or_migration(path: &str, text: &str) -> bool {
-    audit_model::schema::is_migration_path(path)
-        || text.contains("from alembic import op")
-        // A Django migration in a folder of another name (`MIGRATION_MODULES`).
-        || text.contains("(migrations.Migration)")
+    is_migration(path, text)
         || path.contains("management/commands/")
         || path.split(['/', '\\']).any(|part| {
             let stem = part.split('.').next().unwrap_or(part).to_ascii_lowercase();
