@@ -3,7 +3,7 @@
 
 use audit_core::Span;
 
-use super::value::{entropy, is_placeholder};
+use super::value::{decode_base64, entropy, is_placeholder};
 
 /// A token found in the text: `secret` is what must never be printed.
 #[derive(Clone, Debug)]
@@ -277,7 +277,9 @@ pub fn private_key(text: &str, at: usize) -> Option<Token> {
     })
 }
 
-/// A signed JWT starting at `at`: three base64url parts, the first two JSON objects.
+/// A signed JWT starting at `at`: three base64url parts, the first two JSON objects. One
+/// that expired (its payload's `exp` is past), as API documentation's examples have, no
+/// longer authenticates anyone.
 pub fn jwt(text: &str, at: usize) -> Option<Token> {
     let bytes = text.as_bytes();
     if at > 0 && (is_word_byte(bytes[at - 1]) || bytes[at - 1] == b'-') {
@@ -307,6 +309,7 @@ pub fn jwt(text: &str, at: usize) -> Option<Token> {
         || payload.len() < 10
         || signature.len() < 16
         || is_example(signature)
+        || expired(payload)
     {
         return None;
     }
@@ -315,6 +318,33 @@ pub fn jwt(text: &str, at: usize) -> Option<Token> {
         report: Span::new(at, end),
         secret: Span::new(at, end),
     })
+}
+
+/// Whether `value` is a JWT that expired: no secret, wherever it is written.
+pub fn is_expired_jwt(value: &str) -> bool {
+    let mut parts = value.split('.');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(header), Some(payload), Some(_), None) => {
+            header.starts_with(JWT_PREFIX) && expired(payload)
+        }
+        _ => false,
+    }
+}
+
+/// Whether a JWT payload's `exp` (seconds since the epoch) has passed.
+fn expired(payload: &str) -> bool {
+    let Some(claims) = decode_base64(payload)
+        .and_then(|json| serde_json::from_slice::<serde_json::Value>(&json).ok())
+    else {
+        return false;
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    claims
+        .get("exp")
+        .and_then(serde_json::Value::as_f64)
+        .is_some_and(|exp| exp < now)
 }
 
 /// A Twilio API key (`SK` and 32 hex digits) anywhere in a file that names Twilio.
@@ -435,6 +465,11 @@ mod tests {
         let token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.Zm9vYmFyYmF6cXV4cXV1eHh5eno";
         assert!(jwt(token, 0).is_some());
         assert!(jwt("eyJhbGciOiJIUzI1NiJ9.notjson.Zm9vYmFyYmF6cXV4", 0).is_none());
+        // `{"sub":"admin","exp":1589300284}` expired in May 2020; `exp` 32503680000 is 3000.
+        let expired = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiIsImV4cCI6MTU4OTMwMDI4NH0.Zm9vYmFyYmF6cXV4cXV1eHh5eno";
+        assert!(jwt(expired, 0).is_none());
+        let live = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiIsImV4cCI6MzI1MDM2ODAwMDB9.Zm9vYmFyYmF6cXV4cXV1eHh5eno";
+        assert!(jwt(live, 0).is_some());
         let key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi8Q6y0kZJ4b7cF2gH1jK5lN8pR\n-----END RSA PRIVATE KEY-----\n";
         let found = private_key(key, 0).unwrap();
         assert!(key[found.secret.start..found.secret.end].starts_with("MIIE"));
