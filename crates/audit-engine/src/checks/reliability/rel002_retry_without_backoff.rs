@@ -431,6 +431,9 @@ fn python_libraries(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
     let semantics = ctx.semantics();
     // A bare `@retry` of tenacity: no wait at all.
     for function in semantics.functions() {
+        if probes_readiness(ctx, function.body) {
+            continue;
+        }
         for decorator in &function.decorators {
             if decorator.arguments.is_none()
                 && decorator.qualified_name.as_deref() == Some("tenacity.retry")
@@ -457,7 +460,15 @@ fn python_libraries(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
         let name = excerpt(&text[call.callee.start..call.callee.end]);
         match function {
             "tenacity.retry" | "tenacity.Retrying" | "tenacity.AsyncRetrying" => {
-                if splat() {
+                let decorates_a_probe = || {
+                    semantics.functions().iter().any(|f| {
+                        f.decorators
+                            .iter()
+                            .any(|d| d.span.start <= call.span.start && call.span.end <= d.span.end)
+                            && probes_readiness(ctx, f.body)
+                    })
+                };
+                if splat() || decorates_a_probe() {
                     continue;
                 }
                 match call.keyword("wait") {
@@ -569,6 +580,57 @@ fn python_libraries(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
 
 /// `Retry(0)`, `Retry(total=1)`, `Retry(False)`: retries turned off, or a single one with
 /// nothing to back off from.
+/// Whether the code in `body` probes whether a service is up and nothing else it calls
+/// goes out but to connect: `session.exec(select(1))`, `cursor.execute("SELECT 1")`, `redis.ping()`. A
+/// retry of such a probe is a readiness wait at start-up, polling on purpose.
+fn probes_readiness(ctx: &CodeContext<'_>, body: Span) -> bool {
+    let text = ctx.source.text.as_str();
+    let calls = ctx.semantics().calls();
+    let first = calls.partition_point(|c| c.span.start < body.start);
+    let mut probes = false;
+    for call in calls[first..]
+        .iter()
+        .take_while(|c| c.span.start < body.end)
+    {
+        let callee = &text[call.callee.start..call.callee.end];
+        let arguments = call.arguments.map_or("", |a| &text[a.start..a.end]);
+        if callee.ends_with("ping")
+            || is_probe(&text[call.span.start..call.span.end])
+            || is_probe(arguments.trim_start_matches('(').trim_end_matches(')'))
+        {
+            probes = true;
+        } else if outgoing(ctx, call)
+            && !CONNECTING.contains(&callee.rsplit('.').next().unwrap_or(""))
+        {
+            return false;
+        }
+    }
+    probes
+}
+
+/// What a probe does besides asking: open the connection it asks on, and close it.
+const CONNECTING: &[&str] = &["connect", "cursor", "close"];
+
+/// `"SELECT 1"`, `select(1)`, `text("SELECT 1")`: a query that only asks whether the
+/// database answers.
+fn is_probe(expression: &str) -> bool {
+    let expression = expression.trim();
+    if expression
+        .trim_matches(|c| c == '"' || c == '\'')
+        .eq_ignore_ascii_case("SELECT 1")
+    {
+        return true;
+    }
+    match (expression.find('('), expression.strip_suffix(')')) {
+        (Some(open), Some(call)) => {
+            let (callee, arguments) = (&call[..open], &call[open + 1..]);
+            callee.rsplit('.').next() == Some("select") && arguments.trim() == "1"
+                || is_probe(arguments)
+        }
+        _ => false,
+    }
+}
+
 fn disabled_retry(ctx: &CodeContext<'_>, call: &Call) -> bool {
     let text = ctx.source.text.as_str();
     let total = call
