@@ -8,6 +8,7 @@ mod tree;
 pub use hcl::{HclFile, parse_hcl, parse_hcl_json};
 pub use sql::{
     Rejected, SqlDialect, SqlFile, SqlStatement, StatementKind, parse_sql, parse_sql_each,
+    parse_sql_expression,
 };
 pub use tree::{Grammar, parse_tree};
 

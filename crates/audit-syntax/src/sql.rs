@@ -147,6 +147,17 @@ pub fn parse_sql(text: &str, dialect: SqlDialect) -> Result<SqlFile, ParseProble
     Ok(file)
 }
 
+/// One SQL expression, such as a partial index's condition written apart from its
+/// statement (Alembic's `postgresql_where=sa.text("...")`); None when it does not parse.
+pub fn parse_sql_expression(text: &str, dialect: SqlDialect) -> Option<sqlparser::ast::Expr> {
+    let parser = dialect.parser();
+    sqlparser::parser::Parser::new(&*parser)
+        .try_with_sql(text)
+        .ok()?
+        .parse_expr()
+        .ok()
+}
+
 /// [`parse_sql`], handing each statement to `each` as soon as it is parsed instead of
 /// keeping it, so a caller that lowers statements to something smaller holds one tree at
 /// a time. The file returned has no statements; `each` sees it for spans and the masked

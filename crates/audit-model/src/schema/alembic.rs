@@ -52,6 +52,7 @@ pub fn lower_alembic(
         tree,
         semantics,
         text,
+        dialect,
     };
     let batches = lowering.batches();
     let mut migration = CodeMigration {
@@ -75,7 +76,7 @@ pub fn lower_alembic(
             .enclosing_function(call.span.start)
             .is_some_and(|f| f.name.as_deref() == Some("downgrade"));
         if operation == "execute" {
-            let statements = lowering.execute(call, in_downgrade, dialect);
+            let statements = lowering.execute(call, in_downgrade);
             if statements.is_empty() {
                 migration.unclassified.push(call.span);
             }
@@ -140,6 +141,8 @@ struct Alembic<'a> {
     tree: &'a Tree,
     semantics: &'a CodeSemantics,
     text: &'a str,
+    /// What `op.execute` SQL and index conditions are parsed in.
+    dialect: SqlDialect,
 }
 
 impl Alembic<'_> {
@@ -207,9 +210,9 @@ impl Alembic<'_> {
     }
 
     /// `op.execute("UPDATE ...")` with a plain string: its statements.
-    fn execute(&self, call: &Call, in_downgrade: bool, dialect: SqlDialect) -> Vec<Statement> {
+    fn execute(&self, call: &Call, in_downgrade: bool) -> Vec<Statement> {
         match self.positional(call).into_iter().next() {
-            Some(node) => python_sql(node, self.text, dialect, in_downgrade),
+            Some(node) => python_sql(node, self.text, self.dialect, in_downgrade),
             None => Vec::new(),
         }
     }
@@ -355,10 +358,9 @@ impl Alembic<'_> {
                         unique: self.is_true(call, "unique"),
                         concurrently: self.is_true(call, "postgresql_concurrently"),
                         only: false,
-                        rows: if call.keyword("postgresql_where").is_some() {
-                            IndexedRows::Partial(Vec::new())
-                        } else {
-                            IndexedRows::All
+                        rows: match call.keyword("postgresql_where") {
+                            Some(condition) => self.condition_rows(condition.value),
+                            None => IndexedRows::All,
                         },
                     }),
                     None => Vec::new(),
@@ -655,6 +657,29 @@ impl Alembic<'_> {
 
     fn string(&self, node: Node<'_>) -> Option<String> {
         string_literal(&self.text[node.byte_range()])
+    }
+
+    /// The rows a `postgresql_where=` condition leaves in the index, read from its SQL
+    /// (`sa.text("deleted_at IS NULL")`); a SQLAlchemy expression's columns are unknown.
+    fn condition_rows(&self, condition: Span) -> IndexedRows {
+        let sql = self
+            .semantics
+            .call(condition)
+            .filter(|text| {
+                self.text[text.callee.start..text.callee.end]
+                    .rsplit('.')
+                    .next()
+                    == Some("text")
+            })
+            .and_then(|text| text.arguments)
+            .and_then(|arguments| {
+                let inside = &self.text[arguments.start..arguments.end];
+                string_literal(inside.trim_start_matches('(').trim_end_matches(')').trim())
+            });
+        match sql {
+            Some(sql) => super::lower::condition_rows(&sql, self.dialect),
+            None => IndexedRows::Partial(Vec::new()),
+        }
     }
 
     fn keyword_string(&self, call: &Call, key: &str) -> Option<String> {

@@ -747,6 +747,16 @@ fn leading_columns<'e>(exprs: impl Iterator<Item = &'e Expr>) -> Vec<Name> {
         .collect()
 }
 
+/// The rows an index covers whose condition is the SQL `condition`, written apart from
+/// any statement (an ORM migration's `where` string); unknown columns when it does not
+/// parse.
+pub(super) fn condition_rows(condition: &str, dialect: SqlDialect) -> IndexedRows {
+    match audit_syntax::parse_sql_expression(condition, dialect) {
+        Some(predicate) => indexed_rows(Some(&predicate)),
+        None => IndexedRows::Partial(Vec::new()),
+    }
+}
+
 /// The rows an index with `predicate` covers: a conjunction of `column IS NOT NULL`
 /// is told apart from any other condition.
 fn indexed_rows(predicate: Option<&Expr>) -> IndexedRows {

@@ -128,6 +128,21 @@ fn is_query_interface(object: Node<'_>, semantics: &CodeSemantics, text: &str) -
     false
 }
 
+/// The rows an index's `where: { deletedAt: null, status: { [Op.ne]: "down" } }` leaves
+/// in it: the columns its keys name (those of a condition that is not an object literal
+/// of plain keys are not known here).
+fn condition_rows(condition: Node<'_>, text: &str) -> IndexedRows {
+    let Some(object) = object_of(condition) else {
+        return IndexedRows::Partial(Vec::new());
+    };
+    let keys = properties(object, text);
+    // Every entry a plain key: not `[Op.or]: [...]`, not `...spread`.
+    if keys.len() != object.named_child_count() {
+        return IndexedRows::Partial(Vec::new());
+    }
+    IndexedRows::Partial(keys.iter().map(|(key, _)| Name::new(key, true)).collect())
+}
+
 struct Reader<'a> {
     text: &'a str,
     dialect: SqlDialect,
@@ -269,10 +284,9 @@ impl Reader<'_> {
                         unique: boolean(option("unique")) == Some(true),
                         concurrently: boolean(option("concurrently")) == Some(true),
                         only: false,
-                        rows: if option("where").is_some() {
-                            IndexedRows::Partial(Vec::new())
-                        } else {
-                            IndexedRows::All
+                        rows: match option("where") {
+                            Some(condition) => condition_rows(condition, self.text),
+                            None => IndexedRows::All,
                         },
                     }),
                 )])

@@ -1417,4 +1417,62 @@ class Migration(migrations.Migration):
             "All",
         ]
     );
+    let alembic_revision = r#"import sqlalchemy as sa
+from alembic import op
+
+revision = "a1"
+down_revision = None
+
+
+def upgrade():
+    op.create_index("ix_live", "session", ["token"], postgresql_where=sa.text("revoked_at IS NULL AND kind <> 'api'"))
+    op.create_index("ix_set", "session", ["user_id"], postgresql_where=sa.text("user_id IS NOT NULL"))
+    op.create_index("ix_expr", "session", ["token"], postgresql_where=session.c.kind != "api")
+"#;
+    let source = alembic("alembic/versions/a1_indexes.py", alembic_revision);
+    assert_eq!(
+        index_rows(&source.statements),
+        [
+            "Partial([Name(\"revoked_at\"), Name(\"kind\")])",
+            "NotNull([Name(\"user_id\")])",
+            "Partial([])",
+        ]
+    );
+    let typeorm_migration = r#"import { MigrationInterface, QueryRunner, TableIndex } from "typeorm";
+
+export class Live1700000000000 implements MigrationInterface {
+    public async up(runner: QueryRunner): Promise<void> {
+        await runner.createIndex("session", new TableIndex({ name: "IDX_live", columnNames: ["token"], where: '"revokedAt" IS NULL' }));
+        await runner.createIndex("session", new TableIndex({ name: "IDX_odd", columnNames: ["token"], where: condition }));
+    }
+}
+"#;
+    let (source, _) = js_migration(
+        "src/migrations/1700000000000-Live.ts",
+        typeorm_migration,
+        lower_typeorm,
+    );
+    assert_eq!(
+        index_rows(&source.statements),
+        ["Partial([Name(\"revokedAt\")])", "Partial([])"]
+    );
+    let sequelize_migration = r#"module.exports = {
+  async up(queryInterface, Sequelize) {
+    await queryInterface.addIndex('Sessions', ['token'], { where: { revokedAt: null, kind: 'web' } });
+    await queryInterface.addIndex('Sessions', ['token'], { where: { [Sequelize.Op.or]: [{ kind: 'a' }, { kind: 'b' }] } });
+  },
+};
+"#;
+    let (source, _) = js_migration(
+        "migrations/20240301000000-live.js",
+        sequelize_migration,
+        lower_sequelize,
+    );
+    assert_eq!(
+        index_rows(&source.statements),
+        [
+            "Partial([Name(\"revokedAt\"), Name(\"kind\")])",
+            "Partial([])"
+        ]
+    );
 }

@@ -98,7 +98,7 @@ pub fn lower_typeorm(
             }
             continue;
         }
-        let reader = Reader { text };
+        let reader = Reader { text, dialect };
         match reader.operation(node, method, &args) {
             Some(statements) => {
                 migration
@@ -132,6 +132,8 @@ fn is_runner(object: Node<'_>, semantics: &CodeSemantics, text: &str) -> bool {
 
 struct Reader<'a> {
     text: &'a str,
+    /// What an index's `where` condition is parsed in.
+    dialect: SqlDialect,
 }
 
 type Lowered = Vec<(StatementKind, Vec<Event>)>;
@@ -492,10 +494,12 @@ impl Reader<'_> {
             unique: boolean(property(index, "isUnique", self.text)) == Some(true),
             concurrently: false,
             only: false,
-            rows: if property(index, "where", self.text).is_some() {
-                IndexedRows::Partial(Vec::new())
-            } else {
-                IndexedRows::All
+            rows: match property(index, "where", self.text) {
+                Some(condition) => match plain_string(condition, self.text) {
+                    Some(sql) => super::lower::condition_rows(&sql.value, self.dialect),
+                    None => IndexedRows::Partial(Vec::new()),
+                },
+                None => IndexedRows::All,
             },
         }
     }
