@@ -431,12 +431,10 @@ fn python_libraries(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
     let semantics = ctx.semantics();
     // A bare `@retry` of tenacity: no wait at all.
     for function in semantics.functions() {
-        if probes_readiness(ctx, function.body) {
-            continue;
-        }
         for decorator in &function.decorators {
             if decorator.arguments.is_none()
                 && decorator.qualified_name.as_deref() == Some("tenacity.retry")
+                && !probes_readiness(ctx, function.body)
             {
                 report(
                     ctx,
@@ -578,11 +576,10 @@ fn python_libraries(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
     }
 }
 
-/// `Retry(0)`, `Retry(total=1)`, `Retry(False)`: retries turned off, or a single one with
-/// nothing to back off from.
 /// Whether the code in `body` probes whether a service is up and nothing else it calls
-/// goes out but to connect: `session.exec(select(1))`, `cursor.execute("SELECT 1")`, `redis.ping()`. A
-/// retry of such a probe is a readiness wait at start-up, polling on purpose.
+/// goes out but to connect: `session.exec(select(1))`, `cursor.execute("SELECT 1")`,
+/// `redis.ping()`. A retry of such a probe is a readiness wait at start-up, polling on
+/// purpose.
 fn probes_readiness(ctx: &CodeContext<'_>, body: Span) -> bool {
     let text = ctx.source.text.as_str();
     let calls = ctx.semantics().calls();
@@ -631,6 +628,8 @@ fn is_probe(expression: &str) -> bool {
     }
 }
 
+/// `Retry(0)`, `Retry(total=1)`, `Retry(False)`: retries turned off, or a single one with
+/// nothing to back off from.
 fn disabled_retry(ctx: &CodeContext<'_>, call: &Call) -> bool {
     let text = ctx.source.text.as_str();
     let total = call
