@@ -148,14 +148,15 @@ pub fn parse_sql(text: &str, dialect: SqlDialect) -> Result<SqlFile, ParseProble
 }
 
 /// One SQL expression, such as a partial index's condition written apart from its
-/// statement (Alembic's `postgresql_where=sa.text("...")`); None when it does not parse.
+/// statement (Alembic's `postgresql_where=sa.text("...")`); None when it does not parse,
+/// or text follows it.
 pub fn parse_sql_expression(text: &str, dialect: SqlDialect) -> Option<sqlparser::ast::Expr> {
-    let parser = dialect.parser();
-    sqlparser::parser::Parser::new(&*parser)
+    let dialect = dialect.parser();
+    let mut parser = sqlparser::parser::Parser::new(&*dialect)
         .try_with_sql(text)
-        .ok()?
-        .parse_expr()
-        .ok()
+        .ok()?;
+    let expression = parser.parse_expr().ok()?;
+    (parser.peek_token().token == sqlparser::tokenizer::Token::EOF).then_some(expression)
 }
 
 /// [`parse_sql`], handing each statement to `each` as soon as it is parsed instead of

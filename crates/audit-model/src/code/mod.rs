@@ -350,6 +350,14 @@ impl CodeSemantics {
         &self.calls
     }
 
+    /// The calls that start inside `span` (a function's body, an argument), in source
+    /// order: found by binary search, not by scanning every call of the file.
+    pub fn calls_in(&self, span: Span) -> &[Call] {
+        let first = self.calls.partition_point(|c| c.span.start < span.start);
+        let end = self.calls.partition_point(|c| c.span.start < span.end);
+        &self.calls[first..end.max(first)]
+    }
+
     /// The call whose span is exactly `span`: the value of a binding, an argument.
     pub fn call(&self, span: Span) -> Option<&Call> {
         let first = self.calls.partition_point(|c| c.span.start < span.start);

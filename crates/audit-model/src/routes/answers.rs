@@ -103,11 +103,10 @@ pub(super) fn answers(
         location: source.locate(Span::new(node.start_byte(), node.end_byte())),
     };
     if sem.grammar().is_javascript_family() {
-        let calls = sem.calls();
-        let first = calls.partition_point(|c| c.span.start < function.start_byte());
-        let mut found: Vec<Answer> = calls[first..]
+        let whole = Span::new(function.start_byte(), function.end_byte());
+        let mut found: Vec<Answer> = sem
+            .calls_in(whole)
             .iter()
-            .take_while(|c| c.span.start < function.end_byte())
             .filter(|c| {
                 let callee = &text[c.callee.start..c.callee.end];
                 [".json", ".send", ".jsonp", ".sendStatus"]
@@ -711,11 +710,8 @@ pub(super) fn unbounded_list(
     if PAGINATION.iter().any(|w| handler.contains(w)) {
         return None;
     }
-    let calls = sem.calls();
-    let first = calls.partition_point(|c| c.span.start < body.start);
-    calls[first..]
+    sem.calls_in(body)
         .iter()
-        .take_while(|c| c.span.start < body.end)
         .find(|c| {
             let callee = &text[c.callee.start..c.callee.end];
             let Some((receiver, method)) = callee.rsplit_once('.') else {

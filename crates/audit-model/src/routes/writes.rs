@@ -4,7 +4,7 @@
 
 use audit_core::Span;
 
-use crate::code::{Call, CodeSemantics};
+use crate::code::CodeSemantics;
 
 /// Methods that write whatever they are called on: ORM and driver calls.
 const WRITES: &[&str] = &[
@@ -57,7 +57,8 @@ const CREATES: &[&str] = &[
 /// The first call in `body` that creates a record: what a POST handler answering 200
 /// instead of 201 does.
 pub(super) fn first_create(sem: &CodeSemantics, text: &str, body: Span) -> Option<Span> {
-    calls_in(sem, body)
+    sem.calls_in(body)
+        .iter()
         .find(|c| {
             let callee = &text[c.callee.start..c.callee.end];
             let Some((receiver, method)) = callee.rsplit_once('.') else {
@@ -72,17 +73,10 @@ pub(super) fn first_create(sem: &CodeSemantics, text: &str, body: Span) -> Optio
         .map(|c| c.span)
 }
 
-fn calls_in<'s>(sem: &'s CodeSemantics, body: Span) -> impl Iterator<Item = &'s Call> + 's {
-    let calls = sem.calls();
-    let first = calls.partition_point(|c| c.span.start < body.start);
-    calls[first..]
-        .iter()
-        .take_while(move |c| c.span.start < body.end)
-}
-
 /// The first call in `body` that writes stored data.
 pub(super) fn first_write(sem: &CodeSemantics, text: &str, body: Span) -> Option<Span> {
-    calls_in(sem, body)
+    sem.calls_in(body)
+        .iter()
         .find(|c| {
             let callee = &text[c.callee.start..c.callee.end];
             let Some((receiver, method)) = callee.rsplit_once('.') else {

@@ -660,22 +660,15 @@ impl Alembic<'_> {
     }
 
     /// The rows a `postgresql_where=` condition leaves in the index, read from its SQL
-    /// (`sa.text("deleted_at IS NULL")`); a SQLAlchemy expression's columns are unknown.
+    /// (`sa.text("deleted_at IS NULL")`, or a plain string); a SQLAlchemy expression's
+    /// columns are unknown.
     fn condition_rows(&self, condition: Span) -> IndexedRows {
         let sql = self
-            .semantics
-            .call(condition)
-            .filter(|text| {
-                self.text[text.callee.start..text.callee.end]
-                    .rsplit('.')
-                    .next()
-                    == Some("text")
-            })
-            .and_then(|text| text.arguments)
-            .and_then(|arguments| {
-                let inside = &self.text[arguments.start..arguments.end];
-                string_literal(inside.trim_start_matches('(').trim_end_matches(')').trim())
-            });
+            .tree
+            .root_node()
+            .descendant_for_byte_range(condition.start, condition.end)
+            .and_then(|node| text_sql(node, self.text))
+            .and_then(|sql| self.string(sql));
         match sql {
             Some(sql) => super::lower::condition_rows(&sql, self.dialect),
             None => IndexedRows::Partial(Vec::new()),
@@ -719,29 +712,27 @@ impl Alembic<'_> {
 
 /// The SQL of a plain Python string (or of `sa.text("...")` around one), lowered at its
 /// place in the file; nothing for anything else.
+/// The SQL written in `node`: a string, or the one SQLAlchemy's `text("...")` wraps;
+/// None for any other call.
+fn text_sql<'t>(node: Node<'t>, text: &str) -> Option<Node<'t>> {
+    if node.kind_name() != "call" {
+        return Some(node);
+    }
+    let written = &text[node.field("function")?.byte_range()];
+    if written != "text" && !written.ends_with(".text") {
+        return None;
+    }
+    node.field("arguments")?.named_child(0)
+}
+
 pub(super) fn python_sql(
     node: Node<'_>,
     text: &str,
     dialect: SqlDialect,
     in_down: bool,
 ) -> Vec<Statement> {
-    let node = match node.kind_name() {
-        "call" => {
-            let callee = node.field("function");
-            let is_text = callee.is_some_and(|c| {
-                let written = &text[c.byte_range()];
-                written == "text" || written.ends_with(".text")
-            });
-            match node
-                .field("arguments")
-                .and_then(|a| a.named_child(0))
-                .filter(|_| is_text)
-            {
-                Some(argument) => argument,
-                None => return Vec::new(),
-            }
-        }
-        _ => node,
+    let Some(node) = text_sql(node, text) else {
+        return Vec::new();
     };
     // `'ALTER TABLE a ' 'RENAME TO b'`: the parts joined, each piece placed where it is
     // written.

@@ -895,12 +895,11 @@ impl Django<'_> {
     /// names `status` and `kind`. Empty when a call in it is not a `Q` of keyword
     /// arguments, or it holds none (a variable): then they are unknown.
     fn condition_fields(&self, condition: Span) -> Vec<Name> {
-        let calls = self.semantics.calls();
-        let first = calls.partition_point(|c| c.span.start < condition.start);
         let mut fields: Vec<Name> = Vec::new();
-        for call in calls[first..]
+        for call in self
+            .semantics
+            .calls_in(condition)
             .iter()
-            .take_while(|c| c.span.start < condition.end)
             .filter(|c| c.span.end <= condition.end)
         {
             let callee = &self.text[span_range(call.callee)];

@@ -98,18 +98,13 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
 /// `.disconnect()`, `$disconnect()`, `.dispose()`, `.release()`.
 fn closes_within(ctx: &CodeContext<'_>, body: Span) -> bool {
     let text = ctx.source.text.as_str();
-    let calls = ctx.semantics().calls();
-    let first = calls.partition_point(|c| c.span.start < body.start);
-    calls[first..]
-        .iter()
-        .take_while(|c| c.span.start < body.end)
-        .any(|c| {
-            let callee = &text[c.callee.start..c.callee.end];
-            let method = callee.rsplit('.').next().unwrap_or(callee);
-            callee.contains('.')
-                && matches!(
-                    method,
-                    "end" | "close" | "quit" | "disconnect" | "$disconnect" | "dispose" | "release"
-                )
-        })
+    ctx.semantics().calls_in(body).iter().any(|c| {
+        let callee = &text[c.callee.start..c.callee.end];
+        let method = callee.rsplit('.').next().unwrap_or(callee);
+        callee.contains('.')
+            && matches!(
+                method,
+                "end" | "close" | "quit" | "disconnect" | "$disconnect" | "dispose" | "release"
+            )
+    })
 }

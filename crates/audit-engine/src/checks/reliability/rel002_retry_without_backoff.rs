@@ -102,15 +102,9 @@ fn retry_loops(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
         }
         let semantics = ctx.semantics();
         let function = semantics.enclosing_function_index(attempt.start_byte());
-        let calls = semantics.calls();
-        let first = calls.partition_point(|c| c.span.start < body.start_byte());
-        let Some(call) = calls[first..]
-            .iter()
-            .take_while(|c| c.span.start < body.end_byte())
-            .find(|c| {
-                semantics.enclosing_function_index(c.span.start) == function && outgoing(ctx, c)
-            })
-        else {
+        let Some(call) = semantics.calls_in(span(body)).iter().find(|c| {
+            semantics.enclosing_function_index(c.span.start) == function && outgoing(ctx, c)
+        }) else {
             continue;
         };
         reported.push(retry.start_byte());
@@ -318,14 +312,9 @@ enum Delay {
 /// The waits in the loop: calls of sleep functions (`time.sleep`, `asyncio.sleep`,
 /// `setTimeout`, a helper called `sleep`/`delay`/`backoff`/`wait`).
 fn delay(ctx: &CodeContext<'_>, retry: Node<'_>) -> Delay {
-    let calls = ctx.semantics().calls();
     let range = span(retry);
-    let first = calls.partition_point(|c| c.span.start < range.start);
     let mut found = Delay::None;
-    for call in calls[first..]
-        .iter()
-        .take_while(|c| c.span.start < range.end)
-    {
+    for call in ctx.semantics().calls_in(range) {
         let Some(argument) = wait_argument(ctx, call) else {
             continue;
         };
@@ -582,13 +571,8 @@ fn python_libraries(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
 /// purpose.
 fn probes_readiness(ctx: &CodeContext<'_>, body: Span) -> bool {
     let text = ctx.source.text.as_str();
-    let calls = ctx.semantics().calls();
-    let first = calls.partition_point(|c| c.span.start < body.start);
     let mut probes = false;
-    for call in calls[first..]
-        .iter()
-        .take_while(|c| c.span.start < body.end)
-    {
+    for call in ctx.semantics().calls_in(body) {
         let callee = &text[call.callee.start..call.callee.end];
         let arguments = call.arguments.map_or("", |a| &text[a.start..a.end]);
         if callee.ends_with("ping")
