@@ -131,6 +131,7 @@ fn run(request: ScanRequest, plan: Plan, settings: Settings) -> Result<ScanOutpu
             walked.notes,
             request.only.as_deref(),
             walked.services,
+            request.threads.max(1),
         )
     };
     // The merge and the project phase, when the scan peaks, run on a thread of their
@@ -161,13 +162,24 @@ fn run(request: ScanRequest, plan: Plan, settings: Settings) -> Result<ScanOutpu
 pub struct Engine {
     plan: Plan,
     settings: Settings,
+    /// For the project phase (one unless [`Engine::with_threads`] says otherwise).
+    threads: usize,
 }
 
 impl Engine {
     /// The built-in rules under `config`.
     pub fn new(config: &ConfigFile) -> Result<Engine, ScanError> {
         let (plan, settings) = prepare(config, &CliSelection::default(), None)?;
-        Ok(Engine { plan, settings })
+        Ok(Engine {
+            plan,
+            settings,
+            threads: 1,
+        })
+    }
+
+    /// The same engine, its project phase on `threads` threads.
+    pub fn with_threads(self, threads: usize) -> Engine {
+        Engine { threads, ..self }
     }
 
     /// Scans files given as (root-relative path, bytes): the same per-file pass, project
@@ -201,6 +213,7 @@ impl Engine {
             Vec::new(),
             None,
             services,
+            self.threads,
         )
     }
 }
@@ -226,6 +239,7 @@ fn finish(
     mut notes: Vec<Note>,
     only: Option<&[String]>,
     services: Vec<String>,
+    threads: usize,
 ) -> ScanOutput {
     // Sorted by index: a `FileResult` is large, and moving each one log(n) times cost
     // more than the sort's comparisons.
@@ -262,7 +276,7 @@ fn finish(
     // phase, which is when the scan peaks.
     drop(slots);
     facts.resolve_sqitch();
-    let (project, routes) = project::run(plan, &mut facts);
+    let (project, routes) = project::run(plan, &mut facts, threads);
     findings.extend(project.findings);
     notes.extend(project.notes);
 

@@ -40,6 +40,7 @@ pub fn run(args: &UnknownsArgs) -> Result<(), String> {
     let mut tally = Tally::default();
     let files = read(&args.dir, &mut tally)?;
     for_each_module(&files, |module| {
+        let module = module.build();
         for resource in module.resources() {
             tally.resources += 1;
             count(&resource, &resource.block.body, args.examples, &mut tally);

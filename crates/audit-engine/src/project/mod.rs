@@ -3,6 +3,7 @@
 //! dispatches checks over them.
 
 pub mod crosslayer;
+mod in_order;
 pub mod terraform;
 
 use audit_core::SourceText;
@@ -44,11 +45,12 @@ impl SqlContext<'_> {
 }
 
 /// The project phase: migrations replayed per set, Terraform evaluated per module, then
-/// project checks. Every SQL file carries the dialect it was parsed with.
-pub fn run(plan: &Plan, facts: &mut ProjectFacts) -> (Outcome, Option<RouteTable>) {
+/// project checks. Every SQL file carries the dialect it was parsed with. The Terraform
+/// modules are checked on `threads` threads.
+pub fn run(plan: &Plan, facts: &mut ProjectFacts, threads: usize) -> (Outcome, Option<RouteTable>) {
     let mut out = Outcome::default();
     run_sql(plan, facts, &mut out);
-    let tls_databases = terraform::run(plan, facts, &mut out);
+    let tls_databases = terraform::run(plan, facts, threads, &mut out);
     crosslayer::run(plan, facts, tls_databases, &mut out);
     for (index, check) in &plan.project {
         out.run(&plan.rules[*index].meta, None, |emit| check(facts, emit));
@@ -300,5 +302,61 @@ mod tests {
                 "db/migrations/1_i.up.sql"
             ]
         );
+    }
+
+    #[test]
+    fn terraform_findings_are_the_same_on_any_number_of_threads() {
+        // Enough module instances for several batches, a module called from every root
+        // (its findings reported once, for the first call) and modules called from some.
+        let db = "variable \"public\" {}\nresource \"aws_db_instance\" \"main\" {\n  engine = \"postgres\"\n  publicly_accessible = var.public\n}\n";
+        let bucket =
+            "variable \"name\" {}\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = var.name\n}\n";
+        let mut files = vec![
+            ("modules/db/main.tf".to_string(), db.to_string()),
+            ("modules/bucket/main.tf".to_string(), bucket.to_string()),
+        ];
+        for i in 0..150 {
+            let root = format!(
+                "module \"db_{i:03}\" {{\n  source = \"../../modules/db\"\n  public = {}\n}}\nmodule \"bucket\" {{\n  source = \"../../modules/bucket\"\n  name = \"b-{i}\"\n}}\nresource \"aws_security_group\" \"g\" {{\n  ingress {{\n    from_port = 22\n    to_port = 22\n    protocol = \"tcp\"\n    cidr_blocks = [\"0.0.0.0/0\"]\n  }}\n}}\n",
+                i % 3 == 1
+            );
+            files.push((format!("live/app-{i:03}/main.tf"), root));
+        }
+        let config = crate::ConfigFile::parse("", "backend-audit.toml").unwrap();
+        let engine = crate::Engine::new(&config).unwrap();
+        let scan = |engine: crate::Engine| {
+            let sources = files
+                .iter()
+                .map(|(path, text)| (path.clone(), text.as_bytes().to_vec()))
+                .collect();
+            let output = engine.scan_sources(sources);
+            let found: Vec<String> = output
+                .diagnostics
+                .iter()
+                .map(|d| {
+                    let at = &d.location;
+                    format!("{} {}:{} {}", d.rule, at.path, at.start.line, d.message)
+                })
+                .collect();
+            (found, format!("{:?}", output.notes))
+        };
+        let (serial, notes) = scan(engine);
+        // The shared module's public database, once, for the first call that makes it public.
+        let public: Vec<&String> = serial.iter().filter(|f| f.starts_with("TF004")).collect();
+        assert_eq!(public.len(), 1, "{public:?}");
+        assert!(public[0].contains("modules/db/main.tf:4"), "{}", public[0]);
+        assert!(public[0].contains("module.db_001."), "{}", public[0]);
+        assert!(
+            serial.iter().filter(|f| f.starts_with("TF005")).count() == 150,
+            "{serial:#?}"
+        );
+        for threads in [2, 3] {
+            let engine = crate::Engine::new(&config).unwrap().with_threads(threads);
+            assert_eq!(
+                scan(engine),
+                (serial.clone(), notes.clone()),
+                "{threads} threads"
+            );
+        }
     }
 }

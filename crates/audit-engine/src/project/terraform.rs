@@ -7,10 +7,11 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use audit_core::{Finding, RuleMeta, Span};
-use audit_model::terraform::{self, Resource, Target, Value, render_value};
+use audit_core::{Finding, Note, RuleMeta, Span};
+use audit_model::terraform::{self, Module, PendingModule, Resource, Target, Value, render_value};
 
 use super::crosslayer::{self, TlsDatabase};
+use super::in_order;
 use crate::checks::{Emit, Outcome, isolated};
 use crate::facts::ProjectFacts;
 use crate::plan::{Plan, TerraformMatcher};
@@ -21,69 +22,126 @@ pub type ResourceContext<'a> = Resource<'a>;
 
 /// Runs the Terraform checks over every resource instance of every module instance and
 /// returns the databases that demand TLS, for the cross-layer checks (collected in the
-/// same walk over the module instances, when those checks are enabled).
-pub fn run(plan: &Plan, facts: &ProjectFacts, out: &mut Outcome) -> Vec<TlsDatabase> {
+/// same walk over the module instances, when those checks are enabled). With several
+/// threads, modules are built here, in order, and checked on the others; the results
+/// are merged in module order, so the output is the same with any number of threads.
+pub fn run(
+    plan: &Plan,
+    facts: &ProjectFacts,
+    threads: usize,
+    out: &mut Outcome,
+) -> Vec<TlsDatabase> {
     let cross_layer = !plan.cross_layer.is_empty();
-    let mut tls_databases = Vec::new();
+    let mut merged = Merged {
+        seen: HashSet::new(),
+        tls_databases: Vec::new(),
+        out,
+    };
     if plan.terraform.is_empty() && !cross_layer {
-        return tls_databases;
+        return merged.tls_databases;
     }
     let files = facts
         .files
         .iter()
         .filter_map(|(_, f)| f.terraform.as_deref());
-    let mut seen: HashSet<(RuleIdx, usize, usize, Arc<str>)> = HashSet::new();
-    // Each module instance is checked and dropped before the next is built.
-    terraform::for_each_module(files, |module| {
-        if cross_layer {
-            let collected = isolated("the cross-layer model", None, || {
-                crosslayer::collect_tls_databases(&module, &mut tls_databases)
-            });
-            if let Err(note) = collected {
-                out.notes.push(note);
+    let check = |module: PendingModule<'_>| check_module(plan, &module.build(), cross_layer);
+    // Each module instance is checked and dropped soon after it is built.
+    if threads <= 1 {
+        terraform::for_each_module(files, |module| merged.add(check(module)));
+    } else {
+        in_order::map_in_order(
+            threads,
+            |give| terraform::for_each_module(files, give),
+            check,
+            |checked| merged.add(checked),
+        );
+    }
+    merged.tls_databases
+}
+
+/// What the checks found in one module instance, before the findings of a module
+/// called from several places are deduplicated.
+struct Checked {
+    findings: Vec<(RuleIdx, Finding)>,
+    notes: Vec<Note>,
+    tls_databases: Vec<TlsDatabase>,
+}
+
+/// The module instances' results, merged in module order.
+struct Merged<'o> {
+    seen: HashSet<(RuleIdx, usize, usize, Arc<str>)>,
+    tls_databases: Vec<TlsDatabase>,
+    out: &'o mut Outcome,
+}
+
+impl Merged<'_> {
+    fn add(&mut self, checked: Checked) {
+        self.tls_databases.extend(checked.tls_databases);
+        self.out.notes.extend(checked.notes);
+        for (index, finding) in checked.findings {
+            // A module called from several places: its findings once, the first call's.
+            let key = (
+                index,
+                finding.location.span.start,
+                finding.location.span.end,
+                finding.location.path.clone(),
+            );
+            if self.seen.insert(key) {
+                self.out.findings.push(finding);
             }
         }
-        if plan.terraform.is_empty() {
-            return;
+    }
+}
+
+/// Every enabled check over every resource instance of `module`.
+fn check_module(plan: &Plan, module: &Module<'_>, cross_layer: bool) -> Checked {
+    let mut checked = Checked {
+        findings: Vec::new(),
+        notes: Vec::new(),
+        tls_databases: Vec::new(),
+    };
+    if cross_layer {
+        let collected = isolated("the cross-layer model", None, || {
+            crosslayer::collect_tls_databases(module, &mut checked.tls_databases)
+        });
+        if let Err(note) = collected {
+            checked.notes.push(note);
         }
-        let mut resources = module.resources();
-        // Provider and variable blocks, for the checks that read them (TF011).
-        if plan.terraform.contains_key(terraform::PROVIDER)
-            || plan.terraform.contains_key(terraform::VARIABLE)
-        {
-            resources.extend(module.settings());
+    }
+    if plan.terraform.is_empty() {
+        return checked;
+    }
+    let mut resources = module.resources();
+    // Provider and variable blocks, for the checks that read them (TF011).
+    if plan.terraform.contains_key(terraform::PROVIDER)
+        || plan.terraform.contains_key(terraform::VARIABLE)
+    {
+        resources.extend(module.settings());
+    }
+    let mut out = Outcome::default();
+    let mut start = 0;
+    while start < resources.len() {
+        let block = resources[start].block;
+        let end = start
+            + resources[start..]
+                .iter()
+                .take_while(|r| std::ptr::eq(r.block, block))
+                .count();
+        let instances = &mut resources[start..end];
+        start = end;
+        let Some(matchers) = plan.terraform.get(instances[0].resource_type) else {
+            continue;
+        };
+        for (index, matcher) in matchers {
+            let meta = &plan.rules[*index].meta;
+            let found = run_instances(meta, matcher, instances, &mut out);
+            checked
+                .findings
+                .extend(found.into_iter().map(|finding| (*index, finding)));
         }
-        let mut start = 0;
-        while start < resources.len() {
-            let block = resources[start].block;
-            let end = start
-                + resources[start..]
-                    .iter()
-                    .take_while(|r| std::ptr::eq(r.block, block))
-                    .count();
-            let instances = &mut resources[start..end];
-            start = end;
-            let Some(matchers) = plan.terraform.get(instances[0].resource_type) else {
-                continue;
-            };
-            for (index, matcher) in matchers {
-                let meta = &plan.rules[*index].meta;
-                for finding in run_instances(meta, matcher, instances, out) {
-                    // A module called from several places: its findings once.
-                    let key = (
-                        *index,
-                        finding.location.span.start,
-                        finding.location.span.end,
-                        finding.location.path.clone(),
-                    );
-                    if seen.insert(key) {
-                        out.findings.push(finding);
-                    }
-                }
-            }
-        }
-    });
-    tls_databases
+    }
+    checked.notes.extend(out.notes);
+    checked
 }
 
 /// One rule over the instances of one resource block: the first instance's findings

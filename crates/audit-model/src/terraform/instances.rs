@@ -33,10 +33,11 @@ const MODULE_META: &[&str] = &[
 /// as an instance of the called folder. Folders only reachable through a cycle of calls
 /// are evaluated on their own. In folder order, callers before the modules they call.
 /// Each instance is handed to `visit` and can be dropped there: only the chain of
-/// callers' inputs is held, not every instance.
+/// callers' inputs is held, not every instance. A module that calls none is handed over
+/// before it is built, so the build can run on another thread.
 pub fn for_each_module<'a>(
     files: impl IntoIterator<Item = &'a TerraformFile>,
-    mut visit: impl FnMut(Module<'a>),
+    mut visit: impl FnMut(PendingModule<'a>),
 ) {
     let mut by_dir: BTreeMap<&'a str, Vec<&'a TerraformFile>> = BTreeMap::new();
     for file in files {
@@ -79,8 +80,32 @@ pub fn for_each_module<'a>(
 /// [`for_each_module`].
 pub fn modules<'a>(files: impl IntoIterator<Item = &'a TerraformFile>) -> Vec<Module<'a>> {
     let mut all = Vec::new();
-    for_each_module(files, |module| all.push(module));
+    for_each_module(files, |module| all.push(module.build()));
     all
+}
+
+/// A module instance as [`for_each_module`] hands it over: its files and the call that
+/// instantiates it are known, and [`PendingModule::build`] evaluates its variables.
+pub struct PendingModule<'a>(Pending<'a>);
+
+enum Pending<'a> {
+    /// Built to evaluate the inputs of the calls it makes (boxed: most modules are
+    /// handed over unbuilt, and the batches of them are moved between threads).
+    Built(Box<Module<'a>>),
+    Deferred {
+        dir: &'a str,
+        files: Vec<&'a TerraformFile>,
+        call: Option<Call<'a>>,
+    },
+}
+
+impl<'a> PendingModule<'a> {
+    pub fn build(self) -> Module<'a> {
+        match self.0 {
+            Pending::Built(module) => *module,
+            Pending::Deferred { dir, files, call } => build(dir, files, call),
+        }
+    }
 }
 
 /// What a call passes: the caller's file and block, the call's name and its inputs.
@@ -97,7 +122,7 @@ fn instantiate<'a>(
     call: Option<Call<'a>>,
     stack: &mut Vec<&'a str>,
     instantiated: &mut BTreeMap<&'a str, usize>,
-    out: &mut dyn FnMut(Module<'a>),
+    out: &mut dyn FnMut(PendingModule<'a>),
 ) {
     let Some(files) = by_dir.get(dir) else {
         return;
@@ -107,55 +132,58 @@ fn instantiate<'a>(
         return;
     }
     *count += 1;
+    let makes_calls = stack.len() < MAX_CALL_DEPTH && local_calls(dir, files).next().is_some();
+    if !makes_calls {
+        let files = files.clone();
+        return out(PendingModule(Pending::Deferred { dir, files, call }));
+    }
     let module = build(dir, files.clone(), call);
     // The calls this instance makes, their inputs evaluated here, before it is stored.
     let mut calls = Vec::new();
-    if stack.len() < MAX_CALL_DEPTH {
-        for (file, block, target) in local_calls(dir, &module.files) {
-            let Some((target_dir, _)) = by_dir.get_key_value(target.as_str()) else {
-                continue;
-            };
-            if *target_dir == dir || stack.contains(target_dir) {
-                continue;
-            }
-            let count = block
-                .body
-                .attribute("count")
-                .map(|c| module.eval(&c.expr, &[]));
-            if count.as_ref().and_then(Value::as_i64) == Some(0) {
-                continue;
-            }
-            let bindings = [
-                (
-                    "count".to_string(),
-                    Value::Object([("index".to_string(), Value::Unknown)].into()),
-                ),
-                ("each".to_string(), Value::Unknown),
-            ];
-            let inputs = block
-                .body
-                .attributes
-                .iter()
-                .filter(|a| !MODULE_META.contains(&a.key.as_str()))
-                .map(|a| (a.key.clone(), module.eval(&a.expr, &bindings)))
-                .collect();
-            let name = block.labels.first().map_or("", String::as_str);
-            let path = match module.call_path.as_str() {
-                "" => format!("module.{name}"),
-                outer => format!("{outer}.module.{name}"),
-            };
-            calls.push((
-                *target_dir,
-                Call {
-                    file,
-                    block,
-                    path,
-                    inputs,
-                },
-            ));
+    for (file, block, target) in local_calls(dir, &module.files) {
+        let Some((target_dir, _)) = by_dir.get_key_value(target.as_str()) else {
+            continue;
+        };
+        if *target_dir == dir || stack.contains(target_dir) {
+            continue;
         }
+        let count = block
+            .body
+            .attribute("count")
+            .map(|c| module.eval(&c.expr, &[]));
+        if count.as_ref().and_then(Value::as_i64) == Some(0) {
+            continue;
+        }
+        let bindings = [
+            (
+                "count".to_string(),
+                Value::Object([("index".to_string(), Value::Unknown)].into()),
+            ),
+            ("each".to_string(), Value::Unknown),
+        ];
+        let inputs = block
+            .body
+            .attributes
+            .iter()
+            .filter(|a| !MODULE_META.contains(&a.key.as_str()))
+            .map(|a| (a.key.clone(), module.eval(&a.expr, &bindings)))
+            .collect();
+        let name = block.labels.first().map_or("", String::as_str);
+        let path = match module.call_path.as_str() {
+            "" => format!("module.{name}"),
+            outer => format!("{outer}.module.{name}"),
+        };
+        calls.push((
+            *target_dir,
+            Call {
+                file,
+                block,
+                path,
+                inputs,
+            },
+        ));
     }
-    out(module);
+    out(PendingModule(Pending::Built(Box::new(module))));
     stack.push(dir);
     for (target, call) in calls {
         instantiate(by_dir, target, Some(call), stack, instantiated, out);

@@ -24,7 +24,7 @@ use audit_syntax::ParseProblem;
 pub use databases::{TLS_DATABASE_TYPES, TlsDatabase, tls_databases};
 pub use eval::Bindings;
 use eval::Evaluator;
-pub use instances::{for_each_module, modules};
+pub use instances::{PendingModule, for_each_module, modules};
 pub use lower::{
     Attribute, Block, Body, Call, Expr, ExprKind, ObjectItemKey, Step, lower_body,
     lower_body_where, lower_json,
