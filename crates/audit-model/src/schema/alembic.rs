@@ -558,7 +558,12 @@ impl Alembic<'_> {
             "ForeignKeyConstraint" => {
                 let referred: Vec<String> =
                     args.get(1).map(|n| self.strings_in(*n)).unwrap_or_default();
-                let table = referred.first()?.split('.').next()?.to_string();
+                // `table.column`, or `schema.table.column` for a table in another schema.
+                let target = referred.first()?.rsplit_once('.')?.0;
+                let (schema, table) = match target.rsplit_once('.') {
+                    Some((schema, table)) => (Some(Name::new(schema, false)), table),
+                    None => (None, target),
+                };
                 Constraint::ForeignKey {
                     columns: args
                         .first()
@@ -568,8 +573,8 @@ impl Alembic<'_> {
                         .map(|c| Name::new(c, false))
                         .collect(),
                     references: TableRef::new(TableKey {
-                        schema: None,
-                        name: Name::new(&table, false),
+                        schema,
+                        name: Name::new(table, false),
                     }),
                     referred_columns: referred
                         .iter()

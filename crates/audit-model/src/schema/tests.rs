@@ -651,6 +651,20 @@ fn alembic_revisions_replay_along_their_chain_and_downgrade_is_rollback() {
 }
 
 #[test]
+fn alembic_foreign_keys_name_the_schema_of_a_schema_qualified_target() {
+    let text = "import sqlalchemy as sa\nfrom alembic import op\n\nrevision = 'a1'\ndown_revision = None\n\n\ndef upgrade():\n    op.create_table('plugin', sa.Column('id', sa.Integer(), primary_key=True), schema='core')\n    op.create_table('users', sa.Column('id', sa.Integer(), primary_key=True))\n    op.create_table('event', sa.Column('id', sa.Integer(), primary_key=True), sa.Column('plugin_id', sa.Integer()), sa.Column('user_id', sa.Integer()), sa.ForeignKeyConstraint(['plugin_id'], ['core.plugin.id']), sa.ForeignKeyConstraint(['user_id'], ['users.id']), schema='core')\n";
+    let mut last = String::new();
+    replay(&[alembic("alembic/versions/a1_init.py", text)], |step| {
+        last = step.final_schema.to_string();
+    });
+    let event = last.lines().find(|l| l.starts_with("core.event@")).unwrap();
+    assert!(
+        event.ends_with("fk(plugin_id->core.plugin) fk(user_id->users)"),
+        "{event}"
+    );
+}
+
+#[test]
 fn row_level_security_and_policies_lower_and_replay() {
     assert_eq!(
         changes(

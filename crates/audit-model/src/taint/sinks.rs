@@ -155,7 +155,7 @@ fn check_argument(
         kind,
     };
     for origin in ev.eval(argument).origins {
-        if sink.url && own_path(ev, &origin) {
+        if sink.url && (own_path(ev, &origin) || own_host(ev, &origin)) {
             continue;
         }
         if origin.live & bit == 0
@@ -542,15 +542,88 @@ fn request_body(ev: &Evaluator<'_>, origin: &Origin) -> bool {
         })
 }
 
-/// The request's own path (`req.path`, `request.path`, `request.get_full_path()`): a URL
+/// The request's own path or URL (`req.path`, `req.url`, `request.get_full_path()`): a URL
 /// on the same host, whatever the client sent.
 fn own_path(ev: &Evaluator<'_>, origin: &Origin) -> bool {
-    source_member(ev, origin).is_some_and(|member| {
+    let From::Request(source) = origin.from else {
+        return false;
+    };
+    let text = &ev.text[source.start..source.end];
+    let text = text.find('(').map_or(text, |call| &text[..call]);
+    request_member(text).is_some_and(|member| {
         matches!(
             member,
-            "path" | "originalUrl" | "full_path" | "get_full_path" | "path_info" | "baseUrl"
+            "path"
+                | "url"
+                | "originalUrl"
+                | "full_path"
+                | "get_full_path"
+                | "path_info"
+                | "baseUrl"
         )
     })
+}
+
+/// The member a chain reads of the request object itself (`req.path`, `request.url`,
+/// `ctx.request.path`, `self.request.path`), not of its input (`req.query.path`).
+fn request_member(text: &str) -> Option<&str> {
+    let mut members = text.rsplit('.');
+    let member = members.next()?;
+    let direct =
+        text.matches('.').count() == 1 || members.next().is_some_and(|object| object == "request");
+    direct.then_some(member)
+}
+
+/// The host the client addressed (`req.hostname`, `req.headers.host`, `req.get("host")`,
+/// `request.get_host()`): a link cannot set it, so a redirect to it sends a browser back
+/// to the site it asked for, as `https://${req.headers.host}${req.url}` does.
+fn own_host(ev: &Evaluator<'_>, origin: &Origin) -> bool {
+    let From::Request(source) = origin.from else {
+        return false;
+    };
+    names_own_host(&ev.text[source.start..source.end])
+}
+
+fn names_own_host(text: &str) -> bool {
+    let host = |name: &str| {
+        let name = name.trim_matches(|c| matches!(c, '"' | '\'' | '`' | ' '));
+        [
+            "host",
+            "x-forwarded-host",
+            "http_host",
+            "http_x_forwarded_host",
+        ]
+        .iter()
+        .any(|header| name.eq_ignore_ascii_case(header))
+    };
+    // `req`, `request.headers`, `request.META`: where headers are read, not query input.
+    let headers = |object: &str| {
+        !object.contains('.') || object.ends_with(".headers") || object.ends_with(".META")
+    };
+    if let Some((callee, rest)) = text.split_once('(') {
+        let argument = rest.strip_suffix(')').unwrap_or(rest);
+        let (object, method) = callee.rsplit_once('.').unwrap_or(("", callee));
+        return match method {
+            "get_host" => true,
+            "get" | "header" => headers(object) && host(argument),
+            // `req.hostname.replace(/^www\./, "")`: still the host the client addressed.
+            "slice" | "substring" | "replace" | "toLowerCase" | "trim" | "lower" | "strip"
+            | "removeprefix" => names_own_host(object),
+            _ => false,
+        };
+    }
+    if let Some((object, key)) = text.strip_suffix(']').and_then(|t| t.rsplit_once('[')) {
+        return object.contains('.') && headers(object) && host(key);
+    }
+    // `req.host`, `ctx.request.hostname`, `req.headers.host`, but not `req.query.host`.
+    match text.rsplit_once('.') {
+        Some((headers, "host"))
+            if headers.ends_with(".headers") || headers.ends_with(".header") =>
+        {
+            true
+        }
+        _ => matches!(request_member(text), Some("host" | "hostname")),
+    }
 }
 
 /// The last member of a request source, a call's arguments dropped: `get_json` of

@@ -308,6 +308,11 @@ fn url_password(text: &str, at: usize) -> Option<Token> {
     let authority = &text[start..start + authority_len];
     let at_sign = authority.rfind('@')?;
     let (userinfo, host) = (&authority[..at_sign], &authority[at_sign + 1..]);
+    // Brackets are not allowed in userinfo (RFC 3986): `[user[:password]@]host` is the
+    // notation of a format description.
+    if userinfo.contains(['[', ']']) {
+        return None;
+    }
     let colon = userinfo.find(':')?;
     let password = &userinfo[colon + 1..];
     let host_name = host.split(':').next().unwrap_or("").to_ascii_lowercase();

@@ -56,8 +56,11 @@ fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
             }
             let secret = [left, right].into_iter().find_map(|o| secret_name(text, o));
             if let Some(name) = secret
-                && ![left, right].iter().any(|o| not_secret(text, *o))
+                && ![left, right]
+                    .iter()
+                    .any(|o| not_secret(text, *o) || by_position(text, *o))
                 && !derived(ctx, left, right)
+                && !in_equality_method(ctx, comparison)
             {
                 let report = excerpt(text_of(text, comparison));
                 out.report(
@@ -277,6 +280,33 @@ fn sentinel(text: &str, node: Node<'_>) -> bool {
         _ => false,
     };
     constant && owner
+}
+
+/// `pointer.tokens[i]`, `parts[0]`: an element of a list by position, which is a lexeme or
+/// path segment compared with another; a stored secret is looked up by key.
+fn by_position(text: &str, node: Node<'_>) -> bool {
+    let index = match node.kind_name() {
+        "subscript_expression" => node.field("index"),
+        "subscript" => node.field("subscript"),
+        _ => None,
+    };
+    index.is_some_and(|index| match index.kind_name() {
+        "number" | "integer" | "unary_expression" => true,
+        "identifier" => matches!(
+            text_of(text, index),
+            "i" | "j" | "k" | "n" | "idx" | "index"
+        ),
+        _ => false,
+    })
+}
+
+/// `def __eq__(self, other): return other.token == self.token`: two objects compared by
+/// their fields, which no attacker times.
+fn in_equality_method(ctx: &CodeContext<'_>, comparison: Node<'_>) -> bool {
+    ctx.semantics()
+        .enclosing_function(comparison.start_byte())
+        .and_then(|f| f.name.as_deref())
+        .is_some_and(|name| matches!(name, "__eq__" | "__ne__" | "equals" | "isEqual"))
 }
 
 /// `body = token.removeprefix(PREFIX); body == token`: one side computed from the other,

@@ -1,7 +1,7 @@
 //! What makes a name secret-like and a literal a secret rather than a placeholder, a
 //! reference or a word.
 
-use super::tokens::is_expired_jwt;
+use super::tokens::{FORMATS, is_expired_jwt, prefixed};
 use crate::checks::words;
 
 /// Shannon entropy of `text` in bits per character.
@@ -71,7 +71,9 @@ pub fn is_placeholder(value: &str) -> bool {
     ];
     let mut chars = value.chars();
     let one_character = chars.next().is_some_and(|first| chars.all(|c| c == first));
-    one_character || MARKERS.iter().any(|m| lower.contains(m))
+    // `{config.DB_PASSWORD}`, `{}`: a Python f-string or `str.format` substitution.
+    let substitution = value.starts_with('{') && value.ends_with('}');
+    one_character || substitution || MARKERS.iter().any(|m| lower.contains(m))
 }
 
 /// Words a secret-like name can end with, as a last word or the end of a joined one.
@@ -310,11 +312,26 @@ pub fn is_secret_value(value: &str) -> bool {
     {
         return false;
     }
-    if looks_like_a_name(value) || decodes_to_placeholder(value) || is_expired_jwt(value) {
+    if looks_like_a_name(value)
+        || decodes_to_placeholder(value)
+        || is_expired_jwt(value)
+        || is_fake_token(value)
+    {
         return false;
     }
     let bits = entropy(value);
     (classes >= 2 && bits >= 2.5) || bits >= 3.5
+}
+
+/// A literal that claims a token format by its prefix but lacks the format's structure,
+/// as test fixtures write them: `xoxb-12345`, `ghp_test`, `sk_live_abc`. Only prefixes that
+/// end in a separator: `AKIA` or `AIza` may begin a word.
+fn is_fake_token(value: &str) -> bool {
+    FORMATS.iter().any(|format| {
+        format.prefix.ends_with(['_', '-', '.'])
+            && value.starts_with(format.prefix)
+            && prefixed(value, 0, format).is_none()
+    })
 }
 
 /// Words rather than a secret: `same-origin`, `key-password`, `harbor_registry_password`,
