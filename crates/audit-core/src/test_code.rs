@@ -20,20 +20,21 @@ const TEST_DIRS: &[&str] = &[
 
 /// Whether a root-relative path (forward slashes) is test code: under a test folder,
 /// or named as a test (`test_*.py`, `*_test.py`, Django's `tests.py`, `conftest.py`,
-/// `*.test.*`, `*.spec.*`,
-/// `*.e2e-spec.*`).
+/// `*.test.*`, `*.spec.*`, `*.e2e-spec.*`, and Storybook's `*.stories.*`, demo code
+/// with made-up values like tests').
 pub fn is_test_path(path: &str) -> bool {
     let mut parts = path.rsplit('/');
     let file = parts.next().unwrap_or("");
     let stem = file.split('.').next().unwrap_or("");
-    let named_as_test = file
-        .split('.')
-        .skip(1)
-        .any(|part| matches!(part, "test" | "spec" | "e2e-spec" | "e2e"))
-        || (file.ends_with(".py")
-            && (stem.starts_with("test_")
-                || stem.ends_with("_test")
-                || matches!(stem, "conftest" | "tests")));
+    let named_as_test = file.split('.').skip(1).any(|part| {
+        matches!(
+            part,
+            "test" | "spec" | "e2e-spec" | "e2e" | "stories" | "story"
+        )
+    }) || (file.ends_with(".py")
+        && (stem.starts_with("test_")
+            || stem.ends_with("_test")
+            || matches!(stem, "conftest" | "tests")));
     named_as_test || parts.any(|dir| TEST_DIRS.contains(&dir))
 }
 
@@ -58,6 +59,7 @@ mod tests {
             "fixtures/payload.py",
             "internal/testdata/001.sql",
             "netbox/utilities/testing/views.py",
+            "src/components/CodeBlock.stories.tsx",
         ] {
             assert!(is_test_path(path), "{path}");
         }
@@ -73,6 +75,8 @@ mod tests {
             "app/attestation.py",
             "src/test_helpers.ts",
             "protest/views.py",
+            "src/stories/feed.ts",
+            "src/history.ts",
         ] {
             assert!(!is_test_path(path), "{path}");
         }

@@ -32,6 +32,11 @@ pub struct BenchArgs {
     /// scan, the two run alternately so the machine's drift falls on both alike.
     #[arg(long)]
     floor: bool,
+    /// Also measure a full scan with only these rules (comma-separated ids or prefixes),
+    /// beside the one with half of them: what a scan configured to a subset costs, for
+    /// example the foundations issue's eight rules against the budget they had.
+    #[arg(long, value_delimiter = ',')]
+    select: Vec<String>,
 }
 
 /// One run of the binary.
@@ -176,27 +181,33 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
     }
 
     let threads = *args.threads.iter().max().unwrap_or(&1);
-    println!(
-        "\nHalf of the rules (`--select {}`), {threads} thread(s):\n",
-        half.join(",")
-    );
-    println!(
-        "| language | parse s | full s, all rules | full s, half the rules | all/parse | half/parse | findings, all | findings, half |"
-    );
-    println!("|---|--:|--:|--:|--:|--:|--:|--:|");
-    for (language, parse, full) in &last {
-        let halved = bench.measure(Stage::Full, *language, threads, Some(&half))?;
+    let mut subsets = vec![("Half of the rules", half)];
+    if !args.select.is_empty() {
+        subsets.push(("The selected rules", args.select.clone()));
+    }
+    for (label, select) in &subsets {
         println!(
-            "| {} | {:.3} | {:.3} | {:.3} | {:.2} | {:.2} | {} | {} |",
-            name(*language),
-            parse.wall,
-            full.wall,
-            halved.wall,
-            full.wall / parse.wall,
-            halved.wall / parse.wall,
-            full.findings,
-            halved.findings,
+            "\n{label} (`--select {}`), {threads} thread(s):\n",
+            select.join(",")
         );
+        println!(
+            "| language | parse s | full s, all rules | full s, subset | all/parse | subset/parse | findings, all | findings, subset |"
+        );
+        println!("|---|--:|--:|--:|--:|--:|--:|--:|");
+        for (language, parse, full) in &last {
+            let subset = bench.measure(Stage::Full, *language, threads, Some(select))?;
+            println!(
+                "| {} | {:.3} | {:.3} | {:.3} | {:.2} | {:.2} | {} | {} |",
+                name(*language),
+                parse.wall,
+                full.wall,
+                subset.wall,
+                full.wall / parse.wall,
+                subset.wall / parse.wall,
+                full.findings,
+                subset.findings,
+            );
+        }
     }
     Ok(())
 }

@@ -32,7 +32,7 @@ enum Task {
         corpus: CorpusArgs,
     },
     /// Measure walk+read, parse only and full scans per language, with 1 and 2 threads,
-    /// and a full scan with half of the rules; print markdown tables.
+    /// and full scans with half of the rules and with `--select`; print markdown tables.
     Bench(bench::BenchArgs),
     /// The schema model's classification rate over DIR's migrations, with the most
     /// common unclassified statements (each one is listed on stderr).

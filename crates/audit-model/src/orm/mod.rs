@@ -119,6 +119,7 @@ pub fn names_models(client: Client) -> bool {
     matches!(
         client,
         Client::TypeOrm
+            | Client::Repository
             | Client::Prisma
             | Client::Django
             | Client::SqlAlchemy

@@ -565,7 +565,19 @@ fn typeorm(r: &Reader<'_>, chain: &Chain<'_>) -> Option<Query> {
         return None;
     }
     let arguments = r.arguments(link.call);
-    let mut query = new_query(Client::TypeOrm, method, operation_of(method));
+    // `Repository<User>`, `getRepository(User)` or a file importing TypeORM; otherwise a
+    // repository class of the project's own, whose ORM this file does not show.
+    let typeorm = r.facts.typeorm
+        || receiver_link.is_some()
+        || made
+        || manager
+        || repository_annotation(r, receiver).is_some_and(|a| a.contains("Repository<"));
+    let client = if typeorm {
+        Client::TypeOrm
+    } else {
+        Client::Repository
+    };
+    let mut query = new_query(client, method, operation_of(method));
     let options = if manager {
         query.table = arguments
             .first()

@@ -210,6 +210,9 @@ pub enum Client {
     /// A model class of an ORM the file does not name (Sequelize or Mongoose style).
     Model,
     TypeOrm,
+    /// A repository class of the project's own (`private jobs: JobRepository`) in a file
+    /// that names no ORM: its queries read like TypeORM's, but it may wrap any.
+    Repository,
     Prisma,
     Django,
     SqlAlchemy,
@@ -234,6 +237,7 @@ impl Client {
             Client::Mongoose => "Mongoose",
             Client::Model => "ORM",
             Client::TypeOrm => "TypeORM",
+            Client::Repository => "repository",
             Client::Prisma => "Prisma",
             Client::Django => "Django ORM",
             Client::SqlAlchemy => "SQLAlchemy",

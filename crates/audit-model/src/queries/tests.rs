@@ -151,6 +151,23 @@ async function list(ids) {
 }
 
 #[test]
+fn a_repository_class_of_the_project_is_not_taken_for_typeorm() {
+    let text = r#"
+import { JobRepository } from "@acme/dal";
+export class RunJob {
+  constructor(private jobRepository: JobRepository) {}
+  async run(id: string) {
+    return this.jobRepository.findOne({ _id: id });
+  }
+}
+"#;
+    assert_eq!(
+        summary(Grammar::TypeScript, text),
+        "6 repository findOne Read job [] bounded=true\n"
+    );
+}
+
+#[test]
 fn prisma_typeorm_and_knex_calls() {
     let text = r#"
 import { PrismaClient } from "@prisma/client";

@@ -106,6 +106,7 @@ pub(super) fn extract(
                 handler_span: None,
                 body: super::HandlerBody::none(),
                 handler_import: None,
+                view_bases: Vec::new(),
             });
         }
     }
@@ -303,6 +304,7 @@ impl Urls<'_> {
             handler_span: None,
             body: super::HandlerBody::none(),
             handler_import: None,
+            view_bases: Vec::new(),
         });
     }
 }

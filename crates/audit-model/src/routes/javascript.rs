@@ -327,6 +327,7 @@ impl<'a> Reader<'a> {
             handler_span: handler.span,
             body: super::HandlerBody::none(),
             handler_import: handler.import,
+            view_bases: Vec::new(),
         };
         self.routes.routes.push(decl);
     }
@@ -509,6 +510,7 @@ impl<'a> Reader<'a> {
             handler_span: handler.span,
             body: super::HandlerBody::none(),
             handler_import: handler.import,
+            view_bases: Vec::new(),
         };
         self.routes.routes.push(decl);
     }
@@ -1617,6 +1619,7 @@ impl<'a> Reader<'a> {
                     handler_span: Some(method.span),
                     body: super::HandlerBody::none(),
                     handler_import: None,
+                    view_bases: Vec::new(),
                 });
             }
         }

@@ -193,6 +193,9 @@ fn route(
         .collect();
     guards.extend(joiner.uses_before((file, decl.router), decl.location.span.start, &decl.path));
     guards.extend(decl.guards.iter().cloned());
+    for base in &decl.view_bases {
+        joiner.view_class_guards(file, base, &mut guards, 0);
+    }
     let imported = decl
         .handler_span
         .is_none()
@@ -511,6 +514,61 @@ impl<'f> Joiner<'f> {
         })
     }
 
+    /// The dependencies an imported base class of a class-based view declares, its own
+    /// and its bases', followed through the files that define them.
+    fn view_class_guards(
+        &self,
+        file: usize,
+        reference: &RouterRef,
+        guards: &mut Vec<Guard>,
+        depth: usize,
+    ) {
+        let RouterRef::Imported { module, path } = reference else {
+            return;
+        };
+        if depth >= MAX_DEPTH {
+            return;
+        }
+        let from = self.files[file].0;
+        let named = |target: usize, name: &str| {
+            self.files[target]
+                .1
+                .view_classes
+                .iter()
+                .find(|c| c.name == name)
+                .map(|class| (target, class))
+        };
+        let found = self
+            .python_module(from, module, path)
+            .and_then(|(target, name)| named(target, name))
+            .or_else(|| {
+                // `from app.base import Controller` where `app/base/__init__.py` re-exports
+                // its modules (`from .controllers import *`) and declares nothing itself.
+                let [name] = path.as_slice() else {
+                    return None;
+                };
+                let folder = python_folder(from, module)?;
+                (0..self.files.len())
+                    .filter(|&f| {
+                        let dir = parent_dir(self.files[f].0);
+                        let absolute = !module.starts_with('.');
+                        dir == folder
+                            || (absolute
+                                && dir
+                                    .strip_suffix(folder.as_str())
+                                    .is_some_and(|h| h.ends_with('/')))
+                    })
+                    .find_map(|f| named(f, name))
+            });
+        let Some((target, class)) = found else {
+            return;
+        };
+        guards.extend(class.guards.iter().cloned());
+        for base in &class.bases {
+            self.view_class_guards(target, base, guards, depth + 1);
+        }
+    }
+
     /// The file a relative JS/TS import names, trying the extensions and `index` files
     /// Node and bundlers try.
     fn javascript_module(&self, from: &str, module: &str) -> Option<usize> {
@@ -606,25 +664,14 @@ impl<'f> Joiner<'f> {
     }
 
     fn python_file(&self, from: &str, dotted: &str) -> Option<usize> {
-        let dots = dotted.len() - dotted.trim_start_matches('.').len();
-        let rest = dotted[dots..].replace('.', "/");
-        if dots > 0 {
-            let mut dir = parent_dir(from).to_string();
-            for _ in 1..dots {
-                dir = parent_dir(&dir).to_string();
-            }
-            let base = if rest.is_empty() {
-                dir
-            } else {
-                join_dir(&dir, &rest)
-            };
-            for candidate in [format!("{base}.py"), format!("{base}/__init__.py")] {
-                if let Some(&found) = self.by_path.get(candidate.trim_start_matches('/')) {
-                    return Some(found);
-                }
-            }
-            return None;
+        let base = python_folder(from, dotted)?;
+        if dotted.starts_with('.') {
+            return [format!("{base}.py"), format!("{base}/__init__.py")]
+                .iter()
+                .find_map(|candidate| self.by_path.get(candidate.trim_start_matches('/')))
+                .copied();
         }
+        let rest = base;
         // Absolute: the file whose path ends with the module's, nearest the importer's
         // folder first (a `src/` layout puts the package one folder down).
         let suffixes = [format!("{rest}.py"), format!("{rest}/__init__.py")];
@@ -660,6 +707,25 @@ fn shared_folders(a: &str, b: &str) -> usize {
         .zip(parent_dir(b).split('/'))
         .take_while(|(x, y)| x == y && !x.is_empty())
         .count()
+}
+
+/// The folder a Python package names: relative to the importer, or as a path suffix
+/// (`app.base` is `app/base`) for an absolute import.
+fn python_folder(from: &str, dotted: &str) -> Option<String> {
+    let dots = dotted.len() - dotted.trim_start_matches('.').len();
+    let rest = dotted[dots..].replace('.', "/");
+    if dots == 0 {
+        return (!rest.is_empty()).then_some(rest);
+    }
+    let mut dir = parent_dir(from).to_string();
+    for _ in 1..dots {
+        dir = parent_dir(&dir).to_string();
+    }
+    Some(if rest.is_empty() {
+        dir
+    } else {
+        join_dir(&dir, &rest)
+    })
 }
 
 fn parent_dir(path: &str) -> &str {

@@ -82,6 +82,8 @@ pub const ANCHORS: &[&str] = &[
     "useGlobalGuards",
     "setGlobalPrefix",
     "urlpatterns",
+    // Class-level dependencies of class-based views, inherited across files.
+    "Depends(",
     "Limiter(",
     ".listen(",
     "SIGTERM",
@@ -251,6 +253,10 @@ pub struct FileRoutes {
     /// Names the file exports HTTP clients under (`export default axios.create({...})`):
     /// verb calls on them in other files are requests, not routes.
     pub clients: Vec<String>,
+    /// Classes that declare FastAPI dependencies as class attributes, for class-based
+    /// views of other files that inherit them: the class's name, its dependencies (its
+    /// own and its same-file bases') and its imported bases.
+    pub view_classes: Vec<ViewClass>,
     /// NestJS `app.setGlobalPrefix("api")`.
     pub global_prefix: Option<String>,
     /// Guards on every route of a framework in the project: NestJS `app.useGlobalGuards(
@@ -334,6 +340,16 @@ pub enum RouterRef {
     Imported { module: String, path: Vec<String> },
 }
 
+/// A class whose attributes are dependencies of every route its methods (and its
+/// subclasses' methods) declare: `user: User = Depends(get_current_user)` under
+/// fastapi-utils' `@cbv(router)` and its kin.
+#[derive(Debug)]
+pub struct ViewClass {
+    pub name: String,
+    pub guards: Vec<Guard>,
+    pub bases: Vec<RouterRef>,
+}
+
 /// A route as declared: its own path, not yet joined with prefixes.
 #[derive(Debug)]
 pub struct RouteDecl {
@@ -359,6 +375,9 @@ pub struct RouteDecl {
     /// The import the handler is reached through when another file defines it
     /// (`userController.create` from `require("../controllers/user")`).
     pub handler_import: Option<RouterRef>,
+    /// The imported base classes of the class-based view the handler is a method of:
+    /// their class-level dependencies run before it too ([`FileRoutes::view_classes`]).
+    pub view_bases: Vec<RouterRef>,
 }
 
 /// What a handler defined beside its route does, read from its body. Every route holds
@@ -565,10 +584,12 @@ pub fn extract(
     routes.routes.shrink_to_fit();
     routes.mounts.shrink_to_fit();
     routes.handlers.shrink_to_fit();
+    routes.view_classes.shrink_to_fit();
     let empty = routes.routers.is_empty()
         && routes.handlers.is_empty()
         && routes.reexports.is_empty()
         && routes.clients.is_empty()
+        && routes.view_classes.is_empty()
         && routes.global_prefix.is_none()
         && routes.global_guards.is_empty()
         && !routes.health_package

@@ -8,7 +8,8 @@ use audit_core::{SourceText, Span};
 use audit_syntax::tree_sitter::Node;
 
 use super::{
-    FileRoutes, Framework, Guard, GuardKind, Mount, RouteDecl, Router, RouterKind, RouterRef, verb,
+    FileRoutes, Framework, Guard, GuardKind, Mount, RouteDecl, Router, RouterKind, RouterRef,
+    ViewClass, verb,
 };
 use crate::code::nodes::Fields;
 use crate::code::nodes::{KindName, NodeIndex, elements, string_content, text_of};
@@ -34,6 +35,7 @@ pub(super) fn extract(
         reader.call(call);
     }
     reader.exports();
+    reader.view_classes();
     reader.routes
 }
 
@@ -74,6 +76,11 @@ impl<'a> Reader<'a> {
             .map(|d| Guard::named(&d.name))
             .collect();
         self.parameter_dependencies(function, &mut guards);
+        let mut view_bases = Vec::new();
+        if let Some(class) = function.class {
+            let mut seen = Vec::new();
+            self.class_dependencies(class, &mut guards, &mut view_bases, &mut seen);
+        }
         for decorator in &function.decorators {
             let Some((object, methods)) = is_route(&decorator.name) else {
                 continue;
@@ -105,8 +112,82 @@ impl<'a> Reader<'a> {
                 handler_span: Some(function.span),
                 body: super::HandlerBody::none(),
                 handler_import: None,
+                view_bases: view_bases.clone(),
             };
             self.routes.routes.push(decl);
+        }
+    }
+
+    /// A class-based view's dependencies (fastapi-utils' `@cbv(router)`, fastapi-restful,
+    /// a project's own `@controller(router)`): class attributes `user: User =
+    /// Depends(get_current_user)` run before each of its routes, and so do its bases'.
+    /// Bases defined in this file are followed here; imported ones are left for the
+    /// project's join, in `bases`.
+    fn class_dependencies(
+        &self,
+        class: usize,
+        guards: &mut Vec<Guard>,
+        bases: &mut Vec<RouterRef>,
+        seen: &mut Vec<usize>,
+    ) {
+        if seen.contains(&class) || seen.len() >= 16 {
+            return;
+        }
+        seen.push(class);
+        let Some(node) = self.nodes.node_at(self.sem.classes()[class].span) else {
+            return;
+        };
+        if let Some(body) = node.field("body") {
+            for statement in elements(body) {
+                let assigned = (statement.kind_name() == "expression_statement")
+                    .then(|| statement.named_child(0))
+                    .flatten()
+                    .filter(|a| a.kind_name() == "assignment")
+                    .and_then(|a| a.field("right"));
+                if let Some(guard) = assigned.and_then(|value| self.dependency(value)) {
+                    guards.push(guard);
+                }
+            }
+        }
+        let superclasses = node.field("superclasses").map(elements).unwrap_or_default();
+        for base in superclasses {
+            if !matches!(base.kind_name(), "identifier" | "attribute") {
+                continue;
+            }
+            let written = text_of(self.text, base);
+            let local = self.sem.classes().iter().enumerate().position(|(i, c)| {
+                i != class && c.function.is_none() && c.name.as_deref() == Some(written)
+            });
+            match local {
+                Some(local) => self.class_dependencies(local, guards, bases, seen),
+                None => bases.extend(super::handlers::handler_import(
+                    self.sem,
+                    written,
+                    base.start_byte(),
+                )),
+            }
+        }
+    }
+
+    /// Module-level classes with dependencies of their own or through their bases, for
+    /// the class-based views of other files that inherit them.
+    fn view_classes(&mut self) {
+        if !self.text.contains("Depends(") && !self.text.contains("Security(") {
+            return;
+        }
+        for (index, class) in self.sem.classes().iter().enumerate() {
+            let Some(name) = class.name.as_ref().filter(|_| class.function.is_none()) else {
+                continue;
+            };
+            let (mut guards, mut bases, mut seen) = (Vec::new(), Vec::new(), Vec::new());
+            self.class_dependencies(index, &mut guards, &mut bases, &mut seen);
+            if !guards.is_empty() || !bases.is_empty() {
+                self.routes.view_classes.push(ViewClass {
+                    name: name.clone(),
+                    guards,
+                    bases,
+                });
+            }
         }
     }
 
@@ -241,6 +322,7 @@ impl<'a> Reader<'a> {
             handler_span,
             body: super::HandlerBody::none(),
             handler_import: None,
+            view_bases: Vec::new(),
         };
         self.routes.routes.push(decl);
     }

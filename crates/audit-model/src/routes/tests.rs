@@ -494,6 +494,54 @@ def login_access_token(form_data: OAuth2PasswordRequestForm = Depends()):
 }
 
 #[test]
+fn class_based_views_inherit_class_level_dependencies_across_files() {
+    // `app/base/__init__.py` re-exports it (`from .controllers import *`).
+    let base = r#"
+from fastapi import Depends
+from app.deps import get_current_user, get_session
+
+class BaseController:
+    session: Session = Depends(get_session)
+
+class UserController(BaseController):
+    user: User = Depends(get_current_user)
+
+class CrudController(UserController):
+    pass
+"#;
+    let items = r#"
+from fastapi import APIRouter, Depends
+from fastapi_utils.cbv import cbv
+from app.base import CrudController
+from app.base.controllers import BaseController
+
+router = APIRouter(prefix="/items")
+
+@cbv(router)
+class ItemRoutes(CrudController):
+    @router.delete("/{item_id}")
+    def delete_one(self, item_id: int):
+        pass
+
+class Limits:
+    limiter = Depends(rate_limit)
+
+@cbv(router)
+class PublicRoutes(BaseController, Limits):
+    @router.get("/public")
+    def listing(self):
+        pass
+"#;
+    assert_eq!(
+        table(&[("app/base/controllers.py", base), ("app/items.py", items)]),
+        [
+            "DELETE /items/{item_id} delete_one [get_current_user:auth get_session:other] app/items.py:11 partial",
+            "GET /items/public listing [rate_limit:rate-limit get_session:other] app/items.py:20 partial",
+        ]
+    );
+}
+
+#[test]
 fn django_urlconfs_include_apps_and_drf_routers() {
     let root = r#"
 from django.contrib import admin

@@ -93,11 +93,37 @@ pub(super) fn first_write(sem: &CodeSemantics, text: &str, body: Span) -> Option
         .map(|c| c.span)
 }
 
+/// The last words of classes that carry values rather than store them:
+/// `GetChangesCommand.create({...})` builds a command object, `UserDto.create()` a DTO.
+const VALUE_CLASSES: &[&str] = &[
+    "Command",
+    "Query",
+    "Dto",
+    "DTO",
+    "Event",
+    "Error",
+    "Exception",
+    "Builder",
+    "Schema",
+    "Options",
+    "Config",
+    "Params",
+    "Payload",
+    "Input",
+    "Args",
+    "Context",
+    "Message",
+];
+
 /// A receiver that stores: a model class, a repository, an ORM session or client.
 pub(super) fn is_model(receiver: &str) -> bool {
     let last = receiver.rsplit('.').next().unwrap_or(receiver);
     let last = last.split('(').next().unwrap_or(last);
-    if NOT_MODELS.contains(&last) {
+    if NOT_MODELS.contains(&last)
+        || VALUE_CLASSES
+            .iter()
+            .any(|word| last.len() > word.len() && last.ends_with(word))
+    {
         return false;
     }
     let lower = receiver.to_ascii_lowercase();
@@ -138,6 +164,9 @@ mod tests {
             "JSON",
             "API_KEYS",
             "req.query",
+            "GetChangesCommand",
+            "CreateUserDto",
+            "OrderCreatedEvent",
         ] {
             assert!(!is_model(no), "{no}");
         }

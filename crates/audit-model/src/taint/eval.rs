@@ -603,6 +603,7 @@ impl<'a> Evaluator<'a> {
                 if self.parameter_source(binding) {
                     let mut taint = self.request_at(binding.span);
                     taint.origins[0].steps.clear();
+                    taint.origins[0].whole = !self.typed_parameter(binding);
                     return taint;
                 }
                 if self.request_parameter(binding).is_some() {

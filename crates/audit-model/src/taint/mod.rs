@@ -322,6 +322,12 @@ impl<'a> DataFlow<'a> {
     pub fn request_input(&self, node: Node<'_>) -> Option<Flow> {
         self.evaluator.flow_into(node, REQUEST)
     }
+
+    /// `node` is a constant: a literal, or made only of literals through the file's
+    /// bindings (`const cmd = windows ? "cmd" : "npm"`, `["run", "setup"]`).
+    pub fn constant(&self, node: Node<'_>) -> bool {
+        matches!(self.evaluator.shape(node, 0, 0), shape::Shape::Literal(_))
+    }
 }
 
 /// What part of a caught exception a value holds.

@@ -174,6 +174,25 @@ impl Evaluator<'_> {
             }
             "call_expression" | "call" => self.call_shape(node, bit, next),
             "identifier" => self.identifier_shape(node, bit, next),
+            // `["run", "build"]`: constant data, as a shell would join it.
+            "array" | "list" | "tuple" => {
+                let mut words = Vec::new();
+                for element in elements(node) {
+                    match self.shape(element, bit, next) {
+                        Shape::Literal(text) => words.push(text),
+                        _ => return Shape::Dynamic,
+                    }
+                }
+                Shape::Literal(words.join(" "))
+            }
+            // A SQLAlchemy model's table name is a constant of its class, written in code.
+            "attribute"
+                if node
+                    .field("attribute")
+                    .is_some_and(|a| self.text_of(a) == "__tablename__") =>
+            {
+                Shape::Literal(String::new())
+            }
             _ => Shape::Dynamic,
         }
     }

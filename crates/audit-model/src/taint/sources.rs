@@ -127,6 +127,10 @@ const SAFE_ANNOTATIONS: &[&str] = &[
     "Response",
     "Session",
     "UUID",
+    "UUID1",
+    "UUID3",
+    "UUID4",
+    "UUID5",
     "WebSocket",
     "bool",
     "date",
@@ -262,6 +266,31 @@ impl<'a> Evaluator<'a> {
             }
         }
         true
+    }
+
+    /// A Python route parameter whose annotation the framework parses the input into: a
+    /// string or a model, never an arbitrary object such as `{"$ne": null}`, so it is
+    /// not the input whole. `dict`, `Any`, `Json` (anywhere in the annotation) and a
+    /// missing annotation keep it whole.
+    pub(super) fn typed_parameter(&self, binding: &Binding) -> bool {
+        if self.js {
+            return false;
+        }
+        let Some(annotation) = self
+            .parameter_of(binding)
+            .and_then(|(_, parameter)| parameter.annotation)
+        else {
+            return false;
+        };
+        // `dict[str, Any]`, `Optional[dict]`, `Annotated[Any, Body()]`, `Json | None`.
+        !self.text[annotation.start..annotation.end]
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|word| {
+                matches!(
+                    word,
+                    "dict" | "Dict" | "Mapping" | "MutableMapping" | "Any" | "Json" | "object"
+                )
+            })
     }
 
     /// `@app.get("/items/{id}")`, `@bp.route("/x/<name>")`: a method of an object whose

@@ -111,6 +111,9 @@ fn javascript_dynamic(node: Node<'_>) -> bool {
 
 fn javascript_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<Span> {
     let text = ctx.source.text.as_str();
+    // A name bound only to literals is a literal: `const cmd = windows ? "cmd" : "npm"`.
+    let flow = ctx.data_flow();
+    let dynamic = |node: Node<'_>| javascript_dynamic(node) && !flow.constant(node);
     let spawn = match function {
         "child_process.exec" | "child_process.execSync" | "shelljs.exec" => false,
         "child_process.spawn"
@@ -122,7 +125,7 @@ fn javascript_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option
     let args = arguments(ctx, call.arguments);
     let first = *args.first()?;
     if !spawn {
-        return javascript_dynamic(first).then(|| span(first));
+        return dynamic(first).then(|| span(first));
     }
     // A shell run explicitly: `spawn("sh", ["-c", cmd])`; the script follows the flag.
     if let Some(program) = string_content(text, first)
@@ -131,28 +134,24 @@ fn javascript_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option
     {
         let items = elements(*list);
         for pair in items.windows(2) {
-            if string_content(text, pair[0]).is_some_and(is_script_flag)
-                && javascript_dynamic(pair[1])
-            {
+            if string_content(text, pair[0]).is_some_and(is_script_flag) && dynamic(pair[1]) {
                 return Some(span(pair[1]));
             }
         }
     }
     // With `shell: true` the command, or the arguments joined unescaped, reach a shell.
     let shell = |from: usize| args.iter().skip(from).any(|a| shell_true(text, *a));
-    if javascript_dynamic(first) && shell(1) {
+    if dynamic(first) && shell(1) {
         return Some(span(first));
     }
-    if first.kind_name() == "string"
-        && let Some(list) = args.get(1).filter(|a| a.kind_name() == "array")
-        && elements(*list)
+    let list = args.get(1)?;
+    let joined = match list.kind_name() {
+        "array" => elements(*list)
             .iter()
-            .any(|e| javascript_dynamic(*e) || e.kind_name() == "spread_element")
-        && shell(2)
-    {
-        return Some(span(*list));
-    }
-    None
+            .any(|e| dynamic(*e) || e.kind_name() == "spread_element"),
+        _ => dynamic(*list),
+    };
+    (joined && shell(2)).then(|| span(*list))
 }
 
 /// An options object with `shell: true`.
@@ -199,6 +198,8 @@ enum Python {
 
 fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<Span> {
     let text = ctx.source.text.as_str();
+    let flow = ctx.data_flow();
+    let dynamic = |node: Node<'_>| python_dynamic(node) && !flow.constant(node);
     let kind = match function {
         "os.system"
         | "os.popen"
@@ -225,12 +226,12 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<Spa
     let first = *args.first()?;
     let shell_program = || string_content(text, first).is_some_and(is_shell);
     match kind {
-        Python::Shell => python_dynamic(first).then(|| span(first)),
+        Python::Shell => dynamic(first).then(|| span(first)),
         Python::Subprocess => {
             let shell = call
                 .keyword("shell")
                 .is_some_and(|k| &text[k.value.start..k.value.end] == "True");
-            if shell && python_dynamic(first) {
+            if shell && dynamic(first) {
                 return Some(span(first));
             }
             if first.kind_name() != "list" {
@@ -241,14 +242,14 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<Spa
             if !string_content(text, program).is_some_and(is_shell) {
                 return None;
             }
-            script_after_flag(text, &items[1..])
+            script_after_flag(text, &items[1..], dynamic)
         }
         Python::ProgramAndList => {
             let list = args.get(1).filter(|a| a.kind_name() == "list")?;
             if !shell_program() {
                 return None;
             }
-            script_after_flag(text, &elements(*list))
+            script_after_flag(text, &elements(*list), dynamic)
         }
         Python::ProgramAndArguments => {
             if !shell_program() {
@@ -259,15 +260,19 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<Spa
                 .copied()
                 .take_while(|a| a.kind_name() != "keyword_argument")
                 .collect();
-            script_after_flag(text, &positional)
+            script_after_flag(text, &positional, dynamic)
         }
     }
 }
 
 /// The non-literal script right after a shell's command flag in `items`.
-fn script_after_flag(text: &str, items: &[Node<'_>]) -> Option<Span> {
+fn script_after_flag(
+    text: &str,
+    items: &[Node<'_>],
+    dynamic: impl Fn(Node<'_>) -> bool,
+) -> Option<Span> {
     items.windows(2).find_map(|pair| {
-        (string_content(text, pair[0]).is_some_and(is_script_flag) && python_dynamic(pair[1]))
+        (string_content(text, pair[0]).is_some_and(is_script_flag) && dynamic(pair[1]))
             .then(|| span(pair[1]))
     })
 }

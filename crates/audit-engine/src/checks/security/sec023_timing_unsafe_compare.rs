@@ -258,15 +258,27 @@ fn not_secret(text: &str, node: Node<'_>) -> bool {
 }
 
 /// An upper-case constant of the file or a class that names a kind of token
-/// (`CONSTRAINT_TOKEN_USER`, `self.REQUEST_TOKEN`, `Parse.Error.INVALID_SESSION_TOKEN`):
-/// a marker value, not a credential. `settings.API_TOKEN` is configuration and counts.
+/// (`CONSTRAINT_TOKEN_USER`, `self.REQUEST_TOKEN`, `Parse.Error.INVALID_SESSION_TOKEN`),
+/// or any member of an enumeration (`StepTypeEnum.DIGEST`): a marker value, not a
+/// credential. `settings.API_TOKEN` is configuration and counts.
 fn sentinel(text: &str, node: Node<'_>) -> bool {
     let Some(name) = name_of(text, node) else {
         return false;
     };
-    let constant = name.bytes().any(|b| b.is_ascii_uppercase())
-        && !name.bytes().any(|b| b.is_ascii_lowercase())
-        && words(name).iter().any(|w| w == "token");
+    let upper = name.bytes().any(|b| b.is_ascii_uppercase())
+        && !name.bytes().any(|b| b.is_ascii_lowercase());
+    // `StepTypeEnum.DIGEST`, `TokenType.ACCESS_TOKEN`: a member of an enumeration.
+    let enumerated = matches!(node.kind_name(), "attribute" | "member_expression")
+        && node.field("object").is_some_and(|o| {
+            let owner = text_of(text, o).rsplit('.').next().unwrap_or_default();
+            ["Enum", "Type", "Types", "Kind", "Kinds"]
+                .iter()
+                .any(|suffix| owner.len() > suffix.len() && owner.ends_with(suffix))
+        });
+    if upper && enumerated {
+        return true;
+    }
+    let constant = upper && words(name).iter().any(|w| w == "token");
     let owner = match node.kind_name() {
         "identifier" => true,
         "attribute" | "member_expression" => node.field("object").is_some_and(|o| {
