@@ -122,7 +122,8 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
     // Once through everything so every run finds the files in the page cache.
     bench.measure(Stage::Read, None, 1, None)?;
     if args.floor {
-        return floor(&bench, &args.threads);
+        let select = (!args.select.is_empty()).then_some(args.select.as_slice());
+        return floor(&bench, &args.threads, select);
     }
     let half = half_of_the_rules(&bench.binary)?;
     let fixed = bench.fixed_cost()?;
@@ -212,26 +213,43 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// The floor comparison of `--floor`: one row per thread count, the whole tree.
-fn floor(bench: &Bench, threads: &[usize]) -> Result<(), String> {
+/// The floor comparison of `--floor`: one row per language and thread count, the whole
+/// tree last; with `--select`, the full scan runs only those rules.
+fn floor(bench: &Bench, threads: &[usize], select: Option<&[String]>) -> Result<(), String> {
+    let mut languages = Vec::new();
+    for language in Language::ALL.iter().copied().map(Some) {
+        if bench.measure(Stage::Read, language, 1, None)?.files > 0 {
+            languages.push(language);
+        }
+    }
+    if languages.len() == 1 {
+        languages.clear();
+    }
+    languages.push(None);
+    if let Some(select) = select {
+        println!("Full scans with `--select {}`.\n", select.join(","));
+    }
     println!(
-        "| threads | files | MB | floor (parse) s | full s | full/floor | full/floor CPU | floor peak RSS MiB | full peak RSS MiB | findings |"
+        "| language | threads | files | MB | floor (parse) s | full s | full/floor | full/floor CPU | floor peak RSS MiB | full peak RSS MiB | findings |"
     );
-    println!("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    println!("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     for &threads in threads {
-        let (parse, full) = bench.alternate(threads)?;
-        println!(
-            "| {threads} | {} | {:.1} | {:.3} | {:.3} | {:.2} | {:.2} | {:.1} | {:.1} | {} |",
-            full.files,
-            full.bytes as f64 / 1e6,
-            parse.wall,
-            full.wall,
-            full.wall / parse.wall,
-            full.cpu / parse.cpu,
-            parse.max_rss_mib,
-            full.max_rss_mib,
-            full.findings,
-        );
+        for &language in &languages {
+            let (parse, full) = bench.alternate(language, threads, select)?;
+            println!(
+                "| {} | {threads} | {} | {:.1} | {:.3} | {:.3} | {:.2} | {:.2} | {:.1} | {:.1} | {} |",
+                name(language),
+                full.files,
+                full.bytes as f64 / 1e6,
+                parse.wall,
+                full.wall,
+                full.wall / parse.wall,
+                full.cpu / parse.cpu,
+                parse.max_rss_mib,
+                full.max_rss_mib,
+                full.findings,
+            );
+        }
     }
     Ok(())
 }
@@ -310,11 +328,16 @@ impl Bench {
         Ok(median(&samples, summary(&report)?))
     }
 
-    /// The parse stage and the full scan of the whole tree, `self.runs` times each, in
-    /// turn.
-    fn alternate(&self, threads: usize) -> Result<(Measure, Measure), String> {
-        let parse_args = scan_args(&self.root, Stage::Parse, None, threads, None);
-        let full_args = scan_args(&self.root, Stage::Full, None, threads, None);
+    /// The parse stage and the full scan of one language's files (or all), `self.runs`
+    /// times each, in turn.
+    fn alternate(
+        &self,
+        language: Option<Language>,
+        threads: usize,
+        select: Option<&[String]>,
+    ) -> Result<(Measure, Measure), String> {
+        let parse_args = scan_args(&self.root, Stage::Parse, language, threads, None);
+        let full_args = scan_args(&self.root, Stage::Full, language, threads, select);
         let (parse_report, full_report) = (
             self.scratch.join("floor-report.json"),
             self.scratch.join("report.json"),

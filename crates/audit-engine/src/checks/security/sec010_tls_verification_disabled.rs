@@ -38,6 +38,16 @@ const METHODS: &[&str] = &[
     "urlopen",
 ];
 
+/// `flag` is followed by `False` as a keyword argument, assignment or dict entry:
+/// `verify=False`, `session.verify = False`, `"ssl": False`, `verify_ssl=False`.
+fn set_false(text: &str, flag: &str) -> bool {
+    memchr::memmem::find_iter(text.as_bytes(), flag.as_bytes()).any(|at| {
+        text[at + flag.len()..]
+            .trim_start_matches(['"', '\'', ' ', '=', ':'])
+            .starts_with("False")
+    })
+}
+
 /// Client and connector constructors: of the modules above, or of any imported module
 /// (`hvac.Client(verify=False)`).
 const CLIENTS: &[&str] = &[
@@ -118,7 +128,15 @@ fn javascript(ctx: &CodeContext<'_>, found: &mut Vec<Span>) {
 
 fn python(ctx: &CodeContext<'_>, found: &mut Vec<Span>) {
     let (tree, text) = (ctx.tree, ctx.source.text.as_str());
-    for call in ctx.semantics().calls() {
+    // Only a literal `False` turns verification off, so the calls (and the model they
+    // need) are read only in a file that writes one after `verify` or `ssl`.
+    let written_off = ["verify", "ssl"].iter().any(|flag| set_false(text, flag));
+    let calls = if written_off || text.contains("cert_reqs") {
+        ctx.semantics().calls()
+    } else {
+        &[]
+    };
+    for call in calls {
         for keyword in &call.keywords {
             let value = &text[keyword.value.start..keyword.value.end];
             let off = match keyword.name.as_str() {
