@@ -28,6 +28,9 @@ pub const CHECK: Check = Check::Code {
 fn check(ctx: &CodeContext<'_>, out: &mut Emit<'_>) {
     let text = ctx.source.text.as_str();
     let javascript = ctx.grammar.is_javascript_family();
+    if !javascript && !python_may_load(text) {
+        return;
+    }
     for call in ctx.semantics().calls() {
         let Some(function) = call.qualified_name.as_deref() else {
             continue;
@@ -75,6 +78,17 @@ fn full_schema(text: &str, options: Node<'_>) -> bool {
                             .is_some_and(|p| text_of(text, p) == "DEFAULT_FULL_SCHEMA")
                 })
         })
+}
+
+/// Whether a Python file names one of the loaders: every one is a `load`-named function
+/// (whatever it is imported as, its import names it), `read_pickle`, `jsonpickle` or
+/// `shelve`. A file that only dumps, or only calls `yaml.safe_load`, needs no model.
+fn python_may_load(text: &str) -> bool {
+    memchr::memmem::find_iter(text.as_bytes(), b"load")
+        .any(|at| !text[..at].ends_with("safe_") || text[..at].ends_with("unsafe_"))
+        || ["read_pickle", "jsonpickle", "shelve"]
+            .iter()
+            .any(|name| text.contains(name))
 }
 
 fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> bool {
