@@ -548,10 +548,10 @@ impl<'f> Joiner<'f> {
                     return None;
                 };
                 let folder = python_folder(from, module)?;
+                let absolute = !module.starts_with('.');
                 (0..self.files.len())
                     .filter(|&f| {
                         let dir = parent_dir(self.files[f].0);
-                        let absolute = !module.starts_with('.');
                         dir == folder
                             || (absolute
                                 && dir
@@ -664,14 +664,13 @@ impl<'f> Joiner<'f> {
     }
 
     fn python_file(&self, from: &str, dotted: &str) -> Option<usize> {
-        let base = python_folder(from, dotted)?;
+        let rest = python_folder(from, dotted)?;
         if dotted.starts_with('.') {
-            return [format!("{base}.py"), format!("{base}/__init__.py")]
+            return [format!("{rest}.py"), format!("{rest}/__init__.py")]
                 .iter()
                 .find_map(|candidate| self.by_path.get(candidate.trim_start_matches('/')))
                 .copied();
         }
-        let rest = base;
         // Absolute: the file whose path ends with the module's, nearest the importer's
         // folder first (a `src/` layout puts the package one folder down).
         let suffixes = [format!("{rest}.py"), format!("{rest}/__init__.py")];

@@ -27,6 +27,7 @@ pub(super) fn extract(
         text: &source.text,
         routes: FileRoutes::default(),
         by_binding: HashMap::new(),
+        view_dependencies: HashMap::new(),
     };
     for function in sem.functions() {
         reader.decorated(function);
@@ -46,6 +47,8 @@ struct Reader<'a> {
     text: &'a str,
     routes: FileRoutes,
     by_binding: HashMap<usize, usize>,
+    /// Each class's dependencies and imported bases, read once for all its methods.
+    view_dependencies: HashMap<usize, (Vec<Guard>, Vec<RouterRef>)>,
 }
 
 impl<'a> Reader<'a> {
@@ -76,11 +79,14 @@ impl<'a> Reader<'a> {
             .map(|d| Guard::named(&d.name))
             .collect();
         self.parameter_dependencies(function, &mut guards);
-        let mut view_bases = Vec::new();
-        if let Some(class) = function.class {
-            let mut seen = Vec::new();
-            self.class_dependencies(class, &mut guards, &mut view_bases, &mut seen);
-        }
+        let view_bases = match function.class {
+            Some(class) => {
+                let (class_guards, bases) = self.view_dependencies(class);
+                guards.extend(class_guards.iter().cloned());
+                bases.clone()
+            }
+            None => Vec::new(),
+        };
         for decorator in &function.decorators {
             let Some((object, methods)) = is_route(&decorator.name) else {
                 continue;
@@ -116,6 +122,16 @@ impl<'a> Reader<'a> {
             };
             self.routes.routes.push(decl);
         }
+    }
+
+    /// [`Self::class_dependencies`] of class `class`, memoised.
+    fn view_dependencies(&mut self, class: usize) -> &(Vec<Guard>, Vec<RouterRef>) {
+        if !self.view_dependencies.contains_key(&class) {
+            let (mut guards, mut bases) = (Vec::new(), Vec::new());
+            self.class_dependencies(class, &mut guards, &mut bases, &mut Vec::new());
+            self.view_dependencies.insert(class, (guards, bases));
+        }
+        &self.view_dependencies[&class]
     }
 
     /// A class-based view's dependencies (fastapi-utils' `@cbv(router)`, fastapi-restful,
@@ -155,8 +171,11 @@ impl<'a> Reader<'a> {
                 continue;
             }
             let written = text_of(self.text, base);
-            let local = self.sem.classes().iter().enumerate().position(|(i, c)| {
-                i != class && c.function.is_none() && c.name.as_deref() == Some(written)
+            let classes = self.sem.classes();
+            let local = (0..classes.len()).find(|&i| {
+                i != class
+                    && classes[i].function.is_none()
+                    && classes[i].name.as_deref() == Some(written)
             });
             match local {
                 Some(local) => self.class_dependencies(local, guards, bases, seen),
@@ -175,12 +194,12 @@ impl<'a> Reader<'a> {
         if !self.text.contains("Depends(") && !self.text.contains("Security(") {
             return;
         }
-        for (index, class) in self.sem.classes().iter().enumerate() {
+        let sem = self.sem;
+        for (index, class) in sem.classes().iter().enumerate() {
             let Some(name) = class.name.as_ref().filter(|_| class.function.is_none()) else {
                 continue;
             };
-            let (mut guards, mut bases, mut seen) = (Vec::new(), Vec::new(), Vec::new());
-            self.class_dependencies(index, &mut guards, &mut bases, &mut seen);
+            let (guards, bases) = self.view_dependencies(index).clone();
             if !guards.is_empty() || !bases.is_empty() {
                 self.routes.view_classes.push(ViewClass {
                     name: name.clone(),

@@ -113,9 +113,6 @@ fn javascript_dynamic(node: Node<'_>) -> bool {
 
 fn javascript_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<Span> {
     let text = ctx.source.text.as_str();
-    // A name bound only to literals is a literal: `const cmd = windows ? "cmd" : "npm"`.
-    let flow = ctx.data_flow();
-    let dynamic = |node: Node<'_>| javascript_dynamic(node) && !flow.constant(node);
     let spawn = match function {
         "child_process.exec" | "child_process.execSync" | "shelljs.exec" => false,
         "child_process.spawn"
@@ -124,6 +121,9 @@ fn javascript_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option
         | "child_process.execFileSync" => true,
         _ => return None,
     };
+    // A name bound only to literals is a literal: `const cmd = windows ? "cmd" : "npm"`.
+    let flow = ctx.data_flow();
+    let dynamic = |node: Node<'_>| javascript_dynamic(node) && !flow.constant(node);
     let args = arguments(ctx, call.arguments);
     let first = *args.first()?;
     if !spawn {
@@ -200,8 +200,6 @@ enum Python {
 
 fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<Span> {
     let text = ctx.source.text.as_str();
-    let flow = ctx.data_flow();
-    let dynamic = |node: Node<'_>| python_dynamic(node) && !flow.constant(node);
     let kind = match function {
         "os.system"
         | "os.popen"
@@ -224,6 +222,8 @@ fn python_call(ctx: &CodeContext<'_>, call: &Call, function: &str) -> Option<Spa
         | "asyncio.subprocess.create_subprocess_exec" => Python::ProgramAndArguments,
         _ => return None,
     };
+    let flow = ctx.data_flow();
+    let dynamic = |node: Node<'_>| python_dynamic(node) && !flow.constant(node);
     let args = arguments(ctx, call.arguments);
     let first = *args.first()?;
     let shell_program = || string_content(text, first).is_some_and(is_shell);
